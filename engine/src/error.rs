@@ -1,0 +1,202 @@
+//! Located errors: every problem with a rule or partner file names the file and the place in it.
+//!
+//! A place is a `line:col` when the parser knows it, or a field path (`usage[3].measure`) when the problem
+//! was found after parsing. Rendering is one line, `place: message`, with an optional `hint:` line after it.
+
+use std::fmt;
+
+/// Where a problem is: a file, and a line and column or a field path inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub file: String,
+    pub line: Option<(usize, usize)>,
+    pub field: Option<String>,
+}
+
+impl Located {
+    /// The whole file.
+    pub fn file(file: &str) -> Located {
+        Located { file: file.to_owned(), line: None, field: None }
+    }
+
+    /// A line and column (both 1-based).
+    pub fn at(file: &str, line: usize, col: usize) -> Located {
+        Located { file: file.to_owned(), line: Some((line, col)), field: None }
+    }
+
+    /// A field path such as `usage[3].measure`.
+    pub fn field(file: &str, field: impl Into<String>) -> Located {
+        Located { file: file.to_owned(), line: None, field: Some(field.into()) }
+    }
+
+    /// The line and column of a byte offset in `text`.
+    pub fn offset(file: &str, text: &str, offset: usize) -> Located {
+        let (line, col) = line_col(text, offset);
+        Located::at(file, line, col)
+    }
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, col)) = self.line {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A problem with an input file, with its place and an optional hint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    pub place: Located,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    pub fn new(place: Located, message: impl Into<String>) -> Error {
+        Error { place, message: message.into(), hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A TOML parse or shape error, located by its span.
+    pub fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
+        let place = match e.span() {
+            Some(span) => Located::offset(file, text, span.start),
+            None => Located::file(file),
+        };
+        let message = e.message().trim().replace('\n', " ");
+        with_unknown_key_hint(Error::new(place, message))
+    }
+
+    /// A YAML parse or shape error, located by the parser.
+    pub fn from_yaml(file: &str, e: &serde_saphyr::Error) -> Error {
+        let place = match e.location() {
+            Some(l) => Located::at(file, l.line() as usize, l.column() as usize),
+            None => Located::file(file),
+        };
+        let mut message = yaml_message(e);
+        if let Some(l) = e.location() {
+            let suffix = format!(" at line {}, column {}", l.line(), l.column());
+            if let Some(stripped) = message.strip_suffix(&suffix) {
+                message = stripped.to_owned();
+            }
+        }
+        with_unknown_key_hint(Error::new(place, message.trim().replace('\n', " ")))
+    }
+
+    /// A JSON parse or shape error, located by the parser.
+    pub fn from_json(file: &str, e: &serde_json::Error) -> Error {
+        let place = if e.line() > 0 { Located::at(file, e.line(), e.column()) } else { Located::file(file) };
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+        with_unknown_key_hint(Error::new(place, message))
+    }
+}
+
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    match e {
+        serde_saphyr::Error::WithSnippet { error, .. } => yaml_message(error),
+        serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// serde reports an unknown key as ``unknown field `x`, expected one of `a`, `b` ``;
+/// this adds the closest valid key as a hint.
+fn with_unknown_key_hint(err: Error) -> Error {
+    let msg = &err.message;
+    let Some(rest) = msg.strip_prefix("unknown field `") else { return err };
+    let Some((key, expected)) = rest.split_once('`') else { return err };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let hint = match closest(key, candidates.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if candidates.is_empty() => "this table takes no keys".to_owned(),
+        None => format!("valid keys here: {}", candidates.join(", ")),
+    };
+    let message = format!("unknown key `{key}`");
+    Error { message, hint: Some(hint), ..err }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        assert_eq!(line_col(text, 9), (2, 3));
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_closest() {
+        let e = with_unknown_key_hint(Error::new(
+            Located::file("x.toml"),
+            "unknown field `max_point`, expected one of `id`, `max_points`, `kind`",
+        ));
+        assert_eq!(e.to_string(), "x.toml: unknown key `max_point`\n  hint: did you mean `max_points`?");
+    }
+}

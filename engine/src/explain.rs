@@ -1,0 +1,83 @@
+//! How numbers, months and lists read in explanations: `USD 1,200.50`, `15.72%`, `2023-05 and 2023-06`.
+
+use rust_decimal::Decimal;
+
+use crate::partner::Measure;
+use crate::value::Month;
+
+/// Items listed in full before an explanation says "and N more".
+const LIST_LIMIT: usize = 25;
+
+/// A value of a measure as people read it: money as `USD 1,200.50`, counts as `1,200 paid_seats`.
+pub fn amount(v: Decimal, measure: Measure) -> String {
+    let text = grouped(v);
+    if measure.is_money() {
+        format!("USD {text}")
+    } else {
+        format!("{text} {}", measure.name())
+    }
+}
+
+/// A decimal with thousands separators and no trailing zeros beyond cents (`1,200.5` → `1,200.50`).
+pub fn grouped(v: Decimal) -> String {
+    let v = v.normalize();
+    let text = if v.scale() == 1 { format!("{v:.2}") } else { v.to_string() };
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// A percentage to two decimals at most: `15.72%`, `80%`.
+pub fn pct(v: Decimal) -> String {
+    format!("{}%", v.round_dp(2).normalize())
+}
+
+/// Months joined for reading: `2024-06`, `2023-05 and 2023-06`.
+pub fn list_months(months: &[Month]) -> String {
+    let names: Vec<String> = months.iter().map(Month::to_string).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Items joined by commas, the first [`LIST_LIMIT`] in full and a count of the rest.
+pub fn join_limited<T: AsRef<str>>(items: &[T]) -> String {
+    let shown: Vec<&str> = items.iter().take(LIST_LIMIT).map(AsRef::as_ref).collect();
+    let mut out = shown.join(", ");
+    if items.len() > LIST_LIMIT {
+        out.push_str(&format!(" and {} more", items.len() - LIST_LIMIT));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_like_money() {
+        assert_eq!(amount("1200.5".parse().unwrap(), Measure::AcrUsd), "USD 1,200.50");
+        assert_eq!(amount("1000000".parse().unwrap(), Measure::AcrUsd), "USD 1,000,000");
+        assert_eq!(amount("-999".parse().unwrap(), Measure::AcrUsd), "USD -999");
+        assert_eq!(amount("25".parse().unwrap(), Measure::PaidSeats), "25 paid_seats");
+        assert_eq!(pct("15.7123".parse().unwrap()), "15.71%");
+    }
+}

@@ -1,0 +1,30 @@
+//! `designate-engine`: a generic rules engine for partner capability scores and designations.
+//!
+//! Rule sets are folders of TOML files (and rhai formulas) that state every designation, path, metric,
+//! threshold and certification; the engine interprets them and knows no designation by name.
+//!
+//! ```no_run
+//! use designate_engine::{Partner, RuleSet, score};
+//! use std::path::Path;
+//!
+//! let rules = RuleSet::load(Path::new("rules/2024-06")).expect("valid rules");
+//! let partner = Partner::load(Path::new("snapshots/partners/contoso-smb.yaml")).expect("valid partner");
+//! let report = score(&rules, &partner).expect("scored");
+//! println!("{}", report.to_json_pretty());
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod error;
+mod evaluate;
+pub mod explain;
+pub mod partner;
+pub mod report;
+pub mod rules;
+pub mod script;
+pub mod value;
+
+pub use error::{Error, Located};
+pub use evaluate::score;
+pub use partner::{Format, Partner};
+pub use report::ScoreReport;
+pub use rules::RuleSet;

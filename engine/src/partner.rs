@@ -1,0 +1,359 @@
+//! Partner files: the input contract (`partner-data.md`), read from YAML, JSON or TOML and validated
+//! into a [`Partner`] that the evaluator can trust.
+//!
+//! The serde structs here mirror the file shape exactly and refuse unknown keys; [`Partner`] is the
+//! checked form, with product names trimmed and lower-cased once so that rules match them cheaply.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::error::{Error, Located};
+use crate::value::{Date, Month, NonNegative};
+
+/// The file formats a partner can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    Toml,
+}
+
+impl Format {
+    /// The format a file name's extension stands for, if any.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "toml" => Some(Format::Toml),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerFile {
+    partner: PartnerIdFile,
+    as_of: Month,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    customers: Option<Vec<CustomerFile>>,
+    #[serde(default)]
+    usage: Vec<UsageFile>,
+    #[serde(default)]
+    people: Vec<PersonFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerIdFile {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerFile {
+    id: String,
+    #[serde(default)]
+    segment: Option<Segment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsageFile {
+    customer: String,
+    month: Month,
+    product: String,
+    measure: Measure,
+    value: NonNegative,
+    #[serde(default)]
+    association: Option<Association>,
+    #[serde(default)]
+    offer: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonFile {
+    id: String,
+    #[serde(default)]
+    certifications: Vec<CertificationFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificationFile {
+    name: String,
+    earned: Date,
+    #[serde(default)]
+    expires: Option<Date>,
+}
+
+/// A customer's segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Segment {
+    Smb,
+    Smc,
+    Enterprise,
+}
+
+/// What a usage row measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    AcrUsd,
+    RevenueUsd,
+    PaidSeats,
+    ActiveUsers,
+    ProtectedUsers,
+    Capacity,
+}
+
+impl Measure {
+    /// True for measures that are amounts of money (shown as `USD 1,200.50`).
+    pub fn is_money(self) -> bool {
+        matches!(self, Measure::AcrUsd | Measure::RevenueUsd)
+    }
+
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::AcrUsd => "acr_usd",
+            Measure::RevenueUsd => "revenue_usd",
+            Measure::PaidSeats => "paid_seats",
+            Measure::ActiveUsers => "active_users",
+            Measure::ProtectedUsers => "protected_users",
+            Measure::Capacity => "capacity",
+        }
+    }
+}
+
+/// How the partner is associated with a customer's usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Association {
+    Pal,
+    Dpor,
+    Csp,
+    Cpor,
+}
+
+impl Association {
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Association::Pal => "pal",
+            Association::Dpor => "dpor",
+            Association::Csp => "csp",
+            Association::Cpor => "cpor",
+        }
+    }
+}
+
+/// A validated partner at one evaluation month.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub id: String,
+    pub name: Option<String>,
+    pub as_of: Month,
+    /// A path fixed by the program (`smb`, `enterprise`), if the file states one.
+    pub path: Option<String>,
+    /// Customers' segments by customer id; customers without a stated segment are absent.
+    pub segments: BTreeMap<String, Segment>,
+    pub usage: Vec<UsageRow>,
+    pub people: Vec<Person>,
+}
+
+/// One month of one measure of one product for one customer.
+#[derive(Debug, Clone)]
+pub struct UsageRow {
+    pub customer: String,
+    pub month: Month,
+    /// The product name as written, trimmed.
+    pub product: String,
+    /// The product name trimmed and lower-cased, for matching against rule lists.
+    pub product_key: String,
+    pub measure: Measure,
+    pub value: Decimal,
+    pub association: Association,
+    /// The offer, trimmed and lower-cased (`pay-as-you-go` when the file gives none).
+    pub offer: String,
+}
+
+/// A person and the certifications they hold.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub certifications: Vec<HeldCertification>,
+}
+
+/// A certification a person earned, as named in the partner file.
+#[derive(Debug, Clone)]
+pub struct HeldCertification {
+    pub name: String,
+    pub earned: Date,
+    pub expires: Option<Date>,
+}
+
+impl Partner {
+    /// Reads and validates a partner file; the format follows the extension.
+    pub fn load(path: &Path) -> Result<Partner, Error> {
+        let origin = path.display().to_string();
+        let format = Format::from_path(path).ok_or_else(|| {
+            Error::new(
+                Located::file(&origin),
+                "unsupported partner file extension",
+            )
+            .with_hint("use .yaml, .yml, .json or .toml")
+        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::new(
+                Located::file(&origin),
+                format!("file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            )
+        })?;
+        Partner::parse(&text, format, &origin)
+    }
+
+    /// Parses and validates partner text in the given format; `origin` names it in errors.
+    pub fn parse(text: &str, format: Format, origin: &str) -> Result<Partner, Error> {
+        if text.trim().is_empty() {
+            return Err(Error::new(Located::file(origin), "partner file is empty")
+                .with_hint("a partner needs at least `partner.id` and `as_of`"));
+        }
+        let file: PartnerFile = match format {
+            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, &e))?,
+            Format::Json => serde_json::from_str(text).map_err(|e| Error::from_json(origin, &e))?,
+            Format::Toml => toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?,
+        };
+        file.validate(origin)
+    }
+}
+
+impl PartnerFile {
+    fn validate(self, origin: &str) -> Result<Partner, Error> {
+        let at = |field: String| Located::field(origin, field);
+        let id = self.partner.id.trim().to_owned();
+        if id.is_empty() {
+            return Err(Error::new(at("partner.id".into()), "partner id is empty"));
+        }
+        let path = match self.path.as_deref().map(str::trim) {
+            None => None,
+            Some(p @ ("smb" | "enterprise")) => Some(p.to_owned()),
+            Some(other) => {
+                return Err(Error::new(at("path".into()), format!("unknown path \"{other}\""))
+                    .with_hint("expected smb or enterprise, or leave it out to let the rules choose"))
+            }
+        };
+
+        let mut segments = BTreeMap::new();
+        let known_customers: Option<BTreeSet<String>> = match &self.customers {
+            None => None,
+            Some(list) => {
+                let mut seen = BTreeSet::new();
+                for (i, c) in list.iter().enumerate() {
+                    let cid = c.id.trim().to_owned();
+                    if cid.is_empty() {
+                        return Err(Error::new(at(format!("customers[{i}].id")), "customer id is empty"));
+                    }
+                    if !seen.insert(cid.clone()) {
+                        return Err(Error::new(
+                            at(format!("customers[{i}].id")),
+                            format!("customer \"{cid}\" is listed twice"),
+                        ));
+                    }
+                    if let Some(s) = c.segment {
+                        segments.insert(cid, s);
+                    }
+                }
+                Some(seen)
+            }
+        };
+
+        let mut usage = Vec::with_capacity(self.usage.len());
+        for (i, row) in self.usage.into_iter().enumerate() {
+            let customer = row.customer.trim().to_owned();
+            if customer.is_empty() {
+                return Err(Error::new(at(format!("usage[{i}].customer")), "customer id is empty"));
+            }
+            if let Some(known) = &known_customers {
+                if !known.contains(&customer) {
+                    return Err(Error::new(
+                        at(format!("usage[{i}].customer")),
+                        format!("usage row names customer \"{customer}\", which is not listed under `customers`"),
+                    )
+                    .with_hint("add the customer to `customers`, or fix the id"));
+                }
+            }
+            if row.month > self.as_of {
+                return Err(Error::new(
+                    at(format!("usage[{i}].month")),
+                    format!("usage month {} is after as_of {}", row.month, self.as_of),
+                )
+                .with_hint("as_of is the last complete month of data"));
+            }
+            let product = row.product.trim().to_owned();
+            if product.is_empty() {
+                return Err(Error::new(at(format!("usage[{i}].product")), "product is empty"));
+            }
+            usage.push(UsageRow {
+                customer,
+                month: row.month,
+                product_key: product.to_lowercase(),
+                product,
+                measure: row.measure,
+                value: row.value.0,
+                association: row.association.unwrap_or(Association::Pal),
+                offer: row
+                    .offer
+                    .map(|o| o.trim().to_lowercase())
+                    .filter(|o| !o.is_empty())
+                    .unwrap_or_else(|| "pay-as-you-go".to_owned()),
+            });
+        }
+
+        let mut people = Vec::with_capacity(self.people.len());
+        let mut seen_people = BTreeSet::new();
+        for (i, p) in self.people.into_iter().enumerate() {
+            let pid = p.id.trim().to_owned();
+            if pid.is_empty() {
+                return Err(Error::new(at(format!("people[{i}].id")), "person id is empty"));
+            }
+            if !seen_people.insert(pid.clone()) {
+                return Err(Error::new(at(format!("people[{i}].id")), format!("person \"{pid}\" is listed twice")));
+            }
+            let mut certifications = Vec::with_capacity(p.certifications.len());
+            for (j, c) in p.certifications.into_iter().enumerate() {
+                if let Some(exp) = c.expires {
+                    if exp < c.earned {
+                        return Err(Error::new(
+                            at(format!("people[{i}].certifications[{j}].expires")),
+                            format!("expires {exp} is before earned {}", c.earned),
+                        ));
+                    }
+                }
+                certifications.push(HeldCertification { name: c.name.trim().to_owned(), earned: c.earned, expires: c.expires });
+            }
+            people.push(Person { id: pid, certifications });
+        }
+
+        Ok(Partner {
+            id,
+            name: self.partner.name,
+            as_of: self.as_of,
+            path,
+            segments,
+            usage,
+            people,
+        })
+    }
+}

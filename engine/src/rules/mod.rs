@@ -1,0 +1,216 @@
+//! Rule sets: the validated, compiled form of one folder of rule files (`rules/<version>/`).
+//!
+//! `schema` mirrors the files, `compile` checks them and builds the types below, which the evaluator
+//! trusts: every reference is resolved to an index, every number is an exact decimal, every kind is known.
+
+mod compile;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use crate::error::Error;
+use crate::partner::{Association, Measure, Segment};
+use crate::script::Script;
+use crate::value::{Date, Month};
+
+pub use compile::load_rule_set;
+
+/// A compiled, validated rule set.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub version: String,
+    pub title: String,
+    pub effective_from: Month,
+    pub effective_until: Option<Month>,
+    pub references: Vec<String>,
+    /// `sha256:` and the hex digest of every file of the folder, names and contents.
+    pub digest: String,
+    pub dir: PathBuf,
+    pub selections: Vec<Selection>,
+    pub path_rules: Vec<PathRule>,
+    pub catalogue: Catalogue,
+    pub designations: Vec<Designation>,
+}
+
+impl RuleSet {
+    /// Loads and validates the rule set in `dir`, reporting every problem found.
+    pub fn load(dir: &Path) -> Result<RuleSet, Vec<Error>> {
+        load_rule_set(dir)
+    }
+
+    /// True when `month` lies in the version's effective range.
+    pub fn applies_to(&self, month: Month) -> bool {
+        month >= self.effective_from && self.effective_until.is_none_or(|until| month <= until)
+    }
+}
+
+/// A named selection of usage rows.
+#[derive(Debug)]
+pub struct Selection {
+    pub name: String,
+    pub measure: Measure,
+    pub associations: Option<Vec<Association>>,
+    pub exclude_offers: BTreeSet<String>,
+    pub products: Option<BTreeSet<String>>,
+    pub exclude_products: BTreeSet<String>,
+}
+
+/// A rule assigning a path: the first test that holds wins, else the default.
+#[derive(Debug)]
+pub struct PathRule {
+    pub name: String,
+    pub default: String,
+    pub tests: Vec<(String, PathTest)>,
+}
+
+/// One test of a path rule.
+#[derive(Debug)]
+pub enum PathTest {
+    /// The selection's total over the trailing twelve months is at least `amount`.
+    TtmTotalAtLeast { selection: usize, amount: Decimal },
+    /// Among customers with a positive total of the selection over the trailing twelve months, the share
+    /// in `segments` is below `share`. With no such customer the test does not hold.
+    SegmentShareBelow { selection: usize, segments: Vec<Segment>, share: Decimal },
+}
+
+/// The certifications a rule set knows, by code, alias and name.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    pub certifications: Vec<Certification>,
+    /// Lower-cased code, alias or name → index.
+    pub by_key: BTreeMap<String, usize>,
+}
+
+impl Catalogue {
+    /// The certification a name or code stands for (case-insensitive).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.by_key.get(&name.trim().to_lowercase()).copied()
+    }
+}
+
+/// One certification of the catalogue.
+#[derive(Debug)]
+pub struct Certification {
+    pub code: String,
+    pub name: String,
+    pub retired: Option<Date>,
+    pub eligible_through: Option<Date>,
+}
+
+/// When a designation is attained.
+#[derive(Debug, Clone)]
+pub struct Qualification {
+    pub min_total: Decimal,
+    pub min_each_metric: Decimal,
+}
+
+/// One designation with its paths.
+#[derive(Debug)]
+pub struct Designation {
+    pub id: String,
+    pub name: String,
+    pub max_points: Decimal,
+    pub qualification: Qualification,
+    pub path_selection: PathSelection,
+    pub paths: Vec<ScoringPath>,
+}
+
+/// How a designation picks its path.
+#[derive(Debug)]
+pub enum PathSelection {
+    /// One path only.
+    Single,
+    /// A path rule assigns it; a path stated in the partner file wins when the designation has it.
+    Rule(usize),
+    /// Every path is scored and the highest total wins; a stated path does not apply.
+    BestTotal,
+}
+
+/// One path of a designation: its metrics.
+#[derive(Debug)]
+pub struct ScoringPath {
+    pub id: String,
+    pub metrics: Vec<Metric>,
+}
+
+/// One metric of a path.
+#[derive(Debug)]
+pub struct Metric {
+    pub id: String,
+    pub category: String,
+    pub max_points: Decimal,
+    pub kind: MetricKind,
+    pub points: PointsRule,
+}
+
+/// What a metric measures, and how.
+#[derive(Debug)]
+pub enum MetricKind {
+    /// Customers whose monthly total crosses a threshold, now against a baseline a year earlier.
+    CustomerAdds {
+        selection: usize,
+        rule: AddsRule,
+        threshold: Decimal,
+        recent_months: i32,
+        baseline_months: i32,
+        baseline_offset: i32,
+    },
+    /// People holding certifications, after prerequisite steps.
+    CertifiedPeople { prerequisites: Vec<Prerequisite>, scoring: CertRequirement },
+    /// Growth of a selection's total from the baseline month to `as_of`.
+    UsageGrowth {
+        selection: usize,
+        compare: Compare,
+        baseline_offset: i32,
+        unit: Decimal,
+        min_ttm_total: Option<Decimal>,
+        min_baseline: Option<Decimal>,
+    },
+    /// Distinct products with a positive total over a trailing window.
+    DistinctProducts { selection: usize, window_months: i32, exclude: BTreeSet<String>, new_only: bool },
+}
+
+/// How customer adds are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddsRule {
+    /// Customers at or over the threshold in a recent month, minus those in a baseline month.
+    EligibleCountDifference,
+    /// Per customer: +1 from nothing in the baseline to the threshold recently, −1 from the threshold to below it.
+    Transitions,
+}
+
+/// How growth is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// (now − baseline) / baseline × 100.
+    Percent,
+    /// now − baseline.
+    Difference,
+}
+
+/// A prerequisite step.
+#[derive(Debug)]
+pub struct Prerequisite {
+    pub requirement: CertRequirement,
+    pub people: usize,
+    pub points: Decimal,
+}
+
+/// What one person must hold: every certification of `all_of`, and one of `any_of` when it is not empty.
+#[derive(Debug, Clone)]
+pub struct CertRequirement {
+    pub all_of: Vec<usize>,
+    pub any_of: Vec<usize>,
+}
+
+/// How units become points: per unit up to a number of units, or a script; then rounding.
+#[derive(Debug)]
+pub struct PointsRule {
+    pub per_unit: Option<Decimal>,
+    pub max_units: Option<Decimal>,
+    pub round_places: Option<u32>,
+    pub script: Option<Script>,
+}

@@ -1,0 +1,122 @@
+//! Sandboxed rhai formulas that turn a metric's units into points.
+//!
+//! A script sees only the values it is handed (`units`, `max_points`) and returns a decimal. The engine
+//! it runs in has no packages for files, network, clock or printing, strict variables, and limits on
+//! operations, call depth, expression depth and string, array and map sizes, so a runaway script
+//! stops with an error instead of hanging. Literals are exact decimals (`no_float`): `6 * 3.3` is `19.8`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rhai::packages::{ArithmeticPackage, BasicMathPackage, LogicPackage, Package};
+use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST, INT};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{Error, Located};
+
+/// Operations a single script run may take before it is stopped.
+const MAX_OPERATIONS: u64 = 200_000;
+
+/// A compiled formula and the file it came from.
+#[derive(Clone)]
+pub struct Script {
+    pub file: String,
+    engine: Arc<Engine>,
+    ast: Arc<AST>,
+}
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("Script").field("file", &self.file).finish()
+    }
+}
+
+/// The sandboxed engine every script of a rule set shares.
+pub fn sandbox() -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(ArithmeticPackage::new().as_shared_module());
+    engine.register_global_module(LogicPackage::new().as_shared_module());
+    engine.register_global_module(BasicMathPackage::new().as_shared_module());
+    engine
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(16)
+        .set_max_expr_depths(64, 32)
+        .set_max_string_size(4_096)
+        .set_max_array_size(1_024)
+        .set_max_map_size(256)
+        .set_max_functions(64)
+        .set_max_variables(256)
+        .set_strict_variables(true);
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine.register_fn("min", |a: Decimal, b: Decimal| a.min(b));
+    engine.register_fn("max", |a: Decimal, b: Decimal| a.max(b));
+    engine.register_fn("min", |a: INT, b: Decimal| Decimal::from(a).min(b));
+    engine.register_fn("min", |a: Decimal, b: INT| a.min(Decimal::from(b)));
+    engine.register_fn("max", |a: INT, b: Decimal| Decimal::from(a).max(b));
+    engine.register_fn("max", |a: Decimal, b: INT| a.max(Decimal::from(b)));
+    engine.register_fn("round_half_up", |x: Decimal, places: INT| {
+        x.round_dp_with_strategy(places.clamp(0, 28) as u32, RoundingStrategy::MidpointAwayFromZero)
+    });
+    engine.register_fn("floor", |x: Decimal| x.floor());
+    engine
+}
+
+impl Script {
+    /// Compiles the script at `path`; `shown` is the name used in messages.
+    pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str) -> Result<Script, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::new(Located::file(shown), format!("cannot read script: {e}")))?;
+        let ast = engine.compile(&text).map_err(|e| {
+            let place = located(shown, e.position());
+            Error::new(place, format!("script does not compile: {}", e.err_type()))
+        })?;
+        Ok(Script { file: shown.to_owned(), engine: Arc::clone(engine), ast: Arc::new(ast) })
+    }
+
+    /// Runs the script with the given named decimals in scope and returns the decimal it evaluates to.
+    pub fn run(&self, inputs: &[(&str, Decimal)], partner: &str) -> Result<Decimal, Error> {
+        let mut scope = Scope::new();
+        for (name, value) in inputs {
+            scope.push_constant(*name, Dynamic::from_decimal(*value));
+        }
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+            .map_err(|e| self.runtime_error(&e, partner))?;
+        if let Some(d) = result.clone().try_cast::<Decimal>() {
+            return Ok(d.normalize());
+        }
+        if let Some(i) = result.clone().try_cast::<INT>() {
+            return Ok(Decimal::from(i));
+        }
+        Err(Error::new(
+            Located::file(&self.file),
+            format!("script returned {} instead of a number (scoring partner \"{partner}\")", result.type_name()),
+        ))
+    }
+
+    fn runtime_error(&self, e: &EvalAltResult, partner: &str) -> Error {
+        let detail = match e {
+            EvalAltResult::ErrorTooManyOperations(_) => {
+                format!("script stopped after {MAX_OPERATIONS} operations (an endless loop?)")
+            }
+            other => format!("script failed: {}", other.to_string().split(" (line ").next().unwrap_or_default()),
+        };
+        Error::new(located(&self.file, e.position()), format!("{detail} (scoring partner \"{partner}\")"))
+    }
+}
+
+fn located(file: &str, pos: Position) -> Located {
+    match (pos.line(), pos.position()) {
+        (Some(line), Some(col)) => Located::at(file, line, col),
+        (Some(line), None) => Located::at(file, line, 1),
+        _ => Located::file(file),
+    }
+}
+
+/// Converts a decimal count to `usize`, saturating (used for caps written as decimals).
+pub fn to_count(d: Decimal) -> usize {
+    d.floor().to_usize().unwrap_or(if d.is_sign_negative() { 0 } else { usize::MAX })
+}
