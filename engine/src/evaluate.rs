@@ -308,7 +308,8 @@ impl<'a> Context<'a> {
         let show = |m: &BTreeMap<Month, Decimal>, months: &[Month]| -> String {
             months.iter().map(|mo| format!("{} in {mo}", money(value(m, mo)))).collect::<Vec<_>>().join(", ")
         };
-        let (recent_span, base_span) = (list_months(&recent_months), list_months(&base_months));
+        let (recent_any, base_any, base_all) =
+            (list_months(&recent_months, "or"), list_months(&base_months, "or"), list_months(&base_months, "and"));
         let mut plus = Vec::new();
         let mut minus = Vec::new();
         let mut not_new = Vec::new();
@@ -345,11 +346,11 @@ impl<'a> Context<'a> {
         };
         let mut story = match rule {
             AddsRule::EligibleCountDifference => format!(
-                "eligible customers have {} or more in one of {recent_span} (now) or {base_span} (a year earlier): {now_count} now, {base_count} then, net {net}",
+                "eligible customers have {} or more in {recent_any} (now) or in {base_any} (a year earlier): {now_count} now, {base_count} then, net {net}",
                 money(threshold)
             ),
             AddsRule::Transitions => format!(
-                "a customer adds 1 when it had nothing in {base_span} and {} or more in one of {recent_span}, and loses 1 when it had {} or more in {base_span} and less in both recent months: {} added, {} lost, net {net}",
+                "a customer adds 1 when it had nothing in {base_all} and {} or more in {recent_any}, and loses 1 when it had {} or more in {base_any} and less in every recent month: {} added, {} lost, net {net}",
                 money(threshold), money(threshold), plus.len(), minus.len()
             ),
         };

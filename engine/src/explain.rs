@@ -48,13 +48,13 @@ pub fn pct(v: Decimal) -> String {
     format!("{}%", v.round_dp(2).normalize())
 }
 
-/// Months joined for reading: `2024-06`, `2023-05 and 2023-06`.
-pub fn list_months(months: &[Month]) -> String {
+/// Months joined for reading with a conjunction: `2024-06`, `2023-05 and 2023-06`, `2023-05 or 2023-06`.
+pub fn list_months(months: &[Month], conjunction: &str) -> String {
     let names: Vec<String> = months.iter().map(Month::to_string).collect();
     match names.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
     }
 }
 
