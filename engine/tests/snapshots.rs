@@ -1,0 +1,119 @@
+//! Example partners scored under every shipped rule version, pinned as snapshots in `snapshots/reports/`,
+//! and the exact points `snapshots/expectations.toml` states for them.
+//!
+//! Each partner file under `snapshots/partners/` gets one snapshot per rule version, named
+//! `<partner>@<version>`, in the YAML that `designate score --format yaml` prints.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use designate_engine::{score, Partner, RuleSet};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every shipped rule version, loaded once.
+fn rule_sets() -> &'static BTreeMap<String, RuleSet> {
+    static SETS: OnceLock<BTreeMap<String, RuleSet>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        let root = workspace().join("rules");
+        let mut sets = BTreeMap::new();
+        for entry in std::fs::read_dir(&root).expect("rules/ exists") {
+            let dir = entry.expect("readable").path();
+            if dir.join("program.toml").is_file() {
+                let set = RuleSet::load(&dir).unwrap_or_else(|errors| {
+                    panic!("shipped rules {} do not load:\n{}", dir.display(), errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+                });
+                sets.insert(set.version.clone(), set);
+            }
+        }
+        sets
+    })
+}
+
+#[test]
+fn every_example_partner_under_every_rule_version() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("snapshots/reports"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::glob!("../../snapshots/partners", "*.{yaml,yml,json,toml}", |path| {
+            let partner = Partner::load(path).unwrap_or_else(|e| panic!("{e}"));
+            let stem = path.file_stem().unwrap().to_string_lossy();
+            for (version, rules) in rule_sets() {
+                let report = score(rules, &partner).unwrap_or_else(|e| panic!("{e}"));
+                insta::assert_snapshot!(format!("{stem}@{version}"), report.to_yaml());
+            }
+        });
+    });
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectations {
+    case: Vec<Case>,
+}
+
+/// One expected number: a partner, a rule version, a designation, and a metric (or the total).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    partner: String,
+    rules: String,
+    designation: String,
+    /// A metric id; the designation's total when absent.
+    #[serde(default)]
+    metric: Option<String>,
+    points: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    qualified: Option<bool>,
+}
+
+#[test]
+fn expected_points_hold() {
+    let file = workspace().join("snapshots/expectations.toml");
+    let text = std::fs::read_to_string(&file).expect("snapshots/expectations.toml exists");
+    let expectations: Expectations = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(!expectations.case.is_empty(), "no cases in {}", file.display());
+    let mut failures = Vec::new();
+    for case in &expectations.case {
+        let at = format!("[expectations.toml:{}]", case.name);
+        let path = workspace().join("snapshots/partners").join(&case.partner);
+        let partner = Partner::load(&path).unwrap_or_else(|e| panic!("{at} {e}"));
+        let rules = rule_sets().get(&case.rules).unwrap_or_else(|| panic!("{at} no rule version {}", case.rules));
+        let report = score(rules, &partner).unwrap_or_else(|e| panic!("{at} {e}"));
+        let d = report
+            .designations
+            .iter()
+            .find(|d| d.id == case.designation)
+            .unwrap_or_else(|| panic!("{at} no designation {}", case.designation));
+        let expected: Decimal = case.points.parse().unwrap_or_else(|_| panic!("{at} bad points {}", case.points));
+        let actual = match &case.metric {
+            None => d.points,
+            Some(m) => d.metrics.iter().find(|x| &x.id == m).unwrap_or_else(|| panic!("{at} no metric {m}")).points,
+        };
+        if actual != expected {
+            let why = case.metric.as_ref().and_then(|m| d.metrics.iter().find(|x| &x.id == m)).map(|x| x.explanation.clone()).unwrap_or_else(|| d.qualification.clone());
+            failures.push(format!("{at} expected {expected} points, got {actual}\n    {why}"));
+        }
+        if let Some(p) = &case.path {
+            if &d.path != p {
+                failures.push(format!("{at} expected path {p}, got {} ({})", d.path, d.path_reason));
+            }
+        }
+        if let Some(q) = case.qualified {
+            if d.qualified != q {
+                failures.push(format!("{at} expected qualified = {q}, got {} ({})", d.qualified, d.qualification));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), expectations.case.len(), failures.join("\n"));
+}
