@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::Error;
-use crate::explain::{amount, join_limited, list_months, pct};
+use crate::explain::{amount, grouped, join_limited, list_months, pct};
 use crate::partner::{Partner, Segment};
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport};
 use crate::rules::*;
@@ -30,11 +30,14 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     })
 }
 
-/// Monthly totals of one selection, per customer and per product.
+/// Monthly totals of one selection, per customer and product and per customer.
 struct Series<'p> {
+    /// (customer, product key) → monthly totals.
+    cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
+    /// Product key → the name as first written.
+    names: BTreeMap<&'p str, &'p str>,
+    /// Customer → monthly totals over all its products.
     customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
-    /// Product key → (name as first written, monthly totals).
-    products: BTreeMap<&'p str, (&'p str, BTreeMap<Month, Decimal>)>,
 }
 
 impl Series<'_> {
@@ -45,10 +48,52 @@ impl Series<'_> {
     fn total_between(&self, from: Month, to: Month) -> Decimal {
         self.customers.values().map(|m| sum_range(m, from, to)).sum()
     }
+
+    /// Monthly values per counted entity: customers (their products summed or the largest product)
+    /// or each product of each customer.
+    fn entities(&self, entity: Entity, aggregate: Aggregate) -> BTreeMap<String, BTreeMap<Month, Decimal>> {
+        match (entity, aggregate) {
+            (Entity::Customer, Aggregate::Sum) => self.customers.iter().map(|(c, m)| (c.to_string(), m.clone())).collect(),
+            (Entity::Customer, Aggregate::Max) => {
+                let mut out: BTreeMap<String, BTreeMap<Month, Decimal>> = BTreeMap::new();
+                for ((customer, _), months) in &self.cells {
+                    let target = out.entry(customer.to_string()).or_default();
+                    for (month, v) in months {
+                        let slot = target.entry(*month).or_insert(*v);
+                        *slot = (*slot).max(*v);
+                    }
+                }
+                out
+            }
+            (Entity::CustomerProduct, _) => self
+                .cells
+                .iter()
+                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), m.clone()))
+                .collect(),
+        }
+    }
+
+    /// A customer's value in a month, its products summed or the largest taken.
+    fn customer_value(&self, customer: &str, month: Month, aggregate: Aggregate) -> Decimal {
+        match aggregate {
+            Aggregate::Sum => self.customers.get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default(),
+            Aggregate::Max => self
+                .cells
+                .range((customer, "")..)
+                .take_while(|((c, _), _)| *c == customer)
+                .filter_map(|(_, m)| m.get(&month).copied())
+                .max()
+                .unwrap_or_default(),
+        }
+    }
 }
 
 fn sum_range(months: &BTreeMap<Month, Decimal>, from: Month, to: Month) -> Decimal {
     months.range(from..=to).map(|(_, v)| *v).sum()
+}
+
+fn value(months: &BTreeMap<Month, Decimal>, month: Month) -> Decimal {
+    months.get(&month).copied().unwrap_or_default()
 }
 
 struct Context<'a> {
@@ -60,6 +105,8 @@ struct Context<'a> {
 /// What a metric kind measured: units for the points rule, points earned outside it, and the story.
 struct Measured {
     units: Decimal,
+    /// The customers counted, for kinds that count customers.
+    customers: Option<BTreeSet<String>>,
     /// Points earned regardless of units (prerequisite points).
     fixed_points: Decimal,
     /// False when a gate closed: the units earn nothing.
@@ -71,26 +118,46 @@ impl<'a> Context<'a> {
     fn series(&self, index: usize) -> &Series<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
-            let mut s = Series { customers: BTreeMap::new(), products: BTreeMap::new() };
+            let mut s = Series { cells: BTreeMap::new(), names: BTreeMap::new(), customers: BTreeMap::new() };
             for row in &self.partner.usage {
-                let keep = row.measure == sel.measure
-                    && sel.associations.as_ref().is_none_or(|a| a.contains(&row.association))
+                let keep = sel.associations.as_ref().is_none_or(|a| a.contains(&row.association))
                     && !sel.exclude_offers.contains(&row.offer)
                     && sel.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
                     && !sel.exclude_products.contains(&row.product_key);
-                if !keep {
-                    continue;
-                }
-                *s.customers.entry(&row.customer).or_default().entry(row.month).or_default() += row.value;
-                let product = s.products.entry(&row.product_key).or_insert((&row.product, BTreeMap::new()));
-                *product.1.entry(row.month).or_default() += row.value;
+                let Some(weight) = sel.weight(&row.product_key, row.measure).filter(|_| keep) else { continue };
+                let v = row.value * weight;
+                *s.cells.entry((&row.customer, &row.product_key)).or_default().entry(row.month).or_default() += v;
+                s.names.entry(&row.product_key).or_insert(&row.product);
+                *s.customers.entry(&row.customer).or_default().entry(row.month).or_default() += v;
             }
             s
         })
     }
 
+    /// A value of a selection as people read it: `USD 1,200.50`, `40 paid_seats`, `12,000 bizapps-mcv`.
     fn money(&self, selection: usize, v: Decimal) -> String {
-        amount(v, self.rules.selections[selection].measure)
+        let sel = &self.rules.selections[selection];
+        match sel.shown_as() {
+            Some(measure) => amount(v, measure),
+            None => format!("{} {}", grouped(v), sel.name),
+        }
+    }
+
+    /// Customers whose value at `month` passes the filter.
+    fn passes(&self, filter: &CustomerFilter, customer: &str, month: Month) -> bool {
+        let v = self.series(filter.selection).customer_value(customer, month, filter.aggregate);
+        filter.at_least.is_none_or(|min| v >= min) && filter.at_most.is_none_or(|max| v <= max)
+    }
+
+    fn describe_filter(&self, filter: &CustomerFilter) -> String {
+        let range = match (filter.at_least, filter.at_most) {
+            (Some(a), Some(b)) => format!("{} to {}", self.money(filter.selection, a), self.money(filter.selection, b)),
+            (Some(a), None) => format!("at least {}", self.money(filter.selection, a)),
+            (None, Some(b)) => format!("at most {}", self.money(filter.selection, b)),
+            (None, None) => "any value".to_owned(),
+        };
+        let how = if filter.aggregate == Aggregate::Max { " on their largest product" } else { "" };
+        format!("customers with {range}{how}")
     }
 
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
@@ -181,6 +248,28 @@ impl<'a> Context<'a> {
                     pct(ratio * Decimal::ONE_HUNDRED), pct(*share * Decimal::ONE_HUNDRED)
                 ))
             }
+            PathTest::EntitiesAboveInBothMonths { selection, entity, above, at_least, baseline_offset } => {
+                let base = as_of.offset(-baseline_offset);
+                let found: Vec<String> = self
+                    .series(*selection)
+                    .entities(*entity, Aggregate::Sum)
+                    .into_iter()
+                    .filter(|(_, m)| value(m, as_of) > *above && value(m, base) > *above)
+                    .map(|(k, _)| k)
+                    .collect();
+                let holds = found.len() >= *at_least;
+                let op = if holds { "≥" } else { "<" };
+                let mut why = format!(
+                    "{} over {} in both {base} and {as_of}: {} {op} {at_least}",
+                    if *entity == Entity::Customer { "customers" } else { "customer products" },
+                    self.money(*selection, *above),
+                    found.len()
+                );
+                if !found.is_empty() {
+                    why.push_str(&format!(" ({})", join_limited(&found)));
+                }
+                (holds, why)
+            }
         }
     }
 
@@ -228,52 +317,106 @@ impl<'a> Context<'a> {
     }
 
     fn metric(&self, m: &Metric) -> Result<MetricResult, Error> {
-        let measured = match &m.kind {
-            MetricKind::CustomerAdds { selection, rule, threshold, recent_months, baseline_months, baseline_offset } => {
-                self.customer_adds(*selection, *rule, *threshold, *recent_months, *baseline_months, *baseline_offset)
+        let (points, explanation) = match &m.measurement {
+            Measurement::Single(kind) => {
+                let measured = self.measure(kind);
+                let (points, how) = self.points(&m.points, m.max_points, &measured, &[])?;
+                (points, format!("{} → {how}", measured.story))
+            }
+            Measurement::Combined { combine, parts } => self.combined(m, *combine, parts)?,
+        };
+        Ok(MetricResult { id: m.id.clone(), category: m.category.clone(), points, max_points: m.max_points, explanation })
+    }
+
+    fn measure(&self, kind: &MetricKind) -> Measured {
+        match kind {
+            MetricKind::CustomerAdds { selection, entity, aggregate, rule, threshold, at_most, recent_months, baseline_months, baseline_offset } => {
+                self.customer_adds(*selection, *entity, *aggregate, *rule, (*threshold, *at_most), *recent_months, *baseline_months, *baseline_offset)
             }
             MetricKind::CertifiedPeople { prerequisites, scoring } => self.certified_people(prerequisites, scoring),
-            MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, min_ttm_total, min_baseline } => {
-                self.usage_growth(*selection, *compare, *baseline_offset, *unit, *min_ttm_total, *min_baseline)
+            MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, min_ttm_total, min_baseline, eligible } => {
+                self.usage_growth(*selection, *compare, *baseline_offset, *unit, *min_ttm_total, *min_baseline, eligible.as_ref())
             }
             MetricKind::DistinctProducts { selection, window_months, exclude, new_only } => {
                 self.distinct_products(*selection, *window_months, exclude, *new_only)
             }
-        };
-        let (points, how) = self.points(m, &measured)?;
-        Ok(MetricResult {
-            id: m.id.clone(),
-            category: m.category.clone(),
-            points,
-            max_points: m.max_points,
-            explanation: format!("{} → {how}", measured.story),
-        })
+            MetricKind::RatioCustomers { numerator, denominator, ratio, rule, window_months, baseline_offset, min_denominator, eligible } => {
+                self.ratio_customers(*numerator, *denominator, *ratio, *rule, *window_months, *baseline_offset, *min_denominator, eligible.as_ref())
+            }
+            MetricKind::RollingSumCrossing { selection, window_months, threshold, baseline_offset } => {
+                self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset)
+            }
+        }
     }
 
-    /// Turns measured units into points by the metric's points rule, capped at its maximum.
-    fn points(&self, m: &Metric, measured: &Measured) -> Result<(Decimal, String), Error> {
-        let rule = &m.points;
+    /// A metric measured by several parts: their units added, their customers united, or the best option.
+    fn combined(&self, m: &Metric, combine: Combine, parts: &[Part]) -> Result<(Decimal, String), Error> {
+        let measured: Vec<(&Part, Measured)> = parts.iter().map(|p| (p, self.measure(&p.kind))).collect();
+        if combine == Combine::Best {
+            let mut options = Vec::new();
+            for (part, mm) in &measured {
+                let rule = part.points.as_ref().expect("compile gives every option its points");
+                let (points, how) = self.points(rule, m.max_points, mm, &[])?;
+                options.push((part.id.as_str(), points, format!("option {}: {} → {how}", part.id, mm.story)));
+            }
+            let best = options
+                .iter()
+                .enumerate()
+                .max_by(|(ia, a), (ib, b)| a.1.cmp(&b.1).then(ib.cmp(ia)))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            let (name, points, _) = options[best];
+            let stories: Vec<&str> = options.iter().map(|o| o.2.as_str()).collect();
+            return Ok((points, format!("{}; the best option is {name} ({points} points)", stories.join("; "))));
+        }
+        let stories: Vec<String> = measured.iter().map(|(p, mm)| format!("{}: {}", p.id, mm.story)).collect();
+        let open = measured.iter().any(|(_, mm)| mm.open);
+        let part_units: Vec<(String, Decimal)> =
+            measured.iter().map(|(p, mm)| (p.id.clone(), if mm.open { mm.units.max(Decimal::ZERO) } else { Decimal::ZERO })).collect();
+        let (units, summary) = match combine {
+            Combine::Sum => {
+                let units: Decimal = measured.iter().filter(|(_, mm)| mm.open).map(|(_, mm)| mm.units).sum();
+                (units, format!("together {}", units.normalize()))
+            }
+            _ => {
+                let all: BTreeSet<&String> = measured.iter().filter_map(|(_, mm)| mm.customers.as_ref()).flatten().collect();
+                let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+                let summary = format!("{} distinct customers, each counted once{}", all.len(), if names.is_empty() { String::new() } else { format!(" ({})", join_limited(&names)) });
+                (Decimal::from(all.len()), summary)
+            }
+        };
+        let total = Measured { units, customers: None, fixed_points: Decimal::ZERO, open, story: String::new() };
+        let (points, how) = self.points(&m.points, m.max_points, &total, &part_units)?;
+        Ok((points, format!("{}; {summary} → {how}", stories.join("; "))))
+    }
+
+    /// Turns measured units into points by a points rule, capped at `max_points`.
+    fn points(&self, rule: &PointsRule, max_points: Decimal, measured: &Measured, parts: &[(String, Decimal)]) -> Result<(Decimal, String), Error> {
         let mut units = measured.units.max(Decimal::ZERO);
         if !measured.open {
             units = Decimal::ZERO;
         }
-        let mut parts = Vec::new();
+        let mut parts_text = Vec::new();
         if let Some(max) = rule.max_units {
             if units > max {
-                parts.push(format!("{} units, at most {} count", units.normalize(), max.normalize()));
+                parts_text.push(format!("{} units, at most {} count", units.normalize(), max.normalize()));
                 units = max;
             }
         }
         let mut earned = match (&rule.script, rule.per_unit) {
             (Some(script), _) => {
-                let p = script.run(&[("units", units), ("max_points", m.max_points)], &self.partner.id)?;
+                let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
+                inputs.extend(rule.params.iter().cloned());
+                inputs.extend(parts.iter().cloned());
+                let p = script.run(&inputs, &self.partner.id)?;
                 let name = script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned();
-                parts.push(format!("{name}({}) = {}", units.normalize(), p.normalize()));
+                let shown: Vec<String> = inputs.iter().filter(|(k, _)| k != "max_points").map(|(k, v)| format!("{k} = {}", v.normalize())).collect();
+                parts_text.push(format!("{name} with {} gives {}", shown.join(", "), p.normalize()));
                 p
             }
             (None, Some(per)) => {
                 let p = units * per;
-                parts.push(format!("{} × {} = {}", units.normalize(), per.normalize(), p.normalize()));
+                parts_text.push(format!("{} × {} = {}", units.normalize(), per.normalize(), p.normalize()));
                 p
             }
             (None, None) => Decimal::ZERO,
@@ -281,77 +424,139 @@ impl<'a> Context<'a> {
         if let Some(places) = rule.round_places {
             let rounded = earned.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
             if rounded != earned {
-                parts.push(format!("rounded to {}", rounded.normalize()));
+                parts_text.push(format!("rounded to {}", rounded.normalize()));
             }
             earned = rounded;
         }
         if !measured.fixed_points.is_zero() {
-            parts.push(format!("plus {} prerequisite points", measured.fixed_points.normalize()));
+            parts_text.push(format!("plus {} prerequisite points", measured.fixed_points.normalize()));
             earned += measured.fixed_points;
         }
-        if earned > m.max_points {
-            parts.push(format!("capped at {}", m.max_points.normalize()));
-            earned = m.max_points;
+        if earned > max_points {
+            parts_text.push(format!("capped at {}", max_points.normalize()));
+            earned = max_points;
         }
         let earned = earned.max(Decimal::ZERO).normalize();
-        Ok((earned, format!("{} ({} points)", parts.join(", "), earned)))
+        Ok((earned, format!("{} ({} points)", parts_text.join(", "), earned)))
     }
 
-    fn customer_adds(&self, sel: usize, rule: AddsRule, threshold: Decimal, recent: i32, baseline: i32, offset: i32) -> Measured {
+    #[allow(clippy::too_many_arguments)]
+    fn customer_adds(
+        &self,
+        sel: usize,
+        entity: Entity,
+        aggregate: Aggregate,
+        rule: AddsRule,
+        (threshold, at_most): (Decimal, Option<Decimal>),
+        recent: i32,
+        baseline: i32,
+        offset: i32,
+    ) -> Measured {
         let as_of = self.partner.as_of;
         let recent_months: Vec<Month> = (0..recent).rev().map(|i| as_of.offset(-i)).collect();
         let base_end = as_of.offset(-offset);
         let base_months: Vec<Month> = (0..baseline).rev().map(|i| base_end.offset(-i)).collect();
-        let series = self.series(sel);
+        let entities = self.series(sel).entities(entity, aggregate);
         let money = |v: Decimal| self.money(sel, v);
-        let value = |m: &BTreeMap<Month, Decimal>, month: &Month| m.get(month).copied().unwrap_or_default();
+        let hit = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
         let show = |m: &BTreeMap<Month, Decimal>, months: &[Month]| -> String {
-            months.iter().map(|mo| format!("{} in {mo}", money(value(m, mo)))).collect::<Vec<_>>().join(", ")
+            months.iter().map(|mo| format!("{} in {mo}", money(value(m, *mo)))).collect::<Vec<_>>().join(", ")
         };
         let (recent_any, base_any, base_all) =
             (list_months(&recent_months, "or"), list_months(&base_months, "or"), list_months(&base_months, "and"));
+        let level = match at_most {
+            Some(max) => format!("{} to {}", money(threshold), money(max)),
+            None => format!("{} or more", money(threshold)),
+        };
+        let what = match (entity, aggregate) {
+            (Entity::CustomerProduct, _) => "customer product",
+            (Entity::Customer, Aggregate::Max) => "customer (by its largest product)",
+            (Entity::Customer, Aggregate::Sum) => "customer",
+        };
         let mut plus = Vec::new();
         let mut minus = Vec::new();
         let mut not_new = Vec::new();
-        let mut now_count = 0usize;
-        let mut base_count = 0usize;
-        for (customer, months) in &series.customers {
-            let recent_hit = recent_months.iter().any(|m| value(months, m) >= threshold);
-            let base_hit = base_months.iter().any(|m| value(months, m) >= threshold);
+        let mut added = BTreeSet::new();
+        let (mut now_count, mut base_count) = (0usize, 0usize);
+        for (key, months) in &entities {
             match rule {
                 AddsRule::EligibleCountDifference => {
+                    let recent_hit = recent_months.iter().any(|m| hit(value(months, *m)));
+                    let base_hit = base_months.iter().any(|m| hit(value(months, *m)));
                     now_count += recent_hit as usize;
                     base_count += base_hit as usize;
                     if recent_hit && !base_hit {
-                        plus.push(format!("{customer} ({})", show(months, &recent_months)));
+                        plus.push(format!("{key} ({})", show(months, &recent_months)));
+                        added.insert(key.clone());
                     } else if base_hit && !recent_hit {
-                        minus.push(format!("{customer} ({})", show(months, &base_months)));
+                        minus.push(format!("{key} ({})", show(months, &base_months)));
                     }
                 }
                 AddsRule::Transitions => {
-                    let base_zero = base_months.iter().all(|m| value(months, m).is_zero());
+                    let recent_hit = recent_months.iter().any(|m| hit(value(months, *m)));
+                    let base_hit = base_months.iter().any(|m| hit(value(months, *m)));
+                    let base_zero = base_months.iter().all(|m| value(months, *m).is_zero());
                     if base_zero && recent_hit {
-                        plus.push(format!("{customer} ({}; {})", show(months, &base_months), show(months, &recent_months)));
+                        plus.push(format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months)));
+                        added.insert(key.clone());
                     } else if base_hit && !recent_hit {
-                        minus.push(format!("{customer} ({}; {})", show(months, &base_months), show(months, &recent_months)));
+                        minus.push(format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months)));
                     } else if recent_hit && !base_zero && !base_hit {
-                        not_new.push(format!("{customer} ({})", show(months, &base_months)));
+                        not_new.push(format!("{key} ({})", show(months, &base_months)));
+                    }
+                }
+                AddsRule::MonthlyTransitions => {
+                    for m in &recent_months {
+                        let (before, now) = (value(months, m.offset(-1)), value(months, *m));
+                        if before.is_zero() && hit(now) {
+                            plus.push(format!("{key} in {m} ({} in {}, {} in {m})", money(before), m.offset(-1), money(now)));
+                            added.insert(key.clone());
+                        } else if hit(before) && now.is_zero() {
+                            minus.push(format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1)));
+                        }
+                    }
+                }
+                AddsRule::AverageCrossing => {
+                    let n = Decimal::from(recent_months.len());
+                    let now_avg = recent_months.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let base_span: Vec<Month> = recent_months.iter().map(|m| m.offset(-offset)).collect();
+                    let base_avg = base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let text = format!("{key} (average {} a month then, {} now)", money(base_avg.round_dp(2)), money(now_avg.round_dp(2)));
+                    if hit(now_avg) && !hit(base_avg) {
+                        plus.push(text);
+                        added.insert(key.clone());
+                    } else if hit(base_avg) && !hit(now_avg) {
+                        minus.push(text);
                     }
                 }
             }
         }
         let net = match rule {
             AddsRule::EligibleCountDifference => now_count as i64 - base_count as i64,
-            AddsRule::Transitions => plus.len() as i64 - minus.len() as i64,
+            _ => plus.len() as i64 - minus.len() as i64,
+        };
+        let window = |months: &[Month]| match months {
+            [first, .., last] => format!("{first}–{last}"),
+            [one] => one.to_string(),
+            [] => String::new(),
         };
         let mut story = match rule {
             AddsRule::EligibleCountDifference => format!(
-                "eligible customers have {} or more in {recent_any} (now) or in {base_any} (a year earlier): {now_count} now, {base_count} then, net {net}",
-                money(threshold)
+                "a {what} counts when it has {level} in {recent_any} (now) or in {base_any} (a year earlier): {now_count} now, {base_count} then, net {net}"
             ),
             AddsRule::Transitions => format!(
-                "a customer adds 1 when it had nothing in {base_all} and {} or more in {recent_any}, and loses 1 when it had {} or more in {base_any} and less in every recent month: {} added, {} lost, net {net}",
-                money(threshold), money(threshold), plus.len(), minus.len()
+                "a {what} adds 1 when it had nothing in {base_all} and {level} in {recent_any}, and loses 1 when it had {level} in {base_any} and not in any recent month: {} added, {} lost, net {net}",
+                plus.len(), minus.len()
+            ),
+            AddsRule::MonthlyTransitions => format!(
+                "in each month of {}, a {what} adds 1 going from nothing the month before to {level}, and loses 1 going from {level} to nothing: {} added, {} lost, net {net}",
+                window(&recent_months), plus.len(), minus.len()
+            ),
+            AddsRule::AverageCrossing => format!(
+                "a {what} adds 1 when its monthly average over {} is {level} and over {} was not, and loses 1 the other way round: {} added, {} lost, net {net}",
+                window(&recent_months),
+                window(&recent_months.iter().map(|m| m.offset(-offset)).collect::<Vec<_>>()),
+                plus.len(), minus.len()
             ),
         };
         if !plus.is_empty() {
@@ -366,7 +571,140 @@ impl<'a> Context<'a> {
         if net < 0 {
             story.push_str("; a negative net earns nothing");
         }
-        Measured { units: Decimal::from(net), fixed_points: Decimal::ZERO, open: true, story }
+        let customers = (entity == Entity::Customer).then_some(added);
+        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, story }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ratio_customers(
+        &self,
+        numerator: usize,
+        denominator: usize,
+        ratio: Decimal,
+        rule: RatioRule,
+        window: i32,
+        offset: i32,
+        min_denominator: Option<Decimal>,
+        eligible: Option<&CustomerFilter>,
+    ) -> Measured {
+        let as_of = self.partner.as_of;
+        let base = as_of.offset(-offset);
+        let (num, den) = (self.series(numerator), self.series(denominator));
+        let empty = BTreeMap::new();
+        // A product reaches the ratio in a month when its denominator is positive and the numerator is at least ratio × denominator.
+        let reaches = |customer: &str, product: &str, month: Month| -> bool {
+            let d = value(den.cells.get(&(customer, product)).unwrap_or(&empty), month);
+            let n = value(num.cells.get(&(customer, product)).unwrap_or(&empty), month);
+            d > Decimal::ZERO && n >= ratio * d
+        };
+        let pairs: BTreeSet<(&str, &str)> = den.cells.keys().copied().collect();
+        let name = |p: &str| den.names.get(p).copied().unwrap_or(p).to_owned();
+        let share = pct(ratio * Decimal::ONE_HUNDRED);
+        let mut counted = BTreeSet::new();
+        let mut lines = Vec::new();
+        let mut story;
+        match rule {
+            RatioRule::Crossing => {
+                let recent: Vec<Month> = (0..window).rev().map(|i| as_of.offset(-i)).collect();
+                for (customer, product) in &pairs {
+                    if eligible.is_some_and(|f| !self.passes(f, customer, as_of)) || counted.contains(*customer) {
+                        continue;
+                    }
+                    if reaches(customer, product, base) {
+                        continue;
+                    }
+                    let Some(month) = recent.iter().find(|m| reaches(customer, product, **m)) else { continue };
+                    let seats_now = value(&den.cells[&(*customer, *product)], as_of);
+                    if min_denominator.is_some_and(|min| seats_now < min) {
+                        continue;
+                    }
+                    counted.insert(customer.to_string());
+                    lines.push(format!("{customer} ({} from below {share} in {base} to {share} or more in {month})", name(product)));
+                }
+                story = format!(
+                    "customers with a product going from below {share} of {} in {base} to {share} or more in some month of {}–{as_of}",
+                    self.rules.selections[denominator].name, recent[0]
+                );
+                if let Some(min) = min_denominator {
+                    story.push_str(&format!(", with at least {} in {as_of}", self.money(denominator, min)));
+                }
+                story.push_str(&format!(": {}", counted.len()));
+            }
+            RatioRule::CountDifference => {
+                let deployed = |month: Month| -> BTreeSet<&str> {
+                    pairs
+                        .iter()
+                        .filter(|(c, p)| reaches(c, p, month) && eligible.is_none_or(|f| self.passes(f, c, month)))
+                        .map(|(c, _)| *c)
+                        .collect()
+                };
+                let (now, then) = (deployed(as_of), deployed(base));
+                let gained: Vec<&str> = now.difference(&then).copied().collect();
+                let dropped: Vec<&str> = then.difference(&now).copied().collect();
+                counted = gained.iter().map(|c| c.to_string()).collect();
+                story = format!(
+                    "customers with a product at {share} or more of {}: {} in {as_of}, {} in {base}, net {}",
+                    self.rules.selections[denominator].name,
+                    now.len(),
+                    then.len(),
+                    now.len() as i64 - then.len() as i64
+                );
+                if !gained.is_empty() {
+                    lines.push(format!("new: {}", join_limited(&gained)));
+                }
+                if !dropped.is_empty() {
+                    lines.push(format!("no longer: {}", join_limited(&dropped)));
+                }
+                let units = Decimal::from(now.len() as i64 - then.len() as i64);
+                if let Some(f) = eligible {
+                    story.push_str(&format!(" (only {} in the month counted)", self.describe_filter(f)));
+                }
+                if !lines.is_empty() {
+                    story.push_str(&format!("; {}", lines.join("; ")));
+                }
+                return Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story };
+            }
+        }
+        if let Some(f) = eligible {
+            story.push_str(&format!(" (only {} in {as_of})", self.describe_filter(f)));
+        }
+        if !lines.is_empty() {
+            story.push_str(&format!("; {}", join_limited(&lines)));
+        }
+        Measured { units: Decimal::from(counted.len()), customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story }
+    }
+
+    fn rolling_sum_crossing(&self, sel: usize, window: i32, threshold: Decimal, offset: i32) -> Measured {
+        let as_of = self.partner.as_of;
+        let base_end = as_of.offset(-offset);
+        let rolling = |m: &BTreeMap<Month, Decimal>, end: Month| sum_range(m, end.offset(-(window - 1)), end);
+        let mut counted = BTreeSet::new();
+        let mut lines = Vec::new();
+        for (customer, months) in &self.series(sel).customers {
+            let before = rolling(months, base_end);
+            if before > threshold {
+                continue;
+            }
+            let crossed = (0..offset).rev().map(|i| as_of.offset(-i)).find(|end| rolling(months, *end) > threshold);
+            if let Some(end) = crossed {
+                counted.insert(customer.to_string());
+                lines.push(format!(
+                    "{customer} ({} in the {window} months to {base_end}, {} in the {window} months to {end})",
+                    self.money(sel, before),
+                    self.money(sel, rolling(months, end))
+                ));
+            }
+        }
+        let mut story = format!(
+            "customers whose {window}-month total went from at most {} (to {base_end}) to more than that (to some month of {}–{as_of}): {}",
+            self.money(sel, threshold),
+            as_of.offset(-(offset - 1)),
+            counted.len()
+        );
+        if !lines.is_empty() {
+            story.push_str(&format!("; {}", join_limited(&lines)));
+        }
+        Measured { units: Decimal::from(counted.len()), customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story }
     }
 
     fn certified_people(&self, prerequisites: &[Prerequisite], scoring: &CertRequirement) -> Measured {
@@ -438,7 +776,7 @@ impl<'a> Context<'a> {
         if !left_out.is_empty() {
             parts.push(format!("left out: {}", join_limited(&left_out)));
         }
-        Measured { units: Decimal::from(scorers.len()), fixed_points: fixed, open: all_met, story: parts.join("; ") }
+        Measured { units: Decimal::from(scorers.len()), customers: None, fixed_points: fixed, open: all_met, story: parts.join("; ") }
     }
 
     fn describe(&self, r: &CertRequirement) -> String {
@@ -454,15 +792,34 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn usage_growth(&self, sel: usize, compare: Compare, offset: i32, unit: Decimal, min_ttm: Option<Decimal>, min_base: Option<Decimal>) -> Measured {
+    #[allow(clippy::too_many_arguments)]
+    fn usage_growth(
+        &self,
+        sel: usize,
+        compare: Compare,
+        offset: i32,
+        unit: Decimal,
+        min_ttm: Option<Decimal>,
+        min_base: Option<Decimal>,
+        eligible: Option<&CustomerFilter>,
+    ) -> Measured {
         let as_of = self.partner.as_of;
         let base_month = as_of.offset(-offset);
         let series = self.series(sel);
-        let now = series.total_at(as_of);
-        let base = series.total_at(base_month);
+        let (now, base) = match eligible {
+            None => (series.total_at(as_of), series.total_at(base_month)),
+            Some(f) => series
+                .customers
+                .iter()
+                .filter(|(c, _)| self.passes(f, c, as_of))
+                .fold((Decimal::ZERO, Decimal::ZERO), |(n, b), (_, m)| (n + value(m, as_of), b + value(m, base_month))),
+        };
         let money = |v: Decimal| self.money(sel, v);
         let mut story = format!("{} in {as_of} against {} in {base_month}", money(now), money(base));
-        let closed = |story: String| Measured { units: Decimal::ZERO, fixed_points: Decimal::ZERO, open: false, story };
+        if let Some(f) = eligible {
+            story.push_str(&format!(" (only {} in {as_of})", self.describe_filter(f)));
+        }
+        let closed = |story: String| Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, story };
         if let Some(min) = min_ttm {
             let ttm = series.total_between(as_of.offset(-11), as_of);
             if ttm < min {
@@ -481,9 +838,9 @@ impl<'a> Context<'a> {
                     return closed(format!("{story}; with nothing in {base_month} growth is undefined"));
                 }
                 let growth = (now - base) * Decimal::ONE_HUNDRED / base;
-                let units = (growth / unit).floor();
+                let units = (growth / unit).floor().max(Decimal::ZERO);
                 story.push_str(&format!("; growth {}", pct(growth)));
-                if growth.is_sign_negative() {
+                if growth.is_sign_negative() && !growth.is_zero() {
                     story.push_str(", negative growth earns nothing");
                 } else if unit == Decimal::ONE {
                     story.push_str(&format!(", {} whole percent", units.normalize()));
@@ -494,7 +851,7 @@ impl<'a> Context<'a> {
             }
             Compare::Difference => {
                 let diff = now - base;
-                let units = (diff / unit).floor();
+                let units = (diff / unit).floor().max(Decimal::ZERO);
                 story.push_str(&format!("; change {}", money(diff)));
                 if diff.is_sign_negative() {
                     story.push_str(", a decrease earns nothing");
@@ -504,7 +861,7 @@ impl<'a> Context<'a> {
                 units
             }
         };
-        Measured { units, fixed_points: Decimal::ZERO, open: true, story }
+        Measured { units, customers: None, fixed_points: Decimal::ZERO, open: true, story }
     }
 
     fn distinct_products(&self, sel: usize, window: i32, exclude: &BTreeSet<String>, new_only: bool) -> Measured {
@@ -512,10 +869,18 @@ impl<'a> Context<'a> {
         let (from, to) = (as_of.offset(-(window - 1)), as_of);
         let (prior_from, prior_to) = (from.offset(-window), from.offset(-1));
         let series = self.series(sel);
+        let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for ((_, product), months) in &series.cells {
+            let target = products.entry(product).or_default();
+            for (m, v) in months {
+                *target.entry(*m).or_default() += *v;
+            }
+        }
         let mut counted = Vec::new();
         let mut excluded = Vec::new();
         let mut old = Vec::new();
-        for (key, (name, months)) in &series.products {
+        for (key, months) in &products {
+            let name = &series.names.get(key).copied().unwrap_or(key);
             if sum_range(months, from, to) <= Decimal::ZERO {
                 continue;
             }
@@ -538,7 +903,7 @@ impl<'a> Context<'a> {
         if !excluded.is_empty() {
             story.push_str(&format!("; excluded by the rules: {}", join_limited(&excluded)));
         }
-        Measured { units: Decimal::from(counted.len()), fixed_points: Decimal::ZERO, open: true, story }
+        Measured { units: Decimal::from(counted.len()), customers: None, fixed_points: Decimal::ZERO, open: true, story }
     }
 }
 

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use rhai::packages::{ArithmeticPackage, BasicMathPackage, LogicPackage, Package};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST, INT};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::{Error, Located};
@@ -64,22 +63,32 @@ pub fn sandbox() -> Engine {
 }
 
 impl Script {
-    /// Compiles the script at `path`; `shown` is the name used in messages.
-    pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str) -> Result<Script, Error> {
+    /// Compiles the script at `path` for the given input names; `shown` names it in messages.
+    ///
+    /// Variables are strict: a script that reads a name not among `inputs` (and not its own) does not compile.
+    pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str, inputs: &[String]) -> Result<Script, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::new(Located::file(shown), format!("cannot read script: {e}")))?;
-        let ast = engine.compile(&text).map_err(|e| {
+        let mut scope = Scope::new();
+        for name in inputs {
+            scope.push_constant(name.as_str(), Dynamic::from_decimal(Decimal::ZERO));
+        }
+        let ast = engine.compile_with_scope(&scope, &text).map_err(|e| {
             let place = located(shown, e.position());
-            Error::new(place, format!("script does not compile: {}", e.err_type()))
+            let mut err = Error::new(place, format!("script does not compile: {}", e.err_type()));
+            if matches!(e.err_type(), rhai::ParseErrorType::VariableUndefined(_)) {
+                err = err.with_hint(format!("the script can read: {}", inputs.join(", ")));
+            }
+            err
         })?;
         Ok(Script { file: shown.to_owned(), engine: Arc::clone(engine), ast: Arc::new(ast) })
     }
 
     /// Runs the script with the given named decimals in scope and returns the decimal it evaluates to.
-    pub fn run(&self, inputs: &[(&str, Decimal)], partner: &str) -> Result<Decimal, Error> {
+    pub fn run(&self, inputs: &[(String, Decimal)], partner: &str) -> Result<Decimal, Error> {
         let mut scope = Scope::new();
         for (name, value) in inputs {
-            scope.push_constant(*name, Dynamic::from_decimal(*value));
+            scope.push_constant(name.as_str(), Dynamic::from_decimal(*value));
         }
         let result = self
             .engine
@@ -114,9 +123,4 @@ fn located(file: &str, pos: Position) -> Located {
         (Some(line), None) => Located::at(file, line, 1),
         _ => Located::file(file),
     }
-}
-
-/// Converts a decimal count to `usize`, saturating (used for caps written as decimals).
-pub fn to_count(d: Decimal) -> usize {
-    d.floor().to_usize().unwrap_or(if d.is_sign_negative() { 0 } else { usize::MAX })
 }

@@ -176,7 +176,7 @@ struct Scope<'a> {
 }
 
 const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
-const KINDS: [&str; 4] = ["customer-adds", "certified-people", "usage-growth", "distinct-products"];
+const KINDS: [&str; 7] = ["customer-adds", "certified-people", "usage-growth", "distinct-products", "ratio-customers", "rolling-sum-crossing", "combined"];
 
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
@@ -274,16 +274,21 @@ impl Compiler {
         let mut out = Vec::new();
         for (name, sel) in &program.selections {
             let s = sel.get_ref();
-            let measure = match parse_measure(s.measure.get_ref()) {
-                Some(m) => m,
-                None => {
-                    let hint = closest(s.measure.get_ref(), MEASURES.iter().map(|(n, _)| *n))
-                        .map(|c| format!("did you mean `{c}`?"))
-                        .unwrap_or_else(|| format!("measures: {}", MEASURES.map(|(n, _)| n).join(", ")));
-                    self.err(f, s.measure.span(), format!("unknown measure \"{}\"", s.measure.get_ref()), Some(&hint));
-                    Measure::AcrUsd
-                }
-            };
+            let measure = s.measure.as_ref().map(|m| self.measure(f, m));
+            let rates: Vec<Rate> = s
+                .rates
+                .iter()
+                .map(|r| {
+                    let rf = r.get_ref();
+                    Rate { products: lower_set(&rf.products), measure: self.measure(f, &rf.measure), rate: rf.rate.get_ref().0 }
+                })
+                .collect();
+            if measure.is_none() && rates.is_empty() {
+                self.err(f, sel.span(), format!("selection \"{name}\" needs `measure` or `rates`"), None);
+            }
+            if measure.is_some() && !rates.is_empty() {
+                self.err(f, sel.span(), format!("selection \"{name}\" gives both `measure` and `rates`"), Some("with rates, each rate names its measure: drop `measure`"));
+            }
             let associations = s.associations.as_ref().map(|list| {
                 list.iter()
                     .filter_map(|a| {
@@ -298,6 +303,7 @@ impl Compiler {
             out.push(Selection {
                 name: name.clone(),
                 measure,
+                rates,
                 associations,
                 exclude_offers: lower_set(&s.exclude_offers),
                 products: s.products.as_ref().map(|p| lower_set(p)),
@@ -305,6 +311,19 @@ impl Compiler {
             });
         }
         out
+    }
+
+    fn measure(&mut self, f: &File, m: &Spanned<String>) -> Measure {
+        match parse_measure(m.get_ref()) {
+            Some(found) => found,
+            None => {
+                let hint = closest(m.get_ref(), MEASURES.iter().map(|(n, _)| *n))
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!("measures: {}", MEASURES.map(|(n, _)| n).join(", ")));
+                self.err(f, m.span(), format!("unknown measure \"{}\"", m.get_ref()), Some(&hint));
+                Measure::AcrUsd
+            }
+        }
     }
 
     fn find_selection(&mut self, f: &File, name: &Spanned<String>, selections: &[Selection]) -> usize {
@@ -347,8 +366,18 @@ impl Compiler {
                             .collect();
                         PathTest::SegmentShareBelow { selection, segments, share }
                     }
+                    "entities-above-in-both-months" => {
+                        let above = self.required(f, &t.above, t.test.span(), "above").unwrap_or_default().0;
+                        let at_least = self.required(f, &t.at_least, t.test.span(), "at_least").unwrap_or(1).max(1) as usize;
+                        let baseline_offset = match &t.baseline_offset {
+                            Some(v) => self.positive_int(f, v, "baseline_offset", 120),
+                            None => 12,
+                        };
+                        let entity = self.entity(f, &t.entity);
+                        PathTest::EntitiesAboveInBothMonths { selection, entity, above, at_least, baseline_offset }
+                    }
                     other => {
-                        let hint = suggest(other, ["ttm-total-at-least", "segment-share-below"], "");
+                        let hint = suggest(other, ["ttm-total-at-least", "segment-share-below", "entities-above-in-both-months"], "");
                         self.err(f, t.test.span(), format!("unknown path test \"{other}\""), Some(&hint));
                         continue;
                     }
@@ -445,38 +474,174 @@ impl Compiler {
 
     fn metric(&mut self, f: &File, m: &Spanned<MetricFile>, scope: &Scope) -> Option<Metric> {
         let span = m.span();
-        let m = m.get_ref();
-        let id = m.id.get_ref().trim().to_owned();
-        let category = m.category.get_ref().trim().to_owned();
-        if !CATEGORIES.contains(&category.as_str()) {
-            let hint = suggest(&category, CATEGORIES, "");
-            self.err(f, m.category.span(), format!("unknown category \"{category}\""), Some(&hint));
-        }
-        let max_points = self.non_negative(f, &m.max_points, "max_points")?;
-        let kind_name = m.kind.get_ref().as_str();
+        let mf = m.get_ref();
+        let id = mf.id.get_ref().trim().to_owned();
+        let category = match &mf.category {
+            Some(c) => {
+                let category = c.get_ref().trim().to_owned();
+                if !CATEGORIES.contains(&category.as_str()) {
+                    let hint = suggest(&category, CATEGORIES, "");
+                    self.err(f, c.span(), format!("unknown category \"{category}\""), Some(&hint));
+                }
+                category
+            }
+            None => {
+                self.err(f, span.clone(), format!("metric \"{id}\" needs `category`"), Some(&format!("one of: {}", CATEGORIES.join(", "))));
+                String::new()
+            }
+        };
+        let max_points = match &mf.max_points {
+            Some(v) => self.non_negative(f, v, "max_points")?,
+            None => {
+                self.err(f, span.clone(), format!("metric \"{id}\" needs `max_points`"), None);
+                return None;
+            }
+        };
+        let measurement = if mf.kind.get_ref() == "combined" {
+            self.check_keys(f, mf, &["combine", "parts"]);
+            let combine = match mf.combine.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
+                Some(("sum", _)) => Combine::Sum,
+                Some(("distinct", _)) => Combine::Distinct,
+                Some(("best", _)) => Combine::Best,
+                Some((other, at)) => {
+                    let hint = suggest(other, ["sum", "distinct", "best"], "");
+                    self.err(f, at, format!("unknown combine \"{other}\""), Some(&hint));
+                    Combine::Sum
+                }
+                None => {
+                    self.err(f, span.clone(), format!("combined metric \"{id}\" needs `combine`"), Some("combine = \"sum\", \"distinct\" or \"best\""));
+                    Combine::Sum
+                }
+            };
+            let mut parts = Vec::new();
+            let mut seen = BTreeSet::new();
+            for p in mf.parts.iter().flatten() {
+                let pf = p.get_ref();
+                let pid = pf.id.get_ref().trim().to_owned();
+                if !seen.insert(pid.clone()) {
+                    self.err(f, pf.id.span(), format!("part \"{pid}\" appears twice in metric \"{id}\""), None);
+                }
+                if !pid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || pid.starts_with(|c: char| c.is_ascii_digit()) {
+                    self.err(f, pf.id.span(), format!("part id \"{pid}\" must be a name scripts can use: letters, digits and _"), None);
+                }
+                for (key, at) in [("category", pf.category.as_ref().map(|c| c.span())), ("max_points", pf.max_points.as_ref().map(|c| c.span()))] {
+                    if let Some(at) = at {
+                        self.err(f, at, format!("a part takes no `{key}`: the metric's applies"), None);
+                    }
+                }
+                let part_points = match (&pf.points, combine) {
+                    (Some(pp), Combine::Best) => self.points(f, pp, &pid, &[]),
+                    (None, Combine::Best) => {
+                        self.err(f, p.span(), format!("option \"{pid}\" of a `best` metric needs its own `points`"), None);
+                        None
+                    }
+                    (Some(pp), _) => {
+                        self.err(f, pp.span(), format!("part \"{pid}\" takes no `points`: only the options of combine = \"best\" do"), None);
+                        None
+                    }
+                    (None, _) => None,
+                };
+                if pf.kind.get_ref() == "combined" {
+                    self.err(f, pf.kind.span(), "parts cannot be combined metrics themselves", None);
+                    continue;
+                }
+                if let Some(kind) = self.kind(f, pf, p.span(), scope) {
+                    if combine == Combine::Distinct && !kind.counts_customers() {
+                        self.err(f, pf.kind.span(), format!("combine = \"distinct\" needs parts that count customers; \"{}\" does not", pf.kind.get_ref()), Some("use customer-adds, ratio-customers or rolling-sum-crossing parts"));
+                    }
+                    parts.push(Part { id: pid, kind, points: part_points });
+                }
+            }
+            if parts.is_empty() {
+                self.err(f, span.clone(), format!("combined metric \"{id}\" needs `parts`"), None);
+            }
+            Measurement::Combined { combine, parts }
+        } else {
+            Measurement::Single(self.kind(f, mf, span.clone(), scope)?)
+        };
+        let part_ids: Vec<String> = match &measurement {
+            Measurement::Combined { parts, .. } => parts.iter().map(|p| p.id.clone()).collect(),
+            Measurement::Single(_) => Vec::new(),
+        };
+        let points = match &mf.points {
+            Some(p) => self.points(f, p, &id, &part_ids),
+            None => {
+                self.err(f, span, format!("metric \"{id}\" needs `points`"), Some("points = { per_unit = ..., max_units = ... } or { script = \"scripts/....rhai\" }"));
+                None
+            }
+        };
+        Some(Metric { id, category, max_points, measurement, points: points? })
+    }
 
-        // Which optional keys each kind takes; any other optional key present is a mistake.
+    /// Refuses the optional keys a kind does not take.
+    fn check_keys(&mut self, f: &File, m: &MetricFile, allowed: &[&str]) {
+        let kind = m.kind.get_ref();
+        for (key, at) in present_keys(m) {
+            if !allowed.contains(&key) {
+                self.err(f, at, format!("key `{key}` does not apply to metric kind \"{kind}\""), Some(&format!("{kind} takes: {}", allowed.join(", "))));
+            }
+        }
+    }
+
+    fn aggregate(&mut self, f: &File, v: &Option<Spanned<String>>) -> Aggregate {
+        match v.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+            None | Some(("sum", _)) => Aggregate::Sum,
+            Some(("max", _)) => Aggregate::Max,
+            Some((other, at)) => {
+                self.err(f, at, format!("unknown aggregate \"{other}\""), Some("aggregate = \"sum\" or \"max\""));
+                Aggregate::Sum
+            }
+        }
+    }
+
+    fn entity(&mut self, f: &File, v: &Option<Spanned<String>>) -> Entity {
+        match v.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+            None | Some(("customer", _)) => Entity::Customer,
+            Some(("customer-product", _)) => Entity::CustomerProduct,
+            Some((other, at)) => {
+                self.err(f, at, format!("unknown entity \"{other}\""), Some("entity = \"customer\" or \"customer-product\""));
+                Entity::Customer
+            }
+        }
+    }
+
+    fn customer_filter(&mut self, f: &File, v: &Option<Spanned<CustomerFilterFile>>, scope: &Scope) -> Option<CustomerFilter> {
+        let v = v.as_ref()?;
+        let cf = v.get_ref();
+        if cf.at_least.is_none() && cf.at_most.is_none() {
+            self.err(f, v.span(), "eligible_customers needs `at_least` or `at_most`", None);
+        }
+        Some(CustomerFilter {
+            selection: self.find_selection(f, &cf.selection, scope.selections),
+            aggregate: self.aggregate(f, &cf.aggregate),
+            at_least: cf.at_least.as_ref().map(|d| d.get_ref().0),
+            at_most: cf.at_most.as_ref().map(|d| d.get_ref().0),
+        })
+    }
+
+    /// The kind-specific part of a metric or part.
+    fn kind(&mut self, f: &File, m: &MetricFile, span: std::ops::Range<usize>, scope: &Scope) -> Option<MetricKind> {
+        let id = m.id.get_ref().trim().to_owned();
+        let kind_name = m.kind.get_ref().as_str();
         let allowed: &[&str] = match kind_name {
-            "customer-adds" => &["selection", "rule", "threshold", "recent_months", "baseline_months", "baseline_offset"],
+            "customer-adds" => &["selection", "entity", "aggregate", "rule", "threshold", "at_most", "recent_months", "baseline_months", "baseline_offset"],
             "certified-people" => &["prerequisites", "scoring"],
-            "usage-growth" => &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline"],
+            "usage-growth" => &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline", "eligible_customers"],
             "distinct-products" => &["selection", "window_months", "exclude_products", "new_only"],
+            "ratio-customers" => &["selection", "denominator", "ratio", "rule", "window_months", "baseline_offset", "min_denominator", "eligible_customers"],
+            "rolling-sum-crossing" => &["selection", "window_months", "threshold", "baseline_offset"],
             other => {
                 let hint = suggest(other, KINDS, "");
                 self.err(f, m.kind.span(), format!("unknown metric kind \"{other}\""), Some(&hint));
                 return None;
             }
         };
-        for (key, at) in present_keys(m) {
-            if !allowed.contains(&key) {
-                self.err(f, at, format!("key `{key}` does not apply to metric kind \"{kind_name}\""), Some(&format!("{kind_name} takes: {}", allowed.join(", "))));
-            }
-        }
+        self.check_keys(f, m, allowed);
 
         let selection = |c: &mut Compiler| match &m.selection {
             Some(s) => Some(c.find_selection(f, s, scope.selections)),
             None => {
-                c.err(f, span.clone(), format!("metric \"{id}\" needs `selection`"), None);
+                c.err(f, span.clone(), format!("\"{id}\" needs `selection`"), None);
                 None
             }
         };
@@ -487,24 +652,30 @@ impl Compiler {
         let kind = match kind_name {
             "customer-adds" => {
                 let selection = selection(self);
-                let rule = match m.rule.as_ref().map(|r| r.get_ref().as_str()) {
-                    Some("eligible-count-difference") => AddsRule::EligibleCountDifference,
-                    Some("transitions") => AddsRule::Transitions,
-                    Some(other) => {
-                        let hint = suggest(other, ["eligible-count-difference", "transitions"], "");
-                        self.err(f, m.rule.as_ref().unwrap().span(), format!("unknown rule \"{other}\""), Some(&hint));
+                const RULES: [&str; 4] = ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
+                let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+                    Some(("eligible-count-difference", _)) => AddsRule::EligibleCountDifference,
+                    Some(("transitions", _)) => AddsRule::Transitions,
+                    Some(("monthly-transitions", _)) => AddsRule::MonthlyTransitions,
+                    Some(("average-crossing", _)) => AddsRule::AverageCrossing,
+                    Some((other, at)) => {
+                        let hint = suggest(other, RULES, "");
+                        self.err(f, at, format!("unknown rule \"{other}\""), Some(&hint));
                         AddsRule::Transitions
                     }
                     None => {
-                        self.err(f, span.clone(), format!("metric \"{id}\" needs `rule`"), Some("rule = \"eligible-count-difference\" or \"transitions\""));
+                        self.err(f, span.clone(), format!("\"{id}\" needs `rule`"), Some(&format!("one of: {}", RULES.join(", "))));
                         AddsRule::Transitions
                     }
                 };
                 let threshold = self.required(f, &m.threshold, span.clone(), "threshold").map(|d| d.0);
                 MetricKind::CustomerAdds {
                     selection: selection?,
+                    entity: self.entity(f, &m.entity),
+                    aggregate: self.aggregate(f, &m.aggregate),
                     rule,
                     threshold: threshold?,
+                    at_most: m.at_most.as_ref().map(|d| d.get_ref().0),
                     recent_months: months(self, &m.recent_months, "recent_months", 1),
                     baseline_months: months(self, &m.baseline_months, "baseline_months", 1),
                     baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
@@ -528,7 +699,7 @@ impl Compiler {
                 let scoring = match &m.scoring {
                     Some(s) => self.requirement(f, &s.get_ref().any_of, &s.get_ref().all_of, s.span(), scope.catalogue),
                     None => {
-                        self.err(f, span.clone(), format!("metric \"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
+                        self.err(f, span.clone(), format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
                         CertRequirement { all_of: vec![], any_of: vec![] }
                     }
                 };
@@ -536,11 +707,11 @@ impl Compiler {
             }
             "usage-growth" => {
                 let selection = selection(self);
-                let compare = match m.compare.as_ref().map(|r| r.get_ref().as_str()) {
-                    Some("percent") | None => Compare::Percent,
-                    Some("difference") => Compare::Difference,
-                    Some(other) => {
-                        self.err(f, m.compare.as_ref().unwrap().span(), format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
+                let compare = match m.compare.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+                    Some(("percent", _)) | None => Compare::Percent,
+                    Some(("difference", _)) => Compare::Difference,
+                    Some((other, at)) => {
+                        self.err(f, at, format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
                         Compare::Percent
                     }
                 };
@@ -559,6 +730,7 @@ impl Compiler {
                     unit,
                     min_ttm_total: m.min_ttm_total.as_ref().map(|d| d.get_ref().0),
                     min_baseline: m.min_baseline.as_ref().map(|d| d.get_ref().0),
+                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
                 }
             }
             "distinct-products" => MetricKind::DistinctProducts {
@@ -567,10 +739,53 @@ impl Compiler {
                 exclude: m.exclude_products.iter().flatten().map(|p| p.get_ref().trim().to_lowercase()).collect(),
                 new_only: m.new_only.as_ref().is_some_and(|b| *b.get_ref()),
             },
+            "ratio-customers" => {
+                let numerator = selection(self);
+                let denominator = match &m.denominator {
+                    Some(s) => Some(self.find_selection(f, s, scope.selections)),
+                    None => {
+                        self.err(f, span.clone(), format!("\"{id}\" needs `denominator` (a selection)"), None);
+                        None
+                    }
+                };
+                let ratio = self.required(f, &m.ratio, span.clone(), "ratio").map(|d| d.0);
+                let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+                    Some(("crossing", _)) => RatioRule::Crossing,
+                    Some(("count-difference", _)) => RatioRule::CountDifference,
+                    Some((other, at)) => {
+                        let hint = suggest(other, ["crossing", "count-difference"], "");
+                        self.err(f, at, format!("unknown rule \"{other}\""), Some(&hint));
+                        RatioRule::Crossing
+                    }
+                    None => {
+                        self.err(f, span.clone(), format!("\"{id}\" needs `rule`"), Some("rule = \"crossing\" or \"count-difference\""));
+                        RatioRule::Crossing
+                    }
+                };
+                MetricKind::RatioCustomers {
+                    numerator: numerator?,
+                    denominator: denominator?,
+                    ratio: ratio?,
+                    rule,
+                    window_months: months(self, &m.window_months, "window_months", 12),
+                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
+                    min_denominator: m.min_denominator.as_ref().map(|d| d.get_ref().0),
+                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
+                }
+            }
+            "rolling-sum-crossing" => {
+                let selection = selection(self);
+                let threshold = self.required(f, &m.threshold, span.clone(), "threshold").map(|d| d.0);
+                MetricKind::RollingSumCrossing {
+                    selection: selection?,
+                    window_months: months(self, &m.window_months, "window_months", 12),
+                    threshold: threshold?,
+                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
+                }
+            }
             _ => unreachable!("kinds were checked above"),
         };
-        let points = self.points(f, &m.points, &id)?;
-        Some(Metric { id, category, max_points, kind, points })
+        Some(kind)
     }
 
     fn requirement(&mut self, f: &File, any_of: &[Spanned<String>], all_of: &[Spanned<String>], at: std::ops::Range<usize>, cat: &Catalogue) -> CertRequirement {
@@ -593,19 +808,24 @@ impl Compiler {
         CertRequirement { any_of: resolve(any_of), all_of: resolve(all_of) }
     }
 
-    fn points(&mut self, f: &File, p: &Spanned<PointsFile>, metric: &str) -> Option<PointsRule> {
+    /// Compiles a points rule; `parts` are the part ids a script may read beside `units` and `max_points`.
+    fn points(&mut self, f: &File, p: &Spanned<PointsFile>, metric: &str, parts: &[String]) -> Option<PointsRule> {
         let pf = p.get_ref();
         let script = match &pf.script {
             None => None,
             Some(rel) => {
-                let key = rel.get_ref().clone();
+                let file = rel.get_ref().clone();
+                let mut inputs: Vec<String> = vec!["units".into(), "max_points".into()];
+                inputs.extend(pf.params.keys().cloned());
+                inputs.extend(parts.iter().cloned());
+                let key = format!("{file}\u{0}{}", inputs.join(","));
                 if !self.scripts.contains_key(&key) {
-                    let path = self.dir.join(&key);
-                    let shown = self.shown(&key);
+                    let path = self.dir.join(&file);
+                    let shown = self.shown(&file);
                     let compiled = if path.is_file() {
-                        Script::compile(&self.engine, &path, &shown).map_err(|e| self.errors.push(e)).ok()
+                        Script::compile(&self.engine, &path, &shown, &inputs).map_err(|e| self.errors.push(e)).ok()
                     } else {
-                        self.err(f, rel.span(), format!("script \"{key}\" does not exist"), Some("script paths are relative to the rule set's folder"));
+                        self.err(f, rel.span(), format!("script \"{file}\" does not exist"), Some("script paths are relative to the rule set's folder"));
                         None
                     };
                     self.scripts.insert(key.clone(), compiled);
@@ -635,7 +855,11 @@ impl Compiler {
             }
             None => None,
         };
-        Some(PointsRule { per_unit, max_units, round_places, script })
+        if script.is_none() && !pf.params.is_empty() {
+            self.err(f, p.span(), format!("metric \"{metric}\" gives `params` but no `script` to use them"), None);
+        }
+        let params = pf.params.iter().map(|(k, v)| (k.clone(), v.get_ref().0)).collect();
+        Some(PointsRule { per_unit, max_units, round_places, script, params })
     }
 }
 
@@ -662,6 +886,15 @@ fn present_keys(m: &MetricFile) -> Vec<(&'static str, std::ops::Range<usize>)> {
     add("new_only", m.new_only.as_ref().map(|s| s.span()));
     add("prerequisites", m.prerequisites.as_ref().and_then(|v| v.first()).map(|s| s.span()));
     add("scoring", m.scoring.as_ref().map(|s| s.span()));
+    add("entity", m.entity.as_ref().map(|s| s.span()));
+    add("aggregate", m.aggregate.as_ref().map(|s| s.span()));
+    add("at_most", m.at_most.as_ref().map(|s| s.span()));
+    add("denominator", m.denominator.as_ref().map(|s| s.span()));
+    add("ratio", m.ratio.as_ref().map(|s| s.span()));
+    add("min_denominator", m.min_denominator.as_ref().map(|s| s.span()));
+    add("eligible_customers", m.eligible_customers.as_ref().map(|s| s.span()));
+    add("combine", m.combine.as_ref().map(|s| s.span()));
+    add("parts", m.parts.as_ref().and_then(|v| v.first()).map(|s| s.span()));
     out
 }
 

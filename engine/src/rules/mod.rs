@@ -51,11 +51,41 @@ impl RuleSet {
 #[derive(Debug)]
 pub struct Selection {
     pub name: String,
-    pub measure: Measure,
+    /// The measure read, unless `rates` decide.
+    pub measure: Option<Measure>,
+    /// Product and measure pairs weighted by a rate; when not empty, only these rows count.
+    pub rates: Vec<Rate>,
     pub associations: Option<Vec<Association>>,
     pub exclude_offers: BTreeSet<String>,
     pub products: Option<BTreeSet<String>>,
     pub exclude_products: BTreeSet<String>,
+}
+
+/// Rows of these products (lower-cased) and this measure count `value × rate`.
+#[derive(Debug)]
+pub struct Rate {
+    pub products: BTreeSet<String>,
+    pub measure: Measure,
+    pub rate: Decimal,
+}
+
+impl Selection {
+    /// The weight a row of `product_key` and `measure` carries in this selection, if it is selected by them.
+    pub fn weight(&self, product_key: &str, measure: Measure) -> Option<Decimal> {
+        if self.rates.is_empty() {
+            return (self.measure == Some(measure)).then_some(Decimal::ONE);
+        }
+        self.rates.iter().find(|r| r.measure == measure && r.products.contains(product_key)).map(|r| r.rate)
+    }
+
+    /// The unit values of this selection are shown in.
+    pub fn shown_as(&self) -> Option<Measure> {
+        if self.rates.is_empty() {
+            self.measure
+        } else {
+            None
+        }
+    }
 }
 
 /// A rule assigning a path: the first test that holds wins, else the default.
@@ -74,6 +104,8 @@ pub enum PathTest {
     /// Among customers with a positive total of the selection over the trailing twelve months, the share
     /// in `segments` is below `share`. With no such customer the test does not hold.
     SegmentShareBelow { selection: usize, segments: Vec<Segment>, share: Decimal },
+    /// At least `at_least` entities exceed `above` both in `as_of` and `baseline_offset` months before.
+    EntitiesAboveInBothMonths { selection: usize, entity: Entity, above: Decimal, at_least: usize, baseline_offset: i32 },
 }
 
 /// The certifications a rule set knows, by code, alias and name.
@@ -142,8 +174,58 @@ pub struct Metric {
     pub id: String,
     pub category: String,
     pub max_points: Decimal,
-    pub kind: MetricKind,
+    pub measurement: Measurement,
     pub points: PointsRule,
+}
+
+/// How a metric is measured: by one kind, or by several parts combined.
+#[derive(Debug)]
+pub enum Measurement {
+    Single(MetricKind),
+    Combined { combine: Combine, parts: Vec<Part> },
+}
+
+/// How the parts of a combined metric make one result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// Units add up; a script sees each part's units by the part's id.
+    Sum,
+    /// Units are the number of distinct customers counted by any part.
+    Distinct,
+    /// Each part is an option with its own points; the best option wins.
+    Best,
+}
+
+/// One part of a combined metric.
+#[derive(Debug)]
+pub struct Part {
+    pub id: String,
+    pub kind: MetricKind,
+    /// The option's own points rule (for `best`).
+    pub points: Option<PointsRule>,
+}
+
+/// What is counted: customers, or each product of each customer on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Customer,
+    CustomerProduct,
+}
+
+/// How a customer's products add up in a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Sum,
+    Max,
+}
+
+/// Customers whose monthly value of a selection lies in an inclusive range.
+#[derive(Debug, Clone)]
+pub struct CustomerFilter {
+    pub selection: usize,
+    pub aggregate: Aggregate,
+    pub at_least: Option<Decimal>,
+    pub at_most: Option<Decimal>,
 }
 
 /// What a metric measures, and how.
@@ -152,8 +234,11 @@ pub enum MetricKind {
     /// Customers whose monthly total crosses a threshold, now against a baseline a year earlier.
     CustomerAdds {
         selection: usize,
+        entity: Entity,
+        aggregate: Aggregate,
         rule: AddsRule,
         threshold: Decimal,
+        at_most: Option<Decimal>,
         recent_months: i32,
         baseline_months: i32,
         baseline_offset: i32,
@@ -168,9 +253,43 @@ pub enum MetricKind {
         unit: Decimal,
         min_ttm_total: Option<Decimal>,
         min_baseline: Option<Decimal>,
+        eligible: Option<CustomerFilter>,
     },
     /// Distinct products with a positive total over a trailing window.
     DistinctProducts { selection: usize, window_months: i32, exclude: BTreeSet<String>, new_only: bool },
+    /// Customers with a product whose numerator reaches `ratio` of its denominator.
+    RatioCustomers {
+        numerator: usize,
+        denominator: usize,
+        ratio: Decimal,
+        rule: RatioRule,
+        window_months: i32,
+        baseline_offset: i32,
+        min_denominator: Option<Decimal>,
+        eligible: Option<CustomerFilter>,
+    },
+    /// Customers whose rolling sum over `window_months` went from at most `threshold` to above it.
+    RollingSumCrossing { selection: usize, window_months: i32, threshold: Decimal, baseline_offset: i32 },
+}
+
+impl MetricKind {
+    /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
+    pub fn counts_customers(&self) -> bool {
+        match self {
+            MetricKind::CustomerAdds { entity, .. } => *entity == Entity::Customer,
+            MetricKind::RatioCustomers { .. } | MetricKind::RollingSumCrossing { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// How `ratio-customers` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatioRule {
+    /// Below the ratio in the baseline month, at or above it in some month of the recent window.
+    Crossing,
+    /// Customers at or above the ratio in `as_of`, minus those in the baseline month.
+    CountDifference,
 }
 
 /// How customer adds are counted.
@@ -180,6 +299,10 @@ pub enum AddsRule {
     EligibleCountDifference,
     /// Per customer: +1 from nothing in the baseline to the threshold recently, −1 from the threshold to below it.
     Transitions,
+    /// For each recent month: +1 from nothing the month before to the threshold, −1 from the threshold to nothing.
+    MonthlyTransitions,
+    /// Monthly average over the recent window against the baseline window: +1 up across the threshold, −1 down.
+    AverageCrossing,
 }
 
 /// How growth is measured.
@@ -213,4 +336,6 @@ pub struct PointsRule {
     pub max_units: Option<Decimal>,
     pub round_places: Option<u32>,
     pub script: Option<Script>,
+    /// Named constants handed to the script.
+    pub params: Vec<(String, Decimal)>,
 }

@@ -48,8 +48,12 @@ pub struct QualificationFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SelectionFile {
-    /// The measure read (`acr_usd`, `paid_seats`, ...).
-    pub measure: Spanned<String>,
+    /// The measure read (`acr_usd`, `paid_seats`, ...); may be left out when `rates` says which measures count.
+    #[serde(default)]
+    pub measure: Option<Spanned<String>>,
+    /// Values weighted per product and measure: a row counts `value × rate`, and only rows with a rate count.
+    #[serde(default)]
+    pub rates: Vec<Spanned<RateFile>>,
     /// Associations that count; all when absent.
     #[serde(default)]
     pub associations: Option<Vec<Spanned<String>>>,
@@ -62,6 +66,15 @@ pub struct SelectionFile {
     /// Products that never count.
     #[serde(default)]
     pub exclude_products: Vec<String>,
+}
+
+/// A rate: rows of these products and this measure count `value × rate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateFile {
+    pub products: Vec<String>,
+    pub measure: Spanned<String>,
+    pub rate: Spanned<Dec>,
 }
 
 /// A rule that assigns a path: the first test that holds names the path, else the default.
@@ -90,6 +103,18 @@ pub struct PathTestFile {
     /// For `segment-share-below`: the share (0–1) below which the test holds.
     #[serde(default)]
     pub share: Option<Spanned<Dec>>,
+    /// For `entities-above-in-both-months`: what is counted (`customer` or `customer-product`).
+    #[serde(default)]
+    pub entity: Option<Spanned<String>>,
+    /// For `entities-above-in-both-months`: the amount an entity must exceed in both months.
+    #[serde(default)]
+    pub above: Option<Spanned<Dec>>,
+    /// For `entities-above-in-both-months`: how many entities must exceed it.
+    #[serde(default)]
+    pub at_least: Option<Spanned<i64>>,
+    /// For `entities-above-in-both-months`: how many months before `as_of` the other month is (default 12).
+    #[serde(default)]
+    pub baseline_offset: Option<Spanned<i64>>,
 }
 
 /// `catalogue/certifications.toml`.
@@ -158,10 +183,16 @@ pub struct PathFile {
 #[serde(deny_unknown_fields)]
 pub struct MetricFile {
     pub id: Spanned<String>,
-    pub category: Spanned<String>,
-    pub max_points: Spanned<Dec>,
+    /// Required for a metric; not given for a part of a combined metric.
+    #[serde(default)]
+    pub category: Option<Spanned<String>>,
+    /// Required for a metric; not given for a part of a combined metric.
+    #[serde(default)]
+    pub max_points: Option<Spanned<Dec>>,
     pub kind: Spanned<String>,
-    pub points: Spanned<PointsFile>,
+    /// Required for a metric and for each option of a `best` combination.
+    #[serde(default)]
+    pub points: Option<Spanned<PointsFile>>,
     #[serde(default)]
     pub description: Option<String>,
 
@@ -196,11 +227,49 @@ pub struct MetricFile {
     pub exclude_products: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub new_only: Option<Spanned<bool>>,
+    // customer-adds: what is counted and how a month's rows add up
+    #[serde(default)]
+    pub entity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub aggregate: Option<Spanned<String>>,
+    #[serde(default)]
+    pub at_most: Option<Spanned<Dec>>,
+    // ratio-customers
+    #[serde(default)]
+    pub denominator: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ratio: Option<Spanned<Dec>>,
+    #[serde(default)]
+    pub min_denominator: Option<Spanned<Dec>>,
+    // usage-growth, ratio-customers
+    #[serde(default)]
+    pub eligible_customers: Option<Spanned<CustomerFilterFile>>,
+    // combined
+    #[serde(default)]
+    pub combine: Option<Spanned<String>>,
+    #[serde(default)]
+    pub parts: Option<Vec<Spanned<MetricFile>>>,
     // certified-people
     #[serde(default)]
     pub prerequisites: Option<Vec<Spanned<PrerequisiteFile>>>,
     #[serde(default)]
     pub scoring: Option<Spanned<CertRequirementFile>>,
+}
+
+/// Customers a metric looks at: those whose monthly value of a selection lies in a range.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerFilterFile {
+    pub selection: Spanned<String>,
+    /// `sum` (default) or `max` over the customer's products.
+    #[serde(default)]
+    pub aggregate: Option<Spanned<String>>,
+    /// The least value (inclusive).
+    #[serde(default)]
+    pub at_least: Option<Spanned<Dec>>,
+    /// The greatest value (inclusive).
+    #[serde(default)]
+    pub at_most: Option<Spanned<Dec>>,
 }
 
 /// A prerequisite step: a number of distinct people meeting a certification requirement.
@@ -242,4 +311,7 @@ pub struct PointsFile {
     /// A rhai script beside the rule files that turns `units` into points.
     #[serde(default)]
     pub script: Option<Spanned<String>>,
+    /// Named decimals handed to the script as constants.
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<Dec>>,
 }
