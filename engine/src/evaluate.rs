@@ -320,7 +320,8 @@ impl<'a> Context<'a> {
         let (points, explanation) = match &m.measurement {
             Measurement::Single(kind) => {
                 let measured = self.measure(kind);
-                let (points, how) = self.points(&m.points, m.max_points, &measured, &[])?;
+                let rule = m.points.as_ref().expect("compile gives a single-kind metric its points");
+                let (points, how) = self.points(rule, m.max_points, &measured, &[])?;
                 (points, format!("{} → {how}", measured.story))
             }
             Measurement::Combined { combine, parts } => self.combined(m, *combine, parts)?,
@@ -386,7 +387,8 @@ impl<'a> Context<'a> {
             }
         };
         let total = Measured { units, customers: None, fixed_points: Decimal::ZERO, open, story: String::new() };
-        let (points, how) = self.points(&m.points, m.max_points, &total, &part_units)?;
+        let rule = m.points.as_ref().expect("compile gives a summed or distinct metric its points");
+        let (points, how) = self.points(rule, m.max_points, &total, &part_units)?;
         Ok((points, format!("{}; {summary} → {how}", stories.join("; "))))
     }
 
@@ -855,7 +857,7 @@ impl<'a> Context<'a> {
                 story.push_str(&format!("; change {}", money(diff)));
                 if diff.is_sign_negative() {
                     story.push_str(", a decrease earns nothing");
-                } else {
+                } else if unit != Decimal::ONE {
                     story.push_str(&format!(", {} whole units of {}", units.normalize(), money(unit)));
                 }
                 units

@@ -69,9 +69,10 @@ impl Script {
     pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str, inputs: &[String]) -> Result<Script, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::new(Located::file(shown), format!("cannot read script: {e}")))?;
+        // Declared as plain variables: constants here would be folded into the compiled script by the optimizer.
         let mut scope = Scope::new();
         for name in inputs {
-            scope.push_constant(name.as_str(), Dynamic::from_decimal(Decimal::ZERO));
+            scope.push(name.as_str(), Dynamic::from_decimal(Decimal::ZERO));
         }
         let ast = engine.compile_with_scope(&scope, &text).map_err(|e| {
             let place = located(shown, e.position());

@@ -1,5 +1,5 @@
 //! Example partners scored under every shipped rule version, pinned as snapshots in `snapshots/reports/`,
-//! and the exact points `snapshots/expectations.toml` states for them.
+//! and the exact points `snapshots/expectations.toml` and `snapshots/expectations/*.toml` state for them.
 //!
 //! Each partner file under `snapshots/partners/` gets one snapshot per rule version, named
 //! `<partner>@<version>`, in the YAML that `designate score --format yaml` prints.
@@ -79,13 +79,23 @@ struct Case {
 
 #[test]
 fn expected_points_hold() {
-    let file = workspace().join("snapshots/expectations.toml");
-    let text = std::fs::read_to_string(&file).expect("snapshots/expectations.toml exists");
-    let expectations: Expectations = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    assert!(!expectations.case.is_empty(), "no cases in {}", file.display());
+    let mut files = vec![workspace().join("snapshots/expectations.toml")];
+    if let Ok(dir) = std::fs::read_dir(workspace().join("snapshots/expectations")) {
+        let mut more: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        more.sort();
+        files.extend(more);
+    }
+    let mut cases = Vec::new();
+    for file in files.iter().filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(file).expect("readable expectations");
+        let expectations: Expectations = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        cases.extend(expectations.case.into_iter().map(|c| (name.clone(), c)));
+    }
+    assert!(cases.len() >= 10, "only {} expectation cases found", cases.len());
     let mut failures = Vec::new();
-    for case in &expectations.case {
-        let at = format!("[expectations.toml:{}]", case.name);
+    for (file, case) in &cases {
+        let at = format!("[{file}:{}]", case.name);
         let path = workspace().join("snapshots/partners").join(&case.partner);
         let partner = Partner::load(&path).unwrap_or_else(|e| panic!("{at} {e}"));
         let rules = rule_sets().get(&case.rules).unwrap_or_else(|| panic!("{at} no rule version {}", case.rules));
@@ -115,5 +125,5 @@ fn expected_points_hold() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), expectations.case.len(), failures.join("\n"));
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }

@@ -563,14 +563,20 @@ impl Compiler {
             Measurement::Combined { parts, .. } => parts.iter().map(|p| p.id.clone()).collect(),
             Measurement::Single(_) => Vec::new(),
         };
-        let points = match &mf.points {
-            Some(p) => self.points(f, p, &id, &part_ids),
-            None => {
+        let best = matches!(measurement, Measurement::Combined { combine: Combine::Best, .. });
+        let points = match (&mf.points, best) {
+            (Some(p), false) => Some(self.points(f, p, &id, &part_ids)?),
+            (None, false) => {
                 self.err(f, span, format!("metric \"{id}\" needs `points`"), Some("points = { per_unit = ..., max_units = ... } or { script = \"scripts/....rhai\" }"));
+                return None;
+            }
+            (Some(p), true) => {
+                self.err(f, p.span(), format!("metric \"{id}\" takes the points of its best option: drop its own `points`"), None);
                 None
             }
+            (None, true) => None,
         };
-        Some(Metric { id, category, max_points, measurement, points: points? })
+        Some(Metric { id, category, max_points, measurement, points })
     }
 
     /// Refuses the optional keys a kind does not take.

@@ -175,7 +175,8 @@ pub struct Metric {
     pub category: String,
     pub max_points: Decimal,
     pub measurement: Measurement,
-    pub points: PointsRule,
+    /// How units become points; absent for a `best` combination, whose options carry their own.
+    pub points: Option<PointsRule>,
 }
 
 /// How a metric is measured: by one kind, or by several parts combined.
