@@ -91,6 +91,16 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
     }
     let partner = Partner::load(&partner).map_err(|e| e.to_string())?;
     let rules = choice.for_partner(&partner)?;
+    if !rules.applies_to(partner.as_of) {
+        eprintln!(
+            "warning: rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",
+            rules.version,
+            rules.effective_from,
+            rules.effective_until.map(|u| format!(" to {u}")).unwrap_or_default(),
+            partner.id,
+            partner.as_of
+        );
+    }
     let report = score(rules, &partner).map_err(|e| e.to_string())?;
     let text = match format {
         OutputFormat::Json => report.to_json_pretty() + "\n",
@@ -113,9 +123,12 @@ fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
         if line.trim().is_empty() {
             continue;
         }
-        let origin = format!("<stdin>:{}", n + 1);
-        let scored = Partner::parse(&line, Format::Json, &origin)
-            .map_err(|e| e.to_string())
+        let scored = Partner::parse(&line, Format::Json, "<stdin>")
+            .map_err(|mut e| {
+                // Each line is its own JSON document: place errors on the input's line, not the document's.
+                e.place.line = Some((n + 1, e.place.line.map_or(1, |(_, col)| col)));
+                e.to_string()
+            })
             .and_then(|p| {
                 let rules = choice.for_partner(&p)?;
                 score(rules, &p).map_err(|e| e.to_string())

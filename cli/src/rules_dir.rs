@@ -60,7 +60,7 @@ impl RulesChoice {
                     partner.as_of,
                     partner.id,
                     ranges.join(", "),
-                    root.display()
+                    root.display().to_string().trim_end_matches('/')
                 )
             }),
         }

@@ -143,7 +143,13 @@ fn with_unknown_key_hint(err: Error) -> Error {
     let msg = &err.message;
     let Some(rest) = msg.strip_prefix("unknown field `") else { return err };
     let Some((key, expected)) = rest.split_once('`') else { return err };
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    // serde writes the expected keys in backticks; some parsers list them bare, separated by commas.
+    let list = expected.trim_start_matches(',').trim().trim_start_matches("expected one of").trim();
+    let candidates: Vec<&str> = if list.contains('`') {
+        list.split('`').skip(1).step_by(2).collect()
+    } else {
+        list.split(',').map(str::trim).filter(|c| !c.is_empty() && !c.contains(' ')).collect()
+    };
     let hint = match closest(key, candidates.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None if candidates.is_empty() => "this table takes no keys".to_owned(),

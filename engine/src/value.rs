@@ -52,7 +52,7 @@ impl<'de> Visitor<'de> for DecVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-        parse_decimal(v).map_err(E::custom)
+        parse_decimal(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
@@ -87,7 +87,8 @@ impl<'de> Deserialize<'de> for NonNegative {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = d.deserialize_any(DecVisitor)?;
         if v.is_sign_negative() && !v.is_zero() {
-            return Err(de::Error::custom(format!("expected a non-negative number, found {v}")));
+            let shown = v.to_string();
+            return Err(de::Error::invalid_value(de::Unexpected::Other(&shown), &"a non-negative number"));
         }
         Ok(NonNegative(v))
     }
@@ -232,17 +233,18 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
+// Bad values are reported through `invalid_value` rather than `custom`: parsers attach their location to it.
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = d.deserialize_any(TextVisitor("a month as YYYY-MM"))?;
-        text.parse().map_err(de::Error::custom)
+        text.parse().map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &"a month as YYYY-MM, with a month from 01 to 12"))
     }
 }
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = d.deserialize_any(TextVisitor("a date as YYYY-MM-DD"))?;
-        text.parse().map_err(de::Error::custom)
+        text.parse().map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &"an existing date as YYYY-MM-DD"))
     }
 }
 

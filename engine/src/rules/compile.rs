@@ -352,6 +352,12 @@ impl Compiler {
                     }
                     "segment-share-below" => {
                         let share = self.required(f, &t.share, t.test.span(), "share").unwrap_or_default().0;
+                        if let Some(s) = t.share.as_ref().filter(|_| share < Decimal::ZERO || share > Decimal::ONE) {
+                            self.err(f, s.span(), format!("share {share} is not between 0 and 1"), Some("write 80% as 0.8"));
+                        }
+                        if t.segments.as_ref().is_none_or(|s| s.is_empty()) {
+                            self.err(f, t.test.span(), "segment-share-below needs `segments`", Some("segments = [\"smb\", \"smc\"]"));
+                        }
                         let segments = t
                             .segments
                             .iter()
@@ -455,6 +461,7 @@ impl Compiler {
             let mut metrics = Vec::new();
             let mut seen = BTreeSet::new();
             let mut sum = Decimal::ZERO;
+            let errors_before = self.errors.len();
             for m in path.get_ref().metrics.iter() {
                 if !seen.insert(m.get_ref().id.get_ref().clone()) {
                     self.err(f, m.get_ref().id.span(), format!("metric \"{}\" appears twice in path \"{pid}\"", m.get_ref().id.get_ref()), None);
@@ -464,7 +471,8 @@ impl Compiler {
                     metrics.push(metric);
                 }
             }
-            if sum != max_points && !metrics.is_empty() {
+            // A metric that failed to compile is missing from the sum: only compare complete paths.
+            if sum != max_points && !metrics.is_empty() && self.errors.len() == errors_before {
                 self.err(f, path.span(), format!("the metrics of path \"{pid}\" add up to {} points, but the designation's max_points is {}", sum.normalize(), max_points.normalize()), Some("make the metrics' max_points add up to the designation's"));
             }
             paths.push(ScoringPath { id: pid, metrics });

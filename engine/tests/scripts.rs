@@ -1,0 +1,149 @@
+//! rhai formulas: exact decimals, the sandbox's limits, located errors, and rule edits that take effect without a rebuild.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use designate_engine::script::{sandbox, Script};
+use designate_engine::{score, Format, Partner, RuleSet};
+use rust_decimal::Decimal;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh scratch folder under the system's temp folder.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("designate-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Compiles `source` as a script file and runs it with `units`.
+fn run(name: &str, source: &str, units: Decimal) -> Result<Decimal, String> {
+    let dir = scratch(name);
+    let path = dir.join(format!("{name}.rhai"));
+    std::fs::write(&path, source).unwrap();
+    let engine = Arc::new(sandbox());
+    let script = Script::compile(&engine, &path, &format!("{name}.rhai"), &["units".to_owned()]).map_err(|e| e.to_string())?;
+    script.run(&[("units".to_owned(), units)], "p-test").map_err(|e| e.to_string())
+}
+
+#[test]
+fn decimal_literals_are_exact() {
+    assert_eq!(run("exact", "units * 3.3", Decimal::from(6)).unwrap().to_string(), "19.8");
+    assert_eq!(run("third", "round_half_up(units * 20.0 / 6.0, 1)", Decimal::ONE).unwrap().to_string(), "3.3");
+}
+
+/// Runs a hostile script and checks that it fails quickly with a message naming the file.
+fn assert_stopped(name: &str, source: &str, expect: &str) {
+    let started = Instant::now();
+    let err = run(name, source, Decimal::ONE).expect_err("a hostile script must fail");
+    assert!(started.elapsed() < Duration::from_secs(1), "{name} took {:?}", started.elapsed());
+    assert!(err.contains(&format!("{name}.rhai:")), "{name}: message names no file and line: {err}");
+    assert!(err.contains(expect), "{name}: expected \"{expect}\" in: {err}");
+}
+
+#[test]
+fn endless_loops_stop() {
+    assert_stopped("endless", "let x = 0;\nloop { x += 1; }", "operations");
+}
+
+#[test]
+fn huge_strings_stop() {
+    assert_stopped("huge", "let s = \"xxxxxxxx\";\nloop { s += s; }", "script failed");
+}
+
+#[test]
+fn deep_recursion_stops() {
+    assert_stopped("recursion", "fn down(n) { down(n + 1) }\ndown(1)", "script failed");
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    let err = run("syntax", "let x = ;\nunits", Decimal::ONE).unwrap_err();
+    assert!(err.starts_with("syntax.rhai:1:"), "{err}");
+    assert!(err.contains("does not compile"), "{err}");
+}
+
+#[test]
+fn unknown_inputs_do_not_compile() {
+    let err = run("unknown", "units * bonus", Decimal::ONE).unwrap_err();
+    assert!(err.starts_with("unknown.rhai:1:9: script does not compile"), "{err}");
+    assert!(err.contains("hint: the script can read: units"), "{err}");
+}
+
+#[test]
+fn no_clock_file_or_print_access() {
+    for (name, source) in [("clock", "timestamp()"), ("file", "open_file(\"x\")"), ("eval", "eval(\"1\")")] {
+        let err = run(name, source, Decimal::ONE).unwrap_err();
+        assert!(err.contains(&format!("{name}.rhai:1:")), "{err}");
+    }
+}
+
+fn security_points(rules: &RuleSet, metric: &str) -> Decimal {
+    let partner = Partner::load(&workspace().join("snapshots/partners/security-northwind.yaml")).unwrap();
+    let report = score(rules, &partner).unwrap();
+    let d = report.designations.iter().find(|d| d.id == "security").unwrap();
+    d.metrics.iter().find(|m| m.id == metric).unwrap().points
+}
+
+#[test]
+fn editing_a_formula_or_a_number_changes_the_score_without_a_rebuild() {
+    let dir = scratch("edit").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    let before = RuleSet::load(&dir).unwrap();
+    assert_eq!(security_points(&before, "deployments").to_string(), "6.7");
+
+    // A program manager changes the deployment formula to 3.3 points each.
+    let security = dir.join("designations/security.toml");
+    let text = std::fs::read_to_string(&security).unwrap();
+    let edited = text.replacen(
+        "points = { script = \"scripts/share-of-max.rhai\", params = { full_units = 6, places = 1 } }\n\n# M365: a security",
+        "points = { script = \"scripts/per-deployment.rhai\" }\n\n# M365: a security",
+        1,
+    );
+    assert_ne!(edited, text, "the deployments points line was not found");
+    std::fs::write(&security, edited).unwrap();
+    std::fs::write(dir.join("scripts/per-deployment.rhai"), "min(max_points, units * 3.3)").unwrap();
+    let after = RuleSet::load(&dir).unwrap();
+    assert_eq!(security_points(&after, "deployments").to_string(), "6.6");
+    assert_ne!(before.digest, after.digest, "the digest must follow the files");
+
+    // And a number in TOML: 3 points per net add instead of 2.
+    let text = std::fs::read_to_string(&security).unwrap();
+    std::fs::write(&security, text.replacen("points = { per_unit = 2, max_units = 10 }", "points = { per_unit = 3, max_units = 10 }", 1)).unwrap();
+    let third = RuleSet::load(&dir).unwrap();
+    assert_eq!(security_points(&before, "net-customer-adds") * Decimal::from(3) / Decimal::from(2), security_points(&third, "net-customer-adds"));
+}
+
+#[test]
+fn a_failing_script_names_the_script_and_the_partner() {
+    let dir = scratch("failing").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    std::fs::write(dir.join("scripts/share-of-max.rhai"), "let x = 0;\nloop { x += 1; }").unwrap();
+    let rules = RuleSet::load(&dir).unwrap();
+    let partner = Partner::parse(
+        "{\"partner\": {\"id\": \"p-loop\"}, \"as_of\": \"2024-06\"}",
+        Format::Json,
+        "inline.json",
+    )
+    .unwrap();
+    let err = score(&rules, &partner).unwrap_err().to_string();
+    assert!(err.contains("scripts/share-of-max.rhai:2:"), "{err}");
+    assert!(err.contains("p-loop"), "{err}");
+}
