@@ -134,7 +134,9 @@ fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
                 score(rules, &p).map_err(|e| e.to_string())
             });
         match scored {
-            Ok(report) => writeln!(out, "{}", report.to_json_line()).map_err(|e| format!("cannot write output: {e}"))?,
+            Ok(report) => {
+                writeln!(out, "{}", report.to_json_line()).map_err(|e| format!("cannot write output: {e}"))?
+            }
             Err(message) => {
                 failed += 1;
                 eprintln!("error: {message}");

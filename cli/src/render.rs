@@ -14,7 +14,15 @@ pub fn table(report: &ScoreReport) -> String {
     for d in &report.designations {
         let verdict = if d.qualified { "ATTAINED" } else { "not attained" };
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}  [{}]  path {}  {} / {}  {verdict}", d.name, d.id, d.path, d.points.normalize(), d.max_points.normalize());
+        let _ = writeln!(
+            out,
+            "{}  [{}]  path {}  {} / {}  {verdict}",
+            d.name,
+            d.id,
+            d.path,
+            d.points.normalize(),
+            d.max_points.normalize()
+        );
         wrap(&mut out, "path:", &d.path_reason);
         wrap(&mut out, "", &d.qualification);
         for m in &d.metrics {

@@ -21,7 +21,7 @@ impl RulesArg {
 /// Loaded rules and how to pick one for a partner.
 pub enum RulesChoice {
     /// One rule set for every partner.
-    Fixed(RuleSet),
+    Fixed(Box<RuleSet>),
     /// Every version of a root; each partner gets the version whose effective range holds its `as_of`.
     ByDate { root: PathBuf, sets: Vec<RuleSet> },
 }
@@ -31,10 +31,11 @@ impl RulesChoice {
         match arg {
             RulesArg::Default => {
                 let root = shipped_root()?;
-                let newest = rule_set_dirs(&root)?.pop().ok_or_else(|| format!("{}: no rule set found", root.display()))?;
-                Ok(RulesChoice::Fixed(load(&newest)?))
+                let newest =
+                    rule_set_dirs(&root)?.pop().ok_or_else(|| format!("{}: no rule set found", root.display()))?;
+                Ok(RulesChoice::Fixed(Box::new(load(&newest)?)))
             }
-            RulesArg::Path(p) if p.join("program.toml").is_file() => Ok(RulesChoice::Fixed(load(&p)?)),
+            RulesArg::Path(p) if p.join("program.toml").is_file() => Ok(RulesChoice::Fixed(Box::new(load(&p)?))),
             RulesArg::Path(root) => {
                 let sets = rule_set_dirs(&root)?.iter().map(|d| load(d)).collect::<Result<Vec<_>, _>>()?;
                 Ok(RulesChoice::ByDate { root, sets })
@@ -70,7 +71,12 @@ impl RulesChoice {
 fn load(dir: &Path) -> Result<RuleSet, String> {
     RuleSet::load(dir).map_err(|errors| {
         let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        text.push(format!("the rule set {} has {} problem(s); `designate check {}` lists them", dir.display(), errors.len(), dir.display()));
+        text.push(format!(
+            "the rule set {} has {} problem(s); `designate check {}` lists them",
+            dir.display(),
+            errors.len(),
+            dir.display()
+        ));
         text.join("\nerror: ")
     })
 }
@@ -108,8 +114,7 @@ fn shipped_root() -> Result<PathBuf, String> {
         }
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));
-    candidates
-        .into_iter()
-        .find(|c| rule_set_dirs(c).is_ok())
-        .ok_or_else(|| "cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES".to_owned())
+    candidates.into_iter().find(|c| rule_set_dirs(c).is_ok()).ok_or_else(|| {
+        "cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES".to_owned()
+    })
 }

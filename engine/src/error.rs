@@ -49,6 +49,15 @@ impl fmt::Display for Located {
     }
 }
 
+/// The first line at or after `from` where `key` is written as a YAML mapping key, and its column.
+fn find_yaml_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
+    text.lines().enumerate().skip(from.saturating_sub(1)).find_map(|(i, line)| {
+        let body = line.trim_start().trim_start_matches("- ").trim_start();
+        let rest = body.strip_prefix(key).or_else(|| body.strip_prefix(&format!("\"{key}\"")))?;
+        rest.trim_start().starts_with(':').then(|| (i + 1, line.chars().count() - body.chars().count() + 1))
+    })
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -104,8 +113,8 @@ impl Error {
     }
 
     /// A YAML parse or shape error, located by the parser.
-    pub fn from_yaml(file: &str, e: &serde_saphyr::Error) -> Error {
-        let place = match e.location() {
+    pub fn from_yaml(file: &str, text: &str, e: &serde_saphyr::Error) -> Error {
+        let mut place = match e.location() {
             Some(l) => Located::at(file, l.line() as usize, l.column() as usize),
             None => Located::file(file),
         };
@@ -116,7 +125,16 @@ impl Error {
                 message = stripped.to_owned();
             }
         }
-        with_unknown_key_hint(Error::new(place, message.trim().replace('\n', " ")))
+        let err = with_unknown_key_hint(Error::new(place.clone(), message.trim().replace('\n', " ")));
+        // The parser places an unknown key at the start of its mapping; point at the key itself.
+        if let Some(key) = err.message.strip_prefix("unknown key `").and_then(|k| k.strip_suffix('`')) {
+            let from = place.line.map_or(1, |(line, _)| line);
+            if let Some((line, col)) = find_yaml_key(text, key, from) {
+                place.line = Some((line, col));
+                return Error { place, ..err };
+            }
+        }
+        err
     }
 
     /// A JSON parse or shape error, located by the parser.

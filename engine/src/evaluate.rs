@@ -53,7 +53,9 @@ impl Series<'_> {
     /// or each product of each customer.
     fn entities(&self, entity: Entity, aggregate: Aggregate) -> BTreeMap<String, BTreeMap<Month, Decimal>> {
         match (entity, aggregate) {
-            (Entity::Customer, Aggregate::Sum) => self.customers.iter().map(|(c, m)| (c.to_string(), m.clone())).collect(),
+            (Entity::Customer, Aggregate::Sum) => {
+                self.customers.iter().map(|(c, m)| (c.to_string(), m.clone())).collect()
+            }
             (Entity::Customer, Aggregate::Max) => {
                 let mut out: BTreeMap<String, BTreeMap<Month, Decimal>> = BTreeMap::new();
                 for ((customer, _), months) in &self.cells {
@@ -171,9 +173,7 @@ impl<'a> Context<'a> {
                 }
                 let best = scored
                     .iter()
-                    .max_by(|(ia, a), (ib, b)| {
-                        (a.qualified, a.points).cmp(&(b.qualified, b.points)).then(ib.cmp(ia))
-                    })
+                    .max_by(|(ia, a), (ib, b)| (a.qualified, a.points).cmp(&(b.qualified, b.points)).then(ib.cmp(ia)))
                     .map(|(i, _)| *i)
                     .unwrap_or(0);
                 let totals: Vec<String> =
@@ -221,7 +221,16 @@ impl<'a> Context<'a> {
                 let total = self.series(*selection).total_between(ttm.0, ttm.1);
                 let holds = total >= *amount;
                 let op = if holds { "≥" } else { "<" };
-                (holds, format!("total over {}–{} is {} {op} {}", ttm.0, ttm.1, self.money(*selection, total), self.money(*selection, *amount)))
+                (
+                    holds,
+                    format!(
+                        "total over {}–{} is {} {op} {}",
+                        ttm.0,
+                        ttm.1,
+                        self.money(*selection, total),
+                        self.money(*selection, *amount)
+                    ),
+                )
             }
             PathTest::SegmentShareBelow { selection, segments, share } => {
                 let series = self.series(*selection);
@@ -233,7 +242,16 @@ impl<'a> Context<'a> {
                     .collect();
                 let names: Vec<&str> = segments.iter().map(segment_name).collect();
                 if active.is_empty() {
-                    return (false, format!("no customer has usage in {}–{}, so the {} share is not below {}", ttm.0, ttm.1, names.join("/"), pct(*share * Decimal::ONE_HUNDRED)));
+                    return (
+                        false,
+                        format!(
+                            "no customer has usage in {}–{}, so the {} share is not below {}",
+                            ttm.0,
+                            ttm.1,
+                            names.join("/"),
+                            pct(*share * Decimal::ONE_HUNDRED)
+                        ),
+                    );
                 }
                 let inside = active
                     .iter()
@@ -242,11 +260,19 @@ impl<'a> Context<'a> {
                 let ratio = Decimal::from(inside) / Decimal::from(active.len());
                 let holds = ratio < *share;
                 let op = if holds { "<" } else { "≥" };
-                (holds, format!(
-                    "{} of {} customers with usage in {}–{} are {} ({} {op} {})",
-                    inside, active.len(), ttm.0, ttm.1, names.join("/"),
-                    pct(ratio * Decimal::ONE_HUNDRED), pct(*share * Decimal::ONE_HUNDRED)
-                ))
+                (
+                    holds,
+                    format!(
+                        "{} of {} customers with usage in {}–{} are {} ({} {op} {})",
+                        inside,
+                        active.len(),
+                        ttm.0,
+                        ttm.1,
+                        names.join("/"),
+                        pct(ratio * Decimal::ONE_HUNDRED),
+                        pct(*share * Decimal::ONE_HUNDRED)
+                    ),
+                )
             }
             PathTest::EntitiesAboveInBothMonths { selection, entity, above, at_least, baseline_offset } => {
                 let base = as_of.offset(-baseline_offset);
@@ -291,16 +317,24 @@ impl<'a> Context<'a> {
         let qualification = match (total_ok, short.is_empty()) {
             (true, true) => format!(
                 "attained: {} ≥ {} points, and every metric has at least {}",
-                points.normalize(), q.min_total.normalize(), q.min_each_metric.normalize()
+                points.normalize(),
+                q.min_total.normalize(),
+                q.min_each_metric.normalize()
             ),
             (true, false) => format!(
                 "not attained: {} ≥ {} points, but every metric needs at least {} and {}",
-                points.normalize(), q.min_total.normalize(), q.min_each_metric.normalize(), short.join(", ")
+                points.normalize(),
+                q.min_total.normalize(),
+                q.min_each_metric.normalize(),
+                short.join(", ")
             ),
             (false, true) => format!("not attained: {} < {} points", points.normalize(), q.min_total.normalize()),
             (false, false) => format!(
                 "not attained: {} < {} points, and every metric needs at least {} but {}",
-                points.normalize(), q.min_total.normalize(), q.min_each_metric.normalize(), short.join(", ")
+                points.normalize(),
+                q.min_total.normalize(),
+                q.min_each_metric.normalize(),
+                short.join(", ")
             ),
         };
         Ok(DesignationResult {
@@ -326,24 +360,77 @@ impl<'a> Context<'a> {
             }
             Measurement::Combined { combine, parts } => self.combined(m, *combine, parts)?,
         };
-        Ok(MetricResult { id: m.id.clone(), category: m.category.clone(), points, max_points: m.max_points, explanation })
+        Ok(MetricResult {
+            id: m.id.clone(),
+            category: m.category.clone(),
+            points,
+            max_points: m.max_points,
+            explanation,
+        })
     }
 
     fn measure(&self, kind: &MetricKind) -> Measured {
         match kind {
-            MetricKind::CustomerAdds { selection, entity, aggregate, rule, threshold, at_most, recent_months, baseline_months, baseline_offset } => {
-                self.customer_adds(*selection, *entity, *aggregate, *rule, (*threshold, *at_most), *recent_months, *baseline_months, *baseline_offset)
-            }
+            MetricKind::CustomerAdds {
+                selection,
+                entity,
+                aggregate,
+                rule,
+                threshold,
+                at_most,
+                recent_months,
+                baseline_months,
+                baseline_offset,
+            } => self.customer_adds(
+                *selection,
+                *entity,
+                *aggregate,
+                *rule,
+                (*threshold, *at_most),
+                *recent_months,
+                *baseline_months,
+                *baseline_offset,
+            ),
             MetricKind::CertifiedPeople { prerequisites, scoring } => self.certified_people(prerequisites, scoring),
-            MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, min_ttm_total, min_baseline, eligible } => {
-                self.usage_growth(*selection, *compare, *baseline_offset, *unit, *min_ttm_total, *min_baseline, eligible.as_ref())
-            }
+            MetricKind::UsageGrowth {
+                selection,
+                compare,
+                baseline_offset,
+                unit,
+                min_ttm_total,
+                min_baseline,
+                eligible,
+            } => self.usage_growth(
+                *selection,
+                *compare,
+                *baseline_offset,
+                *unit,
+                *min_ttm_total,
+                *min_baseline,
+                eligible.as_ref(),
+            ),
             MetricKind::DistinctProducts { selection, window_months, exclude, new_only } => {
                 self.distinct_products(*selection, *window_months, exclude, *new_only)
             }
-            MetricKind::RatioCustomers { numerator, denominator, ratio, rule, window_months, baseline_offset, min_denominator, eligible } => {
-                self.ratio_customers(*numerator, *denominator, *ratio, *rule, *window_months, *baseline_offset, *min_denominator, eligible.as_ref())
-            }
+            MetricKind::RatioCustomers {
+                numerator,
+                denominator,
+                ratio,
+                rule,
+                window_months,
+                baseline_offset,
+                min_denominator,
+                eligible,
+            } => self.ratio_customers(
+                *numerator,
+                *denominator,
+                *ratio,
+                *rule,
+                *window_months,
+                *baseline_offset,
+                *min_denominator,
+                eligible.as_ref(),
+            ),
             MetricKind::RollingSumCrossing { selection, window_months, threshold, baseline_offset } => {
                 self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset)
             }
@@ -372,17 +459,24 @@ impl<'a> Context<'a> {
         }
         let stories: Vec<String> = measured.iter().map(|(p, mm)| format!("{}: {}", p.id, mm.story)).collect();
         let open = measured.iter().any(|(_, mm)| mm.open);
-        let part_units: Vec<(String, Decimal)> =
-            measured.iter().map(|(p, mm)| (p.id.clone(), if mm.open { mm.units.max(Decimal::ZERO) } else { Decimal::ZERO })).collect();
+        let part_units: Vec<(String, Decimal)> = measured
+            .iter()
+            .map(|(p, mm)| (p.id.clone(), if mm.open { mm.units.max(Decimal::ZERO) } else { Decimal::ZERO }))
+            .collect();
         let (units, summary) = match combine {
             Combine::Sum => {
                 let units: Decimal = measured.iter().filter(|(_, mm)| mm.open).map(|(_, mm)| mm.units).sum();
                 (units, format!("together {}", units.normalize()))
             }
             _ => {
-                let all: BTreeSet<&String> = measured.iter().filter_map(|(_, mm)| mm.customers.as_ref()).flatten().collect();
+                let all: BTreeSet<&String> =
+                    measured.iter().filter_map(|(_, mm)| mm.customers.as_ref()).flatten().collect();
                 let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
-                let summary = format!("{} distinct customers, each counted once{}", all.len(), if names.is_empty() { String::new() } else { format!(" ({})", join_limited(&names)) });
+                let summary = format!(
+                    "{} distinct customers, each counted once{}",
+                    all.len(),
+                    if names.is_empty() { String::new() } else { format!(" ({})", join_limited(&names)) }
+                );
                 (Decimal::from(all.len()), summary)
             }
         };
@@ -393,7 +487,13 @@ impl<'a> Context<'a> {
     }
 
     /// Turns measured units into points by a points rule, capped at `max_points`.
-    fn points(&self, rule: &PointsRule, max_points: Decimal, measured: &Measured, parts: &[(String, Decimal)]) -> Result<(Decimal, String), Error> {
+    fn points(
+        &self,
+        rule: &PointsRule,
+        max_points: Decimal,
+        measured: &Measured,
+        parts: &[(String, Decimal)],
+    ) -> Result<(Decimal, String), Error> {
         let mut units = measured.units.max(Decimal::ZERO);
         if !measured.open {
             units = Decimal::ZERO;
@@ -412,7 +512,11 @@ impl<'a> Context<'a> {
                 inputs.extend(parts.iter().cloned());
                 let p = script.run(&inputs, &self.partner.id)?;
                 let name = script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned();
-                let shown: Vec<String> = inputs.iter().filter(|(k, _)| k != "max_points").map(|(k, v)| format!("{k} = {}", v.normalize())).collect();
+                let shown: Vec<String> = inputs
+                    .iter()
+                    .filter(|(k, _)| k != "max_points")
+                    .map(|(k, v)| format!("{k} = {}", v.normalize()))
+                    .collect();
                 parts_text.push(format!("{name} with {} gives {}", shown.join(", "), p.normalize()));
                 p
             }
@@ -511,7 +615,12 @@ impl<'a> Context<'a> {
                     for m in &recent_months {
                         let (before, now) = (value(months, m.offset(-1)), value(months, *m));
                         if before.is_zero() && hit(now) {
-                            plus.push(format!("{key} in {m} ({} in {}, {} in {m})", money(before), m.offset(-1), money(now)));
+                            plus.push(format!(
+                                "{key} in {m} ({} in {}, {} in {m})",
+                                money(before),
+                                m.offset(-1),
+                                money(now)
+                            ));
                             added.insert(key.clone());
                         } else if hit(before) && now.is_zero() {
                             minus.push(format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1)));
@@ -523,7 +632,11 @@ impl<'a> Context<'a> {
                     let now_avg = recent_months.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
                     let base_span: Vec<Month> = recent_months.iter().map(|m| m.offset(-offset)).collect();
                     let base_avg = base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let text = format!("{key} (average {} a month then, {} now)", money(base_avg.round_dp(2)), money(now_avg.round_dp(2)));
+                    let text = format!(
+                        "{key} (average {} a month then, {} now)",
+                        money(base_avg.round_dp(2)),
+                        money(now_avg.round_dp(2))
+                    );
                     if hit(now_avg) && !hit(base_avg) {
                         plus.push(text);
                         added.insert(key.clone());
@@ -568,7 +681,10 @@ impl<'a> Context<'a> {
             story.push_str(&format!("; lost: {}", join_limited(&minus)));
         }
         if !not_new.is_empty() {
-            story.push_str(&format!("; not counted as added because they had usage in the baseline: {}", join_limited(&not_new)));
+            story.push_str(&format!(
+                "; not counted as added because they had usage in the baseline: {}",
+                join_limited(&not_new)
+            ));
         }
         if net < 0 {
             story.push_str("; a negative net earns nothing");
@@ -621,7 +737,10 @@ impl<'a> Context<'a> {
                         continue;
                     }
                     counted.insert(customer.to_string());
-                    lines.push(format!("{customer} ({} from below {share} in {base} to {share} or more in {month})", name(product)));
+                    lines.push(format!(
+                        "{customer} ({} from below {share} in {base} to {share} or more in {month})",
+                        name(product)
+                    ));
                 }
                 story = format!(
                     "customers with a product going from below {share} of {} in {base} to {share} or more in some month of {}–{as_of}",
@@ -673,7 +792,13 @@ impl<'a> Context<'a> {
         if !lines.is_empty() {
             story.push_str(&format!("; {}", join_limited(&lines)));
         }
-        Measured { units: Decimal::from(counted.len()), customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story }
+        Measured {
+            units: Decimal::from(counted.len()),
+            customers: Some(counted),
+            fixed_points: Decimal::ZERO,
+            open: true,
+            story,
+        }
     }
 
     fn rolling_sum_crossing(&self, sel: usize, window: i32, threshold: Decimal, offset: i32) -> Measured {
@@ -706,7 +831,13 @@ impl<'a> Context<'a> {
         if !lines.is_empty() {
             story.push_str(&format!("; {}", join_limited(&lines)));
         }
-        Measured { units: Decimal::from(counted.len()), customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story }
+        Measured {
+            units: Decimal::from(counted.len()),
+            customers: Some(counted),
+            fixed_points: Decimal::ZERO,
+            open: true,
+            story,
+        }
     }
 
     fn certified_people(&self, prerequisites: &[Prerequisite], scoring: &CertRequirement) -> Measured {
@@ -745,9 +876,11 @@ impl<'a> Context<'a> {
             held.push((&person.id, certs));
         }
         let meets = |r: &CertRequirement, certs: &BTreeSet<usize>| {
-            r.all_of.iter().all(|c| certs.contains(c)) && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
+            r.all_of.iter().all(|c| certs.contains(c))
+                && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
         };
-        let who = |r: &CertRequirement| -> Vec<&str> { held.iter().filter(|(_, c)| meets(r, c)).map(|(p, _)| *p).collect() };
+        let who =
+            |r: &CertRequirement| -> Vec<&str> { held.iter().filter(|(_, c)| meets(r, c)).map(|(p, _)| *p).collect() };
 
         let mut parts = Vec::new();
         let mut all_met = true;
@@ -778,11 +911,19 @@ impl<'a> Context<'a> {
         if !left_out.is_empty() {
             parts.push(format!("left out: {}", join_limited(&left_out)));
         }
-        Measured { units: Decimal::from(scorers.len()), customers: None, fixed_points: fixed, open: all_met, story: parts.join("; ") }
+        Measured {
+            units: Decimal::from(scorers.len()),
+            customers: None,
+            fixed_points: fixed,
+            open: all_met,
+            story: parts.join("; "),
+        }
     }
 
     fn describe(&self, r: &CertRequirement) -> String {
-        let codes = |list: &[usize]| -> Vec<String> { list.iter().map(|i| self.rules.catalogue.certifications[*i].code.clone()).collect() };
+        let codes = |list: &[usize]| -> Vec<String> {
+            list.iter().map(|i| self.rules.catalogue.certifications[*i].code.clone()).collect()
+        };
         let all = codes(&r.all_of);
         let any = codes(&r.any_of);
         match (all.is_empty(), any.len()) {
@@ -821,13 +962,29 @@ impl<'a> Context<'a> {
         if let Some(f) = eligible {
             story.push_str(&format!(" (only {} in {as_of})", self.describe_filter(f)));
         }
-        let closed = |story: String| Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, story };
+        let closed = |story: String| Measured {
+            units: Decimal::ZERO,
+            customers: None,
+            fixed_points: Decimal::ZERO,
+            open: false,
+            story,
+        };
         if let Some(min) = min_ttm {
             let ttm = series.total_between(as_of.offset(-11), as_of);
             if ttm < min {
-                return closed(format!("{story}; the total over {}–{as_of} is {}, below the {} needed to score", as_of.offset(-11), money(ttm), money(min)));
+                return closed(format!(
+                    "{story}; the total over {}–{as_of} is {}, below the {} needed to score",
+                    as_of.offset(-11),
+                    money(ttm),
+                    money(min)
+                ));
             }
-            story.push_str(&format!("; total over {}–{as_of} {} (at least {} needed)", as_of.offset(-11), money(ttm), money(min)));
+            story.push_str(&format!(
+                "; total over {}–{as_of} {} (at least {} needed)",
+                as_of.offset(-11),
+                money(ttm),
+                money(min)
+            ));
         }
         if let Some(min) = min_base {
             if base < min {
@@ -897,7 +1054,11 @@ impl<'a> Context<'a> {
         let what = if new_only { "products first used in" } else { "products used in" };
         let mut story = format!(
             "{what} {from}–{to}: {}",
-            if counted.is_empty() { "none".to_owned() } else { format!("{} ({})", counted.len(), join_limited(&counted)) }
+            if counted.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} ({})", counted.len(), join_limited(&counted))
+            }
         );
         if !old.is_empty() {
             story.push_str(&format!("; not new (used in {prior_from}–{prior_to}): {}", join_limited(&old)));
@@ -905,7 +1066,13 @@ impl<'a> Context<'a> {
         if !excluded.is_empty() {
             story.push_str(&format!("; excluded by the rules: {}", join_limited(&excluded)));
         }
-        Measured { units: Decimal::from(counted.len()), customers: None, fixed_points: Decimal::ZERO, open: true, story }
+        Measured {
+            units: Decimal::from(counted.len()),
+            customers: None,
+            fixed_points: Decimal::ZERO,
+            open: true,
+            story,
+        }
     }
 }
 

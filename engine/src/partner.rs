@@ -207,14 +207,11 @@ impl Partner {
     pub fn load(path: &Path) -> Result<Partner, Error> {
         let origin = path.display().to_string();
         let format = Format::from_path(path).ok_or_else(|| {
-            Error::new(
-                Located::file(&origin),
-                "unsupported partner file extension",
-            )
-            .with_hint("use .yaml, .yml, .json or .toml")
+            Error::new(Located::file(&origin), "unsupported partner file extension")
+                .with_hint("use .yaml, .yml, .json or .toml")
         })?;
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::new(
                 Located::file(&origin),
@@ -231,7 +228,7 @@ impl Partner {
                 .with_hint("a partner needs at least `partner.id` and `as_of`"));
         }
         let file: PartnerFile = match format {
-            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, &e))?,
+            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, text, &e))?,
             Format::Json => serde_json::from_str(text).map_err(|e| Error::from_json(origin, &e))?,
             Format::Toml => toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?,
         };
@@ -341,19 +338,15 @@ impl PartnerFile {
                         ));
                     }
                 }
-                certifications.push(HeldCertification { name: c.name.trim().to_owned(), earned: c.earned, expires: c.expires });
+                certifications.push(HeldCertification {
+                    name: c.name.trim().to_owned(),
+                    earned: c.earned,
+                    expires: c.expires,
+                });
             }
             people.push(Person { id: pid, certifications });
         }
 
-        Ok(Partner {
-            id,
-            name: self.partner.name,
-            as_of: self.as_of,
-            path,
-            segments,
-            usage,
-            people,
-        })
+        Ok(Partner { id, name: self.partner.name, as_of: self.as_of, path, segments, usage, people })
     }
 }

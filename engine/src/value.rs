@@ -69,11 +69,7 @@ impl<'de> Visitor<'de> for DecVisitor {
 /// Parses decimal text such as `1200.50`, `-3`, `1e3` or `1_000` into an exact decimal.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim().replace('_', "");
-    let parsed = if t.contains(['e', 'E']) {
-        Decimal::from_scientific(&t)
-    } else {
-        Decimal::from_str(&t)
-    };
+    let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(&t) } else { Decimal::from_str(&t) };
     parsed.map_err(|_| format!("expected a decimal number, found \"{}\"", text.trim()))
 }
 
@@ -107,9 +103,7 @@ pub struct Month(i32);
 impl Month {
     /// Builds a month from a year and a month number (1–12).
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        (1..=12)
-            .contains(&month)
-            .then(|| Month(year * 12 + month as i32 - 1))
+        (1..=12).contains(&month).then(|| Month(year * 12 + month as i32 - 1))
     }
 
     /// The month `n` months after this one (`n` may be negative).
@@ -237,14 +231,17 @@ impl<'de> Visitor<'de> for TextVisitor {
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = d.deserialize_any(TextVisitor("a month as YYYY-MM"))?;
-        text.parse().map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &"a month as YYYY-MM, with a month from 01 to 12"))
+        text.parse().map_err(|_| {
+            de::Error::invalid_value(de::Unexpected::Str(&text), &"a month as YYYY-MM, with a month from 01 to 12")
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = d.deserialize_any(TextVisitor("a date as YYYY-MM-DD"))?;
-        text.parse().map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &"an existing date as YYYY-MM-DD"))
+        text.parse()
+            .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &"an existing date as YYYY-MM-DD"))
     }
 }
 

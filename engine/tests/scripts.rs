@@ -39,7 +39,8 @@ fn run(name: &str, source: &str, units: Decimal) -> Result<Decimal, String> {
     let path = dir.join(format!("{name}.rhai"));
     std::fs::write(&path, source).unwrap();
     let engine = Arc::new(sandbox());
-    let script = Script::compile(&engine, &path, &format!("{name}.rhai"), &["units".to_owned()]).map_err(|e| e.to_string())?;
+    let script =
+        Script::compile(&engine, &path, &format!("{name}.rhai"), &["units".to_owned()]).map_err(|e| e.to_string())?;
     script.run(&[("units".to_owned(), units)], "p-test").map_err(|e| e.to_string())
 }
 
@@ -126,9 +127,16 @@ fn editing_a_formula_or_a_number_changes_the_score_without_a_rebuild() {
 
     // And a number in TOML: 3 points per net add instead of 2.
     let text = std::fs::read_to_string(&security).unwrap();
-    std::fs::write(&security, text.replacen("points = { per_unit = 2, max_units = 10 }", "points = { per_unit = 3, max_units = 10 }", 1)).unwrap();
+    std::fs::write(
+        &security,
+        text.replacen("points = { per_unit = 2, max_units = 10 }", "points = { per_unit = 3, max_units = 10 }", 1),
+    )
+    .unwrap();
     let third = RuleSet::load(&dir).unwrap();
-    assert_eq!(security_points(&before, "net-customer-adds") * Decimal::from(3) / Decimal::from(2), security_points(&third, "net-customer-adds"));
+    assert_eq!(
+        security_points(&before, "net-customer-adds") * Decimal::from(3) / Decimal::from(2),
+        security_points(&third, "net-customer-adds")
+    );
 }
 
 #[test]
@@ -137,12 +145,9 @@ fn a_failing_script_names_the_script_and_the_partner() {
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     std::fs::write(dir.join("scripts/share-of-max.rhai"), "let x = 0;\nloop { x += 1; }").unwrap();
     let rules = RuleSet::load(&dir).unwrap();
-    let partner = Partner::parse(
-        "{\"partner\": {\"id\": \"p-loop\"}, \"as_of\": \"2024-06\"}",
-        Format::Json,
-        "inline.json",
-    )
-    .unwrap();
+    let partner =
+        Partner::parse("{\"partner\": {\"id\": \"p-loop\"}, \"as_of\": \"2024-06\"}", Format::Json, "inline.json")
+            .unwrap();
     let err = score(&rules, &partner).unwrap_err().to_string();
     assert!(err.contains("scripts/share-of-max.rhai:2:"), "{err}");
     assert!(err.contains("p-loop"), "{err}");

@@ -26,7 +26,11 @@ fn rule_sets() -> &'static BTreeMap<String, RuleSet> {
             let dir = entry.expect("readable").path();
             if dir.join("program.toml").is_file() {
                 let set = RuleSet::load(&dir).unwrap_or_else(|errors| {
-                    panic!("shipped rules {} do not load:\n{}", dir.display(), errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+                    panic!(
+                        "shipped rules {} do not load:\n{}",
+                        dir.display(),
+                        errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+                    )
                 });
                 sets.insert(set.version.clone(), set);
             }
@@ -86,7 +90,10 @@ struct Case {
 fn expected_points_hold() {
     let mut files = vec![workspace().join("snapshots/expectations.toml")];
     if let Ok(dir) = std::fs::read_dir(workspace().join("snapshots/expectations")) {
-        let mut more: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        let mut more: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
         more.sort();
         files.extend(more);
     }
@@ -116,7 +123,12 @@ fn expected_points_hold() {
             Some(m) => d.metrics.iter().find(|x| &x.id == m).unwrap_or_else(|| panic!("{at} no metric {m}")).points,
         };
         if actual != expected {
-            let why = case.metric.as_ref().and_then(|m| d.metrics.iter().find(|x| &x.id == m)).map(|x| x.explanation.clone()).unwrap_or_else(|| d.qualification.clone());
+            let why = case
+                .metric
+                .as_ref()
+                .and_then(|m| d.metrics.iter().find(|x| &x.id == m))
+                .map(|x| x.explanation.clone())
+                .unwrap_or_else(|| d.qualification.clone());
             failures.push(format!("{at} expected {expected} points, got {actual}\n    {why}"));
         }
         if let Some(p) = &case.path {

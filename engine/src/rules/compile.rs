@@ -23,13 +23,16 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     if !dir.join("program.toml").is_file() {
         let mut err = Error::new(Located::file(&shown_dir), "not a rule set: no program.toml in this folder");
         if let Some(versions) = version_dirs(dir).ok().filter(|v| !v.is_empty()) {
-            let names: Vec<String> = versions.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+            let names: Vec<String> =
+                versions.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
             err = err.with_hint(format!("this folder holds rule versions: {}", names.join(", ")));
         }
         return Err(vec![err]);
     }
-    let files = list_files(dir).map_err(|e| vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))])?;
-    let mut c = Compiler { dir: dir.to_owned(), errors: Vec::new(), engine: Arc::new(sandbox()), scripts: BTreeMap::new() };
+    let files =
+        list_files(dir).map_err(|e| vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))])?;
+    let mut c =
+        Compiler { dir: dir.to_owned(), errors: Vec::new(), engine: Arc::new(sandbox()), scripts: BTreeMap::new() };
     let digest = digest(dir, &files).map_err(|e| vec![e])?;
 
     let program = c.parse::<ProgramFile>("program.toml");
@@ -47,24 +50,30 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     let path_rules = c.path_rules(&pf, &program, &selections);
 
     let mut designations: Vec<Designation> = Vec::new();
-    let designation_files: Vec<&PathBuf> = files
-        .iter()
-        .filter(|p| p.starts_with("designations") && p.extension().is_some_and(|e| e == "toml"))
-        .collect();
+    let designation_files: Vec<&PathBuf> =
+        files.iter().filter(|p| p.starts_with("designations") && p.extension().is_some_and(|e| e == "toml")).collect();
     if designation_files.is_empty() {
         c.errors.push(
             Error::new(Located::file(&c.shown("designations")), "the rule set defines no designation")
                 .with_hint("add one TOML file per designation under designations/"),
         );
     }
-    let scope = Scope { selections: &selections, path_rules: &path_rules, catalogue: &catalogue, qualification: &qualification };
+    let scope = Scope {
+        selections: &selections,
+        path_rules: &path_rules,
+        catalogue: &catalogue,
+        qualification: &qualification,
+    };
     for rel in designation_files {
         let rel = rel.to_string_lossy().replace('\\', "/");
         if let Some((file, text)) = c.parse::<DesignationFile>(&rel) {
             let f = File { name: c.shown(&rel), text };
             if let Some(d) = c.designation(&f, file, &scope) {
                 if let Some(other) = designations.iter().find(|o| o.id == d.id) {
-                    c.errors.push(Error::new(Located::file(&f.name), format!("designation \"{}\" is defined twice", other.id)));
+                    c.errors.push(Error::new(
+                        Located::file(&f.name),
+                        format!("designation \"{}\" is defined twice", other.id),
+                    ));
                 } else {
                     designations.push(d);
                 }
@@ -75,7 +84,12 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     let version = program.version.get_ref().trim().to_owned();
     let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if !folder.is_empty() && folder != version && folder != "." {
-        c.err(&pf, program.version.span(), format!("version \"{version}\" differs from its folder name \"{folder}\""), Some("name the folder after the version, so that `--rules rules/<version>` finds it"));
+        c.err(
+            &pf,
+            program.version.span(),
+            format!("version \"{version}\" differs from its folder name \"{folder}\""),
+            Some("name the folder after the version, so that `--rules rules/<version>` finds it"),
+        );
     }
     let effective_from = *program.effective_from.get_ref();
     let effective_until = program.effective_until.as_ref().map(|u| *u.get_ref());
@@ -142,8 +156,9 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 fn digest(dir: &Path, files: &[PathBuf]) -> Result<String, Error> {
     let mut hasher = Sha256::new();
     for rel in files {
-        let bytes = std::fs::read(dir.join(rel))
-            .map_err(|e| Error::new(Located::file(&dir.join(rel).display().to_string()), format!("cannot read file: {e}")))?;
+        let bytes = std::fs::read(dir.join(rel)).map_err(|e| {
+            Error::new(Located::file(&dir.join(rel).display().to_string()), format!("cannot read file: {e}"))
+        })?;
         let name = rel.to_string_lossy().replace('\\', "/");
         hasher.update((name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());
@@ -176,7 +191,15 @@ struct Scope<'a> {
 }
 
 const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
-const KINDS: [&str; 7] = ["customer-adds", "certified-people", "usage-growth", "distinct-products", "ratio-customers", "rolling-sum-crossing", "combined"];
+const KINDS: [&str; 7] = [
+    "customer-adds",
+    "certified-people",
+    "usage-growth",
+    "distinct-products",
+    "ratio-customers",
+    "rolling-sum-crossing",
+    "combined",
+];
 
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
@@ -228,12 +251,22 @@ impl Compiler {
                 if k.is_empty() {
                     self.err(&f, key.span(), "empty certification code or name", None);
                 } else if cat.by_key.insert(k, index).is_some() {
-                    self.err(&f, key.span(), format!("\"{}\" names two certifications", key.get_ref()), Some("codes, aliases and names must be unique in the catalogue"));
+                    self.err(
+                        &f,
+                        key.span(),
+                        format!("\"{}\" names two certifications", key.get_ref()),
+                        Some("codes, aliases and names must be unique in the catalogue"),
+                    );
                 }
             }
             if let (Some(r), Some(g)) = (&c.retired, &c.eligible_through) {
                 if g.get_ref() < r.get_ref() {
-                    self.err(&f, g.span(), format!("eligible_through {} is before retired {}", g.get_ref(), r.get_ref()), Some("a retired certification stays eligible until a day after its retirement"));
+                    self.err(
+                        &f,
+                        g.span(),
+                        format!("eligible_through {} is before retired {}", g.get_ref(), r.get_ref()),
+                        Some("a retired certification stays eligible until a day after its retirement"),
+                    );
                 }
             }
             cat.certifications.push(Certification {
@@ -280,21 +313,35 @@ impl Compiler {
                 .iter()
                 .map(|r| {
                     let rf = r.get_ref();
-                    Rate { products: lower_set(&rf.products), measure: self.measure(f, &rf.measure), rate: rf.rate.get_ref().0 }
+                    Rate {
+                        products: lower_set(&rf.products),
+                        measure: self.measure(f, &rf.measure),
+                        rate: rf.rate.get_ref().0,
+                    }
                 })
                 .collect();
             if measure.is_none() && rates.is_empty() {
                 self.err(f, sel.span(), format!("selection \"{name}\" needs `measure` or `rates`"), None);
             }
             if measure.is_some() && !rates.is_empty() {
-                self.err(f, sel.span(), format!("selection \"{name}\" gives both `measure` and `rates`"), Some("with rates, each rate names its measure: drop `measure`"));
+                self.err(
+                    f,
+                    sel.span(),
+                    format!("selection \"{name}\" gives both `measure` and `rates`"),
+                    Some("with rates, each rate names its measure: drop `measure`"),
+                );
             }
             let associations = s.associations.as_ref().map(|list| {
                 list.iter()
                     .filter_map(|a| {
                         let found = parse_association(a.get_ref());
                         if found.is_none() {
-                            self.err(f, a.span(), format!("unknown association \"{}\"", a.get_ref()), Some("associations: pal, dpor, csp, cpor"));
+                            self.err(
+                                f,
+                                a.span(),
+                                format!("unknown association \"{}\"", a.get_ref()),
+                                Some("associations: pal, dpor, csp, cpor"),
+                            );
                         }
                         found
                     })
@@ -330,7 +377,11 @@ impl Compiler {
         match selections.iter().position(|s| &s.name == name.get_ref()) {
             Some(i) => i,
             None => {
-                let hint = suggest(name.get_ref(), selections.iter().map(|s| s.name.as_str()), "selections are defined in program.toml");
+                let hint = suggest(
+                    name.get_ref(),
+                    selections.iter().map(|s| s.name.as_str()),
+                    "selections are defined in program.toml",
+                );
                 self.err(f, name.span(), format!("unknown selection \"{}\"", name.get_ref()), Some(&hint));
                 0
             }
@@ -353,10 +404,20 @@ impl Compiler {
                     "segment-share-below" => {
                         let share = self.required(f, &t.share, t.test.span(), "share").unwrap_or_default().0;
                         if let Some(s) = t.share.as_ref().filter(|_| share < Decimal::ZERO || share > Decimal::ONE) {
-                            self.err(f, s.span(), format!("share {share} is not between 0 and 1"), Some("write 80% as 0.8"));
+                            self.err(
+                                f,
+                                s.span(),
+                                format!("share {share} is not between 0 and 1"),
+                                Some("write 80% as 0.8"),
+                            );
                         }
                         if t.segments.as_ref().is_none_or(|s| s.is_empty()) {
-                            self.err(f, t.test.span(), "segment-share-below needs `segments`", Some("segments = [\"smb\", \"smc\"]"));
+                            self.err(
+                                f,
+                                t.test.span(),
+                                "segment-share-below needs `segments`",
+                                Some("segments = [\"smb\", \"smc\"]"),
+                            );
                         }
                         let segments = t
                             .segments
@@ -365,7 +426,12 @@ impl Compiler {
                             .filter_map(|s| {
                                 let seg = parse_segment(s.get_ref());
                                 if seg.is_none() {
-                                    self.err(f, s.span(), format!("unknown segment \"{}\"", s.get_ref()), Some("segments: smb, smc, enterprise"));
+                                    self.err(
+                                        f,
+                                        s.span(),
+                                        format!("unknown segment \"{}\"", s.get_ref()),
+                                        Some("segments: smb, smc, enterprise"),
+                                    );
                                 }
                                 seg
                             })
@@ -374,7 +440,8 @@ impl Compiler {
                     }
                     "entities-above-in-both-months" => {
                         let above = self.required(f, &t.above, t.test.span(), "above").unwrap_or_default().0;
-                        let at_least = self.required(f, &t.at_least, t.test.span(), "at_least").unwrap_or(1).max(1) as usize;
+                        let at_least =
+                            self.required(f, &t.at_least, t.test.span(), "at_least").unwrap_or(1).max(1) as usize;
                         let baseline_offset = match &t.baseline_offset {
                             Some(v) => self.positive_int(f, v, "baseline_offset", 120),
                             None => 12,
@@ -383,7 +450,11 @@ impl Compiler {
                         PathTest::EntitiesAboveInBothMonths { selection, entity, above, at_least, baseline_offset }
                     }
                     other => {
-                        let hint = suggest(other, ["ttm-total-at-least", "segment-share-below", "entities-above-in-both-months"], "");
+                        let hint = suggest(
+                            other,
+                            ["ttm-total-at-least", "segment-share-below", "entities-above-in-both-months"],
+                            "",
+                        );
                         self.err(f, t.test.span(), format!("unknown path test \"{other}\""), Some(&hint));
                         continue;
                     }
@@ -395,7 +466,13 @@ impl Compiler {
         out
     }
 
-    fn required<T: Clone>(&mut self, f: &File, v: &Option<Spanned<T>>, at: std::ops::Range<usize>, key: &str) -> Option<T> {
+    fn required<T: Clone>(
+        &mut self,
+        f: &File,
+        v: &Option<Spanned<T>>,
+        at: std::ops::Range<usize>,
+        key: &str,
+    ) -> Option<T> {
         match v {
             Some(s) => Some(s.get_ref().clone()),
             None => {
@@ -418,7 +495,12 @@ impl Compiler {
         }
         let path_selection = match &d.path_selection {
             None if path_ids.len() > 1 => {
-                self.err(f, d.paths.span(), format!("designation has {} paths but no path_selection", path_ids.len()), Some("add path_selection = { method = \"rule\", rule = \"...\" } or { method = \"best-total\" }"));
+                self.err(
+                    f,
+                    d.paths.span(),
+                    format!("designation has {} paths but no path_selection", path_ids.len()),
+                    Some("add path_selection = { method = \"rule\", rule = \"...\" } or { method = \"best-total\" }"),
+                );
                 PathSelection::Single
             }
             None => PathSelection::Single,
@@ -433,8 +515,17 @@ impl Compiler {
                         }
                         Some(name) => match scope.path_rules.iter().position(|r| &r.name == name.get_ref()) {
                             None => {
-                                let hint = suggest(name.get_ref(), scope.path_rules.iter().map(|r| r.name.as_str()), "path rules are defined in program.toml");
-                                self.err(f, name.span(), format!("unknown path rule \"{}\"", name.get_ref()), Some(&hint));
+                                let hint = suggest(
+                                    name.get_ref(),
+                                    scope.path_rules.iter().map(|r| r.name.as_str()),
+                                    "path rules are defined in program.toml",
+                                );
+                                self.err(
+                                    f,
+                                    name.span(),
+                                    format!("unknown path rule \"{}\"", name.get_ref()),
+                                    Some(&hint),
+                                );
                                 PathSelection::Single
                             }
                             Some(i) => {
@@ -464,7 +555,12 @@ impl Compiler {
             let errors_before = self.errors.len();
             for m in path.get_ref().metrics.iter() {
                 if !seen.insert(m.get_ref().id.get_ref().clone()) {
-                    self.err(f, m.get_ref().id.span(), format!("metric \"{}\" appears twice in path \"{pid}\"", m.get_ref().id.get_ref()), None);
+                    self.err(
+                        f,
+                        m.get_ref().id.span(),
+                        format!("metric \"{}\" appears twice in path \"{pid}\"", m.get_ref().id.get_ref()),
+                        None,
+                    );
                 }
                 if let Some(metric) = self.metric(f, m, scope) {
                     sum += metric.max_points;
@@ -473,7 +569,16 @@ impl Compiler {
             }
             // A metric that failed to compile is missing from the sum: only compare complete paths.
             if sum != max_points && !metrics.is_empty() && self.errors.len() == errors_before {
-                self.err(f, path.span(), format!("the metrics of path \"{pid}\" add up to {} points, but the designation's max_points is {}", sum.normalize(), max_points.normalize()), Some("make the metrics' max_points add up to the designation's"));
+                self.err(
+                    f,
+                    path.span(),
+                    format!(
+                        "the metrics of path \"{pid}\" add up to {} points, but the designation's max_points is {}",
+                        sum.normalize(),
+                        max_points.normalize()
+                    ),
+                    Some("make the metrics' max_points add up to the designation's"),
+                );
             }
             paths.push(ScoringPath { id: pid, metrics });
         }
@@ -494,7 +599,12 @@ impl Compiler {
                 category
             }
             None => {
-                self.err(f, span.clone(), format!("metric \"{id}\" needs `category`"), Some(&format!("one of: {}", CATEGORIES.join(", "))));
+                self.err(
+                    f,
+                    span.clone(),
+                    format!("metric \"{id}\" needs `category`"),
+                    Some(&format!("one of: {}", CATEGORIES.join(", "))),
+                );
                 String::new()
             }
         };
@@ -517,7 +627,12 @@ impl Compiler {
                     Combine::Sum
                 }
                 None => {
-                    self.err(f, span.clone(), format!("combined metric \"{id}\" needs `combine`"), Some("combine = \"sum\", \"distinct\" or \"best\""));
+                    self.err(
+                        f,
+                        span.clone(),
+                        format!("combined metric \"{id}\" needs `combine`"),
+                        Some("combine = \"sum\", \"distinct\" or \"best\""),
+                    );
                     Combine::Sum
                 }
             };
@@ -529,10 +644,20 @@ impl Compiler {
                 if !seen.insert(pid.clone()) {
                     self.err(f, pf.id.span(), format!("part \"{pid}\" appears twice in metric \"{id}\""), None);
                 }
-                if !pid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || pid.starts_with(|c: char| c.is_ascii_digit()) {
-                    self.err(f, pf.id.span(), format!("part id \"{pid}\" must be a name scripts can use: letters, digits and _"), None);
+                if !pid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || pid.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    self.err(
+                        f,
+                        pf.id.span(),
+                        format!("part id \"{pid}\" must be a name scripts can use: letters, digits and _"),
+                        None,
+                    );
                 }
-                for (key, at) in [("category", pf.category.as_ref().map(|c| c.span())), ("max_points", pf.max_points.as_ref().map(|c| c.span()))] {
+                for (key, at) in [
+                    ("category", pf.category.as_ref().map(|c| c.span())),
+                    ("max_points", pf.max_points.as_ref().map(|c| c.span())),
+                ] {
                     if let Some(at) = at {
                         self.err(f, at, format!("a part takes no `{key}`: the metric's applies"), None);
                     }
@@ -540,11 +665,21 @@ impl Compiler {
                 let part_points = match (&pf.points, combine) {
                     (Some(pp), Combine::Best) => self.points(f, pp, &pid, &[]),
                     (None, Combine::Best) => {
-                        self.err(f, p.span(), format!("option \"{pid}\" of a `best` metric needs its own `points`"), None);
+                        self.err(
+                            f,
+                            p.span(),
+                            format!("option \"{pid}\" of a `best` metric needs its own `points`"),
+                            None,
+                        );
                         None
                     }
                     (Some(pp), _) => {
-                        self.err(f, pp.span(), format!("part \"{pid}\" takes no `points`: only the options of combine = \"best\" do"), None);
+                        self.err(
+                            f,
+                            pp.span(),
+                            format!("part \"{pid}\" takes no `points`: only the options of combine = \"best\" do"),
+                            None,
+                        );
                         None
                     }
                     (None, _) => None,
@@ -555,7 +690,15 @@ impl Compiler {
                 }
                 if let Some(kind) = self.kind(f, pf, p.span(), scope) {
                     if combine == Combine::Distinct && !kind.counts_customers() {
-                        self.err(f, pf.kind.span(), format!("combine = \"distinct\" needs parts that count customers; \"{}\" does not", pf.kind.get_ref()), Some("use customer-adds, ratio-customers or rolling-sum-crossing parts"));
+                        self.err(
+                            f,
+                            pf.kind.span(),
+                            format!(
+                                "combine = \"distinct\" needs parts that count customers; \"{}\" does not",
+                                pf.kind.get_ref()
+                            ),
+                            Some("use customer-adds, ratio-customers or rolling-sum-crossing parts"),
+                        );
                     }
                     parts.push(Part { id: pid, kind, points: part_points });
                 }
@@ -575,11 +718,21 @@ impl Compiler {
         let points = match (&mf.points, best) {
             (Some(p), false) => Some(self.points(f, p, &id, &part_ids)?),
             (None, false) => {
-                self.err(f, span, format!("metric \"{id}\" needs `points`"), Some("points = { per_unit = ..., max_units = ... } or { script = \"scripts/....rhai\" }"));
+                self.err(
+                    f,
+                    span,
+                    format!("metric \"{id}\" needs `points`"),
+                    Some("points = { per_unit = ..., max_units = ... } or { script = \"scripts/....rhai\" }"),
+                );
                 return None;
             }
             (Some(p), true) => {
-                self.err(f, p.span(), format!("metric \"{id}\" takes the points of its best option: drop its own `points`"), None);
+                self.err(
+                    f,
+                    p.span(),
+                    format!("metric \"{id}\" takes the points of its best option: drop its own `points`"),
+                    None,
+                );
                 None
             }
             (None, true) => None,
@@ -592,7 +745,12 @@ impl Compiler {
         let kind = m.kind.get_ref();
         for (key, at) in present_keys(m) {
             if !allowed.contains(&key) {
-                self.err(f, at, format!("key `{key}` does not apply to metric kind \"{kind}\""), Some(&format!("{kind} takes: {}", allowed.join(", "))));
+                self.err(
+                    f,
+                    at,
+                    format!("key `{key}` does not apply to metric kind \"{kind}\""),
+                    Some(&format!("{kind} takes: {}", allowed.join(", "))),
+                );
             }
         }
     }
@@ -613,13 +771,23 @@ impl Compiler {
             None | Some(("customer", _)) => Entity::Customer,
             Some(("customer-product", _)) => Entity::CustomerProduct,
             Some((other, at)) => {
-                self.err(f, at, format!("unknown entity \"{other}\""), Some("entity = \"customer\" or \"customer-product\""));
+                self.err(
+                    f,
+                    at,
+                    format!("unknown entity \"{other}\""),
+                    Some("entity = \"customer\" or \"customer-product\""),
+                );
                 Entity::Customer
             }
         }
     }
 
-    fn customer_filter(&mut self, f: &File, v: &Option<Spanned<CustomerFilterFile>>, scope: &Scope) -> Option<CustomerFilter> {
+    fn customer_filter(
+        &mut self,
+        f: &File,
+        v: &Option<Spanned<CustomerFilterFile>>,
+        scope: &Scope,
+    ) -> Option<CustomerFilter> {
         let v = v.as_ref()?;
         let cf = v.get_ref();
         if cf.at_least.is_none() && cf.at_most.is_none() {
@@ -638,11 +806,38 @@ impl Compiler {
         let id = m.id.get_ref().trim().to_owned();
         let kind_name = m.kind.get_ref().as_str();
         let allowed: &[&str] = match kind_name {
-            "customer-adds" => &["selection", "entity", "aggregate", "rule", "threshold", "at_most", "recent_months", "baseline_months", "baseline_offset"],
+            "customer-adds" => &[
+                "selection",
+                "entity",
+                "aggregate",
+                "rule",
+                "threshold",
+                "at_most",
+                "recent_months",
+                "baseline_months",
+                "baseline_offset",
+            ],
             "certified-people" => &["prerequisites", "scoring"],
-            "usage-growth" => &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline", "eligible_customers"],
+            "usage-growth" => &[
+                "selection",
+                "compare",
+                "baseline_offset",
+                "unit",
+                "min_ttm_total",
+                "min_baseline",
+                "eligible_customers",
+            ],
             "distinct-products" => &["selection", "window_months", "exclude_products", "new_only"],
-            "ratio-customers" => &["selection", "denominator", "ratio", "rule", "window_months", "baseline_offset", "min_denominator", "eligible_customers"],
+            "ratio-customers" => &[
+                "selection",
+                "denominator",
+                "ratio",
+                "rule",
+                "window_months",
+                "baseline_offset",
+                "min_denominator",
+                "eligible_customers",
+            ],
             "rolling-sum-crossing" => &["selection", "window_months", "threshold", "baseline_offset"],
             other => {
                 let hint = suggest(other, KINDS, "");
@@ -666,7 +861,8 @@ impl Compiler {
         let kind = match kind_name {
             "customer-adds" => {
                 let selection = selection(self);
-                const RULES: [&str; 4] = ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
+                const RULES: [&str; 4] =
+                    ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
                 let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
                     Some(("eligible-count-difference", _)) => AddsRule::EligibleCountDifference,
                     Some(("transitions", _)) => AddsRule::Transitions,
@@ -678,7 +874,12 @@ impl Compiler {
                         AddsRule::Transitions
                     }
                     None => {
-                        self.err(f, span.clone(), format!("\"{id}\" needs `rule`"), Some(&format!("one of: {}", RULES.join(", "))));
+                        self.err(
+                            f,
+                            span.clone(),
+                            format!("\"{id}\" needs `rule`"),
+                            Some(&format!("one of: {}", RULES.join(", "))),
+                        );
                         AddsRule::Transitions
                     }
                 };
@@ -702,7 +903,12 @@ impl Compiler {
                     let requirement = self.requirement(f, &pf.any_of, &pf.all_of, p.span(), scope.catalogue);
                     let people = *pf.people.get_ref();
                     if people < 1 {
-                        self.err(f, pf.people.span(), format!("a prerequisite needs at least 1 person, found {people}"), Some("remove the step instead of asking for 0 people"));
+                        self.err(
+                            f,
+                            pf.people.span(),
+                            format!("a prerequisite needs at least 1 person, found {people}"),
+                            Some("remove the step instead of asking for 0 people"),
+                        );
                     }
                     let points = match &pf.points {
                         Some(p) => self.non_negative(f, p, "points").unwrap_or_default(),
@@ -713,7 +919,12 @@ impl Compiler {
                 let scoring = match &m.scoring {
                     Some(s) => self.requirement(f, &s.get_ref().any_of, &s.get_ref().all_of, s.span(), scope.catalogue),
                     None => {
-                        self.err(f, span.clone(), format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
+                        self.err(
+                            f,
+                            span.clone(),
+                            format!("\"{id}\" needs `scoring`"),
+                            Some("scoring = { any_of = [\"...\"] }"),
+                        );
                         CertRequirement { all_of: vec![], any_of: vec![] }
                     }
                 };
@@ -725,7 +936,12 @@ impl Compiler {
                     Some(("percent", _)) | None => Compare::Percent,
                     Some(("difference", _)) => Compare::Difference,
                     Some((other, at)) => {
-                        self.err(f, at, format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
+                        self.err(
+                            f,
+                            at,
+                            format!("unknown compare \"{other}\""),
+                            Some("compare = \"percent\" or \"difference\""),
+                        );
                         Compare::Percent
                     }
                 };
@@ -772,7 +988,12 @@ impl Compiler {
                         RatioRule::Crossing
                     }
                     None => {
-                        self.err(f, span.clone(), format!("\"{id}\" needs `rule`"), Some("rule = \"crossing\" or \"count-difference\""));
+                        self.err(
+                            f,
+                            span.clone(),
+                            format!("\"{id}\" needs `rule`"),
+                            Some("rule = \"crossing\" or \"count-difference\""),
+                        );
                         RatioRule::Crossing
                     }
                 };
@@ -802,7 +1023,14 @@ impl Compiler {
         Some(kind)
     }
 
-    fn requirement(&mut self, f: &File, any_of: &[Spanned<String>], all_of: &[Spanned<String>], at: std::ops::Range<usize>, cat: &Catalogue) -> CertRequirement {
+    fn requirement(
+        &mut self,
+        f: &File,
+        any_of: &[Spanned<String>],
+        all_of: &[Spanned<String>],
+        at: std::ops::Range<usize>,
+        cat: &Catalogue,
+    ) -> CertRequirement {
         if any_of.is_empty() && all_of.is_empty() {
             self.err(f, at, "a certification requirement needs `any_of` or `all_of`", None);
         }
@@ -812,7 +1040,8 @@ impl Compiler {
                     let found = cat.find(name.get_ref());
                     if found.is_none() {
                         let keys = cat.certifications.iter().flat_map(|c| [c.code.as_str(), c.name.as_str()]);
-                        let hint = suggest(name.get_ref(), keys, "certifications are listed in catalogue/certifications.toml");
+                        let hint =
+                            suggest(name.get_ref(), keys, "certifications are listed in catalogue/certifications.toml");
                         self.err(f, name.span(), format!("unknown certification \"{}\"", name.get_ref()), Some(&hint));
                     }
                     found
@@ -839,7 +1068,12 @@ impl Compiler {
                     let compiled = if path.is_file() {
                         Script::compile(&self.engine, &path, &shown, &inputs).map_err(|e| self.errors.push(e)).ok()
                     } else {
-                        self.err(f, rel.span(), format!("script \"{file}\" does not exist"), Some("script paths are relative to the rule set's folder"));
+                        self.err(
+                            f,
+                            rel.span(),
+                            format!("script \"{file}\" does not exist"),
+                            Some("script paths are relative to the rule set's folder"),
+                        );
                         None
                     };
                     self.scripts.insert(key.clone(), compiled);
@@ -848,7 +1082,12 @@ impl Compiler {
             }
         };
         if script.is_some() && pf.per_unit.is_some() {
-            self.err(f, p.span(), format!("metric \"{metric}\" gives both `script` and `per_unit`"), Some("a script computes the points from the units: drop per_unit"));
+            self.err(
+                f,
+                p.span(),
+                format!("metric \"{metric}\" gives both `script` and `per_unit`"),
+                Some("a script computes the points from the units: drop per_unit"),
+            );
         }
         if script.is_none() && pf.per_unit.is_none() {
             self.err(f, p.span(), format!("metric \"{metric}\" needs `per_unit` or `script` under points"), None);

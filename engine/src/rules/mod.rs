@@ -105,7 +105,13 @@ pub enum PathTest {
     /// in `segments` is below `share`. With no such customer the test does not hold.
     SegmentShareBelow { selection: usize, segments: Vec<Segment>, share: Decimal },
     /// At least `at_least` entities exceed `above` both in `as_of` and `baseline_offset` months before.
-    EntitiesAboveInBothMonths { selection: usize, entity: Entity, above: Decimal, at_least: usize, baseline_offset: i32 },
+    EntitiesAboveInBothMonths {
+        selection: usize,
+        entity: Entity,
+        above: Decimal,
+        at_least: usize,
+        baseline_offset: i32,
+    },
 }
 
 /// The certifications a rule set knows, by code, alias and name.

@@ -1,0 +1,224 @@
+//! The `designate` binary as users and acceptance tests call it: the JSON contract, NDJSON streams,
+//! located errors with non-zero exits, and byte-identical output.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn designate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(workspace()).output().expect("the binary runs")
+}
+
+fn designate_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args(args)
+        .current_dir(workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("designate-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let out = designate(&["score", "--format", "json", "snapshots/partners/security-northwind.yaml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(v["partner"], "northwind-security");
+    assert_eq!(v["as_of"], "2024-06");
+    assert_eq!(v["rules"]["version"], "2024-06", "the newest version is the default");
+    assert!(v["rules"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    let ids: Vec<&str> = v["designations"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["business-applications", "data-ai", "digital-app-innovation", "infrastructure", "modern-work", "security"]
+    );
+    for d in v["designations"].as_array().unwrap() {
+        for key in ["path", "points", "max_points", "qualified", "metrics"] {
+            assert!(!d[key].is_null(), "designation {} lacks {key}", d["id"]);
+        }
+        for m in d["metrics"].as_array().unwrap() {
+            for key in ["id", "category", "points", "max_points", "explanation"] {
+                assert!(!m[key].is_null(), "metric {} lacks {key}", m["id"]);
+            }
+        }
+    }
+    // Exact decimals in the JSON text itself, never a float's approximation.
+    assert!(stdout.contains("\"points\": 13.3,"), "13.3 printed exactly:\n{stdout}");
+    assert!(!stdout.contains("0000000"), "no float noise:\n{stdout}");
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    for format in ["json", "yaml", "table"] {
+        let a = designate(&["score", "--format", format, "snapshots/partners/contoso-smb.yaml"]);
+        let b = designate(&["score", "--format", format, "snapshots/partners/contoso-smb.yaml"]);
+        assert!(a.status.success());
+        assert_eq!(a.stdout, b.stdout, "{format} output differs between runs");
+    }
+}
+
+#[test]
+fn table_output_reads_for_people() {
+    let out = designate(&["score", "snapshots/partners/contoso-smb.yaml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("partner contoso-smb  as of 2024-06\nrules   2024-06  sha256:"), "{stdout}");
+    assert!(
+        stdout.contains("Solutions Partner for Data & AI (Azure)  [data-ai]  path smb  54 / 100  not attained"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  net-customer-adds                10 / 30"), "{stdout}");
+}
+
+#[test]
+fn rules_are_chosen_by_date_from_a_root_or_forced() {
+    let dir = scratch("by-date");
+    let partner = dir.join("old.json");
+    std::fs::write(&partner, r#"{"partner": {"id": "old"}, "as_of": "2023-09"}"#).unwrap();
+    let p = partner.to_str().unwrap();
+    let by_date = designate(&["score", "--format", "json", "--rules", "rules/", p]);
+    assert!(by_date.status.success(), "{}", text(&by_date.stderr));
+    assert!(text(&by_date.stdout).contains("\"version\": \"2023-07\""));
+    let forced = designate(&["score", "--format", "json", "--rules", "rules/2024-06", p]);
+    assert!(forced.status.success());
+    assert!(text(&forced.stdout).contains("\"version\": \"2024-06\""));
+    assert!(
+        text(&forced.stderr).contains("warning: rule version 2024-06 is effective from 2024-06"),
+        "{}",
+        text(&forced.stderr)
+    );
+
+    std::fs::write(&partner, r#"{"partner": {"id": "older"}, "as_of": "2022-09"}"#).unwrap();
+    let none = designate(&["score", "--rules", "rules", p]);
+    assert!(!none.status.success());
+    assert!(
+        text(&none.stderr).contains("no rule version applies to as_of 2022-09 of partner \"older\""),
+        "{}",
+        text(&none.stderr)
+    );
+}
+
+#[test]
+fn ndjson_in_ndjson_out_in_order_and_bad_lines_reported() {
+    let input = concat!(
+        r#"{"partner": {"id": "first"}, "as_of": "2024-06"}"#,
+        "\n",
+        r#"{"partner": {"id": "broken"}, "as_of": "2024-6"}"#,
+        "\n",
+        "\n",
+        r#"{"partner": {"id": "third"}, "as_of": "2024-06", "path": "enterprise"}"#,
+        "\n",
+    );
+    let out = designate_stdin(&["score", "-"], input);
+    assert_eq!(out.status.code(), Some(1), "a bad line makes the run fail");
+    let lines: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["partner"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["first", "third"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error: <stdin>:2:"), "{stderr}");
+    assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
+}
+
+/// Writes `content` as a partner file and returns the first stderr line of scoring it.
+fn bad_partner(name: &str, content: &[u8]) -> String {
+    let dir = scratch("bad");
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    let out = designate(&["score", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{name} must fail: {}", text(&out.stdout));
+    assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.replace(&format!("{}/", dir.display()), "").lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn bad_partner_files_get_one_located_line() {
+    let head = "partner:\n  id: p\nas_of: 2024-06\n";
+    let row =
+        |field: &str| format!("{head}usage:\n  - customer: c\n    month: 2024-05\n    product: Storage\n    {field}\n");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.yaml", b"".to_vec(), "error: empty.yaml: partner file is empty"),
+        ("truncated.yaml", b"partner:\n  id: p\nas_of: [2024-06\n".to_vec(), "error: truncated.yaml:"),
+        ("unknown-key.yaml", format!("{head}peeple: []\n").into_bytes(), "error: unknown-key.yaml:4:1: unknown key `peeple`"),
+        ("measure.yaml", row("measure: acr\n    value: 1").into_bytes(), "error: measure.yaml:8:14: unknown variant `acr`"),
+        ("negative.yaml", row("measure: acr_usd\n    value: -5").into_bytes(), "expected a non-negative number"),
+        ("month.yaml", format!("{head}usage:\n  - customer: c\n    month: 2024-13\n    product: Storage\n    measure: acr_usd\n    value: 1\n").into_bytes(), "expected a month as YYYY-MM"),
+        ("text-value.yaml", row("measure: acr_usd\n    value: lots").into_bytes(), "invalid value: string \"lots\", expected a decimal number"),
+        ("twice.yaml", format!("{head}people:\n  - id: a\n  - id: a\n").into_bytes(), "error: twice.yaml: people[1].id: person \"a\" is listed twice"),
+        ("unknown-customer.yaml", format!("{head}customers:\n  - id: known\n{}", &row("measure: acr_usd\n    value: 1")[head.len()..]).into_bytes(), "usage[0].customer: usage row names customer \"c\""),
+        ("not-utf8.yaml", b"partner:\n  id: \xff\xfe\n".to_vec(), "error: not-utf8.yaml: file is not UTF-8 text"),
+        ("wrong.json", br#"{"partner": {"id": "p"}, "as_of": 202406}"#.to_vec(), "error: wrong.json:1:"),
+        ("wrong.toml", b"as_of = \"2024-06\"\n[partner]\nid = 7\n".to_vec(), "error: wrong.toml:3:6: invalid type: integer `7`, expected a string"),
+        ("partner.txt", b"x".to_vec(), "error: partner.txt: unsupported partner file extension"),
+    ];
+    let mut wrong = Vec::new();
+    for (name, content, expected) in cases {
+        let line = bad_partner(name, &content);
+        if !line.contains(expected) {
+            wrong.push(format!("{name}: expected \"{expected}\" in \"{line}\""));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_shipped_rules_pass_check() {
+    let out = designate(&["check", "rules"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr).lines().filter(|l| l.starts_with("ok: ")).count(), 2);
+}
+
+#[test]
+fn a_rule_typo_is_located_with_a_hint_and_stops_scoring() {
+    let dir = scratch("typo").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    let file = dir.join("designations/data-ai.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, original.replacen("max_points = 30\n", "max_point = 30\n", 1)).unwrap();
+    let line = original.lines().position(|l| l == "max_points = 30").unwrap() + 1;
+
+    let check = designate(&["check", dir.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1));
+    let stderr = text(&check.stderr);
+    let expected = format!("{}:{line}:1: unknown key `max_point`\n  hint: did you mean `max_points`?", file.display());
+    assert!(stderr.contains(&expected), "expected:\n{expected}\nin:\n{stderr}");
+
+    let score = designate(&["score", "--rules", dir.to_str().unwrap(), "snapshots/partners/contoso-smb.yaml"]);
+    assert_eq!(score.status.code(), Some(1));
+    assert!(score.stdout.is_empty());
+    assert!(text(&score.stderr).contains(&expected));
+}
