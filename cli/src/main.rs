@@ -57,6 +57,15 @@ enum Command {
         #[arg(value_name = "RULES_DIR")]
         dir: PathBuf,
     },
+    /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
+    ///
+    /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
+    /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
+    Schema {
+        /// Which kind of rule file.
+        #[arg(long, value_parser = ["program", "certifications", "designation"])]
+        file: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -71,6 +80,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Score { rules, format, partner } => run_score(rules, format, partner),
         Command::Check { dir } => run_check(dir),
+        Command::Schema { file } => {
+            let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
+            println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -371,26 +371,7 @@ impl<'a> Context<'a> {
 
     fn measure(&self, kind: &MetricKind) -> Measured {
         match kind {
-            MetricKind::CustomerAdds {
-                selection,
-                entity,
-                aggregate,
-                rule,
-                threshold,
-                at_most,
-                recent_months,
-                baseline_months,
-                baseline_offset,
-            } => self.customer_adds(
-                *selection,
-                *entity,
-                *aggregate,
-                *rule,
-                (*threshold, *at_most),
-                *recent_months,
-                *baseline_months,
-                *baseline_offset,
-            ),
+            MetricKind::CustomerAdds(adds) => self.customer_adds(adds),
             MetricKind::CertifiedPeople { prerequisites, scoring } => self.certified_people(prerequisites, scoring),
             MetricKind::UsageGrowth {
                 selection,
@@ -466,7 +447,16 @@ impl<'a> Context<'a> {
         let (units, summary) = match combine {
             Combine::Sum => {
                 let units: Decimal = measured.iter().filter(|(_, mm)| mm.open).map(|(_, mm)| mm.units).sum();
-                (units, format!("together {}", units.normalize()))
+                // A script weighs the parts itself; their plain sum means nothing then.
+                let scripted = m.points.as_ref().is_some_and(|p| p.script.is_some());
+                (
+                    units,
+                    if scripted {
+                        "the formula weighs the parts".to_owned()
+                    } else {
+                        format!("together {}", units.normalize())
+                    },
+                )
             }
             _ => {
                 let all: BTreeSet<&String> =
@@ -514,7 +504,7 @@ impl<'a> Context<'a> {
                 let name = script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned();
                 let shown: Vec<String> = inputs
                     .iter()
-                    .filter(|(k, _)| k != "max_points")
+                    .filter(|(k, _)| k != "max_points" && (parts.is_empty() || k != "units"))
                     .map(|(k, v)| format!("{k} = {}", v.normalize()))
                     .collect();
                 parts_text.push(format!("{name} with {} gives {}", shown.join(", "), p.normalize()));
@@ -546,25 +536,33 @@ impl<'a> Context<'a> {
         Ok((earned, format!("{} ({} points)", parts_text.join(", "), earned)))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn customer_adds(
-        &self,
-        sel: usize,
-        entity: Entity,
-        aggregate: Aggregate,
-        rule: AddsRule,
-        (threshold, at_most): (Decimal, Option<Decimal>),
-        recent: i32,
-        baseline: i32,
-        offset: i32,
-    ) -> Measured {
+    fn customer_adds(&self, adds: &CustomerAdds) -> Measured {
+        let CustomerAdds {
+            selection: sel,
+            entity,
+            aggregate,
+            rule,
+            threshold,
+            at_most,
+            ref eligible,
+            recent_months: recent,
+            baseline_months: baseline,
+            baseline_offset: offset,
+        } = *adds;
         let as_of = self.partner.as_of;
         let recent_months: Vec<Month> = (0..recent).rev().map(|i| as_of.offset(-i)).collect();
         let base_end = as_of.offset(-offset);
         let base_months: Vec<Month> = (0..baseline).rev().map(|i| base_end.offset(-i)).collect();
         let entities = self.series(sel).entities(entity, aggregate);
         let money = |v: Decimal| self.money(sel, v);
-        let hit = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
+        let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
+        // An entity's customer passes the filter in the month (the customer is the part before " / ").
+        let passes = |key: &str, month: Month| {
+            eligible.as_ref().is_none_or(|f| self.passes(f, key.split(" / ").next().unwrap_or(key), month))
+        };
+        let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
+            in_range(value(months, month)) && passes(key, month)
+        };
         let show = |m: &BTreeMap<Month, Decimal>, months: &[Month]| -> String {
             months.iter().map(|mo| format!("{} in {mo}", money(value(m, *mo)))).collect::<Vec<_>>().join(", ")
         };
@@ -587,8 +585,8 @@ impl<'a> Context<'a> {
         for (key, months) in &entities {
             match rule {
                 AddsRule::EligibleCountDifference => {
-                    let recent_hit = recent_months.iter().any(|m| hit(value(months, *m)));
-                    let base_hit = base_months.iter().any(|m| hit(value(months, *m)));
+                    let recent_hit = recent_months.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = base_months.iter().any(|m| hit_in(key, months, *m));
                     now_count += recent_hit as usize;
                     base_count += base_hit as usize;
                     if recent_hit && !base_hit {
@@ -599,8 +597,8 @@ impl<'a> Context<'a> {
                     }
                 }
                 AddsRule::Transitions => {
-                    let recent_hit = recent_months.iter().any(|m| hit(value(months, *m)));
-                    let base_hit = base_months.iter().any(|m| hit(value(months, *m)));
+                    let recent_hit = recent_months.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = base_months.iter().any(|m| hit_in(key, months, *m));
                     let base_zero = base_months.iter().all(|m| value(months, *m).is_zero());
                     if base_zero && recent_hit {
                         plus.push(format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months)));
@@ -614,7 +612,7 @@ impl<'a> Context<'a> {
                 AddsRule::MonthlyTransitions => {
                     for m in &recent_months {
                         let (before, now) = (value(months, m.offset(-1)), value(months, *m));
-                        if before.is_zero() && hit(now) {
+                        if before.is_zero() && hit_in(key, months, *m) {
                             plus.push(format!(
                                 "{key} in {m} ({} in {}, {} in {m})",
                                 money(before),
@@ -622,7 +620,7 @@ impl<'a> Context<'a> {
                                 money(now)
                             ));
                             added.insert(key.clone());
-                        } else if hit(before) && now.is_zero() {
+                        } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
                             minus.push(format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1)));
                         }
                     }
@@ -637,10 +635,12 @@ impl<'a> Context<'a> {
                         money(base_avg.round_dp(2)),
                         money(now_avg.round_dp(2))
                     );
-                    if hit(now_avg) && !hit(base_avg) {
+                    let (now_in, base_in) =
+                        (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, base_end));
+                    if now_in && !base_in {
                         plus.push(text);
                         added.insert(key.clone());
-                    } else if hit(base_avg) && !hit(now_avg) {
+                    } else if base_in && !now_in {
                         minus.push(text);
                     }
                 }
@@ -685,6 +685,9 @@ impl<'a> Context<'a> {
                 "; not counted as added because they had usage in the baseline: {}",
                 join_limited(&not_new)
             ));
+        }
+        if let Some(f) = eligible {
+            story.push_str(&format!("; only {} in the month counted", self.describe_filter(f)));
         }
         if net < 0 {
             story.push_str("; a negative net earns nothing");

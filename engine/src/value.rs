@@ -272,3 +272,53 @@ mod tests {
         assert_eq!(parse_decimal("1e3").unwrap(), Decimal::from(1000));
     }
 }
+
+// JSON Schema descriptions of the scalars, for `designate schema` and editors.
+mod json_schema {
+    use std::borrow::Cow;
+
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+
+    use super::{Date, Dec, Month};
+
+    impl JsonSchema for Dec {
+        fn schema_name() -> Cow<'static, str> {
+            "Decimal".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "an exact decimal: a number (read exactly up to 15 significant digits) or a quoted decimal",
+                "anyOf": [{ "type": "number" }, { "type": "string", "pattern": "^-?[0-9_]+(\\.[0-9_]+)?([eE][-+]?[0-9]+)?$" }]
+            })
+        }
+    }
+
+    impl JsonSchema for Month {
+        fn schema_name() -> Cow<'static, str> {
+            "Month".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "a month as YYYY-MM",
+                "type": "string",
+                "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"
+            })
+        }
+    }
+
+    impl JsonSchema for Date {
+        fn schema_name() -> Cow<'static, str> {
+            "Date".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "a day as YYYY-MM-DD (a TOML date, or a string)",
+                "type": "string",
+                "format": "date"
+            })
+        }
+    }
+}

@@ -190,8 +190,8 @@ struct Scope<'a> {
     qualification: &'a Option<Qualification>,
 }
 
-const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
-const KINDS: [&str; 7] = [
+pub(crate) const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
+pub(crate) const KINDS: [&str; 7] = [
     "customer-adds",
     "certified-people",
     "usage-growth",
@@ -816,6 +816,7 @@ impl Compiler {
                 "recent_months",
                 "baseline_months",
                 "baseline_offset",
+                "eligible_customers",
             ],
             "certified-people" => &["prerequisites", "scoring"],
             "usage-growth" => &[
@@ -884,17 +885,18 @@ impl Compiler {
                     }
                 };
                 let threshold = self.required(f, &m.threshold, span.clone(), "threshold").map(|d| d.0);
-                MetricKind::CustomerAdds {
+                MetricKind::CustomerAdds(CustomerAdds {
                     selection: selection?,
                     entity: self.entity(f, &m.entity),
                     aggregate: self.aggregate(f, &m.aggregate),
                     rule,
                     threshold: threshold?,
                     at_most: m.at_most.as_ref().map(|d| d.get_ref().0),
+                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
                     recent_months: months(self, &m.recent_months, "recent_months", 1),
                     baseline_months: months(self, &m.baseline_months, "baseline_months", 1),
                     baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                }
+                })
             }
             "certified-people" => {
                 let mut prerequisites = Vec::new();

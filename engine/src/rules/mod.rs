@@ -239,17 +239,7 @@ pub struct CustomerFilter {
 #[derive(Debug)]
 pub enum MetricKind {
     /// Customers whose monthly total crosses a threshold, now against a baseline a year earlier.
-    CustomerAdds {
-        selection: usize,
-        entity: Entity,
-        aggregate: Aggregate,
-        rule: AddsRule,
-        threshold: Decimal,
-        at_most: Option<Decimal>,
-        recent_months: i32,
-        baseline_months: i32,
-        baseline_offset: i32,
-    },
+    CustomerAdds(CustomerAdds),
     /// People holding certifications, after prerequisite steps.
     CertifiedPeople { prerequisites: Vec<Prerequisite>, scoring: CertRequirement },
     /// Growth of a selection's total from the baseline month to `as_of`.
@@ -283,7 +273,7 @@ impl MetricKind {
     /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
     pub fn counts_customers(&self) -> bool {
         match self {
-            MetricKind::CustomerAdds { entity, .. } => *entity == Entity::Customer,
+            MetricKind::CustomerAdds(adds) => adds.entity == Entity::Customer,
             MetricKind::RatioCustomers { .. } | MetricKind::RollingSumCrossing { .. } => true,
             _ => false,
         }
@@ -297,6 +287,22 @@ pub enum RatioRule {
     Crossing,
     /// Customers at or above the ratio in `as_of`, minus those in the baseline month.
     CountDifference,
+}
+
+/// The parameters of a `customer-adds` measurement.
+#[derive(Debug)]
+pub struct CustomerAdds {
+    pub selection: usize,
+    pub entity: Entity,
+    pub aggregate: Aggregate,
+    pub rule: AddsRule,
+    pub threshold: Decimal,
+    pub at_most: Option<Decimal>,
+    /// Only customers passing this filter in a month count in that month.
+    pub eligible: Option<CustomerFilter>,
+    pub recent_months: i32,
+    pub baseline_months: i32,
+    pub baseline_offset: i32,
 }
 
 /// How customer adds are counted.
@@ -345,4 +351,58 @@ pub struct PointsRule {
     pub script: Option<Script>,
     /// Named constants handed to the script.
     pub params: Vec<(String, Decimal)>,
+}
+
+/// The kinds of rule file, each with its own JSON Schema.
+pub const RULE_FILES: [(&str, &str); 3] = [
+    ("program", "program.toml: version, effective dates, qualification, selections and path rules"),
+    ("certifications", "catalogue/certifications.toml: the certification catalogue"),
+    ("designation", "designations/<id>.toml: one designation, its paths and metrics"),
+];
+
+/// The JSON Schema of rule files: one kind (`program`, `certifications`, `designation`), or, with `None`,
+/// a document that accepts any of the three.
+pub fn json_schema(kind: Option<&str>) -> Option<serde_json::Value> {
+    use schemars::generate::SchemaSettings;
+
+    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let program = generator.subschema_for::<schema::ProgramFile>();
+    let certifications = generator.subschema_for::<schema::CertificationsFile>();
+    let designation = generator.subschema_for::<schema::DesignationFile>();
+    let root = match kind {
+        None => serde_json::json!({ "anyOf": [program, certifications, designation] }),
+        Some("program") => program.to_value(),
+        Some("certifications") => certifications.to_value(),
+        Some("designation") => designation.to_value(),
+        Some(_) => return None,
+    };
+    let mut doc = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("designate rule file{}", kind.map(|k| format!(": {k}")).unwrap_or_default()),
+        "description": "Rule files of a designate rule set (rules/<version>/). See docs/rules.md.",
+    });
+    let map = doc.as_object_mut().expect("an object");
+    for (k, v) in root.as_object().into_iter().flatten() {
+        map.insert(k.clone(), v.clone());
+    }
+    map.insert("$defs".into(), serde_json::Value::Object(generator.take_definitions(true)));
+    Some(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enum_values(schema: &serde_json::Value, name: &str) -> Vec<String> {
+        let def = &schema["$defs"][name];
+        let values = def["enum"].as_array().or_else(|| def["oneOf"].as_array()).expect("an enum");
+        values.iter().map(|v| v.as_str().or_else(|| v["const"].as_str()).expect("a string").to_owned()).collect()
+    }
+
+    #[test]
+    fn the_schema_lists_exactly_the_kinds_and_categories_the_compiler_takes() {
+        let schema = json_schema(Some("designation")).unwrap();
+        assert_eq!(enum_values(&schema, "Kind"), compile::KINDS);
+        assert_eq!(enum_values(&schema, "Category"), compile::CATEGORIES);
+    }
 }

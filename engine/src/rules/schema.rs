@@ -5,22 +5,26 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::value::{Date, Dec, Month};
 
 /// `program.toml`: what the rule set is, when it applies, and the definitions its designations share.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramFile {
     /// The version name, e.g. `2024-06`.
+    #[schemars(with = "String")]
     pub version: Spanned<String>,
     pub title: String,
     /// The first evaluation month (`as_of`) the version applies to.
+    #[schemars(with = "Month")]
     pub effective_from: Spanned<Month>,
     /// The last evaluation month it applies to; open-ended when absent.
     #[serde(default)]
+    #[schemars(with = "Option<Month>")]
     pub effective_until: Option<Spanned<Month>>,
     /// Where the rules come from, for people reading outputs.
     #[serde(default)]
@@ -28,34 +32,41 @@ pub struct ProgramFile {
     pub qualification: QualificationFile,
     /// Named selections of usage rows (a measure, offers, associations, products).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, SelectionFile>")]
     pub selections: BTreeMap<String, Spanned<SelectionFile>>,
     /// Named rules that assign a path to a partner.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, PathRuleFile>")]
     pub path_rules: BTreeMap<String, Spanned<PathRuleFile>>,
 }
 
 /// When a designation is attained.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationFile {
     /// The least total of points.
+    #[schemars(with = "Dec")]
     pub min_total: Spanned<Dec>,
     /// The least points in every metric.
+    #[schemars(with = "Dec")]
     pub min_each_metric: Spanned<Dec>,
 }
 
 /// A named selection of usage rows.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectionFile {
     /// The measure read (`acr_usd`, `paid_seats`, ...); may be left out when `rates` says which measures count.
     #[serde(default)]
+    #[schemars(with = "Option<names::MeasureName>")]
     pub measure: Option<Spanned<String>>,
     /// Values weighted per product and measure: a row counts `value × rate`, and only rows with a rate count.
     #[serde(default)]
+    #[schemars(with = "Vec<RateFile>")]
     pub rates: Vec<Spanned<RateFile>>,
     /// Associations that count; all when absent.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<names::AssociationName>>")]
     pub associations: Option<Vec<Spanned<String>>>,
     /// Offers that do not count (matched case-insensitively).
     #[serde(default)]
@@ -69,249 +80,430 @@ pub struct SelectionFile {
 }
 
 /// A rate: rows of these products and this measure count `value × rate`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateFile {
     pub products: Vec<String>,
+    #[schemars(with = "names::MeasureName")]
     pub measure: Spanned<String>,
+    #[schemars(with = "Dec")]
     pub rate: Spanned<Dec>,
 }
 
 /// A rule that assigns a path: the first test that holds names the path, else the default.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathRuleFile {
+    #[schemars(with = "String")]
     pub default: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<PathTestFile>")]
     pub when: Vec<Spanned<PathTestFile>>,
 }
 
 /// One test of a path rule.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathTestFile {
+    #[schemars(with = "String")]
     pub path: Spanned<String>,
     /// `ttm-total-at-least` or `segment-share-below`.
+    #[schemars(with = "names::Test")]
     pub test: Spanned<String>,
+    #[schemars(with = "String")]
     pub selection: Spanned<String>,
     /// For `ttm-total-at-least`: the amount summed over the trailing twelve months.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub amount: Option<Spanned<Dec>>,
     /// For `segment-share-below`: the segments whose share of active customers is measured.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<names::SegmentName>>")]
     pub segments: Option<Vec<Spanned<String>>>,
     /// For `segment-share-below`: the share (0–1) below which the test holds.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub share: Option<Spanned<Dec>>,
     /// For `entities-above-in-both-months`: what is counted (`customer` or `customer-product`).
     #[serde(default)]
+    #[schemars(with = "Option<names::EntityName>")]
     pub entity: Option<Spanned<String>>,
     /// For `entities-above-in-both-months`: the amount an entity must exceed in both months.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub above: Option<Spanned<Dec>>,
     /// For `entities-above-in-both-months`: how many entities must exceed it.
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub at_least: Option<Spanned<i64>>,
     /// For `entities-above-in-both-months`: how many months before `as_of` the other month is (default 12).
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub baseline_offset: Option<Spanned<i64>>,
 }
 
 /// `catalogue/certifications.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificationsFile {
     #[serde(default)]
+    #[schemars(with = "Vec<CertificationFile>")]
     pub certification: Vec<Spanned<CertificationFile>>,
 }
 
 /// One certification of the catalogue.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificationFile {
     /// The exam code or short id rules use, e.g. `AZ-104`.
+    #[schemars(with = "String")]
     pub code: Spanned<String>,
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Other codes that name the same certification (e.g. its exams).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub aliases: Vec<Spanned<String>>,
     /// The day it retired, for the record.
     #[serde(default)]
+    #[schemars(with = "Option<Date>")]
     pub retired: Option<Spanned<Date>>,
     /// The last day it counts toward the score.
     #[serde(default)]
+    #[schemars(with = "Option<Date>")]
     pub eligible_through: Option<Spanned<Date>>,
 }
 
 /// `designations/<id>.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignationFile {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
+    #[schemars(with = "Dec")]
     pub max_points: Spanned<Dec>,
     /// Overrides the program's qualification for this designation.
     #[serde(default)]
     pub qualification: Option<QualificationFile>,
     /// How the path is chosen when there are several.
     #[serde(default)]
+    #[schemars(with = "Option<PathSelectionFile>")]
     pub path_selection: Option<Spanned<PathSelectionFile>>,
+    #[schemars(with = "BTreeMap<String, PathFile>")]
     pub paths: Spanned<BTreeMap<String, Spanned<PathFile>>>,
 }
 
 /// How a designation with several paths picks one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathSelectionFile {
     /// `rule` (a path rule of program.toml assigns it) or `best-total` (every path is scored, the highest total wins).
+    #[schemars(with = "names::Method")]
     pub method: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub rule: Option<Spanned<String>>,
 }
 
 /// One path of a designation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathFile {
     #[serde(default)]
     pub description: Option<String>,
+    #[schemars(with = "Vec<MetricFile>")]
     pub metrics: Vec<Spanned<MetricFile>>,
 }
 
 /// One metric. `kind` says which of the optional keys apply; `compile` refuses the others.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricFile {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Required for a metric; not given for a part of a combined metric.
     #[serde(default)]
+    #[schemars(with = "Option<names::Category>")]
     pub category: Option<Spanned<String>>,
     /// Required for a metric; not given for a part of a combined metric.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub max_points: Option<Spanned<Dec>>,
+    #[schemars(with = "names::Kind")]
     pub kind: Spanned<String>,
     /// Required for a metric and for each option of a `best` combination.
     #[serde(default)]
+    #[schemars(with = "Option<PointsFile>")]
     pub points: Option<Spanned<PointsFile>>,
     #[serde(default)]
     pub description: Option<String>,
 
     // customer-adds, usage-growth, distinct-products
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub selection: Option<Spanned<String>>,
     // customer-adds
     #[serde(default)]
+    #[schemars(with = "Option<names::Rule>")]
     pub rule: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub threshold: Option<Spanned<Dec>>,
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub recent_months: Option<Spanned<i64>>,
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub baseline_months: Option<Spanned<i64>>,
     // customer-adds, usage-growth, distinct-products
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub baseline_offset: Option<Spanned<i64>>,
     // usage-growth
     #[serde(default)]
+    #[schemars(with = "Option<names::CompareName>")]
     pub compare: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub unit: Option<Spanned<Dec>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub min_ttm_total: Option<Spanned<Dec>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub min_baseline: Option<Spanned<Dec>>,
     // distinct-products
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub window_months: Option<Spanned<i64>>,
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     pub exclude_products: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    #[schemars(with = "Option<bool>")]
     pub new_only: Option<Spanned<bool>>,
     // customer-adds: what is counted and how a month's rows add up
     #[serde(default)]
+    #[schemars(with = "Option<names::EntityName>")]
     pub entity: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<names::AggregateName>")]
     pub aggregate: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub at_most: Option<Spanned<Dec>>,
     // ratio-customers
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub denominator: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub ratio: Option<Spanned<Dec>>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub min_denominator: Option<Spanned<Dec>>,
     // usage-growth, ratio-customers
     #[serde(default)]
+    #[schemars(with = "Option<CustomerFilterFile>")]
     pub eligible_customers: Option<Spanned<CustomerFilterFile>>,
     // combined
     #[serde(default)]
+    #[schemars(with = "Option<names::CombineName>")]
     pub combine: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Vec<MetricFile>>")]
     pub parts: Option<Vec<Spanned<MetricFile>>>,
     // certified-people
     #[serde(default)]
+    #[schemars(with = "Option<Vec<PrerequisiteFile>>")]
     pub prerequisites: Option<Vec<Spanned<PrerequisiteFile>>>,
     #[serde(default)]
+    #[schemars(with = "Option<CertRequirementFile>")]
     pub scoring: Option<Spanned<CertRequirementFile>>,
 }
 
 /// Customers a metric looks at: those whose monthly value of a selection lies in a range.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFilterFile {
+    #[schemars(with = "String")]
     pub selection: Spanned<String>,
     /// `sum` (default) or `max` over the customer's products.
     #[serde(default)]
+    #[schemars(with = "Option<names::AggregateName>")]
     pub aggregate: Option<Spanned<String>>,
     /// The least value (inclusive).
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub at_least: Option<Spanned<Dec>>,
     /// The greatest value (inclusive).
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub at_most: Option<Spanned<Dec>>,
 }
 
 /// A prerequisite step: a number of distinct people meeting a certification requirement.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrerequisiteFile {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub any_of: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub all_of: Vec<Spanned<String>>,
+    #[schemars(with = "i64")]
     pub people: Spanned<i64>,
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub points: Option<Spanned<Dec>>,
 }
 
 /// A requirement on one person: every certification of `all_of` and at least one of `any_of` (when given).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertRequirementFile {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub any_of: Vec<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub all_of: Vec<Spanned<String>>,
 }
 
 /// How a metric's units become points.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PointsFile {
     /// Points for each unit.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub per_unit: Option<Spanned<Dec>>,
     /// Units beyond this count earn nothing.
     #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
     pub max_units: Option<Spanned<Dec>>,
     /// Decimal places kept, rounding half away from zero; exact when absent.
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub round_places: Option<Spanned<i64>>,
     /// A rhai script beside the rule files that turns `units` into points.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub script: Option<Spanned<String>>,
     /// Named decimals handed to the script as constants.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Dec>")]
     pub params: BTreeMap<String, Spanned<Dec>>,
+}
+
+/// Closed vocabularies, described for editors: the schema lists the values a key takes.
+#[allow(dead_code)] // only described, never built
+mod names {
+    use schemars::JsonSchema;
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Kind {
+        CustomerAdds,
+        CertifiedPeople,
+        UsageGrowth,
+        DistinctProducts,
+        RatioCustomers,
+        RollingSumCrossing,
+        Combined,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Category {
+        Performance,
+        Skilling,
+        CustomerSuccess,
+    }
+
+    /// `customer-adds` takes the first four; `ratio-customers` the last two.
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Rule {
+        EligibleCountDifference,
+        Transitions,
+        MonthlyTransitions,
+        AverageCrossing,
+        Crossing,
+        CountDifference,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum CompareName {
+        Percent,
+        Difference,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum CombineName {
+        Sum,
+        Distinct,
+        Best,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum EntityName {
+        Customer,
+        CustomerProduct,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum AggregateName {
+        Sum,
+        Max,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Method {
+        Rule,
+        BestTotal,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Test {
+        TtmTotalAtLeast,
+        SegmentShareBelow,
+        EntitiesAboveInBothMonths,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MeasureName {
+        AcrUsd,
+        RevenueUsd,
+        PaidSeats,
+        ActiveUsers,
+        ProtectedUsers,
+        Capacity,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum AssociationName {
+        Pal,
+        Dpor,
+        Csp,
+        Cpor,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum SegmentName {
+        Smb,
+        Smc,
+        Enterprise,
+    }
 }
