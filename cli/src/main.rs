@@ -63,7 +63,7 @@ enum Command {
     /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
     Schema {
         /// Which kind of rule file.
-        #[arg(long, value_parser = ["program", "certifications", "designation"])]
+        #[arg(long, value_parser = ["program", "certifications", "products", "designation"])]
         file: Option<String>,
     },
 }
@@ -168,15 +168,19 @@ fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
 fn run_check(dir: PathBuf) -> Result<ExitCode, Failure> {
     let sets = rules_dir::rule_set_dirs(&dir)?;
     let mut problems = 0usize;
+    let mut loaded = Vec::new();
     for set in sets {
         match RuleSet::load(&set) {
-            Ok(rules) => eprintln!(
-                "ok: {} (version {}, {} designations, {})",
-                set.display(),
-                rules.version,
-                rules.designations.len(),
-                rules.digest
-            ),
+            Ok(rules) => {
+                eprintln!(
+                    "ok: {} (version {}, {} designations, {})",
+                    set.display(),
+                    rules.version,
+                    rules.designations.len(),
+                    rules.digest
+                );
+                loaded.push(rules);
+            }
             Err(errors) => {
                 for e in &errors {
                     eprintln!("{e}");
@@ -184,6 +188,10 @@ fn run_check(dir: PathBuf) -> Result<ExitCode, Failure> {
                 problems += errors.len();
             }
         }
+    }
+    for e in designate_engine::rules::check_versions(&loaded) {
+        eprintln!("{e}");
+        problems += 1;
     }
     if problems > 0 {
         eprintln!("error: {problems} problem(s) found");

@@ -222,3 +222,44 @@ fn a_rule_typo_is_located_with_a_hint_and_stops_scoring() {
     assert!(score.stdout.is_empty());
     assert!(text(&score.stderr).contains(&expected));
 }
+
+#[test]
+fn the_committed_schemas_are_current() {
+    let mut stale = Vec::new();
+    for (kind, file) in [
+        (None, "rules.schema.json"),
+        (Some("program"), "program.schema.json"),
+        (Some("certifications"), "certifications.schema.json"),
+        (Some("products"), "products.schema.json"),
+        (Some("designation"), "designation.schema.json"),
+    ] {
+        let mut args = vec!["schema"];
+        if let Some(k) = kind {
+            args.extend(["--file", k]);
+        }
+        let out = designate(&args);
+        assert!(out.status.success());
+        let committed = std::fs::read(workspace().join("docs/schema").join(file)).unwrap_or_default();
+        if committed != out.stdout {
+            stale.push(file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale schemas in docs/schema: {stale:?}; regenerate with `designate schema [--file KIND] > docs/schema/KIND.schema.json`"
+    );
+}
+
+#[test]
+fn the_schema_accepts_the_shipped_rule_files_keys() {
+    // Every key the shipped designation files use is a property the schema describes.
+    let out = designate(&["schema", "--file", "designation"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metric = &schema["$defs"]["MetricFile"]["properties"];
+    for key in
+        ["id", "kind", "selection", "threshold", "prerequisites", "scoring", "combine", "parts", "eligible_customers"]
+    {
+        assert!(!metric[key].is_null(), "MetricFile lacks {key}");
+    }
+    assert_eq!(schema["$defs"]["MetricFile"]["additionalProperties"], false, "unknown keys must be refused");
+}

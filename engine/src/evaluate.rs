@@ -500,7 +500,7 @@ impl<'a> Context<'a> {
                 let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
                 inputs.extend(rule.params.iter().cloned());
                 inputs.extend(parts.iter().cloned());
-                let p = script.run(&inputs, &self.partner.id)?;
+                let p = script.run(&inputs, &format!("scoring partner \"{}\"", self.partner.id))?;
                 let name = script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned();
                 let shown: Vec<String> = inputs
                     .iter()

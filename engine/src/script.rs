@@ -88,7 +88,8 @@ impl Script {
     }
 
     /// Runs the script with the given named decimals in scope and returns the decimal it evaluates to.
-    pub fn run(&self, inputs: &[(String, Decimal)], partner: &str) -> Result<Decimal, Error> {
+    /// `context` says what the run was for in error messages, e.g. `scoring partner "fabrikam"`.
+    pub fn run(&self, inputs: &[(String, Decimal)], context: &str) -> Result<Decimal, Error> {
         let mut scope = Scope::new();
         for (name, value) in inputs {
             scope.push_constant(name.as_str(), Dynamic::from_decimal(*value));
@@ -96,7 +97,7 @@ impl Script {
         let result = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
-            .map_err(|e| self.runtime_error(&e, partner))?;
+            .map_err(|e| self.runtime_error(&e, context))?;
         if let Some(d) = result.clone().try_cast::<Decimal>() {
             return Ok(d.normalize());
         }
@@ -105,18 +106,18 @@ impl Script {
         }
         Err(Error::new(
             Located::file(&self.file),
-            format!("script returned {} instead of a number (scoring partner \"{partner}\")", result.type_name()),
+            format!("script returned {} instead of a number ({context})", result.type_name()),
         ))
     }
 
-    fn runtime_error(&self, e: &EvalAltResult, partner: &str) -> Error {
+    fn runtime_error(&self, e: &EvalAltResult, context: &str) -> Error {
         let detail = match e {
             EvalAltResult::ErrorTooManyOperations(_) => {
                 format!("script stopped after {MAX_OPERATIONS} operations (an endless loop?)")
             }
             other => format!("script failed: {}", other.to_string().split(" (line ").next().unwrap_or_default()),
         };
-        Error::new(located(&self.file, e.position()), format!("{detail} (scoring partner \"{partner}\")"))
+        Error::new(located(&self.file, e.position()), format!("{detail} ({context})"))
     }
 }
 

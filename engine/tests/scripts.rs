@@ -41,7 +41,7 @@ fn run(name: &str, source: &str, units: Decimal) -> Result<Decimal, String> {
     let engine = Arc::new(sandbox());
     let script =
         Script::compile(&engine, &path, &format!("{name}.rhai"), &["units".to_owned()]).map_err(|e| e.to_string())?;
-    script.run(&[("units".to_owned(), units)], "p-test").map_err(|e| e.to_string())
+    script.run(&[("units".to_owned(), units)], "scoring partner \"p-test\"").map_err(|e| e.to_string())
 }
 
 #[test]
@@ -125,30 +125,39 @@ fn editing_a_formula_or_a_number_changes_the_score_without_a_rebuild() {
     assert_eq!(security_points(&after, "deployments").to_string(), "6.6");
     assert_ne!(before.digest, after.digest, "the digest must follow the files");
 
-    // And a number in TOML: 3 points per net add instead of 2.
+    // And numbers in TOML: 4 points per net add, at most 5 adds, instead of 2 points and 10 adds.
     let text = std::fs::read_to_string(&security).unwrap();
-    std::fs::write(
-        &security,
-        text.replacen("points = { per_unit = 2, max_units = 10 }", "points = { per_unit = 3, max_units = 10 }", 1),
-    )
-    .unwrap();
+    let edited =
+        text.replacen("points = { per_unit = 2, max_units = 10 }", "points = { per_unit = 4, max_units = 5 }", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&security, edited).unwrap();
     let third = RuleSet::load(&dir).unwrap();
-    assert_eq!(
-        security_points(&before, "net-customer-adds") * Decimal::from(3) / Decimal::from(2),
-        security_points(&third, "net-customer-adds")
-    );
+    assert_eq!(security_points(&before, "net-customer-adds").to_string(), "4");
+    assert_eq!(security_points(&third, "net-customer-adds").to_string(), "8");
 }
 
 #[test]
 fn a_failing_script_names_the_script_and_the_partner() {
     let dir = scratch("failing").join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
-    std::fs::write(dir.join("scripts/share-of-max.rhai"), "let x = 0;\nloop { x += 1; }").unwrap();
+    // Endless only for a partner with no units, so that loading (which runs it with many units) succeeds.
+    std::fs::write(
+        dir.join("scripts/share-of-max.rhai"),
+        "if units == 0.0 {\n  let x = 0;\n  loop { x += 1; }\n}\nmax_points",
+    )
+    .unwrap();
     let rules = RuleSet::load(&dir).unwrap();
     let partner =
         Partner::parse("{\"partner\": {\"id\": \"p-loop\"}, \"as_of\": \"2024-06\"}", Format::Json, "inline.json")
             .unwrap();
     let err = score(&rules, &partner).unwrap_err().to_string();
-    assert!(err.contains("scripts/share-of-max.rhai:2:"), "{err}");
-    assert!(err.contains("p-loop"), "{err}");
+    assert!(err.contains("scripts/share-of-max.rhai:3:"), "{err}");
+    assert!(err.contains("scoring partner \"p-loop\""), "{err}");
+
+    // Endless for every partner: loading itself stops it, naming the metric it checked.
+    std::fs::write(dir.join("scripts/share-of-max.rhai"), "let x = 0;\nloop { x += 1; }").unwrap();
+    let errors = RuleSet::load(&dir).unwrap_err();
+    let first = errors[0].to_string();
+    assert!(first.contains("share-of-max.rhai:2:") && first.contains("operations"), "{first}");
+    assert!(first.contains("checking that metric"), "{first}");
 }

@@ -42,11 +42,16 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         None
     };
     let catalogue = certs.map(|(f, text)| c.catalogue(&f, &text)).unwrap_or_default();
+    let products = if dir.join("catalogue/products.toml").is_file() {
+        c.parse::<ProductsFile>("catalogue/products.toml").map(|(f, text)| c.products(&f, &text))
+    } else {
+        None
+    };
 
     let Some((program, program_text)) = program else { return Err(c.errors) };
     let pf = File { name: c.shown("program.toml"), text: program_text };
     let qualification = c.qualification(&pf, &program.qualification);
-    let selections = c.selections(&pf, &program);
+    let selections = c.selections(&pf, &program, products.as_ref());
     let path_rules = c.path_rules(&pf, &program, &selections);
 
     let mut designations: Vec<Designation> = Vec::new();
@@ -62,6 +67,7 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         selections: &selections,
         path_rules: &path_rules,
         catalogue: &catalogue,
+        products: products.as_ref(),
         qualification: &qualification,
     };
     for rel in designation_files {
@@ -92,6 +98,7 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         );
     }
     let effective_from = *program.effective_from.get_ref();
+    let effective_from_place = Located::offset(&pf.name, &pf.text, program.effective_from.span().start);
     let effective_until = program.effective_until.as_ref().map(|u| *u.get_ref());
     if let Some(until) = &program.effective_until {
         if *until.get_ref() < effective_from {
@@ -100,6 +107,9 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     }
 
     if !c.errors.is_empty() {
+        // A script used by several metrics reports the same problem once.
+        let mut seen = BTreeSet::new();
+        c.errors.retain(|e| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()));
         return Err(c.errors);
     }
     designations.sort_by(|a, b| a.id.cmp(&b.id));
@@ -108,6 +118,7 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         title: program.title,
         effective_from,
         effective_until,
+        effective_from_place,
         references: program.references,
         digest,
         dir: dir.to_owned(),
@@ -187,6 +198,8 @@ struct Scope<'a> {
     selections: &'a [Selection],
     path_rules: &'a [PathRule],
     catalogue: &'a Catalogue,
+    /// Known product names (lower-cased), when the rule set has a product catalogue.
+    products: Option<&'a BTreeMap<String, String>>,
     qualification: &'a Option<Qualification>,
 }
 
@@ -221,12 +234,62 @@ impl Compiler {
                 return None;
             }
         };
-        match toml::from_str::<T>(&text) {
-            Ok(v) => Some((v, text)),
-            Err(e) => {
-                self.errors.push(Error::from_toml(&shown, &text, &e));
-                None
+        // A TOML parser stops at its first problem. To report more than one per file, the line at fault is
+        // blanked out (same length, so every later place stays right) and the file parsed again, until it
+        // parses or a problem cannot be pinned to a line of its own.
+        let mut attempt = text.clone();
+        let mut found = 0;
+        let mut blanked = false;
+        loop {
+            let e = match toml::from_str::<T>(&attempt) {
+                Ok(v) if found == 0 => return Some((v, text)),
+                // Repaired by renames only: the problems are reported, and the file's meaning is still checked.
+                // A blanked line would make the meaning check report what is only missing through the repair.
+                Ok(v) if !blanked => return Some((v, attempt)),
+                Ok(_) => return None,
+                Err(e) => e,
+            };
+            // Lines keep their count through the repairs below, so places in `attempt` are places in the file.
+            let err = Error::from_toml(&shown, &attempt, &e);
+            let suggested = err
+                .hint
+                .as_deref()
+                .and_then(|h| h.strip_prefix("did you mean `"))
+                .and_then(|h| h.strip_suffix("`?"))
+                .map(str::to_owned);
+            let unknown =
+                err.message.strip_prefix("unknown key `").and_then(|k| k.strip_suffix('`')).map(str::to_owned);
+            // A missing key after blanking may be our own doing: only the first problem is certain then.
+            if found > 0 && err.message.starts_with("missing field") {
+                return None;
             }
+            self.errors.push(err);
+            found += 1;
+            let span = e.span()?;
+            let start = attempt[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = attempt[start..].find('\n').map_or(attempt.len(), |i| start + i);
+            let line = &attempt[start..end];
+            // Only a whole `key = value` on one line can go without breaking the lines around it.
+            let balanced = line.matches('[').count() == line.matches(']').count()
+                && line.matches('{').count() == line.matches('}').count()
+                && line.matches("\"\"\"").count() % 2 == 0;
+            let blank_able = balanced
+                && line.contains('=')
+                && !line.trim_start().starts_with('[')
+                && !line.trim_start().starts_with('#');
+            if !blank_able || found >= 50 {
+                return None;
+            }
+            // A misspelt key is read as its suggestion, so the table stays whole and later problems show;
+            // any other line at fault is blanked.
+            let repaired = match (unknown, suggested) {
+                (Some(bad), Some(good)) if line.trim_start().starts_with(&bad) => line.replacen(&bad, &good, 1),
+                _ => {
+                    blanked = true;
+                    format!("#{}", " ".repeat(line.len().saturating_sub(1)))
+                }
+            };
+            attempt.replace_range(start..end, &repaired);
         }
     }
 
@@ -303,7 +366,54 @@ impl Compiler {
         n as i32
     }
 
-    fn selections(&mut self, f: &File, program: &ProgramFile) -> Vec<Selection> {
+    /// Lower-cased product names, each checked against the product catalogue when there is one.
+    fn product_names(
+        &mut self,
+        f: &File,
+        names: &[Spanned<String>],
+        known: Option<&BTreeMap<String, String>>,
+    ) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for name in names {
+            let key = name.get_ref().trim().to_lowercase();
+            if let Some(known) = known {
+                if !known.contains_key(&key) {
+                    let hint = suggest(
+                        name.get_ref().trim(),
+                        known.values().map(String::as_str),
+                        "products are listed in catalogue/products.toml",
+                    );
+                    self.err(f, name.span(), format!("unknown product \"{}\"", name.get_ref()), Some(&hint));
+                }
+            }
+            out.insert(key);
+        }
+        out
+    }
+
+    fn products(&mut self, f: &ProductsFile, text: &str) -> BTreeMap<String, String> {
+        let file = File { name: self.shown("catalogue/products.toml"), text: text.to_owned() };
+        let mut out = BTreeMap::new();
+        for p in &f.product {
+            let name = p.get_ref().name.get_ref().trim();
+            if out.insert(name.to_lowercase(), name.to_owned()).is_some() {
+                self.err(
+                    &file,
+                    p.get_ref().name.span(),
+                    format!("product \"{}\" is listed twice", p.get_ref().name.get_ref()),
+                    None,
+                );
+            }
+        }
+        out
+    }
+
+    fn selections(
+        &mut self,
+        f: &File,
+        program: &ProgramFile,
+        known: Option<&BTreeMap<String, String>>,
+    ) -> Vec<Selection> {
         let mut out = Vec::new();
         for (name, sel) in &program.selections {
             let s = sel.get_ref();
@@ -314,7 +424,7 @@ impl Compiler {
                 .map(|r| {
                     let rf = r.get_ref();
                     Rate {
-                        products: lower_set(&rf.products),
+                        products: self.product_names(f, &rf.products, known),
                         measure: self.measure(f, &rf.measure),
                         rate: rf.rate.get_ref().0,
                     }
@@ -353,8 +463,8 @@ impl Compiler {
                 rates,
                 associations,
                 exclude_offers: lower_set(&s.exclude_offers),
-                products: s.products.as_ref().map(|p| lower_set(p)),
-                exclude_products: lower_set(&s.exclude_products),
+                products: s.products.as_ref().map(|p| self.product_names(f, p, known)),
+                exclude_products: self.product_names(f, &s.exclude_products, known),
             });
         }
         out
@@ -552,7 +662,6 @@ impl Compiler {
             let mut metrics = Vec::new();
             let mut seen = BTreeSet::new();
             let mut sum = Decimal::ZERO;
-            let errors_before = self.errors.len();
             for m in path.get_ref().metrics.iter() {
                 if !seen.insert(m.get_ref().id.get_ref().clone()) {
                     self.err(
@@ -568,7 +677,7 @@ impl Compiler {
                 }
             }
             // A metric that failed to compile is missing from the sum: only compare complete paths.
-            if sum != max_points && !metrics.is_empty() && self.errors.len() == errors_before {
+            if sum != max_points && !metrics.is_empty() && metrics.len() == path.get_ref().metrics.len() {
                 self.err(
                     f,
                     path.span(),
@@ -737,7 +846,93 @@ impl Compiler {
             }
             (None, true) => None,
         };
+        let fixed: Decimal = match &measurement {
+            Measurement::Single(MetricKind::CertifiedPeople { prerequisites, .. }) => {
+                prerequisites.iter().map(|p| p.points).sum()
+            }
+            _ => Decimal::ZERO,
+        };
+        let at = mf.points.as_ref().map_or(span.clone(), |p| p.span());
+        if let Some(rule) = &points {
+            self.reach_lint(f, at.clone(), &id, rule, max_points, fixed, part_ids.is_empty());
+        }
+        if let Measurement::Combined { combine: Combine::Best, parts } = &measurement {
+            for (part, pf) in parts.iter().zip(mf.parts.iter().flatten()) {
+                if let Some(rule) = &part.points {
+                    let at = pf.get_ref().points.as_ref().map_or(pf.span(), |p| p.span());
+                    self.reach_lint(f, at, &format!("{id}.{}", part.id), rule, max_points, Decimal::ZERO, true);
+                }
+            }
+        }
         Some(Metric { id, category, max_points, measurement, points })
+    }
+
+    /// Checks that a points rule reaches the metric's maximum exactly: a cap the rule can never reach, or
+    /// one that units × points always exceed, is a policy typo. Scripts are run once with many units.
+    #[allow(clippy::too_many_arguments)]
+    fn reach_lint(
+        &mut self,
+        f: &File,
+        at: std::ops::Range<usize>,
+        id: &str,
+        rule: &PointsRule,
+        max_points: Decimal,
+        fixed: Decimal,
+        script_sees_units_only: bool,
+    ) {
+        let top = match (&rule.script, rule.per_unit, rule.max_units) {
+            (Some(script), _, _) if script_sees_units_only => {
+                let many = rule.max_units.unwrap_or(Decimal::from(1_000_000));
+                let mut inputs = vec![("units".to_owned(), many), ("max_points".to_owned(), max_points)];
+                inputs.extend(rule.params.iter().cloned());
+                match script.run(&inputs, &format!("checking that metric \"{id}\" reaches its max_points")) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.errors.push(e);
+                        return;
+                    }
+                }
+            }
+            (None, Some(per), Some(units)) => per * units,
+            _ => return,
+        };
+        let top = match rule.round_places {
+            Some(places) => top.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+            None => top,
+        } + fixed;
+        let how = match (&rule.script, rule.per_unit, rule.max_units) {
+            (Some(_), _, _) => "its script gives".to_owned(),
+            (None, Some(per), Some(units)) if fixed.is_zero() => {
+                format!("{} × {} =", units.normalize(), per.normalize())
+            }
+            (None, Some(per), Some(units)) => {
+                format!("{} × {} plus {} prerequisite points =", units.normalize(), per.normalize(), fixed.normalize())
+            }
+            _ => return,
+        };
+        if top < max_points {
+            self.err(
+                f,
+                at,
+                format!(
+                    "metric \"{id}\" can never reach its max_points: {how} {} < {}",
+                    top.normalize(),
+                    max_points.normalize()
+                ),
+                Some("raise max_units or per_unit, or lower max_points"),
+            );
+        } else if top > max_points && rule.script.is_none() {
+            self.err(
+                f,
+                at,
+                format!(
+                    "metric \"{id}\" always exceeds its max_points before max_units binds: {how} {} > {}",
+                    top.normalize(),
+                    max_points.normalize()
+                ),
+                Some("lower max_units so that units × per_unit meets max_points"),
+            );
+        }
     }
 
     /// Refuses the optional keys a kind does not take.
@@ -968,7 +1163,7 @@ impl Compiler {
             "distinct-products" => MetricKind::DistinctProducts {
                 selection: selection(self)?,
                 window_months: months(self, &m.window_months, "window_months", 12),
-                exclude: m.exclude_products.iter().flatten().map(|p| p.get_ref().trim().to_lowercase()).collect(),
+                exclude: self.product_names(f, m.exclude_products.as_deref().unwrap_or_default(), scope.products),
                 new_only: m.new_only.as_ref().is_some_and(|b| *b.get_ref()),
             },
             "ratio-customers" => {

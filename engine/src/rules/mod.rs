@@ -25,6 +25,8 @@ pub struct RuleSet {
     pub title: String,
     pub effective_from: Month,
     pub effective_until: Option<Month>,
+    /// Where `effective_from` is written, for diagnostics about version ranges.
+    pub effective_from_place: crate::error::Located,
     pub references: Vec<String>,
     /// `sha256:` and the hex digest of every file of the folder, names and contents.
     pub digest: String,
@@ -353,26 +355,90 @@ pub struct PointsRule {
     pub params: Vec<(String, Decimal)>,
 }
 
+/// Checks that rule versions side by side (a rules root) neither overlap nor leave a month uncovered.
+pub fn check_versions(sets: &[RuleSet]) -> Vec<Error> {
+    let mut sorted: Vec<&RuleSet> = sets.iter().collect();
+    sorted.sort_by_key(|s| s.effective_from);
+    let mut errors = Vec::new();
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        match a.effective_until {
+            None => errors.push(
+                Error::new(
+                    b.effective_from_place.clone(),
+                    format!(
+                        "versions {} and {} overlap: {} has no effective_until, so both apply from {}",
+                        a.version, b.version, a.version, b.effective_from
+                    ),
+                )
+                .with_hint(format!(
+                    "set effective_until = \"{}\" in {}",
+                    b.effective_from.offset(-1),
+                    a.effective_from_place.file
+                )),
+            ),
+            Some(until) if until >= b.effective_from => errors.push(
+                Error::new(
+                    b.effective_from_place.clone(),
+                    format!(
+                        "versions {} and {} overlap: both apply from {} to {}",
+                        a.version,
+                        b.version,
+                        b.effective_from,
+                        until.min(b.effective_until.unwrap_or(until))
+                    ),
+                )
+                .with_hint(format!("end {} at {}", a.version, b.effective_from.offset(-1))),
+            ),
+            Some(until) if until.offset(1) < b.effective_from => errors.push(
+                Error::new(
+                    b.effective_from_place.clone(),
+                    format!(
+                        "no version applies from {} to {}: {} ends at {} and {} starts at {}",
+                        until.offset(1),
+                        b.effective_from.offset(-1),
+                        a.version,
+                        until,
+                        b.version,
+                        b.effective_from
+                    ),
+                )
+                .with_hint(format!(
+                    "start {} at {} or extend {}",
+                    b.version,
+                    until.offset(1),
+                    a.version
+                )),
+            ),
+            Some(_) => {}
+        }
+    }
+    errors
+}
+
 /// The kinds of rule file, each with its own JSON Schema.
-pub const RULE_FILES: [(&str, &str); 3] = [
+pub const RULE_FILES: [(&str, &str); 4] = [
     ("program", "program.toml: version, effective dates, qualification, selections and path rules"),
     ("certifications", "catalogue/certifications.toml: the certification catalogue"),
+    ("products", "catalogue/products.toml: the products rules may name"),
     ("designation", "designations/<id>.toml: one designation, its paths and metrics"),
 ];
 
-/// The JSON Schema of rule files: one kind (`program`, `certifications`, `designation`), or, with `None`,
-/// a document that accepts any of the three.
+/// The JSON Schema of rule files: one kind (`program`, `certifications`, `products`, `designation`), or,
+/// with `None`, a document that accepts any of them.
 pub fn json_schema(kind: Option<&str>) -> Option<serde_json::Value> {
     use schemars::generate::SchemaSettings;
 
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let program = generator.subschema_for::<schema::ProgramFile>();
     let certifications = generator.subschema_for::<schema::CertificationsFile>();
+    let products = generator.subschema_for::<schema::ProductsFile>();
     let designation = generator.subschema_for::<schema::DesignationFile>();
     let root = match kind {
-        None => serde_json::json!({ "anyOf": [program, certifications, designation] }),
+        None => serde_json::json!({ "anyOf": [program, certifications, products, designation] }),
         Some("program") => program.to_value(),
         Some("certifications") => certifications.to_value(),
+        Some("products") => products.to_value(),
         Some("designation") => designation.to_value(),
         Some(_) => return None,
     };

@@ -73,17 +73,20 @@ pub struct SelectionFile {
     pub exclude_offers: Vec<String>,
     /// Products that count (matched case-insensitively); all when absent.
     #[serde(default)]
-    pub products: Option<Vec<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub products: Option<Vec<Spanned<String>>>,
     /// Products that never count.
     #[serde(default)]
-    pub exclude_products: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub exclude_products: Vec<Spanned<String>>,
 }
 
 /// A rate: rows of these products and this measure count `value × rate`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateFile {
-    pub products: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub products: Vec<Spanned<String>>,
     #[schemars(with = "names::MeasureName")]
     pub measure: Spanned<String>,
     #[schemars(with = "Dec")]
@@ -172,6 +175,27 @@ pub struct CertificationFile {
     #[serde(default)]
     #[schemars(with = "Option<Date>")]
     pub eligible_through: Option<Spanned<Date>>,
+}
+
+/// `catalogue/products.toml`: the products rules may name, so that a misspelt name is caught.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductsFile {
+    #[serde(default)]
+    #[schemars(with = "Vec<ProductFile>")]
+    pub product: Vec<Spanned<ProductFile>>,
+}
+
+/// One product of the catalogue.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductFile {
+    /// The name as usage rows write it (matched case-insensitively).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// What it is, for people: e.g. `azure`, `m365`, `dynamics`.
+    #[serde(default)]
+    pub family: Option<String>,
 }
 
 /// `designations/<id>.toml`.
