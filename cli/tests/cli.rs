@@ -263,3 +263,25 @@ fn the_schema_accepts_the_shipped_rule_files_keys() {
     }
     assert_eq!(schema["$defs"]["MetricFile"]["additionalProperties"], false, "unknown keys must be refused");
 }
+
+#[test]
+fn the_rules_reference_covers_every_key_and_kind() {
+    // docs/rules.md is checked against the schema the code generates, so it cannot drift silently.
+    let doc = std::fs::read_to_string(workspace().join("docs/rules.md")).unwrap();
+    let out = designate(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut missing = Vec::new();
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        for key in def["properties"].as_object().into_iter().flatten().map(|(k, _)| k) {
+            if !doc.contains(&format!("`{key}`")) {
+                missing.push(format!("{name}.{key}"));
+            }
+        }
+        for value in def["enum"].as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+            if !doc.contains(&format!("`{value}`")) {
+                missing.push(format!("{name} value {value}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "docs/rules.md does not document: {missing:?}");
+}

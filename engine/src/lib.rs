@@ -14,6 +14,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod error;
 mod evaluate;
 pub mod explain;

@@ -506,6 +506,35 @@ impl Compiler {
             for t in &r.when {
                 let t = t.get_ref();
                 let selection = self.find_selection(f, &t.selection, selections);
+                let given = [
+                    ("amount", t.amount.as_ref().map(|v| v.span())),
+                    ("segments", t.segments.as_ref().and_then(|v| v.first()).map(|v| v.span())),
+                    ("share", t.share.as_ref().map(|v| v.span())),
+                    ("entity", t.entity.as_ref().map(|v| v.span())),
+                    ("above", t.above.as_ref().map(|v| v.span())),
+                    ("at_least", t.at_least.as_ref().map(|v| v.span())),
+                    ("baseline_offset", t.baseline_offset.as_ref().map(|v| v.span())),
+                ];
+                let takes: &[&str] = match t.test.get_ref().as_str() {
+                    "ttm-total-at-least" => &["amount"],
+                    "segment-share-below" => &["segments", "share"],
+                    "entities-above-in-both-months" => &["entity", "above", "at_least", "baseline_offset"],
+                    _ => &[],
+                };
+                for (key, at) in given {
+                    if let (Some(at), false) = (at, takes.is_empty() || takes.contains(&key)) {
+                        let test = t.test.get_ref();
+                        self.err(
+                            f,
+                            at,
+                            format!("key `{key}` does not apply to path test \"{test}\""),
+                            Some(&format!("{test} takes: {}", takes.join(", "))),
+                        );
+                    }
+                }
+                if let Some(n) = t.at_least.as_ref().filter(|n| *n.get_ref() < 1) {
+                    self.err(f, n.span(), format!("at_least must be at least 1, found {}", n.get_ref()), None);
+                }
                 let test = match t.test.get_ref().as_str() {
                     "ttm-total-at-least" => {
                         let amount = self.required(f, &t.amount, t.test.span(), "amount").unwrap_or_default().0;

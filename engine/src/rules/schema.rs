@@ -110,7 +110,7 @@ pub struct PathRuleFile {
 pub struct PathTestFile {
     #[schemars(with = "String")]
     pub path: Spanned<String>,
-    /// `ttm-total-at-least` or `segment-share-below`.
+    /// `ttm-total-at-least`, `segment-share-below` or `entities-above-in-both-months`.
     #[schemars(with = "names::Test")]
     pub test: Spanned<String>,
     #[schemars(with = "String")]
@@ -171,7 +171,7 @@ pub struct CertificationFile {
     #[serde(default)]
     #[schemars(with = "Option<Date>")]
     pub retired: Option<Spanned<Date>>,
-    /// The last day it counts toward the score.
+    /// The last day it counts toward the score: it counts for an `as_of` month whose last day is not after it.
     #[serde(default)]
     #[schemars(with = "Option<Date>")]
     pub eligible_through: Option<Spanned<Date>>,
@@ -256,92 +256,106 @@ pub struct MetricFile {
     pub max_points: Option<Spanned<Dec>>,
     #[schemars(with = "names::Kind")]
     pub kind: Spanned<String>,
-    /// Required for a metric and for each option of a `best` combination.
+    /// Required for a metric and for each option of a `best` combination; a `best` metric itself takes none.
     #[serde(default)]
     #[schemars(with = "Option<PointsFile>")]
     pub points: Option<Spanned<PointsFile>>,
     #[serde(default)]
     pub description: Option<String>,
 
-    // customer-adds, usage-growth, distinct-products
+    /// The selection of usage rows measured (for `ratio-customers`: the numerator). Every kind but `certified-people` and `combined`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub selection: Option<Spanned<String>>,
-    // customer-adds
+    /// How `customer-adds` counts (`eligible-count-difference`, `transitions`, `monthly-transitions`, `average-crossing`) or how `ratio-customers` counts (`crossing`, `count-difference`).
     #[serde(default)]
     #[schemars(with = "Option<names::Rule>")]
     pub rule: Option<Spanned<String>>,
+    /// `customer-adds`: the least monthly value (or average) that counts; `rolling-sum-crossing`: the total to cross.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub threshold: Option<Spanned<Dec>>,
+    /// `customer-adds`: the recent months looked at, ending with `as_of` (default 1).
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub recent_months: Option<Spanned<i64>>,
+    /// `customer-adds`: the baseline months looked at, ending `baseline_offset` months before `as_of` (default 1).
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub baseline_months: Option<Spanned<i64>>,
-    // customer-adds, usage-growth, distinct-products
+    /// How many months before `as_of` the baseline ends (default 12).
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub baseline_offset: Option<Spanned<i64>>,
-    // usage-growth
+    /// `usage-growth`: `percent` (default) or `difference`.
     #[serde(default)]
     #[schemars(with = "Option<names::CompareName>")]
     pub compare: Option<Spanned<String>>,
+    /// `usage-growth`: a unit earns once per whole `unit` of growth (default 1).
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub unit: Option<Spanned<Dec>>,
+    /// `usage-growth`: no units unless the trailing twelve months total at least this.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub min_ttm_total: Option<Spanned<Dec>>,
+    /// `usage-growth`: no units unless the baseline month totals at least this.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub min_baseline: Option<Spanned<Dec>>,
-    // distinct-products
+    /// `distinct-products`, `ratio-customers` (crossing), `rolling-sum-crossing`: the window in months (default 12).
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub window_months: Option<Spanned<i64>>,
+    /// `distinct-products`: products never counted.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub exclude_products: Option<Vec<Spanned<String>>>,
+    /// `distinct-products`: count only products with nothing in the window before (default false).
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub new_only: Option<Spanned<bool>>,
-    // customer-adds: what is counted and how a month's rows add up
+    /// `customer-adds`: count `customer` (default) or each `customer-product` on its own.
     #[serde(default)]
     #[schemars(with = "Option<names::EntityName>")]
     pub entity: Option<Spanned<String>>,
+    /// `customer-adds`: a customer's month is the `sum` (default) or the `max` over its products.
     #[serde(default)]
     #[schemars(with = "Option<names::AggregateName>")]
     pub aggregate: Option<Spanned<String>>,
+    /// `customer-adds`: the greatest value that counts (inclusive); no limit when absent.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub at_most: Option<Spanned<Dec>>,
-    // ratio-customers
+    /// `ratio-customers`: the selection the numerator is measured against.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub denominator: Option<Spanned<String>>,
+    /// `ratio-customers`: the share (0–1) of the denominator the numerator must reach.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub ratio: Option<Spanned<Dec>>,
+    /// `ratio-customers` (crossing): the least denominator in `as_of`.
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub min_denominator: Option<Spanned<Dec>>,
-    // usage-growth, ratio-customers
+    /// `customer-adds`, `usage-growth`, `ratio-customers`: only customers passing this filter count.
     #[serde(default)]
     #[schemars(with = "Option<CustomerFilterFile>")]
     pub eligible_customers: Option<Spanned<CustomerFilterFile>>,
-    // combined
+    /// `combined`: `sum` the parts' units, count `distinct` customers, or take the `best` option.
     #[serde(default)]
     #[schemars(with = "Option<names::CombineName>")]
     pub combine: Option<Spanned<String>>,
+    /// `combined`: the parts, each with an `id`, a `kind` and that kind's keys.
     #[serde(default)]
     #[schemars(with = "Option<Vec<MetricFile>>")]
     pub parts: Option<Vec<Spanned<MetricFile>>>,
-    // certified-people
+    /// `certified-people`: steps that must be met before anyone scores.
     #[serde(default)]
     #[schemars(with = "Option<Vec<PrerequisiteFile>>")]
     pub prerequisites: Option<Vec<Spanned<PrerequisiteFile>>>,
+    /// `certified-people`: what a scoring person holds.
     #[serde(default)]
     #[schemars(with = "Option<CertRequirementFile>")]
     pub scoring: Option<Spanned<CertRequirementFile>>,
@@ -412,7 +426,8 @@ pub struct PointsFile {
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub round_places: Option<Spanned<i64>>,
-    /// A rhai script beside the rule files that turns `units` into points.
+    /// A rhai script beside the rule files that turns units into points. It reads `units`, `max_points`, its
+    /// `params` and, in a combined metric, each part's units by the part's id.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub script: Option<Spanned<String>>,

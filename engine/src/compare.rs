@@ -1,0 +1,336 @@
+//! What changed between two results for the same partner, and across a portfolio: the what-if comparison
+//! analysts run between rule versions, and the diff auditors run between snapshots.
+//!
+//! Every change is attributed to the metrics that moved. Summaries count partners gaining and losing each
+//! designation, by path, and bucket the point changes; all orders are fixed so outputs are deterministic.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::report::{number, RulesRef, ScoreReport};
+
+/// One partner's results under two rule sets (or two snapshots).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PartnerChange {
+    pub partner: String,
+    pub as_of: String,
+    /// True when any designation's points, path or qualification differ.
+    pub changed: bool,
+    pub designations: Vec<DesignationChange>,
+}
+
+/// How a designation's attainment moved.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Attained after, not before.
+    Gained,
+    /// Attained before, not after.
+    Lost,
+    /// Attained in both.
+    Kept,
+    /// Attained in neither.
+    NotAttained,
+}
+
+/// One designation before and after.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DesignationChange {
+    pub id: String,
+    pub status: Status,
+    pub path_before: Option<String>,
+    pub path_after: Option<String>,
+    #[serde(serialize_with = "number")]
+    pub points_before: Decimal,
+    #[serde(serialize_with = "number")]
+    pub points_after: Decimal,
+    #[serde(serialize_with = "number")]
+    pub delta: Decimal,
+    pub qualified_before: bool,
+    pub qualified_after: bool,
+    /// The metrics whose points moved, largest move first.
+    pub metrics: Vec<MetricDelta>,
+    /// Why it moved, in words.
+    pub attribution: String,
+}
+
+/// One metric's points before and after.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetricDelta {
+    pub id: String,
+    #[serde(serialize_with = "number")]
+    pub before: Decimal,
+    #[serde(serialize_with = "number")]
+    pub after: Decimal,
+    #[serde(serialize_with = "number")]
+    pub delta: Decimal,
+}
+
+/// Compares one partner's results; designations present on one side only count as 0 points on the other.
+pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
+    let mut ids: Vec<&str> = after.designations.iter().map(|d| d.id.as_str()).collect();
+    for d in &before.designations {
+        if !ids.contains(&d.id.as_str()) {
+            ids.push(&d.id);
+        }
+    }
+    let designations: Vec<DesignationChange> = ids
+        .into_iter()
+        .map(|id| {
+            let b = before.designations.iter().find(|d| d.id == id);
+            let a = after.designations.iter().find(|d| d.id == id);
+            let (qb, qa) = (b.is_some_and(|d| d.qualified), a.is_some_and(|d| d.qualified));
+            let (pb, pa) = (b.map_or(Decimal::ZERO, |d| d.points), a.map_or(Decimal::ZERO, |d| d.points));
+            let status = match (qb, qa) {
+                (false, true) => Status::Gained,
+                (true, false) => Status::Lost,
+                (true, true) => Status::Kept,
+                (false, false) => Status::NotAttained,
+            };
+            let mut metric_ids: Vec<&str> = a.map(|d| d.metrics.iter().map(|m| m.id.as_str()).collect()).unwrap_or_default();
+            for m in b.map(|d| d.metrics.as_slice()).unwrap_or_default() {
+                if !metric_ids.contains(&m.id.as_str()) {
+                    metric_ids.push(&m.id);
+                }
+            }
+            let points_of = |d: Option<&crate::report::DesignationResult>, m: &str| {
+                d.and_then(|d| d.metrics.iter().find(|x| x.id == m)).map_or(Decimal::ZERO, |x| x.points)
+            };
+            let mut metrics: Vec<MetricDelta> = metric_ids
+                .into_iter()
+                .map(|m| {
+                    let (before, after) = (points_of(b, m), points_of(a, m));
+                    MetricDelta { id: m.to_owned(), before, after, delta: (after - before).normalize() }
+                })
+                .filter(|m| !m.delta.is_zero())
+                .collect();
+            metrics.sort_by(|x, y| y.delta.abs().cmp(&x.delta.abs()).then_with(|| x.id.cmp(&y.id)));
+            let path_before = b.map(|d| d.path.clone());
+            let path_after = a.map(|d| d.path.clone());
+            let attribution = attribute(status, &path_before, &path_after, &metrics, a.map(|d| d.qualification.as_str()));
+            DesignationChange {
+                id: id.to_owned(),
+                status,
+                path_before,
+                path_after,
+                points_before: pb.normalize(),
+                points_after: pa.normalize(),
+                delta: (pa - pb).normalize(),
+                qualified_before: qb,
+                qualified_after: qa,
+                metrics,
+                attribution,
+            }
+        })
+        .collect();
+    let changed = designations
+        .iter()
+        .any(|d| !d.delta.is_zero() || d.path_before != d.path_after || d.qualified_before != d.qualified_after);
+    PartnerChange { partner: after.partner.clone(), as_of: after.as_of.clone(), changed, designations }
+}
+
+fn attribute(
+    status: Status,
+    path_before: &Option<String>,
+    path_after: &Option<String>,
+    metrics: &[MetricDelta],
+    qualification_after: Option<&str>,
+) -> String {
+    let mut parts = Vec::new();
+    if path_before != path_after {
+        let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "none".to_owned());
+        parts.push(format!("path {} → {}", show(path_before), show(path_after)));
+    }
+    if !metrics.is_empty() {
+        let moved: Vec<String> = metrics
+            .iter()
+            .map(|m| {
+                let sign = if m.delta.is_sign_positive() { "+" } else { "" };
+                format!("{} {sign}{} ({} → {})", m.id, m.delta, m.before.normalize(), m.after.normalize())
+            })
+            .collect();
+        parts.push(moved.join(", "));
+    }
+    if matches!(status, Status::Gained | Status::Lost) {
+        if let Some(q) = qualification_after {
+            parts.push(q.to_owned());
+        }
+    }
+    if parts.is_empty() {
+        "no change".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// A portfolio's comparison: both rule sets, per-partner changes and the summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comparison {
+    pub base: RulesRef,
+    pub candidate: RulesRef,
+    pub summary: Summary,
+    pub partners: Vec<PartnerChange>,
+    /// Partners that could not be scored, with the reason.
+    pub failures: Vec<Failure>,
+}
+
+/// A partner left out of a comparison.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Failure {
+    pub origin: String,
+    pub error: String,
+}
+
+/// Counts across the portfolio.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub partners: usize,
+    pub changed: usize,
+    pub failed: usize,
+    pub designations: Vec<DesignationSummary>,
+    /// How designation totals moved: one count per (partner, designation) in each bucket.
+    pub point_changes: Vec<Bucket>,
+}
+
+/// One designation across the portfolio.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DesignationSummary {
+    pub id: String,
+    pub attained_before: usize,
+    pub attained_after: usize,
+    pub gained: usize,
+    pub lost: usize,
+    /// Gains counted by the path after, losses by the path before.
+    pub by_path: Vec<PathCount>,
+    #[serde(serialize_with = "number")]
+    pub mean_delta: Decimal,
+}
+
+/// Gains and losses on one path.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PathCount {
+    pub path: String,
+    pub gained: usize,
+    pub lost: usize,
+}
+
+/// A range of point changes and how many (partner, designation) pairs fell in it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Bucket {
+    pub label: String,
+    pub count: usize,
+}
+
+/// Bucket edges for point changes: (label, lowest included, highest excluded).
+const BUCKETS: [(&str, Option<i64>, Option<i64>); 9] = [
+    ("-20 or less", None, Some(-19)),
+    ("-20 to -10", Some(-19), Some(-10)),
+    ("-10 to -5", Some(-10), Some(-5)),
+    ("-5 to 0", Some(-5), Some(0)),
+    ("0", Some(0), Some(0)),
+    ("0 to 5", Some(0), Some(5)),
+    ("5 to 10", Some(5), Some(10)),
+    ("10 to 20", Some(10), Some(20)),
+    ("20 or more", Some(20), None),
+];
+
+fn bucket_of(delta: Decimal) -> usize {
+    if delta.is_zero() {
+        return 4;
+    }
+    if delta.is_sign_negative() {
+        // -20 or less | (-20, -10] | (-10, -5] | (-5, 0)
+        let d = -delta;
+        return if d >= Decimal::from(20) {
+            0
+        } else if d >= Decimal::from(10) {
+            1
+        } else if d >= Decimal::from(5) {
+            2
+        } else {
+            3
+        };
+    }
+    if delta < Decimal::from(5) {
+        5
+    } else if delta < Decimal::from(10) {
+        6
+    } else if delta < Decimal::from(20) {
+        7
+    } else {
+        8
+    }
+}
+
+/// Summarizes per-partner changes.
+pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
+    let mut per: BTreeMap<&str, (DesignationSummary, BTreeMap<String, PathCount>, Decimal)> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut buckets = vec![0usize; BUCKETS.len()];
+    for pc in changes {
+        for d in &pc.designations {
+            if !per.contains_key(d.id.as_str()) {
+                order.push(&d.id);
+            }
+            let entry = per.entry(&d.id).or_insert_with(|| {
+                let s = DesignationSummary {
+                    id: d.id.clone(),
+                    attained_before: 0,
+                    attained_after: 0,
+                    gained: 0,
+                    lost: 0,
+                    by_path: Vec::new(),
+                    mean_delta: Decimal::ZERO,
+                };
+                (s, BTreeMap::new(), Decimal::ZERO)
+            });
+            entry.0.attained_before += d.qualified_before as usize;
+            entry.0.attained_after += d.qualified_after as usize;
+            entry.2 += d.delta;
+            let path_count = |map: &mut BTreeMap<String, PathCount>, path: &Option<String>| {
+                let p = path.clone().unwrap_or_else(|| "none".to_owned());
+                map.entry(p.clone()).or_insert(PathCount { path: p, gained: 0, lost: 0 }).clone()
+            };
+            match d.status {
+                Status::Gained => {
+                    entry.0.gained += 1;
+                    let mut c = path_count(&mut entry.1, &d.path_after);
+                    c.gained += 1;
+                    entry.1.insert(c.path.clone(), c);
+                }
+                Status::Lost => {
+                    entry.0.lost += 1;
+                    let mut c = path_count(&mut entry.1, &d.path_before);
+                    c.lost += 1;
+                    entry.1.insert(c.path.clone(), c);
+                }
+                _ => {}
+            }
+            buckets[bucket_of(d.delta)] += 1;
+        }
+    }
+    let designations = order
+        .into_iter()
+        .map(|id| {
+            let (mut s, paths, total) = per.remove(id).expect("every id was inserted");
+            s.by_path = paths.into_values().collect();
+            if !changes.is_empty() {
+                s.mean_delta = (total / Decimal::from(changes.len())).round_dp(2).normalize();
+            }
+            s
+        })
+        .collect();
+    Summary {
+        partners: changes.len(),
+        changed: changes.iter().filter(|c| c.changed).count(),
+        failed,
+        designations,
+        point_changes: BUCKETS
+            .iter()
+            .zip(buckets)
+            .map(|((label, _, _), count)| Bucket { label: (*label).to_owned(), count })
+            .collect(),
+    }
+}
