@@ -4,15 +4,20 @@
 //! and turns errors into located messages on stderr with a non-zero exit status.
 #![forbid(unsafe_code)]
 
+mod compare;
+mod html;
+mod overrides;
+mod portfolio;
 mod render;
 mod rules_dir;
+mod snapshot;
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use designate_engine::{score, Format, Partner, RuleSet};
+use designate_engine::{score, Partner, RuleSet};
 
 use rules_dir::{RulesArg, RulesChoice};
 
@@ -57,6 +62,80 @@ enum Command {
         #[arg(value_name = "RULES_DIR")]
         dir: PathBuf,
     },
+    /// Score a portfolio under two rule sets: who gains or loses each designation, and why.
+    ///
+    /// PORTFOLIO is a folder of partner files or `-` for NDJSON on stdin. Examples:
+    ///   designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example
+    ///   designate compare --base rules/2024-06 --candidate rules/2024-06 \
+    ///       --set qualification.min_total=65 --only-changed snapshots/portfolios/example
+    ///   designate compare ... --format csv > changes.csv
+    #[command(verbatim_doc_comment)]
+    Compare {
+        /// The rule version before (a folder such as rules/2023-07).
+        #[arg(long, value_name = "DIR")]
+        base: PathBuf,
+        /// The rule version after.
+        #[arg(long, value_name = "DIR")]
+        candidate: PathBuf,
+        /// Override a candidate rule parameter without editing files, checked like a file edit:
+        /// <designation>.<path>.<metric>[.<part>].<key>=<value>, <designation>.qualification.<key>=<value>
+        /// or qualification.<key>=<value>. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = compare::Format::Table)]
+        format: compare::Format,
+        /// List only partners (and, in CSV, designations) whose result changed; the summary still counts all.
+        #[arg(long)]
+        only_changed: bool,
+        /// Also write a self-contained HTML report with charts to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// A folder of partner files, or `-` for NDJSON on stdin.
+        #[arg(value_name = "PORTFOLIO")]
+        portfolio: PathBuf,
+    },
+    /// List what changed between two rule versions as meaning, not text.
+    ///
+    /// Parameters added, removed and changed per designation, path and metric; formatting, comments and
+    /// key order are ignored. Example: designate diff-rules rules/2023-07 rules/2024-06
+    DiffRules {
+        /// The earlier rule version folder.
+        #[arg(value_name = "BASE")]
+        base: PathBuf,
+        /// The later rule version folder.
+        #[arg(value_name = "CANDIDATE")]
+        candidate: PathBuf,
+        /// `table` (grouped text for people) or `json`.
+        #[arg(long, value_enum, default_value_t = compare::Format::Table)]
+        format: compare::Format,
+    },
+    /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
+    ///
+    /// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
+    /// Files are written atomically. Example: designate snapshot --out snap-2024-06 snapshots/partners
+    Snapshot {
+        /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
+        #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+        rules: Option<PathBuf>,
+        /// The folder to write (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A folder of partner files, or `-` for NDJSON on stdin.
+        #[arg(value_name = "PORTFOLIO")]
+        portfolio: PathBuf,
+    },
+    /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
+    ///
+    /// Exits 0 when the snapshots agree, 1 when they differ.
+    Diff {
+        /// The earlier snapshot folder.
+        #[arg(value_name = "DIR_A")]
+        a: PathBuf,
+        /// The later snapshot folder.
+        #[arg(value_name = "DIR_B")]
+        b: PathBuf,
+    },
     /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
     ///
     /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
@@ -80,6 +159,41 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Score { rules, format, partner } => run_score(rules, format, partner),
         Command::Check { dir } => run_check(dir),
+        Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
+            let args = compare::Args { base, candidate, sets, portfolio, only_changed };
+            compare::run(&args).and_then(|cmp| {
+                print!("{}", compare::render(&cmp, format, only_changed));
+                if let Some(path) = html {
+                    std::fs::write(&path, crate::compare::html(&cmp))
+                        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                Ok(if cmp.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            })
+        }
+        Command::DiffRules { base, candidate, format } => {
+            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string()).and_then(|d| {
+                match format {
+                    compare::Format::Json => {
+                        println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes"))
+                    }
+                    compare::Format::Table => print!("{}", d.to_text()),
+                    compare::Format::Csv => return Err("diff-rules prints table or json".to_owned()),
+                }
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
+            .and_then(|choice| snapshot::write(&choice, &portfolio, &out))
+            .map(|failed| if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
+        Command::Diff { a, b } => snapshot::diff(&a, &b).map(|(text, differs)| {
+            print!("{text}");
+            if differs {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }),
         Command::Schema { file } => {
             let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
@@ -125,38 +239,30 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// NDJSON in, NDJSON out: one result per input line, in input order. A bad line is reported on stderr
-/// with its line number and skipped; the exit status then says that something failed.
+/// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
+/// reported on stderr with its line number and skipped; the exit status then says that something failed.
 fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
-    let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0usize;
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(|e| format!("<stdin>:{}: cannot read: {e}", n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let scored = Partner::parse(&line, Format::Json, "<stdin>")
-            .map_err(|mut e| {
-                // Each line is its own JSON document: place errors on the input's line, not the document's.
-                e.place.line = Some((n + 1, e.place.line.map_or(1, |(_, col)| col)));
-                e.to_string()
-            })
-            .and_then(|p| {
-                let rules = choice.for_partner(&p)?;
-                score(rules, &p).map_err(|e| e.to_string())
-            });
-        match scored {
-            Ok(report) => {
-                writeln!(out, "{}", report.to_json_line()).map_err(|e| format!("cannot write output: {e}"))?
+    portfolio::process(
+        portfolio::open(std::path::Path::new("-"))?,
+        |raw| {
+            let partner = raw.parse()?;
+            let rules = choice.for_partner(&partner)?;
+            score(rules, &partner).map(|r| r.to_json_line()).map_err(|e| e.to_string())
+        },
+        |_, result| {
+            match result {
+                Ok(line) => writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))?,
+                Err(message) => {
+                    failed += 1;
+                    eprintln!("error: {message}");
+                }
             }
-            Err(message) => {
-                failed += 1;
-                eprintln!("error: {message}");
-            }
-        }
-    }
+            Ok(())
+        },
+    )?;
     out.flush().map_err(|e| format!("cannot write output: {e}"))?;
     if failed > 0 {
         eprintln!("error: {failed} partner(s) could not be scored");

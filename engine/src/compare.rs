@@ -16,7 +16,7 @@ use crate::report::{number, RulesRef, ScoreReport};
 pub struct PartnerChange {
     pub partner: String,
     pub as_of: String,
-    /// True when any designation's points, path or qualification differ.
+    /// True when any designation's points or attainment differ.
     pub changed: bool,
     pub designations: Vec<DesignationChange>,
 }
@@ -89,7 +89,8 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
                 (true, true) => Status::Kept,
                 (false, false) => Status::NotAttained,
             };
-            let mut metric_ids: Vec<&str> = a.map(|d| d.metrics.iter().map(|m| m.id.as_str()).collect()).unwrap_or_default();
+            let mut metric_ids: Vec<&str> =
+                a.map(|d| d.metrics.iter().map(|m| m.id.as_str()).collect()).unwrap_or_default();
             for m in b.map(|d| d.metrics.as_slice()).unwrap_or_default() {
                 if !metric_ids.contains(&m.id.as_str()) {
                     metric_ids.push(&m.id);
@@ -109,7 +110,8 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
             metrics.sort_by(|x, y| y.delta.abs().cmp(&x.delta.abs()).then_with(|| x.id.cmp(&y.id)));
             let path_before = b.map(|d| d.path.clone());
             let path_after = a.map(|d| d.path.clone());
-            let attribution = attribute(status, &path_before, &path_after, &metrics, a.map(|d| d.qualification.as_str()));
+            let attribution =
+                attribute(status, &path_before, &path_after, &metrics, a.map(|d| d.qualification.as_str()));
             DesignationChange {
                 id: id.to_owned(),
                 status,
@@ -125,9 +127,8 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
             }
         })
         .collect();
-    let changed = designations
-        .iter()
-        .any(|d| !d.delta.is_zero() || d.path_before != d.path_after || d.qualified_before != d.qualified_after);
+    // A path renamed between versions (standard → smb) with the same points is not a change of result.
+    let changed = designations.iter().any(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after);
     PartnerChange { partner: after.partner.clone(), as_of: after.as_of.clone(), changed, designations }
 }
 
@@ -170,6 +171,8 @@ fn attribute(
 pub struct Comparison {
     pub base: RulesRef,
     pub candidate: RulesRef,
+    /// Rule parameters overridden for the candidate (`--set`), as given.
+    pub overrides: Vec<String>,
     pub summary: Summary,
     pub partners: Vec<PartnerChange>,
     /// Partners that could not be scored, with the reason.

@@ -4,10 +4,10 @@
 //! serde_json's arbitrary-precision numbers, never through a binary float.
 
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A partner's score under one rule set.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ScoreReport {
     pub partner: String,
     pub as_of: String,
@@ -16,23 +16,23 @@ pub struct ScoreReport {
 }
 
 /// The rule set a result was computed with.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RulesRef {
     pub version: String,
     pub digest: String,
 }
 
 /// One designation's result.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DesignationResult {
     pub id: String,
     pub name: String,
     pub path: String,
     /// Why this path was used.
     pub path_reason: String,
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "number", deserialize_with = "decimal")]
     pub points: Decimal,
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "number", deserialize_with = "decimal")]
     pub max_points: Decimal,
     pub qualified: bool,
     /// Why the designation is or is not attained.
@@ -41,16 +41,21 @@ pub struct DesignationResult {
 }
 
 /// One metric's result.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MetricResult {
     pub id: String,
     pub category: String,
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "number", deserialize_with = "decimal")]
     pub points: Decimal,
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "number", deserialize_with = "decimal")]
     pub max_points: Decimal,
     /// How the points were earned: what counted, what did not and why.
     pub explanation: String,
+}
+
+/// Reads a decimal written by [`number`] (or any exact decimal form) back.
+pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    crate::value::Dec::deserialize(d).map(|v| v.0)
 }
 
 /// Writes a decimal as an exact JSON number (`19.8`, `40`), trailing zeros removed.
@@ -61,6 +66,11 @@ pub fn number<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl ScoreReport {
+    /// Reads a report written by [`ScoreReport::to_yaml`]; `origin` names it in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<ScoreReport, crate::Error> {
+        serde_saphyr::from_str(text).map_err(|e| crate::Error::from_yaml(origin, text, &e))
+    }
+
     /// The report as one line of JSON (the NDJSON form).
     pub fn to_json_line(&self) -> String {
         serde_json::to_string(self).expect("a report always serializes")

@@ -4,6 +4,7 @@
 //! trusts: every reference is resolved to an index, every number is an exact decimal, every kind is known.
 
 mod compile;
+pub mod diff;
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,215 @@
+//! `designate compare`: a portfolio scored under two rule sets, who gains or loses which designation and why.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use designate_engine::compare::{compare, summarize, Comparison, Failure, PartnerChange, Status};
+use designate_engine::report::RulesRef;
+use designate_engine::{score, RuleSet};
+
+use crate::{overrides, portfolio};
+
+/// Output formats of `compare`.
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+pub struct Args {
+    pub base: PathBuf,
+    pub candidate: PathBuf,
+    pub sets: Vec<String>,
+    pub portfolio: PathBuf,
+    pub only_changed: bool,
+}
+
+/// Loads a rule set folder for comparison (a root would leave the version ambiguous).
+fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
+    if !dir.join("program.toml").is_file() {
+        return Err(format!(
+            "{}: --{role} needs one rule version folder (e.g. rules/2024-06), not a folder of versions",
+            dir.display()
+        ));
+    }
+    RuleSet::load(dir).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))
+}
+
+/// Scores the portfolio under both rule sets and compares every partner.
+pub fn run(args: &Args) -> Result<Comparison, String> {
+    let base = load(&args.base, "base")?;
+    let candidate = if args.sets.is_empty() {
+        load(&args.candidate, "candidate")?
+    } else {
+        load(&args.candidate, "candidate")?;
+        overrides::load_with(&args.candidate, &args.sets)?
+    };
+    let mut partners = Vec::new();
+    let mut failures = Vec::new();
+    let items = portfolio::open(&args.portfolio)?;
+    portfolio::process(
+        items,
+        |raw| {
+            let partner = raw.parse()?;
+            let before = score(&base, &partner).map_err(|e| e.to_string())?;
+            let after = score(&candidate, &partner).map_err(|e| e.to_string())?;
+            Ok(compare(&before, &after))
+        },
+        |raw, result| {
+            match result {
+                Ok(change) => partners.push(change),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    failures.push(Failure { origin: raw.origin, error });
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let summary = summarize(&partners, failures.len());
+    if args.only_changed {
+        partners.retain(|p| p.changed);
+    }
+    Ok(Comparison {
+        base: RulesRef { version: base.version.clone(), digest: base.digest.clone() },
+        candidate: RulesRef { version: candidate.version.clone(), digest: candidate.digest.clone() },
+        overrides: args.sets.clone(),
+        summary,
+        partners,
+        failures,
+    })
+}
+
+pub fn render(cmp: &Comparison, format: Format, only_changed: bool) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(cmp).expect("a comparison serializes") + "\n",
+        Format::Csv => csv(cmp, only_changed),
+        Format::Table => table(cmp),
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Gained => "gained",
+        Status::Lost => "lost",
+        Status::Kept => "kept",
+        Status::NotAttained => "not-attained",
+    }
+}
+
+fn signed(d: rust_decimal::Decimal) -> String {
+    if d.is_sign_positive() && !d.is_zero() {
+        format!("+{}", d.normalize())
+    } else {
+        d.normalize().to_string()
+    }
+}
+
+fn table(cmp: &Comparison) -> String {
+    let mut out = String::new();
+    let s = &cmp.summary;
+    let _ = writeln!(out, "base       {}  {}", cmp.base.version, cmp.base.digest);
+    let _ = writeln!(out, "candidate  {}  {}", cmp.candidate.version, cmp.candidate.digest);
+    for o in &cmp.overrides {
+        let _ = writeln!(out, "  --set {o}");
+    }
+    let _ = writeln!(out, "\n{} partners scored, {} changed, {} failed\n", s.partners, s.changed, s.failed);
+    let _ = writeln!(
+        out,
+        "{:<24} {:>8} {:>8} {:>7} {:>5} {:>8}  by path",
+        "designation", "before", "after", "gained", "lost", "mean Δ"
+    );
+    for d in &s.designations {
+        let paths: Vec<String> = d.by_path.iter().map(|p| format!("{} +{}/-{}", p.path, p.gained, p.lost)).collect();
+        let _ = writeln!(
+            out,
+            "{:<24} {:>8} {:>8} {:>7} {:>5} {:>8}  {}",
+            d.id,
+            d.attained_before,
+            d.attained_after,
+            d.gained,
+            d.lost,
+            signed(d.mean_delta),
+            paths.join(", ")
+        );
+    }
+    let _ = writeln!(out, "\npoint changes (one per partner and designation)");
+    let widest = s.point_changes.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    for b in &s.point_changes {
+        let bar = "#".repeat((b.count * 40).div_ceil(widest));
+        let _ = writeln!(out, "  {:>12} {:>6}  {bar}", b.label, b.count);
+    }
+    let changed: Vec<&PartnerChange> = cmp.partners.iter().filter(|p| p.changed).collect();
+    if !changed.is_empty() {
+        let _ = writeln!(out, "\nchanged partners");
+    }
+    for p in changed {
+        let _ = writeln!(out, "  {} (as of {})", p.partner, p.as_of);
+        for d in p.designations.iter().filter(|d| {
+            !d.delta.is_zero()
+                || d.status == Status::Gained
+                || d.status == Status::Lost
+                || d.path_before != d.path_after
+        }) {
+            let _ = writeln!(
+                out,
+                "    {:<24} {:>6} → {:<6} {:>7}  {:<12} {}",
+                d.id,
+                d.points_before.normalize().to_string(),
+                d.points_after.normalize().to_string(),
+                signed(d.delta),
+                status_name(d.status),
+                d.attribution
+            );
+        }
+    }
+    for f in &cmp.failures {
+        let _ = writeln!(out, "\nfailed: {}: {}", f.origin, f.error.lines().next().unwrap_or_default());
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv(cmp: &Comparison, only_changed: bool) -> String {
+    let mut out = String::from(
+        "partner,as_of,designation,status,path_before,path_after,points_before,points_after,delta,qualified_before,qualified_after,attribution\n",
+    );
+    for p in &cmp.partners {
+        for d in &p.designations {
+            let moved = !d.delta.is_zero() || d.qualified_before != d.qualified_after;
+            if only_changed && !moved {
+                continue;
+            }
+            let row = [
+                csv_field(&p.partner),
+                p.as_of.clone(),
+                d.id.clone(),
+                status_name(d.status).to_owned(),
+                d.path_before.clone().unwrap_or_default(),
+                d.path_after.clone().unwrap_or_default(),
+                d.points_before.normalize().to_string(),
+                d.points_after.normalize().to_string(),
+                d.delta.normalize().to_string(),
+                d.qualified_before.to_string(),
+                d.qualified_after.to_string(),
+                csv_field(&d.attribution),
+            ];
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The self-contained HTML report (see `html.rs`).
+pub fn html(cmp: &Comparison) -> String {
+    crate::html::render(cmp)
+}

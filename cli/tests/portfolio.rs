@@ -1,0 +1,233 @@
+//! Portfolio commands: `compare` (with `--set`), `diff-rules`, `snapshot` and `diff`, as analysts and
+//! auditors run them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn designate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(workspace()).output().expect("the binary runs")
+}
+
+fn designate_env(args: &[&str], key: &str, value: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args(args)
+        .env(key, value)
+        .current_dir(workspace())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("designate-portfolio-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+#[test]
+fn compare_counts_gains_and_losses_and_attributes_them() {
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]));
+    assert_eq!(cmp["base"]["version"], "2023-07");
+    assert_eq!(cmp["candidate"]["version"], "2024-06");
+    let partners = cmp["partners"].as_array().unwrap();
+    assert_eq!(cmp["summary"]["partners"].as_u64().unwrap() as usize, partners.len());
+    // The baseline-300 customer is an add under 2023-07 but not under 2024-06 (seed 000's transition rule).
+    let p = partners.iter().find(|p| p["partner"] == "net-adds-baseline-300").unwrap();
+    let d = p["designations"].as_array().unwrap().iter().find(|d| d["id"] == "data-ai").unwrap();
+    let adds = d["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "net-customer-adds").unwrap();
+    assert_eq!((adds["before"].as_i64(), adds["after"].as_i64()), (Some(10), Some(0)), "{d}");
+    assert!(d["attribution"].as_str().unwrap().contains("net-customer-adds -10 (10 → 0)"), "{d}");
+    // Per-designation counts agree with the per-partner statuses.
+    for s in cmp["summary"]["designations"].as_array().unwrap() {
+        let id = s["id"].as_str().unwrap();
+        let gained = partners
+            .iter()
+            .flat_map(|p| p["designations"].as_array().unwrap())
+            .filter(|d| d["id"] == id && d["status"] == "gained")
+            .count();
+        assert_eq!(s["gained"].as_u64().unwrap() as usize, gained, "{id}");
+    }
+}
+
+#[test]
+fn only_changed_keeps_the_summary_and_shortens_the_list() {
+    let all = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]));
+    let short = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "--only-changed",
+        "snapshots/partners",
+    ]));
+    assert_eq!(all["summary"], short["summary"]);
+    let changed = all["partners"].as_array().unwrap().iter().filter(|p| p["changed"] == true).count();
+    assert_eq!(short["partners"].as_array().unwrap().len(), changed);
+    assert!(changed < all["partners"].as_array().unwrap().len());
+}
+
+#[test]
+fn set_overrides_a_parameter_for_the_candidate_only() {
+    // Lowering the bar to 65 points makes partners with 65–69.99 attain; nothing else moves.
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "qualification.min_total=65",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]));
+    assert_eq!(cmp["overrides"][0], "qualification.min_total=65");
+    assert_ne!(cmp["base"]["digest"], cmp["candidate"]["digest"], "the override shows in the digest");
+    for p in cmp["partners"].as_array().unwrap() {
+        for d in p["designations"].as_array().unwrap() {
+            assert_eq!(d["delta"].as_i64(), Some(0), "points never move: {d}");
+            assert_ne!(d["status"], "lost");
+        }
+    }
+    // A metric parameter: a higher SMB customer threshold can only lower Azure net adds.
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "data-ai.smb.net-customer-adds.threshold=650",
+        "--format",
+        "json",
+        "snapshots/partners/../partners",
+    ]));
+    let contoso = cmp["partners"].as_array().unwrap().iter().find(|p| p["partner"] == "contoso-smb").unwrap();
+    let d = contoso["designations"].as_array().unwrap().iter().find(|d| d["id"] == "data-ai").unwrap();
+    assert_eq!(d["delta"].as_i64(), Some(-10), "c-birch (USD 640.40) no longer counts: {d}");
+}
+
+#[test]
+fn a_bad_override_is_refused_like_a_bad_edit() {
+    for (set, expected) in [
+        ("data-ai.smb.net-customer-adds.treshold=400", "unknown key `treshold`"),
+        ("data-ai.smb.net-customer-adds.threshold=lots", "expected a decimal number"),
+        ("data-ai.medium.net-customer-adds.threshold=400", "no path \"medium\" (paths: enterprise, smb)"),
+        ("data-eye.smb.net-customer-adds.threshold=400", "no designation \"data-eye\""),
+    ] {
+        let out = designate(&[
+            "compare",
+            "--base",
+            "rules/2024-06",
+            "--candidate",
+            "rules/2024-06",
+            "--set",
+            set,
+            "snapshots/partners",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{set}");
+        assert!(text(&out.stderr).contains(expected), "{set}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn compare_csv_has_one_row_per_partner_and_designation() {
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "csv",
+        "snapshots/partners",
+    ]);
+    assert!(out.status.success());
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("partner,as_of,designation,status,path_before,path_after,points_before,points_after,delta,qualified_before,qualified_after,attribution")
+    );
+    let partners = std::fs::read_dir(workspace().join("snapshots/partners")).unwrap().count();
+    assert_eq!(lines.count(), partners * 6);
+}
+
+#[test]
+fn diff_rules_reports_meaning_not_text() {
+    let out = designate(&["diff-rules", "rules/2023-07", "rules/2024-06"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.starts_with("rules 2023-07 → 2024-06: "), "{report}");
+    assert!(report.contains("+ path smb: 4 metrics"), "{report}");
+    assert!(report.contains("~ rule: eligible-count-difference → transitions"), "{report}");
+    let same = designate(&["diff-rules", "rules/2024-06", "rules/2024-06"]);
+    assert!(text(&same.stdout).starts_with("rules 2024-06 → 2024-06: no changes"), "{}", text(&same.stdout));
+}
+
+#[test]
+fn snapshots_are_deterministic_serial_or_parallel_and_diff_says_so() {
+    let dir = scratch("snap");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let one =
+        designate_env(&["snapshot", "--out", a.to_str().unwrap(), "snapshots/partners"], "RAYON_NUM_THREADS", "1");
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let many =
+        designate_env(&["snapshot", "--out", b.to_str().unwrap(), "snapshots/partners"], "RAYON_NUM_THREADS", "4");
+    assert!(many.status.success(), "{}", text(&many.stderr));
+    let mut names: Vec<_> = std::fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert!(names.len() > 50);
+    for name in &names {
+        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name:?} differs");
+    }
+    assert!(!names.iter().any(|n| n.to_string_lossy().contains(".tmp")), "no temporary file is left");
+
+    let same = designate(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
+    assert!(text(&same.stdout).starts_with("no differences: "), "{}", text(&same.stdout));
+
+    // The same inputs under the older rules: rules changed, and each changed result is explained.
+    let c = dir.join("c");
+    let old = designate(&["snapshot", "--rules", "rules/2023-07", "--out", c.to_str().unwrap(), "snapshots/partners"]);
+    assert!(old.status.success(), "{}", text(&old.stderr));
+    let changed = designate(&["diff", c.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(changed.status.code(), Some(1));
+    let report = text(&changed.stdout);
+    assert!(report.starts_with("rules changed:\n  - 2023-07 sha256:"), "{report}");
+    assert!(report.contains("net-adds-baseline-300: same input, rules 2023-07 → 2024-06: "), "{report}");
+}

@@ -1,0 +1,920 @@
+//! Synthetic partner portfolios: a deterministic generator of partner files (the `partner-data.md` shape) for load
+//! tests and demonstrations, written as NDJSON.
+//!
+//! Partner `i` of a portfolio depends only on `(i, seed, as_of)`, so a portfolio can be produced in parallel or in
+//! parts and still be byte-identical. The data is shaped after the shipped 2024-06 rules: product names, measures,
+//! associations and certification codes are the ones those rules select, and each partner's "drive" in its focus
+//! areas moves its usage and skilling across the thresholds so that scores spread around the 70-point bar.
+//! Money is built from integer cents and written as exact decimals; nothing here uses floating point.
+
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use serde_json::{Map, Number, Value};
+
+use crate::value::Month;
+
+/// Writes `n` synthetic partners as NDJSON (one JSON object per line, '\n' after each) to `out`, deterministic for `seed`.
+pub fn write_ndjson(n: usize, seed: u64, as_of: Month, out: &mut dyn Write) -> io::Result<()> {
+    // One write per partner: `out` may be unbuffered, and a partner line is tens of kilobytes.
+    let mut line = Vec::with_capacity(1 << 16);
+    for i in 0..n {
+        line.clear();
+        serde_json::to_writer(&mut line, &partner(i, seed, as_of)).map_err(io::Error::other)?;
+        line.push(b'\n');
+        out.write_all(&line)?;
+    }
+    Ok(())
+}
+
+/// One synthetic partner (index i of the portfolio for this seed) as a serde_json::Value in the partner-file shape.
+pub fn partner(i: usize, seed: u64, as_of: Month) -> Value {
+    Generator::new(i, seed, as_of).partner().0
+}
+
+// ------------------------------------------------------------------ randomness
+
+/// splitmix64: tiny, fast and good enough for synthetic data; seeded per partner so partners are independent.
+struct Rng(u64);
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Rng {
+    fn new(seed: u64, i: usize) -> Rng {
+        // Mixing the index before combining keeps neighbouring partners' streams unrelated.
+        Rng(mix(seed ^ mix((i as u64).wrapping_add(0x632B_E59B_D9B4_E019))))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.0)
+    }
+
+    /// Uniform in `0..n` (multiply-shift; the bias is far below anything a synthetic portfolio could show).
+    fn below(&mut self, n: u64) -> u64 {
+        ((self.next() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+
+    /// True with probability `pct` percent.
+    fn chance(&mut self, pct: i64) -> bool {
+        (self.below(100) as i64) < pct
+    }
+
+    /// In `lo..=hi`, skewed towards `lo` (the smaller of two draws): sizes and amounts have long upper tails.
+    fn skewed(&mut self, lo: i64, hi: i64) -> i64 {
+        let (a, b) = (self.range(lo, hi), self.range(lo, hi));
+        a.min(b)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// An index drawn with the given weights.
+    fn weighted(&mut self, weights: &[u64]) -> usize {
+        let mut roll = self.below(weights.iter().sum());
+        for (i, w) in weights.iter().enumerate() {
+            if roll < *w {
+                return i;
+            }
+            roll -= w;
+        }
+        weights.len() - 1
+    }
+
+    /// `v` scaled by a random factor within ±`permille`/1000.
+    fn jitter(&mut self, v: i64, permille: i64) -> i64 {
+        v * (1000 + self.range(-permille, permille)) / 1000
+    }
+
+    /// About `drive` permille of `max` (a little more, since strong practices overshoot), rounded up or down at
+    /// random so that small maxima (one or two people) still come out in between.
+    fn share_of(&mut self, max: i64, drive: i64) -> i64 {
+        let scaled = max * (drive + 100);
+        scaled / 1000 + (self.range(0, 999) < scaled % 1000) as i64
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i as u64 + 1) as usize);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ vocabulary (names the 2024-06 rules select)
+
+/// The six solution areas; a partner focuses on one to three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    Infrastructure,
+    DataAi,
+    AppInnovation,
+    Security,
+    BizApps,
+    ModernWork,
+}
+
+const AREAS: [Area; 6] =
+    [Area::Infrastructure, Area::DataAi, Area::AppInnovation, Area::Security, Area::BizApps, Area::ModernWork];
+const AREA_WEIGHTS: [u64; 6] = [20, 16, 16, 16, 14, 18];
+
+impl Area {
+    fn is_azure(self) -> bool {
+        matches!(self, Area::Infrastructure | Area::DataAi | Area::AppInnovation)
+    }
+}
+
+// Azure services by area. The lists are disjoint so that a service a partner first deploys this year in one area
+// is never one it has used for years in another (deployments count services new to the whole partner).
+const INFRA_SERVICES: &[&str] = &[
+    "Virtual Machines",
+    "Storage",
+    "Azure Backup",
+    "Azure Site Recovery",
+    "Azure Virtual Desktop",
+    "Virtual Network",
+    "ExpressRoute",
+    "Azure Monitor",
+    "Azure Arc",
+    "Azure VMware Solution",
+    "Azure Update Manager",
+    "Load Balancer",
+];
+const DATA_AI_SERVICES: &[&str] = &[
+    "Azure SQL Database",
+    "Azure Synapse Analytics",
+    "Azure Data Factory",
+    "Azure Databricks",
+    "Azure Cosmos DB",
+    "Azure Machine Learning",
+    "Azure OpenAI Service",
+    "Azure AI Services",
+    "Azure AI Search",
+    "Azure Database for PostgreSQL",
+    "Microsoft Fabric",
+    "Azure Stream Analytics",
+];
+const APP_SERVICES: &[&str] = &[
+    "Azure App Service",
+    "Azure Functions",
+    "Azure Kubernetes Service",
+    "Azure Container Apps",
+    "API Management",
+    "Logic Apps",
+    "Service Bus",
+    "Azure Static Web Apps",
+    "Event Grid",
+    "Azure Cache for Redis",
+    "Container Registry",
+    "Azure DevOps",
+];
+/// Small steady spend of customers a partner does not sell Azure to (backups, DNS, egress).
+const INCIDENTAL_SERVICES: &[&str] = &["Bandwidth", "Azure DNS", "Azure Files"];
+const VM: &str = "Virtual Machines";
+const VM_LICENSES: &str = "Virtual Machines Licenses";
+/// Offers the azure-acr selection excludes; a few rows use them.
+const INELIGIBLE_OFFERS: &[&str] = &["benefit-program", "internal", "support"];
+
+/// Azure security services (program.toml `security-azure-acr`).
+const SECURITY_AZURE: &[&str] = &[
+    "Microsoft Sentinel",
+    "Azure Defender",
+    "Azure Firewall",
+    "Key Vault",
+    "Azure Bastion",
+    "Application Gateway",
+    "Azure Front Door",
+    "Azure DDoS Protection",
+    "Security Center",
+    "Azure AD B2C",
+];
+/// M365 security workloads (program.toml `security-m365-seats`), the common ones first.
+const SECURITY_M365: &[&str] = &[
+    "Microsoft Defender for Endpoint",
+    "Azure AD Premium",
+    "Microsoft Defender for Office 365",
+    "Intune",
+    "Microsoft Defender for Identity",
+    "Microsoft Information Protection",
+];
+const SECURITY_M365_WEIGHTS: [u64; 6] = [30, 25, 20, 12, 8, 5];
+/// Modern Work workloads (program.toml `mw-paid-seats`), the common ones first.
+const MODERN_WORK: &[&str] = &[
+    "Microsoft 365 Apps",
+    "Exchange",
+    "Teams",
+    "SharePoint",
+    "Teams Phone",
+    "Teams Meetings",
+    "Viva",
+    "Yammer",
+    "Teams Platform",
+];
+const MODERN_WORK_WEIGHTS: [u64; 9] = [28, 22, 20, 12, 7, 4, 3, 2, 2];
+
+/// A Dynamics 365 / Power Platform workload: its list price per user (cents a month) and what the MCV rate
+/// counts (active users, or capacity in profiles for Customer Insights).
+struct BizWorkload {
+    name: &'static str,
+    price_cents: i64,
+    capacity: bool,
+}
+
+const fn biz(name: &'static str, price_cents: i64) -> BizWorkload {
+    BizWorkload { name, price_cents, capacity: false }
+}
+
+/// Business Applications portfolios: customer engagement, finance and operations, Business Central, Power Platform.
+const BIZ_FLAVOURS: [&[BizWorkload]; 4] = [
+    &[
+        biz("Sales", 9500),
+        biz("Customer Service", 8000),
+        biz("Field Service", 9500),
+        biz("Marketing", 7000),
+        BizWorkload { name: "Customer Insights", price_cents: 0, capacity: true },
+    ],
+    &[biz("Finance", 18000), biz("Supply Chain", 18000), biz("Project Operations", 12000), biz("Commerce", 18000)],
+    &[biz("Business Central", 7000), biz("Human Resources", 12000)],
+    &[biz("Power Apps", 2000), biz("Power Automate", 1500), biz("Power BI", 1000), biz("Power Pages", 2000)],
+];
+
+/// Certification codes and the names partner files may use instead (rules/2024-06/catalogue/certifications.toml).
+const CERT_NAMES: &[(&str, &str)] = &[
+    ("AZ-104", "Azure Administrator Associate"),
+    ("AZ-305", "Azure Solutions Architect Expert"),
+    ("AZ-700", "Azure Network Engineer Associate"),
+    ("AZ-800", "Windows Server Hybrid Administrator Associate"),
+    ("AZ-140", "Azure Virtual Desktop Specialty"),
+    ("AZ-204", "Azure Developer Associate"),
+    ("AZ-400", "Azure DevOps Engineer Expert"),
+    ("DP-300", "Azure Database Administrator Associate"),
+    ("DP-203", "Azure Data Engineer Associate"),
+    ("AI-102", "Azure AI Engineer Associate"),
+    ("AZ-500", "Azure Security Engineer Associate"),
+    ("SC-200", "Security Operations Analyst Associate"),
+    ("SC-300", "Identity and Access Administrator Associate"),
+    ("MB-210", "Sales Functional Consultant Associate"),
+    ("MB-800", "Business Central Functional Consultant Associate"),
+    ("PL-200", "Power Platform Functional Consultant Associate"),
+    ("MS-102", "Microsoft 365 Enterprise Administrator Expert"),
+    ("MS-700", "Teams Administrator Associate"),
+];
+
+// Scoring certifications by area and level. Retired ones appear too: AZ-600 and AZ-220 still count through
+// July 2024, MS-500 through June 2024; PL-100 and MB-600 are past their grace and count for nothing.
+const INFRA_INTERMEDIATE: &[&str] = &["AZ-700", "AZ-800", "AZ-700", "AZ-800", "AZ-600"];
+const INFRA_ADVANCED: &[&str] = &["AZ-140", "AZ-140", "AZ-120"];
+const DATA_AI_SCORING: &[&str] = &["DP-300", "AI-102", "DP-100", "DP-203", "PL-300", "DP-420", "MB-260"];
+const APP_INTERMEDIATE: &[&str] = &["AZ-204", "AZ-204", "PL-400"];
+const APP_ADVANCED: &[&str] = &["AZ-400", "AZ-400", "PL-600", "AZ-220"];
+const SECURITY_SCORING: &[&str] = &["SC-300", "SC-100", "SC-400", "SC-300"];
+const BIZ_INTERMEDIATE: &[&str] =
+    &["MB-210", "MB-230", "MB-800", "PL-200", "PL-300", "PL-400", "MB-310", "MB-330", "MB-240", "MB-220", "PL-500"];
+const BIZ_ADVANCED: &[&str] = &["PL-600", "MB-700", "MB-335"];
+const BIZ_RETIRED: &[&str] = &["PL-100", "MB-600"];
+const MW_INTERMEDIATE: &[&str] = &["MS-900", "MS-700", "MD-102", "MS-203", "SC-300", "MS-600", "MS-721"];
+const MW_ADVANCED: &[&str] = &["MS-102", "MS-102", "TEAMS-MTR"];
+/// Fundamentals exams no rule names: held widely, counted nowhere.
+const FUNDAMENTALS: &[&str] = &["AZ-900", "SC-900", "PL-900", "DP-900", "AI-900"];
+
+const NAME_FIRST: &[&str] = &[
+    "Contoso",
+    "Fabrikam",
+    "Northwind",
+    "Tailspin",
+    "Woodgrove",
+    "Litware",
+    "Adatum",
+    "Proseware",
+    "Lucerne",
+    "Alpine",
+    "Coho",
+    "Wingtip",
+    "Trey",
+    "Relecloud",
+    "Wide World",
+    "Blue Yonder",
+    "Humongous",
+    "Fourth Coffee",
+];
+const NAME_MIDDLE: &[&str] = &["Cloud", "Digital", "Data", "Cyber", "Business", "Tech", "IT", "Systems", "Modern"];
+const NAME_LAST: &[&str] = &["Partners", "Consulting", "Group", "Services", "Labs", "Solutions", "Ltd", "GmbH", "Inc."];
+
+// ------------------------------------------------------------------ the generator
+
+/// Months are indexed 0..=24: index 24 is `as_of`, 23 the month before, 12 the same month last year.
+const LAST: usize = 24;
+/// The first month of the trailing twelve (as_of − 11).
+const TTM_START: usize = 13;
+
+/// The segment and scale of one customer tenant.
+struct Customer {
+    id: String,
+    segment: &'static str,
+}
+
+/// When a customer (in one area) is billed: months `start..=end`. New customers start within the trailing twelve
+/// months; churned ones stop at least two months before `as_of`, so both net-adds rules see them as lost.
+#[derive(Clone, Copy)]
+struct Life {
+    start: usize,
+    end: usize,
+    new: bool,
+}
+
+/// One partner's Azure services for an area: long-used ones, and ones first used this year (with their first month).
+struct AzurePlan {
+    established: Vec<&'static str>,
+    fresh: Vec<(&'static str, usize)>,
+}
+
+struct Generator {
+    rng: Rng,
+    index: usize,
+    as_of: Month,
+    months: Vec<String>,
+    enterprise: bool,
+    /// The partner's Dynamics practice: one or two of [`BIZ_FLAVOURS`], the same for all its customers.
+    biz_flavours: [usize; 2],
+    usage: Vec<Value>,
+}
+
+impl Generator {
+    fn new(index: usize, seed: u64, as_of: Month) -> Generator {
+        let months = (0..=LAST).map(|k| as_of.offset(k as i32 - LAST as i32).to_string()).collect();
+        Generator {
+            rng: Rng::new(seed, index),
+            index,
+            as_of,
+            months,
+            enterprise: false,
+            biz_flavours: [0, 0],
+            usage: Vec::new(),
+        }
+    }
+
+    /// The partner, and its drive (permille, 0 outside its focus) in each of [`AREAS`].
+    fn partner(mut self) -> (Value, [i64; 6]) {
+        self.enterprise = self.rng.chance(25);
+        let name = format!("{} {} {}", self.rng.pick(NAME_FIRST), self.rng.pick(NAME_MIDDLE), self.rng.pick(NAME_LAST));
+
+        // Focus: one to three areas, each with a drive (permille) that moves every metric of the area together.
+        let n_focus = match self.rng.below(100) {
+            0..=44 => 1,
+            45..=79 => 2,
+            _ => 3,
+        };
+        let mut drive = [0i64; 6];
+        let mut weights = AREA_WEIGHTS;
+        for _ in 0..n_focus {
+            let a = self.rng.weighted(&weights);
+            weights[a] = 0;
+            drive[a] = self.rng.range(300, 950);
+        }
+        let focus: Vec<usize> = (0..6).filter(|a| drive[*a] > 0).collect();
+
+        let first = self.rng.below(4) as usize;
+        let second = if self.rng.chance(40) { self.rng.below(4) as usize } else { first };
+        self.biz_flavours = [first, second];
+        let customers = self.customers();
+        let plans = self.azure_plans(&drive);
+
+        // Each customer buys from one focus area, a quarter of them from a second.
+        for c in &customers {
+            let primary = *self.rng.pick(&focus);
+            let mut areas = vec![primary];
+            if focus.len() > 1 && self.rng.chance(20) {
+                let other = *self.rng.pick(&focus);
+                if other != primary {
+                    areas.push(other);
+                }
+            }
+            let any_azure = areas.iter().any(|a| AREAS[*a].is_azure());
+            for a in areas {
+                let d = drive[a];
+                match AREAS[a] {
+                    Area::Infrastructure | Area::DataAi | Area::AppInnovation => {
+                        self.azure_customer(c, d, plans[a].as_ref().expect("a plan for every Azure focus"))
+                    }
+                    Area::Security => self.security_customer(c, d),
+                    Area::BizApps => self.bizapps_customer(c, d),
+                    Area::ModernWork => self.modern_work_customer(c, d),
+                }
+            }
+            // Customers of non-Azure work often still run a little Azure through the partner.
+            if !any_azure && self.rng.chance(15) {
+                self.incidental_azure(c);
+            }
+        }
+
+        let people = self.people(&drive);
+
+        let mut partner = Map::new();
+        partner.insert("id".into(), format!("p-{:06}", self.index + 1).into());
+        partner.insert("name".into(), name.into());
+        let mut root = Map::new();
+        root.insert("partner".into(), Value::Object(partner));
+        root.insert("as_of".into(), self.as_of.to_string().into());
+        root.insert(
+            "customers".into(),
+            customers
+                .iter()
+                .map(|c| {
+                    let mut m = Map::new();
+                    m.insert("id".into(), c.id.clone().into());
+                    m.insert("segment".into(), c.segment.into());
+                    Value::Object(m)
+                })
+                .collect(),
+        );
+        root.insert("usage".into(), Value::Array(std::mem::take(&mut self.usage)));
+        root.insert("people".into(), Value::Array(people));
+        (Value::Object(root), drive)
+    }
+
+    fn customers(&mut self) -> Vec<Customer> {
+        let n = if self.enterprise { self.rng.skewed(30, 150) } else { self.rng.skewed(5, 40) };
+        // SMB partners sell mostly to SMB/SMC tenants (well above the 80% share that keeps them on the SMB path);
+        // enterprise partners mostly to enterprises.
+        let weights: [u64; 3] = if self.enterprise { [15, 20, 65] } else { [65, 29, 6] };
+        (1..=n)
+            .map(|k| Customer {
+                id: format!("c-{k}"),
+                segment: ["smb", "smc", "enterprise"][self.rng.weighted(&weights)],
+            })
+            .collect()
+    }
+
+    fn life(&mut self, new_pct: i64, churn_pct: i64) -> Life {
+        let roll = self.rng.range(0, 99);
+        if roll < new_pct {
+            Life { start: self.rng.range(TTM_START as i64, LAST as i64 - 1) as usize, end: LAST, new: true }
+        } else if roll < new_pct + churn_pct {
+            Life { start: self.rng.range(0, 8) as usize, end: self.rng.range(13, 22) as usize, new: false }
+        } else {
+            let start = if self.rng.chance(50) { 0 } else { self.rng.range(1, 10) as usize };
+            Life { start, end: LAST, new: false }
+        }
+    }
+
+    /// Splits each Azure focus area's services into long-used ones and ones first deployed this year; how many
+    /// are new follows the drive (deployments score 2 points per new service, at most 5).
+    fn azure_plans(&mut self, drive: &[i64; 6]) -> [Option<AzurePlan>; 6] {
+        let mut plans: [Option<AzurePlan>; 6] = Default::default();
+        for (a, area) in AREAS.iter().enumerate() {
+            let pool = match area {
+                Area::Infrastructure => INFRA_SERVICES,
+                Area::DataAi => DATA_AI_SERVICES,
+                Area::AppInnovation => APP_SERVICES,
+                _ => continue,
+            };
+            if drive[a] == 0 {
+                continue;
+            }
+            let mut services = pool.to_vec();
+            self.rng.shuffle(&mut services);
+            let n_old = self.rng.range(2, 5) as usize;
+            let n_new = (self.rng.share_of(6, drive[a]) as usize).min(services.len() - n_old);
+            let fresh = services[n_old..n_old + n_new].iter().map(|s| (*s, self.rng.range(13, 23) as usize)).collect();
+            plans[a] = Some(AzurePlan { established: services[..n_old].to_vec(), fresh });
+        }
+        plans
+    }
+
+    // -------------------------------------------------------------- usage rows
+
+    fn row(&mut self, customer: &str, month: usize, product: &str, measure: &str, value: Number, extra: Extra) {
+        let mut m = Map::new();
+        m.insert("customer".into(), customer.into());
+        m.insert("month".into(), self.months[month].clone().into());
+        m.insert("product".into(), product.into());
+        m.insert("measure".into(), measure.into());
+        m.insert("value".into(), Value::Number(value));
+        // Defaults (pal, pay-as-you-go) are left out to keep lines short.
+        if let Some(a) = extra.association {
+            m.insert("association".into(), a.into());
+        }
+        if let Some(o) = extra.offer {
+            m.insert("offer".into(), o.into());
+        }
+        self.usage.push(Value::Object(m));
+    }
+
+    /// A monthly series from `base` (in cents or units, at month 0) growing `growth_bp` basis points a month,
+    /// with ±`noise` permille month to month; new customers ramp up over their first two months.
+    fn series(&mut self, life: Life, base: i64, growth_bp: i64, noise: i64) -> Vec<(usize, i64)> {
+        let mut out = Vec::with_capacity(LAST + 1 - life.start);
+        let mut level = base * 100; // two extra digits so small series still compound
+        for month in 0..=LAST {
+            if month > 0 {
+                level = level * (10_000 + growth_bp) / 10_000;
+            }
+            if month < life.start || month > life.end {
+                continue;
+            }
+            let ramp = match (life.new, month - life.start) {
+                (true, 0) => 35,
+                (true, 1) => 70,
+                _ => 100,
+            };
+            let v = self.rng.jitter(level * ramp / 100, noise) / 100;
+            if v > 0 {
+                out.push((month, v));
+            }
+        }
+        out
+    }
+
+    fn azure_customer(&mut self, c: &Customer, drive: i64, plan: &AzurePlan) {
+        let life = self.life(8 + 30 * drive / 1000, 12 - 8 * drive / 1000);
+        // Monthly ACR in USD at month 0; enterprise partners' customers spend about three times more.
+        let (lo, hi) = match c.segment {
+            "smb" => (150, 2200),
+            "smc" => (400, 4500),
+            _ => (800, 8000),
+        };
+        let scale = if self.enterprise { 3 } else { 1 };
+        let base = self.rng.skewed(lo, hi) * scale * 100;
+        let growth = self.rng.range(-170, 170) + 280 * drive / 1000 - 200;
+        let association = match self.rng.below(10) {
+            0..=6 => None,
+            7 | 8 => Some("csp"),
+            _ => Some("dpor"),
+        };
+        let id = c.id.as_str();
+        let main = *self.rng.pick(&plan.established);
+        let trial = life.new && self.rng.chance(30);
+        // Some virtual machines bring their Windows/SQL licences as a separate, never-counted service.
+        let licences = main == VM && self.rng.chance(40);
+        let series = self.series(life, base, growth, 80);
+        for (k, (month, cents)) in series.iter().enumerate() {
+            // A new customer's first month is often still on a trial subscription, which does not count.
+            let offer = if trial && k == 0 { Some("trial") } else { None };
+            self.row(id, *month, main, "acr_usd", money(*cents), Extra { association, offer });
+            if licences {
+                self.row(id, *month, VM_LICENSES, "acr_usd", money(cents * 3 / 10), Extra { association, offer });
+            }
+        }
+        // A second long-used service at a fraction of the main one; now and then billed on an ineligible offer.
+        if self.rng.chance(30) {
+            let second = *self.rng.pick(&plan.established);
+            if second != main {
+                let share = self.rng.range(15, 50);
+                let offer = if self.rng.chance(4) { Some(*self.rng.pick(INELIGIBLE_OFFERS)) } else { None };
+                for (month, cents) in self.series(life, base * share / 100, growth, 120) {
+                    self.row(id, month, second, "acr_usd", money(cents), Extra { association, offer });
+                }
+            }
+        }
+        // A service first deployed this year, from the partner's first month on it.
+        if !plan.fresh.is_empty() && life.end == LAST && self.rng.chance(35 + 30 * drive / 1000) {
+            let (service, first) = *self.rng.pick(&plan.fresh);
+            let from = Life { start: first.max(life.start), end: LAST, new: true };
+            let share = self.rng.range(10, 40);
+            for (month, cents) in self.series(from, base * share / 100, growth, 120) {
+                self.row(id, month, service, "acr_usd", money(cents), Extra { association, offer: None });
+            }
+        }
+    }
+
+    fn incidental_azure(&mut self, c: &Customer) {
+        let life = self.life(5, 5);
+        let service = *self.rng.pick(INCIDENTAL_SERVICES);
+        let base = self.rng.skewed(20, 400) * 100;
+        let growth = self.rng.range(-100, 150);
+        for (month, cents) in self.series(life, base, growth, 100) {
+            self.row(&c.id, month, service, "acr_usd", money(cents), Extra::default());
+        }
+    }
+
+    /// Paid seats of a tenant by segment (Modern Work tracks: 11–300 SMB, more than 300 enterprise).
+    fn seats(&mut self, segment: &str) -> i64 {
+        match segment {
+            "smb" => self.rng.skewed(5, 150),
+            "smc" => self.rng.skewed(40, 300),
+            _ if self.enterprise => self.rng.skewed(301, 6000),
+            _ => self.rng.skewed(301, 2000),
+        }
+    }
+
+    /// Active (or protected) users as a share of seats, in permille, month by month: either steady, or crossing from
+    /// `below` to `above` at some month of the trailing twelve. New tenants climb from low in their first months.
+    fn adoption(&mut self, life: Life, crosses: bool, below: (i64, i64), above: (i64, i64)) -> [i64; LAST + 1] {
+        let mut ratio = [0i64; LAST + 1];
+        let low = self.rng.range(below.0, below.1);
+        let high = self.rng.range(above.0, above.1);
+        let cross_at = self.rng.range(TTM_START as i64, LAST as i64) as usize;
+        let steady = if self.rng.chance(70) { high } else { low };
+        for (month, r) in ratio.iter_mut().enumerate() {
+            *r = if life.new {
+                let age = month.saturating_sub(life.start) as i64;
+                (low + (high - low) * age.min(3) / 3).max(1)
+            } else if crosses {
+                if month < cross_at {
+                    low
+                } else {
+                    high
+                }
+            } else {
+                steady
+            };
+        }
+        ratio
+    }
+
+    fn security_customer(&mut self, c: &Customer, drive: i64) {
+        let id = c.id.as_str();
+        let life = self.life(20 + 45 * drive / 1000, 5 - 4 * drive / 1000);
+        let seats = self.seats(c.segment).max(self.rng.range(10, 40));
+        let seat_growth = self.rng.range(0, 250);
+        let crosses = self.rng.chance(15 + 40 * drive / 1000);
+        let protected = self.adoption(life, crosses, (20, 130), (250, 800));
+        // Security points only count CPOR; some tenants are billed through CSP instead.
+        let association = if self.rng.chance(90) { Some("cpor") } else { Some("csp") };
+        let workloads = 1 + self.rng.chance(25) as usize;
+        let mut taken = Vec::new();
+        for _ in 0..workloads {
+            let w = SECURITY_M365[self.rng.weighted(&SECURITY_M365_WEIGHTS)];
+            if taken.contains(&w) {
+                continue;
+            }
+            taken.push(w);
+            for (month, s) in self.series(life, seats, seat_growth, 20) {
+                self.row(id, month, w, "paid_seats", Number::from(s), Extra { association, offer: None });
+                let p = s * protected[month] / 1000;
+                if p > 0 {
+                    self.row(id, month, w, "protected_users", Number::from(p), Extra { association, offer: None });
+                }
+            }
+        }
+        // Azure security services are counted under PAL.
+        if self.rng.chance(55) {
+            let life = self.life(20 + 30 * drive / 1000, 5);
+            let (lo, hi) = match c.segment {
+                "smb" => (40, 400),
+                "smc" => (100, 1500),
+                _ => (400, 4000),
+            };
+            let base = self.rng.skewed(lo, hi) * 100;
+            let growth = self.rng.range(-100, 100) + 350 * drive / 1000;
+            let service = *self.rng.pick(SECURITY_AZURE);
+            for (month, cents) in self.series(life, base, growth, 100) {
+                self.row(id, month, service, "acr_usd", money(cents), Extra::default());
+            }
+        }
+    }
+
+    fn bizapps_customer(&mut self, c: &Customer, drive: i64) {
+        let id = c.id.as_str();
+        let [first, second] = self.biz_flavours;
+        let flavour = BIZ_FLAVOURS[if self.rng.chance(70) { first } else { second }];
+        let association = match self.rng.below(20) {
+            0..=10 => Some("cpor"),
+            11..=16 => Some("dpor"),
+            _ => Some("csp"),
+        };
+        let workloads = 1 + self.rng.chance(30) as usize;
+        let mut taken = Vec::new();
+        for _ in 0..workloads {
+            let w = self.rng.pick(flavour);
+            if taken.contains(&w.name) {
+                continue;
+            }
+            taken.push(w.name);
+            let life = self.life(12 + 35 * drive / 1000, 8 - 6 * drive / 1000);
+            let growth = self.rng.range(-150, 150) + 300 * drive / 1000 - 80;
+            if w.capacity {
+                // Customer Insights: billed per profile, with its MCV counted on capacity (0.2 per profile).
+                let profiles = self.rng.skewed(5_000, 120_000);
+                for (month, p) in self.series(life, profiles, growth, 50) {
+                    self.row(id, month, w.name, "capacity", Number::from(p), Extra { association, offer: None });
+                    let cents = p * 2; // about USD 0.02 a profile
+                    self.row(id, month, w.name, "revenue_usd", money(cents), Extra { association, offer: None });
+                }
+                continue;
+            }
+            let users = match c.segment {
+                "smb" => self.rng.skewed(5, 50),
+                "smc" => self.rng.skewed(15, 200),
+                _ => self.rng.skewed(40, 600),
+            };
+            let active = self.rng.range(550, 950);
+            for (month, u) in self.series(life, users, growth, 30) {
+                let cents = self.rng.jitter(u * w.price_cents, 30);
+                self.row(id, month, w.name, "revenue_usd", money(cents), Extra { association, offer: None });
+                let a = u * active / 1000;
+                if a > 0 {
+                    self.row(id, month, w.name, "active_users", Number::from(a), Extra { association, offer: None });
+                }
+            }
+        }
+    }
+
+    fn modern_work_customer(&mut self, c: &Customer, drive: i64) {
+        let id = c.id.as_str();
+        let life = self.life(20 + 45 * drive / 1000, 8 - 6 * drive / 1000);
+        let seats = self.seats(c.segment);
+        let seat_growth = self.rng.range(-30, 150);
+        let crosses = self.rng.chance(10 + 40 * drive / 1000);
+        let active = self.adoption(life, crosses, (150, 380), (420, 900));
+        let association = match self.rng.below(20) {
+            0..=10 => Some("cpor"),
+            11..=17 => Some("csp"),
+            _ => Some("dpor"),
+        };
+        let workloads = 1 + self.rng.chance(20) as usize;
+        let mut taken = Vec::new();
+        for _ in 0..workloads {
+            let w = MODERN_WORK[self.rng.weighted(&MODERN_WORK_WEIGHTS)];
+            if taken.contains(&w) {
+                continue;
+            }
+            taken.push(w);
+            for (month, s) in self.series(life, seats, seat_growth, 15) {
+                self.row(id, month, w, "paid_seats", Number::from(s), Extra { association, offer: None });
+                let a = s * active[month] / 1000;
+                if a > 0 {
+                    self.row(id, month, w, "active_users", Number::from(a), Extra { association, offer: None });
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- people
+
+    fn people(&mut self, drive: &[i64; 6]) -> Vec<Value> {
+        let ent = self.enterprise;
+        // Certification slots: (code, counts). The counts follow each area's drive against the rules' maxima.
+        let mut slots: Vec<&'static str> = Vec::new();
+        let azure_drive = drive[0].max(drive[1]).max(drive[2]);
+        if azure_drive > 0 {
+            // The prerequisites (AZ-104, AZ-305) are shared by the three Azure areas: 1 person each on the SMB path,
+            // 2 on the enterprise path; a weak practice sometimes lacks one.
+            let need = if ent { 2 } else { 1 };
+            for code in ["AZ-104", "AZ-305"] {
+                let held =
+                    if self.rng.chance(65 + 35 * azure_drive / 1000) { need + self.rng.range(0, 2) } else { need - 1 };
+                slots.extend(std::iter::repeat_n(code, held as usize));
+            }
+        }
+        let r = &mut self.rng;
+        if drive[0] > 0 {
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], INFRA_INTERMEDIATE);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], INFRA_ADVANCED);
+        }
+        if drive[1] > 0 {
+            draw(r, &mut slots, if ent { 10 } else { 8 }, drive[1], DATA_AI_SCORING);
+        }
+        if drive[2] > 0 {
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], APP_INTERMEDIATE);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], APP_ADVANCED);
+        }
+        if drive[3] > 0 {
+            // Two prerequisite steps of two people each: AZ-500, and SC-200 or the retired MS-500.
+            for alternatives in [&["AZ-500"][..], &["SC-200", "SC-200", "MS-500"][..]] {
+                let held = if r.chance(75 + 25 * drive[3] / 1000) { 2 + r.range(1, 2) } else { r.range(0, 2) };
+                for _ in 0..held {
+                    slots.push(*r.pick(alternatives));
+                }
+            }
+            draw(r, &mut slots, 6, drive[3], SECURITY_SCORING);
+        }
+        if drive[4] > 0 {
+            draw(r, &mut slots, if ent { 20 } else { 5 }, drive[4], BIZ_INTERMEDIATE);
+            draw(r, &mut slots, if ent { 7 } else { 2 }, drive[4], BIZ_ADVANCED);
+            if r.chance(50) {
+                slots.push(*r.pick(BIZ_RETIRED));
+            }
+        }
+        if drive[5] > 0 {
+            draw(r, &mut slots, if ent { 4 } else { 2 }, drive[5], MW_INTERMEDIATE);
+            draw(r, &mut slots, if ent { 3 } else { 2 }, drive[5], MW_ADVANCED);
+        }
+        let n_slots = slots.len() as i64;
+        for _ in 0..r.range(1, 4) {
+            slots.push(*r.pick(FUNDAMENTALS));
+        }
+
+        // People: 3–20 at SMB partners, 15–60 at enterprise ones, and never so few that one holds everything.
+        let n_people = if ent { r.skewed(15, 60) } else { r.skewed(3, 20) }.max((n_slots + 2) / 3).min(60) as usize;
+        let mut held: Vec<Vec<Value>> = vec![Vec::new(); n_people];
+        let mut codes: Vec<Vec<&str>> = vec![Vec::new(); n_people];
+        for code in slots {
+            // A person holds a certification once; probe onwards from a random person.
+            let start = self.rng.below(n_people as u64) as usize;
+            let Some(p) = (0..n_people).map(|k| (start + k) % n_people).find(|p| !codes[*p].contains(&code)) else {
+                continue;
+            };
+            codes[p].push(code);
+            let cert = self.certification(code);
+            held[p].push(cert);
+        }
+        held.into_iter()
+            .enumerate()
+            .map(|(k, certs)| {
+                let mut m = Map::new();
+                m.insert("id".into(), format!("p-{}", k + 1).into());
+                m.insert("certifications".into(), Value::Array(certs));
+                Value::Object(m)
+            })
+            .collect()
+    }
+
+    /// One held certification: mostly current, some expired before `as_of`, some earned only after it.
+    fn certification(&mut self, code: &'static str) -> Value {
+        let name = match CERT_NAMES.iter().find(|(c, _)| *c == code) {
+            Some((_, full)) if self.rng.chance(25) => *full,
+            _ => code,
+        };
+        let day = |rng: &mut Rng| rng.range(1, 28);
+        let date = |month: Month, day: i64| format!("{month}-{day:02}");
+        let mut m = Map::new();
+        m.insert("name".into(), name.into());
+        let (earned, expires) = match self.rng.below(100) {
+            // Expired: earned years ago, lapsed within the last year.
+            0..=6 => {
+                let lapsed = self.as_of.offset(-(self.rng.range(1, 12) as i32));
+                (lapsed.offset(-12 * self.rng.range(1, 2) as i32), Some(lapsed))
+            }
+            // Earned after as_of (data extracted later than the evaluation month).
+            7..=10 => (self.as_of.offset(self.rng.range(1, 3) as i32), None),
+            // Current, renewed yearly: the next renewal falls after as_of.
+            11..=55 => {
+                let earned = self.as_of.offset(-(self.rng.range(1, 40) as i32));
+                let mut expires = earned.offset(12);
+                while expires <= self.as_of {
+                    expires = expires.offset(12);
+                }
+                (earned, Some(expires))
+            }
+            _ => (self.as_of.offset(-(self.rng.range(1, 48) as i32)), None),
+        };
+        let d = day(&mut self.rng);
+        m.insert("earned".into(), date(earned, d).into());
+        if let Some(e) = expires {
+            m.insert("expires".into(), date(e, d).into());
+        }
+        Value::Object(m)
+    }
+}
+
+/// Adds holders of `pool`'s certifications for a metric whose points are full at `max` people: `drive` of them.
+fn draw(rng: &mut Rng, slots: &mut Vec<&'static str>, max: i64, drive: i64, pool: &[&'static str]) {
+    for _ in 0..rng.share_of(max, drive) {
+        slots.push(*rng.pick(pool));
+    }
+}
+
+/// The optional fields of a usage row; `None` means the default (pal, pay-as-you-go) and is not written.
+#[derive(Default, Clone, Copy)]
+struct Extra {
+    association: Option<&'static str>,
+    offer: Option<&'static str>,
+}
+
+/// An amount of money from whole cents, written exactly (no trailing `.00`, at most two decimals).
+fn money(cents: i64) -> Number {
+    let cents = cents.max(0);
+    let text = match cents % 100 {
+        0 => format!("{}", cents / 100),
+        c => format!("{}.{c:02}", cents / 100),
+    };
+    Number::from_str(&text).expect("a decimal literal is a JSON number")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_portfolio() {
+        let Ok(path) = std::env::var("GEN_DUMP") else { return };
+        let n: usize = std::env::var("GEN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+        let seed: u64 = std::env::var("GEN_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+        let mut buf = Vec::new();
+        write_ndjson(n, seed, "2024-06".parse().unwrap(), &mut buf).unwrap();
+        std::fs::write(&path, &buf).unwrap();
+        let rules =
+            crate::rules::RuleSet::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/2024-06")))
+                .unwrap();
+        let mut out = String::new();
+        for line in std::str::from_utf8(&buf).unwrap().lines() {
+            let p = crate::partner::Partner::parse(line, crate::partner::Format::Json, "gen").unwrap();
+            out.push_str(&crate::score(&rules, &p).unwrap().to_json_line());
+            out.push('\n');
+        }
+        std::fs::write(format!("{path}.scores"), out).unwrap();
+        let drives: Vec<String> =
+            (0..n).map(|i| format!("{:?}", Generator::new(i, seed, "2024-06".parse().unwrap()).partner().1)).collect();
+        std::fs::write(format!("{path}.drives"), drives.join("\n")).unwrap();
+    }
+}

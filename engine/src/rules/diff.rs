@@ -1,0 +1,1027 @@
+//! Differences of meaning between two rule-set folders (`designate diff-rules A B`).
+//!
+//! This module owns reading two rule folders as plain TOML values and comparing them by what they say, not how
+//! they are written: formatting, comments, key order, list order and the spelling of numbers (`500`, `500.0`,
+//! `"500"`) make no difference. Entities are matched by their identity (selections and path rules by name,
+//! certifications by code, products by name, designations by `id`, paths by name, metrics and parts by `id`,
+//! prerequisites by their certifications), never by file name or position. It deliberately works on raw values
+//! rather than on a compiled [`super::RuleSet`]: a diff must also work for a version that no longer compiles
+//! against today's engine, and it must report keys as the rule author wrote them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use toml::{Table, Value};
+
+use crate::error::{Error, Located};
+
+/// The meaningful differences between two rule-set folders.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct RuleDiff {
+    /// The `version` of the base folder (its folder name when program.toml states none).
+    pub base: String,
+    /// The `version` of the candidate folder.
+    pub candidate: String,
+    /// In report order: program, catalogue, designations by id, scripts.
+    pub changes: Vec<Change>,
+}
+
+/// One difference: something added, removed or changed at a place of the rules.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// Where: `program`, `selection NAME`, `certification CODE`, `data-ai / smb / net-customer-adds`, …
+    pub place: String,
+    /// What, at that place: a key (`points.per_unit`), a list (`products`), or an entity (`path smb`).
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Whether something is new, gone, or has another value.
+#[derive(Debug, Clone, Copy, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// The meaningful differences between two rule-set folders.
+pub fn diff_rule_dirs(base: &Path, candidate: &Path) -> Result<RuleDiff, Error> {
+    let a = Side::load(base)?;
+    let b = Side::load(candidate)?;
+    let mut d = Differ { changes: Vec::new() };
+    d.program(&a, &b);
+    d.catalogue(&a, &b);
+    d.designations(&a, &b);
+    d.scripts(&a, &b);
+    Ok(RuleDiff { base: a.version, candidate: b.version, changes: d.changes })
+}
+
+impl RuleDiff {
+    /// A report for people: a summary line, then the changes grouped by place, one line each
+    /// (`+` added, `-` removed, `~` changed `key: before → after`), with a blank line between sections.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let count = match self.changes.len() {
+            0 => "no changes".to_owned(),
+            1 => "1 change".to_owned(),
+            n => format!("{n} changes"),
+        };
+        let _ = writeln!(out, "rules {} → {}: {count}", self.base, self.candidate);
+        let mut place: Option<&str> = None;
+        let mut section: Option<&str> = None;
+        let mut compared: Option<Vec<&str>> = None;
+        for c in &self.changes {
+            if place != Some(c.place.as_str()) {
+                let s = section_of(&c.place);
+                if section != Some(s) {
+                    out.push('\n');
+                    section = Some(s);
+                }
+                // A path compared with a differently named one says so once, so that `standard → smb` is not read
+                // as a rename.
+                let pair: Vec<&str> = c.place.splitn(3, " / ").take(2).collect();
+                let paths = pair.get(1).and_then(|p| p.split_once(" → "));
+                match paths {
+                    Some((from, to)) if compared.as_deref() != Some(&pair[..]) => {
+                        let _ = writeln!(
+                            out,
+                            "{}   ({} path {from} against {} path {to})",
+                            c.place, self.base, self.candidate
+                        );
+                        compared = Some(pair);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "{}", c.place);
+                    }
+                }
+                place = Some(&c.place);
+            }
+            let line = match (c.kind, &c.before, &c.after) {
+                (ChangeKind::Added, _, Some(after)) => format!("+ {}: {}", c.key, short(after)),
+                (ChangeKind::Removed, Some(before), _) => format!("- {}: {}", c.key, short(before)),
+                (ChangeKind::Added, _, None) => format!("+ {}", c.key),
+                (ChangeKind::Removed, None, _) => format!("- {}", c.key),
+                (ChangeKind::Changed, before, after) => format!(
+                    "~ {}: {} → {}",
+                    c.key,
+                    before.as_deref().map_or("(none)".to_owned(), short),
+                    after.as_deref().map_or("(none)".to_owned(), short)
+                ),
+            };
+            let _ = writeln!(out, "  {line}");
+        }
+        out
+    }
+}
+
+/// The section a place belongs to, so that the report puts a blank line between sections only.
+fn section_of(place: &str) -> &str {
+    if place == "qualification" || place.starts_with("selection ") || place.starts_with("path rule ") {
+        "program"
+    } else if place.starts_with("certification ") || place.starts_with("product ") {
+        "catalogue"
+    } else {
+        place.split(" / ").next().unwrap_or(place)
+    }
+}
+
+/// Long values (whole selections, product lists) are cut in the text report; the structured changes keep them whole.
+fn short(text: &str) -> String {
+    const MAX: usize = 110;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ reading
+
+/// One folder, read as plain TOML values.
+struct Side {
+    version: String,
+    program: Table,
+    certifications: Table,
+    products: Table,
+    /// Designation `id` (the file stem when it states none) → its table.
+    designations: BTreeMap<String, Table>,
+    /// `scripts/x.rhai` → its text with comments and formatting removed, one statement line per entry.
+    scripts: BTreeMap<String, Vec<String>>,
+}
+
+impl Side {
+    fn load(dir: &Path) -> Result<Side, Error> {
+        if !dir.join("program.toml").is_file() {
+            return Err(Error::new(
+                Located::file(&dir.display().to_string()),
+                "not a rule set: no program.toml in this folder",
+            ));
+        }
+        let program = read_toml(dir, "program.toml")?;
+        // The catalogue files are optional, as for the compiler: an absent file lists nothing.
+        let certifications = read_optional_toml(dir, "catalogue/certifications.toml")?;
+        let products = read_optional_toml(dir, "catalogue/products.toml")?;
+        let codes = certification_codes(&certifications);
+
+        let mut designations = BTreeMap::new();
+        for rel in files_under(dir, "designations", "toml")? {
+            let mut table = read_toml(dir, &rel)?;
+            // Rules may name a certification by code, alias or name; the catalogue says they mean the same.
+            canonical_certifications(&mut table, &codes);
+            let stem = Path::new(&rel).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = table.get("id").and_then(Value::as_str).map_or(stem, str::to_owned);
+            designations.insert(id, table);
+        }
+
+        let mut scripts = BTreeMap::new();
+        for rel in files_under(dir, "scripts", "rhai")? {
+            let text = read_text(dir, &rel)?;
+            scripts.insert(rel, normalise_script(&text));
+        }
+
+        let version = program
+            .get("version")
+            .map(show)
+            .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        Ok(Side { version, program, certifications, products, designations, scripts })
+    }
+}
+
+fn shown(dir: &Path, rel: &str) -> String {
+    dir.join(rel).display().to_string()
+}
+
+fn read_text(dir: &Path, rel: &str) -> Result<String, Error> {
+    std::fs::read_to_string(dir.join(rel))
+        .map_err(|e| Error::new(Located::file(&shown(dir, rel)), format!("cannot read file: {e}")))
+}
+
+fn read_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
+    let text = read_text(dir, rel)?;
+    let value = toml::from_str::<Value>(&text).map_err(|e| Error::from_toml(&shown(dir, rel), &text, &e))?;
+    match value {
+        Value::Table(t) => Ok(t),
+        _ => Err(Error::new(Located::file(&shown(dir, rel)), "expected a table of keys")),
+    }
+}
+
+fn read_optional_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
+    if dir.join(rel).is_file() {
+        read_toml(dir, rel)
+    } else {
+        Ok(Table::new())
+    }
+}
+
+/// The files below `dir/sub` ending in `.ext`, as `sub/…` paths with `/`, sorted; none when `sub` is absent.
+fn files_under(dir: &Path, sub: &str, ext: &str) -> Result<Vec<String>, Error> {
+    fn walk(root: &Path, rel: PathBuf, ext: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(root.join(&rel))? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let rel = rel.join(&name);
+            if entry.file_type()?.is_dir() {
+                walk(root, rel, ext, out)?;
+            } else if rel.extension().is_some_and(|e| e == ext) {
+                let parts: Vec<String> =
+                    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                out.push(parts.join("/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    if dir.join(sub).is_dir() {
+        walk(dir, PathBuf::from(sub), ext, &mut out)
+            .map_err(|e| Error::new(Located::file(&shown(dir, sub)), format!("cannot read folder: {e}")))?;
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Lower-cased code, alias and name of every certification → its code.
+fn certification_codes(certs: &Table) -> BTreeMap<String, String> {
+    let mut codes = BTreeMap::new();
+    for cert in certs.get("certification").and_then(Value::as_array).into_iter().flatten() {
+        let Some(code) = cert.get("code").and_then(Value::as_str) else { continue };
+        let aliases = cert.get("aliases").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+        let names = std::iter::once(code).chain(cert.get("name").and_then(Value::as_str)).chain(aliases);
+        for n in names {
+            codes.entry(n.trim().to_lowercase()).or_insert_with(|| code.to_owned());
+        }
+    }
+    codes
+}
+
+/// Replaces every certification named in an `any_of` or `all_of` list by its catalogue code.
+fn canonical_certifications(table: &mut Table, codes: &BTreeMap<String, String>) {
+    for (key, value) in table.iter_mut() {
+        match value {
+            Value::Array(items) if key == "any_of" || key == "all_of" => {
+                for item in items.iter_mut() {
+                    if let Some(code) = item.as_str().and_then(|s| codes.get(&s.trim().to_lowercase())) {
+                        *item = Value::String(code.clone());
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items.iter_mut() {
+                    if let Value::Table(t) = item {
+                        canonical_certifications(t, codes);
+                    }
+                }
+            }
+            Value::Table(t) => canonical_certifications(t, codes),
+            _ => {}
+        }
+    }
+}
+
+/// A script's statements without `//` comments, with whitespace kept only where it separates two words,
+/// one entry per non-empty line, so that re-indenting or re-spacing changes nothing.
+fn normalise_script(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let mut out = String::new();
+        let mut chars = line.chars().peekable();
+        let mut quote: Option<char> = None;
+        let mut pending_space = false;
+        while let Some(c) = chars.next() {
+            if let Some(q) = quote {
+                out.push(c);
+                if c == '\\' {
+                    if let Some(next) = chars.next() {
+                        out.push(next);
+                    }
+                } else if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            if c == '/' && chars.peek() == Some(&'/') {
+                break;
+            }
+            if c.is_whitespace() {
+                pending_space = true;
+                continue;
+            }
+            let word = |ch: char| ch.is_alphanumeric() || ch == '_';
+            if pending_space && out.chars().last().is_some_and(word) && word(c) {
+                out.push(' ');
+            }
+            pending_space = false;
+            if c == '"' || c == '\'' || c == '`' {
+                quote = Some(c);
+            }
+            out.push(c);
+        }
+        if !out.is_empty() {
+            lines.push(out);
+        }
+    }
+    lines
+}
+
+// ------------------------------------------------------------------------------------------------ values
+
+/// A scalar's meaning as text: numbers as normalised exact decimals (so `500`, `500.0` and `"500"` agree),
+/// dates and strings as written, booleans as `true`/`false`. `None` for arrays and tables.
+fn scalar_text(v: &Value) -> Option<String> {
+    let number = |text: &str| Decimal::from_str(text.trim()).ok().map(|d| d.normalize().to_string());
+    Some(match v {
+        Value::Integer(i) => Decimal::from(*i).to_string(),
+        // `{}` gives the shortest text that reads back as the same float, which is what the author wrote.
+        Value::Float(f) => {
+            let text = format!("{f}");
+            number(&text).unwrap_or(text)
+        }
+        Value::String(s) => number(s).unwrap_or_else(|| s.clone()),
+        Value::Boolean(b) => b.to_string(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(_) | Value::Table(_) => return None,
+    })
+}
+
+/// A value for people: scalars bare, lists in brackets, tables in braces with their keys sorted.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Array(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Value::Table(t) => {
+            let mut keys: Vec<&String> = t.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys.iter().map(|k| format!("{k} = {}", show(&t[k.as_str()]))).collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        scalar => scalar_text(scalar).unwrap_or_default(),
+    }
+}
+
+/// A value's meaning as one comparable string. Lists of scalars are sets in every rule file (products,
+/// associations, certifications, segments, references), so they are sorted and deduplicated here.
+fn canon(v: &Value) -> String {
+    match v {
+        Value::Array(items) if items.iter().all(is_scalar) => {
+            let set: BTreeSet<String> = items.iter().map(canon).collect();
+            format!("{{{}}}", set.into_iter().collect::<Vec<_>>().join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canon).collect::<Vec<_>>().join(",")),
+        Value::Table(t) => {
+            let mut keys: Vec<&String> = t.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys.iter().map(|k| format!("{k:?}={}", canon(&t[k.as_str()]))).collect();
+            format!("({})", inner.join(","))
+        }
+        // Booleans get their own tag so that `true` and `"true"` stay different; numbers and text share one.
+        Value::Boolean(b) => format!("b:{b}"),
+        scalar => format!("s:{}", scalar_text(scalar).unwrap_or_default()),
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Table(_))
+}
+
+fn tables(v: Option<&Value>) -> Vec<&Table> {
+    v.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_table).collect()
+}
+
+fn text_of(t: &Table, key: &str) -> Option<String> {
+    t.get(key).and_then(scalar_text)
+}
+
+/// The sorted, deduplicated scalar items of a list, for labels.
+fn item_set(v: Option<&Value>) -> Vec<String> {
+    let set: BTreeSet<String> = v.and_then(Value::as_array).into_iter().flatten().filter_map(scalar_text).collect();
+    set.into_iter().collect()
+}
+
+/// Entities of an array of tables by their identity, in the array's order. A repeated identity (which the
+/// compiler refuses) gets a `#2` suffix so that nothing is silently dropped.
+fn keyed(items: Vec<&Table>, identity: impl Fn(&Table, usize) -> String) -> Vec<(String, &Table)> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let id = identity(t, i);
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            let id = if *n > 1 { format!("{id} #{n}") } else { id };
+            (id, t)
+        })
+        .collect()
+}
+
+/// The identities of `a` and `b` in `b`'s order, then those only in `a`, in `a`'s order.
+fn order<'a>(a: &'a [(String, &Table)], b: &'a [(String, &Table)]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = b.iter().map(|(k, _)| k.as_str()).collect();
+    out.extend(a.iter().map(|(k, _)| k.as_str()).filter(|k| !b.iter().any(|(kb, _)| kb == k)));
+    out
+}
+
+fn find<'a>(list: &[(String, &'a Table)], key: &str) -> Option<&'a Table> {
+    list.iter().find(|(k, _)| k == key).map(|(_, t)| *t)
+}
+
+/// How entries of an array of tables inside a compared table are identified, by the array's key.
+fn entry_identity(array_key: &str, t: &Table, index: usize) -> String {
+    match array_key {
+        // A prerequisite is the certifications it asks for; its people and points are what may change.
+        "prerequisites" => {
+            let all = item_set(t.get("all_of"));
+            let any = item_set(t.get("any_of"));
+            match (all.is_empty(), any.is_empty()) {
+                (false, false) => format!("all of {}; any of {}", all.join(", "), any.join(", ")),
+                (false, true) => format!("all of {}", all.join(", ")),
+                _ => format!("any of {}", any.join(", ")),
+            }
+        }
+        // A rate is the products it weights.
+        "rates" => item_set(t.get("products")).join(", "),
+        // Path rule tests are tried in order, so their position is part of their meaning.
+        "when" => format!("{}", index + 1),
+        _ => ["id", "code", "name"].iter().find_map(|k| text_of(t, k)).unwrap_or_else(|| format!("{}", index + 1)),
+    }
+}
+
+/// A short description of a whole entity that was added or removed.
+fn summary_of_path(path: &Table) -> String {
+    let ids: Vec<String> = tables(path.get("metrics")).iter().filter_map(|m| text_of(m, "id")).collect();
+    match ids.len() {
+        1 => format!("1 metric ({})", ids[0]),
+        n => format!("{n} metrics ({})", ids.join(", ")),
+    }
+}
+
+fn summary_of_path_rule(rule: &Table) -> String {
+    let tests: Vec<String> = tables(rule.get("when"))
+        .iter()
+        .map(|t| {
+            let path = text_of(t, "path").unwrap_or_default();
+            format!("{path} if {}", text_of(t, "test").unwrap_or_default())
+        })
+        .collect();
+    let default = text_of(rule, "default").unwrap_or_default();
+    if tests.is_empty() {
+        format!("always {default}")
+    } else {
+        format!("{}, else {default}", tests.join(", "))
+    }
+}
+
+fn summary_of_metric(metric: &Table) -> String {
+    let kind = text_of(metric, "kind").unwrap_or_else(|| "metric".to_owned());
+    match text_of(metric, "max_points") {
+        Some(max) => format!("{kind}, up to {max} points"),
+        None => kind,
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ comparing
+
+struct Differ {
+    changes: Vec<Change>,
+}
+
+impl Differ {
+    fn push(&mut self, kind: ChangeKind, place: &str, key: &str, before: Option<String>, after: Option<String>) {
+        self.changes.push(Change { kind, place: place.to_owned(), key: key.to_owned(), before, after });
+    }
+
+    /// One side has an entity the other has not.
+    fn one_sided(&mut self, place: &str, key: &str, before: Option<String>, after: Option<String>) {
+        match (before, after) {
+            (Some(b), None) => self.push(ChangeKind::Removed, place, key, Some(b), None),
+            (None, Some(a)) => self.push(ChangeKind::Added, place, key, None, Some(a)),
+            _ => {}
+        }
+    }
+
+    /// The keys of two tables, sorted, each compared by meaning; `skip` names keys compared elsewhere.
+    fn table(&mut self, place: &str, prefix: &str, a: Option<&Table>, b: Option<&Table>, skip: &[&str]) {
+        let keys: BTreeSet<&String> = a.into_iter().chain(b).flat_map(|t| t.keys()).collect();
+        for key in keys {
+            if prefix.is_empty() && skip.contains(&key.as_str()) {
+                continue;
+            }
+            let full = format!("{prefix}{key}");
+            self.value(place, &full, key, a.and_then(|t| t.get(key)), b.and_then(|t| t.get(key)));
+        }
+    }
+
+    fn value(&mut self, place: &str, full: &str, key: &str, a: Option<&Value>, b: Option<&Value>) {
+        let array_of = |v: Option<&Value>, pred: fn(&Value) -> bool| match v {
+            None => true,
+            Some(Value::Array(items)) => items.iter().all(pred),
+            Some(_) => false,
+        };
+        match (a, b) {
+            (None, None) => {}
+            // Inline and nested tables are compared key by key (`points.per_unit`), also when one side lacks them.
+            (Some(Value::Table(_)) | None, Some(Value::Table(_)) | None) => {
+                self.table(place, &format!("{full}."), a.and_then(Value::as_table), b.and_then(Value::as_table), &[])
+            }
+            // Lists of scalars are sets: report the items that came and went, not a new list.
+            _ if array_of(a, is_scalar) && array_of(b, is_scalar) => {
+                let items = |v: Option<&Value>| -> BTreeMap<String, String> {
+                    v.and_then(Value::as_array).into_iter().flatten().map(|i| (canon(i), show(i))).collect()
+                };
+                let (ia, ib) = (items(a), items(b));
+                let mut removed: Vec<&String> =
+                    ia.iter().filter(|(k, _)| !ib.contains_key(*k)).map(|(_, s)| s).collect();
+                let mut added: Vec<&String> = ib.iter().filter(|(k, _)| !ia.contains_key(*k)).map(|(_, s)| s).collect();
+                removed.sort();
+                added.sort();
+                for item in removed {
+                    self.push(ChangeKind::Removed, place, full, Some(item.clone()), None);
+                }
+                for item in added {
+                    self.push(ChangeKind::Added, place, full, None, Some(item.clone()));
+                }
+            }
+            // Lists of tables are matched entry by entry by their identity, never by position (but see `when`).
+            _ if array_of(a, Value::is_table) && array_of(b, Value::is_table) => {
+                let la = keyed(tables(a), |t, i| entry_identity(key, t, i));
+                let lb = keyed(tables(b), |t, i| entry_identity(key, t, i));
+                for id in order(&la, &lb) {
+                    match (find(&la, id), find(&lb, id)) {
+                        (Some(ta), Some(tb)) => self.table(place, &format!("{full}[{id}]."), Some(ta), Some(tb), &[]),
+                        (ta, tb) => {
+                            let show_t = |t: &Table| show(&Value::Table(t.clone()));
+                            self.one_sided(place, full, ta.map(show_t), tb.map(show_t))
+                        }
+                    }
+                }
+            }
+            _ => {
+                if a.map(canon) != b.map(canon) {
+                    match (a, b) {
+                        (Some(va), Some(vb)) => {
+                            self.push(ChangeKind::Changed, place, full, Some(show(va)), Some(show(vb)))
+                        }
+                        _ => self.one_sided(place, full, a.map(show), b.map(show)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Named tables (`[selections.NAME]`, `[path_rules.NAME]`) on one side only: one change each, at `program`.
+    fn named_one_sided(&mut self, what: &str, a: Option<&Value>, b: Option<&Value>) {
+        let (ta, tb) = (a.and_then(Value::as_table), b.and_then(Value::as_table));
+        let names: BTreeSet<&String> = ta.into_iter().chain(tb).flat_map(|t| t.keys()).collect();
+        let summary = |v: &Value| match v.as_table() {
+            Some(t) if what == "path rule" => summary_of_path_rule(t),
+            _ => show(v),
+        };
+        for name in names {
+            let (va, vb) = (ta.and_then(|t| t.get(name)), tb.and_then(|t| t.get(name)));
+            if va.is_none() || vb.is_none() {
+                self.one_sided("program", &format!("{what} {name}"), va.map(summary), vb.map(summary));
+            }
+        }
+    }
+
+    /// Named tables on both sides: each compared key by key at its own place (`selection NAME`).
+    fn named_matched(&mut self, what: &str, a: Option<&Value>, b: Option<&Value>) {
+        let (ta, tb) = (a.and_then(Value::as_table), b.and_then(Value::as_table));
+        let names: BTreeSet<&String> = ta.into_iter().chain(tb).flat_map(|t| t.keys()).collect();
+        for name in names {
+            let (va, vb) = (ta.and_then(|t| t.get(name)), tb.and_then(|t| t.get(name)));
+            let place = format!("{what} {name}");
+            match (va, vb) {
+                (Some(Value::Table(x)), Some(Value::Table(y))) => self.table(&place, "", Some(x), Some(y), &[]),
+                (Some(_), Some(_)) => self.value(&place, name, name, va, vb),
+                _ => {}
+            }
+        }
+    }
+
+    fn program(&mut self, a: &Side, b: &Side) {
+        let (pa, pb) = (&a.program, &b.program);
+        self.table("program", "", Some(pa), Some(pb), &["qualification", "selections", "path_rules"]);
+        self.named_one_sided("selection", pa.get("selections"), pb.get("selections"));
+        self.named_one_sided("path rule", pa.get("path_rules"), pb.get("path_rules"));
+        let (qa, qb) = (pa.get("qualification"), pb.get("qualification"));
+        self.table("qualification", "", qa.and_then(Value::as_table), qb.and_then(Value::as_table), &[]);
+        self.named_matched("selection", pa.get("selections"), pb.get("selections"));
+        self.named_matched("path rule", pa.get("path_rules"), pb.get("path_rules"));
+    }
+
+    fn catalogue(&mut self, a: &Side, b: &Side) {
+        let entities = [
+            ("certification", &a.certifications, &b.certifications, "code", "name"),
+            ("product", &a.products, &b.products, "name", "family"),
+        ];
+        for (what, ca, cb, id_key, summary_key) in entities {
+            let identity = |t: &Table, i: usize| text_of(t, id_key).unwrap_or_else(|| format!("#{}", i + 1));
+            let la = keyed(tables(ca.get(what)), identity);
+            let lb = keyed(tables(cb.get(what)), identity);
+            let mut ids: Vec<&str> = la.iter().chain(&lb).map(|(k, _)| k.as_str()).collect();
+            ids.sort();
+            ids.dedup();
+            let label = |t: &Table, id: &str| text_of(t, summary_key).unwrap_or_else(|| id.to_owned());
+            for id in &ids {
+                let (ta, tb) = (find(&la, id), find(&lb, id));
+                if ta.is_none() || tb.is_none() {
+                    self.one_sided(
+                        "catalogue",
+                        &format!("{what} {id}"),
+                        ta.map(|t| label(t, id)),
+                        tb.map(|t| label(t, id)),
+                    );
+                }
+            }
+            for id in ids {
+                if let (Some(ta), Some(tb)) = (find(&la, id), find(&lb, id)) {
+                    self.table(&format!("{what} {id}"), "", Some(ta), Some(tb), &[id_key]);
+                }
+            }
+        }
+        // Any other key of a catalogue file (none today) still counts.
+        self.table("catalogue", "", Some(&a.certifications), Some(&b.certifications), &["certification"]);
+        self.table("catalogue", "", Some(&a.products), Some(&b.products), &["product"]);
+    }
+
+    fn designations(&mut self, a: &Side, b: &Side) {
+        let ids: BTreeSet<&String> = a.designations.keys().chain(b.designations.keys()).collect();
+        for id in &ids {
+            let (da, db) = (a.designations.get(*id), b.designations.get(*id));
+            let name = |t: &Table| text_of(t, "name").unwrap_or_else(|| id.to_string());
+            if da.is_none() || db.is_none() {
+                self.one_sided("designations", &format!("designation {id}"), da.map(name), db.map(name));
+            }
+        }
+        for id in ids {
+            if let (Some(da), Some(db)) = (a.designations.get(id), b.designations.get(id)) {
+                self.designation(id, da, db);
+            }
+        }
+    }
+
+    fn designation(&mut self, id: &str, a: &Table, b: &Table) {
+        self.table(id, "", Some(a), Some(b), &["id", "paths"]);
+        let paths = |t: &Table| t.get("paths").and_then(Value::as_table).cloned().unwrap_or_default();
+        let (pa, pb) = (paths(a), paths(b));
+        let names: BTreeSet<&String> = pa.keys().chain(pb.keys()).collect();
+        for name in &names {
+            let (ta, tb) = (pa.get(*name).and_then(Value::as_table), pb.get(*name).and_then(Value::as_table));
+            if ta.is_none() || tb.is_none() {
+                self.one_sided(id, &format!("path {name}"), ta.map(summary_of_path), tb.map(summary_of_path));
+            }
+        }
+        for name in &names {
+            if let (Some(ta), Some(tb)) =
+                (pa.get(*name).and_then(Value::as_table), pb.get(*name).and_then(Value::as_table))
+            {
+                self.path(&format!("{id} / {name}"), ta, tb);
+            }
+        }
+        // One path `standard` giving way to `smb`/`enterprise` (or back) is not a rename, so the paths are reported
+        // removed and added above. A partner scored on the old single path is scored on one of the new ones, though,
+        // so each new path is also compared with the old one, at a place naming both (`data-ai / standard → smb`).
+        let single =
+            |p: &Table, other: &Table| p.len() == 1 && p.contains_key("standard") && !other.contains_key("standard");
+        let split = |p: &Table| p.keys().any(|k| k == "smb" || k == "enterprise");
+        if single(&pa, &pb) && split(&pb) {
+            let old = pa["standard"].as_table();
+            for (name, new) in pb.iter().filter(|(k, _)| *k == "smb" || *k == "enterprise") {
+                if let (Some(old), Some(new)) = (old, new.as_table()) {
+                    self.path(&format!("{id} / standard → {name}"), old, new);
+                }
+            }
+        } else if single(&pb, &pa) && split(&pa) {
+            let new = pb["standard"].as_table();
+            for (name, old) in pa.iter().filter(|(k, _)| *k == "smb" || *k == "enterprise") {
+                if let (Some(old), Some(new)) = (old.as_table(), new) {
+                    self.path(&format!("{id} / {name} → standard"), old, new);
+                }
+            }
+        }
+    }
+
+    fn path(&mut self, place: &str, a: &Table, b: &Table) {
+        self.table(place, "", Some(a), Some(b), &["metrics"]);
+        let identity = |t: &Table, i: usize| text_of(t, "id").unwrap_or_else(|| format!("#{}", i + 1));
+        let la = keyed(tables(a.get("metrics")), identity);
+        let lb = keyed(tables(b.get("metrics")), identity);
+        let ids = order(&la, &lb);
+        for id in &ids {
+            let (ta, tb) = (find(&la, id), find(&lb, id));
+            if ta.is_none() || tb.is_none() {
+                self.one_sided(place, &format!("metric {id}"), ta.map(summary_of_metric), tb.map(summary_of_metric));
+            }
+        }
+        for id in ids {
+            if let (Some(ta), Some(tb)) = (find(&la, id), find(&lb, id)) {
+                self.metric(&format!("{place} / {id}"), ta, tb);
+            }
+        }
+    }
+
+    fn metric(&mut self, place: &str, a: &Table, b: &Table) {
+        self.table(place, "", Some(a), Some(b), &["id", "parts"]);
+        let identity = |t: &Table, i: usize| text_of(t, "id").unwrap_or_else(|| format!("#{}", i + 1));
+        let la = keyed(tables(a.get("parts")), identity);
+        let lb = keyed(tables(b.get("parts")), identity);
+        let ids = order(&la, &lb);
+        let kind = |t: &Table| text_of(t, "kind").unwrap_or_else(|| "part".to_owned());
+        for id in &ids {
+            let (ta, tb) = (find(&la, id), find(&lb, id));
+            if ta.is_none() || tb.is_none() {
+                self.one_sided(place, &format!("part {id}"), ta.map(kind), tb.map(kind));
+            }
+        }
+        for id in ids {
+            if let (Some(ta), Some(tb)) = (find(&la, id), find(&lb, id)) {
+                self.table(&format!("{place} / {id}"), "", Some(ta), Some(tb), &["id"]);
+            }
+        }
+    }
+
+    fn scripts(&mut self, a: &Side, b: &Side) {
+        let names: BTreeSet<&String> = a.scripts.keys().chain(b.scripts.keys()).collect();
+        for name in names {
+            match (a.scripts.get(name), b.scripts.get(name)) {
+                (Some(sa), Some(sb)) if sa != sb => {
+                    // A short note, not a text diff: the first statement line that differs on each side.
+                    let at = sa.iter().zip(sb).position(|(x, y)| x != y).unwrap_or(sa.len().min(sb.len()));
+                    let note = |s: &Vec<String>| s.get(at).cloned().unwrap_or_else(|| "(ends)".to_owned());
+                    self.push(
+                        ChangeKind::Changed,
+                        "scripts",
+                        &format!("script {name}"),
+                        Some(note(sa)),
+                        Some(note(sb)),
+                    );
+                }
+                (sa, sb) if sa.is_none() || sb.is_none() => {
+                    let note = |s: &Vec<String>| format!("{} statement lines", s.len());
+                    self.one_sided("scripts", &format!("script {name}"), sa.map(note), sb.map(note));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn shipped(version: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(version)
+    }
+
+    /// A private copy of a shipped rule set, removed when dropped, so tests can edit it.
+    struct Copy(PathBuf);
+
+    impl Copy {
+        fn of(version: &str) -> Copy {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::SeqCst);
+            let dir = std::env::temp_dir().join(format!("designate-diff-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            copy_dir(&shipped(version), &dir);
+            Copy(dir)
+        }
+
+        /// Replaces the one occurrence of `from` in the file `rel` by `to`.
+        fn edit(&self, rel: &str, from: &str, to: &str) {
+            let file = self.0.join(rel);
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert_eq!(text.matches(from).count(), 1, "{from:?} should occur once in {rel}");
+            std::fs::write(&file, text.replace(from, to)).unwrap();
+        }
+    }
+
+    impl Drop for Copy {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    fn change(kind: ChangeKind, place: &str, key: &str, before: Option<&str>, after: Option<&str>) -> Change {
+        Change {
+            kind,
+            place: place.to_owned(),
+            key: key.to_owned(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_folder_against_itself_has_no_changes() {
+        let diff = diff_rule_dirs(&shipped("2024-06"), &shipped("2024-06")).unwrap();
+        assert_eq!(diff.base, "2024-06");
+        assert_eq!(diff.candidate, "2024-06");
+        assert_eq!(diff.changes, vec![]);
+        assert_eq!(diff.to_text(), "rules 2024-06 → 2024-06: no changes\n");
+    }
+
+    #[test]
+    fn formatting_comments_key_order_and_number_spelling_change_nothing() {
+        let copy = Copy::of("2024-06");
+        let f = "designations/data-ai.toml";
+        // Keys of a metric reordered, a number written as a float, a comment added.
+        copy.edit(
+            f,
+            "rule = \"transitions\"\nthreshold = 500\n",
+            "threshold = 500.0   # the SMB threshold\nrule    =    \"transitions\"\n",
+        );
+        // Keys of an inline table reordered and respelt.
+        copy.edit(f, "points = { per_unit = 4, max_units = 8 }", "points = {max_units=8.00,per_unit=\"4\"}");
+        // The items of a set reordered.
+        copy.edit(
+            f,
+            "{ any_of = [\"AZ-104\"], people = 1, points = 4 },\n  { any_of = [\"AZ-305\"], people = 1, points = 4 },",
+            "{ people = 1, any_of = [\"AZ-305\"], points = 4 },\n  { points = 4, people = 1, any_of = [\"AZ-104\"] },",
+        );
+        copy.edit(
+            "program.toml",
+            "segments = [\"smb\", \"smc\"]\nshare = 0.8",
+            "# shares are fractions\nshare = 0.80\nsegments = [ \"smc\",\n  \"smb\" ]",
+        );
+        // A certification named by its name rather than its code.
+        copy.edit(
+            "designations/security.toml",
+            "scoring = { any_of = [\"SC-100\", \"SC-300\", \"SC-400\"] }",
+            "scoring = { any_of = [\"SC-100\", \"identity and access administrator associate\", \"SC-400\"] }",
+        );
+        // A script re-indented and commented.
+        copy.edit(
+            "scripts/share-of-max.rhai",
+            "let counted = min(units, full_units);",
+            "  let counted=min( units,full_units ) ;   // never more than full",
+        );
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        assert_eq!(diff.changes, vec![]);
+    }
+
+    #[test]
+    fn a_changed_threshold_is_one_change_at_its_metric() {
+        let copy = Copy::of("2024-06");
+        copy.edit("designations/data-ai.toml", "threshold = 500\n", "threshold = 600\n");
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        assert_eq!(
+            diff.changes,
+            vec![change(
+                ChangeKind::Changed,
+                "data-ai / smb / net-customer-adds",
+                "threshold",
+                Some("500"),
+                Some("600")
+            )]
+        );
+        assert_eq!(
+            diff.to_text(),
+            "rules 2024-06 → 2024-06: 1 change\n\ndata-ai / smb / net-customer-adds\n  ~ threshold: 500 → 600\n"
+        );
+    }
+
+    #[test]
+    fn a_certification_added_to_a_scoring_list_is_an_added_item() {
+        let copy = Copy::of("2024-06");
+        copy.edit(
+            "designations/security.toml",
+            "scoring = { any_of = [\"SC-100\", \"SC-300\", \"SC-400\"] }",
+            "scoring = { any_of = [\"SC-100\", \"SC-300\", \"SC-400\", \"SC-200\"] }",
+        );
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        assert_eq!(
+            diff.changes,
+            vec![change(
+                ChangeKind::Added,
+                "security / standard / intermediate-certifications",
+                "scoring.any_of",
+                None,
+                Some("SC-200")
+            )]
+        );
+    }
+
+    #[test]
+    fn the_shipped_2024_06_changes_are_reported_by_meaning() {
+        let diff = diff_rule_dirs(&shipped("2023-07"), &shipped("2024-06")).unwrap();
+        assert_eq!((diff.base.as_str(), diff.candidate.as_str()), ("2023-07", "2024-06"));
+        let has = |c: Change| assert!(diff.changes.contains(&c), "missing {c:?} in\n{}", diff.to_text());
+        use ChangeKind::*;
+
+        // Data & AI's single path gave way to SMB and Enterprise.
+        has(change(
+            Removed,
+            "data-ai",
+            "path standard",
+            Some("4 metrics (net-customer-adds, intermediate-certifications, usage-growth, deployments)"),
+            None,
+        ));
+        has(change(
+            Added,
+            "data-ai",
+            "path smb",
+            None,
+            Some("4 metrics (net-customer-adds, intermediate-certifications, usage-growth, deployments)"),
+        ));
+        has(change(Added, "data-ai", "path_selection.rule", None, Some("azure-partner-size")));
+        // Net customer adds: counted by transitions, not as a difference of eligible counts.
+        has(change(
+            Changed,
+            "data-ai / standard → enterprise / net-customer-adds",
+            "rule",
+            Some("eligible-count-difference"),
+            Some("transitions"),
+        ));
+        // Deployments: only newly deployed services, and Virtual Machines count now.
+        has(change(Changed, "data-ai / standard → enterprise / deployments", "new_only", Some("false"), Some("true")));
+        has(change(
+            Removed,
+            "data-ai / standard → enterprise / deployments",
+            "exclude_products",
+            Some("Virtual Machines"),
+            None,
+        ));
+        has(change(Changed, "data-ai / standard → smb / net-customer-adds", "threshold", Some("1000"), Some("500")));
+        // Security: the all-of requirement became two prerequisite steps and SC-100 scores instead of SC-200.
+        let security = "security / standard / intermediate-certifications";
+        has(change(Removed, security, "scoring.all_of", Some("AZ-500"), None));
+        has(change(Removed, security, "scoring.all_of", Some("MS-500"), None));
+        has(change(Removed, security, "scoring.any_of", Some("SC-200"), None));
+        has(change(Added, security, "scoring.any_of", None, Some("SC-100")));
+        has(change(Added, security, "prerequisites", None, Some("{ any_of = [AZ-500], people = 2 }")));
+        has(change(Added, security, "prerequisites", None, Some("{ any_of = [SC-200, MS-500], people = 2 }")));
+        // Nothing else changed in Security.
+        assert_eq!(diff.changes.iter().filter(|c| c.place.starts_with("security")).count(), 6);
+        // The program: a new version, a new path rule.
+        has(change(Changed, "program", "version", Some("2023-07"), Some("2024-06")));
+        has(change(Removed, "program", "effective_until", Some("2024-05"), None));
+        assert!(diff
+            .changes
+            .iter()
+            .any(|c| c.place == "program" && c.key == "path rule azure-partner-size" && c.kind == Added));
+        // Both versions share one catalogue: nothing is reported for it.
+        assert!(!diff.changes.iter().any(|c| c.place == "catalogue"), "{}", diff.to_text());
+
+        // Program first, then designations by id.
+        let first = |p: &str| diff.changes.iter().position(|c| c.place == p).unwrap();
+        assert!(first("program") < first("data-ai"));
+        assert!(first("data-ai") < first("digital-app-innovation"));
+        assert!(first("infrastructure") < first("security / standard / intermediate-certifications"));
+
+        let text = diff.to_text();
+        assert!(text.starts_with(&format!("rules 2023-07 → 2024-06: {} changes\n", diff.changes.len())), "{text}");
+        assert!(text.contains("\ndata-ai\n"), "{text}");
+        assert!(text.contains("  + path smb: 4 metrics (net-customer-adds, "), "{text}");
+        assert!(text.contains("data-ai / standard → enterprise / net-customer-adds\n  ~ rule: eligible-count-difference → transitions\n"), "{text}");
+        assert!(text.contains("  - scoring.all_of: MS-500\n"), "{text}");
+    }
+
+    #[test]
+    fn parse_errors_name_the_file_and_line() {
+        let copy = Copy::of("2024-06");
+        copy.edit("designations/data-ai.toml", "threshold = 500\n", "threshold = = 500\n");
+        let err = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap_err();
+        assert!(err.place.file.ends_with("data-ai.toml"), "{err}");
+        assert_eq!(err.place.line.map(|(line, _)| line), Some(90));
+    }
+
+    #[test]
+    fn a_changed_script_is_one_change_with_the_first_differing_statement() {
+        let copy = Copy::of("2024-06");
+        copy.edit("scripts/share-of-max.rhai", "min(units, full_units)", "min(units, full_units + 1)");
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        assert_eq!(
+            diff.changes,
+            vec![change(
+                ChangeKind::Changed,
+                "scripts",
+                "script scripts/share-of-max.rhai",
+                Some("let counted=min(units,full_units);"),
+                Some("let counted=min(units,full_units+1);")
+            )]
+        );
+    }
+}
