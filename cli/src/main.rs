@@ -136,6 +136,22 @@ enum Command {
         #[arg(value_name = "DIR_B")]
         b: PathBuf,
     },
+    /// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed.
+    ///
+    /// A mix of SMB and Enterprise partners with 25 months of Azure, Microsoft 365 and Dynamics usage and
+    /// certified people (some retired or expired), spread so that some attain and many are near the line.
+    /// Example: designate generate --partners 1000 --seed 7 > portfolio.ndjson
+    Generate {
+        /// How many partners.
+        #[arg(long, value_name = "N")]
+        partners: usize,
+        /// The seed: the same seed gives the same portfolio, byte for byte.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// The evaluation month of every partner (YYYY-MM).
+        #[arg(long, value_name = "YYYY-MM", default_value = "2024-06")]
+        as_of: String,
+    },
     /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
     ///
     /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
@@ -194,6 +210,19 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }),
+        Command::Generate { partners, seed, as_of } => {
+            as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}")).and_then(|month| {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                match designate_engine::generate::write_ndjson(partners, seed, month, &mut out)
+                    .and_then(|()| out.flush())
+                {
+                    // A reader that stops early (`| head`) is not an error.
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+                    _ => Ok(ExitCode::SUCCESS),
+                }
+            })
+        }
         Command::Schema { file } => {
             let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));

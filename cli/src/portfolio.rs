@@ -30,12 +30,16 @@ impl Raw {
     pub fn parse(&self) -> Result<Partner, String> {
         match &self.source {
             Source::File(path) => Partner::load(path).map_err(|e| e.to_string()),
-            Source::Line(text) => Partner::parse(text, Format::Json, "<stdin>").map_err(|mut e| {
-                // Each line is its own JSON document: place errors on the input's line.
-                let line = self.line.unwrap_or(1);
-                e.place.line = Some((line, e.place.line.map_or(1, |(_, col)| col)));
-                e.to_string()
-            }),
+            Source::Line(text) => {
+                Partner::parse(text, Format::Json, self.origin.rsplit_once(':').map_or("<stdin>", |(f, _)| f)).map_err(
+                    |mut e| {
+                        // Each line is its own JSON document: place errors on the input's line.
+                        let line = self.line.unwrap_or(1);
+                        e.place.line = Some((line, e.place.line.map_or(1, |(_, col)| col)));
+                        e.to_string()
+                    },
+                )
+            }
             Source::Unreadable(message) => Err(message.clone()),
         }
     }
@@ -50,7 +54,8 @@ impl Raw {
     }
 }
 
-/// The partners of a portfolio argument: a folder (its partner files, sorted by name) or `-` (NDJSON on stdin).
+/// The partners of a portfolio argument: a folder (its partner files, sorted by name), an `.ndjson` file,
+/// or `-` (NDJSON on stdin).
 pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
     if arg.as_os_str() == "-" {
         let lines = std::io::stdin().lock().lines().enumerate().filter_map(|(n, line)| match line {
@@ -66,8 +71,27 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
         });
         return Ok(Box::new(lines));
     }
+    if arg.is_file() && arg.extension().is_some_and(|e| e == "ndjson" || e == "jsonl") {
+        let file = std::fs::File::open(arg).map_err(|e| format!("{}: cannot read: {e}", arg.display()))?;
+        let shown = arg.display().to_string();
+        let lines = std::io::BufReader::new(file).lines().enumerate().filter_map(move |(n, line)| match line {
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => {
+                Some(Raw { origin: format!("{shown}:{}", n + 1), line: Some(n + 1), source: Source::Line(text) })
+            }
+            Err(e) => Some(Raw {
+                origin: format!("{shown}:{}", n + 1),
+                line: Some(n + 1),
+                source: Source::Unreadable(format!("{shown}:{}: cannot read: {e}", n + 1)),
+            }),
+        });
+        return Ok(Box::new(lines));
+    }
     if !arg.is_dir() {
-        return Err(format!("{}: not a folder of partner files (or - for NDJSON on stdin)", arg.display()));
+        return Err(format!(
+            "{}: not a folder of partner files, an .ndjson file, or - for NDJSON on stdin",
+            arg.display()
+        ));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(arg)
         .map_err(|e| format!("{}: cannot read folder: {e}", arg.display()))?

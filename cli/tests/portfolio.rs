@@ -231,3 +231,57 @@ fn snapshots_are_deterministic_serial_or_parallel_and_diff_says_so() {
     assert!(report.starts_with("rules changed:\n  - 2023-07 sha256:"), "{report}");
     assert!(report.contains("net-adds-baseline-300: same input, rules 2023-07 → 2024-06: "), "{report}");
 }
+
+#[test]
+fn the_shipped_example_portfolio_is_the_generators_output() {
+    let out = designate(&["generate", "--partners", "60", "--seed", "2024", "--as-of", "2024-06"]);
+    assert!(out.status.success());
+    let shipped = std::fs::read(workspace().join("snapshots/portfolios/example.ndjson")).unwrap();
+    assert!(shipped == out.stdout, "snapshots/portfolios/example.ndjson differs from `designate generate --partners 60 --seed 2024`");
+}
+
+/// The summary of the shipped example portfolio compared across the two shipped versions, explained in
+/// docs/compare.md. Pinned so that any change to rules or engine that moves these counts is reviewed.
+#[test]
+fn the_example_portfolio_summary_is_pinned() {
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "snapshots/portfolios/example.ndjson",
+    ]);
+    let cmp = json(&out);
+    let mut summary = String::new();
+    let s = &cmp["summary"];
+    summary.push_str(&format!("partners {}, changed {}, failed {}\n", s["partners"], s["changed"], s["failed"]));
+    for d in s["designations"].as_array().unwrap() {
+        let paths: Vec<String> = d["by_path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} +{}/-{}", p["path"].as_str().unwrap(), p["gained"], p["lost"]))
+            .collect();
+        summary.push_str(&format!(
+            "{:<24} attained {:>2} → {:>2}  gained {}  lost {}  mean Δ {}  {}\n",
+            d["id"].as_str().unwrap(),
+            d["attained_before"],
+            d["attained_after"],
+            d["gained"],
+            d["lost"],
+            d["mean_delta"],
+            paths.join(", ")
+        ));
+    }
+    for b in s["point_changes"].as_array().unwrap() {
+        summary.push_str(&format!("points {:>12}: {}\n", b["label"].as_str().unwrap(), b["count"]));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("snapshots/reports"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("example-portfolio-compare-2023-07-to-2024-06", summary));
+}
