@@ -91,8 +91,8 @@ fn summary(out: &mut String, cmp: &Comparison) {
 /// Chart 1: designations attained before and after, grouped per designation, with gains and losses.
 fn qualification_section(out: &mut String, cmp: &Comparison) {
     let ds = &cmp.summary.designations;
-    let (w, h) = (960.0, 340.0);
-    let (ml, mr, mt, mb) = (52.0, 16.0, 36.0, 78.0);
+    let (w, h) = (960.0, 318.0);
+    let (ml, mr, mt, mb) = (52.0, 16.0, 36.0, 56.0);
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let max = ds.iter().map(|d| d.attained_before.max(d.attained_after)).max().unwrap_or(0);
     let (top, step) = nice_scale(max);

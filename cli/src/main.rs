@@ -4,6 +4,7 @@
 //! and turns errors into located messages on stderr with a non-zero exit status.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod compare;
 mod html;
 mod overrides;
@@ -152,6 +153,21 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM", default_value = "2024-06")]
         as_of: String,
     },
+    /// Measure throughput: partners and usage rows per second, against the time to merely parse the same input.
+    ///
+    /// Generates a synthetic portfolio in memory (as `generate` would), then times parsing alone and parsing
+    /// plus scoring on every designation, on all cores. Example: designate bench --partners 10000 --seed 7
+    Bench {
+        /// How many partners.
+        #[arg(long, value_name = "N", default_value_t = 2000)]
+        partners: usize,
+        /// The generator's seed.
+        #[arg(long, value_name = "S", default_value_t = 7)]
+        seed: u64,
+        /// A rule set folder; default: the newest shipped.
+        #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+        rules: Option<PathBuf>,
+    },
     /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
     ///
     /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
@@ -223,6 +239,11 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules)).and_then(|choice| {
+            let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
+            print!("{}", bench::run(partners, seed, rules)?);
+            Ok(ExitCode::SUCCESS)
+        }),
         Command::Schema { file } => {
             let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));

@@ -43,6 +43,14 @@ impl RulesChoice {
         }
     }
 
+    /// The one rule set, unless versions are chosen by date.
+    pub fn single(&self) -> Option<&RuleSet> {
+        match self {
+            RulesChoice::Fixed(set) => Some(set),
+            RulesChoice::ByDate { .. } => None,
+        }
+    }
+
     /// The rule set that scores `partner`.
     pub fn for_partner(&self, partner: &Partner) -> Result<&RuleSet, String> {
         match self {

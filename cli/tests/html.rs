@@ -105,7 +105,10 @@ fn chromium(dir: &Path, page: &Path, extra: &[&str]) -> String {
     let _ = std::fs::remove_dir_all(&profile);
     let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     assert!(status.success(), "chromium failed ({status}): {stderr}");
-    std::fs::read_to_string(&stdout_path).unwrap()
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+    let _ = std::fs::remove_file(&stdout_path);
+    let _ = std::fs::remove_file(&stderr_path);
+    stdout
 }
 
 /// The page as Chromium leaves it after running its scripts.
