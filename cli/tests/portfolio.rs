@@ -237,7 +237,10 @@ fn the_shipped_example_portfolio_is_the_generators_output() {
     let out = designate(&["generate", "--partners", "60", "--seed", "2024", "--as-of", "2024-06"]);
     assert!(out.status.success());
     let shipped = std::fs::read(workspace().join("snapshots/portfolios/example.ndjson")).unwrap();
-    assert!(shipped == out.stdout, "snapshots/portfolios/example.ndjson differs from `designate generate --partners 60 --seed 2024`");
+    assert!(
+        shipped == out.stdout,
+        "snapshots/portfolios/example.ndjson differs from `designate generate --partners 60 --seed 2024`"
+    );
 }
 
 /// The summary of the shipped example portfolio compared across the two shipped versions, explained in
