@@ -12,6 +12,7 @@ mod portfolio;
 mod render;
 mod rules_dir;
 mod snapshot;
+mod tables;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,12 +36,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Score one partner file (YAML, JSON or TOML), or NDJSON partners from stdin with `-`.
+    /// Score one partner file (YAML, JSON or TOML), or a portfolio as NDJSON results, one line per partner.
     ///
     /// Examples:
     ///   designate score snapshots/partners/contoso-smb.yaml
     ///   designate score --format json --rules rules/2023-07 partner.json
     ///   cat portfolio.ndjson | designate score -        (one JSON result per line, input order)
+    ///   designate score snapshots/portfolios/tables     (CSV tables: partners.csv, usage.csv, ...)
     #[command(verbatim_doc_comment)]
     Score {
         /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
@@ -50,7 +52,8 @@ enum Command {
         /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
-        /// The partner file (.yaml, .yml, .json, .toml), or `-` for NDJSON on stdin.
+        /// A partner file (.yaml, .yml, .json, .toml); or a portfolio: `-` (NDJSON on stdin), an .ndjson file,
+        /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md).
         #[arg(value_name = "PARTNER_FILE")]
         partner: PathBuf,
     },
@@ -262,10 +265,19 @@ fn main() -> ExitCode {
 /// A failure already reported in full, as text for stderr.
 type Failure = String;
 
+/// The reader of our output went away: stop quietly.
+const BROKEN_PIPE: &str = "broken pipe";
+
 fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> Result<ExitCode, Failure> {
     let choice = RulesChoice::new(RulesArg::from_option(rules))?;
-    if partner.as_os_str() == "-" {
-        return score_stream(&choice);
+    if partner.as_os_str() == "-"
+        || partner.is_dir()
+        || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
+    {
+        if format == OutputFormat::Yaml {
+            return Err("a portfolio is scored as NDJSON, one JSON result per line: drop --format yaml".to_owned());
+        }
+        return score_stream(&choice, &partner);
     }
     let partner = Partner::load(&partner).map_err(|e| e.to_string())?;
     let rules = choice.for_partner(&partner)?;
@@ -291,12 +303,12 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
 
 /// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
 /// reported on stderr with its line number and skipped; the exit status then says that something failed.
-fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
+fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCode, Failure> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0usize;
-    portfolio::process(
-        portfolio::open(std::path::Path::new("-"))?,
+    let processed = portfolio::process(
+        portfolio::open(input)?,
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
@@ -304,7 +316,10 @@ fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
         },
         |_, result| {
             match result {
-                Ok(line) => writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))?,
+                Ok(line) => writeln!(out, "{line}").map_err(|e| match e.kind() {
+                    std::io::ErrorKind::BrokenPipe => BROKEN_PIPE.to_owned(),
+                    _ => format!("cannot write output: {e}"),
+                })?,
                 Err(message) => {
                     failed += 1;
                     eprintln!("error: {message}");
@@ -312,8 +327,17 @@ fn score_stream(choice: &RulesChoice) -> Result<ExitCode, Failure> {
             }
             Ok(())
         },
-    )?;
-    out.flush().map_err(|e| format!("cannot write output: {e}"))?;
+    );
+    match processed {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e == BROKEN_PIPE => return Ok(ExitCode::SUCCESS),
+        other => other?,
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write output: {e}"));
+        }
+    }
     if failed > 0 {
         eprintln!("error: {failed} partner(s) could not be scored");
         return Ok(ExitCode::FAILURE);

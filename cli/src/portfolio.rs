@@ -30,16 +30,21 @@ impl Raw {
     pub fn parse(&self) -> Result<Partner, String> {
         match &self.source {
             Source::File(path) => Partner::load(path).map_err(|e| e.to_string()),
-            Source::Line(text) => {
-                Partner::parse(text, Format::Json, self.origin.rsplit_once(':').map_or("<stdin>", |(f, _)| f)).map_err(
-                    |mut e| {
-                        // Each line is its own JSON document: place errors on the input's line.
-                        let line = self.line.unwrap_or(1);
+            Source::Line(text) => match self.line {
+                // Each line is its own JSON document: place errors on the input's line.
+                Some(line) => {
+                    let file = self.origin.rsplit_once(':').map_or("<stdin>", |(f, _)| f);
+                    Partner::parse(text, Format::Json, file).map_err(|mut e| {
                         e.place.line = Some((line, e.place.line.map_or(1, |(_, col)| col)));
                         e.to_string()
-                    },
-                )
-            }
+                    })
+                }
+                // Assembled from tables: the field path names the place, the origin names the partner.
+                None => Partner::parse(text, Format::Json, &self.origin).map_err(|mut e| {
+                    e.place.line = None;
+                    e.to_string()
+                }),
+            },
             Source::Unreadable(message) => Err(message.clone()),
         }
     }
@@ -54,8 +59,8 @@ impl Raw {
     }
 }
 
-/// The partners of a portfolio argument: a folder (its partner files, sorted by name), an `.ndjson` file,
-/// or `-` (NDJSON on stdin).
+/// The partners of a portfolio argument: a folder (its partner files, sorted by name, or CSV tables when it
+/// holds `partners.csv`), an `.ndjson` file, or `-` (NDJSON on stdin).
 pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
     if arg.as_os_str() == "-" {
         let lines = std::io::stdin().lock().lines().enumerate().filter_map(|(n, line)| match line {
@@ -87,6 +92,9 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
         });
         return Ok(Box::new(lines));
     }
+    if arg.is_dir() && crate::tables::is_tables(arg) {
+        return crate::tables::open(arg);
+    }
     if !arg.is_dir() {
         return Err(format!(
             "{}: not a folder of partner files, an .ndjson file, or - for NDJSON on stdin",
@@ -116,12 +124,49 @@ pub fn process<T: Send>(
     mut sink: impl FnMut(Raw, Result<T, String>) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut items = items.peekable();
+    let mut progress = Progress::new();
     while items.peek().is_some() {
         let chunk: Vec<Raw> = items.by_ref().take(CHUNK).collect();
         let results: Vec<Result<T, String>> = chunk.par_iter().map(&work).collect();
         for (raw, result) in chunk.into_iter().zip(results) {
             sink(raw, result)?;
+            progress.tick();
         }
     }
+    progress.finish();
     Ok(())
+}
+
+/// A progress line on stderr for long runs, only when stderr is a terminal (never in pipes, logs or tests).
+struct Progress {
+    on: bool,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    done: usize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        let now = std::time::Instant::now();
+        Progress { on: std::io::stderr().is_terminal(), started: now, last: now, done: 0, shown: false }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        // The first second stays quiet: short runs print nothing.
+        if self.on && self.last.elapsed().as_millis() >= 500 && self.started.elapsed().as_secs() >= 1 {
+            let rate = self.done as f64 / self.started.elapsed().as_secs_f64();
+            eprint!("\r{} partners scored ({rate:.0}/s)   ", self.done);
+            self.last = std::time::Instant::now();
+            self.shown = true;
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!("\r{} partners scored in {:.1} s   ", self.done, self.started.elapsed().as_secs_f64());
+        }
+    }
 }

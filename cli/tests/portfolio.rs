@@ -288,3 +288,41 @@ fn the_example_portfolio_summary_is_pinned() {
     settings.set_omit_expression(true);
     settings.bind(|| insta::assert_snapshot!("example-portfolio-compare-2023-07-to-2024-06", summary));
 }
+
+#[test]
+fn csv_tables_score_like_the_same_partner_files() {
+    let out = designate(&["score", "snapshots/portfolios/tables"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let names = ["contoso-smb", "security-northwind", "bizapps-smb", "modernwork-smb-wins"];
+    assert_eq!(lines.len(), names.len());
+    for (line, name) in lines.iter().zip(names) {
+        let file = format!("snapshots/partners/{name}.yaml");
+        let one = json(&designate(&["score", "--format", "json", &file]));
+        assert_eq!(line, &one, "{name}: the CSV row scores differently from its partner file");
+    }
+}
+
+#[test]
+fn csv_tables_report_located_problems() {
+    let dir = scratch("tables");
+    let src = workspace().join("snapshots/portfolios/tables");
+    for f in ["partners.csv", "customers.csv", "people.csv", "usage.csv"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    // Move the first usage row to the end: contoso's rows are no longer contiguous.
+    let usage = std::fs::read_to_string(dir.join("usage.csv")).unwrap();
+    let mut rows: Vec<&str> = usage.lines().collect();
+    let first = rows.remove(1);
+    rows.push(first);
+    std::fs::write(dir.join("usage.csv"), rows.join("\n") + "\n").unwrap();
+    let out = designate(&["score", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("usage.csv:"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("appear again after other partners"), "{}", text(&out.stderr));
+
+    std::fs::write(dir.join("customers.csv"), "partner_id,customer_id,segmnt\n").unwrap();
+    let out = designate(&["score", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("customers.csv:1: unknown column \"segmnt\""), "{}", text(&out.stderr));
+}
