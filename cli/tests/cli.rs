@@ -139,49 +139,6 @@ fn ndjson_in_ndjson_out_in_order_and_bad_lines_reported() {
     assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
 }
 
-/// Writes `content` as a partner file and returns the first stderr line of scoring it.
-fn bad_partner(name: &str, content: &[u8]) -> String {
-    let dir = scratch("bad");
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    let out = designate(&["score", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{name} must fail: {}", text(&out.stdout));
-    assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
-    let stderr = text(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr.replace(&format!("{}/", dir.display()), "").lines().next().unwrap_or_default().to_owned()
-}
-
-#[test]
-fn bad_partner_files_get_one_located_line() {
-    let head = "partner:\n  id: p\nas_of: 2024-06\n";
-    let row =
-        |field: &str| format!("{head}usage:\n  - customer: c\n    month: 2024-05\n    product: Storage\n    {field}\n");
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("empty.yaml", b"".to_vec(), "error: empty.yaml: partner file is empty"),
-        ("truncated.yaml", b"partner:\n  id: p\nas_of: [2024-06\n".to_vec(), "error: truncated.yaml:"),
-        ("unknown-key.yaml", format!("{head}peeple: []\n").into_bytes(), "error: unknown-key.yaml:4:1: unknown key `peeple`"),
-        ("measure.yaml", row("measure: acr\n    value: 1").into_bytes(), "error: measure.yaml:8:14: unknown variant `acr`"),
-        ("negative.yaml", row("measure: acr_usd\n    value: -5").into_bytes(), "expected a non-negative number"),
-        ("month.yaml", format!("{head}usage:\n  - customer: c\n    month: 2024-13\n    product: Storage\n    measure: acr_usd\n    value: 1\n").into_bytes(), "expected a month as YYYY-MM"),
-        ("text-value.yaml", row("measure: acr_usd\n    value: lots").into_bytes(), "invalid value: string \"lots\", expected a decimal number"),
-        ("twice.yaml", format!("{head}people:\n  - id: a\n  - id: a\n").into_bytes(), "error: twice.yaml: people[1].id: person \"a\" is listed twice"),
-        ("unknown-customer.yaml", format!("{head}customers:\n  - id: known\n{}", &row("measure: acr_usd\n    value: 1")[head.len()..]).into_bytes(), "usage[0].customer: usage row names customer \"c\""),
-        ("not-utf8.yaml", b"partner:\n  id: \xff\xfe\n".to_vec(), "error: not-utf8.yaml: file is not UTF-8 text"),
-        ("wrong.json", br#"{"partner": {"id": "p"}, "as_of": 202406}"#.to_vec(), "error: wrong.json:1:"),
-        ("wrong.toml", b"as_of = \"2024-06\"\n[partner]\nid = 7\n".to_vec(), "error: wrong.toml:3:6: invalid type: integer `7`, expected a string"),
-        ("partner.txt", b"x".to_vec(), "error: partner.txt: unsupported partner file extension"),
-    ];
-    let mut wrong = Vec::new();
-    for (name, content, expected) in cases {
-        let line = bad_partner(name, &content);
-        if !line.contains(expected) {
-            wrong.push(format!("{name}: expected \"{expected}\" in \"{line}\""));
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -58,6 +58,17 @@ fn find_yaml_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
     })
 }
 
+/// Messages quote the input; a 10 MB value must not become a 10 MB message.
+const MESSAGE_LIMIT: usize = 300;
+
+fn shorten(message: String) -> String {
+    if message.chars().count() <= MESSAGE_LIMIT {
+        return message;
+    }
+    let head: String = message.chars().take(MESSAGE_LIMIT).collect();
+    format!("{head}… ({} characters in all)", message.chars().count())
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -94,7 +105,7 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(place: Located, message: impl Into<String>) -> Error {
-        Error { place, message: message.into(), hint: None }
+        Error { place, message: shorten(message.into()), hint: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {

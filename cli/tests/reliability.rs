@@ -1,0 +1,253 @@
+//! Hostile and broken input: a corpus of bad partner files (`tests/bad-inputs/`, each with its exact located
+//! message and exit status), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
+//! partner among good ones, and byte-identical output serial or parallel.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_designate"));
+    cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // The shipped rules, wherever the test runs from.
+    cmd.env("DESIGNATE_RULES", workspace().join("rules/2024-06"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    let input = stdin.unwrap_or_default().to_vec();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("designate-rel-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[derive(Deserialize)]
+struct Cases {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    file: String,
+    message: String,
+    #[serde(default = "one")]
+    exit: i32,
+}
+
+fn one() -> i32 {
+    1
+}
+
+#[test]
+fn every_bad_input_gets_its_located_message_and_exit_status() {
+    let dir = workspace().join("cli/tests/bad-inputs");
+    let cases: Cases = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    let mut covered = std::collections::BTreeSet::new();
+    for case in &cases.case {
+        covered.insert(case.file.clone());
+        let out = run_in(&dir, &["score", &case.file], &[], None);
+        let first = text(&out.stderr).lines().next().unwrap_or_default().to_owned();
+        if out.status.code() != Some(case.exit) || first != case.message || !out.stdout.is_empty() {
+            wrong.push(format!(
+                "[expected.toml:{}] exit {:?}, first line:\n    {first}\n  expected exit {}:\n    {}",
+                case.file,
+                out.status.code(),
+                case.exit,
+                case.message
+            ));
+        }
+        assert!(!text(&out.stderr).contains("panicked"), "{}", case.file);
+    }
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "expected.toml" && !covered.contains(&name) {
+            wrong.push(format!("{name} has no case in expected.toml"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_ten_megabyte_string_is_refused_with_a_short_message() {
+    let dir = scratch("huge-string");
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let yaml = format!(
+        "partner:\n  id: p\nas_of: 2024-06\nusage:\n  - customer: c\n    month: 2024-05\n    product: Storage\n    measure: {huge}\n    value: 1\n"
+    );
+    std::fs::write(dir.join("huge.yaml"), yaml).unwrap();
+    let out = run_in(&dir, &["score", "huge.yaml"], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: huge.yaml:8:14: unknown variant `xxxx"), "{}", &stderr[..200.min(stderr.len())]);
+    assert!(stderr.len() < 1000, "the message quotes at most a few hundred characters, got {}", stderr.len());
+    assert!(stderr.contains("characters in all)"), "{stderr}");
+
+    // A 10 MB partner name is valid data: it is scored, not refused.
+    let yaml = format!("partner:\n  id: p\n  name: {huge}\nas_of: 2024-06\n");
+    std::fs::write(dir.join("long-name.yaml"), yaml).unwrap();
+    let out = run_in(&dir, &["score", "--format", "json", "long-name.yaml"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn deeply_nested_documents_are_refused_not_crashed() {
+    let dir = scratch("deep");
+    let n = 100_000;
+    let files = [
+        ("deep.yaml", format!("partner:\n  id: x\nas_of: 2024-06\nusage: {}{}\n", "[".repeat(n), "]".repeat(n))),
+        (
+            "deep.json",
+            format!(
+                "{{\"partner\": {{\"id\": \"x\"}}, \"as_of\": \"2024-06\", \"usage\": {}{}}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ),
+        (
+            "deep.toml",
+            format!("as_of = \"2024-06\"\nusage = {}{}\n[partner]\nid = \"x\"\n", "[".repeat(n), "]".repeat(n)),
+        ),
+    ];
+    for (name, content) in files {
+        std::fs::write(dir.join(name), content).unwrap();
+        let out = run_in(&dir, &["score", name], &[], None);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.starts_with(&format!("error: {name}:")), "{name}: {}", &stderr[..200.min(stderr.len())]);
+        assert!(!stderr.contains("overflow") && !stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn a_partner_with_a_million_usage_rows_is_scored() {
+    let dir = scratch("million");
+    let mut json = String::from("{\"partner\": {\"id\": \"big\"}, \"as_of\": \"2024-06\", \"usage\": [");
+    for i in 0..1_000_000u32 {
+        if i > 0 {
+            json.push(',');
+        }
+        let month = 1 + i % 12;
+        json.push_str(&format!(
+            "{{\"customer\": \"c-{}\", \"month\": \"2024-{:02}\", \"product\": \"Service {}\", \"measure\": \"acr_usd\", \"value\": {}.25}}",
+            i % 5000,
+            (month % 6) + 1,
+            i % 40,
+            i % 900
+        ));
+    }
+    json.push_str("]}");
+    std::fs::write(dir.join("big.json"), json).unwrap();
+    let started = Instant::now();
+    let out = run_in(&dir, &["score", "--format", "json", "big.json"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["partner"], "big");
+    // Not a timing test: a generous bound that only a hang or quadratic blow-up would break.
+    assert!(started.elapsed() < Duration::from_secs(300), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn one_bad_partner_in_a_portfolio_is_reported_and_the_rest_scored() {
+    let mut input = String::new();
+    for i in 0..20 {
+        if i == 7 {
+            input.push_str("{\"partner\": {\"id\": \"broken\"}, \"as_of\": \"2024-06\", \"usage\": [{\"customer\": \"c\", \"month\": \"2024-05\", \"product\": \"X\", \"measure\": \"acr_usd\", \"value\": -1}]}\n");
+        } else {
+            input.push_str(&format!("{{\"partner\": {{\"id\": \"p-{i}\"}}, \"as_of\": \"2024-06\"}}\n"));
+        }
+    }
+    let out = run_in(&workspace(), &["score", "-"], &[], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["partner"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 19);
+    assert!(!ids.contains(&"broken".to_owned()));
+    assert_eq!(ids[7], "p-8", "input order is kept around the gap");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error: <stdin>:8:"), "{stderr}");
+    assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
+}
+
+#[test]
+fn a_failing_script_fails_only_the_partners_it_fails_on() {
+    // A formula that loops for partners with no scoring engineers: those fail, located; the others are scored.
+    let dir = scratch("script").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    std::fs::write(
+        dir.join("scripts/share-of-max.rhai"),
+        "if units == 0.0 {\n  let x = 0;\n  loop { x += 1; }\n}\nround_half_up(min(units, full_units) * max_points / full_units, places.to_int())",
+    )
+    .unwrap();
+    let generated = run_in(&workspace(), &["generate", "--partners", "30", "--seed", "3"], &[], None);
+    assert!(generated.status.success());
+    let out = run_in(&workspace(), &["score", "--rules", dir.to_str().unwrap(), "-"], &[], Some(&generated.stdout));
+    let stderr = text(&out.stderr);
+    let scored = text(&out.stdout).lines().count();
+    let failed = stderr.lines().filter(|l| l.contains("scripts/share-of-max.rhai:3:")).count();
+    assert!(failed > 0 && scored > 0, "scored {scored}, failed {failed}: {stderr}");
+    assert_eq!(scored + failed, 30, "{stderr}");
+    assert!(stderr.contains("operations (an endless loop?) (scoring partner \"p-"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn output_is_byte_identical_serial_and_parallel_twice() {
+    let generated = run_in(&workspace(), &["generate", "--partners", "300", "--seed", "9"], &[], None);
+    assert!(generated.status.success());
+    let mut outputs = Vec::new();
+    for threads in ["1", "4", "1", "4"] {
+        let out = run_in(&workspace(), &["score", "-"], &[("RAYON_NUM_THREADS", threads)], Some(&generated.stdout));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        outputs.push(out.stdout);
+    }
+    assert_eq!(text(&outputs[0]).lines().count(), 300);
+    for o in &outputs[1..] {
+        assert!(o == &outputs[0], "outputs differ between runs or thread counts");
+    }
+    // Locale and time zone do not reach the output.
+    let other = run_in(
+        &workspace(),
+        &["score", "-"],
+        &[("LC_ALL", "de_DE.UTF-8"), ("LANG", "de_DE.UTF-8"), ("TZ", "Pacific/Kiritimati")],
+        Some(&generated.stdout),
+    );
+    assert!(other.stdout == outputs[0], "locale or time zone changed the output");
+}
