@@ -1,9 +1,400 @@
 //! `designate bench`: throughput of scoring against the floor of merely parsing the same input.
+//!
+//! The portfolio is generated in memory as NDJSON lines (the bytes `designate generate` writes), then two stages
+//! are timed over exactly those lines in the shape of `designate score -` ([`crate::portfolio::process`]): chunks
+//! of 512 partners handed to rayon, results collected and consumed in input order. Parse only turns every line
+//! into a validated [`Partner`]; parse + score also scores every designation and serializes each result to a JSON
+//! line, written to a sink. Each stage runs a few times and the best run is reported, since the slower ones
+//! measure the machine's other work rather than ours. A third part shows how scoring cost grows with one
+//! partner's customers, months of history and people, on a small sample of the same partners.
 
-use designate_engine::RuleSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use designate_engine::generate;
+use designate_engine::value::Month;
+use designate_engine::{score, Format, Partner, RuleSet};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+/// Partners in flight at a time: the same as `CHUNK` in `portfolio.rs`, so the bench has the command's shape.
+const CHUNK: usize = 512;
+/// Runs of each stage; the best is reported.
+const RUNS: usize = 3;
+/// The evaluation month of the generated portfolio.
+const AS_OF: &str = "2024-06";
+/// Partners (the first of the portfolio) scaled for the growth table.
+const SCALING_SAMPLE: usize = 16;
+/// The factors each dimension is scaled by.
+const FACTORS: [usize; 4] = [1, 2, 4, 8];
+
+/// One generated partner: its NDJSON line and how many usage rows it has.
+struct Line {
+    text: String,
+    rows: usize,
+}
 
 /// Runs the benchmark and returns its report.
 pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String> {
-    let _ = (partners, seed, rules);
-    Err("bench is not built yet".to_owned())
+    if partners == 0 {
+        return Err("bench needs at least one partner: --partners N".to_owned());
+    }
+    let as_of: Month = AS_OF.parse().map_err(|e| format!("bench: {e}"))?;
+
+    let started = Instant::now();
+    // Partner i depends only on (i, seed, as_of), so generating in parallel gives the bytes `generate` writes.
+    let lines: Vec<Line> = (0..partners)
+        .into_par_iter()
+        .map(|i| {
+            let value = generate::partner(i, seed, as_of);
+            let rows = value["usage"].as_array().map_or(0, Vec::len);
+            Line { text: value.to_string(), rows }
+        })
+        .collect();
+    let generated = started.elapsed();
+    let rows: usize = lines.iter().map(|l| l.rows).sum();
+    let bytes: usize = lines.iter().map(|l| l.text.len() + 1).sum();
+
+    // The stages alternate, so that a burst of other work on the machine slows one run of each, not all of one.
+    let mut parse_runs = Vec::with_capacity(RUNS);
+    let mut score_runs = Vec::with_capacity(RUNS);
+    let mut output = Output::default();
+    for _ in 0..RUNS {
+        let (run, parsed_rows) = measured(|| parse_only(&lines))?;
+        if parsed_rows != rows {
+            return Err(format!("bench: parsing saw {parsed_rows} usage rows, the generator wrote {rows}"));
+        }
+        parse_runs.push(run);
+        let (run, out) = measured(|| parse_and_score(&lines, rules))?;
+        score_runs.push(run);
+        output = out;
+    }
+    let parse_best = fastest(&parse_runs);
+    let score_best = fastest(&score_runs);
+
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "designate bench: {} partners, seed {seed}, as of {AS_OF}, rules {} ({} designations)",
+        grouped(partners),
+        rules.version,
+        rules.designations.len()
+    );
+    let _ = writeln!(
+        r,
+        "input    {} NDJSON lines, {} usage rows, {} bytes (generated in memory in {:.1} s)",
+        grouped(partners),
+        grouped(rows),
+        grouped(bytes),
+        generated.as_secs_f64()
+    );
+    let _ = writeln!(
+        r,
+        "threads  {} (rayon); chunks of {CHUNK} partners, results in input order; best of {RUNS} runs (by wall time)",
+        rayon::current_num_threads()
+    );
+    let _ = writeln!(r);
+    let _ = writeln!(
+        r,
+        "{:<26} {:>9}  {:<22} {:>8} {:>11} {:>14} {:>8}",
+        "stage", "wall (s)", "runs (s)", "CPU (s)", "partners/s", "usage rows/s", "MB/s"
+    );
+    for (name, runs, best) in
+        [("parse only", &parse_runs, parse_best), ("parse + score + JSON line", &score_runs, score_best)]
+    {
+        let secs = best.wall.as_secs_f64();
+        let all: Vec<String> = runs.iter().map(|run| format!("{:.3}", run.wall.as_secs_f64())).collect();
+        let _ = writeln!(
+            r,
+            "{:<26} {:>9.3}  {:<22} {:>8} {:>11} {:>14} {:>8.1}",
+            name,
+            secs,
+            all.join(" "),
+            best.cpu.map_or("-".to_owned(), |cpu| format!("{:.3}", cpu.as_secs_f64())),
+            grouped((partners as f64 / secs) as usize),
+            grouped((rows as f64 / secs) as usize),
+            bytes as f64 / 1e6 / secs
+        );
+    }
+    let _ = writeln!(r);
+    let _ = write!(r, "score / parse  {:.2}x wall", score_best.wall.as_secs_f64() / parse_best.wall.as_secs_f64());
+    if let (Some(score_cpu), Some(parse_cpu)) = (score_best.cpu, parse_best.cpu) {
+        let _ = write!(r, ", {:.2}x CPU", score_cpu.as_secs_f64() / parse_cpu.as_secs_f64());
+    }
+    let _ = writeln!(r);
+    let _ = writeln!(r, "output         {} result lines, {} bytes", grouped(output.lines), grouped(output.bytes));
+    let _ = writeln!(r);
+    r.push_str(&scaling(&lines, rules, as_of)?);
+    Ok(r)
+}
+
+/// Runs `f` once and times it.
+fn timed<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(Duration, T), String> {
+    let started = Instant::now();
+    let value = f()?;
+    Ok((started.elapsed(), value))
+}
+
+/// One run of a stage: wall time, and the CPU time all the process's threads spent in it when the system says.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+/// Runs `f` once, timing its wall and CPU time.
+fn measured<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(Run, T), String> {
+    let cpu_before = cpu_time();
+    let (wall, value) = timed(f)?;
+    let cpu = cpu_before.zip(cpu_time()).map(|(before, after)| after.saturating_sub(before));
+    Ok((Run { wall, cpu }, value))
+}
+
+/// The run with the least wall time.
+fn fastest(runs: &[Run]) -> Run {
+    runs.iter().copied().min_by_key(|run| run.wall).unwrap_or(Run { wall: Duration::ZERO, cpu: None })
+}
+
+/// CPU time used so far by the process's live threads (rayon's workers live as long as the process): the sum of
+/// the first field of each `/proc/self/task/*/schedstat`, in nanoseconds. `None` where there is no such file.
+/// On a machine shared with other work this shows what the stages cost even when the wall time does not.
+fn cpu_time() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(text) = std::fs::read_to_string(task.ok()?.path().join("schedstat")) else { continue };
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+/// The loop of `portfolio::process` over lines already in memory: each chunk is worked on in parallel and its
+/// results are consumed in input order before the next chunk starts.
+fn chunked<T: Send>(
+    lines: &[Line],
+    work: impl Fn(&str) -> Result<T, String> + Sync,
+    mut sink: impl FnMut(T) -> Result<(), String>,
+) -> Result<(), String> {
+    for chunk in lines.chunks(CHUNK) {
+        let results: Vec<Result<T, String>> = chunk.par_iter().map(|line| work(&line.text)).collect();
+        for result in results {
+            sink(result?)?;
+        }
+    }
+    Ok(())
+}
+
+fn parse(line: &str) -> Result<Partner, String> {
+    Partner::parse(line, Format::Json, "<stdin>").map_err(|e| e.to_string())
+}
+
+/// Parses every line into a partner (dropped on its worker, as `score -` does); returns the usage rows seen.
+fn parse_only(lines: &[Line]) -> Result<usize, String> {
+    let mut rows = 0;
+    chunked(
+        lines,
+        |line| parse(line).map(|p| p.usage.len()),
+        |n| {
+            rows += n;
+            Ok(())
+        },
+    )?;
+    Ok(rows)
+}
+
+/// What the scoring stage wrote.
+#[derive(Default)]
+struct Output {
+    lines: usize,
+    bytes: usize,
+}
+
+/// What `designate score -` does per line: parse, score every designation, serialize the result to one JSON line,
+/// and write the lines in input order (here to a sink, through the same kind of buffer as stdout).
+fn parse_and_score(lines: &[Line], rules: &RuleSet) -> Result<Output, String> {
+    let mut out = std::io::BufWriter::new(std::io::sink());
+    let mut written = Output::default();
+    chunked(
+        lines,
+        |line| {
+            let partner = parse(line)?;
+            score(rules, &partner).map(|r| r.to_json_line()).map_err(|e| e.to_string())
+        },
+        |line| {
+            written.lines += 1;
+            written.bytes += line.len() + 1;
+            writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))
+        },
+    )?;
+    out.flush().map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(written)
+}
+
+// ------------------------------------------------------------------ scaling
+
+/// A dimension of one partner that the growth table scales.
+#[derive(Clone, Copy)]
+enum Dimension {
+    Customers,
+    Months,
+    People,
+}
+
+impl Dimension {
+    fn name(self) -> &'static str {
+        match self {
+            Dimension::Customers => "customers",
+            Dimension::Months => "months",
+            Dimension::People => "people",
+        }
+    }
+}
+
+/// How parse and score time per partner grow when the sample's customers, months of history or people are
+/// multiplied, timed on one thread so that the figures are cost, not parallelism.
+fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String, String> {
+    let sample: Vec<Value> = lines
+        .iter()
+        .take(SCALING_SAMPLE)
+        .map(|l| serde_json::from_str(&l.text).map_err(|e| format!("bench: {e}")))
+        .collect::<Result<_, _>>()?;
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "scaling: the first {} partners with one dimension multiplied; one thread, best of {RUNS} runs, per partner",
+        sample.len()
+    );
+    let _ = writeln!(
+        r,
+        "{:<10} {:>6} {:>8} {:>9} {:>10} {:>10} {:>12} {:>12}",
+        "dimension", "factor", "rows", "people", "parse (us)", "score (us)", "score ns/row", "score vs x1"
+    );
+    // Every variant is parsed once to count it, then timed in rounds (each round times every variant once), so
+    // that a burst of other work slows one run of each variant rather than every run of one.
+    struct Variant {
+        dimension: Dimension,
+        factor: usize,
+        texts: Vec<String>,
+        rows: usize,
+        people: usize,
+        parse: Duration,
+        score: Duration,
+    }
+    let mut variants = Vec::new();
+    for dimension in [Dimension::Customers, Dimension::Months, Dimension::People] {
+        for factor in FACTORS {
+            let texts: Vec<String> = sample.iter().map(|p| scaled(p, dimension, factor, as_of).to_string()).collect();
+            let partners = texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>, String>>()?;
+            let rows = partners.iter().map(|p| p.usage.len()).sum();
+            let people = partners.iter().map(|p| p.people.len()).sum();
+            variants.push(Variant {
+                dimension,
+                factor,
+                texts,
+                rows,
+                people,
+                parse: Duration::MAX,
+                score: Duration::MAX,
+            });
+        }
+    }
+    for _ in 0..RUNS {
+        for v in &mut variants {
+            let (elapsed, partners) =
+                timed(|| v.texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>, String>>())?;
+            v.parse = v.parse.min(elapsed);
+            let (elapsed, ()) = timed(|| {
+                for p in &partners {
+                    score(rules, p).map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })?;
+            v.score = v.score.min(elapsed);
+        }
+    }
+    let n = sample.len() as f64;
+    let mut base_us = 0.0;
+    for v in &variants {
+        let parse_us = v.parse.as_secs_f64() * 1e6 / n;
+        let score_us = v.score.as_secs_f64() * 1e6 / n;
+        if v.factor == 1 {
+            base_us = score_us;
+        }
+        let _ = writeln!(
+            r,
+            "{:<10} {:>6} {:>8} {:>9} {:>10.0} {:>10.0} {:>12.0} {:>11.2}x",
+            v.dimension.name(),
+            format!("x{}", v.factor),
+            grouped(v.rows / sample.len()),
+            grouped(v.people / sample.len()),
+            parse_us,
+            score_us,
+            score_us * 1e3 / (v.rows as f64 / n).max(1.0),
+            score_us / base_us
+        );
+    }
+    Ok(r)
+}
+
+/// A copy of partner `p` with one dimension multiplied by `factor`:
+/// customers are repeated under new ids with all their usage; months repeat the whole history further back in
+/// time (so the trailing windows see the same data and the older history grows); people are repeated under
+/// new ids with their certifications.
+fn scaled(p: &Value, dimension: Dimension, factor: usize, as_of: Month) -> Value {
+    let mut out = p.clone();
+    let Some(root) = out.as_object_mut() else { return out };
+    let copy_id = |id: &str, k: usize| if k == 0 { id.to_owned() } else { format!("{id}~{k}") };
+    match dimension {
+        Dimension::Customers => {
+            repeat(root, "customers", factor, |item, k| set_str(item, "id", |id| copy_id(id, k)));
+            repeat(root, "usage", factor, |row, k| set_str(row, "customer", |id| copy_id(id, k)));
+        }
+        Dimension::Months => {
+            let earliest = p["usage"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|row| row["month"].as_str()?.parse::<Month>().ok())
+                .min()
+                .unwrap_or(as_of);
+            let span = as_of.since(earliest) + 1;
+            repeat(root, "usage", factor, |row, k| {
+                set_str(row, "month", |m| {
+                    m.parse::<Month>().map_or_else(|_| m.to_owned(), |m| m.offset(-span * k as i32).to_string())
+                })
+            });
+        }
+        Dimension::People => {
+            repeat(root, "people", factor, |person, k| set_str(person, "id", |id| copy_id(id, k)));
+        }
+    }
+    out
+}
+
+/// Replaces array `key` of `root` by `factor` copies of it, copy `k` passed through `edit`.
+fn repeat(root: &mut Map<String, Value>, key: &str, factor: usize, edit: impl Fn(&mut Value, usize)) {
+    let Some(Value::Array(items)) = root.get_mut(key) else { return };
+    let original = std::mem::take(items);
+    for k in 0..factor {
+        for item in &original {
+            let mut item = item.clone();
+            edit(&mut item, k);
+            items.push(item);
+        }
+    }
+}
+
+/// Rewrites string field `key` of object `item`.
+fn set_str(item: &mut Value, key: &str, f: impl Fn(&str) -> String) {
+    if let Some(Value::String(s)) = item.get_mut(key) {
+        *s = f(s);
+    }
+}
+
+/// An integer with thousands separators: 1,234,567.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let groups: Vec<&str> =
+        digits.as_bytes().rchunks(3).rev().map(|g| std::str::from_utf8(g).unwrap_or_default()).collect();
+    groups.join(",")
 }

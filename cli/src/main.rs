@@ -156,6 +156,28 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM", default_value = "2024-06")]
         as_of: String,
     },
+    /// What it takes to attain each designation not attained: the fewest concrete additions the rules count.
+    ///
+    /// Suggestions come from the rules' own units (a person with given certifications, a customer over a
+    /// threshold, a new product, more usage), found by a search that re-scores the partner at each step.
+    /// Example: designate gap --designation data-ai snapshots/partners/contoso-smb.yaml
+    Gap {
+        /// A rule set folder or a rules root; default: the newest shipped.
+        #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+        rules: Option<PathBuf>,
+        /// Only this designation.
+        #[arg(long, value_name = "ID")]
+        designation: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = compare::Format::Table)]
+        format: compare::Format,
+        /// Also write the partner with every suggestion applied (JSON) to this file, to check or edit.
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// The partner file.
+        #[arg(value_name = "PARTNER_FILE")]
+        partner: PathBuf,
+    },
     /// Measure throughput: partners and usage rows per second, against the time to merely parse the same input.
     ///
     /// Generates a synthetic portfolio in memory (as `generate` would), then times parsing alone and parsing
@@ -241,6 +263,9 @@ fn main() -> ExitCode {
                     _ => Ok(ExitCode::SUCCESS),
                 }
             })
+        }
+        Command::Gap { rules, designation, format, write, partner } => {
+            run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner)
         }
         Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules)).and_then(|choice| {
             let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
@@ -341,6 +366,49 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
     if failed > 0 {
         eprintln!("error: {failed} partner(s) could not be scored");
         return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_gap(
+    rules: Option<PathBuf>,
+    only: Option<&str>,
+    format: compare::Format,
+    write: Option<&std::path::Path>,
+    partner: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+    let partner = Partner::load(partner).map_err(|e| e.to_string())?;
+    let rules = choice.for_partner(&partner)?;
+    if let Some(id) = only {
+        if !rules.designations.iter().any(|d| d.id == id) {
+            let ids: Vec<&str> = rules.designations.iter().map(|d| d.id.as_str()).collect();
+            return Err(format!(
+                "no designation \"{id}\" in rules {}\n  hint: designations: {}",
+                rules.version,
+                ids.join(", ")
+            ));
+        }
+    }
+    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| e.to_string())?;
+    match format {
+        compare::Format::Json => {
+            let doc = serde_json::json!({
+                "partner": partner.id,
+                "as_of": partner.as_of.to_string(),
+                "rules": { "version": rules.version, "digest": rules.digest },
+                "designations": gaps,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("gaps serialize"));
+        }
+        _ => print!("{}", render::gaps(&partner, rules, &gaps)),
+    }
+    if let Some(path) = write {
+        let additions: Vec<_> = gaps.iter().flat_map(|g| g.additions.clone()).collect();
+        let applied = designate_engine::gap::apply_all(&partner, &additions);
+        let text = serde_json::to_string_pretty(&applied.to_json()).expect("a partner serializes") + "\n";
+        std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        eprintln!("wrote {} with {} additions", path.display(), additions.len());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use designate_engine::ScoreReport;
+use designate_engine::gap::Gap;
+use designate_engine::{Partner, RuleSet, ScoreReport};
 
 /// Width explanations are wrapped to.
 const WIDTH: usize = 100;
@@ -52,4 +53,36 @@ fn wrap(out: &mut String, lead: &str, text: &str) {
         empty = false;
     }
     let _ = writeln!(out, "{line}");
+}
+
+/// The `gap` table: per designation, the suggested additions and what each adds.
+pub fn gaps(partner: &Partner, rules: &RuleSet, gaps: &[Gap]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "partner {}  as of {}", partner.id, partner.as_of);
+    let _ = writeln!(out, "rules   {}  {}", rules.version, rules.digest);
+    for g in gaps {
+        let _ = writeln!(out);
+        if g.attained {
+            let _ = writeln!(out, "{}  path {}  {} points  attained", g.designation, g.path, g.points.normalize());
+            continue;
+        }
+        let outcome = if g.attained_after { "attained" } else { "still not attained" };
+        let _ = writeln!(
+            out,
+            "{}  path {}  {} points → {} with {} addition(s): {outcome}",
+            g.designation,
+            g.path,
+            g.points.normalize(),
+            g.points_after.normalize(),
+            g.suggestions.len()
+        );
+        for s in &g.suggestions {
+            let _ =
+                writeln!(out, "  + {:<70} {:>6}  ({})", s.add, format!("+{}", s.points_added.normalize()), s.metric);
+        }
+        if let Some(note) = &g.note {
+            wrap(&mut out, "note:", note);
+        }
+    }
+    out
 }

@@ -326,3 +326,30 @@ fn csv_tables_report_located_problems() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("customers.csv:1: unknown column \"segmnt\""), "{}", text(&out.stderr));
 }
+
+#[test]
+fn gap_json_names_additions_and_write_produces_an_attaining_partner() {
+    let dir = scratch("gap");
+    let written = dir.join("contoso-with-gap.json");
+    let out = designate(&[
+        "gap",
+        "--format",
+        "json",
+        "--designation",
+        "data-ai",
+        "--write",
+        written.to_str().unwrap(),
+        "snapshots/partners/contoso-smb.yaml",
+    ]);
+    let doc = json(&out);
+    assert_eq!(doc["partner"], "contoso-smb");
+    let gap = &doc["designations"][0];
+    assert_eq!(gap["designation"], "data-ai");
+    assert_eq!(gap["attained"], false);
+    assert_eq!(gap["attained_after"], true);
+    assert_eq!(gap["suggestions"][0]["add"], "1 more customer with USD 500 on Azure App Service in 2024-06");
+    assert_eq!(gap["suggestions"][0]["points_added"].as_i64(), Some(10));
+    let rescored = json(&designate(&["score", "--format", "json", written.to_str().unwrap()]));
+    let d = rescored["designations"].as_array().unwrap().iter().find(|d| d["id"] == "data-ai").unwrap();
+    assert_eq!(d["qualified"], true, "{d}");
+}

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod error;
 mod evaluate;
 pub mod explain;
+pub mod gap;
 pub mod generate;
 pub mod partner;
 pub mod report;

@@ -167,6 +167,8 @@ pub struct Partner {
     pub path: Option<String>,
     /// Customers' segments by customer id; customers without a stated segment are absent.
     pub segments: BTreeMap<String, Segment>,
+    /// The customer ids the file lists, in order, when it lists them (usage must then name only these).
+    pub customers: Option<Vec<String>>,
     pub usage: Vec<UsageRow>,
     pub people: Vec<Person>,
 }
@@ -253,6 +255,7 @@ impl PartnerFile {
         };
 
         let mut segments = BTreeMap::new();
+        let mut listed = Vec::new();
         let known_customers: Option<BTreeSet<String>> = match &self.customers {
             None => None,
             Some(list) => {
@@ -268,6 +271,7 @@ impl PartnerFile {
                             format!("customer \"{cid}\" is listed twice"),
                         ));
                     }
+                    listed.push(cid.clone());
                     if let Some(s) = c.segment {
                         segments.insert(cid, s);
                     }
@@ -347,6 +351,69 @@ impl PartnerFile {
             people.push(Person { id: pid, certifications });
         }
 
-        Ok(Partner { id, name: self.partner.name, as_of: self.as_of, path, segments, usage, people })
+        let customers = known_customers.is_some().then_some(listed);
+        Ok(Partner { id, name: self.partner.name, as_of: self.as_of, path, segments, customers, usage, people })
+    }
+}
+
+impl Partner {
+    /// The partner in the partner-file shape, as JSON (for writing a partner with suggestions applied).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let customers: Vec<serde_json::Value> = self
+            .customers
+            .iter()
+            .flatten()
+            .map(|id| match self.segments.get(id) {
+                Some(s) => json!({ "id": id, "segment": format!("{s:?}").to_lowercase() }),
+                None => json!({ "id": id }),
+            })
+            .collect();
+        let usage: Vec<serde_json::Value> = self
+            .usage
+            .iter()
+            .map(|r| {
+                json!({
+                    "customer": r.customer,
+                    "month": r.month.to_string(),
+                    "product": r.product,
+                    "measure": r.measure.name(),
+                    "value": r.value.normalize().to_string().parse::<serde_json::Number>().expect("a decimal is a number"),
+                    "association": r.association.name(),
+                    "offer": r.offer,
+                })
+            })
+            .collect();
+        let people: Vec<serde_json::Value> = self
+            .people
+            .iter()
+            .map(|p| {
+                let certs: Vec<serde_json::Value> = p
+                    .certifications
+                    .iter()
+                    .map(|c| {
+                        let mut v = json!({ "name": c.name, "earned": c.earned.to_string() });
+                        if let Some(e) = c.expires {
+                            v["expires"] = json!(e.to_string());
+                        }
+                        v
+                    })
+                    .collect();
+                json!({ "id": p.id, "certifications": certs })
+            })
+            .collect();
+        let mut v = json!({ "partner": { "id": self.id }, "as_of": self.as_of.to_string() });
+        if let Some(n) = &self.name {
+            v["partner"]["name"] = json!(n);
+        }
+        if let Some(p) = &self.path {
+            v["path"] = json!(p);
+        }
+        if self.customers.is_some() {
+            v["customers"] = json!(customers);
+        }
+        v["usage"] = json!(usage);
+        v["people"] = json!(people);
+        v
     }
 }

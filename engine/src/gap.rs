@@ -1,0 +1,581 @@
+//! What it takes to attain a designation: concrete additions to a partner's data (a person with given
+//! certifications, a customer over a threshold, a new product, more usage) that the rules would count.
+//!
+//! Candidate additions are derived from each metric's own kind and parameters — the rules' units — never
+//! from advice written per designation. A greedy search adds the candidate that closes most of the gap,
+//! re-scoring the whole partner each time, then drops any addition the result does not need. Every
+//! suggestion is therefore checked by the same evaluator that scored the partner.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::explain::amount;
+use crate::partner::{Association, HeldCertification, Measure, Partner, Person, UsageRow};
+use crate::report::{number, DesignationResult};
+use crate::rules::*;
+use crate::value::{Date, Month};
+use crate::{score, Error};
+
+/// Additions the search may stack for one designation before giving up.
+const MAX_STEPS: usize = 40;
+
+/// One concrete addition to a partner's data.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Addition {
+    /// A person holding these certifications (codes), earned before the evaluation month.
+    Person { certifications: Vec<String> },
+    /// A customer, new to the partner, with these usage rows.
+    Customer { rows: Vec<Row> },
+    /// More usage on an existing customer.
+    Usage { customer: String, rows: Vec<Row> },
+}
+
+/// A usage row of an addition.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Row {
+    pub month: Month,
+    pub product: String,
+    pub measure: Measure,
+    pub value: Decimal,
+    pub association: Association,
+}
+
+/// What a partner needs for one designation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gap {
+    pub designation: String,
+    pub path: String,
+    #[serde(serialize_with = "number")]
+    pub points: Decimal,
+    /// True when the partner already attains it (no suggestion then).
+    pub attained: bool,
+    /// The additions, in the order the search found them, each with the points it added.
+    pub suggestions: Vec<Suggestion>,
+    /// Points and attainment with every suggestion applied.
+    #[serde(serialize_with = "number")]
+    pub points_after: Decimal,
+    pub attained_after: bool,
+    /// Why no full suggestion could be found, when none was.
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub additions: Vec<Addition>,
+}
+
+/// One suggested addition, in words, with its effect.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Suggestion {
+    pub add: String,
+    /// The metric it was aimed at.
+    pub metric: String,
+    #[serde(serialize_with = "number")]
+    pub points_added: Decimal,
+}
+
+/// A candidate: one addition, or a bundle that only counts together (every unmet prerequisite step and a
+/// scoring person), and what it is for. Bundles let the search cross plateaus where one person adds nothing.
+#[derive(Clone)]
+struct Candidate {
+    additions: Vec<(Addition, String)>,
+    metric: String,
+}
+
+/// The gaps of every designation the partner does not attain (or of `only`, when given).
+pub fn gaps(rules: &RuleSet, partner: &Partner, only: Option<&str>) -> Result<Vec<Gap>, Error> {
+    let report = score(rules, partner)?;
+    let mut out = Vec::new();
+    for d in &report.designations {
+        if only.is_some_and(|id| id != d.id) {
+            continue;
+        }
+        let designation = rules.designations.iter().find(|x| x.id == d.id).expect("reports follow the rules");
+        if d.qualified {
+            out.push(Gap {
+                designation: d.id.clone(),
+                path: d.path.clone(),
+                points: d.points,
+                attained: true,
+                suggestions: Vec::new(),
+                points_after: d.points,
+                attained_after: true,
+                note: None,
+                additions: Vec::new(),
+            });
+            continue;
+        }
+        out.push(search(rules, partner, designation, d)?);
+    }
+    Ok(out)
+}
+
+/// How far a result is from attainment: missing total points, plus a large weight per metric below its minimum.
+fn deficit(d: &DesignationResult, q: &Qualification) -> Decimal {
+    let short_total = (q.min_total - d.points).max(Decimal::ZERO);
+    let short_metrics = d.metrics.iter().filter(|m| m.points < q.min_each_metric).count();
+    short_total + Decimal::from(100 * short_metrics)
+}
+
+fn result_of(rules: &RuleSet, partner: &Partner, id: &str) -> Result<DesignationResult, Error> {
+    let report = score(rules, partner)?;
+    Ok(report.designations.into_iter().find(|d| d.id == id).expect("reports follow the rules"))
+}
+
+fn search(
+    rules: &RuleSet,
+    partner: &Partner,
+    designation: &Designation,
+    start: &DesignationResult,
+) -> Result<Gap, Error> {
+    let q = &designation.qualification;
+    let mut current = partner.clone();
+    let mut chosen: Vec<Candidate> = Vec::new();
+    let mut result = start.clone();
+    let mut serial = 0usize;
+    while !result.qualified && chosen.len() < MAX_STEPS {
+        let path = designation.paths.iter().find(|p| p.id == result.path).unwrap_or(&designation.paths[0]);
+        let candidates = candidates(rules, &current, path, &result, &mut serial);
+        let before = deficit(&result, q);
+        let mut best: Option<(Decimal, Decimal, Candidate, DesignationResult)> = None;
+        for c in candidates {
+            let mut trial = current.clone();
+            for (a, _) in &c.additions {
+                apply(&mut trial, a, serial);
+            }
+            let r = result_of(rules, &trial, &designation.id)?;
+            let gain = before - deficit(&r, q);
+            let better = match &best {
+                None => gain > Decimal::ZERO,
+                Some((g, p, _, _)) => gain > *g || (gain == *g && r.points > *p),
+            };
+            if better {
+                best = Some((gain, r.points, c, r));
+            }
+        }
+        let Some((_, _, c, r)) = best else { break };
+        // Bundles are kept as single additions from here on, so that pruning can drop any one of them.
+        for (a, words) in c.additions {
+            apply(&mut current, &a, serial);
+            chosen.push(Candidate { additions: vec![(a, words)], metric: c.metric.clone() });
+        }
+        result = r;
+    }
+    // Drop additions the attainment does not need, last first, so the list stays minimal.
+    if result.qualified {
+        let mut i = chosen.len();
+        while i > 0 {
+            i -= 1;
+            let mut without = chosen.clone();
+            without.remove(i);
+            let trial = applied(partner, &without);
+            if result_of(rules, &trial, &designation.id)?.qualified {
+                chosen = without;
+            }
+        }
+    }
+    // One person may hold several certifications: fold each person into a later one when the result still
+    // attains, so that a prerequisite holder and a scoring person become one addition.
+    if result.qualified {
+        let mut i = 0;
+        while i < chosen.len() {
+            let mut merged = false;
+            if let Addition::Person { certifications: mine } = &chosen[i].additions[0].0 {
+                for j in (i + 1)..chosen.len() {
+                    let Addition::Person { certifications: theirs } = &chosen[j].additions[0].0 else { continue };
+                    if mine.iter().any(|c| theirs.contains(c)) {
+                        continue;
+                    }
+                    let mut trial = chosen.clone();
+                    let mut both = theirs.clone();
+                    both.extend(mine.iter().cloned());
+                    let words = format!(
+                        "{} and {}",
+                        trial[j].additions[0].1,
+                        trial[i].additions[0].1.trim_start_matches("1 more person with ")
+                    );
+                    trial[j].additions[0] = (Addition::Person { certifications: both }, words);
+                    trial.remove(i);
+                    if result_of(rules, &applied(partner, &trial), &designation.id)?.qualified {
+                        chosen = trial;
+                        merged = true;
+                        break;
+                    }
+                }
+            }
+            if !merged {
+                i += 1;
+            }
+        }
+    }
+    // Points each addition adds, in order, on the final list.
+    let mut suggestions = Vec::new();
+    let mut running = partner.clone();
+    let mut points = start.points;
+    for (n, c) in chosen.iter().enumerate() {
+        let (addition, words) = &c.additions[0];
+        apply(&mut running, addition, n);
+        let r = result_of(rules, &running, &designation.id)?;
+        suggestions.push(Suggestion {
+            add: words.clone(),
+            metric: c.metric.clone(),
+            points_added: (r.points - points).normalize(),
+        });
+        points = r.points;
+    }
+    let finalr = result_of(rules, &applied(partner, &chosen), &designation.id)?;
+    let note = (!finalr.qualified).then(|| {
+        let short: Vec<&str> =
+            finalr.metrics.iter().filter(|m| m.points < q.min_each_metric).map(|m| m.id.as_str()).collect();
+        if short.is_empty() {
+            format!("no addition the rules count brings the total to {}", q.min_total.normalize())
+        } else {
+            let why: Vec<String> = finalr
+                .metrics
+                .iter()
+                .filter(|m| m.points < q.min_each_metric)
+                .map(|m| format!("{}: {}", m.id, m.explanation))
+                .collect();
+            format!("no addition the rules count earns a point in {} ({})", short.join(", "), why.join("; "))
+        }
+    });
+    Ok(Gap {
+        designation: designation.id.clone(),
+        path: start.path.clone(),
+        points: start.points,
+        attained: false,
+        suggestions,
+        points_after: finalr.points,
+        attained_after: finalr.qualified,
+        note,
+        additions: chosen.into_iter().map(|c| c.additions[0].0.clone()).collect(),
+    })
+}
+
+/// The partner with the additions applied (numbered as the search numbered them).
+pub fn apply_all(partner: &Partner, additions: &[Addition]) -> Partner {
+    let mut p = partner.clone();
+    for (n, a) in additions.iter().enumerate() {
+        apply(&mut p, a, n);
+    }
+    p
+}
+
+fn applied(partner: &Partner, chosen: &[Candidate]) -> Partner {
+    let additions: Vec<Addition> = chosen.iter().flat_map(|c| c.additions.iter().map(|(a, _)| a.clone())).collect();
+    apply_all(partner, &additions)
+}
+
+fn apply(p: &mut Partner, a: &Addition, n: usize) {
+    let earned: Date = p.as_of.offset(-1).last_day();
+    match a {
+        Addition::Person { certifications } => {
+            let id = unique(|id| p.people.iter().any(|x| x.id == id), &format!("new-person-{}", n + 1));
+            let certifications =
+                certifications.iter().map(|c| HeldCertification { name: c.clone(), earned, expires: None }).collect();
+            p.people.push(Person { id, certifications });
+        }
+        Addition::Customer { rows } => {
+            let id = unique(|id| p.usage.iter().any(|r| r.customer == id), &format!("new-customer-{}", n + 1));
+            // A new customer gets the partner's most common segment, so the addition does not move the
+            // partner's segment mix (and with it, its path).
+            let mut counts = std::collections::BTreeMap::new();
+            for s in p.segments.values() {
+                *counts.entry(*s).or_insert(0usize) += 1;
+            }
+            if let Some((segment, _)) = counts.into_iter().max_by_key(|(s, n)| (*n, std::cmp::Reverse(*s))) {
+                p.segments.insert(id.clone(), segment);
+            }
+            if let Some(list) = &mut p.customers {
+                list.push(id.clone());
+            }
+            push_rows(p, &id, rows);
+        }
+        Addition::Usage { customer, rows } => push_rows(p, customer, rows),
+    }
+}
+
+fn unique(taken: impl Fn(&str) -> bool, base: &str) -> String {
+    let mut id = base.to_owned();
+    let mut k = 1;
+    while taken(&id) {
+        k += 1;
+        id = format!("{base}-{k}");
+    }
+    id
+}
+
+fn push_rows(p: &mut Partner, customer: &str, rows: &[Row]) {
+    for r in rows {
+        p.usage.push(UsageRow {
+            customer: customer.to_owned(),
+            month: r.month,
+            product: r.product.clone(),
+            product_key: r.product.to_lowercase(),
+            measure: r.measure,
+            value: r.value,
+            association: r.association,
+            offer: "pay-as-you-go".to_owned(),
+        });
+    }
+}
+
+/// Candidate additions for the metrics of `path` that are below their maximum.
+fn candidates(
+    rules: &RuleSet,
+    p: &Partner,
+    path: &ScoringPath,
+    result: &DesignationResult,
+    serial: &mut usize,
+) -> Vec<Candidate> {
+    *serial += 1;
+    let mut out = Vec::new();
+    for m in &path.metrics {
+        let points = result.metrics.iter().find(|x| x.id == m.id).map_or(Decimal::ZERO, |x| x.points);
+        if points >= m.max_points {
+            continue;
+        }
+        let kinds: Vec<&MetricKind> = match &m.measurement {
+            Measurement::Single(k) => vec![k],
+            Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
+        };
+        for kind in kinds {
+            for bundle in units(rules, p, kind) {
+                out.push(Candidate { additions: bundle, metric: m.id.clone() });
+            }
+        }
+    }
+    out
+}
+
+/// A product a selection counts, and the measure and association of a row that it would select, with the
+/// multiplier (rate) its value carries.
+fn row_shape(
+    rules: &RuleSet,
+    p: &Partner,
+    sel: usize,
+    avoid: &BTreeSet<String>,
+) -> (String, Measure, Association, Decimal) {
+    let s = &rules.selections[sel];
+    let association = match &s.associations {
+        Some(list) if !list.contains(&Association::Pal) => list.first().copied().unwrap_or(Association::Pal),
+        _ => Association::Pal,
+    };
+    if let Some(rate) = s.rates.first() {
+        let product = rate.products.iter().next().cloned().unwrap_or_default();
+        return (display(p, &product), rate.measure, association, rate.rate);
+    }
+    let measure = s.measure.unwrap_or(Measure::AcrUsd);
+    let product = match &s.products {
+        Some(list) => {
+            list.iter().find(|x| !avoid.contains(*x)).or_else(|| list.iter().next()).cloned().unwrap_or_default()
+        }
+        None => {
+            // Any product counts: reuse one the partner has, unless it is to be avoided.
+            let used: BTreeSet<&str> = p.usage.iter().map(|r| r.product_key.as_str()).collect();
+            used.iter()
+                .find(|x| !avoid.contains(**x) && !s.exclude_products.contains(**x))
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "another service".to_owned())
+        }
+    };
+    (display(p, &product), measure, association, Decimal::ONE)
+}
+
+/// The product's name as the partner writes it, or the rule's (lower-cased) name in title case.
+fn display(p: &Partner, key: &str) -> String {
+    p.usage.iter().find(|r| r.product_key == key).map(|r| r.product.clone()).unwrap_or_else(|| {
+        key.split(' ')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+fn row(month: Month, shape: &(String, Measure, Association, Decimal), value: Decimal) -> Row {
+    Row {
+        month,
+        product: shape.0.clone(),
+        measure: shape.1,
+        value: (value / shape.3).ceil().max(Decimal::ONE),
+        association: shape.2,
+    }
+}
+
+fn shown(rules: &RuleSet, sel: usize, v: Decimal) -> String {
+    match rules.selections[sel].shown_as() {
+        Some(m) => amount(v, m),
+        None => format!("{} {}", crate::explain::grouped(v), rules.selections[sel].name),
+    }
+}
+
+/// Rows that make a new customer pass a customer filter in `month`.
+fn filter_rows(rules: &RuleSet, p: &Partner, f: &CustomerFilter, month: Month) -> Vec<Row> {
+    let shape = row_shape(rules, p, f.selection, &BTreeSet::new());
+    let v = f.at_least.unwrap_or(Decimal::ONE).max(f.at_most.map_or(Decimal::ONE, |m| m.min(Decimal::ONE)));
+    vec![row(month, &shape, v)]
+}
+
+/// The additions one unit of a metric kind stands for, with their description; a bundle when several
+/// additions only count together.
+fn units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<Vec<(Addition, String)>> {
+    single_units(rules, p, kind).into_iter().map(|u| vec![u]).chain(bundles(rules, p, kind)).collect()
+}
+
+/// For certified people: every prerequisite step topped up to its count, plus one scoring person.
+fn bundles(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<Vec<(Addition, String)>> {
+    let MetricKind::CertifiedPeople { prerequisites, scoring } = kind else { return Vec::new() };
+    if prerequisites.is_empty() {
+        return Vec::new();
+    }
+    let mut bundle = Vec::new();
+    for step in prerequisites {
+        let person = requirement_person(rules, &step.requirement);
+        for _ in 0..step.people {
+            bundle.push(person.clone());
+        }
+    }
+    bundle.push(requirement_person(rules, scoring));
+    let _ = p;
+    vec![bundle]
+}
+
+fn requirement_person(rules: &RuleSet, r: &CertRequirement) -> (Addition, String) {
+    let cat = &rules.catalogue;
+    let mut certs: Vec<String> = r.all_of.iter().map(|i| cat.certifications[*i].code.clone()).collect();
+    certs.extend(r.any_of.first().map(|i| cat.certifications[*i].code.clone()));
+    let words: Vec<String> = r
+        .all_of
+        .iter()
+        .chain(r.any_of.first())
+        .map(|i| format!("{} ({})", cat.certifications[*i].code, cat.certifications[*i].name))
+        .collect();
+    (Addition::Person { certifications: certs }, format!("1 more person with {}", words.join(" and ")))
+}
+
+/// The single additions one unit of a metric kind stands for, with their description.
+fn single_units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<(Addition, String)> {
+    let as_of = p.as_of;
+    let mut out = Vec::new();
+    match kind {
+        MetricKind::CustomerAdds(a) => {
+            let shape = row_shape(rules, p, a.selection, &BTreeSet::new());
+            let value = a
+                .at_most
+                .map_or(a.threshold, |m| a.threshold.min(m))
+                .max(Decimal::ONE.min(a.threshold.max(Decimal::ONE)));
+            let months: Vec<Month> = match a.rule {
+                AddsRule::AverageCrossing => (0..a.recent_months).map(|i| as_of.offset(-i)).collect(),
+                _ => vec![as_of],
+            };
+            let mut rows: Vec<Row> = months.iter().map(|m| row(*m, &shape, value)).collect();
+            if let Some(f) = &a.eligible {
+                rows.extend(filter_rows(rules, p, f, as_of));
+            }
+            let when = if months.len() > 1 {
+                format!("every month of {}–{as_of}", months[months.len() - 1])
+            } else {
+                as_of.to_string()
+            };
+            out.push((
+                Addition::Customer { rows },
+                format!("1 more customer with {} on {} in {when}", shown(rules, a.selection, value), shape.0),
+            ));
+        }
+        MetricKind::CertifiedPeople { prerequisites, scoring } => {
+            for step in prerequisites {
+                out.push(requirement_person(rules, &step.requirement));
+            }
+            out.push(requirement_person(rules, scoring));
+        }
+        MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, .. } => {
+            let shape = row_shape(rules, p, *selection, &BTreeSet::new());
+            let base_month = as_of.offset(-baseline_offset);
+            let s = &rules.selections[*selection];
+            let in_selection = |r: &&UsageRow| {
+                s.weight(&r.product_key, r.measure).is_some()
+                    && s.associations.as_ref().is_none_or(|a| a.contains(&r.association))
+                    && !s.exclude_offers.contains(&r.offer)
+            };
+            let base: Decimal = p
+                .usage
+                .iter()
+                .filter(in_selection)
+                .filter(|r| r.month == base_month)
+                .map(|r| r.value * s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))
+                .sum();
+            let step = match compare {
+                Compare::Percent if base > Decimal::ZERO => base * *unit / Decimal::ONE_HUNDRED,
+                Compare::Percent => return out,
+                Compare::Difference => *unit,
+            };
+            let customer = p.usage.iter().filter(in_selection).map(|r| r.customer.clone()).next();
+            for k in [1u32, 5, 10, 30] {
+                let more = step * Decimal::from(k);
+                let rows = vec![row(as_of, &shape, more)];
+                let words = format!(
+                    "{} more on {} in {as_of} (growth +{k} unit{})",
+                    shown(rules, *selection, more.round_dp(2)),
+                    shape.0,
+                    if k == 1 { "" } else { "s" }
+                );
+                match &customer {
+                    Some(c) => out.push((Addition::Usage { customer: c.clone(), rows }, format!("{words}, for {c}"))),
+                    None => out.push((Addition::Customer { rows }, words)),
+                }
+            }
+        }
+        MetricKind::DistinctProducts { selection, window_months, .. } => {
+            let prior: BTreeSet<String> = p
+                .usage
+                .iter()
+                .filter(|r| r.month <= as_of.offset(-window_months))
+                .map(|r| r.product_key.clone())
+                .collect();
+            let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.clone()).collect();
+            let avoid: BTreeSet<String> = prior.union(&used).cloned().collect();
+            let mut shape = row_shape(rules, p, *selection, &avoid);
+            if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {
+                shape.0 = format!("New Service {}", used.len() + 1);
+            }
+            out.push((
+                Addition::Customer { rows: vec![row(as_of, &shape, Decimal::ONE)] },
+                format!("1 more product in use: {} ({} in {as_of})", shape.0, shown(rules, *selection, Decimal::ONE)),
+            ));
+        }
+        MetricKind::RatioCustomers { numerator, denominator, ratio, min_denominator, eligible, .. } => {
+            let den = row_shape(rules, p, *denominator, &BTreeSet::new());
+            let mut num = row_shape(rules, p, *numerator, &BTreeSet::new());
+            num.0 = den.0.clone();
+            let seats = min_denominator
+                .unwrap_or(Decimal::from(100))
+                .max(eligible.as_ref().and_then(|f| f.at_least).unwrap_or(Decimal::ONE));
+            let seats = eligible.as_ref().and_then(|f| f.at_most).map_or(seats, |m| seats.min(m));
+            let users = (seats * *ratio).ceil();
+            let mut rows = vec![row(as_of, &den, seats), row(as_of, &num, users)];
+            if let Some(f) = eligible {
+                rows.extend(filter_rows(rules, p, f, as_of));
+            }
+            out.push((
+                Addition::Customer { rows },
+                format!(
+                    "1 more customer on {} with {} and {}",
+                    den.0,
+                    shown(rules, *denominator, seats),
+                    shown(rules, *numerator, users)
+                ),
+            ));
+        }
+        MetricKind::RollingSumCrossing { selection, threshold, .. } => {
+            let shape = row_shape(rules, p, *selection, &BTreeSet::new());
+            let v = *threshold + Decimal::ONE;
+            out.push((
+                Addition::Customer { rows: vec![row(as_of, &shape, v)] },
+                format!("1 more customer with {} on {} in {as_of}", shown(rules, *selection, v), shape.0),
+            ));
+        }
+    }
+    out
+}
