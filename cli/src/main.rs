@@ -199,7 +199,7 @@ enum Command {
     /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
     Schema {
         /// Which kind of rule file.
-        #[arg(long, value_parser = ["program", "certifications", "products", "designation"])]
+        #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation"])]
         file: Option<String>,
     },
 }

@@ -13,6 +13,46 @@ pub fn table(report: &ScoreReport) -> String {
     let _ = writeln!(out, "partner {}  as of {}", report.partner, report.as_of);
     let _ = writeln!(out, "rules   {}  {}", report.rules.version, report.rules.digest);
     for d in &report.designations {
+        table_designation(&mut out, d);
+    }
+    if let Some(p) = &report.program {
+        let _ = writeln!(out);
+        let anniversary = p.anniversary.as_deref().map(|a| format!("  (anniversary {a})")).unwrap_or_default();
+        let _ = writeln!(out, "program status{anniversary}");
+        for h in &p.held {
+            let _ = writeln!(out, "  {:<24} {:<10} {}", h.id, if h.held { "held" } else { "not held" }, h.reason);
+        }
+        for b in &p.badges {
+            let state = if b.held { "held".to_owned() } else { format!("missing {}", b.missing.join(", ")) };
+            let _ = writeln!(out, "  badge {}: {state}", b.name);
+        }
+        let open: Vec<String> = p
+            .specializations
+            .iter()
+            .filter(|s| s.open)
+            .map(|s| format!("{} (through {})", s.name, s.through.join(", ")))
+            .collect();
+        if open.is_empty() {
+            let _ = writeln!(out, "  specializations open: none (each needs one of its designations held)");
+        } else {
+            wrap(&mut out, "specializations open:", &open.join("; "));
+        }
+    }
+    for s in &report.software {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "certified software for solution {}", s.solution);
+        for d in &s.designations {
+            let _ = writeln!(out, "  {:<32} {}", d.id, if d.attained { "ATTAINED" } else { "not attained" });
+            for r in d.requirements.iter().filter(|r| !r.met || d.attained) {
+                wrap(&mut out, &format!("{}:", r.category), &r.explanation);
+            }
+        }
+    }
+    out
+}
+
+fn table_designation(out: &mut String, d: &designate_engine::report::DesignationResult) {
+    {
         let verdict = if d.qualified { "ATTAINED" } else { "not attained" };
         let _ = writeln!(out);
         let _ = writeln!(
@@ -24,15 +64,14 @@ pub fn table(report: &ScoreReport) -> String {
             d.points.normalize(),
             d.max_points.normalize()
         );
-        wrap(&mut out, "path:", &d.path_reason);
-        wrap(&mut out, "", &d.qualification);
+        wrap(out, "path:", &d.path_reason);
+        wrap(out, "", &d.qualification);
         for m in &d.metrics {
             let score = format!("{} / {}", m.points.normalize(), m.max_points.normalize());
             let _ = writeln!(out, "  {:<30} {:>9}", m.id, score);
-            wrap(&mut out, "", &m.explanation);
+            wrap(out, "", &m.explanation);
         }
     }
-    out
 }
 
 /// Writes `text` indented under a metric line, wrapped at word boundaries.

@@ -188,6 +188,8 @@ fn the_committed_schemas_are_current() {
         (Some("program"), "program.schema.json"),
         (Some("certifications"), "certifications.schema.json"),
         (Some("products"), "products.schema.json"),
+        (Some("specializations"), "specializations.schema.json"),
+        (Some("software"), "software.schema.json"),
         (Some("designation"), "designation.schema.json"),
     ] {
         let mut args = vec!["schema"];

@@ -26,6 +26,8 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         partner: partner.id.clone(),
         as_of: partner.as_of.to_string(),
         rules: RulesRef { version: rules.version.clone(), digest: rules.digest.clone() },
+        program: crate::status::program(rules, partner, &designations),
+        software: crate::status::software(rules, partner),
         designations,
     })
 }

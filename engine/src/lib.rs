@@ -24,6 +24,7 @@ pub mod partner;
 pub mod report;
 pub mod rules;
 pub mod script;
+pub mod status;
 pub mod value;
 
 pub use error::{Error, Located};

@@ -46,6 +46,85 @@ struct PartnerFile {
     usage: Vec<UsageFile>,
     #[serde(default)]
     people: Vec<PersonFile>,
+    #[serde(default)]
+    history: Option<HistoryFile>,
+    #[serde(default)]
+    solutions: Vec<SolutionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryFile {
+    #[serde(default)]
+    anniversary: Option<Date>,
+    #[serde(default)]
+    designations: Vec<AttainedFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttainedFile {
+    id: String,
+    attained: Date,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SolutionFile {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    facts: BTreeMap<String, Fact>,
+}
+
+/// A fact about a software solution: a number, a flag, a text or a list of texts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Number(Decimal),
+    Flag(bool),
+    Text(String),
+    List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Fact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fact, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fact;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, true or false, a text, or a list of texts")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Fact, E> {
+                Ok(Fact::Flag(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Fact, E> {
+                Ok(Fact::Number(Decimal::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Fact, E> {
+                Ok(Fact::Number(Decimal::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Fact, E> {
+                crate::value::parse_decimal(&v.to_string()).map(Fact::Number).map_err(E::custom)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Fact, E> {
+                Ok(Fact::Text(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Fact, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(Fact::List(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Fact, A::Error> {
+                // serde_json's exact numbers arrive as a one-entry map.
+                let d = crate::value::Dec::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Fact::Number(d.0))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -171,6 +250,20 @@ pub struct Partner {
     pub customers: Option<Vec<String>>,
     pub usage: Vec<UsageRow>,
     pub people: Vec<Person>,
+    /// The program anniversary, when the file gives it (else the earliest attainment in `attained`).
+    pub anniversary: Option<Date>,
+    /// Designations attained before, with the day each was attained.
+    pub attained: Vec<(String, Date)>,
+    /// Software solutions, for certified software designations.
+    pub solutions: Vec<Solution>,
+}
+
+/// A software solution and its facts.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub id: String,
+    pub name: Option<String>,
+    pub facts: BTreeMap<String, Fact>,
 }
 
 /// One month of one measure of one product for one customer.
@@ -352,7 +445,45 @@ impl PartnerFile {
         }
 
         let customers = known_customers.is_some().then_some(listed);
-        Ok(Partner { id, name: self.partner.name, as_of: self.as_of, path, segments, customers, usage, people })
+        let (anniversary, attained) = match self.history {
+            None => (None, Vec::new()),
+            Some(h) => {
+                let mut seen = BTreeSet::new();
+                for (i, a) in h.designations.iter().enumerate() {
+                    if !seen.insert(a.id.trim().to_owned()) {
+                        return Err(Error::new(
+                            at(format!("history.designations[{i}].id")),
+                            format!("designation \"{}\" is listed twice", a.id),
+                        ));
+                    }
+                }
+                (h.anniversary, h.designations.into_iter().map(|a| (a.id.trim().to_owned(), a.attained)).collect())
+            }
+        };
+        let mut seen = BTreeSet::new();
+        let mut solutions = Vec::new();
+        for (i, s) in self.solutions.into_iter().enumerate() {
+            if !seen.insert(s.id.trim().to_owned()) {
+                return Err(Error::new(
+                    at(format!("solutions[{i}].id")),
+                    format!("solution \"{}\" is listed twice", s.id),
+                ));
+            }
+            solutions.push(Solution { id: s.id.trim().to_owned(), name: s.name, facts: s.facts });
+        }
+        Ok(Partner {
+            id,
+            name: self.partner.name,
+            as_of: self.as_of,
+            path,
+            segments,
+            customers,
+            usage,
+            people,
+            anniversary,
+            attained,
+            solutions,
+        })
     }
 }
 
@@ -414,6 +545,43 @@ impl Partner {
         }
         v["usage"] = json!(usage);
         v["people"] = json!(people);
+        if self.anniversary.is_some() || !self.attained.is_empty() {
+            let designations: Vec<serde_json::Value> =
+                self.attained.iter().map(|(id, d)| json!({ "id": id, "attained": d.to_string() })).collect();
+            v["history"] = json!({ "designations": designations });
+            if let Some(a) = self.anniversary {
+                v["history"]["anniversary"] = json!(a.to_string());
+            }
+        }
+        if !self.solutions.is_empty() {
+            let solutions: Vec<serde_json::Value> = self
+                .solutions
+                .iter()
+                .map(|s| {
+                    let facts: serde_json::Map<String, serde_json::Value> = s
+                        .facts
+                        .iter()
+                        .map(|(k, f)| {
+                            let v = match f {
+                                Fact::Number(d) => {
+                                    json!(d.normalize().to_string().parse::<serde_json::Number>().expect("a number"))
+                                }
+                                Fact::Flag(b) => json!(b),
+                                Fact::Text(t) => json!(t),
+                                Fact::List(l) => json!(l),
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect();
+                    let mut sv = json!({ "id": s.id, "facts": facts });
+                    if let Some(n) = &s.name {
+                        sv["name"] = json!(n);
+                    }
+                    sv
+                })
+                .collect();
+            v["solutions"] = json!(solutions);
+        }
         v
     }
 }

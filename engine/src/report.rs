@@ -13,6 +13,12 @@ pub struct ScoreReport {
     pub as_of: String,
     pub rules: RulesRef,
     pub designations: Vec<DesignationResult>,
+    /// Designations held now, badges and specializations (when the rules define them or history is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<crate::status::ProgramStatus>,
+    /// Certified software designations of the partner's solutions, when it lists any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub software: Vec<crate::status::SoftwareResult>,
 }
 
 /// The rule set a result was computed with.

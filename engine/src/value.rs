@@ -168,8 +168,18 @@ pub struct Date {
 }
 
 impl Date {
+    /// A day, if it exists.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let last = Month::new(year, month)?.last_day().day;
+        (1..=last).contains(&day).then_some(Date { year, month, day })
+    }
+
     pub fn month(self) -> Month {
         Month::new(self.year, self.month).expect("a date holds a valid month")
+    }
+
+    pub fn day(self) -> u32 {
+        self.day
     }
 }
 

@@ -87,6 +87,24 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
     }
 
+    let ids: Vec<String> = designations.iter().map(|d| d.id.clone()).collect();
+    let badges = c.badges(&pf, &program, &ids);
+    let specializations = if dir.join("catalogue/specializations.toml").is_file() {
+        c.parse::<SpecializationsFile>("catalogue/specializations.toml")
+            .map(|(f, text)| c.specializations(&f, &text, &ids))
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut software = Vec::new();
+    for rel in files.iter().filter(|p| p.starts_with("software") && p.extension().is_some_and(|e| e == "toml")) {
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if let Some((file, text)) = c.parse::<SoftwareFile>(&rel) {
+            let f = File { name: c.shown(&rel), text };
+            software.push(c.software(&f, file));
+        }
+    }
+
     let version = program.version.get_ref().trim().to_owned();
     let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if !folder.is_empty() && folder != version && folder != "." {
@@ -126,6 +144,9 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         path_rules,
         catalogue,
         designations,
+        badges,
+        specializations,
+        software,
     })
 }
 
@@ -961,6 +982,89 @@ impl Compiler {
                 ),
                 Some("lower max_units so that units × per_unit meets max_points"),
             );
+        }
+    }
+
+    fn known_designation(&mut self, f: &File, id: &Spanned<String>, ids: &[String]) {
+        if !ids.contains(id.get_ref()) {
+            let hint = suggest(
+                id.get_ref(),
+                ids.iter().map(String::as_str),
+                "designations are the ids of designations/*.toml",
+            );
+            self.err(f, id.span(), format!("unknown designation \"{}\"", id.get_ref()), Some(&hint));
+        }
+    }
+
+    fn badges(&mut self, f: &File, program: &ProgramFile, ids: &[String]) -> Vec<Badge> {
+        let mut out = Vec::new();
+        for b in &program.badges {
+            let b = b.get_ref();
+            for d in &b.requires_all {
+                self.known_designation(f, d, ids);
+            }
+            out.push(Badge {
+                id: b.id.get_ref().clone(),
+                name: b.name.clone(),
+                requires_all: b.requires_all.iter().map(|d| d.get_ref().clone()).collect(),
+            });
+        }
+        out
+    }
+
+    fn specializations(&mut self, file: &SpecializationsFile, text: &str, ids: &[String]) -> Vec<Specialization> {
+        let f = File { name: self.shown("catalogue/specializations.toml"), text: text.to_owned() };
+        let mut out = Vec::new();
+        for s in &file.specialization {
+            let s = s.get_ref();
+            for d in &s.designations {
+                self.known_designation(&f, d, ids);
+            }
+            out.push(Specialization {
+                name: s.name.clone(),
+                designations: s.designations.iter().map(|d| d.get_ref().clone()).collect(),
+            });
+        }
+        out
+    }
+
+    fn software(&mut self, f: &File, file: SoftwareFile) -> Software {
+        let requirements = file
+            .requirement
+            .iter()
+            .map(|r| {
+                let r = r.get_ref();
+                Requirement {
+                    category: r.category.clone(),
+                    any_of: r.any_of.iter().filter_map(|c| self.condition(f, c)).collect(),
+                }
+            })
+            .collect();
+        Software { id: file.id.get_ref().clone(), name: file.name, requirements }
+    }
+
+    fn condition(&mut self, f: &File, c: &ConditionFile) -> Option<Condition> {
+        if let Some(all) = &c.all_of {
+            return Some(Condition::AllOf(all.iter().filter_map(|x| self.condition(f, x)).collect()));
+        }
+        let Some(fact) = &c.fact else {
+            self.errors.push(Error::new(Located::file(&f.name), "a condition needs `fact` (or `all_of`)"));
+            return None;
+        };
+        let name = fact.get_ref().clone();
+        match (&c.at_least, &c.includes, c.is) {
+            (Some(v), None, None) => Some(Condition::AtLeast { fact: name, value: v.get_ref().0 }),
+            (None, Some(v), None) => Some(Condition::Includes { fact: name, value: v.clone() }),
+            (None, None, Some(v)) => Some(Condition::Is { fact: name, value: v }),
+            _ => {
+                self.err(
+                    f,
+                    fact.span(),
+                    format!("condition on \"{name}\" needs exactly one of `at_least`, `includes`, `is`"),
+                    None,
+                );
+                None
+            }
         }
     }
 

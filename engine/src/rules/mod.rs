@@ -36,6 +36,48 @@ pub struct RuleSet {
     pub path_rules: Vec<PathRule>,
     pub catalogue: Catalogue,
     pub designations: Vec<Designation>,
+    pub badges: Vec<Badge>,
+    pub specializations: Vec<Specialization>,
+    pub software: Vec<Software>,
+}
+
+/// A program badge: held with every designation of `requires_all`.
+#[derive(Debug)]
+pub struct Badge {
+    pub id: String,
+    pub name: String,
+    pub requires_all: Vec<String>,
+}
+
+/// A specialization: open to a partner holding any one of `designations`.
+#[derive(Debug)]
+pub struct Specialization {
+    pub name: String,
+    pub designations: Vec<String>,
+}
+
+/// A certified software designation.
+#[derive(Debug)]
+pub struct Software {
+    pub id: String,
+    pub name: String,
+    pub requirements: Vec<Requirement>,
+}
+
+/// A requirement of a certified software designation: met by any one condition.
+#[derive(Debug)]
+pub struct Requirement {
+    pub category: String,
+    pub any_of: Vec<Condition>,
+}
+
+/// A condition on a solution's facts.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    AtLeast { fact: String, value: Decimal },
+    Includes { fact: String, value: String },
+    Is { fact: String, value: bool },
+    AllOf(Vec<Condition>),
 }
 
 impl RuleSet {
@@ -418,10 +460,12 @@ pub fn check_versions(sets: &[RuleSet]) -> Vec<Error> {
 }
 
 /// The kinds of rule file, each with its own JSON Schema.
-pub const RULE_FILES: [(&str, &str); 4] = [
+pub const RULE_FILES: [(&str, &str); 6] = [
     ("program", "program.toml: version, effective dates, qualification, selections and path rules"),
     ("certifications", "catalogue/certifications.toml: the certification catalogue"),
     ("products", "catalogue/products.toml: the products rules may name"),
+    ("specializations", "catalogue/specializations.toml: the designations each specialization requires"),
+    ("software", "software/<id>.toml: one certified software designation"),
     ("designation", "designations/<id>.toml: one designation, its paths and metrics"),
 ];
 
@@ -434,9 +478,15 @@ pub fn json_schema(kind: Option<&str>) -> Option<serde_json::Value> {
     let program = generator.subschema_for::<schema::ProgramFile>();
     let certifications = generator.subschema_for::<schema::CertificationsFile>();
     let products = generator.subschema_for::<schema::ProductsFile>();
+    let specializations = generator.subschema_for::<schema::SpecializationsFile>();
+    let software = generator.subschema_for::<schema::SoftwareFile>();
     let designation = generator.subschema_for::<schema::DesignationFile>();
     let root = match kind {
-        None => serde_json::json!({ "anyOf": [program, certifications, products, designation] }),
+        None => {
+            serde_json::json!({ "anyOf": [program, certifications, products, specializations, software, designation] })
+        }
+        Some("specializations") => specializations.to_value(),
+        Some("software") => software.to_value(),
         Some("program") => program.to_value(),
         Some("certifications") => certifications.to_value(),
         Some("products") => products.to_value(),

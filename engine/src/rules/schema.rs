@@ -38,6 +38,78 @@ pub struct ProgramFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, PathRuleFile>")]
     pub path_rules: BTreeMap<String, Spanned<PathRuleFile>>,
+    /// Program badges earned by holding a set of designations.
+    #[serde(default)]
+    #[schemars(with = "Vec<BadgeFile>")]
+    pub badges: Vec<Spanned<BadgeFile>>,
+}
+
+/// A badge: held when every designation of `requires_all` is held.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BadgeFile {
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    pub name: String,
+    #[schemars(with = "Vec<String>")]
+    pub requires_all: Vec<Spanned<String>>,
+}
+
+/// `catalogue/specializations.toml`: which designations open each specialization.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecializationsFile {
+    #[serde(default)]
+    #[schemars(with = "Vec<SpecializationFile>")]
+    pub specialization: Vec<Spanned<SpecializationFile>>,
+}
+
+/// One specialization and the designations (any one of them) it requires.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecializationFile {
+    pub name: String,
+    #[schemars(with = "Vec<String>")]
+    pub designations: Vec<Spanned<String>>,
+}
+
+/// `software/<id>.toml`: a certified software designation, decided from a solution's facts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SoftwareFile {
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    pub name: String,
+    /// Every requirement must hold.
+    #[schemars(with = "Vec<RequirementFile>")]
+    pub requirement: Vec<Spanned<RequirementFile>>,
+}
+
+/// One requirement: a category and conditions, any one of which meets it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementFile {
+    pub category: String,
+    pub any_of: Vec<ConditionFile>,
+}
+
+/// A condition on a solution's facts: a number `at_least` a value, a list that `includes` a value, a flag
+/// that `is` true or false, or `all_of` several conditions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionFile {
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub fact: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
+    pub at_least: Option<Spanned<Dec>>,
+    #[serde(default)]
+    pub includes: Option<String>,
+    #[serde(default)]
+    pub is: Option<bool>,
+    #[serde(default)]
+    pub all_of: Option<Vec<ConditionFile>>,
 }
 
 /// When a designation is attained.

@@ -1,0 +1,93 @@
+//! Program status from rule data: held designations with the anniversary rule, badges, specializations, and
+//! certified software designations from a solution's facts.
+
+use std::path::{Path, PathBuf};
+
+use designate_engine::{score, Format, Partner, RuleSet};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn rules() -> RuleSet {
+    RuleSet::load(&workspace().join("rules/2024-06")).unwrap()
+}
+
+#[test]
+fn a_designation_is_kept_until_the_anniversary_and_then_lapses() {
+    let partner = Partner::load(&workspace().join("snapshots/partners/program-status-isv.yaml")).unwrap();
+    let report = score(&rules(), &partner).unwrap();
+    let program = report.program.unwrap();
+    assert_eq!(program.anniversary.as_deref(), Some("2023-10-15"));
+    let held = |id: &str| program.held.iter().find(|h| h.id == id).unwrap().clone();
+    let infra = held("infrastructure");
+    assert!(infra.held, "{}", infra.reason);
+    assert_eq!(
+        infra.reason,
+        "attained 2023-10-15; kept until the anniversary 2024-10-15 although the score is below the bar"
+    );
+    let security = held("security");
+    assert!(!security.held);
+    assert!(security.reason.contains("not renewed at the anniversary 2022-10-15"), "{}", security.reason);
+    // After the anniversary the kept designation lapses too.
+    let text = std::fs::read_to_string(workspace().join("snapshots/partners/program-status-isv.yaml"))
+        .unwrap()
+        .replace("as_of: 2024-06", "as_of: 2024-10");
+    let later = Partner::parse(&text, Format::Yaml, "later.yaml").unwrap();
+    let program = score(&rules(), &later).unwrap().program.unwrap();
+    assert!(!program.held.iter().find(|h| h.id == "infrastructure").unwrap().held);
+}
+
+#[test]
+fn badges_and_specializations_follow_the_held_designations() {
+    let partner = Partner::load(&workspace().join("snapshots/partners/program-status-isv.yaml")).unwrap();
+    let program = score(&rules(), &partner).unwrap().program.unwrap();
+    let msp = program.badges.iter().find(|b| b.id == "azure-expert-msp-prerequisite").unwrap();
+    assert!(!msp.held);
+    assert_eq!(msp.missing, ["data-ai", "digital-app-innovation"]);
+    let sap = program.specializations.iter().find(|s| s.name == "SAP on Microsoft Azure").unwrap();
+    assert!(sap.open);
+    assert_eq!(sap.through, ["infrastructure"]);
+    assert!(!program.specializations.iter().find(|s| s.name == "Threat Protection").unwrap().open);
+
+    // All six held (attained last month, kept until the anniversary): the Microsoft Cloud badge.
+    let all = r#"{"partner": {"id": "all"}, "as_of": "2024-06", "history": {"designations": [
+        {"id": "business-applications", "attained": "2024-05-01"}, {"id": "data-ai", "attained": "2024-05-01"},
+        {"id": "digital-app-innovation", "attained": "2024-05-02"}, {"id": "infrastructure", "attained": "2024-05-03"},
+        {"id": "modern-work", "attained": "2024-05-04"}, {"id": "security", "attained": "2024-05-05"}]}}"#;
+    let partner = Partner::parse(all, Format::Json, "all.json").unwrap();
+    let program = score(&rules(), &partner).unwrap().program.unwrap();
+    assert_eq!(program.anniversary.as_deref(), Some("2024-05-01"), "later designations share the first anniversary");
+    assert!(program.badges.iter().all(|b| b.held && b.missing.is_empty()));
+    assert!(program.specializations.iter().all(|s| s.open));
+}
+
+#[test]
+fn certified_software_designations_come_from_solution_facts() {
+    let partner = Partner::load(&workspace().join("snapshots/partners/program-status-isv.yaml")).unwrap();
+    let report = score(&rules(), &partner).unwrap();
+    let find = |solution: &str, id: &str| {
+        report
+            .software
+            .iter()
+            .find(|s| s.solution == solution)
+            .unwrap()
+            .designations
+            .iter()
+            .find(|d| d.id == id)
+            .unwrap()
+            .clone()
+    };
+    // Tailspin Guard: co-sell and reviews for Azure and Sentinel; 41 transactions with 9 customers; 2 artefacts.
+    assert!(find("tailspin-guard", "software-azure").attained);
+    assert!(find("tailspin-guard", "software-security").attained);
+    let bizapps = find("tailspin-guard", "software-business-applications");
+    assert!(!bizapps.attained);
+    let perf = bizapps.requirements.iter().find(|r| r.category == "partner-performance").unwrap();
+    assert_eq!(perf.explanation, "marketplace_billed_sales_usd 1250000.5 ≥ 1000000 ✓");
+    // The retail copilot passed its industry AI review but has one industry artefact of the two needed.
+    let retail = find("tailspin-retail-copilot", "software-retail-ai");
+    assert!(!retail.attained);
+    let unmet: Vec<&str> = retail.requirements.iter().filter(|r| !r.met).map(|r| r.category.as_str()).collect();
+    assert_eq!(unmet, ["customer-evidence"]);
+}
