@@ -87,7 +87,16 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
     }
 
-    let ids: Vec<String> = designations.iter().map(|d| d.id.clone()).collect();
+    // A designation file that failed to parse is still a designation: count its file name as its id, so
+    // that badges naming it do not report a second, misleading problem.
+    let mut ids: Vec<String> = designations.iter().map(|d| d.id.clone()).collect();
+    for rel in files.iter().filter(|p| p.starts_with("designations")) {
+        if let Some(stem) = rel.file_stem().map(|s| s.to_string_lossy().into_owned()) {
+            if !ids.contains(&stem) {
+                ids.push(stem);
+            }
+        }
+    }
     let badges = c.badges(&pf, &program, &ids);
     let specializations = if dir.join("catalogue/specializations.toml").is_file() {
         c.parse::<SpecializationsFile>("catalogue/specializations.toml")
