@@ -4,14 +4,15 @@
 //! The evaluator interprets the rule set's metric kinds; it knows no designation, product or number of
 //! the program. Usage rows are grouped once per selection and shared by every metric that reads it.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::Error;
-use crate::explain::{amount, grouped, join_limited, list_months, pct};
-use crate::partner::{Partner, Segment};
+use crate::explain::{amount, grouped, join_limited, list_months, pct, Listing};
+use crate::partner::{Measure, Partner, Segment, UsageRow};
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport};
 use crate::rules::*;
 use crate::value::Month;
@@ -20,7 +21,12 @@ use crate::value::Month;
 ///
 /// Fails only when a rule script fails; the error names the script and the partner.
 pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
-    let ctx = Context { rules, partner, series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect() };
+    let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
+    for row in &partner.usage {
+        by_measure[row.measure as usize].push(row);
+    }
+    let ctx =
+        Context { rules, partner, series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(), by_measure };
     let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     Ok(ScoreReport {
         partner: partner.id.clone(),
@@ -53,10 +59,11 @@ impl Series<'_> {
 
     /// Monthly values per counted entity: customers (their products summed or the largest product)
     /// or each product of each customer.
-    fn entities(&self, entity: Entity, aggregate: Aggregate) -> BTreeMap<String, BTreeMap<Month, Decimal>> {
+    fn entities(&self, entity: Entity, aggregate: Aggregate) -> BTreeMap<String, Cow<'_, BTreeMap<Month, Decimal>>> {
+        // Borrowed where the series already holds the months: scoring calls this for many metrics.
         match (entity, aggregate) {
             (Entity::Customer, Aggregate::Sum) => {
-                self.customers.iter().map(|(c, m)| (c.to_string(), m.clone())).collect()
+                self.customers.iter().map(|(c, m)| (c.to_string(), Cow::Borrowed(m))).collect()
             }
             (Entity::Customer, Aggregate::Max) => {
                 let mut out: BTreeMap<String, BTreeMap<Month, Decimal>> = BTreeMap::new();
@@ -67,12 +74,12 @@ impl Series<'_> {
                         *slot = (*slot).max(*v);
                     }
                 }
-                out
+                out.into_iter().map(|(k, m)| (k, Cow::Owned(m))).collect()
             }
             (Entity::CustomerProduct, _) => self
                 .cells
                 .iter()
-                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), m.clone()))
+                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), Cow::Borrowed(m)))
                 .collect(),
         }
     }
@@ -104,6 +111,8 @@ struct Context<'a> {
     rules: &'a RuleSet,
     partner: &'a Partner,
     series: Vec<OnceCell<Series<'a>>>,
+    /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
+    by_measure: Vec<Vec<&'a UsageRow>>,
 }
 
 /// What a metric kind measured: units for the points rule, points earned outside it, and the story.
@@ -123,9 +132,13 @@ impl<'a> Context<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
             let mut s = Series { cells: BTreeMap::new(), names: BTreeMap::new(), customers: BTreeMap::new() };
-            for row in &self.partner.usage {
-                let keep = sel.associations.as_ref().is_none_or(|a| a.contains(&row.association))
-                    && !sel.exclude_offers.contains(&row.offer)
+            let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
+            for row in rows {
+                // Cheap enum checks first: most rows of a partner fail on the measure alone.
+                if !sel.reads(row.measure) || !sel.associations.as_ref().is_none_or(|a| a.contains(&row.association)) {
+                    continue;
+                }
+                let keep = !sel.exclude_offers.contains(&row.offer)
                     && sel.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
                     && !sel.exclude_products.contains(&row.product_key);
                 let Some(weight) = sel.weight(&row.product_key, row.measure).filter(|_| keep) else { continue };
@@ -579,9 +592,9 @@ impl<'a> Context<'a> {
             (Entity::Customer, Aggregate::Max) => "customer (by its largest product)",
             (Entity::Customer, Aggregate::Sum) => "customer",
         };
-        let mut plus = Vec::new();
-        let mut minus = Vec::new();
-        let mut not_new = Vec::new();
+        let mut plus = Listing::default();
+        let mut minus = Listing::default();
+        let mut not_new = Listing::default();
         let mut added = BTreeSet::new();
         let (mut now_count, mut base_count) = (0usize, 0usize);
         for (key, months) in &entities {
@@ -592,10 +605,10 @@ impl<'a> Context<'a> {
                     now_count += recent_hit as usize;
                     base_count += base_hit as usize;
                     if recent_hit && !base_hit {
-                        plus.push(format!("{key} ({})", show(months, &recent_months)));
+                        plus.push_with(|| format!("{key} ({})", show(months, &recent_months)));
                         added.insert(key.clone());
                     } else if base_hit && !recent_hit {
-                        minus.push(format!("{key} ({})", show(months, &base_months)));
+                        minus.push_with(|| format!("{key} ({})", show(months, &base_months)));
                     }
                 }
                 AddsRule::Transitions => {
@@ -603,27 +616,30 @@ impl<'a> Context<'a> {
                     let base_hit = base_months.iter().any(|m| hit_in(key, months, *m));
                     let base_zero = base_months.iter().all(|m| value(months, *m).is_zero());
                     if base_zero && recent_hit {
-                        plus.push(format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months)));
+                        plus.push_with(|| {
+                            format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months))
+                        });
                         added.insert(key.clone());
                     } else if base_hit && !recent_hit {
-                        minus.push(format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months)));
+                        minus.push_with(|| {
+                            format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months))
+                        });
                     } else if recent_hit && !base_zero && !base_hit {
-                        not_new.push(format!("{key} ({})", show(months, &base_months)));
+                        not_new.push_with(|| format!("{key} ({})", show(months, &base_months)));
                     }
                 }
                 AddsRule::MonthlyTransitions => {
                     for m in &recent_months {
                         let (before, now) = (value(months, m.offset(-1)), value(months, *m));
                         if before.is_zero() && hit_in(key, months, *m) {
-                            plus.push(format!(
-                                "{key} in {m} ({} in {}, {} in {m})",
-                                money(before),
-                                m.offset(-1),
-                                money(now)
-                            ));
+                            plus.push_with(|| {
+                                format!("{key} in {m} ({} in {}, {} in {m})", money(before), m.offset(-1), money(now))
+                            });
                             added.insert(key.clone());
                         } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
-                            minus.push(format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1)));
+                            minus.push_with(|| {
+                                format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1))
+                            });
                         }
                     }
                 }
@@ -632,18 +648,20 @@ impl<'a> Context<'a> {
                     let now_avg = recent_months.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
                     let base_span: Vec<Month> = recent_months.iter().map(|m| m.offset(-offset)).collect();
                     let base_avg = base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let text = format!(
-                        "{key} (average {} a month then, {} now)",
-                        money(base_avg.round_dp(2)),
-                        money(now_avg.round_dp(2))
-                    );
+                    let text = || {
+                        format!(
+                            "{key} (average {} a month then, {} now)",
+                            money(base_avg.round_dp(2)),
+                            money(now_avg.round_dp(2))
+                        )
+                    };
                     let (now_in, base_in) =
                         (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, base_end));
                     if now_in && !base_in {
-                        plus.push(text);
+                        plus.push_with(text);
                         added.insert(key.clone());
                     } else if base_in && !now_in {
-                        minus.push(text);
+                        minus.push_with(text);
                     }
                 }
             }
@@ -677,15 +695,15 @@ impl<'a> Context<'a> {
             ),
         };
         if !plus.is_empty() {
-            story.push_str(&format!("; added: {}", join_limited(&plus)));
+            story.push_str(&format!("; added: {}", plus.joined()));
         }
         if !minus.is_empty() {
-            story.push_str(&format!("; lost: {}", join_limited(&minus)));
+            story.push_str(&format!("; lost: {}", minus.joined()));
         }
         if !not_new.is_empty() {
             story.push_str(&format!(
                 "; not counted as added because they had usage in the baseline: {}",
-                join_limited(&not_new)
+                not_new.joined()
             ));
         }
         if let Some(f) = eligible {

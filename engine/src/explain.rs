@@ -68,6 +68,41 @@ pub fn join_limited<T: AsRef<str>>(items: &[T]) -> String {
     out
 }
 
+/// A list for an explanation that formats only the items it will show: a partner may add thousands of
+/// customers, and only the first [`LIST_LIMIT`] are written out.
+#[derive(Default)]
+pub struct Listing {
+    shown: Vec<String>,
+    count: usize,
+}
+
+impl Listing {
+    /// Adds an item, formatting it only when it will be shown.
+    pub fn push_with(&mut self, item: impl FnOnce() -> String) {
+        if self.shown.len() < LIST_LIMIT {
+            self.shown.push(item());
+        }
+        self.count += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The items joined as [`join_limited`] joins them.
+    pub fn joined(&self) -> String {
+        let mut out = self.shown.join(", ");
+        if self.count > self.shown.len() {
+            out.push_str(&format!(" and {} more", self.count - self.shown.len()));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,6 +196,16 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// Every measure, in declaration order (`measure as usize` indexes it).
+    pub const ALL: [Measure; 6] = [
+        Measure::AcrUsd,
+        Measure::RevenueUsd,
+        Measure::PaidSeats,
+        Measure::ActiveUsers,
+        Measure::ProtectedUsers,
+        Measure::Capacity,
+    ];
+
     /// True for measures that are amounts of money (shown as `USD 1,200.50`).
     pub fn is_money(self) -> bool {
         matches!(self, Measure::AcrUsd | Measure::RevenueUsd)

@@ -189,8 +189,11 @@ fn check_not_lower(c: &Case, change: &str, before: &ScoreReport, after: &ScoreRe
     Ok(())
 }
 
+/// One designation's id, path, points, qualification and metric points.
+type Points = (String, String, Decimal, bool, Vec<(String, Decimal)>);
+
 /// Designation paths and every points value, for comparing two reports whose explanations may differ.
-fn points_of(report: &ScoreReport) -> Vec<(String, String, Decimal, bool, Vec<(String, Decimal)>)> {
+fn points_of(report: &ScoreReport) -> Vec<Points> {
     report
         .designations
         .iter()
@@ -292,7 +295,6 @@ proptest! {
             );
         }
     }
-
 }
 
 proptest! {
@@ -346,7 +348,10 @@ proptest! {
         };
         let mut rows = Vec::new();
         // Usage in both of the last two months, or in only one of them (0: both, 1: as_of − 1 only, 2: as_of only).
-        let months = [(c.as_of.offset(-1), value(values.0, values.1), shape != 2), (c.as_of, value(values.2, values.3), shape != 1)];
+        let months = [
+            (c.as_of.offset(-1), value(values.0, values.1), shape != 2),
+            (c.as_of, value(values.2, values.3), shape != 1),
+        ];
         for (m, v, _) in months.into_iter().filter(|m| m.2) {
             let mut r = json!({
                 "customer": customer,
@@ -368,7 +373,6 @@ proptest! {
         let after = score_json(&c, &json);
         check_not_lower(&c, &change, &before, &after)?;
     }
-
 }
 
 proptest! {
@@ -412,7 +416,6 @@ proptest! {
             prop_assert_eq!(db, da, "{:?}: adding a person with {} changed {}", c, change, db.0);
         }
     }
-
 }
 
 proptest! {
@@ -451,7 +454,6 @@ proptest! {
             permutation
         );
     }
-
 }
 
 proptest! {

@@ -123,6 +123,15 @@ impl Selection {
         self.rates.iter().find(|r| r.measure == measure && r.products.contains(product_key)).map(|r| r.rate)
     }
 
+    /// True when rows of `measure` can be in this selection (a cheap test before the product lookups).
+    pub fn reads(&self, measure: Measure) -> bool {
+        if self.rates.is_empty() {
+            self.measure == Some(measure)
+        } else {
+            self.rates.iter().any(|r| r.measure == measure)
+        }
+    }
+
     /// The unit values of this selection are shown in.
     pub fn shown_as(&self) -> Option<Measure> {
         if self.rates.is_empty() {
