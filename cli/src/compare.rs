@@ -75,6 +75,8 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
         base: RulesRef { version: base.version.clone(), digest: base.digest.clone() },
         candidate: RulesRef { version: candidate.version.clone(), digest: candidate.digest.clone() },
         overrides: args.sets.clone(),
+        min_total: candidate.designations.iter().map(|d| d.qualification.min_total).min().unwrap_or_default(),
+        max_points: candidate.designations.iter().map(|d| d.max_points).max().unwrap_or_default(),
         summary,
         partners,
         failures,

@@ -4,16 +4,13 @@
 //! lines of vanilla JS that only make the table of changed results sortable. All text from the data is
 //! escaped, and the output depends on nothing but the comparison, so the same input gives the same bytes.
 //! Elements carry stable ids, classes and `data-*` attributes (`#qualification-chart rect.bar`,
-//! `#points-chart #threshold-70`, `#changes tbody tr[data-partner]`) for tests and scripts to query.
+//! `#points-chart #threshold`, `#changes tbody tr[data-partner]`) for tests and scripts to query.
 
 use std::fmt::Write;
 
 use designate_engine::compare::{Comparison, DesignationChange, PartnerChange, Status};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-
-/// The total a designation needs to be attained, drawn on the points chart.
-const THRESHOLD: i64 = 70;
 
 /// Renders the report.
 pub fn render(cmp: &Comparison) -> String {
@@ -192,8 +189,8 @@ fn points_section(out: &mut String, cmp: &Comparison) {
     let mut pairs = 0usize;
     for p in &cmp.partners {
         for d in &p.designations {
-            before[bin_of(d.points_before, BINS)] += 1;
-            after[bin_of(d.points_after, BINS)] += 1;
+            before[bin_of(d.points_before, cmp.max_points, BINS)] += 1;
+            after[bin_of(d.points_after, cmp.max_points, BINS)] += 1;
             pairs += 1;
         }
     }
@@ -202,7 +199,9 @@ fn points_section(out: &mut String, cmp: &Comparison) {
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let max = before.iter().chain(after.iter()).copied().max().unwrap_or(0);
     let (top, step) = nice_scale(max);
-    let x = |v: f64| ml + pw * v / 100.0;
+    let scale = cmp.max_points.to_f64().unwrap_or(100.0).max(1.0);
+    let threshold = cmp.min_total.normalize();
+    let x = |v: f64| ml + pw * v / scale;
     let y = |v: usize| mt + ph - ph * v as f64 / top as f64;
 
     out.push_str("<section id=\"points\">\n<h2>Designation totals, before and after</h2>\n<figure>\n");
@@ -211,22 +210,22 @@ fn points_section(out: &mut String, cmp: &Comparison) {
         "<svg id=\"points-chart\" class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" \
          aria-label=\"Histogram of designation totals under the base and the candidate rules\">\n"
     );
-    let tx = x(THRESHOLD as f64);
+    let tx = x(cmp.min_total.to_f64().unwrap_or(0.0));
     let _ = writeln!(
         out,
         "<rect class=\"attain-zone\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
         f(tx),
         f(mt),
-        f(x(100.0) - tx),
+        f(x(scale) - tx),
         f(ph)
     );
     y_axis(out, ml, w - mr, mt, ph, top, step, "(partner, designation) pairs");
     legend(out, ml + 4.0, 16.0, cmp);
     let bin_w = pw / BINS as f64;
     for i in 0..BINS {
-        let lo = i * 100 / BINS;
-        let hi = (i + 1) * 100 / BINS;
-        let bx = x(lo as f64);
+        let lo = i as f64 * scale / BINS as f64;
+        let hi = (i + 1) as f64 * scale / BINS as f64;
+        let bx = x(lo);
         for (when, count, off) in [("before", before[i], 0.1), ("after", after[i], 0.52)] {
             let (top_y, base_y) = (y(count), y(0));
             let bar_x = bx + bin_w * off;
@@ -252,12 +251,12 @@ fn points_section(out: &mut String, cmp: &Comparison) {
         }
     }
     for i in 0..=BINS {
-        let v = i * 100 / BINS;
+        let v = i as f64 * scale / BINS as f64;
         let _ = writeln!(
             out,
             "<line class=\"tick\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\
              <text class=\"tick-label\" x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{v}</text>",
-            f(x(v as f64)),
+            f(x(v)),
             f(mt + ph),
             f(mt + ph + 5.0),
             f(mt + ph + 19.0),
@@ -271,8 +270,8 @@ fn points_section(out: &mut String, cmp: &Comparison) {
     );
     let _ = write!(
         out,
-        "<line id=\"threshold-70\" class=\"threshold\" data-points=\"{THRESHOLD}\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n\
-         <text id=\"threshold-70-label\" class=\"threshold-label\" x=\"{3}\" y=\"{4}\">{THRESHOLD} points: attainment threshold</text>",
+        "<line id=\"threshold\" class=\"threshold\" data-points=\"{threshold}\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n\
+         <text id=\"threshold-label\" class=\"threshold-label\" x=\"{3}\" y=\"{4}\">{threshold} points: attainment threshold</text>",
         f(tx),
         f(mt - 14.0),
         f(mt + ph),
@@ -285,7 +284,7 @@ fn points_section(out: &mut String, cmp: &Comparison) {
         out,
         "<figcaption id=\"points-caption\" data-partners=\"{listed}\" data-pairs=\"{pairs}\">Designation totals of the \
          {listed} partners listed in this report ({pairs} (partner, designation) pairs), in 10-point bins \
-         (100 falls in the last). A designation is attained from {THRESHOLD} points, when its other requirements are met."
+         ({scale} falls in the last). A designation is attained from {threshold} points, when its other requirements are met."
     );
     if listed < cmp.summary.partners {
         let _ = write!(
@@ -519,9 +518,9 @@ fn nice_scale(max: usize) -> (usize, usize) {
     }
 }
 
-/// Which of `bins` equal bins over 0–100 holds a total; 100 (and anything above) in the last, below 0 in the first.
-fn bin_of(points: Decimal, bins: usize) -> usize {
-    let width = Decimal::from(100) / Decimal::from(bins);
+/// Which of `bins` equal bins over 0–`scale` holds a total; `scale` (and above) in the last, below 0 in the first.
+fn bin_of(points: Decimal, scale: Decimal, bins: usize) -> usize {
+    let width = scale.max(Decimal::ONE) / Decimal::from(bins);
     let i = (points / width).floor().to_i64().unwrap_or(0);
     i.clamp(0, bins as i64 - 1) as usize
 }

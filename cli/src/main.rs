@@ -68,10 +68,11 @@ enum Command {
     },
     /// Score a portfolio under two rule sets: who gains or loses each designation, and why.
     ///
-    /// PORTFOLIO is a folder of partner files or `-` for NDJSON on stdin. Examples:
-    ///   designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example
+    /// PORTFOLIO is a folder of partner files, a folder of CSV tables, an .ndjson file, or `-` for NDJSON on
+    /// stdin. Examples:
+    ///   designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson
     ///   designate compare --base rules/2024-06 --candidate rules/2024-06 \
-    ///       --set qualification.min_total=65 --only-changed snapshots/portfolios/example
+    ///       --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson
     ///   designate compare ... --format csv > changes.csv
     #[command(verbatim_doc_comment)]
     Compare {
@@ -95,7 +96,7 @@ enum Command {
         /// Also write a self-contained HTML report with charts to this file.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
-        /// A folder of partner files, or `-` for NDJSON on stdin.
+        /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
         #[arg(value_name = "PORTFOLIO")]
         portfolio: PathBuf,
     },
@@ -111,8 +112,8 @@ enum Command {
         #[arg(value_name = "CANDIDATE")]
         candidate: PathBuf,
         /// `table` (grouped text for people) or `json`.
-        #[arg(long, value_enum, default_value_t = compare::Format::Table)]
-        format: compare::Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
     ///
@@ -125,7 +126,7 @@ enum Command {
         /// The folder to write (created if needed).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// A folder of partner files, or `-` for NDJSON on stdin.
+        /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
         #[arg(value_name = "PORTFOLIO")]
         portfolio: PathBuf,
     },
@@ -169,8 +170,8 @@ enum Command {
         #[arg(long, value_name = "ID")]
         designation: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = compare::Format::Table)]
-        format: compare::Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
         /// Also write the partner with every suggestion applied (JSON) to this file, to check or edit.
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
@@ -204,6 +205,13 @@ enum Command {
     },
 }
 
+/// Formats of commands that print either a report for people or JSON.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TextFormat {
+    Table,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
     Table,
@@ -229,15 +237,12 @@ fn main() -> ExitCode {
             })
         }
         Command::DiffRules { base, candidate, format } => {
-            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string()).and_then(|d| {
+            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string()).map(|d| {
                 match format {
-                    compare::Format::Json => {
-                        println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes"))
-                    }
-                    compare::Format::Table => print!("{}", d.to_text()),
-                    compare::Format::Csv => return Err("diff-rules prints table or json".to_owned()),
+                    TextFormat::Json => println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes")),
+                    TextFormat::Table => print!("{}", d.to_text()),
                 }
-                Ok(ExitCode::SUCCESS)
+                ExitCode::SUCCESS
             })
         }
         Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
@@ -373,7 +378,7 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
 fn run_gap(
     rules: Option<PathBuf>,
     only: Option<&str>,
-    format: compare::Format,
+    format: TextFormat,
     write: Option<&std::path::Path>,
     partner: &std::path::Path,
 ) -> Result<ExitCode, Failure> {
@@ -392,7 +397,7 @@ fn run_gap(
     }
     let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| e.to_string())?;
     match format {
-        compare::Format::Json => {
+        TextFormat::Json => {
             let doc = serde_json::json!({
                 "partner": partner.id,
                 "as_of": partner.as_of.to_string(),
@@ -401,7 +406,7 @@ fn run_gap(
             });
             println!("{}", serde_json::to_string_pretty(&doc).expect("gaps serialize"));
         }
-        _ => print!("{}", render::gaps(&partner, rules, &gaps)),
+        TextFormat::Table => print!("{}", render::gaps(&partner, rules, &gaps)),
     }
     if let Some(path) = write {
         let additions: Vec<_> = gaps.iter().flat_map(|g| g.additions.clone()).collect();

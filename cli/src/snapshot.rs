@@ -50,7 +50,13 @@ fn sha256(bytes: &[u8]) -> String {
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(bytes)?;
+        // On disk before the rename, so that a power loss cannot leave an empty file under the real name.
+        f.sync_all()
+    });
+    written.map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: cannot move into place: {e}", path.display()))
 }
 

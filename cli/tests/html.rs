@@ -242,7 +242,7 @@ fn check_report(html: &str, cmp: &Value) {
 
     // Chart 2: a histogram of every listed pair's total before and after, and the 70-point line.
     let chart = section(html, "<svg id=\"points-chart\"", "</svg>");
-    let line = tags(chart, "line").into_iter().find(|t| t.get("id").map(String::as_str) == Some("threshold-70"));
+    let line = tags(chart, "line").into_iter().find(|t| t.get("id").map(String::as_str) == Some("threshold"));
     let line = line.expect("the points chart has the 70-point threshold line");
     assert_eq!(line["x1"], line["x2"], "the threshold line is vertical");
     assert!(chart.contains("70 points: attainment threshold"), "the threshold line is labelled");

@@ -173,6 +173,12 @@ pub struct Comparison {
     pub candidate: RulesRef,
     /// Rule parameters overridden for the candidate (`--set`), as given.
     pub overrides: Vec<String>,
+    /// The candidate's attainment bar (the lowest designation `min_total`) and the largest designation maximum,
+    /// for charts.
+    #[serde(serialize_with = "number")]
+    pub min_total: Decimal,
+    #[serde(serialize_with = "number")]
+    pub max_points: Decimal,
     pub summary: Summary,
     pub partners: Vec<PartnerChange>,
     /// Partners that could not be scored, with the reason.
@@ -226,17 +232,17 @@ pub struct Bucket {
     pub count: usize,
 }
 
-/// Bucket edges for point changes: (label, lowest included, highest excluded).
-const BUCKETS: [(&str, Option<i64>, Option<i64>); 9] = [
-    ("-20 or less", None, Some(-19)),
-    ("-20 to -10", Some(-19), Some(-10)),
-    ("-10 to -5", Some(-10), Some(-5)),
-    ("-5 to 0", Some(-5), Some(0)),
-    ("0", Some(0), Some(0)),
-    ("0 to 5", Some(0), Some(5)),
-    ("5 to 10", Some(5), Some(10)),
-    ("10 to 20", Some(10), Some(20)),
-    ("20 or more", Some(20), None),
+/// Labels of the point-change buckets, in the order `bucket_of` numbers them (points have two decimals at most).
+const BUCKETS: [&str; 9] = [
+    "-20 or less",
+    "-19.99 to -10",
+    "-9.99 to -5",
+    "-4.99 to -0.01",
+    "0",
+    "0.01 to 4.99",
+    "5 to 9.99",
+    "10 to 19.99",
+    "20 or more",
 ];
 
 fn bucket_of(delta: Decimal) -> usize {
@@ -333,7 +339,7 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
         point_changes: BUCKETS
             .iter()
             .zip(buckets)
-            .map(|((label, _, _), count)| Bucket { label: (*label).to_owned(), count })
+            .map(|(label, count)| Bucket { label: (*label).to_owned(), count })
             .collect(),
     }
 }

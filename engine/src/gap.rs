@@ -173,6 +173,19 @@ fn search(
             }
         }
     }
+    // Not attainable: keep only the additions that moved the designation, so the list shows how far it gets.
+    if !result.qualified {
+        let mut i = chosen.len();
+        while i > 0 {
+            i -= 1;
+            let mut without = chosen.clone();
+            without.remove(i);
+            let r = result_of(rules, &applied(partner, &without), &designation.id)?;
+            if r.points >= result.points && deficit(&r, q) <= deficit(&result, q) {
+                chosen = without;
+            }
+        }
+    }
     // One person may hold several certifications: fold each person into a later one when the result still
     // attains, so that a prerequisite holder and a scoring person become one addition.
     if result.qualified {
@@ -362,7 +375,7 @@ fn row_shape(
     };
     if let Some(rate) = s.rates.first() {
         let product = rate.products.iter().next().cloned().unwrap_or_default();
-        return (display(p, &product), rate.measure, association, rate.rate);
+        return (display(rules, p, &product), rate.measure, association, rate.rate);
     }
     let measure = s.measure.unwrap_or(Measure::AcrUsd);
     let product = match &s.products {
@@ -378,11 +391,14 @@ fn row_shape(
                 .unwrap_or_else(|| "another service".to_owned())
         }
     };
-    (display(p, &product), measure, association, Decimal::ONE)
+    (display(rules, p, &product), measure, association, Decimal::ONE)
 }
 
-/// The product's name as the partner writes it, or the rule's (lower-cased) name in title case.
-fn display(p: &Partner, key: &str) -> String {
+/// The product's name as the partner writes it, or as the rules write it.
+fn display(rules: &RuleSet, p: &Partner, key: &str) -> String {
+    if let Some(name) = rules.selections.iter().find_map(|s| s.product_names.get(key)) {
+        return p.usage.iter().find(|r| r.product_key == key).map_or_else(|| name.clone(), |r| r.product.clone());
+    }
     p.usage.iter().find(|r| r.product_key == key).map(|r| r.product.clone()).unwrap_or_else(|| {
         key.split(' ')
             .map(|w| {

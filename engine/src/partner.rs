@@ -460,6 +460,12 @@ impl PartnerFile {
             Some(h) => {
                 let mut seen = BTreeSet::new();
                 for (i, a) in h.designations.iter().enumerate() {
+                    if a.attained > self.as_of.last_day() {
+                        return Err(Error::new(
+                            at(format!("history.designations[{i}].attained")),
+                            format!("attained {} is after as_of {}", a.attained, self.as_of),
+                        ));
+                    }
                     if !seen.insert(a.id.trim().to_owned()) {
                         return Err(Error::new(
                             at(format!("history.designations[{i}].id")),

@@ -1,6 +1,7 @@
 //! Sandboxed rhai formulas that turn a metric's units into points.
 //!
-//! A script sees only the values it is handed (`units`, `max_points`) and returns a decimal. The engine
+//! A script sees only the values it is handed (`units`, `max_points`, its `params` and, in a combined metric,
+//! each part's units by the part's id) and returns a decimal. The engine
 //! it runs in has no packages for files, network, clock or printing, strict variables, and limits on
 //! operations, call depth, expression depth and string, array and map sizes, so a runaway script
 //! stops with an error instead of hanging. Literals are exact decimals (`no_float`): `6 * 3.3` is `19.8`.

@@ -487,6 +487,13 @@ impl Compiler {
                     })
                     .collect()
             });
+            let product_names = s
+                .products
+                .iter()
+                .flatten()
+                .chain(s.rates.iter().flat_map(|r| r.get_ref().products.iter()))
+                .map(|p| (p.get_ref().trim().to_lowercase(), p.get_ref().trim().to_owned()))
+                .collect();
             out.push(Selection {
                 name: name.clone(),
                 measure,
@@ -495,6 +502,7 @@ impl Compiler {
                 exclude_offers: lower_set(&s.exclude_offers),
                 products: s.products.as_ref().map(|p| self.product_names(f, p, known)),
                 exclude_products: self.product_names(f, &s.exclude_products, known),
+                product_names,
             });
         }
         out

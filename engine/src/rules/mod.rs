@@ -104,6 +104,8 @@ pub struct Selection {
     pub exclude_offers: BTreeSet<String>,
     pub products: Option<BTreeSet<String>>,
     pub exclude_products: BTreeSet<String>,
+    /// Product names as the rules write them, by lower-cased name (for suggestions shown to people).
+    pub product_names: BTreeMap<String, String>,
 }
 
 /// Rows of these products (lower-cased) and this measure count `value × rate`.
