@@ -48,7 +48,26 @@ struct Series<'p> {
     customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
 }
 
-impl Series<'_> {
+impl<'p> Series<'p> {
+    /// Adds one run of monthly values of a customer's product.
+    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: BTreeMap<Month, Decimal>) {
+        self.names.entry(product).or_insert(name);
+        let total = self.customers.entry(customer).or_default();
+        for (m, v) in &months {
+            *total.entry(*m).or_default() += *v;
+        }
+        match self.cells.entry((customer, product)) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(months);
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                for (m, v) in months {
+                    *e.get_mut().entry(m).or_default() += v;
+                }
+            }
+        }
+    }
+
     fn total_at(&self, month: Month) -> Decimal {
         self.customers.values().filter_map(|m| m.get(&month)).sum()
     }
@@ -132,20 +151,30 @@ impl<'a> Context<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
             let mut s = Series { cells: BTreeMap::new(), names: BTreeMap::new(), customers: BTreeMap::new() };
+            // Rows of one customer and product usually come together (a month after another): they are summed
+            // in a run and merged into the maps once per run, not once per row.
+            let mut run: Option<(&'a str, &'a str, &'a str)> = None;
+            let mut months: BTreeMap<Month, Decimal> = BTreeMap::new();
             let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
             for row in rows {
-                // Cheap enum checks first: most rows of a partner fail on the measure alone.
-                if !sel.reads(row.measure) || !sel.associations.as_ref().is_none_or(|a| a.contains(&row.association)) {
+                // Cheap enum checks first, then the name lookups.
+                if !sel.associations.as_ref().is_none_or(|a| a.contains(&row.association)) {
                     continue;
                 }
                 let keep = !sel.exclude_offers.contains(&row.offer)
                     && sel.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
                     && !sel.exclude_products.contains(&row.product_key);
                 let Some(weight) = sel.weight(&row.product_key, row.measure).filter(|_| keep) else { continue };
-                let v = row.value * weight;
-                *s.cells.entry((&row.customer, &row.product_key)).or_default().entry(row.month).or_default() += v;
-                s.names.entry(&row.product_key).or_insert(&row.product);
-                *s.customers.entry(&row.customer).or_default().entry(row.month).or_default() += v;
+                let v = if weight == Decimal::ONE { row.value } else { row.value * weight };
+                let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
+                if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
+                    s.merge(run.take().expect("a run"), std::mem::take(&mut months));
+                }
+                run = Some(key);
+                *months.entry(row.month).or_default() += v;
+            }
+            if let Some(r) = run {
+                s.merge(r, months);
             }
             s
         })
