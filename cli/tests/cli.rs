@@ -1,17 +1,11 @@
 //! The `designate` binary as users and acceptance tests call it: the JSON contract, NDJSON streams,
 //! located errors with non-zero exits, and byte-identical output.
 
+mod common;
+
+use common::{copy_dir, designate, scratch, text, workspace};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn designate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(workspace()).output().expect("the binary runs")
-}
 
 fn designate_stdin(args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
@@ -24,17 +18,6 @@ fn designate_stdin(args: &[&str], input: &str) -> Output {
         .expect("the binary runs");
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -137,19 +120,6 @@ fn ndjson_in_ndjson_out_in_order_and_bad_lines_reported() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error: <stdin>:2:"), "{stderr}");
     assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -5,10 +5,13 @@
 //! Needs Debian's `chromium` at /usr/bin/chromium (`apt-get install chromium`; `.ci/run` installs it); without it
 //! the browser tests fail, they do not skip.
 
+mod common;
+
+use common::{designate, workspace};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -17,14 +20,6 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const BASE: &str = "rules/2023-07";
 const CANDIDATE: &str = "rules/2024-06";
 const PORTFOLIO: &str = "snapshots/partners";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn designate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(workspace()).output().expect("the binary runs")
-}
 
 /// A fresh folder for one test's files, kept after the run (under target/tmp) so they can be looked at.
 fn scratch(name: &str) -> PathBuf {

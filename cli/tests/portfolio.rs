@@ -1,16 +1,10 @@
 //! Portfolio commands: `compare` (with `--set`), `diff-rules`, `snapshot` and `diff`, as analysts and
 //! auditors run them.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{designate, scratch, text, workspace};
 use std::process::{Command, Output};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn designate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(workspace()).output().expect("the binary runs")
-}
 
 fn designate_env(args: &[&str], key: &str, value: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_designate"))
@@ -19,17 +13,6 @@ fn designate_env(args: &[&str], key: &str, value: &str) -> Output {
         .current_dir(workspace())
         .output()
         .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-portfolio-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -2,16 +2,15 @@
 //! message and exit status), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
 //! partner among good ones, and byte-identical output serial or parallel.
 
+mod common;
+
+use common::{copy_dir, scratch, text, workspace};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_designate"));
@@ -30,17 +29,6 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>)
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
     out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-rel-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[derive(Deserialize)]
@@ -213,19 +201,6 @@ fn a_failing_script_fails_only_the_partners_it_fails_on() {
     assert_eq!(scored + failed, 30, "{stderr}");
     assert!(stderr.contains("operations (an endless loop?) (scoring partner \"p-"), "{stderr}");
     assert_eq!(out.status.code(), Some(1));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! as the single-machine run. The test brings what it needs: it checks the machine's Java and installs PyPI's
 //! pyspark into a virtualenv under the workspace's `target/spark-venv`, reused by later runs.
 
+mod common;
+
+use common::{scratch, text, workspace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -10,14 +13,6 @@ use std::time::Instant;
 
 /// The pyspark the recipe is tested with; Spark 3.5 runs on Java 8, 11 and 17.
 const PYSPARK: &str = "3.5.9";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Runs a command to the end, and fails the test with its output when it cannot start or exits non-zero.
 fn run(what: &str, command: &mut Command) -> Output {
@@ -30,13 +25,6 @@ fn run(what: &str, command: &mut Command) -> Output {
         text(&out.stderr)
     );
     out
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-spark-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Java as Spark's launcher finds it: `$JAVA_HOME/bin/java`, else `java` on PATH. Missing Java fails the test.

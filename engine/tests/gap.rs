@@ -1,13 +1,12 @@
 //! `gap`: suggestions come from the rules' units and, applied to the partner file, attain the designation.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::workspace;
+use std::path::PathBuf;
 
 use designate_engine::gap::{apply_all, gaps};
 use designate_engine::{score, Format, Partner, RuleSet};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 #[test]
 fn applying_the_suggestions_to_the_partner_file_attains_the_designation() {

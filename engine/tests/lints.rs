@@ -1,28 +1,14 @@
 //! `designate check`'s diagnostics, one broken rule fixture per lint: each case edits a copy of the shipped
 //! `rules/2024-06` and states the exact located messages it must produce (`tests/lints/cases.toml`).
 
+mod common;
+
+use common::{copy_dir, workspace};
 use std::path::{Path, PathBuf};
 
 use designate_engine::rules::check_versions;
 use designate_engine::RuleSet;
 use serde::Deserialize;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,37 +1,14 @@
 //! rhai formulas: exact decimals, the sandbox's limits, located errors, and rule edits that take effect without a rebuild.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{copy_dir, scratch, workspace};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use designate_engine::script::{sandbox, Script};
 use designate_engine::{score, Format, Partner, RuleSet};
 use rust_decimal::Decimal;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A fresh scratch folder under the system's temp folder.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Compiles `source` as a script file and runs it with `units`.
 fn run(name: &str, source: &str, units: Decimal) -> Result<Decimal, String> {

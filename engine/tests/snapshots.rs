@@ -4,17 +4,16 @@
 //! Each partner file under `snapshots/partners/` gets one snapshot per rule version, named
 //! `<partner>@<version>`, in the YAML that `designate score --format yaml` prints.
 
+mod common;
+
+use common::workspace;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use designate_engine::{score, Partner, RuleSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Every shipped rule version, loaded once.
 fn rule_sets() -> &'static BTreeMap<String, RuleSet> {

@@ -1,13 +1,11 @@
 //! Program status from rule data: held designations with the anniversary rule, badges, specializations, and
 //! certified software designations from a solution's facts.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::workspace;
 
 use designate_engine::{score, Format, Partner, RuleSet};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn rules() -> RuleSet {
     RuleSet::load(&workspace().join("rules/2024-06")).unwrap()
