@@ -117,8 +117,18 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
             Ok(())
         },
     )?;
+    // Results of a previous snapshot in the same folder that this one does not have would mislead `diff`.
+    let stale: Vec<String> = read_manifest(out)
+        .map(|old| {
+            let kept: std::collections::BTreeSet<&str> = manifest.partners.iter().map(|e| e.result.as_str()).collect();
+            old.partners.into_iter().map(|e| e.result).filter(|r| !kept.contains(r.as_str())).collect()
+        })
+        .unwrap_or_default();
     let json = serde_json::to_string_pretty(&manifest).expect("a manifest serializes") + "\n";
     write_atomic(&out.join("manifest.json"), json.as_bytes())?;
+    for name in stale {
+        let _ = std::fs::remove_file(out.join(&name));
+    }
     eprintln!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display());
     Ok(manifest.failures.len())
 }
@@ -184,6 +194,20 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
     for id in ib.keys().filter(|id| !ia.contains_key(*id)) {
         changes.push((id.clone(), "only in the second snapshot".into()));
     }
+    let failed =
+        |m: &Manifest| m.failures.iter().map(|f| (f.input.clone(), f.error.clone())).collect::<BTreeMap<_, _>>();
+    let (fa, fb) = (failed(&ma), failed(&mb));
+    for (input, error) in &fa {
+        if fb.get(input) != Some(error) {
+            changes.push((input.clone(), format!("could not be scored in the first snapshot ({})", first_line(error))));
+        }
+    }
+    for (input, error) in &fb {
+        if fa.get(input) != Some(error) {
+            changes
+                .push((input.clone(), format!("could not be scored in the second snapshot ({})", first_line(error))));
+        }
+    }
     differs |= !changes.is_empty();
     if changes.is_empty() && !differs {
         out.push_str(&format!("no differences: {} partners, same rules, inputs and results\n", ia.len()));
@@ -194,6 +218,10 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
         }
     }
     Ok((out, differs))
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 fn describe(change: &PartnerChange) -> String {

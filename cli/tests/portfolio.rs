@@ -4,6 +4,7 @@
 mod common;
 
 use common::{designate, scratch, text, workspace};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn designate_env(args: &[&str], key: &str, value: &str) -> Output {
@@ -335,4 +336,33 @@ fn gap_json_names_additions_and_write_produces_an_attaining_partner() {
     let rescored = json(&designate(&["score", "--format", "json", written.to_str().unwrap()]));
     let d = rescored["designations"].as_array().unwrap().iter().find(|d| d["id"] == "data-ai").unwrap();
     assert_eq!(d["qualified"], true, "{d}");
+}
+
+#[test]
+fn a_reused_snapshot_folder_keeps_only_current_results_and_diff_reports_failures() {
+    let dir = scratch("reuse");
+    let (input, out, other) = (dir.join("in"), dir.join("out"), dir.join("other"));
+    std::fs::create_dir_all(&input).unwrap();
+    for name in ["contoso-smb.yaml", "security-northwind.yaml"] {
+        std::fs::copy(workspace().join("snapshots/partners").join(name), input.join(name)).unwrap();
+    }
+    let snap = |to: &Path| designate(&["snapshot", "--out", to.to_str().unwrap(), input.to_str().unwrap()]);
+    assert!(snap(&out).status.success());
+    assert!(out.join("northwind-security.yaml").is_file());
+    // The next portfolio lacks one partner and has a broken one.
+    std::fs::remove_file(input.join("security-northwind.yaml")).unwrap();
+    std::fs::write(input.join("broken.yaml"), "partner:\n  id: broken\n").unwrap();
+    assert_eq!(snap(&other).status.code(), Some(1));
+    assert_eq!(snap(&out).status.code(), Some(1));
+    assert!(!out.join("northwind-security.yaml").exists(), "a result the new snapshot lacks is removed");
+    assert!(out.join("contoso-smb.yaml").is_file());
+    let diff = designate(&["diff", dir.join("out").to_str().unwrap(), other.to_str().unwrap()]);
+    assert_eq!(diff.status.code(), Some(0), "{}", text(&diff.stdout));
+    std::fs::write(input.join("broken.yaml"), "partner:\n  id: broken\nas_of: 2024-06\n").unwrap();
+    assert!(snap(&other).status.success());
+    let diff = designate(&["diff", out.to_str().unwrap(), other.to_str().unwrap()]);
+    assert_eq!(diff.status.code(), Some(1));
+    let report = text(&diff.stdout);
+    assert!(report.contains("broken.yaml: could not be scored in the first snapshot ("), "{report}");
+    assert!(report.contains("broken: only in the second snapshot"), "{report}");
 }
