@@ -133,93 +133,146 @@ impl Area {
     }
 }
 
-// Azure services by area. The lists are disjoint so that a service a partner first deploys this year in one area
-// is never one it has used for years in another (deployments count services new to the whole partner).
-const INFRA_SERVICES: &[&str] = &[
-    "Virtual Machines",
-    "Storage",
-    "Azure Backup",
-    "Azure Site Recovery",
-    "Azure Virtual Desktop",
-    "Virtual Network",
-    "ExpressRoute",
-    "Azure Monitor",
-    "Azure Arc",
-    "Azure VMware Solution",
-    "Azure Update Manager",
-    "Load Balancer",
-];
-const DATA_AI_SERVICES: &[&str] = &[
-    "Azure SQL Database",
-    "Azure Synapse Analytics",
-    "Azure Data Factory",
-    "Azure Databricks",
-    "Azure Cosmos DB",
-    "Azure Machine Learning",
-    "Azure OpenAI Service",
-    "Azure AI Services",
-    "Azure AI Search",
-    "Azure Database for PostgreSQL",
-    "Microsoft Fabric",
-    "Azure Stream Analytics",
-];
-const APP_SERVICES: &[&str] = &[
-    "Azure App Service",
-    "Azure Functions",
-    "Azure Kubernetes Service",
-    "Azure Container Apps",
-    "API Management",
-    "Logic Apps",
-    "Service Bus",
-    "Azure Static Web Apps",
-    "Event Grid",
-    "Azure Cache for Redis",
-    "Container Registry",
-    "Azure DevOps",
-];
-/// Small steady spend of customers a partner does not sell Azure to (backups, DNS, egress).
-const INCIDENTAL_SERVICES: &[&str] = &["Bandwidth", "Azure DNS", "Azure Files"];
-const VM: &str = "Virtual Machines";
-const VM_LICENSES: &str = "Virtual Machines Licenses";
-/// Offers the azure-acr selection excludes; a few rows use them.
-const INELIGIBLE_OFFERS: &[&str] = &["benefit-program", "internal", "support"];
+/// The generator's vocabulary: names the shipped rules select, read from `engine/data/generator.toml` (built into
+/// the binary) so that no product or certification name lives in Rust code.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VocabularyFile {
+    infra_services: Vec<String>,
+    data_ai_services: Vec<String>,
+    app_services: Vec<String>,
+    incidental_services: Vec<String>,
+    ineligible_offers: Vec<String>,
+    security_azure: Vec<String>,
+    security_m365: Vec<String>,
+    modern_work: Vec<String>,
+    infra_intermediate: Vec<String>,
+    infra_advanced: Vec<String>,
+    data_ai_scoring: Vec<String>,
+    app_intermediate: Vec<String>,
+    app_advanced: Vec<String>,
+    security_scoring: Vec<String>,
+    biz_intermediate: Vec<String>,
+    biz_advanced: Vec<String>,
+    biz_retired: Vec<String>,
+    mw_intermediate: Vec<String>,
+    mw_advanced: Vec<String>,
+    fundamentals: Vec<String>,
+    security_prerequisite_2: Vec<String>,
+    security_prerequisite_1: Vec<String>,
+    azure_prerequisites: Vec<String>,
+    security_m365_weights: Vec<u64>,
+    modern_work_weights: Vec<u64>,
+    vm: String,
+    vm_licenses: String,
+    cert_names: Vec<(String, String)>,
+    biz_flavours: Vec<FlavourFile>,
+}
 
-/// Azure security services (program.toml `security-azure-acr`).
-const SECURITY_AZURE: &[&str] = &[
-    "Microsoft Sentinel",
-    "Azure Defender",
-    "Azure Firewall",
-    "Key Vault",
-    "Azure Bastion",
-    "Application Gateway",
-    "Azure Front Door",
-    "Azure DDoS Protection",
-    "Security Center",
-    "Azure AD B2C",
-];
-/// M365 security workloads (program.toml `security-m365-seats`), the common ones first.
-const SECURITY_M365: &[&str] = &[
-    "Microsoft Defender for Endpoint",
-    "Azure AD Premium",
-    "Microsoft Defender for Office 365",
-    "Intune",
-    "Microsoft Defender for Identity",
-    "Microsoft Information Protection",
-];
-const SECURITY_M365_WEIGHTS: [u64; 6] = [30, 25, 20, 12, 8, 5];
-/// Modern Work workloads (program.toml `mw-paid-seats`), the common ones first.
-const MODERN_WORK: &[&str] = &[
-    "Microsoft 365 Apps",
-    "Exchange",
-    "Teams",
-    "SharePoint",
-    "Teams Phone",
-    "Teams Meetings",
-    "Viva",
-    "Yammer",
-    "Teams Platform",
-];
-const MODERN_WORK_WEIGHTS: [u64; 9] = [28, 22, 20, 12, 7, 4, 3, 2, 2];
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlavourFile {
+    workloads: Vec<WorkloadFile>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadFile {
+    name: String,
+    price_cents: i64,
+    capacity: bool,
+}
+
+/// The vocabulary with `'static` names, as the generator's tables use them.
+struct Vocabulary {
+    infra_services: &'static [&'static str],
+    data_ai_services: &'static [&'static str],
+    app_services: &'static [&'static str],
+    incidental_services: &'static [&'static str],
+    ineligible_offers: &'static [&'static str],
+    security_azure: &'static [&'static str],
+    security_m365: &'static [&'static str],
+    modern_work: &'static [&'static str],
+    infra_intermediate: &'static [&'static str],
+    infra_advanced: &'static [&'static str],
+    data_ai_scoring: &'static [&'static str],
+    app_intermediate: &'static [&'static str],
+    app_advanced: &'static [&'static str],
+    security_scoring: &'static [&'static str],
+    biz_intermediate: &'static [&'static str],
+    biz_advanced: &'static [&'static str],
+    biz_retired: &'static [&'static str],
+    mw_intermediate: &'static [&'static str],
+    mw_advanced: &'static [&'static str],
+    fundamentals: &'static [&'static str],
+    security_prerequisite_2: &'static [&'static str],
+    security_prerequisite_1: &'static [&'static str],
+    azure_prerequisites: &'static [&'static str],
+    security_m365_weights: &'static [u64],
+    modern_work_weights: &'static [u64],
+    vm: &'static str,
+    vm_licenses: &'static str,
+    cert_names: &'static [(&'static str, &'static str)],
+    biz_flavours: &'static [&'static [BizWorkload]],
+}
+
+/// Leaks a string: the vocabulary is read once and lives as long as the process.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn leak_all(list: Vec<String>) -> &'static [&'static str] {
+    Box::leak(list.into_iter().map(leak).collect::<Vec<_>>().into_boxed_slice())
+}
+
+fn vocab() -> &'static Vocabulary {
+    static VOCABULARY: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+    VOCABULARY.get_or_init(|| {
+        let f: VocabularyFile =
+            toml::from_str(include_str!("../data/generator.toml")).expect("engine/data/generator.toml is valid");
+        let flavour = |fl: FlavourFile| -> &'static [BizWorkload] {
+            let w: Vec<BizWorkload> = fl
+                .workloads
+                .into_iter()
+                .map(|w| BizWorkload { name: leak(w.name), price_cents: w.price_cents, capacity: w.capacity })
+                .collect();
+            Box::leak(w.into_boxed_slice())
+        };
+        Vocabulary {
+            infra_services: leak_all(f.infra_services),
+            data_ai_services: leak_all(f.data_ai_services),
+            app_services: leak_all(f.app_services),
+            incidental_services: leak_all(f.incidental_services),
+            ineligible_offers: leak_all(f.ineligible_offers),
+            security_azure: leak_all(f.security_azure),
+            security_m365: leak_all(f.security_m365),
+            modern_work: leak_all(f.modern_work),
+            infra_intermediate: leak_all(f.infra_intermediate),
+            infra_advanced: leak_all(f.infra_advanced),
+            data_ai_scoring: leak_all(f.data_ai_scoring),
+            app_intermediate: leak_all(f.app_intermediate),
+            app_advanced: leak_all(f.app_advanced),
+            security_scoring: leak_all(f.security_scoring),
+            biz_intermediate: leak_all(f.biz_intermediate),
+            biz_advanced: leak_all(f.biz_advanced),
+            biz_retired: leak_all(f.biz_retired),
+            mw_intermediate: leak_all(f.mw_intermediate),
+            mw_advanced: leak_all(f.mw_advanced),
+            fundamentals: leak_all(f.fundamentals),
+            security_prerequisite_2: leak_all(f.security_prerequisite_2),
+            security_prerequisite_1: leak_all(f.security_prerequisite_1),
+            azure_prerequisites: leak_all(f.azure_prerequisites),
+            security_m365_weights: Box::leak(f.security_m365_weights.into_boxed_slice()),
+            modern_work_weights: Box::leak(f.modern_work_weights.into_boxed_slice()),
+            vm: leak(f.vm),
+            vm_licenses: leak(f.vm_licenses),
+            cert_names: Box::leak(
+                f.cert_names.into_iter().map(|(c, n)| (leak(c), leak(n))).collect::<Vec<_>>().into_boxed_slice(),
+            ),
+            biz_flavours: Box::leak(f.biz_flavours.into_iter().map(flavour).collect::<Vec<_>>().into_boxed_slice()),
+        }
+    })
+}
 
 /// A Dynamics 365 / Power Platform workload: its list price per user (cents a month) and what the MCV rate
 /// counts (active users, or capacity in profiles for Customer Insights).
@@ -228,63 +281,6 @@ struct BizWorkload {
     price_cents: i64,
     capacity: bool,
 }
-
-const fn biz(name: &'static str, price_cents: i64) -> BizWorkload {
-    BizWorkload { name, price_cents, capacity: false }
-}
-
-/// Business Applications portfolios: customer engagement, finance and operations, Business Central, Power Platform.
-const BIZ_FLAVOURS: [&[BizWorkload]; 4] = [
-    &[
-        biz("Sales", 9500),
-        biz("Customer Service", 8000),
-        biz("Field Service", 9500),
-        biz("Marketing", 7000),
-        BizWorkload { name: "Customer Insights", price_cents: 0, capacity: true },
-    ],
-    &[biz("Finance", 18000), biz("Supply Chain", 18000), biz("Project Operations", 12000), biz("Commerce", 18000)],
-    &[biz("Business Central", 7000), biz("Human Resources", 12000)],
-    &[biz("Power Apps", 2000), biz("Power Automate", 1500), biz("Power BI", 1000), biz("Power Pages", 2000)],
-];
-
-/// Certification codes and the names partner files may use instead (rules/2024-06/catalogue/certifications.toml).
-const CERT_NAMES: &[(&str, &str)] = &[
-    ("AZ-104", "Azure Administrator Associate"),
-    ("AZ-305", "Azure Solutions Architect Expert"),
-    ("AZ-700", "Azure Network Engineer Associate"),
-    ("AZ-800", "Windows Server Hybrid Administrator Associate"),
-    ("AZ-140", "Azure Virtual Desktop Specialty"),
-    ("AZ-204", "Azure Developer Associate"),
-    ("AZ-400", "Azure DevOps Engineer Expert"),
-    ("DP-300", "Azure Database Administrator Associate"),
-    ("DP-203", "Azure Data Engineer Associate"),
-    ("AI-102", "Azure AI Engineer Associate"),
-    ("AZ-500", "Azure Security Engineer Associate"),
-    ("SC-200", "Security Operations Analyst Associate"),
-    ("SC-300", "Identity and Access Administrator Associate"),
-    ("MB-210", "Sales Functional Consultant Associate"),
-    ("MB-800", "Business Central Functional Consultant Associate"),
-    ("PL-200", "Power Platform Functional Consultant Associate"),
-    ("MS-102", "Microsoft 365 Enterprise Administrator Expert"),
-    ("MS-700", "Teams Administrator Associate"),
-];
-
-// Scoring certifications by area and level. Retired ones appear too: AZ-600 and AZ-220 still count through
-// July 2024, MS-500 through June 2024; PL-100 and MB-600 are past their grace and count for nothing.
-const INFRA_INTERMEDIATE: &[&str] = &["AZ-700", "AZ-800", "AZ-700", "AZ-800", "AZ-600"];
-const INFRA_ADVANCED: &[&str] = &["AZ-140", "AZ-140", "AZ-120"];
-const DATA_AI_SCORING: &[&str] = &["DP-300", "AI-102", "DP-100", "DP-203", "PL-300", "DP-420", "MB-260"];
-const APP_INTERMEDIATE: &[&str] = &["AZ-204", "AZ-204", "PL-400"];
-const APP_ADVANCED: &[&str] = &["AZ-400", "AZ-400", "PL-600", "AZ-220"];
-const SECURITY_SCORING: &[&str] = &["SC-300", "SC-100", "SC-400", "SC-300"];
-const BIZ_INTERMEDIATE: &[&str] =
-    &["MB-210", "MB-230", "MB-800", "PL-200", "PL-300", "PL-400", "MB-310", "MB-330", "MB-240", "MB-220", "PL-500"];
-const BIZ_ADVANCED: &[&str] = &["PL-600", "MB-700", "MB-335"];
-const BIZ_RETIRED: &[&str] = &["PL-100", "MB-600"];
-const MW_INTERMEDIATE: &[&str] = &["MS-900", "MS-700", "MD-102", "MS-203", "SC-300", "MS-600", "MS-721"];
-const MW_ADVANCED: &[&str] = &["MS-102", "MS-102", "TEAMS-MTR"];
-/// Fundamentals exams no rule names: held widely, counted nowhere.
-const FUNDAMENTALS: &[&str] = &["AZ-900", "SC-900", "PL-900", "DP-900", "AI-900"];
 
 const NAME_FIRST: &[&str] = &[
     "Contoso",
@@ -343,7 +339,7 @@ struct Generator {
     as_of: Month,
     months: Vec<String>,
     enterprise: bool,
-    /// The partner's Dynamics practice: one or two of [`BIZ_FLAVOURS`], the same for all its customers.
+    /// The partner's Dynamics practice: one or two of [`vocab().biz_flavours`], the same for all its customers.
     biz_flavours: [usize; 2],
     usage: Vec<Value>,
 }
@@ -471,9 +467,9 @@ impl Generator {
         let mut plans: [Option<AzurePlan>; 6] = Default::default();
         for (a, area) in AREAS.iter().enumerate() {
             let pool = match area {
-                Area::Infrastructure => INFRA_SERVICES,
-                Area::DataAi => DATA_AI_SERVICES,
-                Area::AppInnovation => APP_SERVICES,
+                Area::Infrastructure => vocab().infra_services,
+                Area::DataAi => vocab().data_ai_services,
+                Area::AppInnovation => vocab().app_services,
                 _ => continue,
             };
             if drive[a] == 0 {
@@ -555,14 +551,21 @@ impl Generator {
         let main = *self.rng.pick(&plan.established);
         let trial = life.new && self.rng.chance(30);
         // Some virtual machines bring their Windows/SQL licences as a separate, never-counted service.
-        let licences = main == VM && self.rng.chance(40);
+        let licences = main == vocab().vm && self.rng.chance(40);
         let series = self.series(life, base, growth, 80);
         for (k, (month, cents)) in series.iter().enumerate() {
             // A new customer's first month is often still on a trial subscription, which does not count.
             let offer = if trial && k == 0 { Some("trial") } else { None };
             self.row(id, *month, main, "acr_usd", money(*cents), Extra { association, offer });
             if licences {
-                self.row(id, *month, VM_LICENSES, "acr_usd", money(cents * 3 / 10), Extra { association, offer });
+                self.row(
+                    id,
+                    *month,
+                    vocab().vm_licenses,
+                    "acr_usd",
+                    money(cents * 3 / 10),
+                    Extra { association, offer },
+                );
             }
         }
         // A second long-used service at a fraction of the main one; now and then billed on an ineligible offer.
@@ -570,7 +573,7 @@ impl Generator {
             let second = *self.rng.pick(&plan.established);
             if second != main {
                 let share = self.rng.range(15, 50);
-                let offer = if self.rng.chance(4) { Some(*self.rng.pick(INELIGIBLE_OFFERS)) } else { None };
+                let offer = if self.rng.chance(4) { Some(*self.rng.pick(vocab().ineligible_offers)) } else { None };
                 for (month, cents) in self.series(life, base * share / 100, growth, 120) {
                     self.row(id, month, second, "acr_usd", money(cents), Extra { association, offer });
                 }
@@ -589,7 +592,7 @@ impl Generator {
 
     fn incidental_azure(&mut self, c: &Customer) {
         let life = self.life(5, 5);
-        let service = *self.rng.pick(INCIDENTAL_SERVICES);
+        let service = *self.rng.pick(vocab().incidental_services);
         let base = self.rng.skewed(20, 400) * 100;
         let growth = self.rng.range(-100, 150);
         for (month, cents) in self.series(life, base, growth, 100) {
@@ -644,7 +647,7 @@ impl Generator {
         let workloads = 1 + self.rng.chance(25) as usize;
         let mut taken = Vec::new();
         for _ in 0..workloads {
-            let w = SECURITY_M365[self.rng.weighted(&SECURITY_M365_WEIGHTS)];
+            let w = vocab().security_m365[self.rng.weighted(&vocab().security_m365_weights)];
             if taken.contains(&w) {
                 continue;
             }
@@ -667,7 +670,7 @@ impl Generator {
             };
             let base = self.rng.skewed(lo, hi) * 100;
             let growth = self.rng.range(-100, 100) + 350 * drive / 1000;
-            let service = *self.rng.pick(SECURITY_AZURE);
+            let service = *self.rng.pick(vocab().security_azure);
             for (month, cents) in self.series(life, base, growth, 100) {
                 self.row(id, month, service, "acr_usd", money(cents), Extra::default());
             }
@@ -677,7 +680,7 @@ impl Generator {
     fn bizapps_customer(&mut self, c: &Customer, drive: i64) {
         let id = c.id.as_str();
         let [first, second] = self.biz_flavours;
-        let flavour = BIZ_FLAVOURS[if self.rng.chance(70) { first } else { second }];
+        let flavour = vocab().biz_flavours[if self.rng.chance(70) { first } else { second }];
         let association = match self.rng.below(20) {
             0..=10 => Some("cpor"),
             11..=16 => Some("dpor"),
@@ -735,7 +738,7 @@ impl Generator {
         let workloads = 1 + self.rng.chance(20) as usize;
         let mut taken = Vec::new();
         for _ in 0..workloads {
-            let w = MODERN_WORK[self.rng.weighted(&MODERN_WORK_WEIGHTS)];
+            let w = vocab().modern_work[self.rng.weighted(&vocab().modern_work_weights)];
             if taken.contains(&w) {
                 continue;
             }
@@ -758,10 +761,10 @@ impl Generator {
         let mut slots: Vec<&'static str> = Vec::new();
         let azure_drive = drive[0].max(drive[1]).max(drive[2]);
         if azure_drive > 0 {
-            // The prerequisites (AZ-104, AZ-305) are shared by the three Azure areas: 1 person each on the SMB path,
+            // The prerequisites are shared by the three Azure areas: 1 person each on the SMB path,
             // 2 on the enterprise path; a weak practice sometimes lacks one.
             let need = if ent { 2 } else { 1 };
-            for code in ["AZ-104", "AZ-305"] {
+            for code in vocab().azure_prerequisites.iter().copied() {
                 let held =
                     if self.rng.chance(65 + 35 * azure_drive / 1000) { need + self.rng.range(0, 2) } else { need - 1 };
                 slots.extend(std::iter::repeat_n(code, held as usize));
@@ -769,40 +772,40 @@ impl Generator {
         }
         let r = &mut self.rng;
         if drive[0] > 0 {
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], INFRA_INTERMEDIATE);
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], INFRA_ADVANCED);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], vocab().infra_intermediate);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], vocab().infra_advanced);
         }
         if drive[1] > 0 {
-            draw(r, &mut slots, if ent { 10 } else { 8 }, drive[1], DATA_AI_SCORING);
+            draw(r, &mut slots, if ent { 10 } else { 8 }, drive[1], vocab().data_ai_scoring);
         }
         if drive[2] > 0 {
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], APP_INTERMEDIATE);
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], APP_ADVANCED);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], vocab().app_intermediate);
+            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], vocab().app_advanced);
         }
         if drive[3] > 0 {
-            // Two prerequisite steps of two people each: AZ-500, and SC-200 or the retired MS-500.
-            for alternatives in [&["AZ-500"][..], &["SC-200", "SC-200", "MS-500"][..]] {
+            // Two prerequisite steps of two people each, one of them with a retired alternative.
+            for alternatives in [vocab().security_prerequisite_1, vocab().security_prerequisite_2] {
                 let held = if r.chance(75 + 25 * drive[3] / 1000) { 2 + r.range(1, 2) } else { r.range(0, 2) };
                 for _ in 0..held {
                     slots.push(*r.pick(alternatives));
                 }
             }
-            draw(r, &mut slots, 6, drive[3], SECURITY_SCORING);
+            draw(r, &mut slots, 6, drive[3], vocab().security_scoring);
         }
         if drive[4] > 0 {
-            draw(r, &mut slots, if ent { 20 } else { 5 }, drive[4], BIZ_INTERMEDIATE);
-            draw(r, &mut slots, if ent { 7 } else { 2 }, drive[4], BIZ_ADVANCED);
+            draw(r, &mut slots, if ent { 20 } else { 5 }, drive[4], vocab().biz_intermediate);
+            draw(r, &mut slots, if ent { 7 } else { 2 }, drive[4], vocab().biz_advanced);
             if r.chance(50) {
-                slots.push(*r.pick(BIZ_RETIRED));
+                slots.push(*r.pick(vocab().biz_retired));
             }
         }
         if drive[5] > 0 {
-            draw(r, &mut slots, if ent { 4 } else { 2 }, drive[5], MW_INTERMEDIATE);
-            draw(r, &mut slots, if ent { 3 } else { 2 }, drive[5], MW_ADVANCED);
+            draw(r, &mut slots, if ent { 4 } else { 2 }, drive[5], vocab().mw_intermediate);
+            draw(r, &mut slots, if ent { 3 } else { 2 }, drive[5], vocab().mw_advanced);
         }
         let n_slots = slots.len() as i64;
         for _ in 0..r.range(1, 4) {
-            slots.push(*r.pick(FUNDAMENTALS));
+            slots.push(*r.pick(vocab().fundamentals));
         }
 
         // People: 3–20 at SMB partners, 15–60 at enterprise ones, and never so few that one holds everything.
@@ -832,7 +835,7 @@ impl Generator {
 
     /// One held certification: mostly current, some expired before `as_of`, some earned only after it.
     fn certification(&mut self, code: &'static str) -> Value {
-        let name = match CERT_NAMES.iter().find(|(c, _)| *c == code) {
+        let name = match vocab().cert_names.iter().find(|(c, _)| *c == code) {
             Some((_, full)) if self.rng.chance(25) => *full,
             _ => code,
         };
