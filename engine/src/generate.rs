@@ -647,7 +647,7 @@ impl Generator {
         let workloads = 1 + self.rng.chance(25) as usize;
         let mut taken = Vec::new();
         for _ in 0..workloads {
-            let w = vocab().security_m365[self.rng.weighted(&vocab().security_m365_weights)];
+            let w = vocab().security_m365[self.rng.weighted(vocab().security_m365_weights)];
             if taken.contains(&w) {
                 continue;
             }
@@ -738,7 +738,7 @@ impl Generator {
         let workloads = 1 + self.rng.chance(20) as usize;
         let mut taken = Vec::new();
         for _ in 0..workloads {
-            let w = vocab().modern_work[self.rng.weighted(&vocab().modern_work_weights)];
+            let w = vocab().modern_work[self.rng.weighted(vocab().modern_work_weights)];
             if taken.contains(&w) {
                 continue;
             }
