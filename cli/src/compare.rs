@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use designate_engine::compare::{compare, summarize, Comparison, Failure, PartnerChange, Status};
+use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
 
@@ -91,23 +92,6 @@ pub fn render(cmp: &Comparison, format: Format, only_changed: bool) -> String {
     }
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Gained => "gained",
-        Status::Lost => "lost",
-        Status::Kept => "kept",
-        Status::NotAttained => "not-attained",
-    }
-}
-
-fn signed(d: rust_decimal::Decimal) -> String {
-    if d.is_sign_positive() && !d.is_zero() {
-        format!("+{}", d.normalize())
-    } else {
-        d.normalize().to_string()
-    }
-}
-
 fn table(cmp: &Comparison) -> String {
     let mut out = String::new();
     let s = &cmp.summary;
@@ -161,7 +145,7 @@ fn table(cmp: &Comparison) -> String {
                 d.points_before.normalize().to_string(),
                 d.points_after.normalize().to_string(),
                 signed(d.delta),
-                status_name(d.status),
+                d.status.name(),
                 d.attribution
             );
         }
@@ -194,7 +178,7 @@ fn csv(cmp: &Comparison, only_changed: bool) -> String {
                 csv_field(&p.partner),
                 p.as_of.clone(),
                 d.id.clone(),
-                status_name(d.status).to_owned(),
+                d.status.name().to_owned(),
                 d.path_before.clone().unwrap_or_default(),
                 d.path_after.clone().unwrap_or_default(),
                 d.points_before.normalize().to_string(),

@@ -8,7 +8,8 @@
 
 use std::fmt::Write;
 
-use designate_engine::compare::{Comparison, DesignationChange, PartnerChange, Status};
+use designate_engine::compare::{Comparison, DesignationChange, PartnerChange};
+use designate_engine::explain::signed;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -411,7 +412,7 @@ fn changes_section(out: &mut String, cmp: &Comparison) {
         rows.len()
     );
     for (p, d) in &rows {
-        let status = status_name(d.status);
+        let status = d.status.name();
         let partner = esc(&p.partner);
         let id = esc(&d.id);
         let show = |path: &Option<String>| path.as_deref().map_or_else(|| "none".to_owned(), esc);
@@ -525,25 +526,8 @@ fn bin_of(points: Decimal, scale: Decimal, bins: usize) -> usize {
     i.clamp(0, bins as i64 - 1) as usize
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Gained => "gained",
-        Status::Lost => "lost",
-        Status::Kept => "kept",
-        Status::NotAttained => "not-attained",
-    }
-}
-
 fn num(d: Decimal) -> String {
     d.normalize().to_string()
-}
-
-fn signed(d: Decimal) -> String {
-    if d.is_sign_positive() && !d.is_zero() {
-        format!("+{}", num(d))
-    } else {
-        num(d)
-    }
 }
 
 fn sign_class(d: Decimal) -> &'static str {

@@ -35,6 +35,18 @@ pub enum Status {
     NotAttained,
 }
 
+impl Status {
+    /// The name used in outputs (`gained`, `lost`, `kept`, `not-attained`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Gained => "gained",
+            Status::Lost => "lost",
+            Status::Kept => "kept",
+            Status::NotAttained => "not-attained",
+        }
+    }
+}
+
 /// One designation before and after.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DesignationChange {

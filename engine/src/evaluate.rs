@@ -134,6 +134,19 @@ struct Context<'a> {
     by_measure: Vec<Vec<&'a UsageRow>>,
 }
 
+impl Measured {
+    /// Units that are the customers counted.
+    fn customers(counted: BTreeSet<String>, story: String) -> Measured {
+        Measured {
+            units: Decimal::from(counted.len()),
+            customers: Some(counted),
+            fixed_points: Decimal::ZERO,
+            open: true,
+            story,
+        }
+    }
+}
+
 /// What a metric kind measured: units for the points rule, points earned outside it, and the story.
 struct Measured {
     units: Decimal,
@@ -844,13 +857,7 @@ impl<'a> Context<'a> {
         if !lines.is_empty() {
             story.push_str(&format!("; {}", join_limited(&lines)));
         }
-        Measured {
-            units: Decimal::from(counted.len()),
-            customers: Some(counted),
-            fixed_points: Decimal::ZERO,
-            open: true,
-            story,
-        }
+        Measured::customers(counted, story)
     }
 
     fn rolling_sum_crossing(&self, sel: usize, window: i32, threshold: Decimal, offset: i32) -> Measured {
@@ -883,13 +890,7 @@ impl<'a> Context<'a> {
         if !lines.is_empty() {
             story.push_str(&format!("; {}", join_limited(&lines)));
         }
-        Measured {
-            units: Decimal::from(counted.len()),
-            customers: Some(counted),
-            fixed_points: Decimal::ZERO,
-            open: true,
-            story,
-        }
+        Measured::customers(counted, story)
     }
 
     fn certified_people(&self, prerequisites: &[Prerequisite], scoring: &CertRequirement) -> Measured {

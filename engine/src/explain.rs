@@ -43,6 +43,15 @@ pub fn grouped(v: Decimal) -> String {
     }
 }
 
+/// A change with its sign: `+2.5`, `-4`, `0`.
+pub fn signed(d: Decimal) -> String {
+    if d.is_sign_positive() && !d.is_zero() {
+        format!("+{}", d.normalize())
+    } else {
+        d.normalize().to_string()
+    }
+}
+
 /// A percentage to two decimals at most: `15.72%`, `80%`.
 pub fn pct(v: Decimal) -> String {
     format!("{}%", v.round_dp(2).normalize())

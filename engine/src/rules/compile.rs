@@ -170,7 +170,7 @@ pub fn version_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Every file under `dir` (relative paths, sorted), skipping hidden files and folders.
-fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for entry in std::fs::read_dir(root.join(rel))? {
             let entry = entry?;

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -221,31 +221,19 @@ fn read_optional_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
 
 /// The files below `dir/sub` ending in `.ext`, as `sub/…` paths with `/`, sorted; none when `sub` is absent.
 fn files_under(dir: &Path, sub: &str, ext: &str) -> Result<Vec<String>, Error> {
-    fn walk(root: &Path, rel: PathBuf, ext: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(root.join(&rel))? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let rel = rel.join(&name);
-            if entry.file_type()?.is_dir() {
-                walk(root, rel, ext, out)?;
-            } else if rel.extension().is_some_and(|e| e == ext) {
-                let parts: Vec<String> =
-                    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                out.push(parts.join("/"));
-            }
-        }
-        Ok(())
+    if !dir.join(sub).is_dir() {
+        return Ok(Vec::new());
     }
-    let mut out = Vec::new();
-    if dir.join(sub).is_dir() {
-        walk(dir, PathBuf::from(sub), ext, &mut out)
-            .map_err(|e| Error::new(Located::file(&shown(dir, sub)), format!("cannot read folder: {e}")))?;
-    }
-    out.sort();
-    Ok(out)
+    let files = super::compile::list_files(&dir.join(sub))
+        .map_err(|e| Error::new(Located::file(&shown(dir, sub)), format!("cannot read folder: {e}")))?;
+    Ok(files
+        .into_iter()
+        .filter(|rel| rel.extension().is_some_and(|e| e == ext))
+        .map(|rel| {
+            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            format!("{sub}/{}", parts.join("/"))
+        })
+        .collect())
 }
 
 /// Lower-cased code, alias and name of every certification → its code.
@@ -777,6 +765,7 @@ impl Differ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn shipped(version: &str) -> PathBuf {
