@@ -6,6 +6,7 @@
 
 mod bench;
 mod compare;
+mod exit;
 mod html;
 mod overrides;
 mod portfolio;
@@ -226,57 +227,66 @@ fn main() -> ExitCode {
         Command::Check { dir } => run_check(dir),
         Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
             let args = compare::Args { base, candidate, sets, portfolio, only_changed };
-            compare::run(&args).and_then(|cmp| {
+            compare::run(&args).map_err(Failure::from).and_then(|cmp| {
                 print!("{}", compare::render(&cmp, format, only_changed));
                 if let Some(path) = html {
                     std::fs::write(&path, crate::compare::html(&cmp))
                         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
                     eprintln!("wrote {}", path.display());
                 }
-                Ok(if cmp.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+                Ok::<_, Failure>(exit::findings_if(!cmp.failures.is_empty()))
             })
         }
         Command::DiffRules { base, candidate, format } => {
-            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string()).map(|d| {
-                match format {
-                    TextFormat::Json => println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes")),
-                    TextFormat::Table => print!("{}", d.to_text()),
-                }
-                ExitCode::SUCCESS
-            })
+            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate)
+                .map_err(|e| Failure::from(e.to_string()))
+                .map(|d| {
+                    match format {
+                        TextFormat::Json => {
+                            println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes"))
+                        }
+                        TextFormat::Table => print!("{}", d.to_text()),
+                    }
+                    exit::findings_if(!d.is_empty())
+                })
         }
         Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
             .and_then(|choice| snapshot::write(&choice, &portfolio, &out))
-            .map(|failed| if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
-        Command::Diff { a, b } => snapshot::diff(&a, &b).map(|(text, differs)| {
+            .map(|failed| exit::findings_if(failed > 0))
+            .map_err(Failure::from),
+        Command::Diff { a, b } => snapshot::diff(&a, &b).map_err(Failure::from).map(|(text, differs)| {
             print!("{text}");
-            if differs {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
+            exit::findings_if(differs)
         }),
         Command::Generate { partners, seed, as_of } => {
-            as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}")).and_then(|month| {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                match designate_engine::generate::write_ndjson(partners, seed, month, &mut out)
-                    .and_then(|()| out.flush())
-                {
-                    // A reader that stops early (`| head`) is not an error.
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
-                    _ => Ok(ExitCode::SUCCESS),
-                }
-            })
+            as_of
+                .parse::<designate_engine::value::Month>()
+                .map_err(|e| format!("--as-of: {e}"))
+                .and_then(|month| {
+                    let stdout = std::io::stdout();
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    match designate_engine::generate::write_ndjson(partners, seed, month, &mut out)
+                        .and_then(|()| out.flush())
+                    {
+                        // A reader that stops early (`| head`) is not an error.
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                            Err(format!("cannot write output: {e}"))
+                        }
+                        _ => Ok(ExitCode::SUCCESS),
+                    }
+                })
+                .map_err(Failure::from)
         }
         Command::Gap { rules, designation, format, write, partner } => {
             run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner)
         }
-        Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules)).and_then(|choice| {
-            let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
-            print!("{}", bench::run(partners, seed, rules)?);
-            Ok(ExitCode::SUCCESS)
-        }),
+        Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules))
+            .and_then(|choice| {
+                let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
+                print!("{}", bench::run(partners, seed, rules)?);
+                Ok(ExitCode::SUCCESS)
+            })
+            .map_err(Failure::from),
         Command::Schema { file } => {
             let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
@@ -285,18 +295,32 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            exit::code(&failure)
         }
     }
 }
 
-/// A failure already reported in full, as text for stderr.
-type Failure = String;
+use exit::Failure;
 
 /// The reader of our output went away: stop quietly.
 const BROKEN_PIPE: &str = "broken pipe";
+
+/// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
+/// not run (exit 2); a file that does not validate is a partner that failed (exit 1).
+fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Failure::could_not_run(format!("{}: cannot read file: {e}", path.display())));
+    }
+    if designate_engine::partner::Format::from_path(path).is_none() {
+        return Err(Failure::could_not_run(format!(
+            "{}: unsupported partner file extension\n  hint: use .yaml, .yml, .json or .toml",
+            path.display()
+        )));
+    }
+    Partner::load(path).map_err(|e| Failure::finding(e.to_string()))
+}
 
 fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> Result<ExitCode, Failure> {
     let choice = RulesChoice::new(RulesArg::from_option(rules))?;
@@ -305,11 +329,11 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
         || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
     {
         if format == OutputFormat::Yaml {
-            return Err("a portfolio is scored as NDJSON, one JSON result per line: drop --format yaml".to_owned());
+            return Err("a portfolio is scored as NDJSON, one JSON result per line: drop --format yaml".into());
         }
         return score_stream(&choice, &partner);
     }
-    let partner = Partner::load(&partner).map_err(|e| e.to_string())?;
+    let partner = load_partner(&partner)?;
     let rules = choice.for_partner(&partner)?;
     if !rules.applies_to(partner.as_of) {
         eprintln!(
@@ -365,7 +389,7 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
     }
     if let Err(e) = out.flush() {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("cannot write output: {e}"));
+            return Err(format!("cannot write output: {e}").into());
         }
     }
     if failed > 0 {
@@ -383,7 +407,7 @@ fn run_gap(
     partner: &std::path::Path,
 ) -> Result<ExitCode, Failure> {
     let choice = RulesChoice::new(RulesArg::from_option(rules))?;
-    let partner = Partner::load(partner).map_err(|e| e.to_string())?;
+    let partner = load_partner(partner)?;
     let rules = choice.for_partner(&partner)?;
     if let Some(id) = only {
         if !rules.designations.iter().any(|d| d.id == id) {
@@ -392,7 +416,8 @@ fn run_gap(
                 "no designation \"{id}\" in rules {}\n  hint: designations: {}",
                 rules.version,
                 ids.join(", ")
-            ));
+            )
+            .into());
         }
     }
     let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| e.to_string())?;

@@ -143,7 +143,8 @@ fn a_bad_override_is_refused_like_a_bad_edit() {
             set,
             "snapshots/partners",
         ]);
-        assert_eq!(out.status.code(), Some(1), "{set}");
+        // A candidate that does not load: the command could not run.
+        assert_eq!(out.status.code(), Some(2), "{set}");
         assert!(text(&out.stderr).contains(expected), "{set}: {}", text(&out.stderr));
     }
 }
@@ -174,7 +175,8 @@ fn compare_csv_has_one_row_per_partner_and_designation() {
 #[test]
 fn diff_rules_reports_meaning_not_text() {
     let out = designate(&["diff-rules", "rules/2023-07", "rules/2024-06"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Differences are findings: exit status 1, as for `diff`.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     assert!(report.starts_with("rules 2023-07 → 2024-06: "), "{report}");
     assert!(report.contains("+ path smb: 4 metrics"), "{report}");
@@ -307,7 +309,7 @@ fn csv_tables_report_located_problems() {
 
     std::fs::write(dir.join("customers.csv"), "partner_id,customer_id,segmnt\n").unwrap();
     let out = designate(&["score", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("customers.csv:1: unknown column \"segmnt\""), "{}", text(&out.stderr));
 }
 

@@ -63,6 +63,11 @@ pub fn diff_rule_dirs(base: &Path, candidate: &Path) -> Result<RuleDiff, Error> 
 }
 
 impl RuleDiff {
+    /// Whether the two rule sets mean the same.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
     /// A report for people: a summary line, then the changes grouped by place, one line each
     /// (`+` added, `-` removed, `~` changed `key: before → after`), with a blank line between sections.
     pub fn to_text(&self) -> String {
