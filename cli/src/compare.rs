@@ -238,8 +238,10 @@ pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
             .map_err(fail)?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))
+    let bytes =
+        w.into_inner().map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))
 }
 
 /// The self-contained HTML report (see `html.rs`).

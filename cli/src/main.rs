@@ -314,8 +314,7 @@ fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> 
             Ok(exit::findings_if(differs))
         }
         Command::Generate { partners, seed, as_of } => {
-            let month =
-                as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
+            let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
             out.with(|w| designate_engine::generate::write_ndjson(partners, seed, month, w))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -339,7 +338,8 @@ fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> 
 
 /// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.
 fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map_err(|e| Failure::could_not_run(format!("{what} cannot be written as JSON: {e}")))
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::could_not_run(format!("{what} cannot be written as JSON: {e}")))
 }
 
 /// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
@@ -467,7 +467,11 @@ fn stop_when_unwritable(written: &Result<(), Failure>, out: &output::Stdout) -> 
 }
 
 /// The exit status of a streamed run: a write error first, then the portfolio's own, then failed partners.
-fn finish_stream(processed: Result<(), String>, written: Result<(), Failure>, failed: usize) -> Result<ExitCode, Failure> {
+fn finish_stream(
+    processed: Result<(), String>,
+    written: Result<(), Failure>,
+    failed: usize,
+) -> Result<ExitCode, Failure> {
     written?;
     match processed {
         // The reader went away: the run ends as if it had been read.

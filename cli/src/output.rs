@@ -136,7 +136,8 @@ pub fn reason(e: &io::Error) -> String {
 /// `text` with every control character but the newline shown as `\u001b` (the way JSON writes it), and the
 /// bidirectional overrides too, which can make a line read differently from what it holds.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }

@@ -129,7 +129,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
     for name in stale {
         let _ = std::fs::remove_file(out.join(&name));
     }
-    eprintln!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display());
+    crate::output::diag(&format!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display()));
     Ok(manifest.failures.len())
 }
 

@@ -266,7 +266,8 @@ fn examples(command: &str, columns: &str) -> String {
 /// issue 11: examples are commands to copy; a narrow terminal must not wrap them mid-command.
 #[test]
 fn help_examples_are_never_wrapped() {
-    let commands = ["score", "check", "compare", "diff-rules", "snapshot", "diff", "generate", "gap", "bench", "schema"];
+    let commands =
+        ["score", "check", "compare", "diff-rules", "snapshot", "diff", "generate", "gap", "bench", "schema"];
     let mut longest = 0;
     for command in commands {
         let (narrow, wide) = (examples(command, "60"), examples(command, "400"));

@@ -374,10 +374,8 @@ fn set_reports_label_the_candidate_and_draw_each_threshold() {
     assert!(h1.contains("<span class=\"after-text\">2024-06 + --set qualification.min_total=65</span>"), "{h1}");
     let chart = section(&html, "<svg id=\"points-chart\"", "</svg>");
     assert!(chart.contains("after (2024-06 + --set qualification.min_total=65)"), "the legend names the edit");
-    let lines: BTreeMap<String, BTreeMap<String, String>> = tags(chart, "line")
-        .into_iter()
-        .filter_map(|t| t.get("id").cloned().map(|id| (id, t)))
-        .collect();
+    let lines: BTreeMap<String, BTreeMap<String, String>> =
+        tags(chart, "line").into_iter().filter_map(|t| t.get("id").cloned().map(|id| (id, t))).collect();
     let (after, before) = (&lines["threshold"], &lines["threshold-before"]);
     assert_eq!(after["data-points"], "65");
     assert_eq!(before["data-points"], "70");

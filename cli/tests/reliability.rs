@@ -270,7 +270,12 @@ fn writing_commands(dir: &Path) -> Vec<(Vec<String>, i32)> {
 #[test]
 fn a_full_stdout_is_one_error_line_and_exit_2() {
     let dir = scratch("full");
-    let snap = run_in(&dir, &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()], &[], None);
+    let snap = run_in(
+        &dir,
+        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
+        &[],
+        None,
+    );
     assert!(snap.status.success(), "{}", text(&snap.stderr));
     let mut wrong = Vec::new();
     for (args, _) in writing_commands(&dir) {
@@ -295,7 +300,12 @@ fn a_full_stdout_is_one_error_line_and_exit_2() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let dir = scratch("closed");
-    let snap = run_in(&dir, &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()], &[], None);
+    let snap = run_in(
+        &dir,
+        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
+        &[],
+        None,
+    );
     assert!(snap.status.success(), "{}", text(&snap.stderr));
     let mut wrong = Vec::new();
     for (args, status) in writing_commands(&dir) {
@@ -352,7 +362,8 @@ fn control_characters_in_ids_never_reach_the_terminal() {
     let good = serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06" });
     std::fs::create_dir_all(dir.join("folder")).unwrap();
     std::fs::write(dir.join("folder/good.json"), good.to_string()).unwrap();
-    let bad = serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06", "people": [{ "id": id }, { "id": id }] });
+    let bad =
+        serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06", "people": [{ "id": id }, { "id": id }] });
     std::fs::write(dir.join("folder/\u{1b}[31mbad.json"), bad.to_string()).unwrap();
     let rules = workspace().join("rules/2024-06").display().to_string();
     let runs: [&[&str]; 6] = [
