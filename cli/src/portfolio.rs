@@ -156,10 +156,7 @@ pub fn process_expecting<T: Send>(
     work: impl Fn(&Raw) -> Result<T, String> + Sync,
     mut sink: impl FnMut(Raw, Result<T, String>) -> Result<(), String>,
 ) -> Result<(), String> {
-    let expected = match items.size_hint() {
-        (low, Some(high)) if low == high => Expected::Partners(low),
-        _ => expected,
-    };
+    let expected = known(items.size_hint(), expected);
     let mut items = items.peekable();
     let mut progress = Progress::new(expected);
     while items.peek().is_some() {
@@ -172,11 +169,22 @@ pub fn process_expecting<T: Send>(
                 _ => 0,
             };
             sink(raw, result)?;
-            progress.tick(bytes);
+            progress.count(bytes);
         }
+        // A chunk is scored at once, so the line is updated per chunk: per partner, the first partners of a
+        // chunk would seem to have taken the whole chunk's time.
+        progress.show();
     }
     progress.finish();
     Ok(())
+}
+
+/// An iterator that knows its exact length (a folder's files, the rows of `partners.csv`) gives the count.
+fn known(size_hint: (usize, Option<usize>), expected: Expected) -> Expected {
+    match size_hint {
+        (low, Some(high)) if low == high => Expected::Partners(low),
+        _ => expected,
+    }
 }
 
 /// A progress line on stderr for long runs, only when stderr is a terminal (never in pipes, logs or tests).
@@ -187,7 +195,8 @@ struct Progress {
     last: std::time::Instant,
     done: usize,
     bytes: u64,
-    shown: bool,
+    /// The width of the line on screen, 0 while none is.
+    shown: usize,
 }
 
 impl Progress {
@@ -195,19 +204,20 @@ impl Progress {
         use std::io::IsTerminal;
         let now = std::time::Instant::now();
         let on = std::io::stderr().is_terminal();
-        Progress { on, expected, started: now, last: now, done: 0, bytes: 0, shown: false }
+        Progress { on, expected, started: now, last: now, done: 0, bytes: 0, shown: 0 }
     }
 
-    fn tick(&mut self, bytes: u64) {
+    fn count(&mut self, bytes: u64) {
         self.done += 1;
         self.bytes += bytes;
+    }
+
+    fn show(&mut self) {
         // The first second stays quiet: short runs print nothing.
         if self.on && self.last.elapsed().as_millis() >= 500 && self.started.elapsed().as_secs() >= 1 {
             let line = progress_line(self.done, self.total(), self.started.elapsed().as_secs_f64());
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r{line}   ");
+            self.write(&line, false);
             self.last = std::time::Instant::now();
-            self.shown = true;
         }
     }
 
@@ -224,12 +234,21 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
-        if self.shown {
-            let mut err = std::io::stderr().lock();
-            let _ =
-                writeln!(err, "\r{} partners scored in {:.1} s   ", self.done, self.started.elapsed().as_secs_f64());
+    fn finish(&mut self) {
+        if self.shown > 0 {
+            let line = format!("{} partners scored in {:.1} s", self.done, self.started.elapsed().as_secs_f64());
+            self.write(&line, true);
         }
+    }
+
+    /// Writes `line` over the one shown before, padded to blank out a longer one.
+    fn write(&mut self, line: &str, end: bool) {
+        let width = line.chars().count();
+        let pad = " ".repeat(self.shown.saturating_sub(width));
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{line}{pad}{}", if end { "\n" } else { "" });
+        let _ = err.flush();
+        self.shown = width;
     }
 }
 
@@ -281,6 +300,16 @@ mod tests {
         // An estimate already passed is no total at all.
         assert_eq!(progress_line(1200, Some((1000, true)), 2.0), "[1200 partners, 600/s]");
         assert_eq!(progress_line(0, Some((1000, false)), 0.0), "[0 partners, 0/s]");
+    }
+
+    #[test]
+    fn the_total_comes_from_an_exact_length_or_the_file_size() {
+        let raw = |i: usize| Raw { origin: format!("p{i}"), line: None, source: Source::Line(String::new()) };
+        let folder: Vec<Raw> = (0..3).map(raw).collect();
+        assert_eq!(known(folder.into_iter().size_hint(), Expected::Unknown), Expected::Partners(3));
+        let lines = (0..3).map(raw).filter(|_| true);
+        assert_eq!(known(lines.size_hint(), Expected::Bytes(900)), Expected::Bytes(900));
+        assert_eq!(expected(Path::new("-")), Expected::Unknown);
     }
 
     #[test]
