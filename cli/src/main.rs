@@ -262,7 +262,18 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap's messages quote the arguments, raw on a terminal: when one holds a control character, the
+        // message goes out as plain text (clap strips escape sequences from it), escaped.
+        Err(e)
+            if e.use_stderr() && std::env::args_os().any(|a| a.to_string_lossy().chars().any(|c| c.is_control())) =>
+        {
+            output::diag(e.to_string().trim_end());
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(exit::COULD_NOT_RUN));
+        }
+        Err(e) => e.exit(),
+    };
     let mut out = output::Stdout::new();
     // Everything printed is flushed before the exit status is decided: a write that fails late still fails.
     let result = run(cli.command, &mut out).and_then(|code| out.finish().map(|()| code));

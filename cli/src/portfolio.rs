@@ -302,6 +302,7 @@ mod tests {
         assert_eq!(progress_line(0, Some((1000, false)), 0.0), "[0 partners, 0/s]");
     }
 
+    // issue 11: the total is known for folders and tables (exact) and .ndjson files (by size), not for stdin.
     #[test]
     fn the_total_comes_from_an_exact_length_or_the_file_size() {
         let raw = |i: usize| Raw { origin: format!("p{i}"), line: None, source: Source::Line(String::new()) };

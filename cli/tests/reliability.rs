@@ -383,6 +383,11 @@ fn control_characters_in_ids_never_reach_the_terminal() {
         assert!(!out.stdout.contains(&0x1b), "{args:?}: ESC on stdout: {}", text(&out.stdout));
         assert!(text(&all).contains("\\u001b[31m"), "{args:?}: the escape is shown: {}", text(&all));
     }
+    // Arguments clap refuses are quoted escaped too.
+    let out = run_in(&dir, &["score", "--format", "\u{1b}[31mred", "folder/good.json"], &[], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!has_control(&out.stderr), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: invalid value"), "{}", text(&out.stderr));
     // Data stays exact: the JSON result holds the id as it was given.
     let out = run_in(&dir, &["score", "--format", "json", "folder/good.json"], &[], None);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
