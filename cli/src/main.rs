@@ -280,6 +280,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(failure) => {
+            // What was written before the failure (a compare table before an unwritable --html) still goes out.
+            let _ = out.finish();
             output::error(&failure.message);
             exit::code(&failure)
         }

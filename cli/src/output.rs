@@ -50,8 +50,8 @@ impl Stdout {
         self.closed
     }
 
-    /// Flushes everything written; call once at the end of a command.
-    pub fn finish(mut self) -> Result<(), Failure> {
+    /// Flushes everything written, at the end of a command.
+    pub fn finish(&mut self) -> Result<(), Failure> {
         if self.closed {
             return Ok(());
         }
