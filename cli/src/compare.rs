@@ -3,11 +3,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use designate_engine::compare::{compare, summarize, Comparison, Failure, PartnerChange, Status};
+use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange, Status};
 use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
 
+use crate::exit::Failure;
 use crate::{overrides, portfolio};
 
 /// Output formats of `compare`.
@@ -49,8 +50,9 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
     let mut partners = Vec::new();
     let mut failures = Vec::new();
     let items = portfolio::open(&args.portfolio)?;
-    portfolio::process(
+    portfolio::process_expecting(
         items,
+        portfolio::expected(&args.portfolio),
         |raw| {
             let partner = raw.parse()?;
             let before = score(&base, &partner).map_err(|e| e.to_string())?;
@@ -61,8 +63,8 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
             match result {
                 Ok(change) => partners.push(change),
                 Err(error) => {
-                    eprintln!("error: {error}");
-                    failures.push(Failure { origin: raw.origin, error });
+                    crate::output::error(&error);
+                    failures.push(designate_engine::compare::Failure { origin: raw.origin, error });
                 }
             }
             Ok(())
@@ -76,7 +78,8 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
         base: RulesRef { version: base.version.clone(), digest: base.digest.clone() },
         candidate: RulesRef { version: candidate.version.clone(), digest: candidate.digest.clone() },
         overrides: args.sets.clone(),
-        min_total: candidate.designations.iter().map(|d| d.qualification.min_total).min().unwrap_or_default(),
+        min_total: min_total(&candidate),
+        base_min_total: min_total(&base),
         max_points: candidate.designations.iter().map(|d| d.max_points).max().unwrap_or_default(),
         summary,
         partners,
@@ -84,19 +87,45 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
     })
 }
 
-pub fn render(cmp: &Comparison, format: Format, only_changed: bool) -> String {
-    match format {
-        Format::Json => serde_json::to_string_pretty(cmp).expect("a comparison serializes") + "\n",
-        Format::Csv => csv(cmp, only_changed),
-        Format::Table => table(cmp),
+/// The lowest designation `min_total` of a rule set: its attainment bar for charts.
+fn min_total(rules: &RuleSet) -> rust_decimal::Decimal {
+    rules.designations.iter().map(|d| d.qualification.min_total).min().unwrap_or_default()
+}
+
+/// The candidate as people should read it: its version, plus the `--set` overrides when there are any (a
+/// candidate edited with `--set` is not the version it names).
+pub fn candidate_label(cmp: &Comparison) -> String {
+    if cmp.overrides.is_empty() {
+        return cmp.candidate.version.clone();
+    }
+    let sets: Vec<String> = cmp.overrides.iter().map(|o| format!("--set {o}")).collect();
+    let all = sets.join(" ");
+    if all.chars().count() <= 48 {
+        format!("{} + {all}", cmp.candidate.version)
+    } else {
+        format!("{} + {} --set overrides", cmp.candidate.version, cmp.overrides.len())
     }
 }
 
-fn table(cmp: &Comparison) -> String {
+/// The comparison as JSON, the whole of it.
+pub fn json(cmp: &Comparison) -> Result<String, Failure> {
+    serde_json::to_string_pretty(cmp)
+        .map(|text| text + "\n")
+        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as JSON: {e}")))
+}
+
+/// Whether a designation's result moved: points, attainment or path.
+fn moved(d: &DesignationChange) -> bool {
+    !d.delta.is_zero() || d.status == Status::Gained || d.status == Status::Lost || d.path_before != d.path_after
+}
+
+/// The table for people: versions, the summary, the point-change histogram, then the partners listed (every
+/// partner, or with `--only-changed` only those whose result changed), each changed one with its moves.
+pub fn table(cmp: &Comparison, only_changed: bool) -> String {
     let mut out = String::new();
     let s = &cmp.summary;
     let _ = writeln!(out, "base       {}  {}", cmp.base.version, cmp.base.digest);
-    let _ = writeln!(out, "candidate  {}  {}", cmp.candidate.version, cmp.candidate.digest);
+    let _ = writeln!(out, "candidate  {}  {}", candidate_label(cmp), cmp.candidate.digest);
     for o in &cmp.overrides {
         let _ = writeln!(out, "  --set {o}");
     }
@@ -126,18 +155,17 @@ fn table(cmp: &Comparison) -> String {
         let bar = "#".repeat((b.count * 40).div_ceil(widest));
         let _ = writeln!(out, "  {:>12} {:>6}  {bar}", b.label, b.count);
     }
-    let changed: Vec<&PartnerChange> = cmp.partners.iter().filter(|p| p.changed).collect();
-    if !changed.is_empty() {
-        let _ = writeln!(out, "\nchanged partners");
+    let listed: Vec<&PartnerChange> = cmp.partners.iter().filter(|p| p.changed || !only_changed).collect();
+    if !listed.is_empty() {
+        let _ = writeln!(out, "\n{}", if only_changed { "changed partners" } else { "partners" });
     }
-    for p in changed {
+    for p in listed {
+        if !p.changed {
+            let _ = writeln!(out, "  {} (as of {})  unchanged", p.partner, p.as_of);
+            continue;
+        }
         let _ = writeln!(out, "  {} (as of {})", p.partner, p.as_of);
-        for d in p.designations.iter().filter(|d| {
-            !d.delta.is_zero()
-                || d.status == Status::Gained
-                || d.status == Status::Lost
-                || d.path_before != d.path_after
-        }) {
+        for d in p.designations.iter().filter(|d| moved(d)) {
             let _ = writeln!(
                 out,
                 "    {:<24} {:>6} → {:<6} {:>7}  {:<12} {}",
@@ -156,43 +184,64 @@ fn table(cmp: &Comparison) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-fn csv(cmp: &Comparison, only_changed: bool) -> String {
-    let mut out = String::from(
-        "partner,as_of,designation,status,path_before,path_after,points_before,points_after,delta,qualified_before,qualified_after,attribution\n",
-    );
+/// One row per partner and designation (with `--only-changed`, per designation whose points or attainment
+/// moved), each carrying the rule versions, digests and overrides it was computed under, so that a file
+/// loaded into pandas or DuckDB still says where its numbers come from.
+pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let overrides = cmp.overrides.join("; ");
+    let fail = |e: ::csv::Error| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}"));
+    w.write_record([
+        "partner",
+        "as_of",
+        "designation",
+        "status",
+        "path_before",
+        "path_after",
+        "points_before",
+        "points_after",
+        "delta",
+        "qualified_before",
+        "qualified_after",
+        "attribution",
+        "base_version",
+        "base_digest",
+        "candidate_version",
+        "candidate_digest",
+        "overrides",
+    ])
+    .map_err(fail)?;
     for p in &cmp.partners {
         for d in &p.designations {
-            let moved = !d.delta.is_zero() || d.qualified_before != d.qualified_after;
-            if only_changed && !moved {
+            if only_changed && d.delta.is_zero() && d.qualified_before == d.qualified_after {
                 continue;
             }
-            let row = [
-                csv_field(&p.partner),
-                p.as_of.clone(),
-                d.id.clone(),
-                d.status.name().to_owned(),
-                d.path_before.clone().unwrap_or_default(),
-                d.path_after.clone().unwrap_or_default(),
-                d.points_before.normalize().to_string(),
-                d.points_after.normalize().to_string(),
-                d.delta.normalize().to_string(),
-                d.qualified_before.to_string(),
-                d.qualified_after.to_string(),
-                csv_field(&d.attribution),
-            ];
-            out.push_str(&row.join(","));
-            out.push('\n');
+            w.write_record([
+                p.partner.as_str(),
+                p.as_of.as_str(),
+                d.id.as_str(),
+                d.status.name(),
+                d.path_before.as_deref().unwrap_or_default(),
+                d.path_after.as_deref().unwrap_or_default(),
+                &d.points_before.normalize().to_string(),
+                &d.points_after.normalize().to_string(),
+                &d.delta.normalize().to_string(),
+                &d.qualified_before.to_string(),
+                &d.qualified_after.to_string(),
+                d.attribution.as_str(),
+                cmp.base.version.as_str(),
+                cmp.base.digest.as_str(),
+                cmp.candidate.version.as_str(),
+                cmp.candidate.digest.as_str(),
+                overrides.as_str(),
+            ])
+            .map_err(fail)?;
         }
     }
-    out
+    let bytes =
+        w.into_inner().map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))
 }
 
 /// The self-contained HTML report (see `html.rs`).

@@ -10,12 +10,14 @@ use std::fmt::Write;
 
 use designate_engine::compare::{Comparison, DesignationChange, PartnerChange};
 use designate_engine::explain::signed;
+
+use crate::compare::candidate_label;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 /// Renders the report.
 pub fn render(cmp: &Comparison) -> String {
-    let (base, cand) = (esc(&cmp.base.version), esc(&cmp.candidate.version));
+    let (base, cand) = (esc(&cmp.base.version), esc(&candidate_label(cmp)));
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
@@ -38,13 +40,13 @@ pub fn render(cmp: &Comparison) -> String {
 
 /// Versions, digests and overrides.
 fn header(out: &mut String, cmp: &Comparison) {
-    let (base, cand) = (esc(&cmp.base.version), esc(&cmp.candidate.version));
+    let (base, version, cand) = (esc(&cmp.base.version), esc(&cmp.candidate.version), esc(&candidate_label(cmp)));
     let _ = write!(
         out,
         "<header id=\"header\">\n<h1>Rule comparison: <span class=\"before-text\">{base}</span> → \
          <span class=\"after-text\">{cand}</span></h1>\n<dl class=\"rules\">\n\
          <dt>base</dt><dd id=\"base\" data-version=\"{base}\"><strong>{base}</strong> <code class=\"digest\">{}</code></dd>\n\
-         <dt>candidate</dt><dd id=\"candidate\" data-version=\"{cand}\"><strong>{cand}</strong> <code class=\"digest\">{}</code></dd>\n\
+         <dt>candidate</dt><dd id=\"candidate\" data-version=\"{version}\"><strong>{cand}</strong> <code class=\"digest\">{}</code></dd>\n\
          <dt>overrides</dt><dd id=\"overrides\">",
         esc(&cmp.base.digest),
         esc(&cmp.candidate.digest),
@@ -103,7 +105,7 @@ fn qualification_section(out: &mut String, cmp: &Comparison) {
          role=\"img\" aria-label=\"Partners attaining each designation under the base and the candidate rules\">\n"
     );
     y_axis(out, ml, w - mr, mt, ph, top, step, "partners attaining");
-    legend(out, w - mr - 330.0, 16.0, cmp);
+    legend(out, (w - mr - legend_width(cmp)).max(ml), 16.0, cmp);
     let n = ds.len().max(1) as f64;
     let gw = pw / n;
     let bw = (gw * 0.3).min(52.0);
@@ -155,7 +157,7 @@ fn qualification_section(out: &mut String, cmp: &Comparison) {
          below each designation, how many gained and lost it.</figcaption>\n</figure>\n",
         cmp.summary.partners,
         esc(&cmp.base.version),
-        esc(&cmp.candidate.version),
+        esc(&candidate_label(cmp)),
     );
     // The numbers behind the chart, with the paths of gains and losses.
     out.push_str("<table id=\"designations\" class=\"data\">\n<thead><tr><th>designation</th><th class=\"num\">attained before</th>\
@@ -202,6 +204,7 @@ fn points_section(out: &mut String, cmp: &Comparison) {
     let (top, step) = nice_scale(max);
     let scale = cmp.max_points.to_f64().unwrap_or(100.0).max(1.0);
     let threshold = cmp.min_total.normalize();
+    let base_threshold = cmp.base_min_total.normalize();
     let x = |v: f64| ml + pw * v / scale;
     let y = |v: usize| mt + ph - ph * v as f64 / top as f64;
 
@@ -269,24 +272,55 @@ fn points_section(out: &mut String, cmp: &Comparison) {
         f(ml + pw / 2.0),
         f(h - 12.0)
     );
+    // One line when both rule sets share the bar; when a change moves it, each series gets its own line.
+    let moved = base_threshold != threshold;
+    let (after_label, before_label) = if moved {
+        ("attainment threshold after", "attainment threshold before")
+    } else {
+        ("attainment threshold", "")
+    };
     let _ = write!(
         out,
         "<line id=\"threshold\" class=\"threshold\" data-points=\"{threshold}\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n\
-         <text id=\"threshold-label\" class=\"threshold-label\" x=\"{3}\" y=\"{4}\">{threshold} points: attainment threshold</text>",
+         <text id=\"threshold-label\" class=\"threshold-label\" x=\"{3}\" y=\"{4}\">{threshold} points: {after_label}</text>",
         f(tx),
         f(mt - 14.0),
         f(mt + ph),
         f(tx + 6.0),
         f(mt - 4.0),
     );
+    if moved {
+        let bx = x(cmp.base_min_total.to_f64().unwrap_or(0.0));
+        let _ = write!(
+            out,
+            "\n<line id=\"threshold-before\" class=\"threshold before-threshold\" data-points=\"{base_threshold}\" \
+             x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n\
+             <text id=\"threshold-before-label\" class=\"threshold-label before-threshold\" x=\"{3}\" y=\"{4}\">\
+             {base_threshold} points: {before_label}</text>",
+            f(bx),
+            f(mt - 28.0),
+            f(mt + ph),
+            f(bx + 6.0),
+            f(mt - 18.0),
+        );
+    }
     out.push_str("</svg>\n");
     let listed = cmp.partners.len();
     let _ = write!(
         out,
         "<figcaption id=\"points-caption\" data-partners=\"{listed}\" data-pairs=\"{pairs}\">Designation totals of the \
          {listed} partners listed in this report ({pairs} (partner, designation) pairs), in 10-point bins \
-         ({scale} falls in the last). A designation is attained from {threshold} points, when its other requirements are met."
+         ({scale} falls in the last). "
     );
+    if base_threshold == threshold {
+        let _ = write!(out, "A designation is attained from {threshold} points, when its other requirements are met.");
+    } else {
+        let _ = write!(
+            out,
+            "A designation is attained from {base_threshold} points before and from {threshold} points after, \
+             when its other requirements are met."
+        );
+    }
     if listed < cmp.summary.partners {
         let _ = write!(
             out,
@@ -356,7 +390,7 @@ fn buckets_section(out: &mut String, cmp: &Comparison) {
         "<figcaption>Every (partner, designation) pair of the {} scored partners, by how much its total moved from {} to {}.</figcaption>",
         cmp.summary.partners,
         esc(&cmp.base.version),
-        esc(&cmp.candidate.version)
+        esc(&candidate_label(cmp))
     );
     out.push_str("<table id=\"buckets\" class=\"data compact\">\n<thead><tr><th>points change</th>");
     for b in bs {
@@ -483,25 +517,36 @@ fn y_axis(out: &mut String, left: f64, right: f64, top_y: f64, height: f64, top:
     );
 }
 
-/// The before/after colour key.
+/// The before/after colour key; the second entry starts after the first's text, whose width is estimated
+/// (about 7 units per character at 12px), so a long candidate label does not run into it.
 fn legend(out: &mut String, x: f64, y: f64, cmp: &Comparison) {
+    let before = format!("before ({})", cmp.base.version);
+    let after = format!("after ({})", candidate_label(cmp));
+    let x2 = x + 17.0 + 7.0 * before.chars().count() as f64 + 20.0;
     let _ = writeln!(
         out,
         "<g class=\"legend\"><rect class=\"swatch before\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\"/>\
-         <text x=\"{}\" y=\"{}\">before ({})</text>\
+         <text x=\"{}\" y=\"{}\">{}</text>\
          <rect class=\"swatch after\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\"/>\
-         <text x=\"{}\" y=\"{}\">after ({})</text></g>",
+         <text x=\"{}\" y=\"{}\">{}</text></g>",
         f(x),
         f(y - 10.0),
         f(x + 17.0),
         f(y),
-        esc(&cmp.base.version),
-        f(x + 160.0),
+        esc(&before),
+        f(x2),
         f(y - 10.0),
-        f(x + 177.0),
+        f(x2 + 17.0),
         f(y),
-        esc(&cmp.candidate.version),
+        esc(&after),
     );
+}
+
+/// The width the legend takes, as estimated by `legend`.
+fn legend_width(cmp: &Comparison) -> f64 {
+    let chars = format!("before ({})", cmp.base.version).chars().count()
+        + format!("after ({})", candidate_label(cmp)).chars().count();
+    2.0 * 17.0 + 20.0 + 7.0 * chars as f64
 }
 
 /// The largest axis value and the grid step: at most about six steps of 1, 2 or 5 times a power of ten.
@@ -595,6 +640,7 @@ svg .legend text { fill: var(--ink); font-size: 12px; }
 svg .attain-zone { fill: #e9f5ec; }
 svg .threshold { stroke: var(--lost); stroke-width: 2; stroke-dasharray: 6 4; }
 svg .threshold-label { fill: var(--lost); font-size: 12.5px; font-weight: 600; }
+svg .threshold.before-threshold { stroke: #66768c; } svg .threshold-label.before-threshold { fill: #66768c; }
 table.data { border-collapse: collapse; width: 100%; margin-top: 12px; font-size: 13px; }
 table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: 5px 8px; text-align: left; vertical-align: top; }
 table.data thead th { background: #f0f3f7; font-weight: 600; white-space: nowrap; }

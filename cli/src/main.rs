@@ -8,6 +8,7 @@ mod bench;
 mod compare;
 mod exit;
 mod html;
+mod output;
 mod overrides;
 mod portfolio;
 mod render;
@@ -15,7 +16,6 @@ mod rules_dir;
 mod snapshot;
 mod tables;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,12 +24,34 @@ use designate_engine::{score, Partner, RuleSet};
 
 use rules_dir::{RulesArg, RulesChoice};
 
+/// A subcommand's help template with its examples. The examples are literal template text, which clap prints
+/// as written: a command is never wrapped mid-way, however narrow the terminal (the prose above still wraps).
+macro_rules! with_examples {
+    ($($line:literal),+ $(,)?) => {
+        concat!(
+            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}\n\nExamples:\n",
+            $("  ", $line, "\n"),+
+        )
+    };
+}
+
+/// The exit statuses, from `exit.rs`; lines short enough not to wrap on a 60-column terminal.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success
+  1  findings: differences (diff, diff-rules), problems
+     (check), partners that could not be scored or a
+     partner file that does not validate
+  2  could not run: missing or unreadable input, bad
+     arguments, rules that do not load, output that
+     cannot be written";
+
 /// Score partners against Microsoft Solutions Partner designation rules.
 ///
 /// Rules are folders of TOML files under rules/<version>/; the engine interprets them and knows no
 /// designation by name. Every output names the rule version and the digest of its files.
 #[derive(Parser)]
-#[command(name = "designate", version, about, long_about = None, propagate_version = true)]
+#[command(name = "designate", version, about, long_about = None, propagate_version = true, after_help = EXIT_STATUS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,21 +60,23 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Score one partner file (YAML, JSON or TOML), or a portfolio as NDJSON results, one line per partner.
-    ///
-    /// Examples:
-    ///   designate score snapshots/partners/contoso-smb.yaml
-    ///   designate score --format json --rules rules/2023-07 partner.json
-    ///   cat portfolio.ndjson | designate score -        (one JSON result per line, input order)
-    ///   designate score snapshots/portfolios/tables     (CSV tables: partners.csv, usage.csv, ...)
-    #[command(verbatim_doc_comment)]
+    #[command(help_template = with_examples!(
+        "designate score snapshots/partners/contoso-smb.yaml",
+        "designate score --format json --rules rules/2023-07 partner.json",
+        "cat portfolio.ndjson | designate score -        (one JSON result per line, input order)",
+        "designate score snapshots/portfolios/tables     (CSV tables: partners.csv, usage.csv, ...)",
+        "designate score --format table snapshots/portfolios/example.ndjson   (one row per partner)",
+    ))]
     Score {
         /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
         /// range contains the partner's as_of. Default: the newest version under the shipped rules/.
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
         rules: Option<PathBuf>,
-        /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
+        /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs. Default: `table`
+        /// for one partner; `json` for a portfolio (one line per partner), where `table` is one row per
+        /// partner with the designations it attains, then counts.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
         /// A partner file (.yaml, .yml, .json, .toml); or a portfolio: `-` (NDJSON on stdin), an .ndjson file,
         /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md).
         #[arg(value_name = "PARTNER_FILE")]
@@ -61,7 +85,8 @@ enum Command {
     /// Validate rule sets and list every problem found, each as file:line:col.
     ///
     /// Takes one rule set folder (rules/2024-06) or a rules root (rules/), which checks every version in it.
-    /// Exits 0 when everything is clean, 1 otherwise.
+    /// Exits 0 when everything is clean, 1 when there are problems, 2 when the folder cannot be read.
+    #[command(help_template = with_examples!("designate check rules/", "designate check rules/2024-06"))]
     Check {
         /// The rule set folder or rules root.
         #[arg(value_name = "RULES_DIR")]
@@ -70,12 +95,14 @@ enum Command {
     /// Score a portfolio under two rule sets: who gains or loses each designation, and why.
     ///
     /// PORTFOLIO is a folder of partner files, a folder of CSV tables, an .ndjson file, or `-` for NDJSON on
-    /// stdin. Examples:
-    ///   designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson
-    ///   designate compare --base rules/2024-06 --candidate rules/2024-06 \
-    ///       --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson
-    ///   designate compare ... --format csv > changes.csv
-    #[command(verbatim_doc_comment)]
+    /// stdin. The CSV format carries the rule versions, digests and overrides on every row.
+    #[command(help_template = with_examples!(
+        "designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson",
+        "designate compare --base rules/2024-06 --candidate rules/2024-06 \\",
+        "    --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson",
+        "designate compare ... --format csv > changes.csv",
+        "designate compare ... --html report.html",
+    ))]
     Compare {
         /// The rule version before (a folder such as rules/2023-07).
         #[arg(long, value_name = "DIR")]
@@ -104,7 +131,11 @@ enum Command {
     /// List what changed between two rule versions as meaning, not text.
     ///
     /// Parameters added, removed and changed per designation, path and metric; formatting, comments and
-    /// key order are ignored. Example: designate diff-rules rules/2023-07 rules/2024-06
+    /// key order are ignored. Exits 1 when the versions differ.
+    #[command(help_template = with_examples!(
+        "designate diff-rules rules/2023-07 rules/2024-06",
+        "designate diff-rules --format json rules/2023-07 rules/2024-06",
+    ))]
     DiffRules {
         /// The earlier rule version folder.
         #[arg(value_name = "BASE")]
@@ -119,7 +150,11 @@ enum Command {
     /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
     ///
     /// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
-    /// Files are written atomically. Example: designate snapshot --out snap-2024-06 snapshots/partners
+    /// Files are written atomically.
+    #[command(help_template = with_examples!(
+        "designate snapshot --out snap-2024-06 snapshots/partners",
+        "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
+    ))]
     Snapshot {
         /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
@@ -134,6 +169,7 @@ enum Command {
     /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
     ///
     /// Exits 0 when the snapshots agree, 1 when they differ.
+    #[command(help_template = with_examples!("designate diff snap-2024-05 snap-2024-06"))]
     Diff {
         /// The earlier snapshot folder.
         #[arg(value_name = "DIR_A")]
@@ -146,7 +182,7 @@ enum Command {
     ///
     /// A mix of SMB and Enterprise partners with 25 months of Azure, Microsoft 365 and Dynamics usage and
     /// certified people (some retired or expired), spread so that some attain and many are near the line.
-    /// Example: designate generate --partners 1000 --seed 7 > portfolio.ndjson
+    #[command(help_template = with_examples!("designate generate --partners 1000 --seed 7 > portfolio.ndjson"))]
     Generate {
         /// How many partners.
         #[arg(long, value_name = "N")]
@@ -162,7 +198,10 @@ enum Command {
     ///
     /// Suggestions come from the rules' own units (a person with given certifications, a customer over a
     /// threshold, a new product, more usage), found by a search that re-scores the partner at each step.
-    /// Example: designate gap --designation data-ai snapshots/partners/contoso-smb.yaml
+    #[command(help_template = with_examples!(
+        "designate gap --designation data-ai snapshots/partners/contoso-smb.yaml",
+        "designate gap --write attaining.json snapshots/partners/contoso-smb.yaml",
+    ))]
     Gap {
         /// A rule set folder or a rules root; default: the newest shipped.
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
@@ -183,7 +222,8 @@ enum Command {
     /// Measure throughput: partners and usage rows per second, against the time to merely parse the same input.
     ///
     /// Generates a synthetic portfolio in memory (as `generate` would), then times parsing alone and parsing
-    /// plus scoring on every designation, on all cores. Example: designate bench --partners 10000 --seed 7
+    /// plus scoring on every designation, on all cores.
+    #[command(help_template = with_examples!("designate bench --partners 10000 --seed 7"))]
     Bench {
         /// How many partners.
         #[arg(long, value_name = "N", default_value_t = 2000)]
@@ -199,6 +239,7 @@ enum Command {
     ///
     /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
     /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
+    #[command(help_template = with_examples!("designate schema --file designation > designation.schema.json"))]
     Schema {
         /// Which kind of rule file.
         #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation"])]
@@ -221,82 +262,27 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Score { rules, format, partner } => run_score(rules, format, partner),
-        Command::Check { dir } => run_check(dir),
-        Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
-            let args = compare::Args { base, candidate, sets, portfolio, only_changed };
-            compare::run(&args).map_err(Failure::from).and_then(|cmp| {
-                print!("{}", compare::render(&cmp, format, only_changed));
-                if let Some(path) = html {
-                    std::fs::write(&path, crate::compare::html(&cmp))
-                        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-                    eprintln!("wrote {}", path.display());
-                }
-                Ok::<_, Failure>(exit::findings_if(!cmp.failures.is_empty()))
-            })
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap's messages quote the arguments, raw on a terminal: when one holds a control character, the
+        // message goes out as plain text (clap strips escape sequences from it), escaped.
+        Err(e)
+            if e.use_stderr() && std::env::args_os().any(|a| a.to_string_lossy().chars().any(|c| c.is_control())) =>
+        {
+            output::diag(e.to_string().trim_end());
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(exit::COULD_NOT_RUN));
         }
-        Command::DiffRules { base, candidate, format } => {
-            designate_engine::rules::diff::diff_rule_dirs(&base, &candidate)
-                .map_err(|e| Failure::from(e.to_string()))
-                .map(|d| {
-                    match format {
-                        TextFormat::Json => {
-                            println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes"))
-                        }
-                        TextFormat::Table => print!("{}", d.to_text()),
-                    }
-                    exit::findings_if(!d.is_empty())
-                })
-        }
-        Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
-            .and_then(|choice| snapshot::write(&choice, &portfolio, &out))
-            .map(|failed| exit::findings_if(failed > 0))
-            .map_err(Failure::from),
-        Command::Diff { a, b } => snapshot::diff(&a, &b).map_err(Failure::from).map(|(text, differs)| {
-            print!("{text}");
-            exit::findings_if(differs)
-        }),
-        Command::Generate { partners, seed, as_of } => {
-            as_of
-                .parse::<designate_engine::value::Month>()
-                .map_err(|e| format!("--as-of: {e}"))
-                .and_then(|month| {
-                    let stdout = std::io::stdout();
-                    let mut out = std::io::BufWriter::new(stdout.lock());
-                    match designate_engine::generate::write_ndjson(partners, seed, month, &mut out)
-                        .and_then(|()| out.flush())
-                    {
-                        // A reader that stops early (`| head`) is not an error.
-                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                            Err(format!("cannot write output: {e}"))
-                        }
-                        _ => Ok(ExitCode::SUCCESS),
-                    }
-                })
-                .map_err(Failure::from)
-        }
-        Command::Gap { rules, designation, format, write, partner } => {
-            run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner)
-        }
-        Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules))
-            .and_then(|choice| {
-                let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
-                print!("{}", bench::run(partners, seed, rules)?);
-                Ok(ExitCode::SUCCESS)
-            })
-            .map_err(Failure::from),
-        Command::Schema { file } => {
-            let schema = designate_engine::rules::json_schema(file.as_deref()).expect("clap checked the kind");
-            println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
-            Ok(ExitCode::SUCCESS)
-        }
+        Err(e) => e.exit(),
     };
+    let mut out = output::Stdout::new();
+    // Everything printed is flushed before the exit status is decided: a write that fails late still fails.
+    let result = run(cli.command, &mut out).and_then(|code| out.finish().map(|()| code));
     match result {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // What was written before the failure (a compare table before an unwritable --html) still goes out.
+            let _ = out.finish();
+            output::error(&failure.message);
             exit::code(&failure)
         }
     }
@@ -304,8 +290,70 @@ fn main() -> ExitCode {
 
 use exit::Failure;
 
-/// The reader of our output went away: stop quietly.
-const BROKEN_PIPE: &str = "broken pipe";
+fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Score { rules, format, partner } => run_score(rules, format, partner, out),
+        Command::Check { dir } => run_check(dir),
+        Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
+            let args = compare::Args { base, candidate, sets, portfolio, only_changed };
+            let cmp = compare::run(&args)?;
+            match format {
+                compare::Format::Table => out.text(&compare::table(&cmp, only_changed))?,
+                compare::Format::Csv => out.data(&compare::csv(&cmp, only_changed)?)?,
+                compare::Format::Json => out.data(&compare::json(&cmp)?)?,
+            }
+            if let Some(path) = html {
+                output::write_file(&path, compare::html(&cmp).as_bytes())?;
+                output::diag(&format!("wrote {}", path.display()));
+            }
+            Ok(exit::findings_if(!cmp.failures.is_empty()))
+        }
+        Command::DiffRules { base, candidate, format } => {
+            let d = designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string())?;
+            match format {
+                TextFormat::Json => out.data(&(json_pretty(&d, "a rule diff")? + "\n"))?,
+                TextFormat::Table => out.text(&d.to_text())?,
+            }
+            Ok(exit::findings_if(!d.is_empty()))
+        }
+        Command::Snapshot { rules, out: dir, portfolio } => {
+            let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+            let failed = snapshot::write(&choice, &portfolio, &dir)?;
+            Ok(exit::findings_if(failed > 0))
+        }
+        Command::Diff { a, b } => {
+            let (text, differs) = snapshot::diff(&a, &b)?;
+            out.text(&text)?;
+            Ok(exit::findings_if(differs))
+        }
+        Command::Generate { partners, seed, as_of } => {
+            let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
+            out.with(|w| designate_engine::generate::write_ndjson(partners, seed, month, w))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gap { rules, designation, format, write, partner } => {
+            run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner, out)
+        }
+        Command::Bench { partners, seed, rules } => {
+            let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+            let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
+            out.text(&bench::run(partners, seed, rules)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { file } => {
+            let schema = designate_engine::rules::json_schema(file.as_deref())
+                .ok_or_else(|| format!("--file: unknown kind of rule file \"{}\"", file.unwrap_or_default()))?;
+            out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.
+fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::could_not_run(format!("{what} cannot be written as JSON: {e}")))
+}
 
 /// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
 /// not run (exit 2); a file that does not validate is a partner that failed (exit 1).
@@ -322,81 +370,131 @@ fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
     Partner::load(path).map_err(|e| Failure::finding(e.to_string()))
 }
 
-fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> Result<ExitCode, Failure> {
+fn run_score(
+    rules: Option<PathBuf>,
+    format: Option<OutputFormat>,
+    partner: PathBuf,
+    out: &mut output::Stdout,
+) -> Result<ExitCode, Failure> {
     let choice = RulesChoice::new(RulesArg::from_option(rules))?;
     if partner.as_os_str() == "-"
         || partner.is_dir()
         || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
     {
-        if format == OutputFormat::Yaml {
-            return Err("a portfolio is scored as NDJSON, one JSON result per line: drop --format yaml".into());
-        }
-        return score_stream(&choice, &partner);
+        return match format.unwrap_or(OutputFormat::Json) {
+            OutputFormat::Yaml => {
+                Err("a portfolio is scored as NDJSON (--format json) or a summary table (--format table), not YAML"
+                    .into())
+            }
+            OutputFormat::Json => score_stream(&choice, &partner, out),
+            OutputFormat::Table => score_table(&choice, &partner, out),
+        };
     }
     let partner = load_partner(&partner)?;
     let rules = choice.for_partner(&partner)?;
     if !rules.applies_to(partner.as_of) {
-        eprintln!(
-            "warning: rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",
+        output::warning(&format!(
+            "rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",
             rules.version,
             rules.effective_from,
             rules.effective_until.map(|u| format!(" to {u}")).unwrap_or_default(),
             partner.id,
             partner.as_of
-        );
+        ));
     }
     let report = score(rules, &partner).map_err(|e| e.to_string())?;
-    let text = match format {
-        OutputFormat::Json => report.to_json_pretty() + "\n",
-        OutputFormat::Yaml => report.to_yaml(),
-        OutputFormat::Table => render::table(&report),
-    };
-    print!("{text}");
+    match format.unwrap_or(OutputFormat::Table) {
+        OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
+        OutputFormat::Yaml => out.data(&report.to_yaml())?,
+        OutputFormat::Table => out.text(&render::table(&report))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The reader of our output went away: stop scoring, nobody reads the rest.
+const CLOSED: &str = "output closed";
+
 /// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
 /// reported on stderr with its line number and skipped; the exit status then says that something failed.
-fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCode, Failure> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
     let mut failed = 0usize;
-    let processed = portfolio::process(
+    let mut written = Ok(());
+    let processed = portfolio::process_expecting(
         portfolio::open(input)?,
+        portfolio::expected(input),
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            score(rules, &partner).map(|r| r.to_json_line()).map_err(|e| e.to_string())
+            score(rules, &partner).map(|r| r.to_json_line() + "\n").map_err(|e| e.to_string())
         },
         |_, result| {
             match result {
-                Ok(line) => writeln!(out, "{line}").map_err(|e| match e.kind() {
-                    std::io::ErrorKind::BrokenPipe => BROKEN_PIPE.to_owned(),
-                    _ => format!("cannot write output: {e}"),
-                })?,
+                Ok(line) => written = out.data(&line),
                 Err(message) => {
                     failed += 1;
-                    eprintln!("error: {message}");
+                    output::error(&message);
                 }
             }
-            Ok(())
+            stop_when_unwritable(&written, out)
         },
     );
+    finish_stream(processed, written, failed)
+}
+
+/// A portfolio as a table for people: one row per partner with the designations it attains, then the counts.
+fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+    let mut failed = 0usize;
+    let mut table = render::PortfolioTable::default();
+    let mut written = out.text(&render::PortfolioTable::header());
+    let processed = portfolio::process_expecting(
+        portfolio::open(input)?,
+        portfolio::expected(input),
+        |raw| {
+            let partner = raw.parse()?;
+            let rules = choice.for_partner(&partner)?;
+            score(rules, &partner).map_err(|e| e.to_string())
+        },
+        |_, result| {
+            match result {
+                Ok(report) => written = out.text(&table.row(&report)),
+                Err(message) => {
+                    failed += 1;
+                    output::error(&message);
+                }
+            }
+            stop_when_unwritable(&written, out)
+        },
+    );
+    if processed.is_ok() && written.is_ok() {
+        written = out.text(&table.footer(failed));
+    }
+    finish_stream(processed, written, failed)
+}
+
+/// Ends a streamed run early when stdout failed or its reader went away.
+fn stop_when_unwritable(written: &Result<(), Failure>, out: &output::Stdout) -> Result<(), String> {
+    if written.is_err() || out.closed() {
+        return Err(CLOSED.to_owned());
+    }
+    Ok(())
+}
+
+/// The exit status of a streamed run: a write error first, then the portfolio's own, then failed partners.
+fn finish_stream(
+    processed: Result<(), String>,
+    written: Result<(), Failure>,
+    failed: usize,
+) -> Result<ExitCode, Failure> {
+    written?;
     match processed {
-        // A reader that stops early (`| head`) is not an error.
-        Err(e) if e == BROKEN_PIPE => return Ok(ExitCode::SUCCESS),
+        // The reader went away: the run ends as if it had been read.
+        Err(e) if e == CLOSED => {}
         other => other?,
     }
-    if let Err(e) = out.flush() {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("cannot write output: {e}").into());
-        }
-    }
     if failed > 0 {
-        eprintln!("error: {failed} partner(s) could not be scored");
-        return Ok(ExitCode::FAILURE);
+        output::error(&format!("{failed} partner(s) could not be scored"));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::findings_if(failed > 0))
 }
 
 fn run_gap(
@@ -405,6 +503,7 @@ fn run_gap(
     format: TextFormat,
     write: Option<&std::path::Path>,
     partner: &std::path::Path,
+    out: &mut output::Stdout,
 ) -> Result<ExitCode, Failure> {
     let choice = RulesChoice::new(RulesArg::from_option(rules))?;
     let partner = load_partner(partner)?;
@@ -429,16 +528,16 @@ fn run_gap(
                 "rules": { "version": rules.version, "digest": rules.digest },
                 "designations": gaps,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).expect("gaps serialize"));
+            out.data(&(json_pretty(&doc, "the gaps")? + "\n"))?;
         }
-        TextFormat::Table => print!("{}", render::gaps(&partner, rules, &gaps)),
+        TextFormat::Table => out.text(&render::gaps(&partner, rules, &gaps))?,
     }
     if let Some(path) = write {
         let additions: Vec<_> = gaps.iter().flat_map(|g| g.additions.clone()).collect();
         let applied = designate_engine::gap::apply_all(&partner, &additions);
-        let text = serde_json::to_string_pretty(&applied.to_json()).expect("a partner serializes") + "\n";
-        std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        eprintln!("wrote {} with {} additions", path.display(), additions.len());
+        let text = json_pretty(&applied.to_json(), "the partner")? + "\n";
+        output::write_file(path, text.as_bytes())?;
+        output::diag(&format!("wrote {} with {} additions", path.display(), additions.len()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -450,30 +549,30 @@ fn run_check(dir: PathBuf) -> Result<ExitCode, Failure> {
     for set in sets {
         match RuleSet::load(&set) {
             Ok(rules) => {
-                eprintln!(
+                output::diag(&format!(
                     "ok: {} (version {}, {} designations, {})",
                     set.display(),
                     rules.version,
                     rules.designations.len(),
                     rules.digest
-                );
+                ));
                 loaded.push(rules);
             }
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    output::diag(&e.to_string());
                 }
                 problems += errors.len();
             }
         }
     }
     for e in designate_engine::rules::check_versions(&loaded) {
-        eprintln!("{e}");
+        output::diag(&e.to_string());
         problems += 1;
     }
     if problems > 0 {
-        eprintln!("error: {problems} problem(s) found");
-        return Ok(ExitCode::FAILURE);
+        output::error(&format!("{problems} problem(s) found"));
+        return Ok(exit::findings_if(true));
     }
     Ok(ExitCode::SUCCESS)
 }

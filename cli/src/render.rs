@@ -125,3 +125,53 @@ pub fn gaps(partner: &Partner, rules: &RuleSet, gaps: &[Gap]) -> String {
     }
     out
 }
+
+/// `score --format table` on a portfolio: one row per partner, written as the partners are scored (so memory
+/// stays bounded), then how many attain each designation and the rule versions used.
+#[derive(Default)]
+pub struct PortfolioTable {
+    scored: usize,
+    /// Designations in first-seen order, with how many partners attain each.
+    attained: Vec<(String, usize)>,
+    /// Rule versions used, with their digests.
+    rules: std::collections::BTreeMap<String, String>,
+}
+
+impl PortfolioTable {
+    pub fn header() -> String {
+        format!("{:<32} {:<8} {:<8} attained\n", "partner", "as of", "rules")
+    }
+
+    pub fn row(&mut self, report: &ScoreReport) -> String {
+        self.scored += 1;
+        self.rules.entry(report.rules.version.clone()).or_insert_with(|| report.rules.digest.clone());
+        let mut ids = Vec::new();
+        for d in &report.designations {
+            let i = match self.attained.iter().position(|(id, _)| *id == d.id) {
+                Some(i) => i,
+                None => {
+                    self.attained.push((d.id.clone(), 0));
+                    self.attained.len() - 1
+                }
+            };
+            if d.qualified {
+                self.attained[i].1 += 1;
+                ids.push(d.id.as_str());
+            }
+        }
+        let attained = if ids.is_empty() { "none".to_owned() } else { ids.join(", ") };
+        format!("{:<32} {:<8} {:<8} {attained}\n", report.partner, report.as_of, report.rules.version)
+    }
+
+    pub fn footer(&self, failed: usize) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "\n{} partners scored, {failed} failed", self.scored);
+        for (id, count) in &self.attained {
+            let _ = writeln!(out, "  {id:<32} attained by {count}");
+        }
+        for (version, digest) in &self.rules {
+            let _ = writeln!(out, "rules   {version}  {digest}");
+        }
+        out
+    }
+}

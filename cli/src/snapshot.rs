@@ -89,7 +89,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
             let (report, input_digest) = match result {
                 Ok(r) => r,
                 Err(error) => {
-                    eprintln!("error: {error}");
+                    crate::output::error(&error);
                     manifest.failures.push(FailureEntry { input: raw.origin, error });
                     return Ok(());
                 }
@@ -98,7 +98,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
             if let Some(first) = taken.get(&name) {
                 let error =
                     format!("{}: partner \"{}\" is already in the portfolio ({first})", raw.origin, report.partner);
-                eprintln!("error: {error}");
+                crate::output::error(&error);
                 manifest.failures.push(FailureEntry { input: raw.origin, error });
                 return Ok(());
             }
@@ -129,7 +129,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
     for name in stale {
         let _ = std::fs::remove_file(out.join(&name));
     }
-    eprintln!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display());
+    crate::output::diag(&format!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display()));
     Ok(manifest.failures.len())
 }
 

@@ -215,3 +215,70 @@ fn the_rules_reference_covers_every_key_and_kind() {
     }
     assert!(missing.is_empty(), "docs/rules.md does not document: {missing:?}");
 }
+
+/// issue 11: exit statuses follow one convention (cli/src/exit.rs): a missing input means the command could
+/// not run (2), for every command that reads one; so do arguments clap refuses.
+#[test]
+fn a_missing_input_exits_2_for_every_command() {
+    let missing = "no-such-input.yaml";
+    let rules = "rules/2024-06";
+    let out_dir = scratch("missing").join("snap").display().to_string();
+    let runs: [&[&str]; 11] = [
+        &["score", missing],
+        &["score", "no-such-portfolio.ndjson"],
+        &["check", "no-such-rules"],
+        &["compare", "--base", rules, "--candidate", rules, "no-such-folder"],
+        &["compare", "--base", "no-such-rules", "--candidate", rules, "snapshots/partners"],
+        &["diff", "no-such-snapshot", "no-such-snapshot"],
+        &["diff-rules", "no-such-rules", rules],
+        &["snapshot", "--out", &out_dir, "no-such-folder"],
+        &["gap", missing],
+        &["score", "--no-such-flag", missing],
+        &["score"],
+    ];
+    for args in runs {
+        let out = designate(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    for args in [&["--help"][..], &["score", "--help"], &["--version"]] {
+        assert_eq!(designate(args).status.code(), Some(0), "{args:?}");
+    }
+    let help = text(&designate(&["--help"]).stdout);
+    assert!(help.contains("Exit status:\n  0  success\n  1  findings"), "{help}");
+}
+
+/// The "Examples:" section of a command's help at a given terminal width.
+fn examples(command: &str, columns: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args([command, "--help"])
+        .env("COLUMNS", columns)
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    let at = help.find("\nExamples:\n").unwrap_or_else(|| panic!("{command} --help has examples:\n{help}"));
+    help[at..].to_owned()
+}
+
+/// issue 11: examples are commands to copy; a narrow terminal must not wrap them mid-command.
+#[test]
+fn help_examples_are_never_wrapped() {
+    let commands =
+        ["score", "check", "compare", "diff-rules", "snapshot", "diff", "generate", "gap", "bench", "schema"];
+    let mut longest = 0;
+    for command in commands {
+        let (narrow, wide) = (examples(command, "60"), examples(command, "400"));
+        assert_eq!(narrow, wide, "{command}: examples differ at 60 columns");
+        for line in narrow.lines().skip(2) {
+            assert!(
+                line.starts_with("  designate ") || line.starts_with("  cat ") || line.starts_with("      --"),
+                "{command}: {line:?} is not a whole example"
+            );
+            longest = longest.max(line.chars().count());
+        }
+    }
+    assert!(longest > 60, "some example is wider than the narrow terminal, so the test can fail");
+}

@@ -349,6 +349,47 @@ fn partner_ids_and_overrides_are_escaped() {
     assert_eq!(html.matches("<script>").count(), 1, "only the report's own script");
 }
 
+/// issue 11: a candidate edited with `--set` is not the version it names: the report labels it with its
+/// overrides, and when the change moves the attainment bar each series gets its own threshold line.
+#[test]
+fn set_reports_label_the_candidate_and_draw_each_threshold() {
+    let dir = scratch("set");
+    let path = dir.join("report.html");
+    let path_arg = path.to_str().unwrap();
+    let out = designate(&[
+        "compare",
+        "--base",
+        CANDIDATE,
+        "--candidate",
+        CANDIDATE,
+        "--set",
+        "qualification.min_total=65",
+        "--html",
+        path_arg,
+        PORTFOLIO,
+    ]);
+    assert!(out.status.success(), "compare failed: {}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&path).unwrap();
+    let h1 = section(&html, "<h1>", "</h1>");
+    assert!(h1.contains("<span class=\"after-text\">2024-06 + --set qualification.min_total=65</span>"), "{h1}");
+    let chart = section(&html, "<svg id=\"points-chart\"", "</svg>");
+    assert!(chart.contains("after (2024-06 + --set qualification.min_total=65)"), "the legend names the edit");
+    let lines: BTreeMap<String, BTreeMap<String, String>> =
+        tags(chart, "line").into_iter().filter_map(|t| t.get("id").cloned().map(|id| (id, t))).collect();
+    let (after, before) = (&lines["threshold"], &lines["threshold-before"]);
+    assert_eq!(after["data-points"], "65");
+    assert_eq!(before["data-points"], "70");
+    let x = |l: &BTreeMap<String, String>| l["x1"].parse::<f64>().unwrap();
+    assert!(x(after) < x(before), "the lower bar is drawn further left");
+    assert!(chart.contains("65 points: attainment threshold after"), "{chart}");
+    assert!(chart.contains("70 points: attainment threshold before"), "{chart}");
+
+    // Without a moved bar there is one line, as before.
+    let plain = std::fs::read_to_string(report(&dir, "plain.html", PORTFOLIO, &[])).unwrap();
+    let chart = section(&plain, "<svg id=\"points-chart\"", "</svg>");
+    assert!(!chart.contains("threshold-before"), "{chart}");
+}
+
 #[test]
 fn chromium_renders_the_charts_and_the_table() {
     let dir = scratch("render");

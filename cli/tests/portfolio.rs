@@ -166,10 +166,75 @@ fn compare_csv_has_one_row_per_partner_and_designation() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("partner,as_of,designation,status,path_before,path_after,points_before,points_after,delta,qualified_before,qualified_after,attribution")
+        Some("partner,as_of,designation,status,path_before,path_after,points_before,points_after,delta,qualified_before,qualified_after,attribution,base_version,base_digest,candidate_version,candidate_digest,overrides")
     );
     let partners = std::fs::read_dir(workspace().join("snapshots/partners")).unwrap().count();
     assert_eq!(lines.count(), partners * 6);
+}
+
+/// issue 11: a compare CSV loaded on its own (pandas, DuckDB) must still say which rules and overrides its
+/// numbers come from, and quoted fields must read back as written.
+#[test]
+fn compare_csv_carries_rule_versions_digests_and_overrides() {
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "qualification.min_total=65",
+        "--format",
+        "csv",
+        "snapshots/partners",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "qualification.min_total=65",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut rows = 0;
+    let mut attributions = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert_eq!(record.len(), headers.len());
+        assert_eq!(&record[column("base_version")], "2024-06");
+        assert_eq!(&record[column("base_digest")], cmp["base"]["digest"].as_str().unwrap());
+        assert_eq!(&record[column("candidate_version")], "2024-06");
+        assert_eq!(&record[column("candidate_digest")], cmp["candidate"]["digest"].as_str().unwrap());
+        assert_ne!(cmp["base"]["digest"], cmp["candidate"]["digest"], "the override changes the candidate's digest");
+        assert_eq!(&record[column("overrides")], "qualification.min_total=65");
+        attributions += usize::from(record[column("attribution")].contains(','));
+        rows += 1;
+    }
+    assert_eq!(rows, std::fs::read_dir(workspace().join("snapshots/partners")).unwrap().count() * 6);
+    assert!(attributions > 0, "some attribution holds a comma, and it reads back whole");
+}
+
+/// issue 11: `--only-changed` shortens the table as it does CSV and JSON; without it every partner is listed.
+#[test]
+fn only_changed_shortens_the_compare_table() {
+    let args = ["compare", "--base", "rules/2023-07", "--candidate", "rules/2024-06", "snapshots/partners"];
+    let all = designate(&args);
+    let short = designate(&[&args[..5], &["--only-changed"], &args[5..]].concat());
+    assert!(all.status.success() && short.status.success(), "{}", text(&short.stderr));
+    let (all, short) = (text(&all.stdout), text(&short.stdout));
+    let unchanged = all.lines().filter(|l| l.ends_with("  unchanged")).count();
+    assert!(unchanged > 0, "without --only-changed, unchanged partners are listed:\n{all}");
+    assert!(!short.lines().any(|l| l.ends_with("  unchanged")), "{short}");
+    assert!(short.contains("\nchanged partners\n"), "{short}");
+    assert_eq!(all.lines().count(), short.lines().count() + unchanged, "only the unchanged partners' lines go");
 }
 
 #[test]

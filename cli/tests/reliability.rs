@@ -48,6 +48,11 @@ fn one() -> i32 {
     1
 }
 
+/// Whether the bytes hold a control character other than the newline (an escape sequence, say).
+fn has_control(bytes: &[u8]) -> bool {
+    text(bytes).chars().any(|c| c.is_control() && c != '\n')
+}
+
 #[test]
 fn every_bad_input_gets_its_located_message_and_exit_status() {
     let dir = workspace().join("cli/tests/bad-inputs");
@@ -68,6 +73,8 @@ fn every_bad_input_gets_its_located_message_and_exit_status() {
             ));
         }
         assert!(!text(&out.stderr).contains("panicked"), "{}", case.file);
+        // issue 11: whatever the file holds, no control character but the newline reaches the terminal.
+        assert!(!has_control(&out.stderr), "{}: raw control characters on stderr", case.file);
     }
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -225,4 +232,192 @@ fn output_is_byte_identical_serial_and_parallel_twice() {
         Some(&generated.stdout),
     );
     assert!(other.stdout == outputs[0], "locale or time zone changed the output");
+}
+
+/// Every command that writes to stdout, each with the exit status of its work (`diff-rules` of two different
+/// versions reports differences).
+fn writing_commands(dir: &Path) -> Vec<(Vec<String>, i32)> {
+    let ws = workspace();
+    let path = |p: &str| ws.join(p).display().to_string();
+    let partner = path("snapshots/partners/contoso-smb.yaml");
+    let portfolio = path("snapshots/portfolios/example.ndjson");
+    let (old, new) = (path("rules/2023-07"), path("rules/2024-06"));
+    let snap = dir.join("snap").display().to_string();
+    let compare = |format: &str| -> Vec<String> {
+        ["compare", "--base", &old, "--candidate", &new, "--format", format, &portfolio].map(String::from).to_vec()
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        (args(&["schema"]), 0),
+        (args(&["diff-rules", &old, &new]), 1),
+        (args(&["diff-rules", "--format", "json", &old, &new]), 1),
+        (args(&["score", &partner]), 0),
+        (args(&["score", "--format", "json", &partner]), 0),
+        (args(&["score", "--format", "yaml", &partner]), 0),
+        (args(&["score", &portfolio]), 0),
+        (args(&["score", "--format", "table", &portfolio]), 0),
+        (args(&["gap", &partner]), 0),
+        (args(&["gap", "--format", "json", &partner]), 0),
+        (compare("table"), 0),
+        (compare("csv"), 0),
+        (compare("json"), 0),
+        (args(&["diff", &snap, &snap]), 0),
+        (args(&["generate", "--partners", "200"]), 0),
+    ]
+}
+
+/// issue 11: stdout on a full device is one located line and exit status 2, for every command, never a panic.
+#[test]
+fn a_full_stdout_is_one_error_line_and_exit_2() {
+    let dir = scratch("full");
+    let snap = run_in(
+        &dir,
+        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
+        &[],
+        None,
+    );
+    assert!(snap.status.success(), "{}", text(&snap.stderr));
+    let mut wrong = Vec::new();
+    for (args, _) in writing_commands(&dir) {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+        let out = Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(&args)
+            .current_dir(&dir)
+            .env("DESIGNATE_RULES", workspace().join("rules/2024-06"))
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        if out.status.code() != Some(2) || stderr != "error: stdout: cannot write: No space left on device\n" {
+            wrong.push(format!("{}: exit {:?}, stderr:\n{stderr}", args.join(" "), out.status.code()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// issue 11: a reader that goes away (`| head`) ends the output quietly, with the exit status of the work done.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = scratch("closed");
+    let snap = run_in(
+        &dir,
+        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
+        &[],
+        None,
+    );
+    assert!(snap.status.success(), "{}", text(&snap.stderr));
+    let mut wrong = Vec::new();
+    for (args, status) in writing_commands(&dir) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(&args)
+            .current_dir(&dir)
+            .env("DESIGNATE_RULES", workspace().join("rules/2024-06"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first byte is read.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        if out.status.code() != Some(status) || !stderr.is_empty() {
+            wrong.push(format!("{}: exit {:?}, stderr:\n{stderr}", args.join(" "), out.status.code()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// issue 11: output files that cannot be written (`--html`, `gap --write`) are one located line and exit 2.
+#[test]
+fn unwritable_output_files_are_located_errors() {
+    let ws = workspace();
+    let portfolio = ws.join("snapshots/partners").display().to_string();
+    let partner = ws.join("snapshots/partners/contoso-smb.yaml").display().to_string();
+    let dir = scratch("unwritable");
+    let rules = ws.join("rules/2024-06").display().to_string();
+    let cases: [(Vec<&str>, &str); 3] = [
+        (vec!["compare", "--base", &rules, "--candidate", &rules, "--html", "/dev/full", &portfolio], "/dev/full"),
+        (vec!["gap", "--write", "/dev/full", &partner], "/dev/full"),
+        (vec!["gap", "--write", "no-such-folder/out.json", &partner], "no-such-folder/out.json"),
+    ];
+    for (args, place) in cases {
+        let out = run_in(&dir, &args, &[], None);
+        let stderr = text(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(last.starts_with(&format!("error: {place}: cannot write: ")), "{args:?}: {stderr}");
+        assert!(!last.contains("os error") && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // A failed write leaves no temporary file behind.
+    assert!(!dir.join("no-such-folder").exists());
+}
+
+/// issue 11: an id holding an escape sequence is shown escaped in every output for people, and kept exact in
+/// data outputs.
+#[test]
+fn control_characters_in_ids_never_reach_the_terminal() {
+    let dir = scratch("control");
+    let id = "\u{1b}[31mred\u{1b}[0m";
+    let good = serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06" });
+    std::fs::create_dir_all(dir.join("folder")).unwrap();
+    std::fs::write(dir.join("folder/good.json"), good.to_string()).unwrap();
+    let bad =
+        serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06", "people": [{ "id": id }, { "id": id }] });
+    std::fs::write(dir.join("folder/\u{1b}[31mbad.json"), bad.to_string()).unwrap();
+    let rules = workspace().join("rules/2024-06").display().to_string();
+    let runs: [&[&str]; 6] = [
+        &["score", "folder/good.json"],
+        &["gap", "folder/good.json"],
+        &["score", "--format", "table", "folder"],
+        &["score", "folder"],
+        &["compare", "--base", &rules, "--candidate", &rules, "folder"],
+        &["score", "folder/\u{1b}[31mbad.json"],
+    ];
+    for args in runs {
+        let out = run_in(&dir, args, &[], None);
+        let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
+        assert!(!out.stderr.contains(&0x1b), "{args:?}: ESC on stderr: {}", text(&out.stderr));
+        // JSON escapes it too, so no output holds it raw.
+        assert!(!out.stdout.contains(&0x1b), "{args:?}: ESC on stdout: {}", text(&out.stdout));
+        assert!(text(&all).contains("\\u001b[31m"), "{args:?}: the escape is shown: {}", text(&all));
+    }
+    // Arguments clap refuses are quoted escaped too.
+    let out = run_in(&dir, &["score", "--format", "\u{1b}[31mred", "folder/good.json"], &[], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!has_control(&out.stderr), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: invalid value"), "{}", text(&out.stderr));
+    // Data stays exact: the JSON result holds the id as it was given.
+    let out = run_in(&dir, &["score", "--format", "json", "folder/good.json"], &[], None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["partner"], id);
+}
+
+/// issue 11: `score --format table` on a portfolio is a table, one row per partner, not NDJSON.
+#[test]
+fn a_portfolio_scored_as_a_table_is_a_table() {
+    let portfolio = workspace().join("snapshots/portfolios/example.ndjson").display().to_string();
+    let table = run_in(&workspace(), &["score", "--format", "table", &portfolio], &[], None);
+    let ndjson = run_in(&workspace(), &["score", &portfolio], &[], None);
+    assert!(table.status.success() && ndjson.status.success(), "{}", text(&table.stderr));
+    let (table, ndjson) = (text(&table.stdout), text(&ndjson.stdout));
+    assert!(ndjson.lines().all(|l| l.starts_with('{')), "a portfolio is still NDJSON by default");
+    assert!(!table.contains('{'), "{table}");
+    assert!(table.starts_with("partner "), "{table}");
+    let results: Vec<serde_json::Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for r in &results {
+        let attained: Vec<&str> = r["designations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["qualified"] == true)
+            .map(|d| d["id"].as_str().unwrap())
+            .collect();
+        let want = if attained.is_empty() { "none".to_owned() } else { attained.join(", ") };
+        let row = table.lines().find(|l| l.split_whitespace().next() == r["partner"].as_str()).unwrap();
+        assert!(row.ends_with(&want), "{row} should end with {want}");
+    }
+    assert!(table.contains(&format!("\n{} partners scored, 0 failed\n", results.len())), "{table}");
+    assert!(table.contains("rules   2024-06  sha256:"), "{table}");
 }

@@ -191,6 +191,9 @@ pub struct Comparison {
     pub min_total: Decimal,
     #[serde(serialize_with = "number")]
     pub max_points: Decimal,
+    /// The base's attainment bar, so that a chart can draw both when a change moves it.
+    #[serde(serialize_with = "number")]
+    pub base_min_total: Decimal,
     pub summary: Summary,
     pub partners: Vec<PartnerChange>,
     /// Partners that could not be scored, with the reason.

@@ -1,0 +1,175 @@
+//! Where everything the binary prints goes through: stdout for results, stderr for diagnostics, files for
+//! `--html` and `gap --write`.
+//!
+//! One writer so that every command treats its output alike: a reader that goes away (`| head`) ends the
+//! output quietly and the command exits as if it had been read; any other write error (a full disk, a
+//! closed descriptor) is one located line, `stdout: cannot write: ...`, and exit status 2, never a panic.
+//! Text for people (tables, `diff` text, messages) has its control characters escaped here, at the boundary,
+//! so that an id or a path holding an escape sequence cannot drive the terminal; data (JSON, CSV, YAML,
+//! NDJSON) is written exactly as given.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::exit::Failure;
+
+/// Standard output, buffered, for one command.
+pub struct Stdout {
+    out: io::BufWriter<io::StdoutLock<'static>>,
+    /// The reader went away: later writes are dropped and the command finishes as if they had been read.
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout { out: io::BufWriter::new(io::stdout().lock()), closed: false }
+    }
+
+    /// Data for programs, written byte for byte.
+    pub fn data(&mut self, text: &str) -> Result<(), Failure> {
+        self.with(|w| w.write_all(text.as_bytes()))
+    }
+
+    /// Text for people, with control characters escaped.
+    pub fn text(&mut self, text: &str) -> Result<(), Failure> {
+        self.with(|w| w.write_all(escape(text).as_bytes()))
+    }
+
+    /// Hands the writer to `write` (for writers of the engine that take `impl Write`).
+    pub fn with(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = write(&mut self.out);
+        self.check(result)
+    }
+
+    /// Whether the reader has gone away (a long run may stop early: nobody reads the rest).
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Flushes everything written, at the end of a command.
+    pub fn finish(&mut self) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.out.flush();
+        self.check(result)
+    }
+
+    fn check(&mut self, result: io::Result<()>) -> Result<(), Failure> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => {
+                // Nothing more can be written. What is still buffered is tried once more when the writer is
+                // dropped, which ignores errors.
+                self.closed = true;
+                Err(Failure::could_not_run(format!("stdout: cannot write: {}", reason(&e))))
+            }
+        }
+    }
+}
+
+/// A message for people on stderr, escaped. A stderr that cannot be written is ignored: there is nowhere
+/// left to say so, and a diagnostic must never turn into a panic.
+pub fn diag(message: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(escape(message).as_bytes());
+    let _ = err.write_all(b"\n");
+}
+
+/// `error: message` on stderr.
+pub fn error(message: &str) {
+    diag(&format!("error: {message}"));
+}
+
+/// `warning: message` on stderr.
+pub fn warning(message: &str) {
+    diag(&format!("warning: {message}"));
+}
+
+/// Writes a whole output file: through a temporary file renamed into place when `path` is (or will be) a
+/// regular file, so a failed write never leaves a half-written file where a good one was; straight into
+/// anything else (`/dev/stdout`, a pipe), which cannot be replaced.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail = |e: io::Error| Failure::could_not_run(format!("{}: cannot write: {}", path.display(), reason(&e)));
+    let regular = match std::fs::metadata(path) {
+        Ok(meta) => meta.is_file(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(e) => return Err(fail(e)),
+    };
+    if !regular {
+        return std::fs::write(path, bytes).map_err(fail);
+    }
+    let name = path.file_name().ok_or_else(|| fail(io::Error::other("not a file name")))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = renamed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
+}
+
+/// An I/O error as a phrase, without the `(os error N)` suffix.
+pub fn reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_owned(),
+        _ => text,
+    }
+}
+
+/// `text` with every control character but the newline shown as `\u001b` (the way JSON writes it), and the
+/// bidirectional overrides too, which can make a line read differently from what it holds.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_newlines_kept() {
+        // issue 11: an escape sequence in an id must not reach the terminal raw.
+        assert_eq!(escape("p-\u{1b}[31mred\u{1b}[0m\nnext"), "p-\\u001b[31mred\\u001b[0m\nnext");
+        assert_eq!(escape("a\rb\tc\u{7f}\u{9b}"), "a\\u000db\\u0009c\\u007f\\u009b");
+        assert_eq!(escape("left\u{202e}right"), "left\\u202eright");
+        assert!(matches!(escape("plain ü – text"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn io_reasons_drop_the_os_error_number() {
+        // issue 11: `stdout: cannot write: No space left on device`, one plain line.
+        let e = io::Error::from_raw_os_error(28);
+        assert!(!reason(&e).contains("os error"), "{}", reason(&e));
+        assert_eq!(reason(&io::Error::other("plain")), "plain");
+    }
+}
