@@ -17,7 +17,7 @@ use crate::partner::{Association, Measure, Segment};
 use crate::script::Script;
 use crate::value::{Date, Month};
 
-pub use compile::load_rule_set;
+pub use compile::{load_rule_set, MAX_RULE_FILE_BYTES};
 
 /// A compiled, validated rule set.
 #[derive(Debug)]
