@@ -19,7 +19,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use designate_engine::{score, Partner, RuleSet};
 
 use rules_dir::{RulesArg, RulesChoice};
@@ -221,9 +221,12 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `--rules` may come from DESIGNATE_RULES: messages about a bad folder must then name the variable.
+    let rules_arg = |rules| RulesArg::new(rules, rules_dir::rules_from_env(&matches));
     let result = match cli.command {
-        Command::Score { rules, format, partner } => run_score(rules, format, partner),
+        Command::Score { rules, format, partner } => run_score(rules_arg(rules), format, partner),
         Command::Check { dir } => run_check(dir),
         Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
             let args = compare::Args { base, candidate, sets, portfolio, only_changed };
@@ -250,7 +253,7 @@ fn main() -> ExitCode {
                     exit::findings_if(!d.is_empty())
                 })
         }
-        Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
+        Command::Snapshot { rules, out, portfolio } => RulesChoice::new(rules_arg(rules))
             .and_then(|choice| snapshot::write(&choice, &portfolio, &out))
             .map(|failed| exit::findings_if(failed > 0))
             .map_err(Failure::from),
@@ -278,9 +281,9 @@ fn main() -> ExitCode {
                 .map_err(Failure::from)
         }
         Command::Gap { rules, designation, format, write, partner } => {
-            run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner)
+            run_gap(rules_arg(rules), designation.as_deref(), format, write.as_deref(), &partner)
         }
-        Command::Bench { partners, seed, rules } => RulesChoice::new(RulesArg::from_option(rules))
+        Command::Bench { partners, seed, rules } => RulesChoice::new(rules_arg(rules))
             .and_then(|choice| {
                 let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
                 print!("{}", bench::run(partners, seed, rules)?);
@@ -322,8 +325,8 @@ fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
     Partner::load(path).map_err(|e| Failure::finding(e.to_string()))
 }
 
-fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> Result<ExitCode, Failure> {
-    let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+fn run_score(rules: RulesArg, format: OutputFormat, partner: PathBuf) -> Result<ExitCode, Failure> {
+    let choice = RulesChoice::new(rules)?;
     if partner.as_os_str() == "-"
         || partner.is_dir()
         || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
@@ -400,13 +403,13 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
 }
 
 fn run_gap(
-    rules: Option<PathBuf>,
+    rules: RulesArg,
     only: Option<&str>,
     format: TextFormat,
     write: Option<&std::path::Path>,
     partner: &std::path::Path,
 ) -> Result<ExitCode, Failure> {
-    let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+    let choice = RulesChoice::new(rules)?;
     let partner = load_partner(partner)?;
     let rules = choice.for_partner(&partner)?;
     if let Some(id) = only {

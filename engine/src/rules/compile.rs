@@ -243,9 +243,8 @@ pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
     if !meta.is_file() {
         return Err(refuse(format!("not a regular file ({via}{})", kind_of(meta.file_type()))));
     }
-    let too_big = || {
-        refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)))
-    };
+    let too_big =
+        || refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)));
     if meta.len() > MAX_RULE_FILE_BYTES {
         return Err(too_big());
     }
@@ -473,7 +472,8 @@ impl Compiler {
         if self.unreadable.contains(&rel_name(path)) {
             return Ok(None);
         }
-        let missing = || (format!("script \"{file}\" does not exist"), "script paths are relative to the rule set's folder");
+        let missing =
+            || (format!("script \"{file}\" does not exist"), "script paths are relative to the rule set's folder");
         let (Ok(root), Ok(real)) = (self.dir.canonicalize(), self.dir.join(path).canonicalize()) else {
             return Err(missing());
         };
@@ -1439,7 +1439,13 @@ impl Compiler {
                     prerequisites.push(Prerequisite { requirement, people: people.max(1) as usize, points });
                 }
                 let scoring = match &m.scoring {
-                    Some(s) => self.requirement(f, &s.get_ref().any_of, &s.get_ref().all_of, s.span(), scope.checked_catalogue()),
+                    Some(s) => self.requirement(
+                        f,
+                        &s.get_ref().any_of,
+                        &s.get_ref().all_of,
+                        s.span(),
+                        scope.checked_catalogue(),
+                    ),
                     None => {
                         self.err(
                             f,
