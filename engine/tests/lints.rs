@@ -122,7 +122,7 @@ fn load_within_time_limit(dir: &Path) -> Result<designate_engine::RuleSet, Vec<S
 
 /// The problems of a rule set that must not load, with the folder's path taken out.
 fn problems(dir: &Path) -> Vec<String> {
-    let errors = load_within_time_limit(dir).err().expect("the rule set must not load");
+    let Err(errors) = load_within_time_limit(dir) else { panic!("the rule set {} must not load", dir.display()) };
     let prefix = format!("{}/", dir.display());
     errors.into_iter().map(|e| e.replace(&prefix, "")).collect()
 }

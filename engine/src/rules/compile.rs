@@ -86,9 +86,17 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         products: products.as_ref(),
         qualification: &qualification,
     };
+    // The ids the designation files declare, whether or not their contents compile; `ids_known` is false when a
+    // file did not parse (or was refused), so its id is unknown: references to designations are then not
+    // checked, rather than one reported as unknown because of a problem reported already.
+    let mut ids: Vec<String> = Vec::new();
+    let mut ids_known = true;
     for rel in designation_files {
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if let Some((file, text)) = c.parse::<DesignationFile>(&rel) {
+        let parsed = c.parse::<DesignationFile>(&rel);
+        ids_known &= parsed.is_some();
+        if let Some((file, text)) = parsed {
+            ids.push(file.id.get_ref().trim().to_owned());
             let f = File { name: c.shown(&rel), text };
             if let Some(d) = c.designation(&f, file, &scope) {
                 if let Some(other) = designations.iter().find(|o| o.id == d.id) {
@@ -103,20 +111,11 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
     }
 
-    // A designation file that failed to parse is still a designation: count its file name as its id, so
-    // that badges naming it do not report a second, misleading problem.
-    let mut ids: Vec<String> = designations.iter().map(|d| d.id.clone()).collect();
-    for rel in listed.iter().filter(|p| p.starts_with("designations")) {
-        if let Some(stem) = rel.file_stem().map(|s| s.to_string_lossy().into_owned()) {
-            if !ids.contains(&stem) {
-                ids.push(stem);
-            }
-        }
-    }
-    let badges = c.badges(&pf, &program, &ids);
+    let ids = ids_known.then_some(ids.as_slice());
+    let badges = c.badges(&pf, &program, ids);
     let specializations = if c.has("catalogue/specializations.toml") {
         c.parse::<SpecializationsFile>("catalogue/specializations.toml")
-            .map(|(f, text)| c.specializations(&f, &text, &ids))
+            .map(|(f, text)| c.specializations(&f, &text, ids))
             .unwrap_or_default()
     } else {
         Vec::new()
@@ -287,8 +286,11 @@ fn rel_name(rel: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
+/// Files in listing order, each as its relative path (with `/`) and its bytes.
+type FilesRead = Vec<(String, Vec<u8>)>;
+
 /// Reads every listed file: the files read, in listing order, and each file refused with its problem.
-fn read_rule_files(dir: &Path, listed: &[PathBuf]) -> (Vec<(String, Vec<u8>)>, Vec<(String, Error)>) {
+fn read_rule_files(dir: &Path, listed: &[PathBuf]) -> (FilesRead, Vec<(String, Error)>) {
     let mut read = Vec::new();
     let mut refused = Vec::new();
     for rel in listed {
@@ -1177,7 +1179,9 @@ impl Compiler {
         }
     }
 
-    fn known_designation(&mut self, f: &File, id: &Spanned<String>, ids: &[String]) {
+    /// Reports `id` unless it is among `ids`; `None` when the ids are not all known (not checked then).
+    fn known_designation(&mut self, f: &File, id: &Spanned<String>, ids: Option<&[String]>) {
+        let Some(ids) = ids else { return };
         if !ids.contains(id.get_ref()) {
             let hint = suggest(
                 id.get_ref(),
@@ -1188,7 +1192,7 @@ impl Compiler {
         }
     }
 
-    fn badges(&mut self, f: &File, program: &ProgramFile, ids: &[String]) -> Vec<Badge> {
+    fn badges(&mut self, f: &File, program: &ProgramFile, ids: Option<&[String]>) -> Vec<Badge> {
         let mut out = Vec::new();
         for b in &program.badges {
             let b = b.get_ref();
@@ -1204,7 +1208,12 @@ impl Compiler {
         out
     }
 
-    fn specializations(&mut self, file: &SpecializationsFile, text: &str, ids: &[String]) -> Vec<Specialization> {
+    fn specializations(
+        &mut self,
+        file: &SpecializationsFile,
+        text: &str,
+        ids: Option<&[String]>,
+    ) -> Vec<Specialization> {
         let f = File { name: self.shown("catalogue/specializations.toml"), text: text.to_owned() };
         let mut out = Vec::new();
         for s in &file.specialization {
