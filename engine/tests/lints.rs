@@ -196,3 +196,18 @@ fn a_rule_file_over_the_size_limit_is_refused() {
     file.set_len(designate_engine::rules::MAX_RULE_FILE_BYTES + 1).unwrap();
     assert_eq!(problems(&dir), ["README.md: file is larger than the 10 MB a rule file may have"]);
 }
+
+// Issue 11: `diff-rules` reads rule folders too: a FIFO there is refused, not waited on.
+#[test]
+fn diff_rules_refuses_a_fifo_without_opening_it() {
+    let dir = scratch_rule_set("diff-fifo");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("scripts/pipe.rhai")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    let (send, receive) = std::sync::mpsc::channel();
+    let (a, b) = (workspace().join("rules/2024-06"), dir.clone());
+    std::thread::spawn(move || {
+        let _ = send.send(designate_engine::rules::diff::diff_rule_dirs(&a, &b).map(|_| ()).map_err(|e| e.to_string()));
+    });
+    let result = receive.recv_timeout(std::time::Duration::from_secs(30)).expect("diff-rules finishes within 30 s");
+    assert_eq!(result, Err(format!("{}: not a regular file (a FIFO)", dir.join("scripts/pipe.rhai").display())));
+}
