@@ -19,7 +19,7 @@ mod tables;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use designate_engine::{score, Partner, RuleSet};
 
 use rules_dir::{RulesArg, RulesChoice};
@@ -262,8 +262,9 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         // clap's messages quote the arguments, raw on a terminal: when one holds a control character, the
         // message goes out as plain text (clap strips escape sequences from it), escaped.
         Err(e)
@@ -276,7 +277,9 @@ fn main() -> ExitCode {
     };
     let mut out = output::Stdout::new();
     // Everything printed is flushed before the exit status is decided: a write that fails late still fails.
-    let result = run(cli.command, &mut out).and_then(|code| out.finish().map(|()| code));
+    // `--rules` may come from DESIGNATE_RULES: messages about a bad folder must then name the variable.
+    let rules_from_env = rules_dir::rules_from_env(&matches);
+    let result = run(cli.command, rules_from_env, &mut out).and_then(|code| out.finish().map(|()| code));
     match result {
         Ok(code) => code,
         Err(failure) => {
@@ -290,9 +293,10 @@ fn main() -> ExitCode {
 
 use exit::Failure;
 
-fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+    let rules_arg = |rules| RulesArg::new(rules, rules_from_env);
     match command {
-        Command::Score { rules, format, partner } => run_score(rules, format, partner, out),
+        Command::Score { rules, format, partner } => run_score(rules_arg(rules), format, partner, out),
         Command::Check { dir } => run_check(dir),
         Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
             let args = compare::Args { base, candidate, sets, portfolio, only_changed };
@@ -317,7 +321,7 @@ fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> 
             Ok(exit::findings_if(!d.is_empty()))
         }
         Command::Snapshot { rules, out: dir, portfolio } => {
-            let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+            let choice = RulesChoice::new(rules_arg(rules))?;
             let failed = snapshot::write(&choice, &portfolio, &dir)?;
             Ok(exit::findings_if(failed > 0))
         }
@@ -332,10 +336,10 @@ fn run(command: Command, out: &mut output::Stdout) -> Result<ExitCode, Failure> 
             Ok(ExitCode::SUCCESS)
         }
         Command::Gap { rules, designation, format, write, partner } => {
-            run_gap(rules, designation.as_deref(), format, write.as_deref(), &partner, out)
+            run_gap(rules_arg(rules), designation.as_deref(), format, write.as_deref(), &partner, out)
         }
         Command::Bench { partners, seed, rules } => {
-            let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+            let choice = RulesChoice::new(rules_arg(rules))?;
             let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
             out.text(&bench::run(partners, seed, rules)?)?;
             Ok(ExitCode::SUCCESS)
@@ -371,12 +375,12 @@ fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
 }
 
 fn run_score(
-    rules: Option<PathBuf>,
+    rules: RulesArg,
     format: Option<OutputFormat>,
     partner: PathBuf,
     out: &mut output::Stdout,
 ) -> Result<ExitCode, Failure> {
-    let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+    let choice = RulesChoice::new(rules)?;
     if partner.as_os_str() == "-"
         || partner.is_dir()
         || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
@@ -498,14 +502,14 @@ fn finish_stream(
 }
 
 fn run_gap(
-    rules: Option<PathBuf>,
+    rules: RulesArg,
     only: Option<&str>,
     format: TextFormat,
     write: Option<&std::path::Path>,
     partner: &std::path::Path,
     out: &mut output::Stdout,
 ) -> Result<ExitCode, Failure> {
-    let choice = RulesChoice::new(RulesArg::from_option(rules))?;
+    let choice = RulesChoice::new(rules)?;
     let partner = load_partner(partner)?;
     let rules = choice.for_partner(&partner)?;
     if let Some(id) = only {

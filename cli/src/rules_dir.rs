@@ -8,14 +8,28 @@ use designate_engine::{Partner, RuleSet};
 pub enum RulesArg {
     /// Nothing: the newest version under the shipped `rules/`.
     Default,
-    /// A rule set folder or a rules root.
-    Path(PathBuf),
+    /// A rule set folder or a rules root, and whether it came from `DESIGNATE_RULES` rather than `--rules`.
+    Path { path: PathBuf, from_env: bool },
 }
 
+/// The environment variable `--rules` falls back to.
+pub const RULES_ENV: &str = "DESIGNATE_RULES";
+
 impl RulesArg {
-    pub fn from_option(p: Option<PathBuf>) -> RulesArg {
-        p.map_or(RulesArg::Default, RulesArg::Path)
+    /// `--rules` as clap parsed it; `from_env` when clap took the value from `DESIGNATE_RULES`.
+    pub fn new(p: Option<PathBuf>, from_env: bool) -> RulesArg {
+        p.map_or(RulesArg::Default, |path| RulesArg::Path { path, from_env })
     }
+}
+
+/// Whether the subcommand's `--rules` value came from the environment, not the command line. clap's `env`
+/// fills the value in silently; a message about a bad folder must name the variable, or the user looks for
+/// a `--rules` they never typed.
+pub fn rules_from_env(matches: &clap::ArgMatches) -> bool {
+    matches.subcommand().is_some_and(|(_, m)| {
+        m.ids().any(|id| id.as_str() == "rules")
+            && m.value_source("rules") == Some(clap::parser::ValueSource::EnvVariable)
+    })
 }
 
 /// Loaded rules and how to pick one for a partner.
@@ -35,12 +49,39 @@ impl RulesChoice {
                     rule_set_dirs(&root)?.pop().ok_or_else(|| format!("{}: no rule set found", root.display()))?;
                 Ok(RulesChoice::Fixed(Box::new(load(&newest)?)))
             }
-            RulesArg::Path(p) if p.join("program.toml").is_file() => Ok(RulesChoice::Fixed(Box::new(load(&p)?))),
-            RulesArg::Path(root) => {
-                let sets = rule_set_dirs(&root)?.iter().map(|d| load(d)).collect::<Result<Vec<_>, _>>()?;
-                Ok(RulesChoice::ByDate { root, sets })
+            RulesArg::Path { path, from_env } => {
+                let shown =
+                    if from_env { format!("{RULES_ENV}={}", path.display()) } else { path.display().to_string() };
+                let flag = if from_env { RULES_ENV } else { "--rules" };
+                let choice = RulesChoice::at(path, &shown, flag);
+                // Whatever went wrong, say where the folder came from: nothing on the command line names it.
+                choice.map_err(|e| match from_env && !e.contains(RULES_ENV) {
+                    true => format!("{e}\n  hint: the rules folder comes from the environment: {shown}"),
+                    false => e,
+                })
             }
         }
+    }
+
+    /// A rule set folder, or a rules root whose versions must not overlap; `shown` names it in messages and
+    /// `flag` is how it was given.
+    fn at(path: PathBuf, shown: &str, flag: &str) -> Result<RulesChoice, String> {
+        if path.join("program.toml").is_file() {
+            return Ok(RulesChoice::Fixed(Box::new(load(&path)?)));
+        }
+        let sets = version_dirs(&path, shown, flag)?.iter().map(|d| load(d)).collect::<Result<Vec<_>, _>>()?;
+        // Two versions applying to one month would make the choice silently depend on folder order.
+        let overlaps = designate_engine::rules::overlapping_versions(&sets);
+        if !overlaps.is_empty() {
+            let mut text: Vec<String> = overlaps.iter().map(ToString::to_string).collect();
+            text.push(format!(
+                "{shown}: the versions' effective ranges overlap, so the version for a partner would be ambiguous\n  hint: `designate check {}` lists every problem of the root; or {} one version",
+                path.display(),
+                one_version(flag, &path)
+            ));
+            return Err(text.join("\nerror: "));
+        }
+        Ok(RulesChoice::ByDate { root: path, sets })
     }
 
     /// The one rule set, unless versions are chosen by date.
@@ -56,13 +97,7 @@ impl RulesChoice {
         match self {
             RulesChoice::Fixed(set) => Ok(set),
             RulesChoice::ByDate { root, sets } => sets.iter().rev().find(|s| s.applies_to(partner.as_of)).ok_or_else(|| {
-                let ranges: Vec<String> = sets
-                    .iter()
-                    .map(|s| match s.effective_until {
-                        Some(u) => format!("{} ({} to {u})", s.version, s.effective_from),
-                        None => format!("{} (from {})", s.version, s.effective_from),
-                    })
-                    .collect();
+                let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
                 format!(
                     "{}: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions here: {}; pass --rules {}/<version> to force one",
                     root.display(),
@@ -94,18 +129,22 @@ pub fn rule_set_dirs(path: &Path) -> Result<Vec<PathBuf>, String> {
     if path.join("program.toml").is_file() {
         return Ok(vec![path.to_owned()]);
     }
+    version_dirs(path, &path.display().to_string(), "--rules")
+}
+
+/// The versions inside a rules root; `shown` names the root in messages, `flag` is how it was given.
+fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>, String> {
     if !path.is_dir() {
-        return Err(format!("{}: no such rules folder", path.display()));
+        return Err(format!("{shown}: no such rules folder"));
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| format!("{}: cannot read folder: {e}", path.display()))?
+        .map_err(|e| format!("{shown}: cannot read folder: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("program.toml").is_file())
         .collect();
     if dirs.is_empty() {
         return Err(format!(
-            "{}: neither a rule set (no program.toml) nor a folder of rule sets\n  hint: point --rules at rules/ or at rules/<version>",
-            path.display()
+            "{shown}: neither a rule set (no program.toml) nor a folder of rule sets\n  hint: point {flag} at rules/ or at rules/<version>"
         ));
     }
     dirs.sort();
@@ -125,4 +164,14 @@ fn shipped_root() -> Result<PathBuf, String> {
     candidates.into_iter().find(|c| rule_set_dirs(c).is_ok()).ok_or_else(|| {
         "cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES".to_owned()
     })
+}
+
+/// How to force one version of the root `root`, in the words of how the root was given.
+fn one_version(flag: &str, root: &Path) -> String {
+    let target = format!("{}/<version>", root.display().to_string().trim_end_matches('/'));
+    if flag == RULES_ENV {
+        format!("set {RULES_ENV}={target} to use")
+    } else {
+        format!("pass {flag} {target} to use")
+    }
 }

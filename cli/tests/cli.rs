@@ -282,3 +282,110 @@ fn help_examples_are_never_wrapped() {
     }
     assert!(longest > 60, "some example is wider than the narrow terminal, so the test can fail");
 }
+
+/// A copy of the shipped `rules/` where 2023-07 runs on to 2024-08, into 2024-06's range.
+fn overlapping_root() -> std::path::PathBuf {
+    let root = scratch("overlapping-root");
+    copy_dir(&workspace().join("rules"), &root);
+    let program = root.join("2023-07/program.toml");
+    let text = std::fs::read_to_string(&program).unwrap();
+    assert!(text.contains("effective_until = \"2024-05\""));
+    std::fs::write(&program, text.replace("effective_until = \"2024-05\"", "effective_until = \"2024-08\"")).unwrap();
+    root
+}
+
+// Issue 11: with two versions applying to one month, `--rules ROOT` silently took the later folder. Every
+// command that takes a root now refuses it (exit 2), naming both versions and their ranges.
+#[test]
+fn a_rules_root_with_overlapping_versions_is_refused_by_every_command() {
+    let root = overlapping_root();
+    let shown = root.display().to_string();
+    let out_dir = scratch("overlapping-root-snapshot");
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let out = out_dir.display().to_string();
+    for args in [
+        vec!["score", "--rules", &shown, partner],
+        vec!["score", "--rules", &shown, "snapshots/portfolios/example.ndjson"],
+        vec!["gap", "--rules", &shown, partner],
+        vec!["snapshot", "--rules", &shown, "--out", &out, "snapshots/portfolios/example.ndjson"],
+    ] {
+        let run = designate(&args);
+        let stderr = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?} exits 2:\n{stderr}");
+        assert_eq!(
+            stderr.lines().next(),
+            Some(
+                format!(
+                    "error: {shown}/2024-06/program.toml:10:18: versions 2023-07 (2023-07 to 2024-08) and 2024-06 (from 2024-06) overlap: both apply from 2024-06 to 2024-08"
+                )
+                .as_str()
+            ),
+            "{args:?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?} scores nothing: {}", text(&run.stdout));
+    }
+    assert!(!out_dir.join("manifest.json").exists(), "no snapshot is written from an ambiguous root");
+}
+
+// Issue 11: a root with a gap between versions still scores: only a partner in the gap is refused.
+#[test]
+fn a_rules_root_with_a_gap_still_scores_partners_outside_it() {
+    let root = scratch("gapped-root");
+    copy_dir(&workspace().join("rules"), &root);
+    let program = root.join("2023-07/program.toml");
+    let text_before = std::fs::read_to_string(&program).unwrap();
+    std::fs::write(&program, text_before.replace("effective_until = \"2024-05\"", "effective_until = \"2024-02\""))
+        .unwrap();
+    let run = designate(&[
+        "score",
+        "--format",
+        "json",
+        "--rules",
+        &root.display().to_string(),
+        "snapshots/partners/contoso-smb.yaml",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+}
+
+// Issue 11: clap's `env` hid where a bad rules folder came from; the message names DESIGNATE_RULES.
+#[test]
+fn a_bad_designate_rules_names_the_variable() {
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let run = |value: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(args)
+            .env("DESIGNATE_RULES", value)
+            .current_dir(workspace())
+            .output()
+            .expect("the binary runs")
+    };
+    let missing = run("/no/such/rules", &["score", partner]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        text(&missing.stderr).lines().next(),
+        Some("error: DESIGNATE_RULES=/no/such/rules: no such rules folder")
+    );
+    let not_rules = run("docs", &["gap", partner]);
+    assert_eq!(not_rules.status.code(), Some(2));
+    assert_eq!(
+        text(&not_rules.stderr),
+        "error: DESIGNATE_RULES=docs: neither a rule set (no program.toml) nor a folder of rule sets\n  hint: point DESIGNATE_RULES at rules/ or at rules/<version>\n"
+    );
+    // A rule set that does not load says where it came from too.
+    let broken = scratch("broken-env-rules").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &broken);
+    std::fs::write(broken.join("program.toml"), "version = \n").unwrap();
+    let bad = run(&broken.display().to_string(), &["score", partner]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).ends_with(&format!(
+            "\n  hint: the rules folder comes from the environment: DESIGNATE_RULES={}\n",
+            broken.display()
+        )),
+        "{}",
+        text(&bad.stderr)
+    );
+    // `--rules` wins over the variable, and is then what messages name.
+    let given = run("/no/such/rules", &["score", "--rules", "/no/such/either", partner]);
+    assert_eq!(text(&given.stderr), "error: /no/such/either: no such rules folder\n");
+}

@@ -72,12 +72,18 @@ impl Script {
     pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str, inputs: &[String]) -> Result<Script, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::new(Located::file(shown), format!("cannot read script: {e}")))?;
+        Script::compile_text(engine, &text, shown, inputs)
+    }
+
+    /// Compiles a script's text, already read (the rule compiler reads every file of a rule set once, so that
+    /// what it compiles is what its digest covers); `shown` names the file in messages.
+    pub fn compile_text(engine: &Arc<Engine>, text: &str, shown: &str, inputs: &[String]) -> Result<Script, Error> {
         // Declared as plain variables: constants here would be folded into the compiled script by the optimizer.
         let mut scope = Scope::new();
         for name in inputs {
             scope.push(name.as_str(), Dynamic::from_decimal(Decimal::ZERO));
         }
-        let ast = engine.compile_with_scope(&scope, &text).map_err(|e| {
+        let ast = engine.compile_with_scope(&scope, text).map_err(|e| {
             let place = located(shown, e.position());
             let mut err = Error::new(place, format!("script does not compile: {}", e.err_type()));
             if matches!(e.err_type(), rhai::ParseErrorType::VariableUndefined(_)) {

@@ -55,6 +55,8 @@ fn broken_copy(case: &Case, index: usize) -> PathBuf {
         );
         let edited =
             if edit.find.is_empty() { edit.replace.clone() } else { text.replacen(&edit.find, &edit.replace, 1) };
+        // An edit may add a file, in a folder of its own.
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, edited).unwrap();
     }
     root
@@ -96,4 +98,116 @@ fn each_lint_reports_its_located_message() {
 #[test]
 fn the_shipped_rules_have_no_diagnostics() {
     assert_eq!(diagnostics(&workspace().join("rules")), Vec::<String>::new());
+}
+
+/// The shipped 2024-06 copied to a scratch folder, for tests that add file system entries no edit can make.
+fn scratch_rule_set(name: &str) -> PathBuf {
+    let dir = common::scratch(name).join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    dir
+}
+
+/// Loads a rule set on a thread of its own: a load that hangs (a FIFO opened for reading waits for a writer)
+/// fails the test after a while instead of blocking the run.
+fn load_within_time_limit(dir: &Path) -> Result<designate_engine::RuleSet, Vec<String>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let owned = dir.to_owned();
+    std::thread::spawn(move || {
+        let _ = send.send(RuleSet::load(&owned).map_err(|errors| errors.iter().map(ToString::to_string).collect()));
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("loading {} did not finish within 30 s", dir.display()))
+}
+
+/// The problems of a rule set that must not load, with the folder's path taken out.
+fn problems(dir: &Path) -> Vec<String> {
+    let Err(errors) = load_within_time_limit(dir) else { panic!("the rule set {} must not load", dir.display()) };
+    let prefix = format!("{}/", dir.display());
+    errors.into_iter().map(|e| e.replace(&prefix, "")).collect()
+}
+
+// Issue 11: a FIFO in a rules folder hung `check` and `score`; it is refused, located, and never opened.
+#[test]
+fn a_fifo_in_a_rule_folder_is_refused_without_being_opened() {
+    let dir = scratch_rule_set("fifo");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("designations/pipe.toml")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    assert_eq!(problems(&dir), ["designations/pipe.toml: not a regular file (a FIFO)"]);
+}
+
+// Issue 11: a symbolic link to a FIFO or a device is refused the same way, never opened.
+#[test]
+fn a_symlink_to_a_fifo_or_a_device_is_refused() {
+    let dir = scratch_rule_set("link-to-fifo");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("scripts/pipe")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    std::os::unix::fs::symlink("../scripts/pipe", dir.join("designations/pipe.toml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("designations/zero.toml")).unwrap();
+    assert_eq!(
+        problems(&dir),
+        [
+            "designations/pipe.toml: not a regular file (a symbolic link to a FIFO)",
+            "designations/zero.toml: a symbolic link leading outside the rule folder (to /dev/zero)\n  hint: rule files must live inside the rule folder: copy the file in instead of linking to it",
+            "scripts/pipe: not a regular file (a FIFO)",
+        ]
+    );
+}
+
+// Issue 11: a script reached through a symbolic link out of the folder was read, and was outside the digest.
+#[test]
+fn a_script_linked_from_outside_the_rule_folder_is_refused() {
+    let dir = scratch_rule_set("link-out");
+    let outside = dir.parent().unwrap().join("outside.rhai");
+    std::fs::write(&outside, "units").unwrap();
+    std::fs::remove_file(dir.join("scripts/share-of-max.rhai")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("scripts/share-of-max.rhai")).unwrap();
+    let real = outside.canonicalize().unwrap();
+    assert_eq!(
+        problems(&dir),
+        [format!(
+            "scripts/share-of-max.rhai: a symbolic link leading outside the rule folder (to {})\n  hint: rule files must live inside the rule folder: copy the file in instead of linking to it",
+            real.display()
+        )]
+    );
+}
+
+// Issue 11: a link to a regular file inside the folder is followed, and the bytes read are in the digest.
+#[test]
+fn a_symlink_inside_the_rule_folder_is_followed_and_digested() {
+    let dir = scratch_rule_set("link-in");
+    let before = load_within_time_limit(&dir).expect("the copy loads").digest;
+    std::fs::rename(dir.join("scripts/share-of-max.rhai"), dir.join("scripts/real.rhai")).unwrap();
+    std::os::unix::fs::symlink("real.rhai", dir.join("scripts/share-of-max.rhai")).unwrap();
+    let linked = load_within_time_limit(&dir).expect("a link inside the folder loads").digest;
+    assert_ne!(before, linked, "the added file changes the digest");
+    let text = std::fs::read_to_string(dir.join("scripts/real.rhai")).unwrap();
+    std::fs::write(dir.join("scripts/real.rhai"), format!("{text}\n// edited\n")).unwrap();
+    let edited = load_within_time_limit(&dir).expect("the edited script loads").digest;
+    assert_ne!(linked, edited, "an edit to a linked script changes the digest");
+}
+
+// Issue 11: a huge rule file is refused at a documented limit instead of being read into memory.
+#[test]
+fn a_rule_file_over_the_size_limit_is_refused() {
+    let dir = scratch_rule_set("huge");
+    let file = std::fs::File::create(dir.join("README.md")).unwrap();
+    // A sparse file: 11 MB long without writing 11 MB.
+    file.set_len(designate_engine::rules::MAX_RULE_FILE_BYTES + 1).unwrap();
+    assert_eq!(problems(&dir), ["README.md: file is larger than the 10 MB a rule file may have"]);
+}
+
+// Issue 11: `diff-rules` reads rule folders too: a FIFO there is refused, not waited on.
+#[test]
+fn diff_rules_refuses_a_fifo_without_opening_it() {
+    let dir = scratch_rule_set("diff-fifo");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("scripts/pipe.rhai")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    let (send, receive) = std::sync::mpsc::channel();
+    let (a, b) = (workspace().join("rules/2024-06"), dir.clone());
+    std::thread::spawn(move || {
+        let _ = send.send(designate_engine::rules::diff::diff_rule_dirs(&a, &b).map(|_| ()).map_err(|e| e.to_string()));
+    });
+    let result = receive.recv_timeout(std::time::Duration::from_secs(30)).expect("diff-rules finishes within 30 s");
+    assert_eq!(result, Err(format!("{}: not a regular file (a FIFO)", dir.join("scripts/pipe.rhai").display())));
 }

@@ -29,20 +29,35 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
         return Err(vec![err]);
     }
-    let files =
+    let listed =
         list_files(dir).map_err(|e| vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))])?;
-    let mut c =
-        Compiler { dir: dir.to_owned(), errors: Vec::new(), engine: Arc::new(sandbox()), scripts: BTreeMap::new() };
-    let digest = digest(dir, &files).map_err(|e| vec![e])?;
+    // Every file is read here, once, and only from here on: the digest and the compiler see the same bytes,
+    // so nothing the rule set uses is outside its digest.
+    let (files, unreadable) = read_rule_files(dir, &listed);
+    let digest = digest(&files);
+    let mut c = Compiler {
+        dir: dir.to_owned(),
+        errors: unreadable.iter().map(|(_, e)| e.clone()).collect(),
+        engine: Arc::new(sandbox()),
+        scripts: BTreeMap::new(),
+        files: files.into_iter().collect(),
+        unreadable: unreadable.into_iter().map(|(rel, _)| rel).collect(),
+    };
 
     let program = c.parse::<ProgramFile>("program.toml");
-    let certs = if dir.join("catalogue/certifications.toml").is_file() {
-        c.parse::<CertificationsFile>("catalogue/certifications.toml")
+    // A catalogue file that is there but does not load has had its problem reported: the references to it are
+    // then not checked, rather than each reported as unknown (one bad date would otherwise bring a hundred
+    // consequential "unknown certification" errors).
+    let (catalogue, certifications_checked) = if c.has("catalogue/certifications.toml") {
+        match c.parse::<CertificationsFile>("catalogue/certifications.toml") {
+            Some((f, text)) => (c.catalogue(&f, &text), true),
+            None => (Catalogue::default(), false),
+        }
     } else {
-        None
+        (Catalogue::default(), true)
     };
-    let catalogue = certs.map(|(f, text)| c.catalogue(&f, &text)).unwrap_or_default();
-    let products = if dir.join("catalogue/products.toml").is_file() {
+    // `None` (no product check) both when there is no product catalogue and when it does not load.
+    let products = if c.has("catalogue/products.toml") {
         c.parse::<ProductsFile>("catalogue/products.toml").map(|(f, text)| c.products(&f, &text))
     } else {
         None
@@ -56,7 +71,7 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
 
     let mut designations: Vec<Designation> = Vec::new();
     let designation_files: Vec<&PathBuf> =
-        files.iter().filter(|p| p.starts_with("designations") && p.extension().is_some_and(|e| e == "toml")).collect();
+        listed.iter().filter(|p| p.starts_with("designations") && p.extension().is_some_and(|e| e == "toml")).collect();
     if designation_files.is_empty() {
         c.errors.push(
             Error::new(Located::file(&c.shown("designations")), "the rule set defines no designation")
@@ -67,12 +82,21 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         selections: &selections,
         path_rules: &path_rules,
         catalogue: &catalogue,
+        certifications_checked,
         products: products.as_ref(),
         qualification: &qualification,
     };
+    // The ids the designation files declare, whether or not their contents compile; `ids_known` is false when a
+    // file did not parse (or was refused), so its id is unknown: references to designations are then not
+    // checked, rather than one reported as unknown because of a problem reported already.
+    let mut ids: Vec<String> = Vec::new();
+    let mut ids_known = true;
     for rel in designation_files {
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if let Some((file, text)) = c.parse::<DesignationFile>(&rel) {
+        let parsed = c.parse::<DesignationFile>(&rel);
+        ids_known &= parsed.is_some();
+        if let Some((file, text)) = parsed {
+            ids.push(file.id.get_ref().trim().to_owned());
             let f = File { name: c.shown(&rel), text };
             if let Some(d) = c.designation(&f, file, &scope) {
                 if let Some(other) = designations.iter().find(|o| o.id == d.id) {
@@ -87,26 +111,17 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
     }
 
-    // A designation file that failed to parse is still a designation: count its file name as its id, so
-    // that badges naming it do not report a second, misleading problem.
-    let mut ids: Vec<String> = designations.iter().map(|d| d.id.clone()).collect();
-    for rel in files.iter().filter(|p| p.starts_with("designations")) {
-        if let Some(stem) = rel.file_stem().map(|s| s.to_string_lossy().into_owned()) {
-            if !ids.contains(&stem) {
-                ids.push(stem);
-            }
-        }
-    }
-    let badges = c.badges(&pf, &program, &ids);
-    let specializations = if dir.join("catalogue/specializations.toml").is_file() {
+    let ids = ids_known.then_some(ids.as_slice());
+    let badges = c.badges(&pf, &program, ids);
+    let specializations = if c.has("catalogue/specializations.toml") {
         c.parse::<SpecializationsFile>("catalogue/specializations.toml")
-            .map(|(f, text)| c.specializations(&f, &text, &ids))
+            .map(|(f, text)| c.specializations(&f, &text, ids))
             .unwrap_or_default()
     } else {
         Vec::new()
     };
     let mut software = Vec::new();
-    for rel in files.iter().filter(|p| p.starts_with("software") && p.extension().is_some_and(|e| e == "toml")) {
+    for rel in listed.iter().filter(|p| p.starts_with("software") && p.extension().is_some_and(|e| e == "toml")) {
         let rel = rel.to_string_lossy().replace('\\', "/");
         if let Some((file, text)) = c.parse::<SoftwareFile>(&rel) {
             let f = File { name: c.shown(&rel), text };
@@ -169,7 +184,10 @@ pub fn version_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// Every file under `dir` (relative paths, sorted), skipping hidden files and folders.
+/// Every entry under `dir` that is not a folder (relative paths, sorted), skipping hidden files and folders.
+///
+/// Symbolic links are listed, not followed (a link to a folder is an entry like any other), so that a link
+/// cannot lead the walk out of the folder or round in a loop; [`read_rule_file`] decides what may be read.
 pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for entry in std::fs::read_dir(root.join(rel))? {
@@ -193,21 +211,108 @@ pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The largest rule file read, in bytes (10 MB): far above any real rule file or script, and low enough that a
+/// huge or endless file cannot exhaust memory. [rules.md](../../docs/rules.md) documents it.
+pub const MAX_RULE_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Reads one file of the rule folder `dir`, refusing anything but a regular file inside the folder.
+///
+/// A FIFO or a device is never opened (opening a FIFO waits for a writer; `/dev/zero` never ends). A symbolic
+/// link is followed only when it resolves to a regular file inside the folder, so that every byte a rule set
+/// uses is in the folder and so in its digest. Reads stop at [`MAX_RULE_FILE_BYTES`].
+pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let path = dir.join(rel);
+    let shown = path.display().to_string();
+    let refuse = |message: String| Error::new(Located::file(&shown), message);
+    let own = std::fs::symlink_metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
+    let (meta, via) = if own.file_type().is_symlink() {
+        let target = std::fs::canonicalize(&path)
+            .map_err(|_| refuse("a symbolic link to a file that does not exist".to_owned()))?;
+        let root = std::fs::canonicalize(dir).map_err(|e| refuse(format!("cannot read folder: {e}")))?;
+        if !target.starts_with(&root) {
+            return Err(refuse(format!("a symbolic link leading outside the rule folder (to {})", target.display()))
+                .with_hint("rule files must live inside the rule folder: copy the file in instead of linking to it"));
+        }
+        let meta = std::fs::metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
+        (meta, "a symbolic link to ")
+    } else {
+        (own, "")
+    };
+    if !meta.is_file() {
+        return Err(refuse(format!("not a regular file ({via}{})", kind_of(meta.file_type()))));
+    }
+    let too_big =
+        || refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)));
+    if meta.len() > MAX_RULE_FILE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
+    let mut bytes = Vec::new();
+    // `take` holds even when the file grows after the size was looked at.
+    file.take(MAX_RULE_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// What a file system entry is, in words, for "not a regular file (...)".
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// A file's path relative to its rule folder, as messages and the digest write it (`/` between parts).
+fn rel_name(rel: &Path) -> String {
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// Files in listing order, each as its relative path (with `/`) and its bytes.
+type FilesRead = Vec<(String, Vec<u8>)>;
+
+/// Reads every listed file: the files read, in listing order, and each file refused with its problem.
+fn read_rule_files(dir: &Path, listed: &[PathBuf]) -> (FilesRead, Vec<(String, Error)>) {
+    let mut read = Vec::new();
+    let mut refused = Vec::new();
+    for rel in listed {
+        match read_rule_file(dir, rel) {
+            Ok(bytes) => read.push((rel_name(rel), bytes)),
+            Err(e) => refused.push((rel_name(rel), e)),
+        }
+    }
+    (read, refused)
+}
+
 /// SHA-256 over every file's relative path and bytes, in path order, so any edit changes it.
-fn digest(dir: &Path, files: &[PathBuf]) -> Result<String, Error> {
+fn digest(files: &[(String, Vec<u8>)]) -> String {
     let mut hasher = Sha256::new();
-    for rel in files {
-        let bytes = std::fs::read(dir.join(rel)).map_err(|e| {
-            Error::new(Located::file(&dir.join(rel).display().to_string()), format!("cannot read file: {e}"))
-        })?;
-        let name = rel.to_string_lossy().replace('\\', "/");
+    for (name, bytes) in files {
         hasher.update((name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        hasher.update(bytes);
     }
     let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("sha256:{hex}"))
+    format!("sha256:{hex}")
 }
 
 struct Compiler {
@@ -215,6 +320,10 @@ struct Compiler {
     errors: Vec<Error>,
     engine: Arc<rhai::Engine>,
     scripts: BTreeMap<String, Option<Script>>,
+    /// Every file of the rule set, read once (relative path → bytes): the only bytes compiled, all digested.
+    files: BTreeMap<String, Vec<u8>>,
+    /// The files that were refused (their problem is already among `errors`).
+    unreadable: BTreeSet<String>,
 }
 
 /// A parsed file's name (as shown in messages) and text, for locating spans.
@@ -228,9 +337,19 @@ struct Scope<'a> {
     selections: &'a [Selection],
     path_rules: &'a [PathRule],
     catalogue: &'a Catalogue,
+    /// False when `catalogue/certifications.toml` is there but did not load: certification names are then not
+    /// checked, since every one would look unknown.
+    certifications_checked: bool,
     /// Known product names (lower-cased), when the rule set has a product catalogue.
     products: Option<&'a BTreeMap<String, String>>,
     qualification: &'a Option<Qualification>,
+}
+
+impl Scope<'_> {
+    /// The certification catalogue, unless it did not load and references to it go unchecked.
+    fn checked_catalogue(&self) -> Option<&Catalogue> {
+        self.certifications_checked.then_some(self.catalogue)
+    }
 }
 
 pub(crate) const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
@@ -249,21 +368,33 @@ impl Compiler {
         self.dir.join(rel).display().to_string()
     }
 
+    /// Whether the rule set has the file `rel`, readable or not.
+    fn has(&self, rel: &str) -> bool {
+        self.files.contains_key(rel) || self.unreadable.contains(rel)
+    }
+
+    /// The text of the file `rel`, from the files read once; `None` (with the problem reported) otherwise.
+    fn text(&mut self, rel: &str) -> Option<String> {
+        let shown = self.shown(rel);
+        let Some(bytes) = self.files.get(rel) else {
+            // A refused file has its problem reported already.
+            if !self.unreadable.contains(rel) {
+                self.errors.push(Error::new(Located::file(&shown), "cannot read file: no such file"));
+            }
+            return None;
+        };
+        match String::from_utf8(bytes.clone()) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                self.errors.push(Error::new(Located::file(&shown), "file is not UTF-8 text"));
+                None
+            }
+        }
+    }
+
     fn parse<T: serde::de::DeserializeOwned>(&mut self, rel: &str) -> Option<(T, String)> {
         let shown = self.shown(rel);
-        let text = match std::fs::read(self.dir.join(rel)) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    self.errors.push(Error::new(Located::file(&shown), "file is not UTF-8 text"));
-                    return None;
-                }
-            },
-            Err(e) => {
-                self.errors.push(Error::new(Located::file(&shown), format!("cannot read file: {e}")));
-                return None;
-            }
-        };
+        let text = self.text(rel)?;
         // A TOML parser stops at its first problem. To report more than one per file, the line at fault is
         // blanked out (same length, so every later place stays right) and the file parsed again, until it
         // parses or a problem cannot be pinned to a line of its own.
@@ -321,6 +452,52 @@ impl Compiler {
             };
             attempt.replace_range(start..end, &repaired);
         }
+    }
+
+    /// The rule file a `script = "..."` path names: `Ok(None)` when that file was refused (already reported),
+    /// an error message and hint when the path does not lead to a file of the rule set.
+    ///
+    /// The path is resolved (`..`, symbolic links) and must end inside the folder: a script is a file of the
+    /// rule set like any other, read once with the others and covered by the digest.
+    fn script_file(&self, file: &str) -> Result<Option<String>, (String, &'static str)> {
+        let outside = || {
+            (
+                format!("script \"{file}\" is outside the rule folder"),
+                "scripts must live inside the rule set's folder: give a path relative to it, such as scripts/points.rhai",
+            )
+        };
+        let path = Path::new(file);
+        if path.has_root() || path.is_absolute() {
+            return Err(outside());
+        }
+        // A link that was refused when the folder was read has its problem reported there, once.
+        if self.unreadable.contains(&rel_name(path)) {
+            return Ok(None);
+        }
+        let missing =
+            || (format!("script \"{file}\" does not exist"), "script paths are relative to the rule set's folder");
+        let (Ok(root), Ok(real)) = (self.dir.canonicalize(), self.dir.join(path).canonicalize()) else {
+            return Err(missing());
+        };
+        let Ok(inside) = real.strip_prefix(&root) else { return Err(outside()) };
+        let rel = rel_name(inside);
+        if self.unreadable.contains(&rel) {
+            return Ok(None);
+        }
+        if !self.files.contains_key(&rel) {
+            let hidden = inside.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+            return Err(if hidden {
+                (
+                    format!("script \"{file}\" is a hidden file, which is not part of the rule set"),
+                    "files and folders whose names start with `.` are ignored: move the script out of them",
+                )
+            } else if real.is_dir() {
+                (format!("script \"{file}\" is a folder"), "name the script file itself, such as scripts/points.rhai")
+            } else {
+                missing()
+            });
+        }
+        Ok(Some(rel))
     }
 
     fn err(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
@@ -1002,7 +1179,9 @@ impl Compiler {
         }
     }
 
-    fn known_designation(&mut self, f: &File, id: &Spanned<String>, ids: &[String]) {
+    /// Reports `id` unless it is among `ids`; `None` when the ids are not all known (not checked then).
+    fn known_designation(&mut self, f: &File, id: &Spanned<String>, ids: Option<&[String]>) {
+        let Some(ids) = ids else { return };
         if !ids.contains(id.get_ref()) {
             let hint = suggest(
                 id.get_ref(),
@@ -1013,7 +1192,7 @@ impl Compiler {
         }
     }
 
-    fn badges(&mut self, f: &File, program: &ProgramFile, ids: &[String]) -> Vec<Badge> {
+    fn badges(&mut self, f: &File, program: &ProgramFile, ids: Option<&[String]>) -> Vec<Badge> {
         let mut out = Vec::new();
         for b in &program.badges {
             let b = b.get_ref();
@@ -1029,7 +1208,12 @@ impl Compiler {
         out
     }
 
-    fn specializations(&mut self, file: &SpecializationsFile, text: &str, ids: &[String]) -> Vec<Specialization> {
+    fn specializations(
+        &mut self,
+        file: &SpecializationsFile,
+        text: &str,
+        ids: Option<&[String]>,
+    ) -> Vec<Specialization> {
         let f = File { name: self.shown("catalogue/specializations.toml"), text: text.to_owned() };
         let mut out = Vec::new();
         for s in &file.specialization {
@@ -1247,7 +1431,7 @@ impl Compiler {
                 let mut prerequisites = Vec::new();
                 for p in m.prerequisites.iter().flatten() {
                     let pf = p.get_ref();
-                    let requirement = self.requirement(f, &pf.any_of, &pf.all_of, p.span(), scope.catalogue);
+                    let requirement = self.requirement(f, &pf.any_of, &pf.all_of, p.span(), scope.checked_catalogue());
                     let people = *pf.people.get_ref();
                     if people < 1 {
                         self.err(
@@ -1264,7 +1448,13 @@ impl Compiler {
                     prerequisites.push(Prerequisite { requirement, people: people.max(1) as usize, points });
                 }
                 let scoring = match &m.scoring {
-                    Some(s) => self.requirement(f, &s.get_ref().any_of, &s.get_ref().all_of, s.span(), scope.catalogue),
+                    Some(s) => self.requirement(
+                        f,
+                        &s.get_ref().any_of,
+                        &s.get_ref().all_of,
+                        s.span(),
+                        scope.checked_catalogue(),
+                    ),
                     None => {
                         self.err(
                             f,
@@ -1376,11 +1566,13 @@ impl Compiler {
         any_of: &[Spanned<String>],
         all_of: &[Spanned<String>],
         at: std::ops::Range<usize>,
-        cat: &Catalogue,
+        cat: Option<&Catalogue>,
     ) -> CertRequirement {
         if any_of.is_empty() && all_of.is_empty() {
             self.err(f, at, "a certification requirement needs `any_of` or `all_of`", None);
         }
+        // Without a catalogue that loaded there is nothing to resolve against (and its problem is reported).
+        let Some(cat) = cat else { return CertRequirement { any_of: Vec::new(), all_of: Vec::new() } };
         let mut resolve = |list: &[Spanned<String>]| -> Vec<usize> {
             list.iter()
                 .filter_map(|name| {
@@ -1410,18 +1602,18 @@ impl Compiler {
                 inputs.extend(parts.iter().cloned());
                 let key = format!("{file}\u{0}{}", inputs.join(","));
                 if !self.scripts.contains_key(&key) {
-                    let path = self.dir.join(&file);
-                    let shown = self.shown(&file);
-                    let compiled = if path.is_file() {
-                        Script::compile(&self.engine, &path, &shown, &inputs).map_err(|e| self.errors.push(e)).ok()
-                    } else {
-                        self.err(
-                            f,
-                            rel.span(),
-                            format!("script \"{file}\" does not exist"),
-                            Some("script paths are relative to the rule set's folder"),
-                        );
-                        None
+                    let compiled = match self.script_file(&file) {
+                        Ok(Some(script)) => self.text(&script).and_then(|text| {
+                            let shown = self.shown(&script);
+                            Script::compile_text(&self.engine, &text, &shown, &inputs)
+                                .map_err(|e| self.errors.push(e))
+                                .ok()
+                        }),
+                        Ok(None) => None,
+                        Err((message, hint)) => {
+                            self.err(f, rel.span(), message, Some(hint));
+                            None
+                        }
                     };
                     self.scripts.insert(key.clone(), compiled);
                 }

@@ -202,9 +202,10 @@ fn shown(dir: &Path, rel: &str) -> String {
     dir.join(rel).display().to_string()
 }
 
+/// Read like the compiler reads: a FIFO, a device or a link out of the folder is refused, never opened.
 fn read_text(dir: &Path, rel: &str) -> Result<String, Error> {
-    std::fs::read_to_string(dir.join(rel))
-        .map_err(|e| Error::new(Located::file(&shown(dir, rel)), format!("cannot read file: {e}")))
+    let bytes = super::compile::read_rule_file(dir, Path::new(rel))?;
+    String::from_utf8(bytes).map_err(|_| Error::new(Located::file(&shown(dir, rel)), "file is not UTF-8 text"))
 }
 
 fn read_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
@@ -217,7 +218,8 @@ fn read_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
 }
 
 fn read_optional_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
-    if dir.join(rel).is_file() {
+    // Present in any form (a FIFO too): `read_toml` then refuses what is not a regular file.
+    if dir.join(rel).symlink_metadata().is_ok() {
         read_toml(dir, rel)
     } else {
         Ok(Table::new())

@@ -17,7 +17,7 @@ use crate::partner::{Association, Measure, Segment};
 use crate::script::Script;
 use crate::value::{Date, Month};
 
-pub use compile::load_rule_set;
+pub use compile::{load_rule_set, MAX_RULE_FILE_BYTES};
 
 /// A compiled, validated rule set.
 #[derive(Debug)]
@@ -411,6 +411,29 @@ pub struct PointsRule {
 
 /// Checks that rule versions side by side (a rules root) neither overlap nor leave a month uncovered.
 pub fn check_versions(sets: &[RuleSet]) -> Vec<Error> {
+    version_problems(sets, true)
+}
+
+/// Checks that rule versions side by side (a rules root) do not overlap: a partner's version would be ambiguous.
+/// Months no version covers are allowed here (scoring refuses a partner in one when it meets it).
+pub fn overlapping_versions(sets: &[RuleSet]) -> Vec<Error> {
+    version_problems(sets, false)
+}
+
+impl RuleSet {
+    /// The version and its effective range as messages write them: `2023-07 (2023-07 to 2024-05)`, `2024-06
+    /// (from 2024-06)`.
+    pub fn version_and_range(&self) -> String {
+        match self.effective_until {
+            Some(until) => format!("{} ({} to {until})", self.version, self.effective_from),
+            None => format!("{} (from {})", self.version, self.effective_from),
+        }
+    }
+}
+
+/// Overlaps, and gaps when `gaps`, between versions sorted by their start. Checking neighbours is enough: a
+/// version overlapping a later, non-adjacent one overlaps every version that starts between them too.
+fn version_problems(sets: &[RuleSet], gaps: bool) -> Vec<Error> {
     let mut sorted: Vec<&RuleSet> = sets.iter().collect();
     sorted.sort_by_key(|s| s.effective_from);
     let mut errors = Vec::new();
@@ -422,7 +445,10 @@ pub fn check_versions(sets: &[RuleSet]) -> Vec<Error> {
                     b.effective_from_place.clone(),
                     format!(
                         "versions {} and {} overlap: {} has no effective_until, so both apply from {}",
-                        a.version, b.version, a.version, b.effective_from
+                        a.version_and_range(),
+                        b.version_and_range(),
+                        a.version,
+                        b.effective_from
                     ),
                 )
                 .with_hint(format!(
@@ -436,15 +462,15 @@ pub fn check_versions(sets: &[RuleSet]) -> Vec<Error> {
                     b.effective_from_place.clone(),
                     format!(
                         "versions {} and {} overlap: both apply from {} to {}",
-                        a.version,
-                        b.version,
+                        a.version_and_range(),
+                        b.version_and_range(),
                         b.effective_from,
                         until.min(b.effective_until.unwrap_or(until))
                     ),
                 )
                 .with_hint(format!("end {} at {}", a.version, b.effective_from.offset(-1))),
             ),
-            Some(until) if until.offset(1) < b.effective_from => errors.push(
+            Some(until) if gaps && until.offset(1) < b.effective_from => errors.push(
                 Error::new(
                     b.effective_from_place.clone(),
                     format!(
