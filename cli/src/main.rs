@@ -345,7 +345,10 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
             partner.as_of
         );
     }
-    let report = score(rules, &partner).map_err(|e| e.to_string())?;
+    let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
+    for w in &report.warnings {
+        eprintln!("warning: {}", w.render(&partner.origin));
+    }
     let text = match format {
         OutputFormat::Json => report.to_json_pretty() + "\n",
         OutputFormat::Yaml => report.to_yaml(),
@@ -366,14 +369,21 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            score(rules, &partner).map(|r| r.to_json_line()).map_err(|e| e.to_string())
+            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            let warnings: Vec<String> = report.warnings.iter().map(|w| w.render(&partner.origin)).collect();
+            Ok((report.to_json_line(), warnings))
         },
         |_, result| {
             match result {
-                Ok(line) => writeln!(out, "{line}").map_err(|e| match e.kind() {
-                    std::io::ErrorKind::BrokenPipe => BROKEN_PIPE.to_owned(),
-                    _ => format!("cannot write output: {e}"),
-                })?,
+                Ok((line, warnings)) => {
+                    for w in warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    writeln!(out, "{line}").map_err(|e| match e.kind() {
+                        std::io::ErrorKind::BrokenPipe => BROKEN_PIPE.to_owned(),
+                        _ => format!("cannot write output: {e}"),
+                    })?
+                }
                 Err(message) => {
                     failed += 1;
                     eprintln!("error: {message}");
@@ -420,7 +430,8 @@ fn run_gap(
             .into());
         }
     }
-    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| e.to_string())?;
+    // A partner the rules refuse (a history designation they do not know) is a finding, like a bad file.
+    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| Failure::finding(e.to_string()))?;
     match format {
         TextFormat::Json => {
             let doc = serde_json::json!({

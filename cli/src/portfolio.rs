@@ -28,6 +28,15 @@ pub enum Source {
 impl Raw {
     /// Reads and validates the partner.
     pub fn parse(&self) -> Result<Partner, String> {
+        let mut partner = self.parse_source()?;
+        // Problems found when scoring name the partner as the portfolio does: `<stdin>:2`, a table row.
+        if self.line.is_some() {
+            partner.origin.clone_from(&self.origin);
+        }
+        Ok(partner)
+    }
+
+    fn parse_source(&self) -> Result<Partner, String> {
         match &self.source {
             Source::File(path) => Partner::load(path).map_err(|e| e.to_string()),
             Source::Line(text) => match self.line {
