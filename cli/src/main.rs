@@ -347,7 +347,7 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
     }
     let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
     for w in &report.warnings {
-        eprintln!("warning: {}", w.render(&partner.origin));
+        eprintln!("warning: {}", w.render(&format!("{}: {}", partner.origin, w.field)));
     }
     let text = match format {
         OutputFormat::Json => report.to_json_pretty() + "\n",
@@ -370,7 +370,15 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path) -> Result<ExitCod
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
             let report = score(rules, &partner).map_err(|e| e.to_string())?;
-            let warnings: Vec<String> = report.warnings.iter().map(|w| w.render(&partner.origin)).collect();
+            // A partner from tables is warned about at the CSV line the certification comes from.
+            let warnings: Vec<String> = report
+                .warnings
+                .iter()
+                .map(|w| match raw.place_of(&w.field) {
+                    Some(place) => w.render(place),
+                    None => w.render(&format!("{}: {}", partner.origin, w.field)),
+                })
+                .collect();
             Ok((report.to_json_line(), warnings))
         },
         |_, result| {

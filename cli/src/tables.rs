@@ -19,7 +19,8 @@
 //! A cell holding a line break is refused outright (exit 2): no column needs one, and a quote left open
 //! takes in the rows that follow, which may be other partners' rows.
 //!
-//! Each partner is assembled into the partner-file shape and validated exactly like a partner file.
+//! Each partner is assembled into the partner-file shape and validated exactly like a partner file; the
+//! assembled text keeps where each piece came from ([`Places`]), so that its problems name the CSV line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,6 +177,12 @@ struct Head {
     row: Row,
 }
 
+/// A piece of a partner (a customer, a usage row, a certification) and the line it came from.
+type Lined = (Value, u64);
+
+/// A person's id and certifications, from the rows of `people.csv`.
+type Person = (String, Vec<Lined>);
+
 /// Where one partner's rows of `usage.csv` start, and how many there are.
 struct Run {
     start: csv::Position,
@@ -209,7 +216,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
         heads.push(Head { line: row.line, id, row });
     }
 
-    let mut customers: Vec<Option<Vec<Value>>> = vec![None; heads.len()];
+    let mut customers: Vec<Option<Vec<Lined>>> = vec![None; heads.len()];
     let path = dir.join("customers.csv");
     if path.is_file() {
         let mut t = Table::open(&path, &["partner_id", "customer_id"], &["segment"])?;
@@ -224,12 +231,12 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
             if let Value::String(s) = opt(row.get(&t, "segment")) {
                 m.insert("segment".into(), Value::String(s));
             }
-            customers[i].get_or_insert_with(Vec::new).push(Value::Object(m));
+            customers[i].get_or_insert_with(Vec::new).push((Value::Object(m), row.line));
         }
     }
 
     // People: one row per certification; persons in first-seen order.
-    let mut people: Vec<Vec<(String, Vec<Value>)>> = vec![Vec::new(); heads.len()];
+    let mut people: Vec<Vec<Person>> = vec![Vec::new(); heads.len()];
     let path = dir.join("people.csv");
     if path.is_file() {
         let mut t = Table::open(&path, &["partner_id", "person_id", "certification", "earned"], &["expires"])?;
@@ -248,8 +255,8 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
             let id = row.get(&t, "person_id");
             let persons = &mut people[i];
             match persons.iter_mut().find(|(p, _)| p == id) {
-                Some((_, certs)) => certs.push(Value::Object(cert)),
-                None => persons.push((id.to_owned(), vec![Value::Object(cert)])),
+                Some((_, certs)) => certs.push((Value::Object(cert), row.line)),
+                None => persons.push((id.to_owned(), vec![(Value::Object(cert), row.line)])),
             }
         }
     }
@@ -267,24 +274,51 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
                 Ok(rows) => rows,
                 Err(message) => return unreadable(message),
             };
-            let mut partner = Map::new();
+            // The partner in the file shape, written piece by piece so that each piece's place in the text
+            // (and field path) leads back to the CSV line it came from.
+            let file = |name: &str, line: u64| format!("{shown}/{name}:{line}");
+            let mut text = Assembled::default();
             let mut id = Map::new();
             id.insert("id".into(), json!(head.id));
             if let Value::String(s) = opt(head.row.get(&partners_table, "name")) {
                 id.insert("name".into(), Value::String(s));
             }
-            partner.insert("partner".into(), Value::Object(id));
-            partner.insert("as_of".into(), json!(head.row.get(&partners_table, "as_of")));
+            let here = file("partners.csv", head.line);
+            text.raw("{\"partner\":");
+            text.value(&Value::Object(id), &here, None);
+            text.raw(",\"as_of\":");
+            text.value(&json!(head.row.get(&partners_table, "as_of")), &here, None);
             if let Value::String(s) = opt(head.row.get(&partners_table, "path")) {
-                partner.insert("path".into(), Value::String(s));
+                text.raw(",\"path\":");
+                text.value(&Value::String(s), &here, None);
             }
             if let Some(c) = customers {
-                partner.insert("customers".into(), Value::Array(c));
+                text.raw(",\"customers\":[");
+                for (n, (value, line)) in c.iter().enumerate() {
+                    text.raw(if n == 0 { "" } else { "," });
+                    text.value(value, &file("customers.csv", *line), Some(format!("customers[{n}]")));
+                }
+                text.raw("]");
             }
-            partner.insert("usage".into(), Value::Array(rows));
-            let people = people.into_iter().map(|(id, c)| json!({ "id": id, "certifications": c })).collect();
-            partner.insert("people".into(), Value::Array(people));
-            Raw { origin, line: None, source: Source::Line(Value::Object(partner).to_string()) }
+            text.raw(",\"usage\":[");
+            for (n, (value, line)) in rows.iter().enumerate() {
+                text.raw(if n == 0 { "" } else { "," });
+                text.value(value, &file("usage.csv", *line), Some(format!("usage[{n}]")));
+            }
+            text.raw("],\"people\":[");
+            for (n, (person, certs)) in people.iter().enumerate() {
+                text.raw(if n == 0 { "{\"id\":" } else { ",{\"id\":" });
+                let first = certs.first().map_or(0, |(_, line)| *line);
+                text.value(&json!(person), &file("people.csv", first), Some(format!("people[{n}]")));
+                text.raw(",\"certifications\":[");
+                for (m, (value, line)) in certs.iter().enumerate() {
+                    text.raw(if m == 0 { "" } else { "," });
+                    text.value(value, &file("people.csv", *line), Some(format!("people[{n}].certifications[{m}]")));
+                }
+                text.raw("]}");
+            }
+            text.raw("]}");
+            Raw { origin, line: None, source: Source::Table(text.text, text.places) }
         },
     );
     Ok(Box::new(items))
@@ -349,7 +383,7 @@ impl Usage {
     }
 
     /// The usage rows of partner `i` (id `id`), read back from where the index says they are.
-    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Value>, String> {
+    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined>, String> {
         let (Some(t), Some(run)) = (self.table.as_mut(), self.runs.get(i).and_then(Option::as_ref)) else {
             return Ok(Vec::new());
         };
@@ -374,8 +408,81 @@ impl Usage {
                     value.insert(key.into(), Value::String(s));
                 }
             }
-            rows.push(Value::Object(value));
+            rows.push((Value::Object(value), row.line));
         }
         Ok(rows)
+    }
+}
+
+/// A partner assembled from tables, as JSON text, with where each piece came from.
+#[derive(Default)]
+struct Assembled {
+    text: String,
+    places: Places,
+}
+
+impl Assembled {
+    fn raw(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// Writes `value`, noting that its bytes (and the field path `field`, when given) come from `place`.
+    fn value(&mut self, value: &Value, place: &str, field: Option<String>) {
+        let start = self.text.len();
+        self.text.push_str(&value.to_string());
+        self.places.spans.push((start, self.text.len(), place.to_owned()));
+        if let Some(field) = field {
+            self.places.fields.insert(field, place.to_owned());
+        }
+    }
+}
+
+/// Where the pieces of a partner assembled from tables came from (`folder/usage.csv:7`), so that its
+/// problems are reported on the CSV line, not on the assembled text.
+#[derive(Default)]
+pub struct Places {
+    /// Byte ranges of the assembled text and their places, in text order.
+    spans: Vec<(usize, usize, String)>,
+    /// Field paths (`usage[3]`, `people[0].certifications[1]`) and their places.
+    fields: BTreeMap<String, String>,
+}
+
+impl Places {
+    /// The CSV line a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the
+    /// longest path the partner's rows were written under that starts the field.
+    pub fn of_field(&self, field: &str) -> Option<&str> {
+        let mut path = field;
+        loop {
+            if let Some(place) = self.fields.get(path) {
+                return Some(place);
+            }
+            path = &path[..path.rfind('.')?];
+        }
+    }
+
+    /// The CSV line the byte at `offset` of the assembled text comes from; the innermost piece wins.
+    fn of_offset(&self, offset: usize) -> Option<&str> {
+        self.spans.iter().rev().find(|(start, end, _)| (*start..*end).contains(&offset)).map(|(_, _, p)| p.as_str())
+    }
+
+    /// An error of the assembled partner, put back on its CSV line when the place is known (`origin` names
+    /// the partner otherwise).
+    pub fn locate(&self, mut e: designate_engine::Error) -> String {
+        let place = match (e.place.line, e.place.field.as_deref()) {
+            // The parser's column is a byte offset in the one-line text, 1-based.
+            (Some((_, col)), _) => self.of_offset(col.saturating_sub(1)),
+            (None, Some(field)) => self.of_field(field),
+            (None, None) => None,
+        };
+        match place {
+            Some(place) => {
+                e.place = designate_engine::Located::file(place);
+                e.to_string()
+            }
+            None => {
+                e.place.line = None;
+                e.to_string()
+            }
+        }
     }
 }

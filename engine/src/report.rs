@@ -36,9 +36,10 @@ pub struct Warning {
 }
 
 impl Warning {
-    /// `origin: field: message`, then `  hint: ...` on a line of its own when there is a hint.
-    pub fn render(&self, origin: &str) -> String {
-        let mut out = format!("{origin}: {}: {}", self.field, self.message);
+    /// `place: message`, then `  hint: ...` on a line of its own when there is a hint. The place is the file
+    /// and the field (`partner.yaml: people[2].certifications[0]`), or a line the field came from.
+    pub fn render(&self, place: &str) -> String {
+        let mut out = format!("{place}: {}", self.message);
         if let Some(hint) = &self.hint {
             out.push_str("\n  hint: ");
             out.push_str(hint);
