@@ -406,7 +406,10 @@ fn run_score(
             partner.as_of
         ));
     }
-    let report = score(rules, &partner).map_err(|e| e.to_string())?;
+    let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
+    for w in &report.warnings {
+        output::warning(&w.render(&format!("{}: {}", partner.origin, w.field)));
+    }
     match format.unwrap_or(OutputFormat::Table) {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
         OutputFormat::Yaml => out.data(&report.to_yaml())?,
@@ -429,11 +432,17 @@ fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output:
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            score(rules, &partner).map(|r| r.to_json_line() + "\n").map_err(|e| e.to_string())
+            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            Ok((report.to_json_line() + "\n", warnings_of(raw, &partner, &report)))
         },
         |_, result| {
             match result {
-                Ok(line) => written = out.data(&line),
+                Ok((line, warnings)) => {
+                    for w in warnings {
+                        output::warning(&w);
+                    }
+                    written = out.data(&line);
+                }
                 Err(message) => {
                     failed += 1;
                     output::error(&message);
@@ -456,11 +465,18 @@ fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            score(rules, &partner).map_err(|e| e.to_string())
+            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            let warnings = warnings_of(raw, &partner, &report);
+            Ok((report, warnings))
         },
         |_, result| {
             match result {
-                Ok(report) => written = out.text(&table.row(&report)),
+                Ok((report, warnings)) => {
+                    for w in warnings {
+                        output::warning(&w);
+                    }
+                    written = out.text(&table.row(&report));
+                }
                 Err(message) => {
                     failed += 1;
                     output::error(&message);
@@ -473,6 +489,19 @@ fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::
         written = out.text(&table.footer(failed));
     }
     finish_stream(processed, written, failed)
+}
+
+/// The report's warnings, each at its place: a partner from tables is warned about at the CSV line the field
+/// comes from, any other at its file and field.
+fn warnings_of(raw: &portfolio::Raw, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
+    report
+        .warnings
+        .iter()
+        .map(|w| match raw.place_of(&w.field) {
+            Some(place) => w.render(place),
+            None => w.render(&format!("{}: {}", partner.origin, w.field)),
+        })
+        .collect()
 }
 
 /// Ends a streamed run early when stdout failed or its reader went away.
@@ -523,7 +552,8 @@ fn run_gap(
             .into());
         }
     }
-    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| e.to_string())?;
+    // A partner the rules refuse (a history designation they do not know) is a finding, like a bad file.
+    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| Failure::finding(e.to_string()))?;
     match format {
         TextFormat::Json => {
             let doc = serde_json::json!({

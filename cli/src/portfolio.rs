@@ -22,12 +22,23 @@ pub struct Raw {
 pub enum Source {
     File(PathBuf),
     Line(String),
+    /// A partner assembled from CSV tables, as JSON text, with the CSV lines its pieces came from.
+    Table(String, crate::tables::Places),
     Unreadable(String),
 }
 
 impl Raw {
     /// Reads and validates the partner.
     pub fn parse(&self) -> Result<Partner, String> {
+        let mut partner = self.parse_source()?;
+        // Problems found when scoring name the partner as the portfolio does: `<stdin>:2`, a table row.
+        if self.line.is_some() {
+            partner.origin.clone_from(&self.origin);
+        }
+        Ok(partner)
+    }
+
+    fn parse_source(&self) -> Result<Partner, String> {
         match &self.source {
             Source::File(path) => Partner::load(path).map_err(|e| e.to_string()),
             Source::Line(text) => match self.line {
@@ -39,13 +50,24 @@ impl Raw {
                         e.to_string()
                     })
                 }
-                // Assembled from tables: the field path names the place, the origin names the partner.
                 None => Partner::parse(text, Format::Json, &self.origin).map_err(|mut e| {
                     e.place.line = None;
                     e.to_string()
                 }),
             },
+            // Assembled from tables: a problem is put on the CSV line it comes from.
+            Source::Table(text, places) => {
+                Partner::parse(text, Format::Json, &self.origin).map_err(|e| places.locate(e))
+            }
             Source::Unreadable(message) => Err(message.clone()),
+        }
+    }
+
+    /// The CSV line a field of a partner assembled from tables comes from, for warnings found when scoring.
+    pub fn place_of(&self, field: &str) -> Option<&str> {
+        match &self.source {
+            Source::Table(_, places) => places.of_field(field),
+            _ => None,
         }
     }
 
@@ -53,7 +75,7 @@ impl Raw {
     pub fn bytes(&self) -> Vec<u8> {
         match &self.source {
             Source::File(path) => std::fs::read(path).unwrap_or_default(),
-            Source::Line(text) => text.as_bytes().to_vec(),
+            Source::Line(text) | Source::Table(text, _) => text.as_bytes().to_vec(),
             Source::Unreadable(_) => Vec::new(),
         }
     }

@@ -48,6 +48,14 @@ pub fn table(report: &ScoreReport) -> String {
             }
         }
     }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "warnings");
+        for w in &report.warnings {
+            let hint = w.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+            wrap(&mut out, &format!("{}:", w.field), &format!("{}{hint}", w.message));
+        }
+    }
     out
 }
 

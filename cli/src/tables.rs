@@ -1,13 +1,31 @@
 //! Portfolios as CSV tables, for data exported from a warehouse: a folder holding `partners.csv`,
 //! `usage.csv` and, optionally, `customers.csv` and `people.csv` (one row per person and certification).
 //!
-//! `usage.csv` is streamed: the rows of one partner must be contiguous (any partner order), so memory holds
-//! one partner's usage at a time. Customers and people, much smaller, are read whole. Each partner is
-//! assembled into the partner-file shape and validated exactly like a partner file.
+//! Rows are attributed to partners by their `partner_id` cell, never by position. `partners.csv`,
+//! `customers.csv` and `people.csv` are read whole; `usage.csv`, the large one, is read twice: a first pass
+//! builds an index (where each partner's run of rows starts and how many rows it has) and checks every row,
+//! then each partner's rows are read back from their place when the partner is scored. So the runs may come
+//! in any partner order, and memory holds the index plus the usage of the partners being scored.
+//!
+//! What the tables can get wrong, and what it costs (docs/partner-data.md says the same to users):
+//! - a problem that cannot be pinned on one partner makes the whole portfolio unreadable (exit 2), so that
+//!   nothing is scored from rows that may belong elsewhere: a duplicated or unknown column, a partner listed
+//!   twice in `partners.csv`, a row naming a partner that `partners.csv` does not list (perhaps a misspelt
+//!   id, whose real partner would otherwise be scored without it), a row whose partner cannot be read;
+//! - a problem inside the rows of a known partner fails that partner only (exit 1, the others are scored): a
+//!   malformed row (wrong number of cells, text that is not UTF-8), `usage.csv` rows of the partner that
+//!   appear again after other partners' rows.
+//!
+//! A cell holding a line break is refused outright (exit 2): no column needs one, and a quote left open
+//! takes in the rows that follow, which may be other partners' rows.
+//!
+//! Each partner is assembled into the partner-file shape and validated exactly like a partner file; the
+//! assembled text keeps where each piece came from ([`Places`]), so that its problems name the CSV line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use designate_engine::error::closest;
 use serde_json::{json, Map, Value};
 
 use crate::portfolio::{Raw, Source};
@@ -17,59 +35,130 @@ pub fn is_tables(dir: &Path) -> bool {
     dir.join("partners.csv").is_file()
 }
 
-fn reader(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
-    csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+/// One CSV file being read: its reader, its columns by name, and how many cells a row must have.
+struct Table {
+    path: PathBuf,
+    reader: csv::Reader<std::fs::File>,
+    cols: BTreeMap<String, usize>,
+    width: usize,
 }
 
-/// Column positions by name, requiring `required` and allowing `optional`; unknown columns are refused.
-fn columns(
-    path: &Path,
-    r: &mut csv::Reader<std::fs::File>,
-    required: &[&str],
-    optional: &[&str],
-) -> Result<BTreeMap<String, usize>, String> {
-    let headers = r.headers().map_err(|e| format!("{}:1: {e}", path.display()))?.clone();
-    let mut map = BTreeMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        if !required.contains(&h) && !optional.contains(&h) {
-            let all: Vec<&str> = required.iter().chain(optional).copied().collect();
-            return Err(format!("{}:1: unknown column \"{h}\"\n  hint: columns: {}", path.display(), all.join(", ")));
-        }
-        map.insert(h.to_owned(), i);
-    }
-    for r in required {
-        if !map.contains_key(*r) {
-            return Err(format!("{}:1: missing column \"{r}\"", path.display()));
+/// One data row: where it starts, its line, its partner id (when readable), and its cells or why the row is
+/// malformed.
+struct Row {
+    start: csv::Position,
+    line: u64,
+    partner: Option<String>,
+    cells: Result<csv::StringRecord, String>,
+}
+
+impl Row {
+    fn get<'a>(&'a self, table: &Table, name: &str) -> &'a str {
+        match &self.cells {
+            Ok(rec) => table.cols.get(name).and_then(|i| rec.get(*i)).unwrap_or(""),
+            Err(_) => "",
         }
     }
-    Ok(map)
 }
 
-fn field<'a>(rec: &'a csv::StringRecord, cols: &BTreeMap<String, usize>, name: &str) -> &'a str {
-    cols.get(name).and_then(|i| rec.get(*i)).unwrap_or("")
+impl Table {
+    /// Opens `path` and checks its header: `required` columns present, nothing but `required` and `optional`,
+    /// no column twice (which one would win is a guess).
+    fn open(path: &Path, required: &[&str], optional: &[&str]) -> Result<Table, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            // Rows of the wrong length are reported by `next_row`, with their partner, not by the reader.
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let headers = reader.headers().map_err(|e| format!("{}:1: {e}", path.display()))?.clone();
+        let mut cols = BTreeMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if !required.contains(&h) && !optional.contains(&h) {
+                let all: Vec<&str> = required.iter().chain(optional).copied().collect();
+                return Err(format!(
+                    "{}:1: unknown column \"{h}\"\n  hint: columns: {}",
+                    path.display(),
+                    all.join(", ")
+                ));
+            }
+            if cols.insert(h.to_owned(), i).is_some() {
+                return Err(format!(
+                    "{}:1: column \"{h}\" appears twice\n  hint: keep one; which one is meant cannot be told",
+                    path.display()
+                ));
+            }
+        }
+        for r in required {
+            if !cols.contains_key(*r) {
+                return Err(format!("{}:1: missing column \"{r}\"", path.display()));
+            }
+        }
+        Ok(Table { path: path.to_owned(), reader, cols, width: headers.len() })
+    }
+
+    /// The next data row, or `None` at the end. An error means the file itself cannot be read further.
+    fn next_row(&mut self) -> Result<Option<Row>, String> {
+        let start = self.reader.position().clone();
+        let mut rec = csv::ByteRecord::new();
+        match self.reader.read_byte_record(&mut rec) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => return Err(format!("{}:{}: cannot read: {e}", self.path.display(), start.line())),
+        }
+        let line = rec.position().map_or(start.line(), csv::Position::line);
+        // No column holds a line break, and a quote left open takes in the rows after it (other partners'
+        // rows, perhaps): the portfolio cannot be read safely.
+        if rec.iter().any(|cell| cell.contains(&b'\n') || cell.contains(&b'\r')) {
+            return Err(format!(
+                "{}\n  hint: a quote that is not closed takes in the rows that follow; cells may not hold line breaks",
+                self.at(line, "a cell spans more than one line")
+            ));
+        }
+        let partner = self.cols.get("partner_id").and_then(|i| rec.get(*i)).and_then(|b| std::str::from_utf8(b).ok());
+        let partner = partner.map(str::to_owned);
+        let cells = if rec.len() != self.width {
+            Err(format!("row has {} cells, the header has {} columns", rec.len(), self.width))
+        } else {
+            csv::StringRecord::from_byte_record(rec).map_err(|e| {
+                let column = e.utf8_error().field();
+                let name = self.cols.iter().find(|(_, i)| **i == column).map_or("?", |(n, _)| n.as_str());
+                format!("column \"{name}\" is not valid UTF-8 text")
+            })
+        };
+        Ok(Some(Row { start, line, partner, cells }))
+    }
+
+    /// `file:line: message`.
+    fn at(&self, line: u64, message: &str) -> String {
+        format!("{}:{line}: {message}", self.path.display())
+    }
 }
 
-/// Rows of a small table grouped by partner id, as JSON objects built by `row`.
-fn grouped(
-    path: &Path,
-    required: &[&str],
-    optional: &[&str],
-    row: impl Fn(&csv::StringRecord, &BTreeMap<String, usize>) -> Value,
-) -> Result<BTreeMap<String, Vec<Value>>, String> {
-    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    if !path.is_file() {
-        return Ok(out);
+/// The partners of `partners.csv` by id, to attribute the other tables' rows.
+struct Partners {
+    index: BTreeMap<String, usize>,
+}
+
+impl Partners {
+    /// The partner a row belongs to, or the error that makes the portfolio unreadable: a row that cannot be
+    /// pinned on a listed partner could belong to any of them.
+    fn of(&self, table: &Table, row: &Row) -> Result<usize, String> {
+        if let Some(i) = row.partner.as_deref().and_then(|p| self.index.get(p)) {
+            return Ok(*i);
+        }
+        Err(match (row.partner.as_deref(), &row.cells) {
+            (_, Err(malformed)) => table.at(row.line, malformed),
+            (None | Some(""), Ok(_)) => table.at(row.line, "row has no partner_id"),
+            (Some(id), Ok(_)) => {
+                let hint = match closest(id, self.index.keys().map(String::as_str)) {
+                    Some(near) => format!("did you mean \"{near}\"?"),
+                    None => "add the partner to partners.csv, or fix the id".to_owned(),
+                };
+                format!("{}\n  hint: {hint}", table.at(row.line, &format!("partner \"{id}\" is not in partners.csv")))
+            }
+        })
     }
-    let mut r = reader(path)?;
-    let cols = columns(path, &mut r, required, optional)?;
-    for (n, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}:{}: {e}", path.display(), n + 2))?;
-        out.entry(field(&rec, &cols, "partner_id").to_owned()).or_default().push(row(&rec, &cols));
-    }
-    Ok(out)
 }
 
 /// A text value, or nothing when the cell is empty.
@@ -81,172 +170,319 @@ fn opt(s: &str) -> Value {
     }
 }
 
-/// The partners of a CSV portfolio, in `partners.csv` order.
+/// One row of `partners.csv`.
+struct Head {
+    line: u64,
+    id: String,
+    row: Row,
+}
+
+/// A piece of a partner (a customer, a usage row, a certification) and the line it came from.
+type Lined = (Value, u64);
+
+/// A person's id and certifications, from the rows of `people.csv`.
+type Person = (String, Vec<Lined>);
+
+/// Where one partner's rows of `usage.csv` start, and how many there are.
+struct Run {
+    start: csv::Position,
+    count: usize,
+}
+
+/// The partners of a CSV portfolio, in `partners.csv` order. An error means the portfolio cannot be read
+/// (see the module comment for which problems fail one partner instead).
 pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
-    let customers = grouped(&dir.join("customers.csv"), &["partner_id", "customer_id"], &["segment"], |rec, c| {
-        let mut m = Map::new();
-        m.insert("id".into(), json!(field(rec, c, "customer_id")));
-        if let Value::String(s) = opt(field(rec, c, "segment")) {
-            m.insert("segment".into(), Value::String(s));
-        }
-        Value::Object(m)
-    })?;
-    // People: one row per certification; persons in first-seen order.
-    let people_rows = grouped(
-        &dir.join("people.csv"),
-        &["partner_id", "person_id", "certification", "earned"],
-        &["expires"],
-        |rec, c| {
-            json!({
-                "person": field(rec, c, "person_id"),
-                "name": field(rec, c, "certification"),
-                "earned": field(rec, c, "earned"),
-                "expires": opt(field(rec, c, "expires")),
-            })
-        },
-    )?;
-    let mut people: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for (partner, rows) in people_rows {
-        let mut persons: Vec<(String, Vec<Value>)> = Vec::new();
-        for row in rows {
-            let id = row["person"].as_str().unwrap_or_default().to_owned();
-            let mut cert = Map::new();
-            cert.insert("name".into(), row["name"].clone());
-            cert.insert("earned".into(), row["earned"].clone());
-            if !row["expires"].is_null() {
-                cert.insert("expires".into(), row["expires"].clone());
+    let mut partners_table = Table::open(&dir.join("partners.csv"), &["partner_id", "as_of"], &["name", "path"])?;
+    let mut heads = Vec::new();
+    let mut partners = Partners { index: BTreeMap::new() };
+    // The first problem of each partner, by index: that partner fails, the others are scored.
+    let mut failures: Vec<Option<String>> = Vec::new();
+    while let Some(row) = partners_table.next_row()? {
+        let id = match (&row.partner, &row.cells) {
+            (Some(id), _) if !id.is_empty() => id.clone(),
+            (_, Err(malformed)) => return Err(partners_table.at(row.line, malformed)),
+            // An empty id is the partner validation's to report (`partner id is empty`); no row can name it.
+            (_, Ok(_)) => String::new(),
+        };
+        if !id.is_empty() {
+            if let Some(first) = partners.index.get(&id) {
+                let first: &Head = &heads[*first];
+                return Err(partners_table
+                    .at(row.line, &format!("partner \"{id}\" is listed twice (first at line {})", first.line)));
             }
-            match persons.iter_mut().find(|(p, _)| *p == id) {
-                Some((_, certs)) => certs.push(Value::Object(cert)),
-                None => persons.push((id, vec![Value::Object(cert)])),
-            }
+            partners.index.insert(id.clone(), heads.len());
         }
-        people.insert(partner, persons.into_iter().map(|(id, c)| json!({ "id": id, "certifications": c })).collect());
+        failures.push(row.cells.as_ref().err().map(|m| partners_table.at(row.line, m)));
+        heads.push(Head { line: row.line, id, row });
     }
 
-    let partners_path = dir.join("partners.csv");
-    let mut pr = reader(&partners_path)?;
-    let pcols = columns(&partners_path, &mut pr, &["partner_id", "as_of"], &["name", "path"])?;
-    let mut heads = Vec::new();
-    for (n, rec) in pr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}:{}: {e}", partners_path.display(), n + 2))?;
-        heads.push((n + 2, rec, pcols.clone()));
+    let mut customers: Vec<Option<Vec<Lined>>> = vec![None; heads.len()];
+    let path = dir.join("customers.csv");
+    if path.is_file() {
+        let mut t = Table::open(&path, &["partner_id", "customer_id"], &["segment"])?;
+        while let Some(row) = t.next_row()? {
+            let i = partners.of(&t, &row)?;
+            if let Err(malformed) = &row.cells {
+                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
+                continue;
+            }
+            let mut m = Map::new();
+            m.insert("id".into(), json!(row.get(&t, "customer_id")));
+            if let Value::String(s) = opt(row.get(&t, "segment")) {
+                m.insert("segment".into(), Value::String(s));
+            }
+            customers[i].get_or_insert_with(Vec::new).push((Value::Object(m), row.line));
+        }
     }
-    let usage = UsageStream::open(&dir.join("usage.csv"))?;
+
+    // People: one row per certification; persons in first-seen order.
+    let mut people: Vec<Vec<Person>> = vec![Vec::new(); heads.len()];
+    let path = dir.join("people.csv");
+    if path.is_file() {
+        let mut t = Table::open(&path, &["partner_id", "person_id", "certification", "earned"], &["expires"])?;
+        while let Some(row) = t.next_row()? {
+            let i = partners.of(&t, &row)?;
+            if let Err(malformed) = &row.cells {
+                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
+                continue;
+            }
+            let mut cert = Map::new();
+            cert.insert("name".into(), json!(row.get(&t, "certification")));
+            cert.insert("earned".into(), json!(row.get(&t, "earned")));
+            if let Value::String(s) = opt(row.get(&t, "expires")) {
+                cert.insert("expires".into(), Value::String(s));
+            }
+            let id = row.get(&t, "person_id");
+            let persons = &mut people[i];
+            match persons.iter_mut().find(|(p, _)| p == id) {
+                Some((_, certs)) => certs.push((Value::Object(cert), row.line)),
+                None => persons.push((id.to_owned(), vec![(Value::Object(cert), row.line)])),
+            }
+        }
+    }
+
+    let mut usage = Usage::index(&dir.join("usage.csv"), &partners, &mut failures)?;
     let shown = dir.display().to_string();
-    let mut usage = usage;
-    let items = heads.into_iter().map(move |(line, rec, cols)| {
-        let id = field(&rec, &cols, "partner_id").to_owned();
-        let origin = format!("{shown}/partners.csv:{line} ({id})");
-        let rows = match usage.take(&id) {
-            Ok(rows) => rows,
-            Err(e) => return Raw { origin, line: None, source: Source::Unreadable(e) },
-        };
-        let mut partner = Map::new();
-        let mut head = Map::new();
-        head.insert("id".into(), json!(id));
-        if let Value::String(s) = opt(field(&rec, &cols, "name")) {
-            head.insert("name".into(), Value::String(s));
-        }
-        partner.insert("partner".into(), Value::Object(head));
-        partner.insert("as_of".into(), json!(field(&rec, &cols, "as_of")));
-        if let Value::String(s) = opt(field(&rec, &cols, "path")) {
-            partner.insert("path".into(), Value::String(s));
-        }
-        if let Some(c) = customers.get(&id) {
-            partner.insert("customers".into(), Value::Array(c.clone()));
-        }
-        partner.insert("usage".into(), Value::Array(rows));
-        partner.insert("people".into(), Value::Array(people.get(&id).cloned().unwrap_or_default()));
-        Raw { origin, line: None, source: Source::Line(Value::Object(partner).to_string()) }
-    });
+    let items = heads.into_iter().zip(failures).zip(customers.into_iter().zip(people)).enumerate().map(
+        move |(i, ((head, failure), (customers, people)))| {
+            let origin = format!("{shown}/partners.csv:{} ({})", head.line, head.id);
+            let unreadable = |message| Raw { origin: origin.clone(), line: None, source: Source::Unreadable(message) };
+            if let Some(message) = failure {
+                return unreadable(message);
+            }
+            let rows = match usage.rows(i, &head.id) {
+                Ok(rows) => rows,
+                Err(message) => return unreadable(message),
+            };
+            // The partner in the file shape, written piece by piece so that each piece's place in the text
+            // (and field path) leads back to the CSV line it came from.
+            let file = |name: &str, line: u64| format!("{shown}/{name}:{line}");
+            let mut text = Assembled::default();
+            let mut id = Map::new();
+            id.insert("id".into(), json!(head.id));
+            if let Value::String(s) = opt(head.row.get(&partners_table, "name")) {
+                id.insert("name".into(), Value::String(s));
+            }
+            let here = file("partners.csv", head.line);
+            text.raw("{\"partner\":");
+            text.value(&Value::Object(id), &here, None);
+            text.raw(",\"as_of\":");
+            text.value(&json!(head.row.get(&partners_table, "as_of")), &here, None);
+            if let Value::String(s) = opt(head.row.get(&partners_table, "path")) {
+                text.raw(",\"path\":");
+                text.value(&Value::String(s), &here, None);
+            }
+            if let Some(c) = customers {
+                text.raw(",\"customers\":[");
+                for (n, (value, line)) in c.iter().enumerate() {
+                    text.raw(if n == 0 { "" } else { "," });
+                    text.value(value, &file("customers.csv", *line), Some(format!("customers[{n}]")));
+                }
+                text.raw("]");
+            }
+            text.raw(",\"usage\":[");
+            for (n, (value, line)) in rows.iter().enumerate() {
+                text.raw(if n == 0 { "" } else { "," });
+                text.value(value, &file("usage.csv", *line), Some(format!("usage[{n}]")));
+            }
+            text.raw("],\"people\":[");
+            for (n, (person, certs)) in people.iter().enumerate() {
+                text.raw(if n == 0 { "{\"id\":" } else { ",{\"id\":" });
+                let first = certs.first().map_or(0, |(_, line)| *line);
+                text.value(&json!(person), &file("people.csv", first), Some(format!("people[{n}]")));
+                text.raw(",\"certifications\":[");
+                for (m, (value, line)) in certs.iter().enumerate() {
+                    text.raw(if m == 0 { "" } else { "," });
+                    text.value(value, &file("people.csv", *line), Some(format!("people[{n}].certifications[{m}]")));
+                }
+                text.raw("]}");
+            }
+            text.raw("]}");
+            Raw { origin, line: None, source: Source::Table(text.text, text.places) }
+        },
+    );
     Ok(Box::new(items))
 }
 
-/// `usage.csv` read one partner at a time.
-struct UsageStream {
-    path: PathBuf,
-    records: Option<csv::StringRecordsIntoIter<std::fs::File>>,
-    cols: BTreeMap<String, usize>,
-    /// The next partner's first row, read ahead, and its line.
-    pending: Option<(usize, csv::StringRecord)>,
-    line: usize,
-    /// Partners already streamed, to catch rows that are not contiguous.
-    done: BTreeMap<String, usize>,
+/// `usage.csv`, indexed by partner and read back one partner at a time.
+struct Usage {
+    table: Option<Table>,
+    runs: Vec<Option<Run>>,
 }
 
-impl UsageStream {
-    fn open(path: &Path) -> Result<UsageStream, String> {
+impl Usage {
+    /// Reads `usage.csv` once, checking every row and noting where each partner's run starts. A partner whose
+    /// rows come in more than one run, or with a malformed row, gets its first such problem in `failures`.
+    fn index(path: &Path, partners: &Partners, failures: &mut [Option<String>]) -> Result<Usage, String> {
+        let mut runs: Vec<Option<Run>> = (0..failures.len()).map(|_| None).collect();
         if !path.is_file() {
-            return Ok(UsageStream {
-                path: path.to_owned(),
-                records: None,
-                cols: BTreeMap::new(),
-                pending: None,
-                line: 1,
-                done: BTreeMap::new(),
-            });
+            return Ok(Usage { table: None, runs });
         }
-        let mut r = reader(path)?;
-        let cols = columns(
+        let mut t = Table::open(
             path,
-            &mut r,
             &["partner_id", "customer", "month", "product", "measure", "value"],
             &["association", "offer"],
         )?;
-        Ok(UsageStream {
-            path: path.to_owned(),
-            records: Some(r.into_records()),
-            cols,
-            pending: None,
-            line: 1,
-            done: BTreeMap::new(),
-        })
-    }
-
-    fn next_record(&mut self) -> Result<Option<(usize, csv::StringRecord)>, String> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
-        }
-        let Some(records) = self.records.as_mut() else { return Ok(None) };
-        match records.next() {
-            None => Ok(None),
-            Some(rec) => {
-                self.line += 1;
-                rec.map(|r| Some((self.line, r))).map_err(|e| format!("{}:{}: {e}", self.path.display(), self.line))
-            }
-        }
-    }
-
-    /// The usage rows of `partner`: the next contiguous run of its rows, if it comes next.
-    fn take(&mut self, partner: &str) -> Result<Vec<Value>, String> {
-        let mut rows = Vec::new();
-        while let Some((line, rec)) = self.next_record()? {
-            let id = field(&rec, &self.cols, "partner_id");
-            if id != partner {
-                if let Some(first) = self.done.get(id) {
-                    return Err(format!(
-                        "{}:{line}: rows of partner \"{id}\" appear again after other partners (first at line {first})\n  hint: sort usage.csv by partner_id",
-                        self.path.display()
-                    ));
+        // The partner of the run being read, and whether that run is its first (later runs are not read).
+        let mut current: Option<(usize, bool)> = None;
+        let mut first_lines: Vec<u64> = vec![0; failures.len()];
+        while let Some(row) = t.next_row()? {
+            let i = partners.of(&t, &row)?;
+            if current.map(|(c, _)| c) != Some(i) {
+                let first = runs[i].is_none();
+                if first {
+                    runs[i] = Some(Run { start: row.start.clone(), count: 0 });
+                    first_lines[i] = row.line;
+                } else {
+                    failures[i].get_or_insert_with(|| {
+                        format!(
+                            "{}\n  hint: sort usage.csv by partner_id, so that each partner's rows are together",
+                            t.at(
+                                row.line,
+                                &format!(
+                                    "rows of partner \"{}\" appear again after other partners (first at line {})",
+                                    row.partner.as_deref().unwrap_or_default(),
+                                    first_lines[i]
+                                )
+                            )
+                        )
+                    });
                 }
-                self.pending = Some((line, rec));
-                break;
+                current = Some((i, first));
             }
-            self.done.entry(id.to_owned()).or_insert(line);
-            let mut row = Map::new();
+            if let Some((_, true)) = current {
+                if let Some(run) = runs[i].as_mut() {
+                    run.count += 1;
+                }
+            }
+            if let Err(malformed) = &row.cells {
+                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
+            }
+        }
+        Ok(Usage { table: Some(t), runs })
+    }
+
+    /// The usage rows of partner `i` (id `id`), read back from where the index says they are.
+    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined>, String> {
+        let (Some(t), Some(run)) = (self.table.as_mut(), self.runs.get(i).and_then(Option::as_ref)) else {
+            return Ok(Vec::new());
+        };
+        // Runs in partners.csv order follow each other: no seek, and the reader's buffer is kept.
+        if t.reader.position().byte() != run.start.byte() {
+            t.reader.seek(run.start.clone()).map_err(|e| format!("{}: cannot read: {e}", t.path.display()))?;
+        }
+        let mut rows = Vec::with_capacity(run.count);
+        for _ in 0..run.count {
+            let row = t.next_row()?;
+            let Some(row) = row.filter(|r| r.partner.as_deref() == Some(id) && r.cells.is_ok()) else {
+                return Err(format!("{}: the file changed while it was being read", t.path.display()));
+            };
+            let mut value = Map::new();
             for key in ["customer", "month", "product", "measure"] {
-                row.insert(key.into(), json!(field(&rec, &self.cols, key)));
+                value.insert(key.into(), json!(row.get(t, key)));
             }
             // The value stays text: the partner reader parses it as an exact decimal.
-            row.insert("value".into(), json!(field(&rec, &self.cols, "value")));
+            value.insert("value".into(), json!(row.get(t, "value")));
             for key in ["association", "offer"] {
-                if let Value::String(s) = opt(field(&rec, &self.cols, key)) {
-                    row.insert(key.into(), Value::String(s));
+                if let Value::String(s) = opt(row.get(t, key)) {
+                    value.insert(key.into(), Value::String(s));
                 }
             }
-            rows.push(Value::Object(row));
+            rows.push((Value::Object(value), row.line));
         }
         Ok(rows)
+    }
+}
+
+/// A partner assembled from tables, as JSON text, with where each piece came from.
+#[derive(Default)]
+struct Assembled {
+    text: String,
+    places: Places,
+}
+
+impl Assembled {
+    fn raw(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// Writes `value`, noting that its bytes (and the field path `field`, when given) come from `place`.
+    fn value(&mut self, value: &Value, place: &str, field: Option<String>) {
+        let start = self.text.len();
+        self.text.push_str(&value.to_string());
+        self.places.spans.push((start, self.text.len(), place.to_owned()));
+        if let Some(field) = field {
+            self.places.fields.insert(field, place.to_owned());
+        }
+    }
+}
+
+/// Where the pieces of a partner assembled from tables came from (`folder/usage.csv:7`), so that its
+/// problems are reported on the CSV line, not on the assembled text.
+#[derive(Default)]
+pub struct Places {
+    /// Byte ranges of the assembled text and their places, in text order.
+    spans: Vec<(usize, usize, String)>,
+    /// Field paths (`usage[3]`, `people[0].certifications[1]`) and their places.
+    fields: BTreeMap<String, String>,
+}
+
+impl Places {
+    /// The CSV line a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the
+    /// longest path the partner's rows were written under that starts the field.
+    pub fn of_field(&self, field: &str) -> Option<&str> {
+        let mut path = field;
+        loop {
+            if let Some(place) = self.fields.get(path) {
+                return Some(place);
+            }
+            path = &path[..path.rfind('.')?];
+        }
+    }
+
+    /// The CSV line the byte at `offset` of the assembled text comes from; the innermost piece wins.
+    fn of_offset(&self, offset: usize) -> Option<&str> {
+        self.spans.iter().rev().find(|(start, end, _)| (*start..*end).contains(&offset)).map(|(_, _, p)| p.as_str())
+    }
+
+    /// An error of the assembled partner, put back on its CSV line when the place is known (`origin` names
+    /// the partner otherwise).
+    pub fn locate(&self, mut e: designate_engine::Error) -> String {
+        let place = match (e.place.line, e.place.field.as_deref()) {
+            // The parser's column is a byte offset in the one-line text, 1-based.
+            (Some((_, col)), _) => self.of_offset(col.saturating_sub(1)),
+            (None, Some(field)) => self.of_field(field),
+            (None, None) => None,
+        };
+        match place {
+            Some(place) => {
+                e.place = designate_engine::Located::file(place);
+                e.to_string()
+            }
+            None => {
+                e.place.line = None;
+                e.to_string()
+            }
+        }
     }
 }

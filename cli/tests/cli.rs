@@ -389,3 +389,47 @@ fn a_bad_designate_rules_names_the_variable() {
     let given = run("/no/such/rules", &["score", "--rules", "/no/such/either", partner]);
     assert_eq!(text(&given.stderr), "error: /no/such/either: no such rules folder\n");
 }
+
+/// Issue 11: a misspelt certification code (`DP-2O3`, a letter O) silently cost points. It is now a warning
+/// with a did-you-mean, on stderr and in the report; free text the catalogue does not list (`Scrum Master`) is
+/// not warned about, nor is a well-formed exam code the catalogue does not list (`AZ-900`, a fundamentals exam
+/// that counts for nothing); a code with a letter in its number and no near code (`AZ-9O0`) is warned about
+/// without a guess.
+#[test]
+fn misspelt_certifications_are_warned_about_on_stderr_and_in_the_report() {
+    let dir = scratch("cert-typos");
+    let file = dir.join("typos.yaml");
+    std::fs::write(
+        &file,
+        "partner:\n  id: typos\nas_of: 2024-06\npeople:\n  - id: p-1\n    certifications:\n      - { name: AZ-104, earned: 2022-01-01 }\n      - { name: Scrum Master, earned: 2022-01-01 }\n  - id: p-2\n    certifications:\n      - { name: DP-2O3, earned: 2022-01-01 }\n      - { name: AZ-9O0, earned: 2022-01-01 }\n      - { name: Azure Data Engneer Associate, earned: 2022-01-01 }\n      - { name: AZ-900, earned: 2022-01-01 }\n",
+    )
+    .unwrap();
+    let out = designate(&["score", "--format", "json", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = file.display().to_string();
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "warning: {shown}: people[1].certifications[0]: unknown certification \"DP-2O3\"\n  hint: did you mean \"DP-203\"?\n\
+             warning: {shown}: people[1].certifications[1]: unknown certification \"AZ-9O0\"\n  hint: the catalogue of rule version 2024-06 does not list it, so it counts toward no designation\n\
+             warning: {shown}: people[1].certifications[2]: unknown certification \"Azure Data Engneer Associate\"\n  hint: did you mean \"Azure Data Engineer Associate\"?\n"
+        )
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["warnings"].as_array().expect("a warnings list");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert_eq!(
+        warnings[0],
+        serde_json::json!({
+            "field": "people[1].certifications[0]",
+            "message": "unknown certification \"DP-2O3\"",
+            "hint": "did you mean \"DP-203\"?"
+        })
+    );
+    let table = designate(&["score", file.to_str().unwrap()]);
+    assert!(text(&table.stdout).contains("people[1].certifications[0]: unknown certification \"DP-2O3\""));
+    // A partner without such names gets no `warnings` key at all (the snapshots pin that for the examples).
+    let clean = designate(&["score", "--format", "json", "snapshots/partners/contoso-smb.yaml"]);
+    assert!(text(&clean.stderr).is_empty(), "{}", text(&clean.stderr));
+    assert!(!text(&clean.stdout).contains("\"warnings\""));
+}

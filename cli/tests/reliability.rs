@@ -1,5 +1,5 @@
 //! Hostile and broken input: a corpus of bad partner files (`tests/bad-inputs/`, each with its exact located
-//! message and exit status), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
+//! message and exit status), a corpus of broken CSV table portfolios (`tests/bad-tables/`), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
 //! partner among good ones, and byte-identical output serial or parallel.
 
 mod common;
@@ -75,6 +75,81 @@ fn every_bad_input_gets_its_located_message_and_exit_status() {
         assert!(!text(&out.stderr).contains("panicked"), "{}", case.file);
         // issue 11: whatever the file holds, no control character but the newline reaches the terminal.
         assert!(!has_control(&out.stderr), "{}: raw control characters on stderr", case.file);
+    }
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "expected.toml" && !covered.contains(&name) {
+            wrong.push(format!("{name} has no case in expected.toml"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[derive(Deserialize)]
+struct TableCases {
+    case: Vec<TableCase>,
+}
+
+#[derive(Deserialize)]
+struct TableCase {
+    folder: String,
+    message: String,
+    exit: i32,
+    #[serde(default)]
+    scored: Vec<String>,
+}
+
+/// Issue 11: CSV table rows were attributed by position, so a row of an unknown partner, another order, rows
+/// that were not contiguous or one malformed row sent rows to the wrong partner or nowhere, with exit 0, and a
+/// duplicated column silently won. Each case of `tests/bad-tables/` gets its exact message and exit status, and
+/// every partner it scores must score exactly as from tables holding only its own rows.
+#[test]
+fn every_bad_table_portfolio_attributes_rows_by_partner_or_is_refused() {
+    let dir = workspace().join("cli/tests/bad-tables");
+    let cases: TableCases = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    let mut covered = std::collections::BTreeSet::new();
+    for case in &cases.case {
+        covered.insert(case.folder.clone());
+        let out = run_in(&dir, &["score", &case.folder], &[], None);
+        let stderr = text(&out.stderr);
+        let first = stderr.lines().next().unwrap_or_default().to_owned();
+        let lines: Vec<serde_json::Value> =
+            text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        let scored: Vec<String> = lines.iter().map(|l| l["partner"].as_str().unwrap_or_default().to_owned()).collect();
+        if out.status.code() != Some(case.exit) || first != case.message || scored != case.scored {
+            wrong.push(format!(
+                "[expected.toml:{}] exit {:?}, scored {scored:?}, first line:\n    {first}\n  expected exit {}, scored {:?}:\n    {}",
+                case.folder,
+                out.status.code(),
+                case.exit,
+                case.scored,
+                case.message
+            ));
+        }
+        assert!(!stderr.contains("panicked"), "{}", case.folder);
+        // Each scored partner alone: every table cut down to its rows (partner_id is the first column here).
+        for (id, line) in case.scored.iter().zip(&lines) {
+            let alone = scratch(&format!("table-{}-{id}", case.folder));
+            for entry in std::fs::read_dir(dir.join(&case.folder)).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let mut kept: Vec<&[u8]> = Vec::new();
+                for (n, row) in bytes.split(|b| *b == b'\n').enumerate() {
+                    if n == 0 || row.starts_with(format!("{id},").as_bytes()) {
+                        kept.push(row);
+                    }
+                }
+                let mut cut = kept.join(&b'\n');
+                cut.push(b'\n');
+                std::fs::write(alone.join(path.file_name().unwrap()), cut).unwrap();
+            }
+            let own = run_in(&alone, &["score", "."], &[], None);
+            let own: serde_json::Value = serde_json::from_slice(&own.stdout).expect("the partner alone scores");
+            if &own != line {
+                wrong.push(format!("[expected.toml:{}] {id} does not score as its own rows alone", case.folder));
+            }
+        }
     }
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

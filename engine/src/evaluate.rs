@@ -13,14 +13,16 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::error::Error;
 use crate::explain::{amount, grouped, join_limited, list_months, pct, Listing};
 use crate::partner::{Measure, Partner, Segment, UsageRow};
-use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport};
+use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
 use crate::rules::*;
 use crate::value::Month;
 
 /// Scores `partner` on every designation of `rules`.
 ///
-/// Fails only when a rule script fails; the error names the script and the partner.
+/// Fails when a rule script fails (the error names the script and the partner) or when the partner's
+/// `history` names a designation the rules do not know (the error names the field).
 pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
+    crate::status::check_history(rules, partner)?;
     let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
     for row in &partner.usage {
         by_measure[row.measure as usize].push(row);
@@ -35,7 +37,45 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         program: crate::status::program(rules, partner, &designations),
         software: crate::status::software(rules, partner),
         designations,
+        warnings: certification_warnings(rules, partner),
     })
+}
+
+/// Certifications the catalogue does not know that are probably misspelt: close to a code, name or alias of
+/// the catalogue, or shaped like an exam code with a letter in its number (`AZ-9O0`). They count for nothing,
+/// so the partner is told. Other free text (`Scrum Master`) and well-formed codes the catalogue does not list
+/// (`SC-900`) are not misspellings and pass silently.
+fn certification_warnings(rules: &RuleSet, partner: &Partner) -> Vec<Warning> {
+    let cat = &rules.catalogue;
+    let mut warnings = Vec::new();
+    for (i, person) in partner.people.iter().enumerate() {
+        for (j, c) in person.certifications.iter().enumerate() {
+            if cat.find(&c.name).is_some() {
+                continue;
+            }
+            let hint = match cat.near(&c.name) {
+                Some(spelling) => format!("did you mean \"{spelling}\"?"),
+                // A well-formed code the catalogue does not list (`SC-900`, a fundamentals exam) is a real
+                // exam that counts for nothing, not a typo: only a letter typed in the number is warned about.
+                None if crate::rules::looks_like_exam_code(&c.name) && letter_in_number(&c.name) => format!(
+                    "the catalogue of rule version {} does not list it, so it counts toward no designation",
+                    rules.version
+                ),
+                None => continue,
+            };
+            warnings.push(Warning {
+                field: format!("people[{i}].certifications[{j}]"),
+                message: format!("unknown certification \"{}\"", c.name),
+                hint: Some(hint),
+            });
+        }
+    }
+    warnings
+}
+
+/// Whether an exam-code-shaped name has a letter O, I or l where its number should be (`AZ-9O0`).
+fn letter_in_number(name: &str) -> bool {
+    name.trim().chars().skip_while(char::is_ascii_alphabetic).any(|c| matches!(c, 'O' | 'o' | 'I' | 'l'))
 }
 
 /// Monthly totals of one selection, per customer and product and per customer.

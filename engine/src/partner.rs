@@ -249,6 +249,9 @@ impl Association {
 /// A validated partner at one evaluation month.
 #[derive(Debug, Clone)]
 pub struct Partner {
+    /// Where the partner was read from (a file, or an input line or table row), to name it in problems found
+    /// when it is scored against a rule set.
+    pub origin: String,
     pub id: String,
     pub name: Option<String>,
     pub as_of: Month,
@@ -488,6 +491,7 @@ impl PartnerFile {
             solutions.push(Solution { id: s.id.trim().to_owned(), name: s.name, facts: s.facts });
         }
         Ok(Partner {
+            origin: origin.to_owned(),
             id,
             name: self.partner.name,
             as_of: self.as_of,

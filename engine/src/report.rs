@@ -19,6 +19,33 @@ pub struct ScoreReport {
     /// Certified software designations of the partner's solutions, when it lists any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub software: Vec<crate::status::SoftwareResult>,
+    /// Problems with the partner's data that did not stop scoring but may have cost points (a certification
+    /// the catalogue does not know but that looks like a misspelt one); left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// A problem with the partner's data found while scoring it, at a field of the partner file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Warning {
+    /// The field path in the partner-file shape, such as `people[2].certifications[0]`.
+    pub field: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Warning {
+    /// `place: message`, then `  hint: ...` on a line of its own when there is a hint. The place is the file
+    /// and the field (`partner.yaml: people[2].certifications[0]`), or a line the field came from.
+    pub fn render(&self, place: &str) -> String {
+        let mut out = format!("{place}: {}", self.message);
+        if let Some(hint) = &self.hint {
+            out.push_str("\n  hint: ");
+            out.push_str(hint);
+        }
+        out
+    }
 }
 
 /// The rule set a result was computed with.

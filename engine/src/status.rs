@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{closest, Error, Located};
 use crate::partner::{Fact, Partner};
 use crate::report::DesignationResult;
 use crate::rules::{Condition, RuleSet};
@@ -81,6 +82,27 @@ fn next_anniversary(anniversary: Date, since: Date) -> Date {
         }
         year += 1;
     }
+}
+
+/// Every designation of the partner's `history` must be one the rules know: an id they do not know (`data_ai`
+/// for `data-ai`) would silently drop a designation the partner holds, so it is an error for that partner.
+pub fn check_history(rules: &RuleSet, partner: &Partner) -> Result<(), Error> {
+    for (i, (id, _)) in partner.attained.iter().enumerate() {
+        if rules.designations.iter().any(|d| d.id == *id) {
+            continue;
+        }
+        let ids = rules.designations.iter().map(|d| d.id.as_str());
+        let hint = match closest(id, ids.clone()) {
+            Some(near) => format!("did you mean \"{near}\"?"),
+            None => format!("designations of rule version {}: {}", rules.version, ids.collect::<Vec<_>>().join(", ")),
+        };
+        return Err(Error::new(
+            Located::field(&partner.origin, format!("history.designations[{i}].id")),
+            format!("unknown designation \"{id}\""),
+        )
+        .with_hint(hint));
+    }
+    Ok(())
 }
 
 /// Held designations, badges and specializations, or `None` when the rules define neither badges nor

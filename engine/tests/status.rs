@@ -89,3 +89,21 @@ fn certified_software_designations_come_from_solution_facts() {
     let unmet: Vec<&str> = retail.requirements.iter().filter(|r| !r.met).map(|r| r.category.as_str()).collect();
     assert_eq!(unmet, ["customer-evidence"]);
 }
+
+/// Issue 11: a history designation id the rules do not know (`data_ai` for `data-ai`) silently dropped a
+/// designation the partner holds; it is now an error at the field, with the id the rules know.
+#[test]
+fn a_history_designation_the_rules_do_not_know_is_an_error_with_a_suggestion() {
+    let text = "partner:\n  id: p\nas_of: 2024-06\nhistory:\n  designations:\n    - { id: infrastructure, attained: 2023-10-15 }\n    - { id: data_ai, attained: 2024-01-10 }\n";
+    let partner = Partner::parse(text, Format::Yaml, "typo.yaml").unwrap();
+    let error = score(&rules(), &partner).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "typo.yaml: history.designations[1].id: unknown designation \"data_ai\"\n  hint: did you mean \"data-ai\"?"
+    );
+    // Nothing close: the hint lists the designations the rules know.
+    let far = Partner::parse(&text.replace("data_ai", "quantum"), Format::Yaml, "far.yaml").unwrap();
+    let error = score(&rules(), &far).unwrap_err().to_string();
+    assert!(error.contains("hint: designations of rule version 2024-06: "), "{error}");
+    assert!(error.contains("data-ai"), "{error}");
+}

@@ -183,6 +183,57 @@ impl Catalogue {
     pub fn find(&self, name: &str) -> Option<usize> {
         self.by_key.get(&name.trim().to_lowercase()).copied()
     }
+
+    /// The spelling to suggest for a name the catalogue does not know: a code that differs only in
+    /// separators, case or a letter O or I typed for a digit (`DP-2O3`, `dp 203`); else, for a name that is
+    /// not itself shaped like an exam code, the code, name or alias closest by edit distance (see
+    /// [`crate::error::closest`]). An exam code one digit away is another exam (`AZ-900` is not `AZ-400`),
+    /// so codes get no edit-distance guess.
+    pub fn near(&self, name: &str) -> Option<&str> {
+        let key = confusable_key(name);
+        if let Some(c) = self.certifications.iter().find(|c| confusable_key(&c.code) == key) {
+            return Some(&c.code);
+        }
+        if looks_like_exam_code(name) {
+            return None;
+        }
+        let near = crate::error::closest(name.trim(), self.by_key.keys().map(String::as_str))?;
+        let c = &self.certifications[*self.by_key.get(near)?];
+        // Aliases are kept lower-cased: suggest the name when it was the name, else the code.
+        Some(if c.name.to_lowercase() == near { &c.name } else { &c.code })
+    }
+}
+
+/// Two or three letters, an optional separator, then three digits (an O typed for a 0, or an I or l for a 1,
+/// allowed, but at least one real digit), and perhaps a trailing letter: `AZ-104`, `DP 2O3`, `MS-100T`.
+pub fn looks_like_exam_code(name: &str) -> bool {
+    let name = name.trim();
+    let letters = name.chars().take_while(char::is_ascii_alphabetic).count();
+    if !(2..=3).contains(&letters) {
+        return false;
+    }
+    // The letters are ASCII, one byte each.
+    let rest = &name[letters..];
+    let rest = rest.strip_prefix(['-', ' ', '_']).unwrap_or(rest);
+    let rest = match rest.len() {
+        4 => rest.strip_suffix(|c: char| c.is_ascii_alphabetic()).unwrap_or(rest),
+        _ => rest,
+    };
+    rest.chars().count() == 3
+        && rest.chars().all(|c| c.is_ascii_digit() || matches!(c, 'O' | 'o' | 'I' | 'l'))
+        && rest.chars().any(|c| c.is_ascii_digit())
+}
+
+/// A code reduced to what tells codes apart: letters and digits, upper-cased, O read as 0 and I or L as 1.
+fn confusable_key(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
 }
 
 /// One certification of the catalogue.
@@ -558,5 +609,16 @@ mod tests {
         let schema = json_schema(Some("designation")).unwrap();
         assert_eq!(enum_values(&schema, "Kind"), compile::KINDS);
         assert_eq!(enum_values(&schema, "Category"), compile::CATEGORIES);
+    }
+
+    /// Issue 11: which certification names are warned about when the catalogue does not know them.
+    #[test]
+    fn exam_codes_are_told_from_free_text() {
+        for code in ["AZ-104", "DP-2O3", "dp 203", "MS-100T", "az_9l0", "PL300"] {
+            assert!(looks_like_exam_code(code), "{code}");
+        }
+        for text in ["Scrum Master", "ITIL 4 Foundation", "DP-OOO", "AZ-1040", "A-104", "AZ-10", "PMP"] {
+            assert!(!looks_like_exam_code(text), "{text}");
+        }
     }
 }
