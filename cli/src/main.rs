@@ -119,12 +119,14 @@ enum Command {
     /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
     ///
     /// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
-    /// Files are written atomically. Example: designate snapshot --out snap-2024-06 snapshots/partners
+    /// Files are written atomically, the manifest last. --out must be new, empty or an earlier snapshot, and
+    /// outside the portfolio; one run at a time writes to it. Exits 2 when it cannot write, 1 when partners
+    /// failed. Example: designate snapshot --out snap-2024-06 snapshots/partners
     Snapshot {
         /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
         rules: Option<PathBuf>,
-        /// The folder to write (created if needed).
+        /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
@@ -133,7 +135,9 @@ enum Command {
     },
     /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
     ///
-    /// Exits 0 when the snapshots agree, 1 when they differ.
+    /// Each folder is first checked against its manifest: a result that differs from its digest, is missing,
+    /// or is not listed counts as a difference. Exits 0 when the snapshots agree, 1 when they differ, 2 when
+    /// a folder or manifest cannot be read.
     Diff {
         /// The earlier snapshot folder.
         #[arg(value_name = "DIR_A")]
