@@ -103,8 +103,10 @@ enum Command {
     },
     /// List what changed between two rule versions as meaning, not text.
     ///
-    /// Parameters added, removed and changed per designation, path and metric; formatting, comments and
-    /// key order are ignored. Example: designate diff-rules rules/2023-07 rules/2024-06
+    /// Parameters added, removed and changed in the program, the catalogue (certifications, products,
+    /// specializations), per designation, path and metric, per certified software designation, and in
+    /// scripts; any other file is reported as a file. Formatting, comments and key order are ignored.
+    /// Exits 0 when nothing changed, 1 when something did. Example: designate diff-rules rules/2023-07 rules/2024-06
     DiffRules {
         /// The earlier rule version folder.
         #[arg(value_name = "BASE")]
@@ -232,7 +234,7 @@ fn main() -> ExitCode {
         Command::Compare { base, candidate, sets, format, only_changed, html, portfolio } => {
             let args = compare::Args { base, candidate, sets, portfolio, only_changed };
             compare::run(&args).map_err(Failure::from).and_then(|cmp| {
-                print!("{}", compare::render(&cmp, format, only_changed));
+                emit(&compare::render(&cmp, format, only_changed))?;
                 if let Some(path) = html {
                     std::fs::write(&path, crate::compare::html(&cmp))
                         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
@@ -244,23 +246,21 @@ fn main() -> ExitCode {
         Command::DiffRules { base, candidate, format } => {
             designate_engine::rules::diff::diff_rule_dirs(&base, &candidate)
                 .map_err(|e| Failure::from(e.to_string()))
-                .map(|d| {
-                    match format {
-                        TextFormat::Json => {
-                            println!("{}", serde_json::to_string_pretty(&d).expect("a diff serializes"))
-                        }
-                        TextFormat::Table => print!("{}", d.to_text()),
-                    }
-                    exit::findings_if(!d.is_empty())
+                .and_then(|d| {
+                    emit(&match format {
+                        TextFormat::Json => serde_json::to_string_pretty(&d).expect("a diff serializes") + "\n",
+                        TextFormat::Table => d.to_text(),
+                    })?;
+                    Ok(exit::findings_if(!d.is_empty()))
                 })
         }
         Command::Snapshot { rules, out, portfolio } => RulesChoice::new(RulesArg::from_option(rules))
             .and_then(|choice| snapshot::write(&choice, &portfolio, &out))
             .map(|failed| exit::findings_if(failed > 0))
             .map_err(Failure::from),
-        Command::Diff { a, b } => snapshot::diff(&a, &b).map_err(Failure::from).map(|(text, differs)| {
-            print!("{text}");
-            exit::findings_if(differs)
+        Command::Diff { a, b } => snapshot::diff(&a, &b).map_err(Failure::from).and_then(|(text, differs)| {
+            emit(&text)?;
+            Ok(exit::findings_if(differs))
         }),
         Command::Generate { partners, seed, as_of } => {
             as_of
@@ -307,6 +307,15 @@ fn main() -> ExitCode {
 }
 
 use exit::Failure;
+
+/// Writes a command's report to stdout; a reader that went away (`| head`) ends it quietly, never with a panic.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}").into()),
+        _ => Ok(()),
+    }
+}
 
 /// The reader of our output went away: stop quietly.
 const BROKEN_PIPE: &str = "broken pipe";

@@ -185,6 +185,9 @@ pub struct Comparison {
     pub candidate: RulesRef,
     /// Rule parameters overridden for the candidate (`--set`), as given.
     pub overrides: Vec<String>,
+    /// What the candidate folder says differently from the base folder, by meaning (as `diff-rules` lists it;
+    /// `overrides` come on top).
+    pub rule_changes: Vec<crate::rules::diff::Change>,
     /// The candidate's attainment bar (the lowest designation `min_total`) and the largest designation maximum,
     /// for charts.
     #[serde(serialize_with = "number")]
