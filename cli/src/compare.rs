@@ -154,6 +154,9 @@ fn table(cmp: &Comparison) -> String {
                 d.attribution
             );
         }
+        for line in &p.status {
+            let _ = writeln!(out, "    {line}");
+        }
     }
     for f in &cmp.failures {
         let _ = writeln!(out, "\nfailed: {}: {}", f.origin, f.error.lines().next().unwrap_or_default());

@@ -528,9 +528,10 @@ fn describe(change: &PartnerChange) -> String {
         .map(|d| {
             format!("{} {} → {} ({})", d.id, d.points_before.normalize(), d.points_after.normalize(), d.attribution)
         })
+        .chain(change.status.iter().cloned())
         .collect();
     if moved.is_empty() {
-        "explanations changed, points did not".to_owned()
+        "explanations changed, points and outcomes did not".to_owned()
     } else {
         moved.join("; ")
     }

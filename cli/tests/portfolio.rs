@@ -186,7 +186,7 @@ fn diff_rules_reports_meaning_not_text() {
 }
 
 // Issue 11: with software/ or catalogue/specializations.toml edited, the digest and the scores' software and
-// program sections changed, yet `diff-rules` said "no changes" and `compare` said nothing about rules.
+// program sections changed, yet `diff-rules` said "no changes" and `compare` "0 changed", with nothing on rules.
 #[test]
 fn diff_rules_and_compare_list_software_and_specialization_changes() {
     let dir = scratch("rule-files");
@@ -198,20 +198,28 @@ fn diff_rules_and_compare_list_software_and_specialization_changes() {
         assert_eq!(before.matches(from).count(), 1, "{from:?} in {rel}");
         std::fs::write(&file, before.replace(from, to)).unwrap();
     };
-    edit("software/azure.toml", "at_least = 4000000", "at_least = 5000000");
+    // tailspin-guard (program-status-isv) is certified for Azure through 41 transactions over 100: now too few.
+    edit(
+        "software/azure.toml",
+        "fact = \"transactions_over_100\", at_least = 30",
+        "fact = \"transactions_over_100\", at_least = 50",
+    );
+    let hci = "Hybrid Cloud Infrastructure with Microsoft Azure Stack HCI";
     edit(
         "catalogue/specializations.toml",
-        "name = \"Cloud Security\"\ndesignations = [\"security\"]",
-        "name = \"Cloud Security\"\ndesignations = [\"security\", \"infrastructure\"]",
+        &format!("name = \"{hci}\"\ndesignations = [\"data-ai\", \"digital-app-innovation\", \"infrastructure\"]"),
+        &format!("name = \"{hci}\"\ndesignations = [\"data-ai\", \"digital-app-innovation\"]"),
     );
     let cand = candidate.to_str().unwrap();
     let out = designate(&["diff-rules", "rules/2024-06", cand]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let report = text(&out.stdout);
     assert!(report.starts_with("rules 2024-06 → 2024-06: 3 changes\n"), "{report}");
-    assert!(report.contains("\nspecialization Cloud Security\n  + designations: infrastructure\n"), "{report}");
+    assert!(report.contains(&format!("\nspecialization {hci}\n  - designations: infrastructure\n")), "{report}");
     assert!(
-        report.contains("  + requirement[partner-performance].any_of: { at_least = 5000000, fact = marketplace_billed_sales_usd }\n"),
+        report.contains(
+            "\nsoftware software-azure\n  + requirement[partner-performance].any_of: { all_of = [{ at_least = 50, "
+        ),
         "{report}"
     );
 
@@ -219,8 +227,16 @@ fn diff_rules_and_compare_list_software_and_specialization_changes() {
     assert!(cmp.status.success(), "{}", text(&cmp.stderr));
     let table = text(&cmp.stdout);
     assert_eq!(
-        table.lines().nth(2),
-        Some("rule changes: 3 at specialization Cloud Security, software software-azure (`designate diff-rules` lists them)"),
+        table.lines().nth(2).unwrap_or_default(),
+        format!("rule changes: 3 at specialization {hci}, software software-azure (`designate diff-rules` lists them)"),
+        "{table}"
+    );
+    assert!(table.contains(" partners scored, 2 changed, 0 failed\n"), "{table}");
+    assert!(
+        table.contains(&format!(
+            "  program-status-isv (as of 2024-06)\n    specialization {hci}: open → closed\n    \
+             software software-azure for tailspin-guard: attained → not attained\n"
+        )),
         "{table}"
     );
     let cmp = designate(&[
@@ -233,9 +249,13 @@ fn diff_rules_and_compare_list_software_and_specialization_changes() {
         "json",
         "snapshots/partners",
     ]);
-    let changes = json(&cmp)["rule_changes"].as_array().unwrap().clone();
+    let cmp = json(&cmp);
+    let changes = cmp["rule_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 3);
-    assert_eq!(changes[0]["place"], "specialization Cloud Security");
+    assert_eq!(changes[0]["place"], format!("specialization {hci}"));
+    let isv = cmp["partners"].as_array().unwrap().iter().find(|p| p["partner"] == "program-status-isv").unwrap();
+    assert_eq!(isv["changed"], true);
+    assert_eq!(isv["status"][1], "software software-azure for tailspin-guard: attained → not attained");
     let same = designate(&["compare", "--base", "rules/2024-06", "--candidate", "rules/2024-06", "snapshots/partners"]);
     assert_eq!(text(&same.stdout).lines().nth(2), Some("rule changes: none (the same files)"));
 }
