@@ -237,6 +237,20 @@ fn lock(out: &Path) -> Result<std::fs::File, String> {
 /// The committed manifest of a folder about to be written, after checking that the folder is ours: a new or
 /// empty folder gets an empty manifest before anything else, so that it is marked as a snapshot from the start.
 fn prepare(out: &Path) -> Result<Manifest, String> {
+    let others = refuse_foreign(out)?;
+    if out.join(MANIFEST).exists() {
+        let manifest = read_manifest(out)?;
+        remove_own_temporaries(out, &others);
+        return Ok(manifest);
+    }
+    let manifest = Manifest::empty();
+    write_manifest(out, &manifest)?;
+    Ok(manifest)
+}
+
+/// Refuses a folder that is neither empty nor a snapshot (a `manifest.json` of this tool); returns the names in it
+/// besides the manifest and the lock.
+fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
     let mut others = Vec::new();
     let entries = std::fs::read_dir(out).map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
     for entry in entries {
@@ -247,11 +261,8 @@ fn prepare(out: &Path) -> Result<Manifest, String> {
         }
     }
     if out.join(MANIFEST).exists() {
-        let manifest = read_manifest(out)?;
-        remove_own_temporaries(out, &others);
-        return Ok(manifest);
-    }
-    if !others.is_empty() {
+        read_manifest(out)?;
+    } else if !others.is_empty() {
         others.sort();
         return Err(format!(
             "{}: not a snapshot folder: it holds files ({}) but no manifest.json\n  hint: write to a new or empty folder, or to one an earlier snapshot wrote",
@@ -259,9 +270,7 @@ fn prepare(out: &Path) -> Result<Manifest, String> {
             others.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
         ));
     }
-    let manifest = Manifest::empty();
-    write_manifest(out, &manifest)?;
-    Ok(manifest)
+    Ok(others)
 }
 
 /// Temporary files an interrupted run of this tool left (`.NAME.tmp-PID`, NAME a result or the manifest).
@@ -287,6 +296,9 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
     // Checked again now that the folder exists: a symlink created meanwhile cannot redirect the results.
     refuse_overlap(out, input)?;
+    // Checked before the lock file is created, so that a folder that is not ours is left exactly as it was, and
+    // again under the lock, against a writer that finished meanwhile.
+    refuse_foreign(out)?;
     let _lock = lock(out)?;
     let previous = prepare(out)?;
     let mut manifest = Manifest::empty();

@@ -88,6 +88,7 @@ fn a_non_empty_folder_without_a_manifest_is_refused() {
     );
     assert!(text(&run.stderr).contains("\n  hint: write to a new or empty folder"), "{}", text(&run.stderr));
     assert_eq!(std::fs::read_to_string(out.join("contoso-smb.yaml")).unwrap(), "my own notes\n");
+    assert_eq!(names(&out), ["contoso-smb.yaml"], "not even a lock file is left behind");
 }
 
 // Issue 11: `snapshot` deleted whatever the previous manifest named, `../victim` or `/etc/...` included.
