@@ -47,6 +47,9 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
         load(&args.candidate, "candidate")?;
         overrides::load_with(&args.candidate, &args.sets)?
     };
+    // The folders as `diff-rules` reads them, so that both commands say the same about what changed.
+    let rule_changes =
+        designate_engine::rules::diff::diff_rule_dirs(&args.base, &args.candidate).map_err(|e| e.to_string())?.changes;
     let mut partners = Vec::new();
     let mut failures = Vec::new();
     let items = portfolio::open(&args.portfolio)?;
@@ -78,6 +81,7 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
         base: RulesRef { version: base.version.clone(), digest: base.digest.clone() },
         candidate: RulesRef { version: candidate.version.clone(), digest: candidate.digest.clone() },
         overrides: args.sets.clone(),
+        rule_changes,
         min_total: min_total(&candidate),
         base_min_total: min_total(&base),
         max_points: candidate.designations.iter().map(|d| d.max_points).max().unwrap_or_default(),
@@ -126,6 +130,7 @@ pub fn table(cmp: &Comparison, only_changed: bool) -> String {
     let s = &cmp.summary;
     let _ = writeln!(out, "base       {}  {}", cmp.base.version, cmp.base.digest);
     let _ = writeln!(out, "candidate  {}  {}", candidate_label(cmp), cmp.candidate.digest);
+    let _ = writeln!(out, "{}", rule_changes_line(cmp));
     for o in &cmp.overrides {
         let _ = writeln!(out, "  --set {o}");
     }
@@ -177,11 +182,37 @@ pub fn table(cmp: &Comparison, only_changed: bool) -> String {
                 d.attribution
             );
         }
+        for line in &p.status {
+            let _ = writeln!(out, "    {line}");
+        }
     }
     for f in &cmp.failures {
         let _ = writeln!(out, "\nfailed: {}: {}", f.origin, f.error.lines().next().unwrap_or_default());
     }
     out
+}
+
+/// One line on what changed between the rule folders, in `diff-rules`' terms: the places that changed (the first
+/// few), or why the digests differ when nothing changed in meaning.
+fn rule_changes_line(cmp: &Comparison) -> String {
+    let changes = &cmp.rule_changes;
+    if changes.is_empty() {
+        return if cmp.base.digest == cmp.candidate.digest {
+            "rule changes: none (the same files)".to_owned()
+        } else {
+            "rule changes: none in meaning (formatting, comments or order differ)".to_owned()
+        };
+    }
+    let mut places: Vec<&str> = Vec::new();
+    for c in changes {
+        if !places.contains(&c.place.as_str()) {
+            places.push(&c.place);
+        }
+    }
+    const SHOWN: usize = 4;
+    let more = if places.len() > SHOWN { format!(" and {} more", places.len() - SHOWN) } else { String::new() };
+    let shown: Vec<&str> = places.into_iter().take(SHOWN).collect();
+    format!("rule changes: {} at {}{more} (`designate diff-rules` lists them)", changes.len(), shown.join(", "))
 }
 
 /// One row per partner and designation (with `--only-changed`, per designation whose points or attainment

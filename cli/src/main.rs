@@ -130,8 +130,10 @@ enum Command {
     },
     /// List what changed between two rule versions as meaning, not text.
     ///
-    /// Parameters added, removed and changed per designation, path and metric; formatting, comments and
-    /// key order are ignored. Exits 1 when the versions differ.
+    /// Parameters added, removed and changed in the program, the catalogue (certifications, products,
+    /// specializations), per designation, path and metric, per certified software designation, and in
+    /// scripts; any other file is reported as a file. Formatting, comments and key order are ignored.
+    /// Exits 0 when nothing changed, 1 when something did.
     #[command(help_template = with_examples!(
         "designate diff-rules rules/2023-07 rules/2024-06",
         "designate diff-rules --format json rules/2023-07 rules/2024-06",
@@ -150,7 +152,9 @@ enum Command {
     /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
     ///
     /// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
-    /// Files are written atomically.
+    /// Files are written atomically, the manifest last. --out must be new, empty or an earlier snapshot, and
+    /// outside the portfolio; one run at a time writes to it. Exits 2 when it cannot write, 1 when partners
+    /// failed.
     #[command(help_template = with_examples!(
         "designate snapshot --out snap-2024-06 snapshots/partners",
         "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
@@ -159,7 +163,7 @@ enum Command {
         /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
         rules: Option<PathBuf>,
-        /// The folder to write (created if needed).
+        /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
@@ -168,7 +172,9 @@ enum Command {
     },
     /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
     ///
-    /// Exits 0 when the snapshots agree, 1 when they differ.
+    /// Each folder is first checked against its manifest: a result that differs from its digest, is missing,
+    /// or is not listed counts as a difference. Exits 0 when the snapshots agree, 1 when they differ, 2 when
+    /// a folder or manifest cannot be read.
     #[command(help_template = with_examples!("designate diff snap-2024-05 snap-2024-06"))]
     Diff {
         /// The earlier snapshot folder.

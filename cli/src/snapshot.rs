@@ -1,11 +1,16 @@
 //! `designate snapshot` and `designate diff`: deterministic result trees auditors can keep and compare.
 //!
 //! A snapshot is one YAML result per partner plus `manifest.json` naming the tool version, the rules
-//! (version and digest) and a digest of every input and result. Every file is written to a temporary
-//! name and renamed into place, so a crash leaves the previous file whole, never half a file.
+//! (version and digest) and a digest of every input and result. The manifest is the commit point: results are
+//! written first (each to a temporary name, then renamed), the manifest last, and only then are results of the
+//! previous manifest that the new one lacks removed. The tool only ever writes into a folder it made (empty, or
+//! holding its own manifest), never into or around the portfolio it reads, one writer at a time (a lock file), and
+//! only ever removes files a committed manifest of its own lists, each checked to be a plain file name. `diff`
+//! checks every result against its digest before trusting a manifest, so a tampered or half-written snapshot is
+//! reported, never taken for "no differences".
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
 
 use designate_engine::compare::{compare, PartnerChange};
 use designate_engine::{score, ScoreReport};
@@ -15,30 +20,59 @@ use sha2::{Digest, Sha256};
 use crate::portfolio;
 use crate::rules_dir::RulesChoice;
 
+/// The manifest's `format`: what marks a folder as a snapshot this tool wrote.
+const FORMAT: &str = "designate-snapshot-1";
+const MANIFEST: &str = "manifest.json";
+/// Held (with an OS file lock) while a snapshot is written, so that two runs never interleave in one folder.
+const LOCK: &str = ".designate-snapshot.lock";
+/// Partner ids longer than this are encoded: with `.yaml` and a temporary prefix the name stays far below the
+/// 255 bytes file systems allow.
+const MAX_PLAIN: usize = 64;
+
 #[derive(Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 struct Manifest {
+    /// Always [`FORMAT`].
+    format: String,
     tool: String,
     /// Every rule version used, by version.
     rules: BTreeMap<String, String>,
+    /// Partner id → result file, with digests.
     partners: Vec<Entry>,
     failures: Vec<FailureEntry>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Clone)]
+#[serde(deny_unknown_fields)]
 struct Entry {
     partner: String,
     /// The input as given (a file name, or `<stdin>:LINE`).
     input: String,
     input_digest: String,
     rules: String,
+    /// The result's file name in the snapshot folder: the partner id when that is a safe file name, else an
+    /// encoding of it (see [`result_name`]).
     result: String,
     result_digest: String,
 }
 
 #[derive(Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 struct FailureEntry {
     input: String,
     error: String,
+}
+
+impl Manifest {
+    fn empty() -> Manifest {
+        Manifest {
+            format: FORMAT.to_owned(),
+            tool: format!("designate {}", env!("CARGO_PKG_VERSION")),
+            rules: BTreeMap::new(),
+            partners: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -60,25 +94,218 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: cannot move into place: {e}", path.display()))
 }
 
-/// A partner id as a file name: characters outside `[A-Za-z0-9._-]` become `_`.
-fn file_name(id: &str) -> String {
-    let safe: String =
-        id.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
-    format!("{safe}.yaml")
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(manifest).expect("a manifest serializes") + "\n";
+    write_atomic(&out.join(MANIFEST), json.as_bytes())
+}
+
+// ------------------------------------------------------------------------------------------------ file names
+
+/// The result file of a partner. An id that is a safe, portable file name on its own (lower-case ASCII letters,
+/// digits, `.`, `_`, `-`; not hidden; at most [`MAX_PLAIN`] characters; no `..`; not a name Windows reserves)
+/// names its file as it is. Any other id (too long, a `/`, control characters, upper case, which would collide
+/// with another id on case-insensitive file systems, ...) becomes a readable prefix plus 16 hex digits of the id's
+/// SHA-256, so that different ids never share a file. Plain ids that look like such an encoding are encoded too.
+fn result_name(id: &str) -> String {
+    if is_plain(id) {
+        return format!("{id}.yaml");
+    }
+    encoded(id, 16)
+}
+
+fn encoded(id: &str, digits: usize) -> String {
+    let prefix: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' })
+        .take(40)
+        .collect();
+    let prefix = if prefix.is_empty() { "partner".to_owned() } else { prefix };
+    let hash = sha256(id.as_bytes());
+    let hex = &hash["sha256:".len()..];
+    format!("{prefix}-{}.yaml", &hex[..digits.min(hex.len())])
+}
+
+fn is_plain(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_PLAIN
+        && !id.starts_with('.')
+        && !id.contains("..")
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        && !is_reserved(id)
+        && !looks_encoded(id)
+}
+
+/// Names Windows refuses whatever the extension (`con.yaml`, `lpt1.yaml`).
+fn is_reserved(id: &str) -> bool {
+    let stem = id.split('.').next().unwrap_or(id);
+    matches!(stem, "con" | "prn" | "aux" | "nul")
+        || ((stem.starts_with("com") || stem.starts_with("lpt"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit())
+}
+
+/// Whether an id ends like an encoded name (`-` and 16 hex digits), which a plain id must not.
+fn looks_encoded(id: &str) -> bool {
+    id.rsplit_once('-').is_some_and(|(_, tail)| tail.len() >= 16 && tail.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Whether a manifest's `result` is a file name this tool could have written: a plain `.yaml` name in the
+/// snapshot folder itself, with no separator, no `..`, not hidden, no control character.
+fn is_result_name(name: &str) -> bool {
+    name.len() <= 200
+        && name.len() > ".yaml".len()
+        && name.ends_with(".yaml")
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+// ------------------------------------------------------------------------------------------------ writing
+
+/// A path made absolute with every symlink resolved, also when its last components do not exist yet (they are
+/// then normalised as written: a folder that does not exist cannot be a symlink).
+fn resolve(path: &Path) -> Result<PathBuf, String> {
+    let absolute = std::path::absolute(path).map_err(|e| format!("{}: cannot resolve: {e}", path.display()))?;
+    let mut existing = absolute.as_path();
+    let mut rest: Vec<Component> = Vec::new();
+    let mut resolved = loop {
+        if let Ok(real) = existing.canonicalize() {
+            break real;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => break absolute.clone(),
+        }
+    };
+    for c in rest.into_iter().rev() {
+        match c {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(n) => resolved.push(n),
+            _ => {}
+        }
+    }
+    Ok(resolved)
+}
+
+/// Refuses an output folder that is the input, inside it, or contains it: results written there would overwrite
+/// partner files or become partners of the next run.
+fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
+    if input.as_os_str() == "-" {
+        return Ok(());
+    }
+    let (o, i) = (resolve(out)?, resolve(input)?);
+    let relation = if o == i {
+        "is the input"
+    } else if o.starts_with(&i) {
+        "is inside the input"
+    } else if i.starts_with(&o) {
+        "contains the input"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "{}: the output folder {relation} {}\n  hint: write the snapshot to a folder outside the portfolio",
+        out.display(),
+        input.display()
+    ))
+}
+
+/// The lock every writer of `out` holds until it is done; a second writer is refused rather than made to wait.
+fn lock(out: &Path) -> Result<std::fs::File, String> {
+    let path = out.join(LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: cannot create the lock file: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "{}: another snapshot is being written to this folder\n  hint: wait for it to finish, or write to another folder",
+            out.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
+    }
+}
+
+/// The committed manifest of a folder about to be written, after checking that the folder is ours: a new or
+/// empty folder gets an empty manifest before anything else, so that it is marked as a snapshot from the start.
+fn prepare(out: &Path) -> Result<Manifest, String> {
+    let others = refuse_foreign(out)?;
+    if out.join(MANIFEST).exists() {
+        let manifest = read_manifest(out)?;
+        remove_own_temporaries(out, &others);
+        return Ok(manifest);
+    }
+    let manifest = Manifest::empty();
+    write_manifest(out, &manifest)?;
+    Ok(manifest)
+}
+
+/// Refuses a folder that is neither empty nor a snapshot (a `manifest.json` of this tool); returns the names in it
+/// besides the manifest and the lock.
+fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
+    let mut others = Vec::new();
+    let entries = std::fs::read_dir(out).map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name != LOCK && name != MANIFEST {
+            others.push(name);
+        }
+    }
+    if out.join(MANIFEST).exists() {
+        read_manifest(out)?;
+    } else if !others.is_empty() {
+        others.sort();
+        return Err(format!(
+            "{}: not a snapshot folder: it holds files ({}) but no manifest.json\n  hint: write to a new or empty folder, or to one an earlier snapshot wrote",
+            out.display(),
+            others.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(others)
+}
+
+/// Temporary files an interrupted run of this tool left (`.NAME.tmp-PID`, NAME a result or the manifest).
+fn remove_own_temporaries(out: &Path, names: &[String]) {
+    for name in names {
+        let own = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(file, pid)| {
+            (file == MANIFEST || is_result_name(file)) && !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())
+        });
+        if own {
+            let _ = std::fs::remove_file(out.join(name));
+        }
+    }
 }
 
 /// Scores the portfolio and writes the snapshot; returns how many partners failed.
 pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, String> {
+    // The input first: a portfolio that cannot be read leaves no output folder behind.
+    let items = portfolio::open(input)?;
+    refuse_overlap(out, input)?;
+    if out.exists() && !out.is_dir() {
+        return Err(format!("{}: not a folder", out.display()));
+    }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
-    let mut manifest = Manifest {
-        tool: format!("designate {}", env!("CARGO_PKG_VERSION")),
-        rules: BTreeMap::new(),
-        partners: Vec::new(),
-        failures: Vec::new(),
-    };
-    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    // Checked again now that the folder exists: a symlink created meanwhile cannot redirect the results.
+    refuse_overlap(out, input)?;
+    // Checked before the lock file is created, so that a folder that is not ours is left exactly as it was, and
+    // again under the lock, against a writer that finished meanwhile.
+    refuse_foreign(out)?;
+    let _lock = lock(out)?;
+    let previous = prepare(out)?;
+    let mut manifest = Manifest::empty();
+    // Result file → (partner id, input), to refuse a second partner with the same id.
+    let mut taken: BTreeMap<String, (String, String)> = BTreeMap::new();
     portfolio::process(
-        portfolio::open(input)?,
+        items,
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
@@ -94,15 +321,20 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
                     return Ok(());
                 }
             };
-            let name = file_name(&report.partner);
-            if let Some(first) = taken.get(&name) {
-                let error =
-                    format!("{}: partner \"{}\" is already in the portfolio ({first})", raw.origin, report.partner);
-                crate::output::error(&error);
-                manifest.failures.push(FailureEntry { input: raw.origin, error });
-                return Ok(());
+            let mut name = result_name(&report.partner);
+            match taken.get(&name) {
+                Some((id, first)) if *id == report.partner => {
+                    let error =
+                        format!("{}: partner \"{}\" is already in the portfolio ({first})", raw.origin, report.partner);
+                    crate::output::error(&error);
+                    manifest.failures.push(FailureEntry { input: raw.origin, error });
+                    return Ok(());
+                }
+                // Two different ids whose encodings share 64 bits of a digest: the whole digest tells them apart.
+                Some(_) => name = encoded(&report.partner, 64),
+                None => {}
             }
-            taken.insert(name.clone(), raw.origin.clone());
+            taken.insert(name.clone(), (report.partner.clone(), raw.origin.clone()));
             let text = report.to_yaml();
             write_atomic(&out.join(&name), text.as_bytes())?;
             manifest.rules.insert(report.rules.version.clone(), report.rules.digest.clone());
@@ -117,33 +349,92 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
             Ok(())
         },
     )?;
-    // Results of a previous snapshot in the same folder that this one does not have would mislead `diff`.
-    let stale: Vec<String> = read_manifest(out)
-        .map(|old| {
-            let kept: std::collections::BTreeSet<&str> = manifest.partners.iter().map(|e| e.result.as_str()).collect();
-            old.partners.into_iter().map(|e| e.result).filter(|r| !kept.contains(r.as_str())).collect()
-        })
-        .unwrap_or_default();
-    let json = serde_json::to_string_pretty(&manifest).expect("a manifest serializes") + "\n";
-    write_atomic(&out.join("manifest.json"), json.as_bytes())?;
-    for name in stale {
-        let _ = std::fs::remove_file(out.join(&name));
+    write_manifest(out, &manifest)?;
+    // Only now that the new manifest is committed: results the previous one listed and this one does not would
+    // mislead `diff`. Every name was checked to be a plain result file name when the manifest was read.
+    let kept: BTreeSet<&str> = manifest.partners.iter().map(|e| e.result.as_str()).collect();
+    for e in previous.partners.iter().filter(|e| !kept.contains(e.result.as_str())) {
+        let _ = std::fs::remove_file(out.join(&e.result));
     }
     crate::output::diag(&format!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display()));
     Ok(manifest.failures.len())
 }
 
+// ------------------------------------------------------------------------------------------------ reading
+
+/// A snapshot's manifest, checked to be ours: the right `format`, and every result a plain file name of the folder
+/// listed once, so that neither `snapshot` nor `diff` ever reaches outside the folder because of what it says.
 fn read_manifest(dir: &Path) -> Result<Manifest, String> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: cannot read: {e} (is this a snapshot?)", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not a snapshot manifest: {e}", path.display()))
+    if !dir.is_dir() {
+        return Err(format!("{}: no such snapshot folder", dir.display()));
+    }
+    let path = dir.join(MANIFEST);
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
+    let manifest: Manifest =
+        serde_json::from_str(&text).map_err(|e| format!("{shown}: not a snapshot manifest: {e}"))?;
+    if manifest.format != FORMAT {
+        return Err(format!("{shown}: format: not a snapshot manifest of this tool (\"{}\")", manifest.format));
+    }
+    let mut results = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for (i, e) in manifest.partners.iter().enumerate() {
+        if !is_result_name(&e.result) {
+            return Err(format!(
+                "{shown}: partners[{i}].result: {:?} is not a plain result file name of the snapshot folder",
+                e.result
+            ));
+        }
+        if !results.insert(e.result.as_str()) {
+            return Err(format!("{shown}: partners[{i}].result: {:?} is listed twice", e.result));
+        }
+        if !ids.insert(e.partner.as_str()) {
+            return Err(format!("{shown}: partners[{i}].partner: {:?} is listed twice", e.partner));
+        }
+    }
+    Ok(manifest)
 }
 
 fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
     let path: PathBuf = dir.join(name);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// Where a snapshot folder disagrees with its manifest: result files missing, different from their digest, or
+/// present but not listed. File name → problem, sorted by name.
+fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
+    let mut problems = BTreeMap::new();
+    for e in &manifest.partners {
+        match std::fs::read(dir.join(&e.result)) {
+            Ok(bytes) if sha256(&bytes) == e.result_digest => {}
+            Ok(_) => {
+                problems.insert(e.result.clone(), "differs from its digest in the manifest".to_owned());
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                problems.insert(e.result.clone(), "listed in the manifest but missing".to_owned());
+            }
+            Err(err) => {
+                problems.insert(e.result.clone(), format!("cannot read: {err}"));
+            }
+        }
+    }
+    let listed: BTreeSet<&str> = manifest.partners.iter().map(|e| e.result.as_str()).collect();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != MANIFEST && name != LOCK && !listed.contains(name.as_str()) {
+                    problems.insert(name, "not listed in the manifest".to_owned());
+                }
+            }
+        }
+        Err(err) => {
+            problems.insert(".".to_owned(), format!("cannot read folder: {err}"));
+        }
+    }
+    problems
 }
 
 /// Compares two snapshots; returns the report and whether they differ.
@@ -153,6 +444,17 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
     let mut differs = false;
     if ma.tool != mb.tool {
         out.push_str(&format!("tool: {} → {}\n", ma.tool, mb.tool));
+    }
+    // A manifest is only trusted for the files that match it: an interrupted or edited snapshot is a finding.
+    let (va, vb) = (verify(a, &ma), verify(b, &mb));
+    for (dir, problems) in [(a, &va), (b, &vb)] {
+        if !problems.is_empty() {
+            differs = true;
+            out.push_str(&format!("{}: the folder does not match its manifest\n", dir.display()));
+            for (name, problem) in problems {
+                out.push_str(&format!("  {name}: {problem}\n"));
+            }
+        }
     }
     if ma.rules != mb.rules {
         differs = true;
@@ -174,6 +476,9 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
     for (id, ea) in &ia {
         match ib.get(id) {
             None => changes.push((id.clone(), "only in the first snapshot".into())),
+            Some(eb) if va.contains_key(&ea.result) || vb.contains_key(&eb.result) => {
+                changes.push((id.clone(), "cannot be compared: a result does not match its manifest".into()))
+            }
             Some(eb) if ea.result_digest == eb.result_digest && ea.input_digest == eb.input_digest => {}
             Some(eb) => {
                 let input = if ea.input_digest == eb.input_digest { "same input" } else { "input changed" };
@@ -185,7 +490,10 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
                 let detail = if ea.result_digest == eb.result_digest {
                     "same result".to_owned()
                 } else {
-                    describe(&compare(&read_result(a, &ea.result)?, &read_result(b, &eb.result)?))
+                    match (read_result(a, &ea.result), read_result(b, &eb.result)) {
+                        (Ok(ra), Ok(rb)) => describe(&compare(&ra, &rb)),
+                        (Err(e), _) | (_, Err(e)) => format!("result cannot be read ({})", first_line(&e)),
+                    }
                 };
                 changes.push((id.clone(), format!("{input}, {rules}: {detail}")));
             }
@@ -232,9 +540,10 @@ fn describe(change: &PartnerChange) -> String {
         .map(|d| {
             format!("{} {} → {} ({})", d.id, d.points_before.normalize(), d.points_after.normalize(), d.attribution)
         })
+        .chain(change.status.iter().cloned())
         .collect();
     if moved.is_empty() {
-        "explanations changed, points did not".to_owned()
+        "explanations changed, points and outcomes did not".to_owned()
     } else {
         moved.join("; ")
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{designate, scratch, text, workspace};
+use common::{copy_dir, designate, scratch, text, workspace};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -248,6 +248,105 @@ fn diff_rules_reports_meaning_not_text() {
     assert!(report.contains("~ rule: eligible-count-difference → transitions"), "{report}");
     let same = designate(&["diff-rules", "rules/2024-06", "rules/2024-06"]);
     assert!(text(&same.stdout).starts_with("rules 2024-06 → 2024-06: no changes"), "{}", text(&same.stdout));
+}
+
+// Issue 11: with software/ or catalogue/specializations.toml edited, the digest and the scores' software and
+// program sections changed, yet `diff-rules` said "no changes" and `compare` "0 changed", with nothing on rules.
+#[test]
+fn diff_rules_and_compare_list_software_and_specialization_changes() {
+    let dir = scratch("rule-files");
+    let candidate = dir.join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &candidate);
+    let edit = |rel: &str, from: &str, to: &str| {
+        let file = candidate.join(rel);
+        let before = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(before.matches(from).count(), 1, "{from:?} in {rel}");
+        std::fs::write(&file, before.replace(from, to)).unwrap();
+    };
+    // tailspin-guard (program-status-isv) is certified for Azure through 41 transactions over 100: now too few.
+    edit(
+        "software/azure.toml",
+        "fact = \"transactions_over_100\", at_least = 30",
+        "fact = \"transactions_over_100\", at_least = 50",
+    );
+    let hci = "Hybrid Cloud Infrastructure with Microsoft Azure Stack HCI";
+    edit(
+        "catalogue/specializations.toml",
+        &format!("name = \"{hci}\"\ndesignations = [\"data-ai\", \"digital-app-innovation\", \"infrastructure\"]"),
+        &format!("name = \"{hci}\"\ndesignations = [\"data-ai\", \"digital-app-innovation\"]"),
+    );
+    let cand = candidate.to_str().unwrap();
+    let out = designate(&["diff-rules", "rules/2024-06", cand]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let report = text(&out.stdout);
+    assert!(report.starts_with("rules 2024-06 → 2024-06: 3 changes\n"), "{report}");
+    assert!(report.contains(&format!("\nspecialization {hci}\n  - designations: infrastructure\n")), "{report}");
+    assert!(
+        report.contains(
+            "\nsoftware software-azure\n  + requirement[partner-performance].any_of: { all_of = [{ at_least = 50, "
+        ),
+        "{report}"
+    );
+
+    let cmp = designate(&["compare", "--base", "rules/2024-06", "--candidate", cand, "snapshots/partners"]);
+    assert!(cmp.status.success(), "{}", text(&cmp.stderr));
+    let table = text(&cmp.stdout);
+    assert_eq!(
+        table.lines().nth(2).unwrap_or_default(),
+        format!("rule changes: 3 at specialization {hci}, software software-azure (`designate diff-rules` lists them)"),
+        "{table}"
+    );
+    assert!(table.contains(" partners scored, 2 changed, 0 failed\n"), "{table}");
+    assert!(
+        table.contains(&format!(
+            "  program-status-isv (as of 2024-06)\n    specialization {hci}: open → closed\n    \
+             software software-azure for tailspin-guard: attained → not attained\n"
+        )),
+        "{table}"
+    );
+    let cmp = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        cand,
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]);
+    let cmp = json(&cmp);
+    let changes = cmp["rule_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 3);
+    assert_eq!(changes[0]["place"], format!("specialization {hci}"));
+    let isv = cmp["partners"].as_array().unwrap().iter().find(|p| p["partner"] == "program-status-isv").unwrap();
+    assert_eq!(isv["changed"], true);
+    assert_eq!(isv["status"][1], "software software-azure for tailspin-guard: attained → not attained");
+    let same = designate(&["compare", "--base", "rules/2024-06", "--candidate", "rules/2024-06", "snapshots/partners"]);
+    assert_eq!(text(&same.stdout).lines().nth(2), Some("rule changes: none (the same files)"));
+}
+
+// Issue 11: `diff-rules ... | head -1` (a reader that stops early) made the report commands panic on the broken
+// pipe. The pipe is closed before the command writes, so every write fails.
+#[test]
+fn report_commands_stop_quietly_when_the_reader_goes_away() {
+    let runs: [&[&str]; 3] = [
+        &["diff-rules", "--format", "json", "rules/2023-07", "rules/2024-06"],
+        &["diff-rules", "rules/2023-07", "rules/2024-06"],
+        &["compare", "--base", "rules/2023-07", "--candidate", "rules/2024-06", "snapshots/partners"],
+    ];
+    for args in runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(args)
+            .current_dir(workspace())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(!text(&out.stderr).contains("panicked"), "{args:?}: {}", text(&out.stderr));
+        assert_ne!(out.status.code(), Some(101), "{args:?}");
+    }
 }
 
 #[test]

@@ -16,9 +16,13 @@ use crate::report::{number, RulesRef, ScoreReport};
 pub struct PartnerChange {
     pub partner: String,
     pub as_of: String,
-    /// True when any designation's points or attainment differ.
+    /// True when any designation's points or attainment differ, or any outcome in `status`.
     pub changed: bool,
     pub designations: Vec<DesignationChange>,
+    /// Outcomes beyond the score that differ, one phrase each: designations held, badges, specializations open,
+    /// certified software attained per solution (`specialization Cloud Security: open → closed`). Rules for
+    /// badges, specializations and software change these without moving a single point.
+    pub status: Vec<String>,
 }
 
 /// How a designation's attainment moved.
@@ -140,8 +144,56 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
         })
         .collect();
     // A path renamed between versions (standard → smb) with the same points is not a change of result.
-    let changed = designations.iter().any(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after);
-    PartnerChange { partner: after.partner.clone(), as_of: after.as_of.clone(), changed, designations }
+    let status = status_changes(before, after);
+    let changed = designations.iter().any(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after)
+        || !status.is_empty();
+    PartnerChange { partner: after.partner.clone(), as_of: after.as_of.clone(), changed, designations, status }
+}
+
+/// The program and software outcomes of two results that differ, in the after result's order, then those only
+/// before; something absent on one side counts as not held, closed or not attained.
+fn status_changes(before: &ScoreReport, after: &ScoreReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut outcome = |what: String, b: Option<bool>, a: Option<bool>, yes: &str, no: &str| {
+        let (b, a) = (b.unwrap_or(false), a.unwrap_or(false));
+        if b != a {
+            let word = |x: bool| if x { yes } else { no };
+            out.push(format!("{what}: {} → {}", word(b), word(a)));
+        }
+    };
+    let (pb, pa) = (before.program.as_ref(), after.program.as_ref());
+    let held = |p: Option<&crate::status::ProgramStatus>| -> Vec<(String, bool)> {
+        p.map(|p| p.held.iter().map(|h| (h.id.clone(), h.held)).collect()).unwrap_or_default()
+    };
+    let badges = |p: Option<&crate::status::ProgramStatus>| -> Vec<(String, bool)> {
+        p.map(|p| p.badges.iter().map(|b| (b.id.clone(), b.held)).collect()).unwrap_or_default()
+    };
+    let open = |p: Option<&crate::status::ProgramStatus>| -> Vec<(String, bool)> {
+        p.map(|p| p.specializations.iter().map(|s| (s.name.clone(), s.open)).collect()).unwrap_or_default()
+    };
+    let software = |r: &ScoreReport| -> Vec<(String, bool)> {
+        r.software
+            .iter()
+            .flat_map(|s| s.designations.iter().map(|d| (format!("software {} for {}", d.id, s.solution), d.attained)))
+            .collect()
+    };
+    /// What is compared, before, after, and the words for true and false.
+    type Outcomes<'a> = (&'a str, Vec<(String, bool)>, Vec<(String, bool)>, &'a str, &'a str);
+    let pairs: [Outcomes; 4] = [
+        ("held ", held(pb), held(pa), "held", "not held"),
+        ("badge ", badges(pb), badges(pa), "held", "not held"),
+        ("specialization ", open(pb), open(pa), "open", "closed"),
+        ("", software(before), software(after), "attained", "not attained"),
+    ];
+    for (prefix, b, a, yes, no) in pairs {
+        let find = |list: &[(String, bool)], key: &str| list.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+        let mut keys: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+        keys.extend(b.iter().map(|(k, _)| k.as_str()).filter(|k| find(&a, k).is_none()));
+        for key in keys {
+            outcome(format!("{prefix}{key}"), find(&b, key), find(&a, key), yes, no);
+        }
+    }
+    out
 }
 
 fn attribute(
@@ -185,6 +237,9 @@ pub struct Comparison {
     pub candidate: RulesRef,
     /// Rule parameters overridden for the candidate (`--set`), as given.
     pub overrides: Vec<String>,
+    /// What the candidate folder says differently from the base folder, by meaning (as `diff-rules` lists it;
+    /// `overrides` come on top).
+    pub rule_changes: Vec<crate::rules::diff::Change>,
     /// The candidate's attainment bar (the lowest designation `min_total`) and the largest designation maximum,
     /// for charts.
     #[serde(serialize_with = "number")]

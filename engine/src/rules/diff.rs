@@ -4,7 +4,11 @@
 //! they are written: formatting, comments, key order, list order and the spelling of numbers (`500`, `500.0`,
 //! `"500"`) make no difference. Entities are matched by their identity (selections and path rules by name,
 //! certifications by code, products by name, designations by `id`, paths by name, metrics and parts by `id`,
-//! prerequisites by their certifications), never by file name or position. It deliberately works on raw values
+//! prerequisites by their certifications, specializations by name, certified software by `id` and its requirements by
+//! category), never by file name or position. Every file of a rule set takes part: a file the engine does not read
+//! by meaning (a note, a script kept elsewhere) is compared by its bytes and reported added, removed or changed as a
+//! file, so that two folders whose digests differ never diff as "no changes" unless only formatting, comments, key
+//! order or number spelling differ. It deliberately works on raw values
 //! rather than on a compiled [`super::RuleSet`]: a diff must also work for a version that no longer compiles
 //! against today's engine, and it must report keys as the rule author wrote them.
 
@@ -14,6 +18,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
 use crate::error::{Error, Located};
@@ -25,7 +30,8 @@ pub struct RuleDiff {
     pub base: String,
     /// The `version` of the candidate folder.
     pub candidate: String,
-    /// In report order: program, catalogue, designations by id, scripts.
+    /// In report order: program, catalogue (certifications, products, specializations), designations by id,
+    /// certified software by id, scripts, other files.
     pub changes: Vec<Change>,
 }
 
@@ -58,7 +64,9 @@ pub fn diff_rule_dirs(base: &Path, candidate: &Path) -> Result<RuleDiff, Error> 
     d.program(&a, &b);
     d.catalogue(&a, &b);
     d.designations(&a, &b);
+    d.software(&a, &b);
     d.scripts(&a, &b);
+    d.files(&a, &b);
     Ok(RuleDiff { base: a.version, candidate: b.version, changes: d.changes })
 }
 
@@ -129,8 +137,13 @@ impl RuleDiff {
 fn section_of(place: &str) -> &str {
     if place == "qualification" || place.starts_with("selection ") || place.starts_with("path rule ") {
         "program"
-    } else if place.starts_with("certification ") || place.starts_with("product ") {
+    } else if place.starts_with("certification ")
+        || place.starts_with("product ")
+        || place.starts_with("specialization ")
+    {
         "catalogue"
+    } else if place.starts_with("software ") {
+        "software"
     } else {
         place.split(" / ").next().unwrap_or(place)
     }
@@ -154,10 +167,16 @@ struct Side {
     program: Table,
     certifications: Table,
     products: Table,
+    specializations: Table,
     /// Designation `id` (the file stem when it states none) → its table.
     designations: BTreeMap<String, Table>,
+    /// Certified software designation `id` (the file stem when it states none) → its table.
+    software: BTreeMap<String, Table>,
     /// `scripts/x.rhai` → its text with comments and formatting removed, one statement line per entry.
     scripts: BTreeMap<String, Vec<String>>,
+    /// Every other file of the folder (`notes/x.md`, a script outside `scripts/`) → its size and SHA-256: these
+    /// are compared as files, since the digest covers them and a script may be referenced from anywhere.
+    others: BTreeMap<String, String>,
 }
 
 impl Side {
@@ -172,6 +191,7 @@ impl Side {
         // The catalogue files are optional, as for the compiler: an absent file lists nothing.
         let certifications = read_optional_toml(dir, "catalogue/certifications.toml")?;
         let products = read_optional_toml(dir, "catalogue/products.toml")?;
+        let specializations = read_optional_toml(dir, "catalogue/specializations.toml")?;
         let codes = certification_codes(&certifications);
 
         let mut designations = BTreeMap::new();
@@ -184,17 +204,56 @@ impl Side {
             designations.insert(id, table);
         }
 
+        // As the compiler reads them: every `.toml` file below `software/`.
+        let mut software = BTreeMap::new();
+        for rel in files_under(dir, "software", "toml")? {
+            let table = read_toml(dir, &rel)?;
+            let stem = Path::new(&rel).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = table.get("id").and_then(Value::as_str).map_or(stem, str::to_owned);
+            software.insert(id, table);
+        }
+
         let mut scripts = BTreeMap::new();
         for rel in files_under(dir, "scripts", "rhai")? {
             let text = read_text(dir, &rel)?;
             scripts.insert(rel, normalise_script(&text));
         }
 
+        let mut others = BTreeMap::new();
+        let read_by_meaning = |rel: &str| {
+            matches!(
+                rel,
+                "program.toml"
+                    | "catalogue/certifications.toml"
+                    | "catalogue/products.toml"
+                    | "catalogue/specializations.toml"
+            ) || designations_or_software(rel)
+                || scripts.contains_key(rel)
+        };
+        for rel in files_under(dir, "", "")? {
+            if !read_by_meaning(&rel) {
+                let bytes = std::fs::read(dir.join(&rel))
+                    .map_err(|e| Error::new(Located::file(&shown(dir, &rel)), format!("cannot read file: {e}")))?;
+                let hex: String = Sha256::digest(&bytes).iter().take(6).map(|b| format!("{b:02x}")).collect();
+                others.insert(rel, format!("{} bytes, sha256 {hex}…", bytes.len()));
+            }
+        }
+
         let version = program
             .get("version")
             .map(show)
             .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        Ok(Side { version, program, certifications, products, designations, scripts })
+        Ok(Side {
+            version,
+            program,
+            certifications,
+            products,
+            specializations,
+            designations,
+            software,
+            scripts,
+            others,
+        })
     }
 }
 
@@ -226,7 +285,9 @@ fn read_optional_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
     }
 }
 
-/// The files below `dir/sub` ending in `.ext`, as `sub/…` paths with `/`, sorted; none when `sub` is absent.
+/// The files below `dir/sub` ending in `.ext` (any file when `ext` is empty, the whole folder when `sub` is), as
+/// `sub/…` paths with `/`, sorted; hidden files skipped, as for the compiler and its digest; none when `sub` is
+/// absent.
 fn files_under(dir: &Path, sub: &str, ext: &str) -> Result<Vec<String>, Error> {
     if !dir.join(sub).is_dir() {
         return Ok(Vec::new());
@@ -235,12 +296,21 @@ fn files_under(dir: &Path, sub: &str, ext: &str) -> Result<Vec<String>, Error> {
         .map_err(|e| Error::new(Located::file(&shown(dir, sub)), format!("cannot read folder: {e}")))?;
     Ok(files
         .into_iter()
-        .filter(|rel| rel.extension().is_some_and(|e| e == ext))
+        .filter(|rel| ext.is_empty() || rel.extension().is_some_and(|e| e == ext))
         .map(|rel| {
             let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-            format!("{sub}/{}", parts.join("/"))
+            if sub.is_empty() {
+                parts.join("/")
+            } else {
+                format!("{sub}/{}", parts.join("/"))
+            }
         })
         .collect())
+}
+
+/// Whether a relative path is a designation or certified software file, which are compared by meaning.
+fn designations_or_software(rel: &str) -> bool {
+    (rel.starts_with("designations/") || rel.starts_with("software/")) && rel.ends_with(".toml")
 }
 
 /// Lower-cased code, alias and name of every certification → its code.
@@ -360,6 +430,21 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// A value for people with every list read as a set (items sorted), for entities identified by their whole content.
+fn as_set(v: &Value) -> String {
+    match v {
+        Value::Array(items) => {
+            let set: BTreeSet<String> = items.iter().map(as_set).collect();
+            format!("[{}]", set.into_iter().collect::<Vec<_>>().join(", "))
+        }
+        Value::Table(t) => {
+            let inner: BTreeSet<String> = t.iter().map(|(k, v)| format!("{k} = {}", as_set(v))).collect();
+            format!("{{ {} }}", inner.into_iter().collect::<Vec<_>>().join(", "))
+        }
+        scalar => show(scalar),
+    }
+}
+
 /// A value's meaning as one comparable string. Lists of scalars are sets in every rule file (products,
 /// associations, certifications, segments, references), so they are sorted and deduplicated here.
 fn canon(v: &Value) -> String {
@@ -442,6 +527,10 @@ fn entry_identity(array_key: &str, t: &Table, index: usize) -> String {
         }
         // A rate is the products it weights.
         "rates" => item_set(t.get("products")).join(", "),
+        // A requirement of certified software is its category.
+        "requirement" => text_of(t, "category").unwrap_or_else(|| format!("{}", index + 1)),
+        // Conditions of certified software, any (or all) of which must hold, form a set: each is itself.
+        "any_of" | "all_of" => as_set(&Value::Table(t.clone())),
         // Path rule tests are tried in order, so their position is part of their meaning.
         "when" => format!("{}", index + 1),
         _ => ["id", "code", "name"].iter().find_map(|k| text_of(t, k)).unwrap_or_else(|| format!("{}", index + 1)),
@@ -616,6 +705,7 @@ impl Differ {
         let entities = [
             ("certification", &a.certifications, &b.certifications, "code", "name"),
             ("product", &a.products, &b.products, "name", "family"),
+            ("specialization", &a.specializations, &b.specializations, "name", "name"),
         ];
         for (what, ca, cb, id_key, summary_key) in entities {
             let identity = |t: &Table, i: usize| text_of(t, id_key).unwrap_or_else(|| format!("#{}", i + 1));
@@ -645,6 +735,38 @@ impl Differ {
         // Any other key of a catalogue file (none today) still counts.
         self.table("catalogue", "", Some(&a.certifications), Some(&b.certifications), &["certification"]);
         self.table("catalogue", "", Some(&a.products), Some(&b.products), &["product"]);
+        self.table("catalogue", "", Some(&a.specializations), Some(&b.specializations), &["specialization"]);
+    }
+
+    /// Certified software designations by id; requirements by category, their conditions as sets.
+    fn software(&mut self, a: &Side, b: &Side) {
+        let ids: BTreeSet<&String> = a.software.keys().chain(b.software.keys()).collect();
+        let name = |t: &Table, id: &str| text_of(t, "name").unwrap_or_else(|| id.to_owned());
+        for id in &ids {
+            let (sa, sb) = (a.software.get(*id), b.software.get(*id));
+            if sa.is_none() || sb.is_none() {
+                self.one_sided("software", &format!("software {id}"), sa.map(|t| name(t, id)), sb.map(|t| name(t, id)));
+            }
+        }
+        for id in ids {
+            if let (Some(sa), Some(sb)) = (a.software.get(id), b.software.get(id)) {
+                self.table(&format!("software {id}"), "", Some(sa), Some(sb), &["id"]);
+            }
+        }
+    }
+
+    /// Files compared by bytes only: added, removed, or changed.
+    fn files(&mut self, a: &Side, b: &Side) {
+        let names: BTreeSet<&String> = a.others.keys().chain(b.others.keys()).collect();
+        for name in names {
+            let (fa, fb) = (a.others.get(name), b.others.get(name));
+            let key = format!("file {name}");
+            match (fa, fb) {
+                (Some(x), Some(y)) if x != y => self.push(ChangeKind::Changed, "files", &key, fa.cloned(), fb.cloned()),
+                (Some(_), Some(_)) => {}
+                _ => self.one_sided("files", &key, fa.cloned(), fb.cloned()),
+            }
+        }
     }
 
     fn designations(&mut self, a: &Side, b: &Side) {
@@ -1002,6 +1124,119 @@ mod tests {
         let err = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap_err();
         assert!(err.place.file.ends_with("data-ai.toml"), "{err}");
         assert_eq!(err.place.line.map(|(line, _)| line), Some(90));
+    }
+
+    // Issue 11: an edit under software/ or to catalogue/specializations.toml changed the digest and the scores'
+    // program and software sections, yet diff-rules reported "no changes".
+    #[test]
+    fn software_and_specialization_edits_are_changes() {
+        let copy = Copy::of("2024-06");
+        copy.edit(
+            "software/azure.toml",
+            "{ fact = \"marketplace_billed_sales_usd\", at_least = 4000000 }",
+            "{ fact = \"marketplace_billed_sales_usd\", at_least = 5000000 }",
+        );
+        copy.edit(
+            "software/security.toml",
+            "name = \"Solutions Partner with certified software for Security\"",
+            "name = \"Certified software for Security\"",
+        );
+        std::fs::remove_file(copy.0.join("software/industry-retail-ai.toml")).unwrap();
+        copy.edit(
+            "catalogue/specializations.toml",
+            "name = \"Cloud Security\"\ndesignations = [\"security\"]",
+            "name = \"Cloud Security\"\ndesignations = [\"security\", \"infrastructure\"]",
+        );
+        copy.edit(
+            "catalogue/specializations.toml",
+            "[[specialization]]\nname = \"Finance\"\ndesignations = [\"business-applications\"]\n",
+            "",
+        );
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        use ChangeKind::*;
+        let azure = "requirement[partner-performance].any_of";
+        assert_eq!(
+            diff.changes,
+            vec![
+                change(Removed, "catalogue", "specialization Finance", Some("Finance"), None),
+                change(Added, "specialization Cloud Security", "designations", None, Some("infrastructure")),
+                change(
+                    Removed,
+                    "software",
+                    "software software-retail-ai",
+                    Some("Certified software for Retail AI"),
+                    None
+                ),
+                change(
+                    Added,
+                    "software software-azure",
+                    azure,
+                    None,
+                    Some("{ at_least = 5000000, fact = marketplace_billed_sales_usd }")
+                ),
+                change(
+                    Removed,
+                    "software software-azure",
+                    azure,
+                    Some("{ at_least = 4000000, fact = marketplace_billed_sales_usd }"),
+                    None
+                ),
+                change(
+                    Changed,
+                    "software software-security",
+                    "name",
+                    Some("Solutions Partner with certified software for Security"),
+                    Some("Certified software for Security")
+                ),
+            ],
+            "{}",
+            diff.to_text()
+        );
+        let text = diff.to_text();
+        assert!(text.starts_with("rules 2024-06 → 2024-06: 6 changes\n"), "{text}");
+        assert!(text.contains("\nsoftware\n  - software software-retail-ai: Certified software for Retail AI\nsoftware software-azure\n"), "{text}");
+    }
+
+    // Issue 11 (the other side of the fix above): conditions of certified software are sets, like every list of the
+    // rules, so reordering them or respelling a number must not become a change.
+    #[test]
+    fn reordered_software_conditions_change_nothing() {
+        let copy = Copy::of("2024-06");
+        copy.edit(
+            "software/azure.toml",
+            "{ all_of = [{ fact = \"rating_average\", at_least = 4.5 }, { fact = \"rating_count\", at_least = 15 }] },\n  { fact = \"evidence_artifacts\", at_least = 2 },",
+            "{ at_least = 2.0, fact = \"evidence_artifacts\" },\n  { all_of = [{ fact = \"rating_count\", at_least = 15 }, { fact = \"rating_average\", at_least = 4.50 }] },",
+        );
+        let diff = diff_rule_dirs(&shipped("2024-06"), &copy.0).unwrap();
+        assert_eq!(diff.changes, vec![], "{}", diff.to_text());
+    }
+
+    // Issue 11: any other file of a rule set is covered by its digest, so it is at least reported as a file.
+    #[test]
+    fn other_files_are_reported_added_removed_or_changed() {
+        let copy = Copy::of("2024-06");
+        std::fs::write(copy.0.join("NOTES.md"), "why 2024-06 moved\n").unwrap();
+        std::fs::create_dir_all(copy.0.join("extra")).unwrap();
+        std::fs::write(copy.0.join("extra/bonus.rhai"), "units\n").unwrap();
+        // Hidden files are outside the digest, and so outside the diff.
+        std::fs::write(copy.0.join(".editorconfig"), "root = true\n").unwrap();
+        let base = Copy::of("2024-06");
+        std::fs::create_dir_all(base.0.join("extra")).unwrap();
+        std::fs::write(base.0.join("extra/bonus.rhai"), "units * 2\n").unwrap();
+        std::fs::write(base.0.join("extra/gone.txt"), "x").unwrap();
+        let diff = diff_rule_dirs(&base.0, &copy.0).unwrap();
+        let keys: Vec<(ChangeKind, &str, &str)> =
+            diff.changes.iter().map(|c| (c.kind, c.place.as_str(), c.key.as_str())).collect();
+        use ChangeKind::*;
+        assert_eq!(
+            keys,
+            vec![
+                (Added, "files", "file NOTES.md"),
+                (Changed, "files", "file extra/bonus.rhai"),
+                (Removed, "files", "file extra/gone.txt"),
+            ]
+        );
+        assert_eq!(diff.changes[0].after.as_deref(), Some("18 bytes, sha256 dd54a37ff69e…"));
     }
 
     #[test]

@@ -1,0 +1,230 @@
+//! `designate snapshot` and `designate diff` as a file-writing tool: what it refuses to write into, what it never
+//! deletes, one writer at a time, file names for any partner id, and `diff` checking results against the manifest.
+//! Every test here guards a defect of issue 11 ("nothing lost, nothing wrong").
+
+mod common;
+
+use common::{designate, scratch, text, workspace};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A scratch folder holding `in/` with two partner files copied from the examples.
+fn portfolio(name: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for file in ["contoso-smb.yaml", "security-northwind.yaml"] {
+        std::fs::copy(workspace().join("snapshots/partners").join(file), input.join(file)).unwrap();
+    }
+    (dir, input)
+}
+
+fn snapshot(out: &Path, input: &Path) -> Output {
+    designate(&["snapshot", "--out", out.to_str().unwrap(), input.to_str().unwrap()])
+}
+
+fn diff(a: &Path, b: &Path) -> Output {
+    designate(&["diff", a.to_str().unwrap(), b.to_str().unwrap()])
+}
+
+fn first_line(out: &Output) -> String {
+    text(&out.stderr).lines().next().unwrap_or_default().to_owned()
+}
+
+/// The names in a folder, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+// Issue 11: `--out` equal to the input overwrote partner files with results; inside it, results became partners of
+// the next run; containing it, the folder was treated as a snapshot. A symlink must not get around the check.
+#[test]
+fn an_output_folder_overlapping_the_input_is_refused() {
+    let (dir, input) = portfolio("overlap");
+    let before = names(&input);
+    let original = std::fs::read(input.join("contoso-smb.yaml")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&input, dir.join("link")).unwrap();
+    let cases = [
+        (input.clone(), "is the input"),
+        (input.join("results"), "is inside the input"),
+        (dir.clone(), "contains the input"),
+        #[cfg(unix)]
+        (dir.join("link"), "is the input"),
+        #[cfg(unix)]
+        (dir.join("link").join("new"), "is inside the input"),
+    ];
+    for (out, relation) in cases {
+        let run = snapshot(&out, &input);
+        assert_eq!(run.status.code(), Some(2), "{}: {}", out.display(), text(&run.stderr));
+        assert_eq!(
+            first_line(&run),
+            format!("error: {}: the output folder {relation} {}", out.display(), input.display())
+        );
+        assert!(text(&run.stderr).contains("\n  hint: write the snapshot to a folder outside the portfolio"));
+    }
+    assert_eq!(names(&input), before, "nothing is written into the input");
+    assert_eq!(std::fs::read(input.join("contoso-smb.yaml")).unwrap(), original);
+}
+
+// Issue 11: a non-empty folder that no snapshot wrote was written into (and could then be cleaned by it).
+#[test]
+fn a_non_empty_folder_without_a_manifest_is_refused() {
+    let (dir, input) = portfolio("foreign");
+    let out = dir.join("documents");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("contoso-smb.yaml"), "my own notes\n").unwrap();
+    let run = snapshot(&out, &input);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert_eq!(
+        first_line(&run),
+        format!(
+            "error: {}: not a snapshot folder: it holds files (contoso-smb.yaml) but no manifest.json",
+            out.display()
+        )
+    );
+    assert!(text(&run.stderr).contains("\n  hint: write to a new or empty folder"), "{}", text(&run.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("contoso-smb.yaml")).unwrap(), "my own notes\n");
+    assert_eq!(names(&out), ["contoso-smb.yaml"], "not even a lock file is left behind");
+}
+
+// Issue 11: `snapshot` deleted whatever the previous manifest named, `../victim` or `/etc/...` included.
+#[test]
+fn a_manifest_naming_files_outside_the_folder_is_refused_and_nothing_is_deleted() {
+    let (dir, input) = portfolio("escape");
+    let out = dir.join("out");
+    assert!(snapshot(&out, &input).status.success());
+    let victim = dir.join("victim.yaml");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    for evil in [victim.display().to_string(), "../victim.yaml".to_owned(), "sub/x.yaml".to_owned()] {
+        let edited = manifest.replace("\"result\": \"contoso-smb.yaml\"", &format!("\"result\": {evil:?}"));
+        assert_ne!(edited, manifest);
+        std::fs::write(out.join("manifest.json"), &edited).unwrap();
+        // A portfolio without contoso-smb: the edited entry would be "stale".
+        std::fs::remove_file(input.join("contoso-smb.yaml")).ok();
+        let run = snapshot(&out, &input);
+        assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+        assert_eq!(
+            first_line(&run),
+            format!(
+                "error: {}: partners[0].result: {evil:?} is not a plain result file name of the snapshot folder",
+                out.join("manifest.json").display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n", "{evil}");
+        assert_eq!(diff(&out, &out).status.code(), Some(2), "diff refuses the manifest too");
+    }
+    // A manifest some other tool wrote is not ours either.
+    std::fs::write(out.join("manifest.json"), "{\"files\": [\"../victim.yaml\"]}\n").unwrap();
+    let run = snapshot(&out, &input);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(first_line(&run).contains("manifest.json: not a snapshot manifest: "), "{}", first_line(&run));
+    assert!(victim.is_file());
+}
+
+// Issue 11: two runs into one folder interleaved, each committing a manifest without the other's results, and
+// both exited 0. A second writer is now refused while the first holds the folder's lock.
+#[test]
+fn a_second_writer_is_refused_while_the_folder_is_locked() {
+    let (dir, input) = portfolio("lock");
+    let out = dir.join("out");
+    assert!(snapshot(&out, &input).status.success());
+    let before = std::fs::read(out.join("manifest.json")).unwrap();
+    let held = std::fs::OpenOptions::new().write(true).open(out.join(".designate-snapshot.lock")).unwrap();
+    held.try_lock().expect("the lock is free once a run has ended");
+    let run = snapshot(&out, &workspace().join("snapshots/partners"));
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert_eq!(first_line(&run), format!("error: {}: another snapshot is being written to this folder", out.display()));
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), before, "the first writer's snapshot stands");
+    drop(held);
+    assert!(snapshot(&out, &input).status.success(), "the folder is free again");
+}
+
+// Issue 11: an interrupted run (results rewritten, manifest not) or an edited folder made `diff` report
+// "no differences", because it compared manifests only. Every result is now checked against its digest.
+#[test]
+fn diff_reports_results_that_disagree_with_their_manifest() {
+    let (dir, input) = portfolio("verify");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    assert!(snapshot(&a, &input).status.success());
+    assert!(snapshot(&b, &input).status.success());
+    assert_eq!(diff(&a, &b).status.code(), Some(0));
+    // As an interrupted run under other rules would leave it: a result rewritten, the manifest still the old one.
+    let newer =
+        designate(&["score", "--format", "yaml", "--rules", "rules/2023-07", "snapshots/partners/contoso-smb.yaml"]);
+    assert!(newer.status.success());
+    std::fs::write(b.join("contoso-smb.yaml"), &newer.stdout).unwrap();
+    std::fs::remove_file(b.join("northwind-security.yaml")).unwrap();
+    std::fs::write(b.join("stray.yaml"), "partner: stray\n").unwrap();
+    let run = diff(&a, &b);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stdout));
+    let report = text(&run.stdout);
+    assert!(!report.contains("no differences"), "{report}");
+    assert!(
+        report.starts_with(&format!(
+            "{}: the folder does not match its manifest\n  contoso-smb.yaml: differs from its digest in the manifest\n  \
+             northwind-security.yaml: listed in the manifest but missing\n  stray.yaml: not listed in the manifest\n",
+            b.display()
+        )),
+        "{report}"
+    );
+    assert!(report.contains("  contoso-smb: cannot be compared: a result does not match its manifest\n"), "{report}");
+    // A fresh run over the damaged folder makes it whole again: the manifest is the commit point.
+    std::fs::remove_file(b.join("stray.yaml")).unwrap();
+    assert!(snapshot(&b, &input).status.success());
+    assert_eq!(diff(&a, &b).status.code(), Some(0), "{}", text(&diff(&a, &b).stdout));
+}
+
+// Issue 11: a 250-character partner id aborted the run before the manifest (file name too long); ids with `/`,
+// `..`, control characters, reserved names or differing only in case must not escape, clash or abort either.
+#[test]
+fn unsafe_partner_ids_get_safe_unique_file_names() {
+    let dir = scratch("ids");
+    let long = "p".repeat(250);
+    let ids = [long.as_str(), "../../outside", "a/b", "tab\there", "CON", "nul.x", "Contoso", "contoso", ".hidden"];
+    let lines: Vec<String> =
+        ids.iter().map(|id| serde_json::json!({ "partner": { "id": id }, "as_of": "2024-06" }).to_string()).collect();
+    let input = dir.join("ids.ndjson");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let run = snapshot(&a, &input);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    let entries = manifest["partners"].as_array().unwrap();
+    assert_eq!(entries.len(), ids.len(), "every partner has a result");
+    let mut files = std::collections::BTreeSet::new();
+    for (entry, id) in entries.iter().zip(ids) {
+        assert_eq!(entry["partner"], id);
+        let file = entry["result"].as_str().unwrap();
+        assert!(files.insert(file.to_owned()), "{file} is used twice");
+        assert!(file.len() < 100 && file.ends_with(".yaml") && !file.starts_with('.'), "{file}");
+        assert!(file.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)), "{file}");
+        assert!(a.join(file).is_file(), "{file}");
+    }
+    assert_eq!(entries[7]["result"], "contoso.yaml", "a safe id keeps its name");
+    assert_eq!(names(&dir), ["a", "ids.ndjson"], "nothing is written outside --out");
+    assert!(snapshot(&b, &input).status.success());
+    assert_eq!(diff(&a, &b).status.code(), Some(0), "{}", text(&diff(&a, &b).stdout));
+}
+
+// Issue 11: `diff` of a folder that does not exist could not run (exit 2); real differences are findings (exit 1).
+#[test]
+fn diff_of_a_missing_folder_could_not_run() {
+    let (dir, input) = portfolio("missing");
+    let a = dir.join("a");
+    assert!(snapshot(&a, &input).status.success());
+    let missing = dir.join("missing");
+    let run = diff(&missing, &a);
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(first_line(&run), format!("error: {}: no such snapshot folder", missing.display()));
+    assert_eq!(text(&run.stdout), "");
+    let old = dir.join("old");
+    let run =
+        designate(&["snapshot", "--rules", "rules/2023-07", "--out", old.to_str().unwrap(), input.to_str().unwrap()]);
+    assert!(run.status.success());
+    assert_eq!(diff(&old, &a).status.code(), Some(1));
+}
