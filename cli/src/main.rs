@@ -345,7 +345,8 @@ fn run_score(rules: Option<PathBuf>, format: OutputFormat, partner: PathBuf) -> 
             partner.as_of
         );
     }
-    let report = score(rules, &partner).map_err(|e| e.to_string())?;
+    // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
+    let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
     let text = match format {
         OutputFormat::Json => report.to_json_pretty() + "\n",
         OutputFormat::Yaml => report.to_yaml(),

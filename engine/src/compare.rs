@@ -287,7 +287,11 @@ fn bucket_of(delta: Decimal) -> usize {
 
 /// Summarizes per-partner changes.
 pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
-    let mut per: BTreeMap<&str, (DesignationSummary, BTreeMap<String, PathCount>, Decimal)> = BTreeMap::new();
+    // The changes' sum, and their sum divided piece by piece for when the sum overflows: each change is at
+    // most a designation's maximum, but many of them need not fit in a decimal (issue 11).
+    let mut per: BTreeMap<&str, (DesignationSummary, BTreeMap<String, PathCount>, Option<Decimal>, Decimal)> =
+        BTreeMap::new();
+    let count = Decimal::from(changes.len().max(1));
     let mut order: Vec<&str> = Vec::new();
     let mut buckets = vec![0usize; BUCKETS.len()];
     for pc in changes {
@@ -305,11 +309,12 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
                     by_path: Vec::new(),
                     mean_delta: Decimal::ZERO,
                 };
-                (s, BTreeMap::new(), Decimal::ZERO)
+                (s, BTreeMap::new(), Some(Decimal::ZERO), Decimal::ZERO)
             });
             entry.0.attained_before += d.qualified_before as usize;
             entry.0.attained_after += d.qualified_after as usize;
-            entry.2 += d.delta;
+            entry.2 = entry.2.and_then(|total| total.checked_add(d.delta));
+            entry.3 += d.delta / count;
             let path_count = |map: &mut BTreeMap<String, PathCount>, path: &Option<String>| {
                 let p = path.clone().unwrap_or_else(|| "none".to_owned());
                 map.entry(p.clone()).or_insert(PathCount { path: p, gained: 0, lost: 0 }).clone()
@@ -335,10 +340,10 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
     let designations = order
         .into_iter()
         .map(|id| {
-            let (mut s, paths, total) = per.remove(id).expect("every id was inserted");
+            let (mut s, paths, total, pieces) = per.remove(id).expect("every id was inserted");
             s.by_path = paths.into_values().collect();
             if !changes.is_empty() {
-                s.mean_delta = (total / Decimal::from(changes.len())).round_dp(2).normalize();
+                s.mean_delta = total.map_or(pieces, |total| total / count).round_dp(2).normalize();
             }
             s
         })

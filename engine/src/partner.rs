@@ -249,6 +249,8 @@ impl Association {
 /// A validated partner at one evaluation month.
 #[derive(Debug, Clone)]
 pub struct Partner {
+    /// The file (or NDJSON line) the partner was read from, which names it in errors found while scoring.
+    pub origin: String,
     pub id: String,
     pub name: Option<String>,
     pub as_of: Month,
@@ -488,6 +490,7 @@ impl PartnerFile {
             solutions.push(Solution { id: s.id.trim().to_owned(), name: s.name, facts: s.facts });
         }
         Ok(Partner {
+            origin: origin.to_owned(),
             id,
             name: self.partner.name,
             as_of: self.as_of,
