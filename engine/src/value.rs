@@ -43,6 +43,16 @@ impl<'de> Visitor<'de> for DecVisitor {
         Ok(Decimal::from(v))
     }
 
+    // TOML hands integers beyond i64 over as i128.
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Decimal, E> {
+        Decimal::try_from_i128_with_scale(v, 0).map_err(|_| E::custom(format!("{v} is too large for a decimal")))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Decimal, E> {
+        i128::try_from(v)
+            .map_or_else(|_| Err(E::custom(format!("{v} is too large for a decimal"))), |v| self.visit_i128(v))
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
         if !v.is_finite() {
             return Err(E::custom(format!("{v} is not a finite decimal number")));
