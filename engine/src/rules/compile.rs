@@ -264,6 +264,8 @@ impl Compiler {
                 return None;
             }
         };
+        // Float literals reach serde as f64: one with more digits than that keeps must be refused by its text.
+        self.errors.extend(crate::value::inexact_float_literals(&text, &shown));
         // A TOML parser stops at its first problem. To report more than one per file, the line at fault is
         // blanked out (same length, so every later place stays right) and the file parsed again, until it
         // parses or a problem cannot be pinned to a line of its own.
