@@ -285,12 +285,14 @@ fn bucket_of(delta: Decimal) -> usize {
     }
 }
 
+/// One designation's summary so far, its path counts, and the sum of its changes (exact, and piece by piece).
+type Tally = (DesignationSummary, BTreeMap<String, PathCount>, Option<Decimal>, Decimal);
+
 /// Summarizes per-partner changes.
 pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
     // The changes' sum, and their sum divided piece by piece for when the sum overflows: each change is at
     // most a designation's maximum, but many of them need not fit in a decimal (issue 11).
-    let mut per: BTreeMap<&str, (DesignationSummary, BTreeMap<String, PathCount>, Option<Decimal>, Decimal)> =
-        BTreeMap::new();
+    let mut per: BTreeMap<&str, Tally> = BTreeMap::new();
     let count = Decimal::from(changes.len().max(1));
     let mut order: Vec<&str> = Vec::new();
     let mut buckets = vec![0usize; BUCKETS.len()];
@@ -358,5 +360,36 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
             .zip(buckets)
             .map(|(label, count)| Bucket { label: (*label).to_owned(), count })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11: rules with huge maxima gave changes whose sum overflowed and panicked the whole comparison.
+    #[test]
+    fn the_mean_change_of_changes_too_large_to_add_is_still_computed() {
+        let huge = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0);
+        let change = |partner: &str| PartnerChange {
+            partner: partner.to_owned(),
+            as_of: "2024-06".to_owned(),
+            changed: true,
+            designations: vec![DesignationChange {
+                id: "d".to_owned(),
+                status: Status::NotAttained,
+                path_before: None,
+                path_after: None,
+                points_before: Decimal::ZERO,
+                points_after: huge,
+                delta: huge,
+                qualified_before: false,
+                qualified_after: false,
+                metrics: Vec::new(),
+                attribution: String::new(),
+            }],
+        };
+        let summary = summarize(&[change("a"), change("b")], 0);
+        assert_eq!(summary.designations[0].mean_delta, huge);
     }
 }
