@@ -412,6 +412,7 @@ fn run_score(
             partner.as_of
         ));
     }
+    // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
     let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
     for w in &report.warnings {
         output::warning(&w.render(&format!("{}: {}", partner.origin, w.field)));

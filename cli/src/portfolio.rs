@@ -45,10 +45,13 @@ impl Raw {
                 // Each line is its own JSON document: place errors on the input's line.
                 Some(line) => {
                     let file = self.origin.rsplit_once(':').map_or("<stdin>", |(f, _)| f);
-                    Partner::parse(text, Format::Json, file).map_err(|mut e| {
+                    let mut partner = Partner::parse(text, Format::Json, file).map_err(|mut e| {
                         e.place.line = Some((line, e.place.line.map_or(1, |(_, col)| col)));
                         e.to_string()
-                    })
+                    })?;
+                    // Errors found while scoring (a sum that overflows) then name the line too.
+                    partner.origin = self.origin.clone();
+                    Ok(partner)
                 }
                 None => Partner::parse(text, Format::Json, &self.origin).map_err(|mut e| {
                     e.place.line = None;

@@ -263,6 +263,35 @@ fn one_bad_partner_in_a_portfolio_is_reported_and_the_rest_scored() {
     assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
 }
 
+/// Issue 11: a partner whose usage adds up to more than a decimal holds used to panic and lose the whole
+/// portfolio; now it fails alone, located, and every other partner is scored.
+#[test]
+fn one_overflowing_partner_fails_alone_in_a_portfolio() {
+    let huge = "79228162514264337593543950335";
+    let mut input = String::new();
+    for i in 0..12 {
+        if i == 4 {
+            let row = |c: &str| {
+                format!("{{\"customer\": \"{c}\", \"month\": \"2024-06\", \"product\": \"Virtual Machines\", \"measure\": \"acr_usd\", \"value\": {huge}}}")
+            };
+            input.push_str(&format!(
+                "{{\"partner\": {{\"id\": \"huge\"}}, \"as_of\": \"2024-06\", \"usage\": [{}, {}]}}\n",
+                row("c1"),
+                row("c2")
+            ));
+        } else {
+            input.push_str(&format!("{{\"partner\": {{\"id\": \"p-{i}\"}}, \"as_of\": \"2024-06\"}}\n"));
+        }
+    }
+    let out = run_in(&workspace(), &["score", "-"], &[], Some(input.as_bytes()));
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 11, "{stderr}");
+    assert!(stderr.contains("error: <stdin>:5: usage: sum of azure-acr overflows"), "{stderr}");
+    assert!(stderr.contains("1 partner(s) could not be scored"), "{stderr}");
+}
+
 #[test]
 fn a_failing_script_fails_only_the_partners_it_fails_on() {
     // A formula that loops for partners with no scoring engineers: those fail, located; the others are scored.

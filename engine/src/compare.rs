@@ -343,9 +343,15 @@ fn bucket_of(delta: Decimal) -> usize {
     }
 }
 
+/// One designation's summary so far, its path counts, and the sum of its changes (exact, and piece by piece).
+type Tally = (DesignationSummary, BTreeMap<String, PathCount>, Option<Decimal>, Decimal);
+
 /// Summarizes per-partner changes.
 pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
-    let mut per: BTreeMap<&str, (DesignationSummary, BTreeMap<String, PathCount>, Decimal)> = BTreeMap::new();
+    // The changes' sum, and their sum divided piece by piece for when the sum overflows: each change is at
+    // most a designation's maximum, but many of them need not fit in a decimal (issue 11).
+    let mut per: BTreeMap<&str, Tally> = BTreeMap::new();
+    let count = Decimal::from(changes.len().max(1));
     let mut order: Vec<&str> = Vec::new();
     let mut buckets = vec![0usize; BUCKETS.len()];
     for pc in changes {
@@ -363,11 +369,12 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
                     by_path: Vec::new(),
                     mean_delta: Decimal::ZERO,
                 };
-                (s, BTreeMap::new(), Decimal::ZERO)
+                (s, BTreeMap::new(), Some(Decimal::ZERO), Decimal::ZERO)
             });
             entry.0.attained_before += d.qualified_before as usize;
             entry.0.attained_after += d.qualified_after as usize;
-            entry.2 += d.delta;
+            entry.2 = entry.2.and_then(|total| total.checked_add(d.delta));
+            entry.3 += d.delta / count;
             let path_count = |map: &mut BTreeMap<String, PathCount>, path: &Option<String>| {
                 let p = path.clone().unwrap_or_else(|| "none".to_owned());
                 map.entry(p.clone()).or_insert(PathCount { path: p, gained: 0, lost: 0 }).clone()
@@ -393,10 +400,10 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
     let designations = order
         .into_iter()
         .map(|id| {
-            let (mut s, paths, total) = per.remove(id).expect("every id was inserted");
+            let (mut s, paths, total, pieces) = per.remove(id).expect("every id was inserted");
             s.by_path = paths.into_values().collect();
             if !changes.is_empty() {
-                s.mean_delta = (total / Decimal::from(changes.len())).round_dp(2).normalize();
+                s.mean_delta = total.map_or(pieces, |total| total / count).round_dp(2).normalize();
             }
             s
         })
@@ -411,5 +418,37 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
             .zip(buckets)
             .map(|(label, count)| Bucket { label: (*label).to_owned(), count })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11: rules with huge maxima gave changes whose sum overflowed and panicked the whole comparison.
+    #[test]
+    fn the_mean_change_of_changes_too_large_to_add_is_still_computed() {
+        let huge = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0);
+        let change = |partner: &str| PartnerChange {
+            partner: partner.to_owned(),
+            as_of: "2024-06".to_owned(),
+            changed: true,
+            designations: vec![DesignationChange {
+                id: "d".to_owned(),
+                status: Status::NotAttained,
+                path_before: None,
+                path_after: None,
+                points_before: Decimal::ZERO,
+                points_after: huge,
+                delta: huge,
+                qualified_before: false,
+                qualified_after: false,
+                metrics: Vec::new(),
+                attribution: String::new(),
+            }],
+            status: Vec::new(),
+        };
+        let summary = summarize(&[change("a"), change("b")], 0);
+        assert_eq!(summary.designations[0].mean_delta, huge);
     }
 }

@@ -5,12 +5,12 @@
 //! the program. Usage rows are grouped once per selection and shared by every metric that reads it.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::error::Error;
+use crate::error::{Error, Located};
 use crate::explain::{amount, grouped, join_limited, list_months, pct, Listing};
 use crate::partner::{Measure, Partner, Segment, UsageRow};
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
@@ -27,8 +27,13 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     for row in &partner.usage {
         by_measure[row.measure as usize].push(row);
     }
-    let ctx =
-        Context { rules, partner, series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(), by_measure };
+    let ctx = Context {
+        rules,
+        partner,
+        series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
+        by_measure,
+        overflow: Cell::new(None),
+    };
     let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     Ok(ScoreReport {
         partner: partner.id.clone(),
@@ -79,6 +84,11 @@ fn letter_in_number(name: &str) -> bool {
 }
 
 /// Monthly totals of one selection, per customer and product and per customer.
+///
+/// Usage values are never negative (the partner file refuses them) and neither are selection rates (the rules
+/// refuse them), so every total here is at most the sum of all of the selection's weighted rows. Building the
+/// series checks that sum row by row; when it fits, every sum over the series' months or customers is a part
+/// of it and fits too, so the plain additions here and in the metric kinds cannot overflow.
 struct Series<'p> {
     /// (customer, product key) → monthly totals.
     cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
@@ -172,6 +182,10 @@ struct Context<'a> {
     series: Vec<OnceCell<Series<'a>>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
+    /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
+    /// iterators and lazily built series; they note an overflow here and go on with zero, and `metric` and
+    /// `designation` turn the note into this partner's error, so no score is ever built on it.
+    overflow: Cell<Option<String>>,
 }
 
 impl Measured {
@@ -200,6 +214,30 @@ struct Measured {
 }
 
 impl<'a> Context<'a> {
+    /// Notes an overflow (the first one wins) and stands in zero for the value that has none.
+    fn overflowed(&self, what: impl FnOnce() -> String) -> Decimal {
+        let first = self.overflow.take().unwrap_or_else(what);
+        self.overflow.set(Some(first));
+        Decimal::ZERO
+    }
+
+    /// `value`, or zero with an overflow noted when it could not be computed.
+    fn checked(&self, value: Option<Decimal>, what: impl FnOnce() -> String) -> Decimal {
+        value.unwrap_or_else(|| self.overflowed(what))
+    }
+
+    /// The noted overflow as this partner's error, `file: field: what overflows (while ...)`.
+    fn overflow_error(&self, during: impl FnOnce() -> String) -> Result<(), Error> {
+        match self.overflow.take() {
+            None => Ok(()),
+            Some(note) => {
+                let (field, what) = note.split_once(": ").unwrap_or(("usage", &note));
+                Err(Error::new(Located::field(&self.partner.origin, field), format!("{what} ({})", during()))
+                    .with_hint("a value this large cannot be scored exactly; check the partner's numbers"))
+            }
+        }
+    }
+
     fn series(&self, index: usize) -> &Series<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
@@ -208,6 +246,7 @@ impl<'a> Context<'a> {
             // in a run and merged into the maps once per run, not once per row.
             let mut run: Option<(&'a str, &'a str, &'a str)> = None;
             let mut months: BTreeMap<Month, Decimal> = BTreeMap::new();
+            let mut all = Decimal::ZERO;
             let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
             for row in rows {
                 // Cheap enum checks first, then the name lookups.
@@ -218,7 +257,13 @@ impl<'a> Context<'a> {
                     && sel.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
                     && !sel.exclude_products.contains(&row.product_key);
                 let Some(weight) = sel.weight(&row.product_key, row.measure).filter(|_| keep) else { continue };
-                let v = if weight == Decimal::ONE { row.value } else { row.value * weight };
+                let weighted = if weight == Decimal::ONE { Some(row.value) } else { row.value.checked_mul(weight) };
+                let Some(v) = weighted.filter(|v| all.checked_add(*v).is_some()) else {
+                    // Nothing of this selection is summed past here: the partner fails with this note.
+                    self.overflowed(|| format!("usage: sum of {} overflows", sel.name));
+                    break;
+                };
+                all += v;
                 let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
                 if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
                     s.merge(run.take().expect("a run"), std::mem::take(&mut months));
@@ -262,7 +307,11 @@ impl<'a> Context<'a> {
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
         let (path_index, path_reason) = match &d.path_selection {
             PathSelection::Single => (0, "the designation has one path".to_owned()),
-            PathSelection::Rule(rule) => self.assigned_path(d, &self.rules.path_rules[*rule]),
+            PathSelection::Rule(rule) => {
+                let chosen = self.assigned_path(d, &self.rules.path_rules[*rule]);
+                self.overflow_error(|| format!("choosing the path of designation \"{}\"", d.id))?;
+                chosen
+            }
             PathSelection::BestTotal => {
                 let mut scored = Vec::new();
                 for (i, p) in d.paths.iter().enumerate() {
@@ -399,8 +448,9 @@ impl<'a> Context<'a> {
     fn path(&self, d: &Designation, path: &ScoringPath) -> Result<DesignationResult, Error> {
         let mut metrics = Vec::with_capacity(path.metrics.len());
         for m in &path.metrics {
-            metrics.push(self.metric(m)?);
+            metrics.push(self.metric(d, m)?);
         }
+        // Each metric's points are capped at its max_points, whose sum the rules check: this cannot overflow.
         let sum: Decimal = metrics.iter().map(|m| m.points).sum();
         let points = sum.min(d.max_points);
         let q = &d.qualification;
@@ -447,7 +497,7 @@ impl<'a> Context<'a> {
         })
     }
 
-    fn metric(&self, m: &Metric) -> Result<MetricResult, Error> {
+    fn metric(&self, d: &Designation, m: &Metric) -> Result<MetricResult, Error> {
         let (points, explanation) = match &m.measurement {
             Measurement::Single(kind) => {
                 let measured = self.measure(kind);
@@ -457,6 +507,7 @@ impl<'a> Context<'a> {
             }
             Measurement::Combined { combine, parts } => self.combined(m, *combine, parts)?,
         };
+        self.overflow_error(|| format!("scoring metric \"{}\" of designation \"{}\"", m.id, d.id))?;
         Ok(MetricResult {
             id: m.id.clone(),
             category: m.category.clone(),
@@ -543,7 +594,11 @@ impl<'a> Context<'a> {
             .collect();
         let (units, summary) = match combine {
             Combine::Sum => {
-                let units: Decimal = measured.iter().filter(|(_, mm)| mm.open).map(|(_, mm)| mm.units).sum();
+                let units = measured.iter().filter(|(_, mm)| mm.open).fold(Decimal::ZERO, |sum, (p, mm)| {
+                    self.checked(sum.checked_add(mm.units), || {
+                        format!("usage: sum of the parts' units overflows at part \"{}\"", p.id)
+                    })
+                });
                 // A script weighs the parts itself; their plain sum means nothing then.
                 let scripted = m.points.as_ref().is_some_and(|p| p.script.is_some());
                 (
@@ -608,7 +663,9 @@ impl<'a> Context<'a> {
                 p
             }
             (None, Some(per)) => {
-                let p = units * per;
+                let p = self.checked(units.checked_mul(per), || {
+                    format!("usage: {} units × {} points overflows", units.normalize(), per.normalize())
+                });
                 parts_text.push(format!("{} × {} = {}", units.normalize(), per.normalize(), p.normalize()));
                 p
             }
@@ -623,7 +680,13 @@ impl<'a> Context<'a> {
         }
         if !measured.fixed_points.is_zero() {
             parts_text.push(format!("plus {} prerequisite points", measured.fixed_points.normalize()));
-            earned += measured.fixed_points;
+            earned = self.checked(earned.checked_add(measured.fixed_points), || {
+                format!(
+                    "usage: {} points plus {} prerequisite points overflows",
+                    earned.normalize(),
+                    measured.fixed_points.normalize()
+                )
+            });
         }
         if earned > max_points {
             parts_text.push(format!("capped at {}", max_points.normalize()));
@@ -818,7 +881,8 @@ impl<'a> Context<'a> {
         let reaches = |customer: &str, product: &str, month: Month| -> bool {
             let d = value(den.cells.get(&(customer, product)).unwrap_or(&empty), month);
             let n = value(num.cells.get(&(customer, product)).unwrap_or(&empty), month);
-            d > Decimal::ZERO && n >= ratio * d
+            // A ratio × denominator too large for a decimal is more than any numerator: not reached.
+            d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| n >= needed)
         };
         let pairs: BTreeSet<(&str, &str)> = den.cells.keys().copied().collect();
         let name = |p: &str| den.names.get(p).copied().unwrap_or(p).to_owned();
@@ -983,7 +1047,8 @@ impl<'a> Context<'a> {
             let met = people.len() >= step.people;
             all_met &= met;
             if met {
-                fixed += step.points;
+                fixed = self
+                    .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
             }
             let by = if people.is_empty() { "nobody".to_owned() } else { join_limited(&people) };
             parts.push(format!(
@@ -1089,8 +1154,16 @@ impl<'a> Context<'a> {
                 if base.is_zero() {
                     return closed(format!("{story}; with nothing in {base_month} growth is undefined"));
                 }
-                let growth = (now - base) * Decimal::ONE_HUNDRED / base;
-                let units = (growth / unit).floor().max(Decimal::ZERO);
+                // A tiny baseline makes the percentage huge: more than a decimal holds is an error, not a score.
+                let what = || {
+                    format!(
+                        "usage: growth of {} from {base_month} to {as_of} overflows",
+                        self.rules.selections[sel].name
+                    )
+                };
+                let growth = self
+                    .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
+                let units = self.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO);
                 story.push_str(&format!("; growth {}", pct(growth)));
                 if growth.is_sign_negative() && !growth.is_zero() {
                     story.push_str(", negative growth earns nothing");
@@ -1103,7 +1176,9 @@ impl<'a> Context<'a> {
             }
             Compare::Difference => {
                 let diff = now - base;
-                let units = (diff / unit).floor().max(Decimal::ZERO);
+                let what =
+                    || format!("usage: change of {} in units of {unit} overflows", self.rules.selections[sel].name);
+                let units = self.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO);
                 story.push_str(&format!("; change {}", money(diff)));
                 if diff.is_sign_negative() {
                     story.push_str(", a decrease earns nothing");

@@ -415,7 +415,7 @@ fn row(month: Month, shape: &(String, Measure, Association, Decimal), value: Dec
         month,
         product: shape.0.clone(),
         measure: shape.1,
-        value: (value / shape.3).ceil().max(Decimal::ONE),
+        value: value.checked_div(shape.3).unwrap_or(value).ceil().max(Decimal::ONE),
         association: shape.2,
     }
 }
@@ -515,21 +515,28 @@ fn single_units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<(Additio
                     && s.associations.as_ref().is_none_or(|a| a.contains(&r.association))
                     && !s.exclude_offers.contains(&r.offer)
             };
-            let base: Decimal = p
-                .usage
-                .iter()
-                .filter(in_selection)
-                .filter(|r| r.month == base_month)
-                .map(|r| r.value * s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))
-                .sum();
+            // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
+            // still be too large for a decimal; such a step is no suggestion.
+            let base = p.usage.iter().filter(in_selection).filter(|r| r.month == base_month).try_fold(
+                Decimal::ZERO,
+                |sum, r| {
+                    sum.checked_add(r.value.checked_mul(s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))?)
+                },
+            );
+            let Some(base) = base else { return out };
             let step = match compare {
-                Compare::Percent if base > Decimal::ZERO => base * *unit / Decimal::ONE_HUNDRED,
+                Compare::Percent if base > Decimal::ZERO => {
+                    match base.checked_mul(*unit).and_then(|b| b.checked_div(Decimal::ONE_HUNDRED)) {
+                        Some(step) => step,
+                        None => return out,
+                    }
+                }
                 Compare::Percent => return out,
                 Compare::Difference => *unit,
             };
             let customer = p.usage.iter().filter(in_selection).map(|r| r.customer.clone()).next();
             for k in [1u32, 5, 10, 30] {
-                let more = step * Decimal::from(k);
+                let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
                 let rows = vec![row(as_of, &shape, more)];
                 let words = format!(
                     "{} more on {} in {as_of} (growth +{k} unit{})",
@@ -569,7 +576,7 @@ fn single_units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<(Additio
                 .unwrap_or(Decimal::from(100))
                 .max(eligible.as_ref().and_then(|f| f.at_least).unwrap_or(Decimal::ONE));
             let seats = eligible.as_ref().and_then(|f| f.at_most).map_or(seats, |m| seats.min(m));
-            let users = (seats * *ratio).ceil();
+            let Some(users) = seats.checked_mul(*ratio).map(|u| u.ceil()) else { return out };
             let mut rows = vec![row(as_of, &den, seats), row(as_of, &num, users)];
             if let Some(f) = eligible {
                 rows.extend(filter_rows(rules, p, f, as_of));
@@ -586,7 +593,7 @@ fn single_units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<(Additio
         }
         MetricKind::RollingSumCrossing { selection, threshold, .. } => {
             let shape = row_shape(rules, p, *selection, &BTreeSet::new());
-            let v = *threshold + Decimal::ONE;
+            let Some(v) = threshold.checked_add(Decimal::ONE) else { return out };
             out.push((
                 Addition::Customer { rows: vec![row(as_of, &shape, v)] },
                 format!("1 more customer with {} on {} in {as_of}", shown(rules, *selection, v), shape.0),

@@ -335,6 +335,13 @@ impl Partner {
             return Err(Error::new(Located::file(origin), "partner file is empty")
                 .with_hint("a partner needs at least `partner.id` and `as_of`"));
         }
+        // YAML and TOML hand float literals over as f64: one with more digits than that keeps is refused by its
+        // text (JSON numbers arrive as text and are checked while reading).
+        if format != Format::Json {
+            if let Some(e) = crate::value::inexact_float_literals(text, origin).into_iter().next() {
+                return Err(e);
+            }
+        }
         let file: PartnerFile = match format {
             Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, text, &e))?,
             Format::Json => serde_json::from_str(text).map_err(|e| Error::from_json(origin, &e))?,

@@ -11,12 +11,17 @@ use std::sync::Arc;
 
 use rhai::packages::{ArithmeticPackage, BasicMathPackage, LogicPackage, Package};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST, INT};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{Error, Located};
 
 /// Operations a single script run may take before it is stopped.
 const MAX_OPERATIONS: u64 = 200_000;
+
+/// The longest script the sandbox compiles, in bytes. rhai's parser slows down sharply on huge scripts (a
+/// 100,000-case `switch` took more than 20 seconds), and every command loads the rules; a points formula is
+/// a few lines (the shipped ones are under 1 KiB).
+pub const MAX_SCRIPT_BYTES: usize = 32 * 1024;
 
 /// A compiled formula and the file it came from.
 #[derive(Clone)]
@@ -62,7 +67,17 @@ pub fn sandbox() -> Engine {
         x.round_dp_with_strategy(places.clamp(0, 28) as u32, RoundingStrategy::MidpointAwayFromZero)
     });
     engine.register_fn("floor", |x: Decimal| x.floor());
+    // rhai's own `sin`, `cos` and `tan` panic where rust_decimal has no answer (tan near pi/2), which would
+    // take a whole portfolio down. Functions registered here are found before the packages' ones.
+    engine.register_fn("sin", |x: Decimal| checked_math("sin", x, x.checked_sin()));
+    engine.register_fn("cos", |x: Decimal| checked_math("cos", x, x.checked_cos()));
+    engine.register_fn("tan", |x: Decimal| checked_math("tan", x, x.checked_tan()));
     engine
+}
+
+/// A math function's result, or a script error saying it has no decimal answer.
+fn checked_math(name: &str, x: Decimal, result: Option<Decimal>) -> Result<Decimal, Box<EvalAltResult>> {
+    result.ok_or_else(|| format!("{name}({x}) has no decimal answer").into())
 }
 
 impl Script {
@@ -78,6 +93,13 @@ impl Script {
     /// Compiles a script's text, already read (the rule compiler reads every file of a rule set once, so that
     /// what it compiles is what its digest covers); `shown` names the file in messages.
     pub fn compile_text(engine: &Arc<Engine>, text: &str, shown: &str, inputs: &[String]) -> Result<Script, Error> {
+        if text.len() > MAX_SCRIPT_BYTES {
+            return Err(Error::new(
+                Located::file(shown),
+                format!("script is {} bytes, more than the {MAX_SCRIPT_BYTES} a script may have", text.len()),
+            )
+            .with_hint("a points formula should be a few lines; pass tables of numbers as params"));
+        }
         // Declared as plain variables: constants here would be folded into the compiled script by the optimizer.
         let mut scope = Scope::new();
         for name in inputs {
@@ -122,6 +144,7 @@ impl Script {
             EvalAltResult::ErrorTooManyOperations(_) => {
                 format!("script stopped after {MAX_OPERATIONS} operations (an endless loop?)")
             }
+            EvalAltResult::ErrorRuntime(value, _) => format!("script failed: {value}"),
             other => format!("script failed: {}", other.to_string().split(" (line ").next().unwrap_or_default()),
         };
         Error::new(located(&self.file, e.position()), format!("{detail} ({context})"))

@@ -15,7 +15,9 @@ use serde::Deserialize;
 ///
 /// A float literal arrives from TOML and YAML as an `f64`; its shortest round-trip text is the literal as
 /// written for every literal of up to 15 significant digits, which is what this type keeps. Longer literals
-/// should be quoted (`"0.1234567890123456789"`), which is read as text without any float in between.
+/// must be quoted (`"0.1234567890123456789"`), which is read as text without any float in between; the files'
+/// readers refuse them unquoted with [`inexact_float_literals`]. Text with more than [`MAX_DIGITS`] significant
+/// digits is refused, never rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Dec(pub Decimal);
 
@@ -43,6 +45,16 @@ impl<'de> Visitor<'de> for DecVisitor {
         Ok(Decimal::from(v))
     }
 
+    // TOML hands integers beyond i64 over as i128.
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Decimal, E> {
+        Decimal::try_from_i128_with_scale(v, 0).map_err(|_| E::custom(format!("{v} is too large for a decimal")))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Decimal, E> {
+        i128::try_from(v)
+            .map_or_else(|_| Err(E::custom(format!("{v} is too large for a decimal"))), |v| self.visit_i128(v))
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
         if !v.is_finite() {
             return Err(E::custom(format!("{v} is not a finite decimal number")));
@@ -52,25 +64,207 @@ impl<'de> Visitor<'de> for DecVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-        parse_decimal(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        parse_exact(v).map_err(|e| refused(v, e, &self))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
         match map.next_key::<String>()? {
             Some(key) if key == JSON_NUMBER_TOKEN => {
                 let text: String = map.next_value()?;
-                parse_decimal(&text).map_err(de::Error::custom)
+                parse_exact(&text).map_err(|e| refused(&text, e, &self))
             }
             _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
     }
 }
 
+/// The most significant digits a decimal holds whatever its value (rust_decimal's 96-bit mantissa holds every
+/// 28-digit number and some of 29).
+pub const MAX_DIGITS: usize = 28;
+
 /// Parses decimal text such as `1200.50`, `-3`, `1e3` or `1_000` into an exact decimal.
+///
+/// Text with more digits than a decimal holds is refused, not rounded: rounding would let
+/// `499.999…9` (30 nines) silently reach a threshold of 500.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    parse_exact(text).map_err(|e| match e {
+        Inexact::Syntax => format!("expected a decimal number, found \"{}\"", text.trim()),
+        other => format!("{} {}", text.trim(), other.reason()),
+    })
+}
+
+/// Why decimal text has no exact decimal.
+#[derive(Debug, PartialEq)]
+enum Inexact {
+    Syntax,
+    /// More significant digits than a decimal holds (the count).
+    Digits(usize),
+    /// Too large, or too many places after the point.
+    Range,
+}
+
+impl Inexact {
+    /// What follows the literal in a message.
+    fn reason(&self) -> String {
+        match self {
+            Inexact::Syntax => "is not a decimal number".to_owned(),
+            Inexact::Digits(n) => {
+                format!("has {n} significant digits, more than the {MAX_DIGITS} an exact decimal holds")
+            }
+            Inexact::Range => format!("is out of the range of an exact decimal ({MAX_DIGITS} places at most)"),
+        }
+    }
+}
+
+fn parse_exact(text: &str) -> Result<Decimal, Inexact> {
     let t = text.trim().replace('_', "");
     let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(&t) } else { Decimal::from_str(&t) };
-    parsed.map_err(|_| format!("expected a decimal number, found \"{}\"", text.trim()))
+    let written = significant(&t);
+    match (parsed, written) {
+        (Ok(d), Some(w)) if canonical(d) == w => Ok(d),
+        (_, Some((digits, _))) if digits.len() > MAX_DIGITS => Err(Inexact::Digits(digits.len())),
+        (_, Some(_)) => Err(Inexact::Range),
+        // Text rust_decimal reads but this reader does not take apart is kept as rust_decimal reads it.
+        (Ok(d), None) => Ok(d),
+        (Err(_), None) => Err(Inexact::Syntax),
+    }
+}
+
+/// The value written in decimal text as significant digits (no leading or trailing zeros) and a power of
+/// ten: `1200.50` is ("12005", 1). Zero is ("", 0). `None` when the text is not plain decimal syntax.
+fn significant(text: &str) -> Option<(String, i64)> {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().ok()?),
+        None => (t, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let digits = all.trim_start_matches('0');
+    let kept = digits.trim_end_matches('0');
+    if kept.is_empty() {
+        return Some((String::new(), 0));
+    }
+    let power = exponent.checked_sub(frac.len() as i64)?.checked_add((digits.len() - kept.len()) as i64)?;
+    Some((kept.to_owned(), power))
+}
+
+/// A decimal as significant digits and a power of ten, like [`significant`].
+fn canonical(d: Decimal) -> (String, i64) {
+    if d.is_zero() {
+        return (String::new(), 0);
+    }
+    let digits = d.mantissa().unsigned_abs().to_string();
+    let kept = digits.trim_end_matches('0');
+    (kept.to_owned(), (digits.len() - kept.len()) as i64 - i64::from(d.scale()))
+}
+
+/// The most significant digits a float literal of TOML or YAML is sure to keep: every literal of up to 15
+/// digits reads back from its `f64` as written; longer ones may not.
+const FLOAT_DIGITS: usize = 15;
+
+/// Number literals in TOML or YAML text that the parser would hand over as floats and that do not survive the
+/// trip exactly: more digits than a float keeps (`0.12345678901234567890` would read as 0.12345678901234568)
+/// or than a decimal holds (`499.999…9`, 30 nines, would read as 500). Each is an error at its line and
+/// column; quoting the number keeps every digit a decimal can hold.
+///
+/// The scan is lexical: it skips comments and quoted strings and looks at tokens shaped like a float (a point
+/// or an exponent), so it needs no parser and sees the text exactly as written.
+pub fn inexact_float_literals(text: &str, file: &str) -> Vec<crate::error::Error> {
+    let bytes = text.as_bytes();
+    let mut errors = Vec::new();
+    let token_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-' | b':');
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let after_word = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        match b {
+            // A comment, unless the `#` is part of a word (`C#`).
+            b'#' if !after_word => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'"' | b'\'' if !after_word => {
+                let triple = [b, b, b];
+                if bytes[i..].starts_with(&triple) {
+                    let end = text[i + 3..].find(std::str::from_utf8(&triple).unwrap_or("\"\"\""));
+                    i = end.map_or(bytes.len(), |n| i + 3 + n + 3);
+                } else {
+                    // A quoted string ends at its quote (skipping escapes in "...") or, unclosed, at the line's end.
+                    let mut j = i + 1;
+                    while j < bytes.len() && bytes[j] != b && bytes[j] != b'\n' {
+                        j += if b == b'"' && bytes[j] == b'\\' { 2 } else { 1 };
+                    }
+                    i = j + 1;
+                }
+            }
+            _ if token_byte(b) && (i == 0 || !token_byte(bytes[i - 1])) => {
+                let end = bytes[i..].iter().position(|c| !token_byte(*c)).map_or(bytes.len(), |n| i + n);
+                let token = &text[i..end];
+                if let Some((reason, hint)) = inexact_float(token) {
+                    errors.push(
+                        crate::error::Error::new(
+                            crate::error::Located::offset(file, text, i),
+                            format!("{token} {reason}"),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    errors
+}
+
+/// Why a float-shaped token would not be read exactly, if it would not, and what to do about it.
+fn inexact_float(token: &str) -> Option<(String, String)> {
+    if !token.contains(['.', 'e', 'E'])
+        || !token.bytes().next().is_some_and(|b| b.is_ascii_digit() || b"+-.".contains(&b))
+    {
+        return None;
+    }
+    let plain = token.replace('_', "");
+    let (digits, _) = significant(&plain)?;
+    if digits.len() <= FLOAT_DIGITS {
+        return None;
+    }
+    if digits.len() > MAX_DIGITS {
+        return Some((
+            Inexact::Digits(digits.len()).reason(),
+            format!("round it to at most {MAX_DIGITS} significant digits"),
+        ));
+    }
+    let float: f64 = plain.parse().ok()?;
+    let read = parse_exact(&float.to_string()).ok()?;
+    let written = parse_exact(&plain).ok()?;
+    (read != written).then(|| {
+        (
+            format!(
+                "has {} significant digits, more than a number literal keeps exactly ({FLOAT_DIGITS})",
+                digits.len()
+            ),
+            format!("quote the number to keep its digits exactly: \"{token}\""),
+        )
+    })
+}
+
+/// A decimal text refused while reading, through `invalid_value` so that parsers attach their location.
+fn refused<E: de::Error>(text: &str, why: Inexact, expected: &DecVisitor) -> E {
+    match why {
+        Inexact::Syntax => E::invalid_value(de::Unexpected::Str(text), expected),
+        Inexact::Digits(n) => E::invalid_value(
+            de::Unexpected::Other(&format!("{}, {n} significant digits", text.trim())),
+            &"a decimal of at most 28 significant digits",
+        ),
+        Inexact::Range => E::invalid_value(
+            de::Unexpected::Other(text.trim()),
+            &"a decimal of at most 28 significant digits and 28 places after the point",
+        ),
+    }
 }
 
 impl<'de> Deserialize<'de> for Dec {
@@ -273,6 +467,39 @@ mod tests {
         assert!("2024-13".parse::<Month>().unwrap_err().contains("out of range"));
         assert!("2024-6".parse::<Month>().is_err());
         assert!("2023-02-29".parse::<Date>().unwrap_err().contains("does not exist"));
+    }
+
+    /// Issue 11: `499.999…9` (30 nines) was rounded to 500 and reached a threshold of 500.
+    #[test]
+    fn decimal_text_with_more_digits_than_a_decimal_holds_is_refused() {
+        let nines = format!("499.{}", "9".repeat(30));
+        assert_eq!(
+            parse_decimal(&nines).unwrap_err(),
+            format!("{nines} has 33 significant digits, more than the 28 an exact decimal holds")
+        );
+        assert!(parse_decimal("0.00000000000000000000000000001").unwrap_err().contains("out of the range"));
+        assert!(parse_decimal("79228162514264337593543950336").is_err());
+        // Ordinary literals, trailing zeros and the largest decimal are kept.
+        for ok in ["3.3", "500.00", "1e3", "1_000.50", "-0", "0.0", "79228162514264337593543950335", "1.5E-3"] {
+            assert!(parse_decimal(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(parse_decimal("500.00").unwrap().to_string(), "500.00");
+    }
+
+    /// Issue 11: TOML and YAML hand a float literal over as f64, which kept 500 for `499.999…9`.
+    #[test]
+    fn float_literals_that_a_float_cannot_keep_are_found_by_their_text() {
+        let nines = format!("499.{}", "9".repeat(30));
+        let text = format!("# 0.12345678901234567890 in a comment\nname = \"0.12345678901234567890\"\nday = 2024-06-30\nshare = 0.8\nx = 3.3\nbig = 1e28\nt = {nines}\ny = 0.12345678901234567890\n");
+        let found: Vec<String> = inexact_float_literals(&text, "f.toml").iter().map(|e| e.to_string()).collect();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(
+            found[0],
+            format!("f.toml:7:5: {nines} has 33 significant digits, more than the 28 an exact decimal holds\n  hint: round it to at most 28 significant digits")
+        );
+        assert!(found[1].starts_with("f.toml:8:5: 0.12345678901234567890 has 19 significant digits, more than a number literal keeps exactly (15)"), "{}", found[1]);
+        // 16 and 17 digits that a float keeps exactly are not flagged; YAML's plain words with quotes are not strings.
+        assert!(inexact_float_literals("a: 0.1000000000000000\nb: Contoso's 0.5\nc: C# 1.25\n", "f.yaml").is_empty());
     }
 
     #[test]

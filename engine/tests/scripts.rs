@@ -138,3 +138,73 @@ fn a_failing_script_names_the_script_and_the_partner() {
     assert!(first.contains("share-of-max.rhai:2:") && first.contains("operations"), "{first}");
     assert!(first.contains("checking that metric"), "{first}");
 }
+
+/// Issue 11: math in a script that has no decimal answer (tan(pi/2), overflow, division by zero) is a located
+/// error for the partner being scored, never a panic that takes the whole portfolio down.
+#[test]
+fn math_without_a_decimal_answer_is_an_error_not_a_panic() {
+    let max = Decimal::MAX;
+    let cases: &[(&str, &str, Decimal)] = &[
+        ("tan", "tan(1.5707963267948966192313216916)", Decimal::ONE),
+        ("tan2", "tan(1.5707963267948966192313216915)", Decimal::ONE),
+        ("tan3", "tan(1.57079632679489661923132169)", Decimal::ONE),
+        ("tan-units", "tan(units)", Decimal::MAX),
+        ("sin", "sin(units)", max),
+        ("cos", "cos(units)", max),
+        ("exp", "exp(units)", Decimal::from(100)),
+        ("ln", "ln(units)", Decimal::ZERO),
+        ("log", "log10(units)", Decimal::ZERO),
+        ("sqrt", "sqrt(units)", -Decimal::ONE),
+        ("pow", "units ** 100", Decimal::from(10)),
+        ("powd", "units ** 0.5", max),
+        ("mul", "units * units", max),
+        ("add", "units + units", max),
+        ("sub", "-units - units", max),
+        ("div", "units / 0.0", Decimal::ONE),
+        ("rem", "units % 0.0", Decimal::ONE),
+        ("div-small", "units / 0.0000000000000000000000000001", max),
+        ("int-div", "1 / 0", Decimal::ONE),
+        ("int-overflow", "9223372036854775807 + 1", Decimal::ONE),
+        ("int-pow", "2 ** 100", Decimal::ONE),
+        ("neg-int", "-9223372036854775807 - 1 - 1", Decimal::ONE),
+        ("abs-int", "abs(-9223372036854775807 - 1)", Decimal::ONE),
+        ("round", "round_half_up(units, 28)", max),
+        ("round-dp", "round_dp(units, 1000)", max),
+        ("round-up", "round_up(units, 0)", max - Decimal::new(5, 1)),
+        ("ceiling", "ceiling(units)", Decimal::from_i128_with_scale(79228162514264337593543950335, 1)),
+        ("round2", "round(units)", Decimal::from_i128_with_scale(79228162514264337593543950335, 1)),
+        ("to-int", "to_int(units)", max),
+        ("shift", "1 << 100", Decimal::ONE),
+        ("min-neg", "-units", max),
+        ("floor", "floor(-units)", max),
+    ];
+    let mut panicked = Vec::new();
+    for (name, source, units) in cases {
+        let outcome = std::panic::catch_unwind(|| run(name, source, *units));
+        match outcome {
+            Err(_) => panicked.push(format!("{name}: {source} panicked")),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                assert!(e.starts_with(&format!("{name}.rhai:")), "{name}: not located: {e}");
+                assert!(e.contains("scoring partner \"p-test\""), "{name}: names no partner: {e}");
+            }
+        }
+    }
+    assert!(panicked.is_empty(), "{}", panicked.join("\n"));
+}
+
+/// Issue 11: a 100,000-case `switch` took more than 20 seconds to compile, in every command that loads the
+/// rules. A script longer than the sandbox allows is refused at load, before rhai parses it.
+#[test]
+fn huge_scripts_are_refused_before_they_compile() {
+    let mut source = String::from("switch units.to_int() {\n");
+    for i in 0..100_000 {
+        source.push_str(&format!("  {i} => {i}.0,\n"));
+    }
+    source.push_str("  _ => 0.0\n}\n");
+    let started = Instant::now();
+    let err = run("switch", &source, Decimal::ONE).expect_err("a huge script must be refused");
+    assert!(started.elapsed() < Duration::from_secs(3), "refusing took {:?}", started.elapsed());
+    assert!(err.starts_with("switch.rhai: script is "), "{err}");
+    assert!(err.contains("bytes, more than the 32768 a script may have"), "{err}");
+}

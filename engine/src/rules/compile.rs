@@ -395,6 +395,8 @@ impl Compiler {
     fn parse<T: serde::de::DeserializeOwned>(&mut self, rel: &str) -> Option<(T, String)> {
         let shown = self.shown(rel);
         let text = self.text(rel)?;
+        // Float literals reach serde as f64: one with more digits than that keeps must be refused by its text.
+        self.errors.extend(crate::value::inexact_float_literals(&text, &shown));
         // A TOML parser stops at its first problem. To report more than one per file, the line at fault is
         // blanked out (same length, so every later place stays right) and the file parsed again, until it
         // parses or a problem cannot be pinned to a line of its own.
@@ -564,6 +566,20 @@ impl Compiler {
         Some(d)
     }
 
+    /// An optional amount, threshold or count that means nothing below zero (reported like `non_negative`).
+    fn non_negative_opt(&mut self, f: &File, v: &Option<Spanned<Dec>>, key: &str) -> Option<Decimal> {
+        v.as_ref().map(|v| self.non_negative(f, v, key).unwrap_or_default())
+    }
+
+    /// A share or ratio, which is a fraction of a whole: from 0 to 1.
+    fn fraction(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Decimal {
+        let d = v.get_ref().0;
+        if d < Decimal::ZERO || d > Decimal::ONE {
+            self.err(f, v.span(), format!("{key} {} is not between 0 and 1", d.normalize()), Some("write 80% as 0.8"));
+        }
+        d
+    }
+
     fn positive_int(&mut self, f: &File, v: &Spanned<i64>, key: &str, max: i64) -> i32 {
         let n = *v.get_ref();
         if n < 1 || n > max {
@@ -633,7 +649,7 @@ impl Compiler {
                     Rate {
                         products: self.product_names(f, &rf.products, known),
                         measure: self.measure(f, &rf.measure),
-                        rate: rf.rate.get_ref().0,
+                        rate: self.non_negative(f, &rf.rate, "rate").unwrap_or_default(),
                     }
                 })
                 .collect();
@@ -752,19 +768,13 @@ impl Compiler {
                 }
                 let test = match t.test.get_ref().as_str() {
                     "ttm-total-at-least" => {
-                        let amount = self.required(f, &t.amount, t.test.span(), "amount").unwrap_or_default().0;
+                        self.required(f, &t.amount, t.test.span(), "amount");
+                        let amount = self.non_negative_opt(f, &t.amount, "amount").unwrap_or_default();
                         PathTest::TtmTotalAtLeast { selection, amount }
                     }
                     "segment-share-below" => {
-                        let share = self.required(f, &t.share, t.test.span(), "share").unwrap_or_default().0;
-                        if let Some(s) = t.share.as_ref().filter(|_| share < Decimal::ZERO || share > Decimal::ONE) {
-                            self.err(
-                                f,
-                                s.span(),
-                                format!("share {share} is not between 0 and 1"),
-                                Some("write 80% as 0.8"),
-                            );
-                        }
+                        self.required(f, &t.share, t.test.span(), "share");
+                        let share = t.share.as_ref().map(|s| self.fraction(f, s, "share")).unwrap_or_default();
                         if t.segments.as_ref().is_none_or(|s| s.is_empty()) {
                             self.err(
                                 f,
@@ -793,7 +803,8 @@ impl Compiler {
                         PathTest::SegmentShareBelow { selection, segments, share }
                     }
                     "entities-above-in-both-months" => {
-                        let above = self.required(f, &t.above, t.test.span(), "above").unwrap_or_default().0;
+                        self.required(f, &t.above, t.test.span(), "above");
+                        let above = self.non_negative_opt(f, &t.above, "above").unwrap_or_default();
                         let at_least =
                             self.required(f, &t.at_least, t.test.span(), "at_least").unwrap_or(1).max(1) as usize;
                         let baseline_offset = match &t.baseline_offset {
@@ -906,6 +917,7 @@ impl Compiler {
             let mut metrics = Vec::new();
             let mut seen = BTreeSet::new();
             let mut sum = Decimal::ZERO;
+            let mut overflowed = false;
             for m in path.get_ref().metrics.iter() {
                 if !seen.insert(m.get_ref().id.get_ref().clone()) {
                     self.err(
@@ -916,12 +928,25 @@ impl Compiler {
                     );
                 }
                 if let Some(metric) = self.metric(f, m, scope) {
-                    sum += metric.max_points;
+                    // Scoring adds the metrics' points without a check, trusting that their maxima add up.
+                    match sum.checked_add(metric.max_points) {
+                        Some(total) => sum = total,
+                        None => {
+                            self.err(
+                                f,
+                                m.get_ref().id.span(),
+                                format!("the metrics of path \"{pid}\" add up to more points than a decimal holds"),
+                                None,
+                            );
+                            overflowed = true;
+                        }
+                    }
                     metrics.push(metric);
                 }
             }
             // A metric that failed to compile is missing from the sum: only compare complete paths.
-            if sum != max_points && !metrics.is_empty() && metrics.len() == path.get_ref().metrics.len() {
+            if sum != max_points && !overflowed && !metrics.is_empty() && metrics.len() == path.get_ref().metrics.len()
+            {
                 self.err(
                     f,
                     path.span(),
@@ -1092,7 +1117,18 @@ impl Compiler {
         };
         let fixed: Decimal = match &measurement {
             Measurement::Single(MetricKind::CertifiedPeople { prerequisites, .. }) => {
-                prerequisites.iter().map(|p| p.points).sum()
+                match prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points)) {
+                    Some(fixed) => fixed,
+                    None => {
+                        self.err(
+                            f,
+                            span.clone(),
+                            format!("the prerequisite points of metric \"{id}\" add up to more than a decimal holds"),
+                            None,
+                        );
+                        return None;
+                    }
+                }
             }
             _ => Decimal::ZERO,
         };
@@ -1137,13 +1173,41 @@ impl Compiler {
                     }
                 }
             }
-            (None, Some(per), Some(units)) => per * units,
+            (None, Some(per), Some(units)) => match per.checked_mul(units) {
+                Some(top) => top,
+                None => {
+                    self.err(
+                        f,
+                        at,
+                        format!(
+                            "metric \"{id}\": {} units × {} points is more than a decimal holds",
+                            units.normalize(),
+                            per.normalize()
+                        ),
+                        Some("lower max_units so that units × per_unit meets max_points"),
+                    );
+                    return;
+                }
+            },
             _ => return,
         };
         let top = match rule.round_places {
             Some(places) => top.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
             None => top,
-        } + fixed;
+        };
+        // A script may return the largest decimal; with prerequisite points on top it has no top.
+        let Some(top) = top.checked_add(fixed) else {
+            self.err(
+                f,
+                at,
+                format!(
+                    "metric \"{id}\": its top points plus {} prerequisite points is more than a decimal holds",
+                    fixed.normalize()
+                ),
+                None,
+            );
+            return;
+        };
         let how = match (&rule.script, rule.per_unit, rule.max_units) {
             (Some(_), _, _) => "its script gives".to_owned(),
             (None, Some(per), Some(units)) if fixed.is_zero() => {
@@ -1325,8 +1389,8 @@ impl Compiler {
         Some(CustomerFilter {
             selection: self.find_selection(f, &cf.selection, scope.selections),
             aggregate: self.aggregate(f, &cf.aggregate),
-            at_least: cf.at_least.as_ref().map(|d| d.get_ref().0),
-            at_most: cf.at_most.as_ref().map(|d| d.get_ref().0),
+            at_least: self.non_negative_opt(f, &cf.at_least, "at_least"),
+            at_most: self.non_negative_opt(f, &cf.at_most, "at_most"),
         })
     }
 
@@ -1413,14 +1477,15 @@ impl Compiler {
                         AddsRule::Transitions
                     }
                 };
-                let threshold = self.required(f, &m.threshold, span.clone(), "threshold").map(|d| d.0);
+                self.required(f, &m.threshold, span.clone(), "threshold");
+                let threshold = self.non_negative_opt(f, &m.threshold, "threshold");
                 MetricKind::CustomerAdds(CustomerAdds {
                     selection: selection?,
                     entity: self.entity(f, &m.entity),
                     aggregate: self.aggregate(f, &m.aggregate),
                     rule,
                     threshold: threshold?,
-                    at_most: m.at_most.as_ref().map(|d| d.get_ref().0),
+                    at_most: self.non_negative_opt(f, &m.at_most, "at_most"),
                     eligible: self.customer_filter(f, &m.eligible_customers, scope),
                     recent_months: months(self, &m.recent_months, "recent_months", 1),
                     baseline_months: months(self, &m.baseline_months, "baseline_months", 1),
@@ -1495,8 +1560,8 @@ impl Compiler {
                     compare,
                     baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
                     unit,
-                    min_ttm_total: m.min_ttm_total.as_ref().map(|d| d.get_ref().0),
-                    min_baseline: m.min_baseline.as_ref().map(|d| d.get_ref().0),
+                    min_ttm_total: self.non_negative_opt(f, &m.min_ttm_total, "min_ttm_total"),
+                    min_baseline: self.non_negative_opt(f, &m.min_baseline, "min_baseline"),
                     eligible: self.customer_filter(f, &m.eligible_customers, scope),
                 }
             }
@@ -1515,7 +1580,8 @@ impl Compiler {
                         None
                     }
                 };
-                let ratio = self.required(f, &m.ratio, span.clone(), "ratio").map(|d| d.0);
+                self.required(f, &m.ratio, span.clone(), "ratio");
+                let ratio = m.ratio.as_ref().map(|r| self.fraction(f, r, "ratio"));
                 let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
                     Some(("crossing", _)) => RatioRule::Crossing,
                     Some(("count-difference", _)) => RatioRule::CountDifference,
@@ -1541,13 +1607,14 @@ impl Compiler {
                     rule,
                     window_months: months(self, &m.window_months, "window_months", 12),
                     baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                    min_denominator: m.min_denominator.as_ref().map(|d| d.get_ref().0),
+                    min_denominator: self.non_negative_opt(f, &m.min_denominator, "min_denominator"),
                     eligible: self.customer_filter(f, &m.eligible_customers, scope),
                 }
             }
             "rolling-sum-crossing" => {
                 let selection = selection(self);
-                let threshold = self.required(f, &m.threshold, span.clone(), "threshold").map(|d| d.0);
+                self.required(f, &m.threshold, span.clone(), "threshold");
+                let threshold = self.non_negative_opt(f, &m.threshold, "threshold");
                 MetricKind::RollingSumCrossing {
                     selection: selection?,
                     window_months: months(self, &m.window_months, "window_months", 12),
