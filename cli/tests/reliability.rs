@@ -89,7 +89,7 @@ fn a_ten_megabyte_string_is_refused_with_a_short_message() {
     let out = run_in(&dir, &["score", "huge.yaml"], &[], None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with("error: huge.yaml:8:14: unknown variant `xxxx"), "{}", &stderr[..200.min(stderr.len())]);
+    assert!(stderr.starts_with("error: huge.yaml:8:14: unknown value `xxxx"), "{}", &stderr[..200.min(stderr.len())]);
     assert!(stderr.len() < 1000, "the message quotes at most a few hundred characters, got {}", stderr.len());
     assert!(stderr.contains("characters in all)"), "{stderr}");
 

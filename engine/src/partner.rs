@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::error::{Error, Located};
+use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
 
 /// The file formats a partner can be written in.
@@ -315,6 +316,19 @@ impl Partner {
             Error::new(Located::file(&origin), "unsupported partner file extension")
                 .with_hint("use .yaml, .yml, .json or .toml")
         })?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let what =
+                if dangling { "dangling symbolic link (its target does not exist)".to_owned() } else { e.to_string() };
+            Error::new(Located::file(&origin), format!("cannot read file: {what}"))
+        })?;
+        // Reading a FIFO would wait forever for a writer, a device could be endless: only regular files are read.
+        if !meta.is_file() {
+            return Err(Error::new(
+                Located::file(&origin),
+                format!("not a regular file but {}", file_kind(&meta.file_type())),
+            ));
+        }
         let bytes =
             std::fs::read(path).map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
@@ -332,13 +346,65 @@ impl Partner {
             return Err(Error::new(Located::file(origin), "partner file is empty")
                 .with_hint("a partner needs at least `partner.id` and `as_of`"));
         }
+        // Read strictly: a positional array never stands for a table (see `strict`).
         let file: PartnerFile = match format {
-            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, text, &e))?,
-            Format::Json => serde_json::from_str(text).map_err(|e| Error::from_json(origin, &e))?,
-            Format::Toml => toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?,
+            Format::Yaml => {
+                serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
+                    .map_err(|e| Error::from_yaml(origin, text, &e))?
+                    .0
+            }
+            Format::Json => {
+                serde_json::from_str::<Strict<_, strict::Json>>(text).map_err(|e| Error::from_json(origin, &e))?.0
+            }
+            Format::Toml => {
+                toml::from_str::<Strict<_, strict::Toml>>(text).map_err(|e| Error::from_toml(origin, text, &e))?.0
+            }
         };
         file.validate(origin)
     }
+}
+
+/// What a file that is not a regular file is, in words (`a named pipe (FIFO)`, `a folder`).
+pub fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+/// serde-saphyr's default budget (1,000,000 parser events, 250,000 nodes, 64 MiB of scalars) refuses a
+/// valid partner of some 22,700 usage rows, which JSON reads without complaint. Those limits guard against
+/// input that expands while it is read, and only aliases expand: every event, node and scalar byte that is not
+/// replayed from an alias is written out in the text, at least one byte each. So the limits grow with the text,
+/// while alias replay (`alias_limits`, 1,000,000 replayed events) stays fixed and still stops alias bombs.
+fn yaml_options(text: &str) -> serde_saphyr::Options {
+    let defaults = serde_saphyr::Budget::default();
+    // Two events per byte covers the densest YAML (`[]` is two events in two bytes, plus stream and document events).
+    let budget = serde_saphyr::Budget {
+        max_events: defaults.max_events.max(text.len().saturating_mul(2).saturating_add(16)),
+        max_nodes: defaults.max_nodes.max(text.len().saturating_add(16)),
+        max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(text.len()),
+        ..defaults
+    };
+    serde_saphyr::Options { budget: Some(budget), ..serde_saphyr::Options::default() }
 }
 
 impl PartnerFile {

@@ -138,13 +138,18 @@ impl Month {
     }
 }
 
+/// Exactly `width` ASCII digits: integer parsing alone would take a sign (`+6`) and fill the width with it.
+fn digits(part: &str, width: usize) -> bool {
+    part.len() == width && part.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl FromStr for Month {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Month, String> {
         let bad = || format!("expected a month as YYYY-MM, found \"{s}\"");
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
+        if !digits(y, 4) || !digits(m, 2) {
             return Err(bad());
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -191,7 +196,7 @@ impl FromStr for Date {
         let t = s.trim();
         let mut parts = t.splitn(3, '-');
         let (y, m, d) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(y), Some(m), Some(d)) if y.len() == 4 && m.len() == 2 && d.len() == 2 => (y, m, d),
+            (Some(y), Some(m), Some(d)) if digits(y, 4) && digits(m, 2) && digits(d, 2) => (y, m, d),
             _ => return Err(bad()),
         };
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -273,6 +278,19 @@ mod tests {
         assert!("2024-13".parse::<Month>().unwrap_err().contains("out of range"));
         assert!("2024-6".parse::<Month>().is_err());
         assert!("2023-02-29".parse::<Date>().unwrap_err().contains("does not exist"));
+    }
+
+    // Issue 11: `2024-+6`, `+024-06` and `2024-06-+1` were read as 2024-06 and 2024-06-01.
+    #[test]
+    fn signs_and_non_digits_in_months_and_dates_are_refused() {
+        for bad in ["2024-+6", "+024-06", "-024-06", "2024--6", "２０２４-06", "2024-0x"] {
+            assert!(bad.parse::<Month>().is_err(), "{bad}");
+        }
+        for bad in ["2024-06-+1", "2024-+6-01", "+024-06-01", "2024-06--1", "2024-06-1 "] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
+        }
+        assert_eq!("2024-06".parse::<Month>().unwrap().to_string(), "2024-06");
+        assert_eq!("2024-06-01".parse::<Date>().unwrap().to_string(), "2024-06-01");
     }
 
     #[test]
