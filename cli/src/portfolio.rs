@@ -145,6 +145,12 @@ fn ndjson<R: std::io::BufRead + 'static>(reader: R, shown: String) -> Result<Box
     let mut lines = NdjsonLines { reader, shown, limit: max_line_bytes()?, number: 0, done: false };
     let first = lines.next();
     if let Some(Raw { source: Source::Line(text), line: Some(n), .. }) = &first {
+        if is_score_result(text) {
+            return Err(format!(
+                "{}:{n}: these are score results, not partners\n  hint: score reads partners (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
+                lines.shown
+            ));
+        }
         if let Some((what, hint)) = not_ndjson(text) {
             return Err(format!(
                 "{}:{n}: input is not NDJSON (one JSON partner per line): it looks like {what}\n  hint: {hint}",
@@ -153,6 +159,12 @@ fn ndjson<R: std::io::BufRead + 'static>(reader: R, shown: String) -> Result<Box
         }
     }
     Ok(Box::new(first.into_iter().chain(lines)))
+}
+
+/// True for a line of `score -` output: a partner id as text beside `rules` and `designations`.
+fn is_score_result(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line)
+        .is_ok_and(|v| v["partner"].is_string() && v["rules"]["digest"].is_string() && v["designations"].is_array())
 }
 
 /// What a first line says about input that is not NDJSON, with a hint; `None` when it may well be NDJSON.

@@ -347,20 +347,47 @@ impl Partner {
                 .with_hint("a partner needs at least `partner.id` and `as_of`"));
         }
         // Read strictly: a positional array never stands for a table (see `strict`).
-        let file: PartnerFile = match format {
-            Format::Yaml => {
-                serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
-                    .map_err(|e| Error::from_yaml(origin, text, &e))?
-                    .0
-            }
-            Format::Json => {
-                serde_json::from_str::<Strict<_, strict::Json>>(text).map_err(|e| Error::from_json(origin, &e))?.0
-            }
-            Format::Toml => {
-                toml::from_str::<Strict<_, strict::Toml>>(text).map_err(|e| Error::from_toml(origin, text, &e))?.0
-            }
+        let parsed: Result<PartnerFile, Error> = match format {
+            Format::Yaml => serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
+                .map(|s| s.0)
+                .map_err(|e| Error::from_yaml(origin, text, &e)),
+            Format::Json => serde_json::from_str::<Strict<_, strict::Json>>(text)
+                .map(|s| s.0)
+                .map_err(|e| Error::from_json(origin, &e)),
+            Format::Toml => toml::from_str::<Strict<_, strict::Toml>>(text)
+                .map(|s| s.0)
+                .map_err(|e| Error::from_toml(origin, text, &e)),
         };
-        file.validate(origin)
+        match parsed {
+            Ok(file) => file.validate(origin),
+            Err(_) if is_score_report(text, format) => {
+                Err(Error::new(Located::file(origin), "this is a score report, not a partner file").with_hint(
+                    "score reads partner files (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The keys only a score report has at its top (`rules` with `version` and `digest`, and `designations`), for
+/// telling someone who feeds `score`'s output back to it what they have, instead of a complaint about `partner`.
+#[derive(Deserialize)]
+struct ReportProbe {
+    #[allow(dead_code)]
+    partner: String,
+    #[allow(dead_code)]
+    rules: crate::report::RulesRef,
+    #[allow(dead_code)]
+    designations: serde::de::IgnoredAny,
+}
+
+/// True when text that is not a partner file reads as a score report.
+fn is_score_report(text: &str, format: Format) -> bool {
+    match format {
+        Format::Yaml => serde_saphyr::from_str_with_options::<ReportProbe>(text, yaml_options(text)).is_ok(),
+        Format::Json => serde_json::from_str::<ReportProbe>(text).is_ok(),
+        Format::Toml => toml::from_str::<ReportProbe>(text).is_ok(),
     }
 }
 
