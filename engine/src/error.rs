@@ -212,6 +212,30 @@ fn plain_words(message: &str) -> String {
         .replace("newtype variant", "value")
         .replace("tuple variant", "value")
         .replace("struct variant", "value");
+    // Rust's number types, as serde's primitive visitors name them (`expected i64` for `round_places`).
+    for (rust, plain) in [
+        ("i8", "a whole number"),
+        ("i16", "a whole number"),
+        ("i32", "a whole number"),
+        ("i64", "a whole number"),
+        ("i128", "a whole number"),
+        ("isize", "a whole number"),
+        ("u8", "a whole number from 0"),
+        ("u16", "a whole number from 0"),
+        ("u32", "a whole number from 0"),
+        ("u64", "a whole number from 0"),
+        ("u128", "a whole number from 0"),
+        ("usize", "a whole number from 0"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+        ("char", "a single character"),
+        ("unit", "null"),
+    ] {
+        let rust = format!("expected {rust}");
+        if out.ends_with(&rust) || out.contains(&format!("{rust} ")) || out.contains(&format!("{rust},")) {
+            out = out.replace(&rust, &format!("expected {plain}"));
+        }
+    }
     // `struct Name`, `enum Name`, `tuple struct Name`, `map`, `option`: a Rust type where a file shape belongs.
     for (rust, plain) in
         [("tuple struct ", "a list"), ("struct ", "a table of keys"), ("enum ", "one of the allowed values")]
@@ -329,6 +353,15 @@ mod tests {
             "unknown value `acr`, expected one of `acr_usd`"
         );
         assert_eq!(plain_words("invalid type: unit value, expected a string"), "invalid type: null, expected a string");
+        assert_eq!(
+            plain_words("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected a whole number"
+        );
+        assert_eq!(
+            plain_words("invalid value: integer `-1`, expected u32"),
+            "invalid value: integer `-1`, expected a whole number from 0"
+        );
+        assert_eq!(plain_words("expected i64x"), "expected i64x", "only whole words");
     }
 
     #[test]
