@@ -174,9 +174,9 @@ fn not_ndjson(line: &str) -> Option<(&'static str, &'static str)> {
         ("pretty-printed JSON (a document over several lines)", "pass the file name instead, or convert with jq -c");
     let yaml = ("YAML", "pass the file name instead (designate score partner.yaml), or convert with yq -o json -I0");
     if t.starts_with(['{', '[']) {
-        // A document opened and not closed on its line, broken where a pretty-printer breaks lines.
-        let open = serde_json::from_str::<serde::de::IgnoredAny>(t).is_err_and(|e| e.is_eof());
-        return (open && t.ends_with(['{', '[', ',', ':'])).then_some(pretty);
+        // Pretty-printers put the opening bracket alone on the first line; a truncated NDJSON line has more, and
+        // is one bad partner among others, reported on its own.
+        return t.chars().all(|c| matches!(c, '{' | '[' | ' ' | '\t')).then_some(pretty);
     }
     let key = t.trim_start_matches("- ").split_once(':').is_some_and(|(k, rest)| {
         let k = k.trim().trim_matches(['"', '\'']);

@@ -326,6 +326,12 @@ fn yaml_or_pretty_json_on_stdin_gets_one_message_saying_it_is_not_ndjson() {
             "{stderr}"
         );
     }
+    // A truncated first line is not mistaken for pretty JSON: it is one bad partner, and the others are scored.
+    let input = b"{\"partner\": {\"id\": \"p\"},\n{\"partner\": {\"id\": \"q\"}, \"as_of\": \"2024-06\"}\n";
+    let out = run_in(&workspace(), &["score", "-"], &[], Some(input));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error: <stdin>:1:"), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
     // Results of `score -` fed back: recognised once, not one complaint per line.
     let generated = run_in(&workspace(), &["generate", "--partners", "5"], &[], None);
     let results = run_in(&workspace(), &["score", "-"], &[], Some(&generated.stdout));
