@@ -78,7 +78,8 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
         /// A partner file (.yaml, .yml, .json, .toml); or a portfolio: `-` (NDJSON on stdin), an .ndjson file,
-        /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md).
+        /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md). An NDJSON line longer
+        /// than 64 MiB (or DESIGNATE_MAX_LINE_BYTES bytes) is reported and skipped.
         #[arg(value_name = "PARTNER_FILE")]
         partner: PathBuf,
     },

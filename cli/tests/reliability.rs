@@ -171,7 +171,7 @@ fn a_ten_megabyte_string_is_refused_with_a_short_message() {
     let out = run_in(&dir, &["score", "huge.yaml"], &[], None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with("error: huge.yaml:8:14: unknown variant `xxxx"), "{}", &stderr[..200.min(stderr.len())]);
+    assert!(stderr.starts_with("error: huge.yaml:8:14: unknown value `xxxx"), "{}", &stderr[..200.min(stderr.len())]);
     assert!(stderr.len() < 1000, "the message quotes at most a few hundred characters, got {}", stderr.len());
     assert!(stderr.contains("characters in all)"), "{stderr}");
 
@@ -524,4 +524,149 @@ fn a_portfolio_scored_as_a_table_is_a_table() {
     }
     assert!(table.contains(&format!("\n{} partners scored, 0 failed\n", results.len())), "{table}");
     assert!(table.contains("rules   2024-06  sha256:"), "{table}");
+}
+
+// Issue 11: a valid YAML partner of more than some 22,700 usage rows was refused ("YAML budget breached");
+// the parser's limits now grow with the text, so YAML reads whatever JSON reads.
+#[test]
+fn a_yaml_partner_of_200000_usage_rows_scores_like_its_json_twin() {
+    let dir = scratch("big-yaml");
+    let mut yaml = String::from("partner:\n  id: big\nas_of: 2024-06\nusage:\n");
+    let mut json = String::from("{\"partner\": {\"id\": \"big\"}, \"as_of\": \"2024-06\", \"usage\": [");
+    for i in 0..200_000u32 {
+        let (customer, month, product, value) = (i % 5000, (i % 6) + 1, i % 40, i % 900);
+        yaml.push_str(&format!(
+            "  - customer: c-{customer}\n    month: 2024-{month:02}\n    product: Service {product}\n    measure: acr_usd\n    value: {value}.25\n"
+        ));
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!(
+            "{{\"customer\": \"c-{customer}\", \"month\": \"2024-{month:02}\", \"product\": \"Service {product}\", \"measure\": \"acr_usd\", \"value\": {value}.25}}"
+        ));
+    }
+    json.push_str("]}");
+    std::fs::write(dir.join("big.yaml"), yaml).unwrap();
+    std::fs::write(dir.join("big.json"), json).unwrap();
+    let from_yaml = run_in(&dir, &["score", "--format", "json", "big.yaml"], &[], None);
+    assert!(from_yaml.status.success(), "{}", text(&from_yaml.stderr));
+    let from_json = run_in(&dir, &["score", "--format", "json", "big.json"], &[], None);
+    assert!(from_json.status.success(), "{}", text(&from_json.stderr));
+    assert!(from_yaml.stdout == from_json.stdout, "the YAML and JSON twins score differently");
+}
+
+// Issue 11: raising the YAML limits must not let alias bombs through: aliases still expand only so far.
+#[test]
+fn yaml_alias_bombs_stay_refused() {
+    let corpus = workspace().join("engine/fuzz/corpus/partner/hostile-yaml-alias-bomb.yaml");
+    let out = run_in(&workspace(), &["score", corpus.to_str().unwrap()], &[], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // A bomb in the shape of a valid partner: 20,000 people sharing one list of 1,000 certifications.
+    let dir = scratch("alias-bomb");
+    let mut yaml = String::from("partner:\n  id: p\nas_of: 2024-06\npeople:\n  - id: p0\n    certifications: &c\n");
+    for j in 0..1000 {
+        yaml.push_str(&format!("      - {{name: AZ-{j}, earned: 2024-01-01}}\n"));
+    }
+    for i in 1..20_000 {
+        yaml.push_str(&format!("  - {{id: p{i}, certifications: *c}}\n"));
+    }
+    std::fs::write(dir.join("bomb.yaml"), yaml).unwrap();
+    let out = run_in(&dir, &["score", "bomb.yaml"], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: bomb.yaml:") && stderr.contains("aliases expand the file too far"), "{stderr}");
+    assert!(!stderr.contains('{') && !stderr.contains("Nodes"), "no Rust debug output: {stderr}");
+}
+
+// Issue 11: an NDJSON line without end was buffered whole until memory ran out. Past the limit the rest of the
+// line is dropped as it is read; the line is reported and the other partners are scored.
+#[test]
+fn an_overlong_ndjson_line_is_reported_and_the_rest_scored() {
+    let good = |id: &str| format!("{{\"partner\": {{\"id\": \"{id}\"}}, \"as_of\": \"2024-06\"}}\n");
+    for last in ["\n", ""] {
+        let input = format!("{}{}\n{}{}{last}", good("a"), "x".repeat(5_000_000), good("b"), "y".repeat(3000));
+        let out =
+            run_in(&workspace(), &["score", "-"], &[("DESIGNATE_MAX_LINE_BYTES", "1000")], Some(input.as_bytes()));
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "error: <stdin>:2: line longer than 1000 bytes",
+                "error: <stdin>:4: line longer than 1000 bytes",
+                "error: 2 partner(s) could not be scored"
+            ],
+            "{stderr}"
+        );
+        assert_eq!(text(&out.stdout).lines().count(), 2);
+    }
+    let out = run_in(&workspace(), &["score", "-"], &[("DESIGNATE_MAX_LINE_BYTES", "lots")], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("DESIGNATE_MAX_LINE_BYTES: expected a number of bytes"));
+}
+
+// Issue 11: a YAML file or pretty-printed JSON piped to `score -` gave one error per line (49 and 495 of them).
+#[test]
+fn yaml_or_pretty_json_on_stdin_gets_one_message_saying_it_is_not_ndjson() {
+    let yaml = std::fs::read(workspace().join("snapshots/partners/contoso-smb.yaml")).unwrap();
+    let partner: serde_json::Value =
+        serde_json::from_str(&text(&run_in(&workspace(), &["generate", "--partners", "1"], &[], None).stdout)).unwrap();
+    let pretty = serde_json::to_string_pretty(&partner).unwrap();
+    for (input, what) in [(yaml.as_slice(), "YAML"), (pretty.as_bytes(), "pretty-printed JSON")] {
+        let out = run_in(&workspace(), &["score", "-"], &[], Some(input));
+        assert_eq!(out.status.code(), Some(2), "{what}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 2, "{stderr}");
+        assert!(
+            stderr.starts_with("error: <stdin>:1: input is not NDJSON (one JSON partner per line): it looks like ")
+                && stderr.contains(what)
+                && stderr.contains("  hint: pass the file name instead"),
+            "{stderr}"
+        );
+    }
+    // A truncated first line is not mistaken for pretty JSON: it is one bad partner, and the others are scored.
+    let input = b"{\"partner\": {\"id\": \"p\"},\n{\"partner\": {\"id\": \"q\"}, \"as_of\": \"2024-06\"}\n";
+    let out = run_in(&workspace(), &["score", "-"], &[], Some(input));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error: <stdin>:1:"), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    // Results of `score -` fed back: recognised once, not one complaint per line.
+    let generated = run_in(&workspace(), &["generate", "--partners", "5"], &[], None);
+    let results = run_in(&workspace(), &["score", "-"], &[], Some(&generated.stdout));
+    let out = run_in(&workspace(), &["score", "-"], &[], Some(&results.stdout));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: <stdin>:1: these are score results, not partners\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// Issue 11: FIFOs, sockets and dangling links in a partner folder were skipped without a word (and a FIFO
+// named like a partner file would have been opened and waited on).
+#[cfg(unix)]
+#[test]
+fn special_files_in_a_partner_folder_are_refused_by_name() {
+    let dir = scratch("special-files");
+    std::fs::copy(workspace().join("snapshots/partners/contoso-smb.yaml"), dir.join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.yaml"), dir.join("b.yaml")).unwrap();
+    assert!(Command::new("mkfifo").arg(dir.join("c.yaml")).status().unwrap().success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("d")).unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let out = run_in(&dir, &["score", "."], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 1, "a.yaml is scored");
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error: ./b.yaml: dangling symbolic link (its target does not exist)",
+            "error: ./c.yaml: not a regular file but a named pipe (FIFO)",
+            "error: ./d: not a regular file but a socket",
+            "error: 3 partner(s) could not be scored"
+        ],
+        "{stderr}"
+    );
 }

@@ -58,6 +58,38 @@ fn find_yaml_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
     })
 }
 
+/// The line and column of the value of the first `key:` at or after `line:col` (1-based), in block or flow style.
+fn find_yaml_value(text: &str, key: &str, line: usize, col: usize) -> Option<(usize, usize)> {
+    let (line, col) = (line.max(1), col.max(1));
+    let start = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>()
+        + text.lines().nth(line - 1)?.char_indices().nth(col - 1).map_or(0, |(i, _)| i);
+    let rest = text.get(start..)?;
+    let mut from = 0;
+    while let Some(found) = rest[from..].find(key) {
+        let at = from + found;
+        from = at + key.len();
+        // A key starts a line's content, or follows `{`, `,`, `- ` or `?`; it may be quoted.
+        let before = rest[..at].trim_end_matches(['"', '\'']);
+        let starts = before.is_empty()
+            || before.ends_with(['\n', ' ', '{', ',', '-', '?']) && {
+                let head = before.trim_end_matches(' ');
+                head.is_empty() || head.ends_with(['\n', '{', ',', '-', '?'])
+            };
+        let after = rest[from..].trim_start_matches(['"', '\'']);
+        let Some(value) = after.trim_start_matches(' ').strip_prefix(':') else { continue };
+        if !starts {
+            continue;
+        }
+        let value_at = start + rest.len() - value.trim_start_matches(' ').len();
+        // A value on the following lines (a block) is placed at the key: the key names it best.
+        if value.trim_start_matches(' ').starts_with(['\n', '\r', '#']) {
+            return Some(line_col(text, start + at));
+        }
+        return Some(line_col(text, value_at));
+    }
+    None
+}
+
 /// Messages quote the input; a 10 MB value must not become a 10 MB message.
 const MESSAGE_LIMIT: usize = 300;
 
@@ -119,7 +151,7 @@ impl Error {
             Some(span) => Located::offset(file, text, span.start),
             None => Located::file(file),
         };
-        let message = e.message().trim().replace('\n', " ");
+        let message = plain_words(&e.message().trim().replace('\n', " "));
         with_unknown_key_hint(Error::new(place, message))
     }
 
@@ -136,7 +168,17 @@ impl Error {
                 message = stripped.to_owned();
             }
         }
-        let err = with_unknown_key_hint(Error::new(place.clone(), message.trim().replace('\n', " ")));
+        let failed_key = crate::strict::take_failed_key();
+        let err = with_unknown_key_hint(Error::new(place.clone(), plain_words(&message.trim().replace('\n', " "))));
+        // The parser places a value's own error at the start of the enclosing mapping; point at the value.
+        let value_error =
+            ["invalid type:", "invalid value:", "unknown value"].iter().any(|p| err.message.starts_with(p));
+        if let (true, Some(key), Some((line, col))) = (value_error, failed_key, place.line) {
+            if let Some((line, col)) = find_yaml_value(text, &key, line, col) {
+                place.line = Some((line, col));
+                return Error { place, ..err };
+            }
+        }
         // The parser places an unknown key at the start of its mapping; point at the key itself.
         if let Some(key) = err.message.strip_prefix("unknown key `").and_then(|k| k.strip_suffix('`')) {
             let from = place.line.map_or(1, |(line, _)| line);
@@ -153,15 +195,84 @@ impl Error {
         let place = if e.line() > 0 { Located::at(file, e.line(), e.column()) } else { Located::file(file) };
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+        let message = plain_words(full.strip_suffix(&suffix).unwrap_or(&full));
         with_unknown_key_hint(Error::new(place, message))
     }
 }
 
+/// A parser's message in the words of the files: serde speaks of Rust (`unknown variant`, `struct PartnerFile`,
+/// `unit value`); a person editing a partner or rule file knows values, tables and null. The strict reader
+/// (`strict`) already names keys instead of structs; this catches what reaches a message anyway.
+fn plain_words(message: &str) -> String {
+    let mut out = message
+        .replace("unknown variant", "unknown value")
+        .replace(", there are no variants", "")
+        .replace("unit value", "null")
+        .replace("unit variant", "value")
+        .replace("newtype variant", "value")
+        .replace("tuple variant", "value")
+        .replace("struct variant", "value");
+    // Rust's number types, as serde's primitive visitors name them (`expected i64` for `round_places`).
+    for (rust, plain) in [
+        ("i8", "a whole number"),
+        ("i16", "a whole number"),
+        ("i32", "a whole number"),
+        ("i64", "a whole number"),
+        ("i128", "a whole number"),
+        ("isize", "a whole number"),
+        ("u8", "a whole number from 0"),
+        ("u16", "a whole number from 0"),
+        ("u32", "a whole number from 0"),
+        ("u64", "a whole number from 0"),
+        ("u128", "a whole number from 0"),
+        ("usize", "a whole number from 0"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+        ("char", "a single character"),
+        ("unit", "null"),
+    ] {
+        let rust = format!("expected {rust}");
+        if out.ends_with(&rust) || out.contains(&format!("{rust} ")) || out.contains(&format!("{rust},")) {
+            out = out.replace(&rust, &format!("expected {plain}"));
+        }
+    }
+    // `struct Name`, `enum Name`, `tuple struct Name`, `map`, `option`: a Rust type where a file shape belongs.
+    for (rust, plain) in
+        [("tuple struct ", "a list"), ("struct ", "a table of keys"), ("enum ", "one of the allowed values")]
+    {
+        while let Some(at) = out.find(&format!("expected {rust}")) {
+            let name_at = at + "expected ".len() + rust.len();
+            let name_len =
+                out[name_at..].find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(out.len() - name_at);
+            if name_len == 0 {
+                break;
+            }
+            out.replace_range(at + "expected ".len()..name_at + name_len, plain);
+        }
+    }
+    out
+}
+
 fn yaml_message(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
     match e {
         serde_saphyr::Error::WithSnippet { error, .. } => yaml_message(error),
         serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        // The budget grows with the text (see `partner::yaml_options`): only aliases expanding, or nesting, breach it.
+        serde_saphyr::Error::Budget { breach, .. } => match breach {
+            B::Depth { depth } => format!("nesting deeper than {depth} levels"),
+            B::Aliases { aliases } => format!("more than {aliases} aliases"),
+            B::Anchors { anchors } => format!("more than {anchors} anchors"),
+            B::Documents { documents } => format!("more than {documents} documents in one file"),
+            B::MergeKeys { merge_keys } => format!("more than {merge_keys} merge keys (<<)"),
+            B::AliasAnchorRatio { aliases, anchors } => {
+                format!("{aliases} aliases to {anchors} anchors: aliases expand the file too far")
+            }
+            B::Events { events: n } | B::Nodes { nodes: n } | B::ScalarBytes { total_scalar_bytes: n } => {
+                format!("aliases expand the file too far (past {n} values)")
+            }
+            _ => "the file expands too far while it is read (aliases?)".to_owned(),
+        },
         other => other.to_string(),
     }
 }
@@ -224,6 +335,33 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
         assert_eq!(line_col(text, 9), (2, 3));
+    }
+
+    // Issue 11: serde's messages named Rust types (`expected struct PartnerIdFile`, `unknown variant`).
+    #[test]
+    fn messages_name_no_rust_types() {
+        assert_eq!(
+            plain_words("invalid type: map, expected struct PartnerIdFile"),
+            "invalid type: map, expected a table of keys"
+        );
+        assert_eq!(
+            plain_words("invalid type: string \"x\", expected enum Segment"),
+            "invalid type: string \"x\", expected one of the allowed values"
+        );
+        assert_eq!(
+            plain_words("unknown variant `acr`, expected one of `acr_usd`"),
+            "unknown value `acr`, expected one of `acr_usd`"
+        );
+        assert_eq!(plain_words("invalid type: unit value, expected a string"), "invalid type: null, expected a string");
+        assert_eq!(
+            plain_words("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected a whole number"
+        );
+        assert_eq!(
+            plain_words("invalid value: integer `-1`, expected u32"),
+            "invalid value: integer `-1`, expected a whole number from 0"
+        );
+        assert_eq!(plain_words("expected i64x"), "expected i64x", "only whole words");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod script;
 pub mod status;
+mod strict;
 pub mod value;
 
 pub use error::{Error, Located};

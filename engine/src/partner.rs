@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::error::{Error, Located};
+use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
 
 /// The file formats a partner can be written in.
@@ -318,6 +319,19 @@ impl Partner {
             Error::new(Located::file(&origin), "unsupported partner file extension")
                 .with_hint("use .yaml, .yml, .json or .toml")
         })?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let what =
+                if dangling { "dangling symbolic link (its target does not exist)".to_owned() } else { e.to_string() };
+            Error::new(Located::file(&origin), format!("cannot read file: {what}"))
+        })?;
+        // Reading a FIFO would wait forever for a writer, a device could be endless: only regular files are read.
+        if !meta.is_file() {
+            return Err(Error::new(
+                Located::file(&origin),
+                format!("not a regular file but {}", file_kind(&meta.file_type())),
+            ));
+        }
         let bytes =
             std::fs::read(path).map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
@@ -342,13 +356,92 @@ impl Partner {
                 return Err(e);
             }
         }
-        let file: PartnerFile = match format {
-            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| Error::from_yaml(origin, text, &e))?,
-            Format::Json => serde_json::from_str(text).map_err(|e| Error::from_json(origin, &e))?,
-            Format::Toml => toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?,
+        // Read strictly: a positional array never stands for a table (see `strict`).
+        let parsed: Result<PartnerFile, Error> = match format {
+            Format::Yaml => serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
+                .map(|s| s.0)
+                .map_err(|e| Error::from_yaml(origin, text, &e)),
+            Format::Json => serde_json::from_str::<Strict<_, strict::Json>>(text)
+                .map(|s| s.0)
+                .map_err(|e| Error::from_json(origin, &e)),
+            Format::Toml => toml::from_str::<Strict<_, strict::Toml>>(text)
+                .map(|s| s.0)
+                .map_err(|e| Error::from_toml(origin, text, &e)),
         };
-        file.validate(origin)
+        match parsed {
+            Ok(file) => file.validate(origin),
+            Err(_) if is_score_report(text, format) => {
+                Err(Error::new(Located::file(origin), "this is a score report, not a partner file").with_hint(
+                    "score reads partner files (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
+                ))
+            }
+            Err(e) => Err(e),
+        }
     }
+}
+
+/// The keys only a score report has at its top (`rules` with `version` and `digest`, and `designations`), for
+/// telling someone who feeds `score`'s output back to it what they have, instead of a complaint about `partner`.
+#[derive(Deserialize)]
+struct ReportProbe {
+    #[allow(dead_code)]
+    partner: String,
+    #[allow(dead_code)]
+    rules: crate::report::RulesRef,
+    #[allow(dead_code)]
+    designations: serde::de::IgnoredAny,
+}
+
+/// True when text that is not a partner file reads as a score report.
+fn is_score_report(text: &str, format: Format) -> bool {
+    match format {
+        Format::Yaml => serde_saphyr::from_str_with_options::<ReportProbe>(text, yaml_options(text)).is_ok(),
+        Format::Json => serde_json::from_str::<ReportProbe>(text).is_ok(),
+        Format::Toml => toml::from_str::<ReportProbe>(text).is_ok(),
+    }
+}
+
+/// What a file that is not a regular file is, in words (`a named pipe (FIFO)`, `a folder`).
+pub fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+/// serde-saphyr's default budget (1,000,000 parser events, 250,000 nodes, 64 MiB of scalars) refuses a
+/// valid partner of some 22,700 usage rows, which JSON reads without complaint. Those limits guard against
+/// input that expands while it is read, and only aliases expand: every event, node and scalar byte that is not
+/// replayed from an alias is written out in the text, at least one byte each. So the limits grow with the text,
+/// while alias replay (`alias_limits`, 1,000,000 replayed events) stays fixed and still stops alias bombs.
+fn yaml_options(text: &str) -> serde_saphyr::Options {
+    let defaults = serde_saphyr::Budget::default();
+    // Two events per byte covers the densest YAML (`[]` is two events in two bytes, plus stream and document events).
+    let budget = serde_saphyr::Budget {
+        max_events: defaults.max_events.max(text.len().saturating_mul(2).saturating_add(16)),
+        max_nodes: defaults.max_nodes.max(text.len().saturating_add(16)),
+        max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(text.len()),
+        ..defaults
+    };
+    serde_saphyr::Options { budget: Some(budget), ..serde_saphyr::Options::default() }
 }
 
 impl PartnerFile {

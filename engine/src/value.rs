@@ -332,13 +332,18 @@ impl Month {
     }
 }
 
+/// Exactly `width` ASCII digits: integer parsing alone would take a sign (`+6`) and fill the width with it.
+fn digits(part: &str, width: usize) -> bool {
+    part.len() == width && part.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl FromStr for Month {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Month, String> {
         let bad = || format!("expected a month as YYYY-MM, found \"{s}\"");
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
+        if !digits(y, 4) || !digits(m, 2) {
             return Err(bad());
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -385,7 +390,7 @@ impl FromStr for Date {
         let t = s.trim();
         let mut parts = t.splitn(3, '-');
         let (y, m, d) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(y), Some(m), Some(d)) if y.len() == 4 && m.len() == 2 && d.len() == 2 => (y, m, d),
+            (Some(y), Some(m), Some(d)) if digits(y, 4) && digits(m, 2) && digits(d, 2) => (y, m, d),
             _ => return Err(bad()),
         };
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -500,6 +505,19 @@ mod tests {
         assert!(found[1].starts_with("f.toml:8:5: 0.12345678901234567890 has 19 significant digits, more than a number literal keeps exactly (15)"), "{}", found[1]);
         // 16 and 17 digits that a float keeps exactly are not flagged; YAML's plain words with quotes are not strings.
         assert!(inexact_float_literals("a: 0.1000000000000000\nb: Contoso's 0.5\nc: C# 1.25\n", "f.yaml").is_empty());
+    }
+
+    // Issue 11: `2024-+6`, `+024-06` and `2024-06-+1` were read as 2024-06 and 2024-06-01.
+    #[test]
+    fn signs_and_non_digits_in_months_and_dates_are_refused() {
+        for bad in ["2024-+6", "+024-06", "-024-06", "2024--6", "２０２４-06", "2024-0x"] {
+            assert!(bad.parse::<Month>().is_err(), "{bad}");
+        }
+        for bad in ["2024-06-+1", "2024-+6-01", "+024-06-01", "2024-06--1", "2024-06-1 "] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
+        }
+        assert_eq!("2024-06".parse::<Month>().unwrap().to_string(), "2024-06");
+        assert_eq!("2024-06-01".parse::<Date>().unwrap().to_string(), "2024-06-01");
     }
 
     #[test]

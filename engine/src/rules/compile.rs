@@ -15,6 +15,7 @@ use super::schema::*;
 use super::*;
 use crate::error::{closest, Error, Located};
 use crate::script::{sandbox, Script};
+use crate::strict::{self, Strict};
 use crate::value::Dec;
 
 /// Loads and validates the rule set in `dir`.
@@ -404,7 +405,8 @@ impl Compiler {
         let mut found = 0;
         let mut blanked = false;
         loop {
-            let e = match toml::from_str::<T>(&attempt) {
+            // Read strictly: a positional array never stands for a table (see `strict`).
+            let e = match toml::from_str::<Strict<T, strict::Toml>>(&attempt).map(|s| s.0) {
                 Ok(v) if found == 0 => return Some((v, text)),
                 // Repaired by renames only: the problems are reported, and the file's meaning is still checked.
                 // A blanked line would make the meaning check report what is only missing through the repair.
