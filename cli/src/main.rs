@@ -369,8 +369,17 @@ fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String, Fail
 /// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
 /// not run (exit 2); a file that does not validate is a partner that failed (exit 1).
 fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
-    if let Err(e) = std::fs::metadata(path) {
-        return Err(Failure::could_not_run(format!("{}: cannot read file: {e}", path.display())));
+    match std::fs::metadata(path) {
+        Err(e) => return Err(Failure::could_not_run(format!("{}: cannot read file: {e}", path.display()))),
+        // A FIFO or a device is never opened: reading one could wait forever or never end.
+        Ok(meta) if !meta.is_file() => {
+            return Err(Failure::could_not_run(format!(
+                "{}: not a regular file but {}",
+                path.display(),
+                designate_engine::partner::file_kind(&meta.file_type())
+            )))
+        }
+        Ok(_) => {}
     }
     if designate_engine::partner::Format::from_path(path).is_none() {
         return Err(Failure::could_not_run(format!(

@@ -433,3 +433,21 @@ fn misspelt_certifications_are_warned_about_on_stderr_and_in_the_report() {
     assert!(text(&clean.stderr).is_empty(), "{}", text(&clean.stderr));
     assert!(!text(&clean.stdout).contains("\"warnings\""));
 }
+
+/// Issue 11: a FIFO given as the partner file is never opened (reading it would wait for a writer forever):
+/// the command could not run, exit 2, for `score` and `gap`.
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_as_the_partner_file_is_refused_without_being_opened() {
+    let dir = scratch("fifo-partner");
+    let fifo = dir.join("partner.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    for command in ["score", "gap"] {
+        // Without the check this would block forever; the test harness would then hang, not pass.
+        let out = designate(&[command, fifo.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert_eq!(stderr, format!("error: {}: not a regular file but a named pipe (FIFO)\n", fifo.display()));
+    }
+}
