@@ -29,6 +29,9 @@ pub struct Args {
 
 /// Loads a rule set folder for comparison (a root would leave the version ambiguous).
 fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
+    if !dir.is_dir() {
+        return Err(format!("{}: --{role}: no such rules folder", dir.display()));
+    }
     if !dir.join("program.toml").is_file() {
         return Err(format!(
             "{}: --{role} needs one rule version folder (e.g. rules/2024-06), not a folder of versions",
@@ -41,15 +44,18 @@ fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
 /// Scores the portfolio under both rule sets and compares every partner.
 pub fn run(args: &Args) -> Result<Comparison, String> {
     let base = load(&args.base, "base")?;
-    let candidate = if args.sets.is_empty() {
-        load(&args.candidate, "candidate")?
+    // The folders as `diff-rules` reads them, so that both commands say the same about what changed; with
+    // `--set`, the candidate as edited, so that the overrides are among the changes.
+    let (candidate, rule_changes) = if args.sets.is_empty() {
+        let candidate = load(&args.candidate, "candidate")?;
+        let changes = designate_engine::rules::diff::diff_rule_dirs(&args.base, &args.candidate)
+            .map_err(|e| e.to_string())?
+            .changes;
+        (candidate, changes)
     } else {
         load(&args.candidate, "candidate")?;
-        overrides::load_with(&args.candidate, &args.sets)?
+        overrides::load_with(&args.candidate, &args.sets, &args.base)?
     };
-    // The folders as `diff-rules` reads them, so that both commands say the same about what changed.
-    let rule_changes =
-        designate_engine::rules::diff::diff_rule_dirs(&args.base, &args.candidate).map_err(|e| e.to_string())?.changes;
     let mut partners = Vec::new();
     let mut failures = Vec::new();
     let items = portfolio::open(&args.portfolio)?;

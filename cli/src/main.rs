@@ -555,6 +555,19 @@ fn run_gap(
     partner: &std::path::Path,
     out: &mut output::Stdout,
 ) -> Result<ExitCode, Failure> {
+    // The applied partner is JSON: written over the partner file, it would replace the user's file (comments and
+    // all) without a word.
+    if let Some(path) = write {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok().is_some_and(|b| a == b))
+        };
+        if same(path, partner) {
+            return Err(Failure::could_not_run(format!(
+                "{}: --write names the partner file itself\n  hint: write the applied partner to another file; the partner file is kept as it is",
+                path.display()
+            )));
+        }
+    }
     let choice = RulesChoice::new(rules)?;
     let partner = load_partner(partner)?;
     let rules = choice.for_partner(&partner)?;

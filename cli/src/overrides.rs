@@ -6,12 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
+use designate_engine::rules::diff::Change;
 use designate_engine::RuleSet;
 use toml::{Table, Value};
 
-/// Loads the rule set in `dir` with `sets` applied. The copy lives under the system's temp folder for the
-/// duration of the load; its digest therefore reflects the overrides.
-pub fn load_with(dir: &Path, sets: &[String]) -> Result<RuleSet, String> {
+/// Loads the rule set in `dir` with `sets` applied, and what changed from `base` to the edited copy (as
+/// `diff-rules` reads it, so that the overrides are listed among the rule changes). The copy lives under the
+/// system's temp folder for the duration of the load; its digest therefore reflects the overrides.
+pub fn load_with(dir: &Path, sets: &[String], base: &Path) -> Result<(RuleSet, Vec<Change>), String> {
     let folder = dir.file_name().map(|n| n.to_owned()).unwrap_or_else(|| "rules".into());
     let scratch = std::env::temp_dir().join(format!("designate-set-{}", std::process::id()));
     let copy = scratch.join(&folder);
@@ -32,6 +34,10 @@ pub fn load_with(dir: &Path, sets: &[String]) -> Result<RuleSet, String> {
                 .collect();
             lines.join("\nerror: ")
         })
+    });
+    let result = result.and_then(|rules| {
+        let changes = designate_engine::rules::diff::diff_rule_dirs(base, &copy).map_err(|e| e.to_string())?.changes;
+        Ok((rules, changes))
     });
     let _ = std::fs::remove_dir_all(&scratch);
     result

@@ -199,10 +199,27 @@ fn not_ndjson(line: &str) -> Option<(&'static str, &'static str)> {
     let pretty =
         ("pretty-printed JSON (a document over several lines)", "pass the file name instead, or convert with jq -c");
     let yaml = ("YAML", "pass the file name instead (designate score partner.yaml), or convert with yq -o json -I0");
+    let toml = ("TOML", "pass the file name instead (designate score partner.toml)");
+    let csv =
+        ("a CSV table", "pass the folder of CSV tables instead (partners.csv, usage.csv, ...: docs/partner-data.md)");
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c));
+    // A TOML table header (`[partner]`, `[[usage]]`): a bracket, a dotted name, a bracket.
+    let header = t.trim_start_matches('[').trim_end_matches(']');
+    if t.starts_with('[') && t.ends_with(']') && header.split('.').all(|k| word(k.trim().trim_matches('"'))) {
+        return Some(toml);
+    }
     if t.starts_with(['{', '[']) {
         // Pretty-printers put the opening bracket alone on the first line; a truncated NDJSON line has more, and
         // is one bad partner among others, reported on its own.
         return t.chars().all(|c| matches!(c, '{' | '[' | ' ' | '\t')).then_some(pretty);
+    }
+    // `key = value`: TOML.
+    if t.split_once('=').is_some_and(|(k, _)| word(k.trim().trim_matches('"'))) {
+        return Some(toml);
+    }
+    // A CSV header: plain names between commas, nothing else.
+    if t.contains(',') && t.split(',').all(|f| word(f.trim().trim_matches('"'))) {
+        return Some(csv);
     }
     let key = t.trim_start_matches("- ").split_once(':').is_some_and(|(k, rest)| {
         let k = k.trim().trim_matches(['"', '\'']);

@@ -218,6 +218,16 @@ fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
 /// The lock every writer of `out` holds until it is done; a second writer is refused rather than made to wait.
 fn lock(out: &Path) -> Result<std::fs::File, String> {
     let path = out.join(LOCK);
+    // Opening a FIFO for writing waits for a reader: only a regular lock file (or none yet) is opened.
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if !meta.file_type().is_file() {
+            return Err(format!(
+                "{}: not a regular file but {}\n  hint: remove it; snapshot makes its own lock file",
+                path.display(),
+                designate_engine::partner::file_kind(&meta.file_type())
+            ));
+        }
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -370,8 +380,9 @@ fn read_manifest(dir: &Path) -> Result<Manifest, String> {
     }
     let path = dir.join(MANIFEST);
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
+    let text = read_regular(&path)
+        .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
+        .map_err(|e| format!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| format!("{shown}: not a snapshot manifest: {e}"))?;
     if manifest.format != FORMAT {
@@ -398,8 +409,23 @@ fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 
 fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
     let path: PathBuf = dir.join(name);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = read_regular(&path)
+        .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// The bytes of a file the tool wrote into a snapshot folder. Only regular files are read: a FIFO (which would wait
+/// for a writer forever), a device or a symbolic link is not something `snapshot` wrote, and is refused unopened.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::other(format!(
+            "not a regular file but {}",
+            designate_engine::partner::file_kind(&meta.file_type())
+        )));
+    }
+    std::fs::read(path)
 }
 
 /// Where a snapshot folder disagrees with its manifest: result files missing, different from their digest, or
@@ -407,7 +433,7 @@ fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
 fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
     let mut problems = BTreeMap::new();
     for e in &manifest.partners {
-        match std::fs::read(dir.join(&e.result)) {
+        match read_regular(&dir.join(&e.result)) {
             Ok(bytes) if sha256(&bytes) == e.result_digest => {}
             Ok(_) => {
                 problems.insert(e.result.clone(), "differs from its digest in the manifest".to_owned());

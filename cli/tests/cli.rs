@@ -451,3 +451,25 @@ fn a_fifo_given_as_the_partner_file_is_refused_without_being_opened() {
         assert_eq!(stderr, format!("error: {}: not a regular file but a named pipe (FIFO)\n", fifo.display()));
     }
 }
+
+/// Issue 11: `gap --write FILE FILE` replaced the partner file (YAML, comments and all) with the applied partner as
+/// JSON, exit 0. Writing over the input is refused before anything is done, through a link too.
+#[test]
+fn gap_never_writes_over_its_own_partner_file() {
+    let dir = scratch("gap-write-self");
+    let file = dir.join("partner.yaml");
+    std::fs::copy(workspace().join("snapshots/partners/contoso-smb.yaml"), &file).unwrap();
+    let before = std::fs::read(&file).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&file, dir.join("link.json")).unwrap();
+    let mut targets = vec![file.clone()];
+    #[cfg(unix)]
+    targets.push(dir.join("link.json"));
+    for target in targets {
+        let out = designate(&["gap", "--write", target.to_str().unwrap(), file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("--write names the partner file itself"), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        assert_eq!(std::fs::read(&file).unwrap(), before, "the partner file was changed");
+    }
+}

@@ -532,3 +532,38 @@ fn a_reused_snapshot_folder_keeps_only_current_results_and_diff_reports_failures
     assert!(report.contains("broken.yaml: could not be scored in the first snapshot ("), "{report}");
     assert!(report.contains("broken: only in the second snapshot"), "{report}");
 }
+
+/// Issue 11: `compare --set` said "rule changes: none in meaning" (and `rule_changes: []`) while the override
+/// changed 11 partners: the rule changes are those of the candidate as edited, overrides included.
+#[test]
+fn compare_set_overrides_are_listed_among_the_rule_changes() {
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "qualification.min_total=65",
+        "--format",
+        "json",
+        "snapshots/portfolios/example.ndjson",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        cmp["rule_changes"],
+        serde_json::json!([{ "kind": "changed", "place": "qualification", "key": "min_total", "before": "70", "after": "65" }])
+    );
+    let table = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "qualification.min_total=65",
+        "snapshots/portfolios/example.ndjson",
+    ]);
+    assert!(text(&table.stdout).contains("rule changes: 1 at qualification"), "{}", text(&table.stdout));
+}

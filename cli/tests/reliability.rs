@@ -625,6 +625,19 @@ fn yaml_or_pretty_json_on_stdin_gets_one_message_saying_it_is_not_ndjson() {
             "{stderr}"
         );
     }
+    // TOML (a key or a table header first) and CSV tables piped in: one message each, with the right hint.
+    let usage_csv = std::fs::read(workspace().join("snapshots/portfolios/tables/usage.csv")).unwrap();
+    for (input, what, hint) in [
+        (&b"as_of = \"2024-06\"\n[partner]\nid = \"p\"\n"[..], "TOML", "pass the file name instead"),
+        (&b"[partner]\nid = \"p\"\n"[..], "TOML", "pass the file name instead"),
+        (usage_csv.as_slice(), "a CSV table", "pass the folder of CSV tables instead"),
+    ] {
+        let out = run_in(&workspace(), &["score", "-"], &[], Some(input));
+        assert_eq!(out.status.code(), Some(2), "{what}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 2, "{stderr}");
+        assert!(stderr.contains(&format!("it looks like {what}")) && stderr.contains(hint), "{stderr}");
+    }
     // A truncated first line is not mistaken for pretty JSON: it is one bad partner, and the others are scored.
     let input = b"{\"partner\": {\"id\": \"p\"},\n{\"partner\": {\"id\": \"q\"}, \"as_of\": \"2024-06\"}\n";
     let out = run_in(&workspace(), &["score", "-"], &[], Some(input));

@@ -228,3 +228,61 @@ fn diff_of_a_missing_folder_could_not_run() {
     assert!(run.status.success());
     assert_eq!(diff(&old, &a).status.code(), Some(1));
 }
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+// Issue 11: a FIFO in a snapshot folder (a result, the manifest, the lock file) made `diff` and `snapshot` wait
+// forever for a writer. Only regular files are read; anything else is refused unopened.
+#[cfg(unix)]
+#[test]
+fn special_files_in_a_snapshot_folder_are_refused_without_being_opened() {
+    let (dir, input) = portfolio("fifo");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    assert!(snapshot(&a, &input).status.success());
+    assert!(snapshot(&b, &input).status.success());
+    // A result replaced by a FIFO: a difference of the folder from its manifest, said so.
+    std::fs::remove_file(b.join("contoso-smb.yaml")).unwrap();
+    mkfifo(&b.join("contoso-smb.yaml"));
+    let run = diff(&a, &b);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("contoso-smb.yaml: cannot read: not a regular file but a named pipe (FIFO)"),
+        "{}",
+        text(&run.stdout)
+    );
+    // The manifest replaced by a FIFO: neither `diff` nor `snapshot` can run.
+    std::fs::remove_file(b.join("manifest.json")).unwrap();
+    mkfifo(&b.join("manifest.json"));
+    for run in [diff(&a, &b), snapshot(&b, &input)] {
+        assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+        assert!(first_line(&run).contains("manifest.json: cannot read: not a regular file"), "{}", first_line(&run));
+    }
+    // The lock file replaced by a FIFO: opening it for writing would wait for a reader.
+    std::fs::remove_file(a.join(".designate-snapshot.lock")).unwrap();
+    mkfifo(&a.join(".designate-snapshot.lock"));
+    let run = snapshot(&a, &input);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(first_line(&run).contains(".designate-snapshot.lock: not a regular file"), "{}", first_line(&run));
+}
+
+// Issue 11: `diff-rules` read any file of a rule folder that is not a rule file (notes, a README) with a plain
+// read: a FIFO there hung it, a link to /dev/zero exhausted memory. Every file goes through the rule-file reader.
+#[cfg(unix)]
+#[test]
+fn diff_rules_refuses_special_files_beside_the_rule_files() {
+    let dir = scratch("diff-rules-special");
+    let copy = dir.join("2024-06");
+    common::copy_dir(&workspace().join("rules/2024-06"), &copy);
+    mkfifo(&copy.join("notes.txt"));
+    let run = designate(&["diff-rules", "rules/2024-06", copy.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(first_line(&run).contains("notes.txt: not a regular file"), "{}", first_line(&run));
+    std::fs::remove_file(copy.join("notes.txt")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", copy.join("notes.txt")).unwrap();
+    let run = designate(&["diff-rules", "rules/2024-06", copy.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(!text(&run.stderr).contains("panicked"));
+}

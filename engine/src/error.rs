@@ -211,7 +211,12 @@ fn plain_words(message: &str) -> String {
         .replace("unit variant", "value")
         .replace("newtype variant", "value")
         .replace("tuple variant", "value")
-        .replace("struct variant", "value");
+        .replace("struct variant", "value")
+        // How the YAML parser names what it expected, and how serde names a huge integer's type.
+        .replace("unexpected event: expected sequence start", "expected a list")
+        .replace("unexpected event: expected mapping start", "expected a mapping")
+        .replace(" as i128", "")
+        .replace(" as u128", "");
     // Rust's number types, as serde's primitive visitors name them (`expected i64` for `round_places`).
     for (rust, plain) in [
         ("i8", "a whole number"),
@@ -353,6 +358,11 @@ mod tests {
             "unknown value `acr`, expected one of `acr_usd`"
         );
         assert_eq!(plain_words("invalid type: unit value, expected a string"), "invalid type: null, expected a string");
+        assert_eq!(
+            plain_words("invalid type: integer `99999999999999999999` as i128, expected a string"),
+            "invalid type: integer `99999999999999999999`, expected a string"
+        );
+        assert_eq!(plain_words("unexpected event: expected sequence start"), "expected a list");
         assert_eq!(
             plain_words("invalid type: string \"x\", expected i64"),
             "invalid type: string \"x\", expected a whole number"

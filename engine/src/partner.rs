@@ -351,10 +351,13 @@ impl Partner {
         }
         // YAML and TOML hand float literals over as f64: one with more digits than that keeps is refused by its
         // text (JSON numbers arrive as text and are checked while reading).
-        if format != Format::Json {
-            if let Some(e) = crate::value::inexact_float_literals(text, origin).into_iter().next() {
-                return Err(e);
-            }
+        let inexact = match format {
+            Format::Json => Vec::new(),
+            Format::Yaml => crate::value::inexact_yaml_literals(text, origin),
+            Format::Toml => crate::value::inexact_float_literals(text, origin),
+        };
+        if let Some(e) = inexact.into_iter().next() {
+            return Err(e);
         }
         // Read strictly: a positional array never stands for a table (see `strict`).
         let parsed: Result<PartnerFile, Error> = match format {

@@ -174,6 +174,16 @@ const FLOAT_DIGITS: usize = 15;
 /// The scan is lexical: it skips comments and quoted strings and looks at tokens shaped like a float (a point
 /// or an exponent), so it needs no parser and sees the text exactly as written.
 pub fn inexact_float_literals(text: &str, file: &str) -> Vec<crate::error::Error> {
+    scan_literals(text, file, false)
+}
+
+/// [`inexact_float_literals`] for YAML, which also hands whole numbers beyond 64 bits over as binary floats
+/// (`99999999999999999999` arrived as `1e20`): those are refused by their text too, with a hint to quote them.
+pub fn inexact_yaml_literals(text: &str, file: &str) -> Vec<crate::error::Error> {
+    scan_literals(text, file, true)
+}
+
+fn scan_literals(text: &str, file: &str, wide_integers: bool) -> Vec<crate::error::Error> {
     let bytes = text.as_bytes();
     let mut errors = Vec::new();
     let token_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-' | b':');
@@ -203,7 +213,8 @@ pub fn inexact_float_literals(text: &str, file: &str) -> Vec<crate::error::Error
             _ if token_byte(b) && (i == 0 || !token_byte(bytes[i - 1])) => {
                 let end = bytes[i..].iter().position(|c| !token_byte(*c)).map_or(bytes.len(), |n| i + n);
                 let token = &text[i..end];
-                if let Some((reason, hint)) = inexact_float(token) {
+                let found = inexact_float(token).or_else(|| wide_integers.then(|| wide_integer(token)).flatten());
+                if let Some((reason, hint)) = found {
                     errors.push(
                         crate::error::Error::new(
                             crate::error::Located::offset(file, text, i),
@@ -218,6 +229,23 @@ pub fn inexact_float_literals(text: &str, file: &str) -> Vec<crate::error::Error
         }
     }
     errors
+}
+
+/// Why a whole-number token would not be read exactly by a YAML parser (beyond 64 bits it becomes a float),
+/// and what to do about it.
+fn wide_integer(token: &str) -> Option<(String, String)> {
+    let plain = token.replace('_', "");
+    let digits = plain.strip_prefix(['+', '-']).unwrap_or(&plain);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fits = if plain.starts_with('-') { plain.parse::<i64>().is_ok() } else { digits.parse::<u64>().is_ok() };
+    (!fits).then(|| {
+        (
+            "is a whole number too large for a YAML number to keep exactly (more than 64 bits)".to_owned(),
+            format!("quote the number to keep its digits exactly: \"{token}\""),
+        )
+    })
 }
 
 /// Why a float-shaped token would not be read exactly, if it would not, and what to do about it.
@@ -489,6 +517,23 @@ mod tests {
             assert!(parse_decimal(ok).is_ok(), "{ok}");
         }
         assert_eq!(parse_decimal("500.00").unwrap().to_string(), "500.00");
+    }
+
+    /// Issue 11: YAML handed whole numbers beyond 64 bits over as floats: `99999999999999999999` scored as
+    /// `100,000,000,000,000,000,000`. They are refused by their text; 64-bit ones, quoted ones and TOML's are not.
+    #[test]
+    fn yaml_whole_numbers_beyond_64_bits_are_refused_not_rounded() {
+        let text = "a: 99999999999999999999\nb: 18446744073709551617\nc: -9223372036854775809\nd: 18446744073709551615\ne: \"99999999999999999999\"\nf: -9223372036854775808\n";
+        let found: Vec<String> = inexact_yaml_literals(text, "p.yaml").iter().map(|e| e.to_string()).collect();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(
+            found[0],
+            "p.yaml:1:4: 99999999999999999999 is a whole number too large for a YAML number to keep exactly (more than 64 bits)\n  hint: quote the number to keep its digits exactly: \"99999999999999999999\""
+        );
+        assert!(found[1].starts_with("p.yaml:2:4: 18446744073709551617 "), "{}", found[1]);
+        assert!(found[2].starts_with("p.yaml:3:4: -9223372036854775809 "), "{}", found[2]);
+        // TOML reads such integers exactly (as decimals): only floats are checked there.
+        assert!(inexact_float_literals(text, "p.toml").is_empty());
     }
 
     /// Issue 11: TOML and YAML hand a float literal over as f64, which kept 500 for `499.999…9`.

@@ -1320,7 +1320,10 @@ impl Compiler {
         };
         let name = fact.get_ref().clone();
         match (&c.at_least, &c.includes, c.is) {
-            (Some(v), None, None) => Some(Condition::AtLeast { fact: name, value: v.get_ref().0 }),
+            // Facts are counts and amounts: a negative bar would hold for every solution.
+            (Some(v), None, None) => {
+                self.non_negative(f, v, "at_least").map(|value| Condition::AtLeast { fact: name, value })
+            }
             (None, Some(v), None) => Some(Condition::Includes { fact: name, value: v.clone() }),
             (None, None, Some(v)) => Some(Condition::Is { fact: name, value: v }),
             _ => {

@@ -232,8 +232,8 @@ impl Side {
         };
         for rel in files_under(dir, "", "")? {
             if !read_by_meaning(&rel) {
-                let bytes = std::fs::read(dir.join(&rel))
-                    .map_err(|e| Error::new(Located::file(&shown(dir, &rel)), format!("cannot read file: {e}")))?;
+                // Read like every rule file: a FIFO, a device or a link out of the folder is refused, never opened.
+                let bytes = super::compile::read_rule_file(dir, Path::new(&rel))?;
                 let hex: String = Sha256::digest(&bytes).iter().take(6).map(|b| format!("{b:02x}")).collect();
                 others.insert(rel, format!("{} bytes, sha256 {hex}…", bytes.len()));
             }
