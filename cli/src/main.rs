@@ -424,8 +424,8 @@ fn run_score(
     }
     // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
     let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
-    for w in &report.warnings {
-        output::warning(&w.render(&format!("{}: {}", partner.origin, w.field)));
+    for w in warnings_of(None, &partner, &report) {
+        output::warning(&w);
     }
     match format.unwrap_or(OutputFormat::Table) {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
@@ -441,41 +441,41 @@ const CLOSED: &str = "output closed";
 /// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
 /// reported on stderr with its line number and skipped; the exit status then says that something failed.
 fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
-    let mut failed = 0usize;
-    let mut written = Ok(());
-    let processed = portfolio::process_expecting(
-        portfolio::open(input)?,
-        portfolio::expected(input),
-        |raw| {
-            let partner = raw.parse()?;
-            let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| e.to_string())?;
-            Ok((report.to_json_line() + "\n", warnings_of(raw, &partner, &report)))
-        },
-        |_, result| {
-            match result {
-                Ok((line, warnings)) => {
-                    for w in warnings {
-                        output::warning(&w);
-                    }
-                    written = out.data(&line);
-                }
-                Err(message) => {
-                    failed += 1;
-                    output::error(&message);
-                }
-            }
-            stop_when_unwritable(&written, out)
-        },
-    );
-    finish_stream(processed, written, failed)
+    // Serialized on the worker threads: writing the lines in order is all that is left to do in order.
+    let run = score_each(choice, input, out, Ok(()), |r| r.to_json_line() + "\n", |out, line| out.data(&line))?;
+    finish_stream(run)
 }
 
 /// A portfolio as a table for people: one row per partner with the designations it attains, then the counts.
 fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
-    let mut failed = 0usize;
     let mut table = render::PortfolioTable::default();
-    let mut written = out.text(&render::PortfolioTable::header());
+    let header = out.text(&render::PortfolioTable::header());
+    let mut run = score_each(choice, input, out, header, |r| r, |out, r| out.text(&table.row(&r)))?;
+    if run.processed.is_ok() && run.written.is_ok() {
+        run.written = out.text(&table.footer(run.failed));
+    }
+    finish_stream(run)
+}
+
+/// How a streamed run went: the portfolio's own outcome, stdout's, and how many partners failed.
+struct Streamed {
+    processed: Result<(), String>,
+    written: Result<(), Failure>,
+    failed: usize,
+}
+
+/// Scores every partner of the portfolio `input` on every core; `prepare` turns each report into what is written
+/// (on the worker threads), `emit` writes it, in input order. Warnings and failed partners go to stderr; the run
+/// stops early when stdout fails (`written` may already have) or its reader goes away.
+fn score_each<T: Send>(
+    choice: &RulesChoice,
+    input: &std::path::Path,
+    out: &mut output::Stdout,
+    mut written: Result<(), Failure>,
+    prepare: impl Fn(designate_engine::ScoreReport) -> T + Sync,
+    mut emit: impl FnMut(&mut output::Stdout, T) -> Result<(), Failure>,
+) -> Result<Streamed, Failure> {
+    let mut failed = 0usize;
     let processed = portfolio::process_expecting(
         portfolio::open(input)?,
         portfolio::expected(input),
@@ -483,16 +483,16 @@ fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
             let report = score(rules, &partner).map_err(|e| e.to_string())?;
-            let warnings = warnings_of(raw, &partner, &report);
-            Ok((report, warnings))
+            let warnings = warnings_of(Some(raw), &partner, &report);
+            Ok((prepare(report), warnings))
         },
         |_, result| {
             match result {
-                Ok((report, warnings)) => {
+                Ok((item, warnings)) => {
                     for w in warnings {
                         output::warning(&w);
                     }
-                    written = out.text(&table.row(&report));
+                    written = emit(out, item);
                 }
                 Err(message) => {
                     failed += 1;
@@ -502,19 +502,16 @@ fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::
             stop_when_unwritable(&written, out)
         },
     );
-    if processed.is_ok() && written.is_ok() {
-        written = out.text(&table.footer(failed));
-    }
-    finish_stream(processed, written, failed)
+    Ok(Streamed { processed, written, failed })
 }
 
 /// The report's warnings, each at its place: a partner from tables is warned about at the CSV line the field
-/// comes from, any other at its file and field.
-fn warnings_of(raw: &portfolio::Raw, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
+/// comes from, any other (and a partner file given alone, without a `raw`) at its file and field.
+fn warnings_of(raw: Option<&portfolio::Raw>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
     report
         .warnings
         .iter()
-        .map(|w| match raw.place_of(&w.field) {
+        .map(|w| match raw.and_then(|raw| raw.place_of(&w.field)) {
             Some(place) => w.render(place),
             None => w.render(&format!("{}: {}", partner.origin, w.field)),
         })
@@ -530,11 +527,7 @@ fn stop_when_unwritable(written: &Result<(), Failure>, out: &output::Stdout) -> 
 }
 
 /// The exit status of a streamed run: a write error first, then the portfolio's own, then failed partners.
-fn finish_stream(
-    processed: Result<(), String>,
-    written: Result<(), Failure>,
-    failed: usize,
-) -> Result<ExitCode, Failure> {
+fn finish_stream(Streamed { processed, written, failed }: Streamed) -> Result<ExitCode, Failure> {
     written?;
     match processed {
         // The reader went away: the run ends as if it had been read.

@@ -141,6 +141,32 @@ struct Partners {
 }
 
 impl Partners {
+    /// Each well-formed row of the optional table `path` (absent: no rows), with the index of its partner. A
+    /// malformed row fails its partner (the first problem is kept); a row no listed partner owns, or a table that
+    /// does not open, makes the portfolio unreadable.
+    fn each_row(
+        &self,
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        failures: &mut [Option<String>],
+        mut each: impl FnMut(&Table, &Row, usize),
+    ) -> Result<(), String> {
+        if !path.is_file() {
+            return Ok(());
+        }
+        let mut t = Table::open(path, required, optional)?;
+        while let Some(row) = t.next_row()? {
+            let i = self.of(&t, &row)?;
+            if let Err(malformed) = &row.cells {
+                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
+                continue;
+            }
+            each(&t, &row, i);
+        }
+        Ok(())
+    }
+
     /// The partner a row belongs to, or the error that makes the portfolio unreadable: a row that cannot be
     /// pinned on a listed partner could belong to any of them.
     fn of(&self, table: &Table, row: &Row) -> Result<usize, String> {
@@ -218,48 +244,33 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
 
     let mut customers: Vec<Option<Vec<Lined>>> = vec![None; heads.len()];
     let path = dir.join("customers.csv");
-    if path.is_file() {
-        let mut t = Table::open(&path, &["partner_id", "customer_id"], &["segment"])?;
-        while let Some(row) = t.next_row()? {
-            let i = partners.of(&t, &row)?;
-            if let Err(malformed) = &row.cells {
-                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
-                continue;
-            }
-            let mut m = Map::new();
-            m.insert("id".into(), json!(row.get(&t, "customer_id")));
-            if let Value::String(s) = opt(row.get(&t, "segment")) {
-                m.insert("segment".into(), Value::String(s));
-            }
-            customers[i].get_or_insert_with(Vec::new).push((Value::Object(m), row.line));
+    partners.each_row(&path, &["partner_id", "customer_id"], &["segment"], &mut failures, |t, row, i| {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(row.get(t, "customer_id")));
+        if let Value::String(s) = opt(row.get(t, "segment")) {
+            m.insert("segment".into(), Value::String(s));
         }
-    }
+        customers[i].get_or_insert_with(Vec::new).push((Value::Object(m), row.line));
+    })?;
 
     // People: one row per certification; persons in first-seen order.
     let mut people: Vec<Vec<Person>> = vec![Vec::new(); heads.len()];
     let path = dir.join("people.csv");
-    if path.is_file() {
-        let mut t = Table::open(&path, &["partner_id", "person_id", "certification", "earned"], &["expires"])?;
-        while let Some(row) = t.next_row()? {
-            let i = partners.of(&t, &row)?;
-            if let Err(malformed) = &row.cells {
-                failures[i].get_or_insert_with(|| t.at(row.line, malformed));
-                continue;
-            }
-            let mut cert = Map::new();
-            cert.insert("name".into(), json!(row.get(&t, "certification")));
-            cert.insert("earned".into(), json!(row.get(&t, "earned")));
-            if let Value::String(s) = opt(row.get(&t, "expires")) {
-                cert.insert("expires".into(), Value::String(s));
-            }
-            let id = row.get(&t, "person_id");
-            let persons = &mut people[i];
-            match persons.iter_mut().find(|(p, _)| p == id) {
-                Some((_, certs)) => certs.push((Value::Object(cert), row.line)),
-                None => persons.push((id.to_owned(), vec![(Value::Object(cert), row.line)])),
-            }
+    let columns = ["partner_id", "person_id", "certification", "earned"];
+    partners.each_row(&path, &columns, &["expires"], &mut failures, |t, row, i| {
+        let mut cert = Map::new();
+        cert.insert("name".into(), json!(row.get(t, "certification")));
+        cert.insert("earned".into(), json!(row.get(t, "earned")));
+        if let Value::String(s) = opt(row.get(t, "expires")) {
+            cert.insert("expires".into(), Value::String(s));
         }
-    }
+        let id = row.get(t, "person_id");
+        let persons = &mut people[i];
+        match persons.iter_mut().find(|(p, _)| p == id) {
+            Some((_, certs)) => certs.push((Value::Object(cert), row.line)),
+            None => persons.push((id.to_owned(), vec![(Value::Object(cert), row.line)])),
+        }
+    })?;
 
     let mut usage = Usage::index(&dir.join("usage.csv"), &partners, &mut failures)?;
     let shown = dir.display().to_string();
