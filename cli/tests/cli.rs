@@ -441,8 +441,7 @@ fn misspelt_certifications_are_warned_about_on_stderr_and_in_the_report() {
 fn a_fifo_given_as_the_partner_file_is_refused_without_being_opened() {
     let dir = scratch("fifo-partner");
     let fifo = dir.join("partner.yaml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     for command in ["score", "gap"] {
         // Without the check this would block forever; the test harness would then hang, not pass.
         let out = designate(&[command, fifo.to_str().unwrap()]);

@@ -339,10 +339,12 @@ fn output_is_byte_identical_serial_and_parallel_twice() {
 }
 
 /// Every command that writes to stdout, each with the exit status of its work (`diff-rules` of two different
-/// versions reports differences).
+/// versions reports differences). Writes the snapshot `dir/snap` that the `diff` among them reads.
 fn writing_commands(dir: &Path) -> Vec<(Vec<String>, i32)> {
     let ws = workspace();
     let path = |p: &str| ws.join(p).display().to_string();
+    let made = run_in(dir, &["snapshot", "--out", "snap", &path("snapshots/partners")], &[], None);
+    assert!(made.status.success(), "{}", text(&made.stderr));
     let partner = path("snapshots/partners/contoso-smb.yaml");
     let portfolio = path("snapshots/portfolios/example.ndjson");
     let (old, new) = (path("rules/2023-07"), path("rules/2024-06"));
@@ -374,13 +376,6 @@ fn writing_commands(dir: &Path) -> Vec<(Vec<String>, i32)> {
 #[test]
 fn a_full_stdout_is_one_error_line_and_exit_2() {
     let dir = scratch("full");
-    let snap = run_in(
-        &dir,
-        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
-        &[],
-        None,
-    );
-    assert!(snap.status.success(), "{}", text(&snap.stderr));
     let mut wrong = Vec::new();
     for (args, _) in writing_commands(&dir) {
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
@@ -404,13 +399,6 @@ fn a_full_stdout_is_one_error_line_and_exit_2() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let dir = scratch("closed");
-    let snap = run_in(
-        &dir,
-        &["snapshot", "--out", "snap", &workspace().join("snapshots/partners").display().to_string()],
-        &[],
-        None,
-    );
-    assert!(snap.status.success(), "{}", text(&snap.stderr));
     let mut wrong = Vec::new();
     for (args, status) in writing_commands(&dir) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
@@ -664,7 +652,7 @@ fn special_files_in_a_partner_folder_are_refused_by_name() {
     let dir = scratch("special-files");
     std::fs::copy(workspace().join("snapshots/partners/contoso-smb.yaml"), dir.join("a.yaml")).unwrap();
     std::os::unix::fs::symlink(dir.join("nowhere.yaml"), dir.join("b.yaml")).unwrap();
-    assert!(Command::new("mkfifo").arg(dir.join("c.yaml")).status().unwrap().success());
+    common::mkfifo(&dir.join("c.yaml"));
     let _socket = std::os::unix::net::UnixListener::bind(dir.join("d")).unwrap();
     std::fs::create_dir(dir.join("sub")).unwrap();
     let out = run_in(&dir, &["score", "."], &[], None);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{designate, scratch, text, workspace};
+use common::{designate, mkfifo, scratch, text, workspace};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -227,11 +227,6 @@ fn diff_of_a_missing_folder_could_not_run() {
         designate(&["snapshot", "--rules", "rules/2023-07", "--out", old.to_str().unwrap(), input.to_str().unwrap()]);
     assert!(run.status.success());
     assert_eq!(diff(&old, &a).status.code(), Some(1));
-}
-
-fn mkfifo(path: &Path) {
-    let made = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
-    assert!(made.success(), "mkfifo {}", path.display());
 }
 
 // Issue 11: a FIFO in a snapshot folder (a result, the manifest, the lock file) made `diff` and `snapshot` wait

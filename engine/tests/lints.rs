@@ -131,8 +131,7 @@ fn problems(dir: &Path) -> Vec<String> {
 #[test]
 fn a_fifo_in_a_rule_folder_is_refused_without_being_opened() {
     let dir = scratch_rule_set("fifo");
-    let made = std::process::Command::new("mkfifo").arg(dir.join("designations/pipe.toml")).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    common::mkfifo(&dir.join("designations/pipe.toml"));
     assert_eq!(problems(&dir), ["designations/pipe.toml: not a regular file (a FIFO)"]);
 }
 
@@ -140,8 +139,7 @@ fn a_fifo_in_a_rule_folder_is_refused_without_being_opened() {
 #[test]
 fn a_symlink_to_a_fifo_or_a_device_is_refused() {
     let dir = scratch_rule_set("link-to-fifo");
-    let made = std::process::Command::new("mkfifo").arg(dir.join("scripts/pipe")).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    common::mkfifo(&dir.join("scripts/pipe"));
     std::os::unix::fs::symlink("../scripts/pipe", dir.join("designations/pipe.toml")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.join("designations/zero.toml")).unwrap();
     assert_eq!(
@@ -201,8 +199,7 @@ fn a_rule_file_over_the_size_limit_is_refused() {
 #[test]
 fn diff_rules_refuses_a_fifo_without_opening_it() {
     let dir = scratch_rule_set("diff-fifo");
-    let made = std::process::Command::new("mkfifo").arg(dir.join("scripts/pipe.rhai")).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    common::mkfifo(&dir.join("scripts/pipe.rhai"));
     let (send, receive) = std::sync::mpsc::channel();
     let (a, b) = (workspace().join("rules/2024-06"), dir.clone());
     std::thread::spawn(move || {

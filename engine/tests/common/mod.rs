@@ -34,3 +34,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Makes a named pipe (FIFO) at `path`: the special file that hangs a reader opening it, for tests that it never is.
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
