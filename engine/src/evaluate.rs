@@ -514,6 +514,7 @@ impl<'a> Context<'a> {
             points,
             max_points: m.max_points,
             explanation,
+            evidence: None,
         })
     }
 

@@ -17,6 +17,7 @@
 pub mod compare;
 pub mod error;
 mod evaluate;
+pub mod evidence;
 pub mod explain;
 pub mod gap;
 pub mod generate;

@@ -84,6 +84,10 @@ pub struct MetricResult {
     pub max_points: Decimal,
     /// How the points were earned: what counted, what did not and why.
     pub explanation: String,
+    /// The same as data: what the metric counted and did not, and how its units became points. Absent in
+    /// reports written before evidence existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::Evidence>,
 }
 
 /// Reads a decimal written by [`number`] (or any exact decimal form) back.
