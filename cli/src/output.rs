@@ -124,6 +124,12 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.
+pub fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::could_not_run(format!("{what} cannot be written as JSON: {e}")))
+}
+
 /// An I/O error as a phrase, without the `(os error N)` suffix.
 pub fn reason(e: &io::Error) -> String {
     let text = e.to_string();

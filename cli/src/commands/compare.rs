@@ -2,14 +2,15 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange, Status};
 use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
 
-use crate::exit::Failure;
-use crate::{overrides, portfolio};
+use crate::exit::{self, Failure};
+use crate::{output, overrides, portfolio};
 
 /// Output formats of `compare`.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -19,12 +20,58 @@ pub enum Format {
     Json,
 }
 
+/// Score a portfolio under two rule sets: who gains or loses each designation, and why.
+///
+/// PORTFOLIO is a folder of partner files, a folder of CSV tables, an .ndjson file, or `-` for NDJSON on
+/// stdin. The CSV format carries the rule versions, digests and overrides on every row.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson",
+    "designate compare --base rules/2024-06 --candidate rules/2024-06 \\",
+    "    --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson",
+    "designate compare ... --format csv > changes.csv",
+    "designate compare ... --html report.html",
+))]
 pub struct Args {
+    /// The rule version before (a folder such as rules/2023-07).
+    #[arg(long, value_name = "DIR")]
     pub base: PathBuf,
+    /// The rule version after.
+    #[arg(long, value_name = "DIR")]
     pub candidate: PathBuf,
+    /// Override a candidate rule parameter without editing files, checked like a file edit:
+    /// <designation>.<path>.<metric>[.<part>].<key>=<value>, <designation>.qualification.<key>=<value>
+    /// or qualification.<key>=<value>. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    pub portfolio: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// List only partners (and, in CSV, designations) whose result changed; the summary still counts all.
+    #[arg(long)]
     pub only_changed: bool,
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
+    #[arg(value_name = "PORTFOLIO")]
+    pub portfolio: PathBuf,
+}
+
+/// `designate compare`: the comparison in the chosen format, the HTML report when asked; exit 1 when partners
+/// failed.
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+    let cmp = comparison(&args)?;
+    match args.format {
+        Format::Table => out.text(&table(&cmp, args.only_changed))?,
+        Format::Csv => out.data(&csv(&cmp, args.only_changed)?)?,
+        Format::Json => out.data(&json(&cmp)?)?,
+    }
+    if let Some(path) = &args.html {
+        output::write_file(path, html(&cmp).as_bytes())?;
+        output::diag(&format!("wrote {}", path.display()));
+    }
+    Ok(exit::findings_if(!cmp.failures.is_empty()))
 }
 
 /// Loads a rule set folder for comparison (a root would leave the version ambiguous).
@@ -42,7 +89,7 @@ fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
 }
 
 /// Scores the portfolio under both rule sets and compares every partner.
-pub fn run(args: &Args) -> Result<Comparison, String> {
+pub fn comparison(args: &Args) -> Result<Comparison, String> {
     let base = load(&args.base, "base")?;
     // The folders as `diff-rules` reads them, so that both commands say the same about what changed; with
     // `--set`, the candidate as edited, so that the overrides are among the changes.
@@ -72,7 +119,7 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
             match result {
                 Ok(change) => partners.push(change),
                 Err(error) => {
-                    crate::output::error(&error);
+                    output::error(&error);
                     failures.push(designate_engine::compare::Failure { origin: raw.origin, error });
                 }
             }

@@ -1,4 +1,5 @@
-//! `designate snapshot` and `designate diff`: deterministic result trees auditors can keep and compare.
+//! `designate snapshot`: deterministic result trees auditors can keep and compare (with `designate diff`,
+//! `diff.rs`, which reads them through this module's manifest readers).
 //!
 //! A snapshot is one YAML result per partner plus `manifest.json` naming the tool version, the rules
 //! (version and digest) and a digest of every input and result. The manifest is the commit point: results are
@@ -11,14 +12,45 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
 
-use designate_engine::compare::{compare, PartnerChange};
 use designate_engine::{score, ScoreReport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::exit::{self, Failure};
 use crate::portfolio;
-use crate::rules_dir::RulesChoice;
+use crate::rules_dir::{RulesArg, RulesChoice};
+
+/// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
+///
+/// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
+/// Files are written atomically, the manifest last. --out must be new, empty or an earlier snapshot, and
+/// outside the portfolio; one run at a time writes to it. Exits 2 when it cannot write, 1 when partners
+/// failed.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate snapshot --out snap-2024-06 snapshots/partners",
+    "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
+))]
+pub struct Args {
+    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+    /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
+    #[arg(value_name = "PORTFOLIO")]
+    portfolio: PathBuf,
+}
+
+/// `designate snapshot`: exit 1 when partners failed.
+pub fn run(args: Args, rules_from_env: bool) -> Result<ExitCode, Failure> {
+    let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
+    let failed = write(&choice, &args.portfolio, &args.out)?;
+    Ok(exit::findings_if(failed > 0))
+}
 
 /// The manifest's `format`: what marks a folder as a snapshot this tool wrote.
 const FORMAT: &str = "designate-snapshot-1";
@@ -31,36 +63,36 @@ const MAX_PLAIN: usize = 64;
 
 #[derive(Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct Manifest {
+pub(super) struct Manifest {
     /// Always [`FORMAT`].
-    format: String,
-    tool: String,
+    pub(super) format: String,
+    pub(super) tool: String,
     /// Every rule version used, by version.
-    rules: BTreeMap<String, String>,
+    pub(super) rules: BTreeMap<String, String>,
     /// Partner id → result file, with digests.
-    partners: Vec<Entry>,
-    failures: Vec<FailureEntry>,
+    pub(super) partners: Vec<Entry>,
+    pub(super) failures: Vec<FailureEntry>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Clone)]
 #[serde(deny_unknown_fields)]
-struct Entry {
-    partner: String,
+pub(super) struct Entry {
+    pub(super) partner: String,
     /// The input as given (a file name, or `<stdin>:LINE`).
-    input: String,
-    input_digest: String,
-    rules: String,
+    pub(super) input: String,
+    pub(super) input_digest: String,
+    pub(super) rules: String,
     /// The result's file name in the snapshot folder: the partner id when that is a safe file name, else an
     /// encoding of it (see [`result_name`]).
-    result: String,
-    result_digest: String,
+    pub(super) result: String,
+    pub(super) result_digest: String,
 }
 
 #[derive(Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct FailureEntry {
-    input: String,
-    error: String,
+pub(super) struct FailureEntry {
+    pub(super) input: String,
+    pub(super) error: String,
 }
 
 impl Manifest {
@@ -374,7 +406,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
 
 /// A snapshot's manifest, checked to be ours: the right `format`, and every result a plain file name of the folder
 /// listed once, so that neither `snapshot` nor `diff` ever reaches outside the folder because of what it says.
-fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest, String> {
     if !dir.is_dir() {
         return Err(format!("{}: no such snapshot folder", dir.display()));
     }
@@ -407,7 +439,7 @@ fn read_manifest(dir: &Path) -> Result<Manifest, String> {
     Ok(manifest)
 }
 
-fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
+pub(super) fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
     let path: PathBuf = dir.join(name);
     let text = read_regular(&path)
         .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
@@ -430,7 +462,7 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Where a snapshot folder disagrees with its manifest: result files missing, different from their digest, or
 /// present but not listed. File name → problem, sorted by name.
-fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
+pub(super) fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
     let mut problems = BTreeMap::new();
     for e in &manifest.partners {
         match read_regular(&dir.join(&e.result)) {
@@ -461,116 +493,4 @@ fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
         }
     }
     problems
-}
-
-/// Compares two snapshots; returns the report and whether they differ.
-pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
-    let (ma, mb) = (read_manifest(a)?, read_manifest(b)?);
-    let mut out = String::new();
-    let mut differs = false;
-    if ma.tool != mb.tool {
-        out.push_str(&format!("tool: {} → {}\n", ma.tool, mb.tool));
-    }
-    // A manifest is only trusted for the files that match it: an interrupted or edited snapshot is a finding.
-    let (va, vb) = (verify(a, &ma), verify(b, &mb));
-    for (dir, problems) in [(a, &va), (b, &vb)] {
-        if !problems.is_empty() {
-            differs = true;
-            out.push_str(&format!("{}: the folder does not match its manifest\n", dir.display()));
-            for (name, problem) in problems {
-                out.push_str(&format!("  {name}: {problem}\n"));
-            }
-        }
-    }
-    if ma.rules != mb.rules {
-        differs = true;
-        out.push_str("rules changed:\n");
-        for (v, d) in &ma.rules {
-            if mb.rules.get(v) != Some(d) {
-                out.push_str(&format!("  - {v} {d}\n"));
-            }
-        }
-        for (v, d) in &mb.rules {
-            if ma.rules.get(v) != Some(d) {
-                out.push_str(&format!("  + {v} {d}\n"));
-            }
-        }
-    }
-    let index = |m: &Manifest| m.partners.iter().map(|e| (e.partner.clone(), e.clone())).collect::<BTreeMap<_, _>>();
-    let (ia, ib) = (index(&ma), index(&mb));
-    let mut changes: Vec<(String, String)> = Vec::new();
-    for (id, ea) in &ia {
-        match ib.get(id) {
-            None => changes.push((id.clone(), "only in the first snapshot".into())),
-            Some(eb) if va.contains_key(&ea.result) || vb.contains_key(&eb.result) => {
-                changes.push((id.clone(), "cannot be compared: a result does not match its manifest".into()))
-            }
-            Some(eb) if ea.result_digest == eb.result_digest && ea.input_digest == eb.input_digest => {}
-            Some(eb) => {
-                let input = if ea.input_digest == eb.input_digest { "same input" } else { "input changed" };
-                let rules = if ea.rules == eb.rules && ma.rules.get(&ea.rules) == mb.rules.get(&eb.rules) {
-                    "same rules".to_owned()
-                } else {
-                    format!("rules {} → {}", ea.rules, eb.rules)
-                };
-                let detail = if ea.result_digest == eb.result_digest {
-                    "same result".to_owned()
-                } else {
-                    match (read_result(a, &ea.result), read_result(b, &eb.result)) {
-                        (Ok(ra), Ok(rb)) => describe(&compare(&ra, &rb)),
-                        (Err(e), _) | (_, Err(e)) => format!("result cannot be read ({})", first_line(&e)),
-                    }
-                };
-                changes.push((id.clone(), format!("{input}, {rules}: {detail}")));
-            }
-        }
-    }
-    for id in ib.keys().filter(|id| !ia.contains_key(*id)) {
-        changes.push((id.clone(), "only in the second snapshot".into()));
-    }
-    let failed =
-        |m: &Manifest| m.failures.iter().map(|f| (f.input.clone(), f.error.clone())).collect::<BTreeMap<_, _>>();
-    let (fa, fb) = (failed(&ma), failed(&mb));
-    for (input, error) in &fa {
-        if fb.get(input) != Some(error) {
-            changes.push((input.clone(), format!("could not be scored in the first snapshot ({})", first_line(error))));
-        }
-    }
-    for (input, error) in &fb {
-        if fa.get(input) != Some(error) {
-            changes
-                .push((input.clone(), format!("could not be scored in the second snapshot ({})", first_line(error))));
-        }
-    }
-    differs |= !changes.is_empty();
-    if changes.is_empty() && !differs {
-        out.push_str(&format!("no differences: {} partners, same rules, inputs and results\n", ia.len()));
-    } else {
-        out.push_str(&format!("{} of {} partners differ\n", changes.len(), ia.len().max(ib.len())));
-        for (id, what) in changes {
-            out.push_str(&format!("  {id}: {what}\n"));
-        }
-    }
-    Ok((out, differs))
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
-}
-
-fn describe(change: &PartnerChange) -> String {
-    let moved: Vec<String> = change
-        .designations
-        .iter()
-        .filter(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after || d.path_before != d.path_after)
-        .map(|d| {
-            format!("{} {} → {} ({})", d.id, d.points_before.normalize(), d.points_after.normalize(), d.attribution)
-        })
-        .chain(change.status.iter().cloned())
-        .collect();
-    if moved.is_empty() {
-        "explanations changed, points and outcomes did not".to_owned()
-    } else {
-        moved.join("; ")
-    }
 }

@@ -10,6 +10,8 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use designate_engine::generate;
@@ -17,6 +19,10 @@ use designate_engine::value::Month;
 use designate_engine::{score, Format, Partner, RuleSet};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
+
+use crate::exit::Failure;
+use crate::output;
+use crate::rules_dir::{RulesArg, RulesChoice};
 
 /// Partners in flight at a time: the same as `CHUNK` in `portfolio.rs`, so the bench has the command's shape.
 const CHUNK: usize = 512;
@@ -35,8 +41,34 @@ struct Line {
     rows: usize,
 }
 
+/// Measure throughput: partners and usage rows per second, against the time to merely parse the same input.
+///
+/// Generates a synthetic portfolio in memory (as `generate` would), then times parsing alone and parsing
+/// plus scoring on every designation, on all cores.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!("designate bench --partners 10000 --seed 7"))]
+pub struct Args {
+    /// How many partners.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    partners: usize,
+    /// The generator's seed.
+    #[arg(long, value_name = "S", default_value_t = 7)]
+    seed: u64,
+    /// A rule set folder; default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+}
+
+/// `designate bench`: the report on stdout.
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+    let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
+    let rules = choice.single().ok_or("bench needs one rule version: pass --rules rules/<version>")?;
+    out.text(&report(args.partners, args.seed, rules)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs the benchmark and returns its report.
-pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String> {
+fn report(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String> {
     if partners == 0 {
         return Err("bench needs at least one partner: --partners N".to_owned());
     }
