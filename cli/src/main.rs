@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use commands::{bench, check, compare, diff, diff_rules, gap, generate, schema, score, snapshot};
-use exit::Failure;
 
 /// A subcommand's help template with its examples. The examples are literal template text, which clap prints
 /// as written: a command is never wrapped mid-way, however narrow the terminal (the prose above still wraps).
@@ -93,16 +92,16 @@ fn main() -> ExitCode {
     let result = run(cli.command, rules_from_env, &mut out).and_then(|code| out.finish().map(|()| code));
     match result {
         Ok(code) => code,
-        Err(failure) => {
+        Err(error) => {
             // What was written before the failure (a compare table before an unwritable --html) still goes out.
             let _ = out.finish();
-            output::error(&failure.message);
-            exit::code(&failure)
+            output::error(&exit::message(&error));
+            exit::code(&error)
         }
     }
 }
 
-fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyhow::Result<ExitCode> {
     match command {
         Command::Score(args) => score::run(args, rules_from_env, out),
         Command::Check(args) => check::run(args),

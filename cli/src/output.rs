@@ -12,32 +12,37 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::exit::Failure;
+use anyhow::{anyhow, Result};
 
-/// Standard output, buffered, for one command.
+/// Standard output, buffered, for one command (or, for `bench`, any writer in its place).
 pub struct Stdout {
-    out: io::BufWriter<io::StdoutLock<'static>>,
+    out: io::BufWriter<Box<dyn Write>>,
     /// The reader went away: later writes are dropped and the command finishes as if they had been read.
     closed: bool,
 }
 
 impl Stdout {
     pub fn new() -> Stdout {
-        Stdout { out: io::BufWriter::new(io::stdout().lock()), closed: false }
+        Stdout::to(io::stdout().lock())
+    }
+
+    /// Another writer in stdout's place: `bench` runs `score -` into a sink that only counts.
+    pub fn to(writer: impl Write + 'static) -> Stdout {
+        Stdout { out: io::BufWriter::new(Box::new(writer)), closed: false }
     }
 
     /// Data for programs, written byte for byte.
-    pub fn data(&mut self, text: &str) -> Result<(), Failure> {
+    pub fn data(&mut self, text: &str) -> Result<()> {
         self.with(|w| w.write_all(text.as_bytes()))
     }
 
     /// Text for people, with control characters escaped.
-    pub fn text(&mut self, text: &str) -> Result<(), Failure> {
+    pub fn text(&mut self, text: &str) -> Result<()> {
         self.with(|w| w.write_all(escape(text).as_bytes()))
     }
 
     /// Hands the writer to `write` (for writers of the engine that take `impl Write`).
-    pub fn with(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    pub fn with(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
         if self.closed {
             return Ok(());
         }
@@ -51,7 +56,7 @@ impl Stdout {
     }
 
     /// Flushes everything written, at the end of a command.
-    pub fn finish(&mut self) -> Result<(), Failure> {
+    pub fn finish(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
@@ -59,7 +64,7 @@ impl Stdout {
         self.check(result)
     }
 
-    fn check(&mut self, result: io::Result<()>) -> Result<(), Failure> {
+    fn check(&mut self, result: io::Result<()>) -> Result<()> {
         match result {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
@@ -70,7 +75,7 @@ impl Stdout {
                 // Nothing more can be written. What is still buffered is tried once more when the writer is
                 // dropped, which ignores errors.
                 self.closed = true;
-                Err(Failure::could_not_run(format!("stdout: cannot write: {}", reason(&e))))
+                Err(anyhow!("stdout: cannot write: {}", reason(&e)))
             }
         }
     }
@@ -97,8 +102,8 @@ pub fn warning(message: &str) {
 /// Writes a whole output file: through a temporary file renamed into place when `path` is (or will be) a
 /// regular file, so a failed write never leaves a half-written file where a good one was; straight into
 /// anything else (`/dev/stdout`, a pipe), which cannot be replaced.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: io::Error| Failure::could_not_run(format!("{}: cannot write: {}", path.display(), reason(&e)));
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let fail = |e: io::Error| anyhow!("{}: cannot write: {}", path.display(), reason(&e));
     let regular = match std::fs::metadata(path) {
         Ok(meta) => meta.is_file(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => true,
@@ -125,9 +130,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 }
 
 /// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.
-pub fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::could_not_run(format!("{what} cannot be written as JSON: {e}")))
+pub fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| anyhow!("{what} cannot be written as JSON: {e}"))
 }
 
 /// An I/O error as a phrase, without the `(os error N)` suffix.

@@ -1,68 +1,81 @@
 //! The scoring pipeline the commands share: one partner file read and checked, or a portfolio read, scored on
-//! every core and written in input order, with its warnings placed and its failed partners counted.
+//! every core and written in input order, with its warnings placed and its failed partners counted. `score` on a
+//! portfolio and `bench` run the very same path ([`ndjson`]): `bench` only hands it generated lines and a sink.
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::{anyhow, Result};
 use designate_engine::{score, Partner};
 
-use crate::exit::{self, Failure};
+use crate::exit::{self, Closed};
 use crate::output;
-use crate::portfolio;
+use crate::portfolio::{self, Expected, Raw};
 use crate::rules_dir::RulesChoice;
 
 /// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
 /// not run (exit 2); a file that does not validate is a partner that failed (exit 1).
-pub fn load_partner(path: &std::path::Path) -> Result<Partner, Failure> {
+pub fn load_partner(path: &Path) -> Result<Partner> {
     match std::fs::metadata(path) {
-        Err(e) => return Err(Failure::could_not_run(format!("{}: cannot read file: {e}", path.display()))),
+        Err(e) => return Err(anyhow!("{}: cannot read file: {e}", path.display())),
         // A FIFO or a device is never opened: reading one could wait forever or never end.
         Ok(meta) if !meta.is_file() => {
-            return Err(Failure::could_not_run(format!(
+            return Err(anyhow!(
                 "{}: not a regular file but {}",
                 path.display(),
                 designate_engine::partner::file_kind(&meta.file_type())
-            )))
+            ))
         }
         Ok(_) => {}
     }
     if designate_engine::partner::Format::from_path(path).is_none() {
-        return Err(Failure::could_not_run(format!(
+        return Err(anyhow!(
             "{}: unsupported partner file extension\n  hint: use .yaml, .yml, .json or .toml",
             path.display()
-        )));
+        ));
     }
-    Partner::load(path).map_err(|e| Failure::finding(e.to_string()))
+    Partner::load(path).map_err(|e| exit::finding(e.to_string()))
 }
-
-/// The reader of our output went away: stop scoring, nobody reads the rest.
-const CLOSED: &str = "output closed";
 
 /// How a streamed run went: the portfolio's own outcome, stdout's, and how many partners failed.
 pub struct Streamed {
-    pub processed: Result<(), String>,
-    pub written: Result<(), Failure>,
+    pub processed: Result<()>,
+    pub written: Result<()>,
     pub failed: usize,
 }
 
-/// Scores every partner of the portfolio `input` on every core; `prepare` turns each report into what is written
-/// (on the worker threads), `emit` writes it, in input order. Warnings and failed partners go to stderr; the run
-/// stops early when stdout fails (`written` may already have) or its reader goes away.
+/// NDJSON out: one result line per partner of `items`, in input order, scored on every core (the JSON is
+/// serialized on the workers: writing the lines in order is all that is left to do in order).
+pub fn ndjson(
+    choice: &RulesChoice,
+    items: impl Iterator<Item = Raw>,
+    expected: Expected,
+    out: &mut output::Stdout,
+) -> Streamed {
+    score_each(choice, items, expected, out, Ok(()), |r| r.to_json_line() + "\n", |out, line| out.data(&line))
+}
+
+/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core; `prepare` turns
+/// each report into what is written (on the worker threads), `emit` writes it, in input order. Warnings and
+/// failed partners go to stderr; the run stops early when stdout fails (`written` may already have) or its reader
+/// goes away.
 pub fn score_each<T: Send>(
     choice: &RulesChoice,
-    input: &std::path::Path,
+    items: impl Iterator<Item = Raw>,
+    expected: Expected,
     out: &mut output::Stdout,
-    mut written: Result<(), Failure>,
+    mut written: Result<()>,
     prepare: impl Fn(designate_engine::ScoreReport) -> T + Sync,
-    mut emit: impl FnMut(&mut output::Stdout, T) -> Result<(), Failure>,
-) -> Result<Streamed, Failure> {
+    mut emit: impl FnMut(&mut output::Stdout, T) -> Result<()>,
+) -> Streamed {
     let mut failed = 0usize;
     let processed = portfolio::process_expecting(
-        portfolio::open(input)?,
-        portfolio::expected(input),
+        items,
+        expected,
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
             let warnings = warnings_of(Some(raw), &partner, &report);
             Ok((prepare(report), warnings))
         },
@@ -74,24 +87,20 @@ pub fn score_each<T: Send>(
                     }
                     written = emit(out, item);
                 }
-                Err(message) => {
+                Err(error) => {
                     failed += 1;
-                    output::error(&message);
+                    output::error(&exit::message(&error));
                 }
             }
             stop_when_unwritable(&written, out)
         },
     );
-    Ok(Streamed { processed, written, failed })
+    Streamed { processed, written, failed }
 }
 
 /// The report's warnings, each at its place: a partner from tables is warned about at the CSV line the field
 /// comes from, any other (and a partner file given alone, without a `raw`) at its file and field.
-pub fn warnings_of(
-    raw: Option<&portfolio::Raw>,
-    partner: &Partner,
-    report: &designate_engine::ScoreReport,
-) -> Vec<String> {
+pub fn warnings_of(raw: Option<&Raw>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
     report
         .warnings
         .iter()
@@ -103,19 +112,19 @@ pub fn warnings_of(
 }
 
 /// Ends a streamed run early when stdout failed or its reader went away.
-fn stop_when_unwritable(written: &Result<(), Failure>, out: &output::Stdout) -> Result<(), String> {
+fn stop_when_unwritable(written: &Result<()>, out: &output::Stdout) -> Result<()> {
     if written.is_err() || out.closed() {
-        return Err(CLOSED.to_owned());
+        return Err(anyhow::Error::new(Closed));
     }
     Ok(())
 }
 
 /// The exit status of a streamed run: a write error first, then the portfolio's own, then failed partners.
-pub fn finish_stream(Streamed { processed, written, failed }: Streamed) -> Result<ExitCode, Failure> {
+pub fn finish_stream(Streamed { processed, written, failed }: Streamed) -> Result<ExitCode> {
     written?;
     match processed {
         // The reader went away: the run ends as if it had been read.
-        Err(e) if e == CLOSED => {}
+        Err(e) if exit::is_closed(&e) => {}
         other => other?,
     }
     if failed > 0 {

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Result;
 use designate_engine::RuleSet;
 
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::{output, rules_dir};
 
 /// Validate rule sets and list every problem found, each as file:line:col.
@@ -21,11 +22,11 @@ pub struct Args {
 }
 
 /// `designate check`: exit 1 when there are problems.
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn run(args: Args) -> Result<ExitCode> {
     run_check(args.dir)
 }
 
-fn run_check(dir: PathBuf) -> Result<ExitCode, Failure> {
+fn run_check(dir: PathBuf) -> Result<ExitCode> {
     let sets = rules_dir::rule_set_dirs(&dir)?;
     let mut problems = 0usize;
     let mut loaded = Vec::new();

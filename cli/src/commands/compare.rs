@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{anyhow, Result};
 use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange, Status};
 use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
 
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::{output, overrides, portfolio};
 
 /// Output formats of `compare`.
@@ -60,7 +61,7 @@ pub struct Args {
 
 /// `designate compare`: the comparison in the chosen format, the HTML report when asked; exit 1 when partners
 /// failed.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let cmp = comparison(&args)?;
     match args.format {
         Format::Table => out.text(&table(&cmp, args.only_changed))?,
@@ -75,33 +76,34 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
 }
 
 /// Loads a rule set folder for comparison (a root would leave the version ambiguous).
-fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
+fn load(dir: &Path, role: &str) -> Result<RuleSet> {
     if !dir.is_dir() {
-        return Err(format!("{}: --{role}: no such rules folder", dir.display()));
+        return Err(anyhow!("{}: --{role}: no such rules folder", dir.display()));
     }
     if !dir.join("program.toml").is_file() {
-        return Err(format!(
+        return Err(anyhow!(
             "{}: --{role} needs one rule version folder (e.g. rules/2024-06), not a folder of versions",
             dir.display()
         ));
     }
-    RuleSet::load(dir).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))
+    RuleSet::load(dir)
+        .map_err(|errors| anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")))
 }
 
 /// Scores the portfolio under both rule sets and compares every partner.
-pub fn comparison(args: &Args) -> Result<Comparison, String> {
+pub fn comparison(args: &Args) -> Result<Comparison> {
     let base = load(&args.base, "base")?;
     // The folders as `diff-rules` reads them, so that both commands say the same about what changed; with
     // `--set`, the candidate as edited, so that the overrides are among the changes.
     let (candidate, rule_changes) = if args.sets.is_empty() {
         let candidate = load(&args.candidate, "candidate")?;
         let changes = designate_engine::rules::diff::diff_rule_dirs(&args.base, &args.candidate)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| anyhow!(e.to_string()))?
             .changes;
         (candidate, changes)
     } else {
         load(&args.candidate, "candidate")?;
-        overrides::load_with(&args.candidate, &args.sets, &args.base)?
+        overrides::load_with(&args.candidate, &args.sets, &args.base).map_err(anyhow::Error::msg)?
     };
     let mut partners = Vec::new();
     let mut failures = Vec::new();
@@ -111,14 +113,15 @@ pub fn comparison(args: &Args) -> Result<Comparison, String> {
         portfolio::expected(&args.portfolio),
         |raw| {
             let partner = raw.parse()?;
-            let before = score(&base, &partner).map_err(|e| e.to_string())?;
-            let after = score(&candidate, &partner).map_err(|e| e.to_string())?;
+            let before = score(&base, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let after = score(&candidate, &partner).map_err(|e| anyhow!(e.to_string()))?;
             Ok(compare(&before, &after))
         },
         |raw, result| {
             match result {
                 Ok(change) => partners.push(change),
                 Err(error) => {
+                    let error = exit::message(&error);
                     output::error(&error);
                     failures.push(designate_engine::compare::Failure { origin: raw.origin, error });
                 }
@@ -165,10 +168,10 @@ pub fn candidate_label(cmp: &Comparison) -> String {
 }
 
 /// The comparison as JSON, the whole of it.
-pub fn json(cmp: &Comparison) -> Result<String, Failure> {
+pub fn json(cmp: &Comparison) -> Result<String> {
     serde_json::to_string_pretty(cmp)
         .map(|text| text + "\n")
-        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as JSON: {e}")))
+        .map_err(|e| anyhow!("the comparison cannot be written as JSON: {e}"))
 }
 
 /// Whether a designation's result moved: points, attainment or path.
@@ -271,10 +274,10 @@ fn rule_changes_line(cmp: &Comparison) -> String {
 /// One row per partner and designation (with `--only-changed`, per designation whose points or attainment
 /// moved), each carrying the rule versions, digests and overrides it was computed under, so that a file
 /// loaded into pandas or DuckDB still says where its numbers come from.
-pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
+pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let overrides = cmp.overrides.join("; ");
-    let fail = |e: ::csv::Error| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}"));
+    let fail = |e: ::csv::Error| anyhow!("the comparison cannot be written as CSV: {e}");
     w.write_record([
         "partner",
         "as_of",
@@ -322,10 +325,8 @@ pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
             .map_err(fail)?;
         }
     }
-    let bytes =
-        w.into_inner().map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))?;
-    String::from_utf8(bytes)
-        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))
+    let bytes = w.into_inner().map_err(|e| anyhow!("the comparison cannot be written as CSV: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| anyhow!("the comparison cannot be written as CSV: {e}"))
 }
 
 /// The self-contained HTML report (see `html.rs`).

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Result;
 use designate_engine::compare::{compare, PartnerChange};
 
 use super::snapshot::{read_manifest, read_result, verify, Manifest};
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::output;
 
 /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
@@ -28,14 +29,14 @@ pub struct Args {
 }
 
 /// `designate diff`: exit 1 when the snapshots differ.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let (text, differs) = diff(&args.a, &args.b)?;
     out.text(&text)?;
     Ok(exit::findings_if(differs))
 }
 
 /// Compares two snapshots; returns the report and whether they differ.
-pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
+pub fn diff(a: &Path, b: &Path) -> Result<(String, bool)> {
     let (ma, mb) = (read_manifest(a)?, read_manifest(b)?);
     let mut out = String::new();
     let mut differs = false;
@@ -89,7 +90,9 @@ pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
                 } else {
                     match (read_result(a, &ea.result), read_result(b, &eb.result)) {
                         (Ok(ra), Ok(rb)) => describe(&compare(&ra, &rb)),
-                        (Err(e), _) | (_, Err(e)) => format!("result cannot be read ({})", first_line(&e)),
+                        (Err(e), _) | (_, Err(e)) => {
+                            format!("result cannot be read ({})", first_line(&exit::message(&e)))
+                        }
                     }
                 };
                 changes.push((id.clone(), format!("{input}, {rules}: {detail}")));

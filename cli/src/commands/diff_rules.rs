@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::TextFormat;
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::output::{self, json_pretty};
+use anyhow::{anyhow, Result};
 
 /// List what changed between two rule versions as meaning, not text.
 ///
@@ -31,9 +32,9 @@ pub struct Args {
 }
 
 /// `designate diff-rules`: exit 1 when something changed.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let Args { base, candidate, format } = args;
-    let d = designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| e.to_string())?;
+    let d = designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| anyhow!(e.to_string()))?;
     match format {
         TextFormat::Json => out.data(&(json_pretty(&d, "a rule diff")? + "\n"))?,
         TextFormat::Table => out.text(&d.to_text())?,

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::TextFormat;
-use crate::exit::Failure;
+use crate::exit;
 use crate::output::{self, json_pretty};
 use crate::render;
 use crate::rules_dir::{RulesArg, RulesChoice};
 use crate::scoring::load_partner;
+use anyhow::{anyhow, Result};
 
 /// What it takes to attain each designation not attained: the fewest concrete additions the rules count.
 ///
@@ -38,7 +39,7 @@ pub struct Args {
 }
 
 /// `designate gap`.
-pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
     let rules = RulesArg::new(args.rules, rules_from_env);
     run_gap(rules, args.designation.as_deref(), args.format, args.write.as_deref(), &args.partner, out)
 }
@@ -50,7 +51,7 @@ fn run_gap(
     write: Option<&std::path::Path>,
     partner: &std::path::Path,
     out: &mut output::Stdout,
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitCode> {
     // The applied partner is JSON: written over the partner file, it would replace the user's file (comments and
     // all) without a word.
     if let Some(path) = write {
@@ -58,10 +59,10 @@ fn run_gap(
             a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok().is_some_and(|b| a == b))
         };
         if same(path, partner) {
-            return Err(Failure::could_not_run(format!(
+            return Err(anyhow!(
                 "{}: --write names the partner file itself\n  hint: write the applied partner to another file; the partner file is kept as it is",
                 path.display()
-            )));
+            ));
         }
     }
     let choice = RulesChoice::new(rules)?;
@@ -70,7 +71,7 @@ fn run_gap(
     if let Some(id) = only {
         if !rules.designations.iter().any(|d| d.id == id) {
             let ids: Vec<&str> = rules.designations.iter().map(|d| d.id.as_str()).collect();
-            return Err(format!(
+            return Err(anyhow!(
                 "no designation \"{id}\" in rules {}\n  hint: designations: {}",
                 rules.version,
                 ids.join(", ")
@@ -79,7 +80,7 @@ fn run_gap(
         }
     }
     // A partner the rules refuse (a history designation they do not know) is a finding, like a bad file.
-    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| Failure::finding(e.to_string()))?;
+    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| exit::finding(e.to_string()))?;
     match format {
         TextFormat::Json => {
             let doc = serde_json::json!({

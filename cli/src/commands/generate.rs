@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::exit::Failure;
 use crate::output;
+use anyhow::{anyhow, Result};
 
 /// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed.
 ///
@@ -24,9 +24,9 @@ pub struct Args {
 }
 
 /// `designate generate`.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let Args { partners, seed, as_of } = args;
-    let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
+    let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| anyhow!("--as-of: {e}"))?;
     out.with(|w| designate_engine::generate::write_ndjson(partners, seed, month, w))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::exit::Failure;
 use crate::output::{self, json_pretty};
+use anyhow::{anyhow, Result};
 
 /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
 ///
@@ -18,10 +18,10 @@ pub struct Args {
 }
 
 /// `designate schema`.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let Args { file } = args;
     let schema = designate_engine::rules::json_schema(file.as_deref())
-        .ok_or_else(|| format!("--file: unknown kind of rule file \"{}\"", file.unwrap_or_default()))?;
+        .ok_or_else(|| anyhow!("--file: unknown kind of rule file \"{}\"", file.unwrap_or_default()))?;
     out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }

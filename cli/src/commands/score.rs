@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use designate_engine::score;
 
-use crate::exit::Failure;
+use anyhow::{anyhow, Result};
+
+use crate::exit;
 use crate::rules_dir::{RulesArg, RulesChoice};
-use crate::scoring::{finish_stream, load_partner, score_each, warnings_of};
-use crate::{output, render};
+use crate::scoring::{self, finish_stream, load_partner, score_each, warnings_of};
+use crate::{output, portfolio, render};
 
 /// Score one partner file (YAML, JSON or TOML), or a portfolio as NDJSON results, one line per partner.
 #[derive(clap::Args)]
@@ -45,7 +47,7 @@ enum OutputFormat {
 }
 
 /// `designate score`.
-pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
     run_score(RulesArg::new(args.rules, rules_from_env), args.format, args.partner, out)
 }
 
@@ -54,17 +56,16 @@ fn run_score(
     format: Option<OutputFormat>,
     partner: PathBuf,
     out: &mut output::Stdout,
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitCode> {
     let choice = RulesChoice::new(rules)?;
     if partner.as_os_str() == "-"
         || partner.is_dir()
         || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
     {
         return match format.unwrap_or(OutputFormat::Json) {
-            OutputFormat::Yaml => {
-                Err("a portfolio is scored as NDJSON (--format json) or a summary table (--format table), not YAML"
-                    .into())
-            }
+            OutputFormat::Yaml => Err(anyhow!(
+                "a portfolio is scored as NDJSON (--format json) or a summary table (--format table), not YAML"
+            )),
             OutputFormat::Json => score_stream(&choice, &partner, out),
             OutputFormat::Table => score_table(&choice, &partner, out),
         };
@@ -82,7 +83,7 @@ fn run_score(
         ));
     }
     // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
-    let report = score(rules, &partner).map_err(|e| Failure::finding(e.to_string()))?;
+    let report = score(rules, &partner).map_err(|e| exit::finding(e.to_string()))?;
     for w in warnings_of(None, &partner, &report) {
         output::warning(&w);
     }
@@ -96,17 +97,18 @@ fn run_score(
 
 /// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
 /// reported on stderr with its line number and skipped; the exit status then says that something failed.
-fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
-    // Serialized on the worker threads: writing the lines in order is all that is left to do in order.
-    let run = score_each(choice, input, out, Ok(()), |r| r.to_json_line() + "\n", |out, line| out.data(&line))?;
-    finish_stream(run)
+fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode> {
+    let items = portfolio::open(input)?;
+    finish_stream(scoring::ndjson(choice, items, portfolio::expected(input), out))
 }
 
 /// A portfolio as a table for people: one row per partner with the designations it attains, then the counts.
-fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode, Failure> {
+fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode> {
     let mut table = render::PortfolioTable::default();
     let header = out.text(&render::PortfolioTable::header());
-    let mut run = score_each(choice, input, out, header, |r| r, |out, r| out.text(&table.row(&r)))?;
+    let items = portfolio::open(input)?;
+    let expected = portfolio::expected(input);
+    let mut run = score_each(choice, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = out.text(&table.footer(run.failed));
     }

@@ -14,11 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{score, ScoreReport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::portfolio;
 use crate::rules_dir::{RulesArg, RulesChoice};
 
@@ -46,7 +47,7 @@ pub struct Args {
 }
 
 /// `designate snapshot`: exit 1 when partners failed.
-pub fn run(args: Args, rules_from_env: bool) -> Result<ExitCode, Failure> {
+pub fn run(args: Args, rules_from_env: bool) -> Result<ExitCode> {
     let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
     let failed = write(&choice, &args.portfolio, &args.out)?;
     Ok(exit::findings_if(failed > 0))
@@ -113,7 +114,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let written = std::fs::File::create(&tmp).and_then(|mut f| {
@@ -122,11 +123,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         // On disk before the rename, so that a power loss cannot leave an empty file under the real name.
         f.sync_all()
     });
-    written.map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: cannot move into place: {e}", path.display()))
+    written.with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))
 }
 
-fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), String> {
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
     let json = serde_json::to_string_pretty(manifest).expect("a manifest serializes") + "\n";
     write_atomic(&out.join(MANIFEST), json.as_bytes())
 }
@@ -196,8 +197,8 @@ fn is_result_name(name: &str) -> bool {
 
 /// A path made absolute with every symlink resolved, also when its last components do not exist yet (they are
 /// then normalised as written: a folder that does not exist cannot be a symlink).
-fn resolve(path: &Path) -> Result<PathBuf, String> {
-    let absolute = std::path::absolute(path).map_err(|e| format!("{}: cannot resolve: {e}", path.display()))?;
+fn resolve(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).with_context(|| format!("{}: cannot resolve", path.display()))?;
     let mut existing = absolute.as_path();
     let mut rest: Vec<Component> = Vec::new();
     let mut resolved = loop {
@@ -226,7 +227,7 @@ fn resolve(path: &Path) -> Result<PathBuf, String> {
 
 /// Refuses an output folder that is the input, inside it, or contains it: results written there would overwrite
 /// partner files or become partners of the next run.
-fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
+fn refuse_overlap(out: &Path, input: &Path) -> Result<()> {
     if input.as_os_str() == "-" {
         return Ok(());
     }
@@ -240,7 +241,7 @@ fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!(
+    Err(anyhow!(
         "{}: the output folder {relation} {}\n  hint: write the snapshot to a folder outside the portfolio",
         out.display(),
         input.display()
@@ -248,12 +249,12 @@ fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
 }
 
 /// The lock every writer of `out` holds until it is done; a second writer is refused rather than made to wait.
-fn lock(out: &Path) -> Result<std::fs::File, String> {
+fn lock(out: &Path) -> Result<std::fs::File> {
     let path = out.join(LOCK);
     // Opening a FIFO for writing waits for a reader: only a regular lock file (or none yet) is opened.
     if let Ok(meta) = std::fs::symlink_metadata(&path) {
         if !meta.file_type().is_file() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{}: not a regular file but {}\n  hint: remove it; snapshot makes its own lock file",
                 path.display(),
                 designate_engine::partner::file_kind(&meta.file_type())
@@ -265,20 +266,20 @@ fn lock(out: &Path) -> Result<std::fs::File, String> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| format!("{}: cannot create the lock file: {e}", path.display()))?;
+        .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow!(
             "{}: another snapshot is being written to this folder\n  hint: wait for it to finish, or write to another folder",
             out.display()
         )),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow!("{}: cannot lock: {e}", path.display())),
     }
 }
 
 /// The committed manifest of a folder about to be written, after checking that the folder is ours: a new or
 /// empty folder gets an empty manifest before anything else, so that it is marked as a snapshot from the start.
-fn prepare(out: &Path) -> Result<Manifest, String> {
+fn prepare(out: &Path) -> Result<Manifest> {
     let others = refuse_foreign(out)?;
     if out.join(MANIFEST).exists() {
         let manifest = read_manifest(out)?;
@@ -292,11 +293,11 @@ fn prepare(out: &Path) -> Result<Manifest, String> {
 
 /// Refuses a folder that is neither empty nor a snapshot (a `manifest.json` of this tool); returns the names in it
 /// besides the manifest and the lock.
-fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
+fn refuse_foreign(out: &Path) -> Result<Vec<String>> {
     let mut others = Vec::new();
-    let entries = std::fs::read_dir(out).map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+    let entries = std::fs::read_dir(out).with_context(|| format!("{}: cannot read folder", out.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+        let entry = entry.with_context(|| format!("{}: cannot read folder", out.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name != LOCK && name != MANIFEST {
             others.push(name);
@@ -306,7 +307,7 @@ fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
         read_manifest(out)?;
     } else if !others.is_empty() {
         others.sort();
-        return Err(format!(
+        return Err(anyhow!(
             "{}: not a snapshot folder: it holds files ({}) but no manifest.json\n  hint: write to a new or empty folder, or to one an earlier snapshot wrote",
             out.display(),
             others.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
@@ -328,14 +329,14 @@ fn remove_own_temporaries(out: &Path, names: &[String]) {
 }
 
 /// Scores the portfolio and writes the snapshot; returns how many partners failed.
-pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, String> {
+pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
     // The input first: a portfolio that cannot be read leaves no output folder behind.
     let items = portfolio::open(input)?;
     refuse_overlap(out, input)?;
     if out.exists() && !out.is_dir() {
-        return Err(format!("{}: not a folder", out.display()));
+        return Err(anyhow!("{}: not a folder", out.display()));
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     // Checked again now that the folder exists: a symlink created meanwhile cannot redirect the results.
     refuse_overlap(out, input)?;
     // Checked before the lock file is created, so that a folder that is not ours is left exactly as it was, and
@@ -351,13 +352,14 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
             Ok((report, sha256(&raw.bytes())))
         },
         |raw, result| {
             let (report, input_digest) = match result {
                 Ok(r) => r,
                 Err(error) => {
+                    let error = exit::message(&error);
                     crate::output::error(&error);
                     manifest.failures.push(FailureEntry { input: raw.origin, error });
                     return Ok(());
@@ -406,45 +408,45 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
 
 /// A snapshot's manifest, checked to be ours: the right `format`, and every result a plain file name of the folder
 /// listed once, so that neither `snapshot` nor `diff` ever reaches outside the folder because of what it says.
-pub(super) fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
     if !dir.is_dir() {
-        return Err(format!("{}: no such snapshot folder", dir.display()));
+        return Err(anyhow!("{}: no such snapshot folder", dir.display()));
     }
     let path = dir.join(MANIFEST);
     let shown = path.display();
     let text = read_regular(&path)
         .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
-        .map_err(|e| format!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
+        .map_err(|e| anyhow!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
     let manifest: Manifest =
-        serde_json::from_str(&text).map_err(|e| format!("{shown}: not a snapshot manifest: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| anyhow!("{shown}: not a snapshot manifest: {e}"))?;
     if manifest.format != FORMAT {
-        return Err(format!("{shown}: format: not a snapshot manifest of this tool (\"{}\")", manifest.format));
+        return Err(anyhow!("{shown}: format: not a snapshot manifest of this tool (\"{}\")", manifest.format));
     }
     let mut results = BTreeSet::new();
     let mut ids = BTreeSet::new();
     for (i, e) in manifest.partners.iter().enumerate() {
         if !is_result_name(&e.result) {
-            return Err(format!(
+            return Err(anyhow!(
                 "{shown}: partners[{i}].result: {:?} is not a plain result file name of the snapshot folder",
                 e.result
             ));
         }
         if !results.insert(e.result.as_str()) {
-            return Err(format!("{shown}: partners[{i}].result: {:?} is listed twice", e.result));
+            return Err(anyhow!("{shown}: partners[{i}].result: {:?} is listed twice", e.result));
         }
         if !ids.insert(e.partner.as_str()) {
-            return Err(format!("{shown}: partners[{i}].partner: {:?} is listed twice", e.partner));
+            return Err(anyhow!("{shown}: partners[{i}].partner: {:?} is listed twice", e.partner));
         }
     }
     Ok(manifest)
 }
 
-pub(super) fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
+pub(super) fn read_result(dir: &Path, name: &str) -> Result<ScoreReport> {
     let path: PathBuf = dir.join(name);
     let text = read_regular(&path)
         .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| e.to_string())
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| anyhow!(e.to_string()))
 }
 
 /// The bytes of a file the tool wrote into a snapshot folder. Only regular files are read: a FIFO (which would wait
