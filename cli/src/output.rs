@@ -112,20 +112,44 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if !regular {
         return std::fs::write(path, bytes).map_err(fail);
     }
-    let name = path.file_name().ok_or_else(|| fail(io::Error::other("not a file name")))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = renamed {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
+    replace_file(path, bytes).map_err(|e| fail(e.into_io()))
+}
+
+/// Why [`replace_file`] failed: writing the temporary file, or renaming it over the target.
+#[derive(Debug)]
+pub enum ReplaceError {
+    Write(io::Error),
+    Rename(io::Error),
+}
+
+impl ReplaceError {
+    pub fn into_io(self) -> io::Error {
+        match self {
+            ReplaceError::Write(e) | ReplaceError::Rename(e) => e,
+        }
     }
+}
+
+/// Writes `bytes` to the regular file `path` through a temporary file beside it (`.NAME.tmp-XXXXXX`, made with
+/// tempfile and removed whenever it is not renamed, error or panic alike), synced to disk before it is renamed
+/// over `path`: a failed write never leaves a half-written file where a good one was, nor a power loss an empty
+/// one. The temporary file is opened like `File::create` opens (mode 0666 less the umask), so the result has
+/// the permissions a plain write would give it.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::result::Result<(), ReplaceError> {
+    let name = path.file_name().ok_or_else(|| ReplaceError::Write(io::Error::other("not a file name")))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".tmp-");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .make_in(dir, |p| std::fs::File::options().write(true).create_new(true).open(p))
+        .map_err(ReplaceError::Write)?;
+    tmp.as_file_mut().write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(ReplaceError::Write)?;
+    tmp.persist(path).map_err(|e| ReplaceError::Rename(e.error))?;
     Ok(())
 }
 
@@ -173,6 +197,32 @@ mod tests {
         assert_eq!(escape("a\rb\tc\u{7f}\u{9b}"), "a\\u000db\\u0009c\\u007f\\u009b");
         assert_eq!(escape("left\u{202e}right"), "left\\u202eright");
         assert!(matches!(escape("plain ü – text"), Cow::Borrowed(_)));
+    }
+
+    // issue 12: files are replaced through tempfile's temporary files, which tempfile alone would create 0600; the
+    // result must have the permissions a plain write gives, and no temporary file may stay behind.
+    #[test]
+    fn replaced_files_keep_plain_permissions_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, "x").unwrap();
+        let out = dir.path().join("out.json");
+        replace_file(&out, b"first").unwrap();
+        replace_file(&out, b"second").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "second");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&out), mode(&plain));
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A folder that does not exist: the write fails, as one error, with nothing created.
+        let missing = dir.path().join("no-such-folder/out.json");
+        assert!(matches!(replace_file(&missing, b"x"), Err(ReplaceError::Write(_))));
+        let e = write_file(&missing, b"x").unwrap_err();
+        assert!(!format!("{e:#}").contains("os error"), "{e:#}");
     }
 
     #[test]

@@ -75,8 +75,7 @@ fn run_gap(
                 "no designation \"{id}\" in rules {}\n  hint: designations: {}",
                 rules.version,
                 ids.join(", ")
-            )
-            .into());
+            ));
         }
     }
     // A partner the rules refuse (a history designation they do not know) is a finding, like a bad file.

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::exit;
+use crate::output::{self, ReplaceError};
 use crate::portfolio;
 use crate::rules_dir::{RulesArg, RulesChoice};
 
@@ -113,22 +114,16 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same folder (`.NAME.tmp-XXXXXX`), synced, and a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        use std::io::Write;
-        f.write_all(bytes)?;
-        // On disk before the rename, so that a power loss cannot leave an empty file under the real name.
-        f.sync_all()
-    });
-    written.with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))
+    output::replace_file(path, bytes).map_err(|e| match e {
+        ReplaceError::Write(e) => anyhow!("{}: cannot write: {e}", path.display()),
+        ReplaceError::Rename(e) => anyhow!("{}: cannot move into place: {e}", path.display()),
+    })
 }
 
 fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
-    let json = serde_json::to_string_pretty(manifest).expect("a manifest serializes") + "\n";
+    let json = output::json_pretty(manifest, "the manifest")? + "\n";
     write_atomic(&out.join(MANIFEST), json.as_bytes())
 }
 
@@ -316,11 +311,14 @@ fn refuse_foreign(out: &Path) -> Result<Vec<String>> {
     Ok(others)
 }
 
-/// Temporary files an interrupted run of this tool left (`.NAME.tmp-PID`, NAME a result or the manifest).
+/// Temporary files an interrupted run of this tool left (`.NAME.tmp-XXXXXX`, NAME a result or the manifest; runs
+/// before tempfile named them `.NAME.tmp-PID`).
 fn remove_own_temporaries(out: &Path, names: &[String]) {
     for name in names {
         let own = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(file, pid)| {
-            (file == MANIFEST || is_result_name(file)) && !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())
+            (file == MANIFEST || is_result_name(file))
+                && !pid.is_empty()
+                && pid.chars().all(|c| c.is_ascii_alphanumeric())
         });
         if own {
             let _ = std::fs::remove_file(out.join(name));
