@@ -11,7 +11,7 @@ use std::fmt::Write;
 use designate_engine::compare::{Comparison, DesignationChange, PartnerChange};
 use designate_engine::explain::signed;
 
-use crate::compare::candidate_label;
+use crate::commands::compare::candidate_label;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 

@@ -12,32 +12,37 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::exit::Failure;
+use anyhow::{anyhow, Result};
 
-/// Standard output, buffered, for one command.
+/// Standard output, buffered, for one command (or, for `bench`, any writer in its place).
 pub struct Stdout {
-    out: io::BufWriter<io::StdoutLock<'static>>,
+    out: io::BufWriter<Box<dyn Write>>,
     /// The reader went away: later writes are dropped and the command finishes as if they had been read.
     closed: bool,
 }
 
 impl Stdout {
     pub fn new() -> Stdout {
-        Stdout { out: io::BufWriter::new(io::stdout().lock()), closed: false }
+        Stdout::to(io::stdout().lock())
+    }
+
+    /// Another writer in stdout's place: `bench` runs `score -` into a sink that only counts.
+    pub fn to(writer: impl Write + 'static) -> Stdout {
+        Stdout { out: io::BufWriter::new(Box::new(writer)), closed: false }
     }
 
     /// Data for programs, written byte for byte.
-    pub fn data(&mut self, text: &str) -> Result<(), Failure> {
+    pub fn data(&mut self, text: &str) -> Result<()> {
         self.with(|w| w.write_all(text.as_bytes()))
     }
 
     /// Text for people, with control characters escaped.
-    pub fn text(&mut self, text: &str) -> Result<(), Failure> {
+    pub fn text(&mut self, text: &str) -> Result<()> {
         self.with(|w| w.write_all(escape(text).as_bytes()))
     }
 
     /// Hands the writer to `write` (for writers of the engine that take `impl Write`).
-    pub fn with(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    pub fn with(&mut self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
         if self.closed {
             return Ok(());
         }
@@ -51,7 +56,7 @@ impl Stdout {
     }
 
     /// Flushes everything written, at the end of a command.
-    pub fn finish(&mut self) -> Result<(), Failure> {
+    pub fn finish(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
@@ -59,7 +64,7 @@ impl Stdout {
         self.check(result)
     }
 
-    fn check(&mut self, result: io::Result<()>) -> Result<(), Failure> {
+    fn check(&mut self, result: io::Result<()>) -> Result<()> {
         match result {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
@@ -70,7 +75,7 @@ impl Stdout {
                 // Nothing more can be written. What is still buffered is tried once more when the writer is
                 // dropped, which ignores errors.
                 self.closed = true;
-                Err(Failure::could_not_run(format!("stdout: cannot write: {}", reason(&e))))
+                Err(anyhow!("stdout: cannot write: {}", reason(&e)))
             }
         }
     }
@@ -97,8 +102,8 @@ pub fn warning(message: &str) {
 /// Writes a whole output file: through a temporary file renamed into place when `path` is (or will be) a
 /// regular file, so a failed write never leaves a half-written file where a good one was; straight into
 /// anything else (`/dev/stdout`, a pipe), which cannot be replaced.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: io::Error| Failure::could_not_run(format!("{}: cannot write: {}", path.display(), reason(&e)));
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let fail = |e: io::Error| anyhow!("{}: cannot write: {}", path.display(), reason(&e));
     let regular = match std::fs::metadata(path) {
         Ok(meta) => meta.is_file(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => true,
@@ -107,21 +112,50 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if !regular {
         return std::fs::write(path, bytes).map_err(fail);
     }
-    let name = path.file_name().ok_or_else(|| fail(io::Error::other("not a file name")))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = renamed {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
+    replace_file(path, bytes).map_err(|e| fail(e.into_io()))
+}
+
+/// Why [`replace_file`] failed: writing the temporary file, or renaming it over the target.
+#[derive(Debug)]
+pub enum ReplaceError {
+    Write(io::Error),
+    Rename(io::Error),
+}
+
+impl ReplaceError {
+    pub fn into_io(self) -> io::Error {
+        match self {
+            ReplaceError::Write(e) | ReplaceError::Rename(e) => e,
+        }
     }
+}
+
+/// Writes `bytes` to the regular file `path` through a temporary file beside it (`.NAME.tmp-XXXXXX`, made with
+/// tempfile and removed whenever it is not renamed, error or panic alike), synced to disk before it is renamed
+/// over `path`: a failed write never leaves a half-written file where a good one was, nor a power loss an empty
+/// one. The temporary file is opened like `File::create` opens (mode 0666 less the umask), so the result has
+/// the permissions a plain write would give it.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::result::Result<(), ReplaceError> {
+    let name = path.file_name().ok_or_else(|| ReplaceError::Write(io::Error::other("not a file name")))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".tmp-");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .make_in(dir, |p| std::fs::File::options().write(true).create_new(true).open(p))
+        .map_err(ReplaceError::Write)?;
+    tmp.as_file_mut().write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(ReplaceError::Write)?;
+    tmp.persist(path).map_err(|e| ReplaceError::Rename(e.error))?;
     Ok(())
+}
+
+/// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.
+pub fn json_pretty(value: &impl serde::Serialize, what: &str) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| anyhow!("{what} cannot be written as JSON: {e}"))
 }
 
 /// An I/O error as a phrase, without the `(os error N)` suffix.
@@ -163,6 +197,32 @@ mod tests {
         assert_eq!(escape("a\rb\tc\u{7f}\u{9b}"), "a\\u000db\\u0009c\\u007f\\u009b");
         assert_eq!(escape("left\u{202e}right"), "left\\u202eright");
         assert!(matches!(escape("plain ü – text"), Cow::Borrowed(_)));
+    }
+
+    // issue 12: files are replaced through tempfile's temporary files, which tempfile alone would create 0600; the
+    // result must have the permissions a plain write gives, and no temporary file may stay behind.
+    #[test]
+    fn replaced_files_keep_plain_permissions_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, "x").unwrap();
+        let out = dir.path().join("out.json");
+        replace_file(&out, b"first").unwrap();
+        replace_file(&out, b"second").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "second");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&out), mode(&plain));
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A folder that does not exist: the write fails, as one error, with nothing created.
+        let missing = dir.path().join("no-such-folder/out.json");
+        assert!(matches!(replace_file(&missing, b"x"), Err(ReplaceError::Write(_))));
+        let e = write_file(&missing, b"x").unwrap_err();
+        assert!(!format!("{e:#}").contains("os error"), "{e:#}");
     }
 
     #[test]

@@ -4,11 +4,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{Format, Partner};
 use rayon::prelude::*;
 
 /// Partners handed to the workers at a time: enough to keep every core busy, few enough to bound memory.
-const CHUNK: usize = 512;
+pub const CHUNK: usize = 512;
 
 /// One partner of a portfolio, not yet parsed.
 pub struct Raw {
@@ -29,7 +30,7 @@ pub enum Source {
 
 impl Raw {
     /// Reads and validates the partner.
-    pub fn parse(&self) -> Result<Partner, String> {
+    pub fn parse(&self) -> Result<Partner> {
         let mut partner = self.parse_source()?;
         // Problems found when scoring name the partner as the portfolio does: `<stdin>:2`, a table row.
         if self.line.is_some() {
@@ -38,16 +39,16 @@ impl Raw {
         Ok(partner)
     }
 
-    fn parse_source(&self) -> Result<Partner, String> {
+    fn parse_source(&self) -> Result<Partner> {
         match &self.source {
-            Source::File(path) => Partner::load(path).map_err(|e| e.to_string()),
+            Source::File(path) => Partner::load(path).map_err(|e| anyhow!(e.to_string())),
             Source::Line(text) => match self.line {
                 // Each line is its own JSON document: place errors on the input's line.
                 Some(line) => {
                     let file = self.origin.rsplit_once(':').map_or("<stdin>", |(f, _)| f);
                     let mut partner = Partner::parse(text, Format::Json, file).map_err(|mut e| {
                         e.place.line = Some((line, e.place.line.map_or(1, |(_, col)| col)));
-                        e.to_string()
+                        anyhow!(e.to_string())
                     })?;
                     // Errors found while scoring (a sum that overflows) then name the line too.
                     partner.origin = self.origin.clone();
@@ -55,14 +56,14 @@ impl Raw {
                 }
                 None => Partner::parse(text, Format::Json, &self.origin).map_err(|mut e| {
                     e.place.line = None;
-                    e.to_string()
+                    anyhow!(e.to_string())
                 }),
             },
             // Assembled from tables: a problem is put on the CSV line it comes from.
             Source::Table(text, places) => {
-                Partner::parse(text, Format::Json, &self.origin).map_err(|e| places.locate(e))
+                Partner::parse(text, Format::Json, &self.origin).map_err(|e| anyhow!(places.locate(e)))
             }
-            Source::Unreadable(message) => Err(message.clone()),
+            Source::Unreadable(message) => Err(anyhow!(message.clone())),
         }
     }
 
@@ -86,25 +87,25 @@ impl Raw {
 
 /// The partners of a portfolio argument: a folder (its partner files, sorted by name, or CSV tables when it
 /// holds `partners.csv`), an `.ndjson` file, or `-` (NDJSON on stdin).
-pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
+pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     if arg.as_os_str() == "-" {
         return ndjson(std::io::stdin().lock(), "<stdin>".to_owned());
     }
     if arg.is_file() && arg.extension().is_some_and(|e| e == "ndjson" || e == "jsonl") {
-        let file = std::fs::File::open(arg).map_err(|e| format!("{}: cannot read: {e}", arg.display()))?;
+        let file = std::fs::File::open(arg).with_context(|| format!("{}: cannot read", arg.display()))?;
         return ndjson(std::io::BufReader::new(file), arg.display().to_string());
     }
     if arg.is_dir() && crate::tables::is_tables(arg) {
         return crate::tables::open(arg);
     }
     if !arg.is_dir() {
-        return Err(format!(
+        return Err(anyhow!(
             "{}: not a folder of partner files, an .ndjson file, or - for NDJSON on stdin",
             arg.display()
         ));
     }
     let mut entries: Vec<Raw> = Vec::new();
-    for entry in std::fs::read_dir(arg).map_err(|e| format!("{}: cannot read folder: {e}", arg.display()))? {
+    for entry in std::fs::read_dir(arg).with_context(|| format!("{}: cannot read folder", arg.display()))? {
         match entry {
             Ok(entry) => entries.extend(folder_entry(entry.path())),
             // An entry that cannot even be listed is reported, not skipped.
@@ -117,7 +118,7 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
     }
     entries.sort_by(|a, b| a.origin.cmp(&b.origin));
     if entries.is_empty() {
-        return Err(format!("{}: no partner files (.yaml, .yml, .json, .toml) in this folder", arg.display()));
+        return Err(anyhow!("{}: no partner files (.yaml, .yml, .json, .toml) in this folder", arg.display()));
     }
     Ok(Box::new(entries.into_iter()))
 }
@@ -152,7 +153,7 @@ fn folder_entry(path: PathBuf) -> Option<Raw> {
 const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The line-length limit: `DESIGNATE_MAX_LINE_BYTES`, or [`MAX_LINE_BYTES`].
-fn max_line_bytes() -> Result<usize, String> {
+fn max_line_bytes() -> Result<usize> {
     match std::env::var("DESIGNATE_MAX_LINE_BYTES") {
         Err(_) => Ok(MAX_LINE_BYTES),
         Ok(v) => v
@@ -160,25 +161,25 @@ fn max_line_bytes() -> Result<usize, String> {
             .parse::<usize>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or_else(|| format!("DESIGNATE_MAX_LINE_BYTES: expected a number of bytes above 0, found \"{v}\"")),
+            .ok_or_else(|| anyhow!("DESIGNATE_MAX_LINE_BYTES: expected a number of bytes above 0, found \"{v}\"")),
     }
 }
 
 /// NDJSON partners, one per line, read lazily. A line longer than the limit is reported with its number and
 /// skipped to the next newline without being kept, so an endless line costs no memory. Input that is not NDJSON
 /// at all (a YAML file, pretty-printed JSON) is refused once, from its first line, rather than line by line.
-fn ndjson<R: std::io::BufRead + 'static>(reader: R, shown: String) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
+fn ndjson<R: std::io::BufRead + 'static>(reader: R, shown: String) -> Result<Box<dyn Iterator<Item = Raw>>> {
     let mut lines = NdjsonLines { reader, shown, limit: max_line_bytes()?, number: 0, done: false };
     let first = lines.next();
     if let Some(Raw { source: Source::Line(text), line: Some(n), .. }) = &first {
         if is_score_result(text) {
-            return Err(format!(
+            return Err(anyhow!(
                 "{}:{n}: these are score results, not partners\n  hint: score reads partners (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
                 lines.shown
             ));
         }
         if let Some((what, hint)) = not_ndjson(text) {
-            return Err(format!(
+            return Err(anyhow!(
                 "{}:{n}: input is not NDJSON (one JSON partner per line): it looks like {what}\n  hint: {hint}",
                 lines.shown
             ));
@@ -352,9 +353,9 @@ pub fn expected(arg: &Path) -> Expected {
 /// Runs `work` on every partner in parallel chunks and hands each result to `sink` in input order.
 pub fn process<T: Send>(
     items: impl Iterator<Item = Raw>,
-    work: impl Fn(&Raw) -> Result<T, String> + Sync,
-    sink: impl FnMut(Raw, Result<T, String>) -> Result<(), String>,
-) -> Result<(), String> {
+    work: impl Fn(&Raw) -> Result<T> + Sync,
+    sink: impl FnMut(Raw, Result<T>) -> Result<()>,
+) -> Result<()> {
     process_expecting(items, Expected::Unknown, work, sink)
 }
 
@@ -363,15 +364,15 @@ pub fn process<T: Send>(
 pub fn process_expecting<T: Send>(
     items: impl Iterator<Item = Raw>,
     expected: Expected,
-    work: impl Fn(&Raw) -> Result<T, String> + Sync,
-    mut sink: impl FnMut(Raw, Result<T, String>) -> Result<(), String>,
-) -> Result<(), String> {
+    work: impl Fn(&Raw) -> Result<T> + Sync,
+    mut sink: impl FnMut(Raw, Result<T>) -> Result<()>,
+) -> Result<()> {
     let expected = known(items.size_hint(), expected);
     let mut items = items.peekable();
     let mut progress = Progress::new(expected);
     while items.peek().is_some() {
         let chunk: Vec<Raw> = items.by_ref().take(CHUNK).collect();
-        let results: Vec<Result<T, String>> = chunk.par_iter().map(&work).collect();
+        let results: Vec<Result<T>> = chunk.par_iter().map(&work).collect();
         for (raw, result) in chunk.into_iter().zip(results) {
             // A line of an NDJSON file and its newline.
             let bytes = match &raw.source {

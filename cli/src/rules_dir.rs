@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{Partner, RuleSet};
 
 /// What the user said about rules.
@@ -41,12 +42,12 @@ pub enum RulesChoice {
 }
 
 impl RulesChoice {
-    pub fn new(arg: RulesArg) -> Result<RulesChoice, String> {
+    pub fn new(arg: RulesArg) -> Result<RulesChoice> {
         match arg {
             RulesArg::Default => {
                 let root = shipped_root()?;
                 let newest =
-                    rule_set_dirs(&root)?.pop().ok_or_else(|| format!("{}: no rule set found", root.display()))?;
+                    rule_set_dirs(&root)?.pop().ok_or_else(|| anyhow!("{}: no rule set found", root.display()))?;
                 Ok(RulesChoice::Fixed(Box::new(load(&newest)?)))
             }
             RulesArg::Path { path, from_env } => {
@@ -55,9 +56,12 @@ impl RulesChoice {
                 let flag = if from_env { RULES_ENV } else { "--rules" };
                 let choice = RulesChoice::at(path, &shown, flag);
                 // Whatever went wrong, say where the folder came from: nothing on the command line names it.
-                choice.map_err(|e| match from_env && !e.contains(RULES_ENV) {
-                    true => format!("{e}\n  hint: the rules folder comes from the environment: {shown}"),
-                    false => e,
+                choice.map_err(|e| {
+                    let text = format!("{e:#}");
+                    match from_env && !text.contains(RULES_ENV) {
+                        true => anyhow!("{text}\n  hint: the rules folder comes from the environment: {shown}"),
+                        false => e,
+                    }
                 })
             }
         }
@@ -65,7 +69,7 @@ impl RulesChoice {
 
     /// A rule set folder, or a rules root whose versions must not overlap; `shown` names it in messages and
     /// `flag` is how it was given.
-    fn at(path: PathBuf, shown: &str, flag: &str) -> Result<RulesChoice, String> {
+    fn at(path: PathBuf, shown: &str, flag: &str) -> Result<RulesChoice> {
         if path.join("program.toml").is_file() {
             return Ok(RulesChoice::Fixed(Box::new(load(&path)?)));
         }
@@ -79,7 +83,7 @@ impl RulesChoice {
                 path.display(),
                 one_version(flag, &path)
             ));
-            return Err(text.join("\nerror: "));
+            return Err(anyhow!(text.join("\nerror: ")));
         }
         Ok(RulesChoice::ByDate { root: path, sets })
     }
@@ -93,12 +97,12 @@ impl RulesChoice {
     }
 
     /// The rule set that scores `partner`.
-    pub fn for_partner(&self, partner: &Partner) -> Result<&RuleSet, String> {
+    pub fn for_partner(&self, partner: &Partner) -> Result<&RuleSet> {
         match self {
             RulesChoice::Fixed(set) => Ok(set),
             RulesChoice::ByDate { root, sets } => sets.iter().rev().find(|s| s.applies_to(partner.as_of)).ok_or_else(|| {
                 let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
-                format!(
+                anyhow!(
                     "{}: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions here: {}; pass --rules {}/<version> to force one",
                     root.display(),
                     partner.as_of,
@@ -111,7 +115,7 @@ impl RulesChoice {
     }
 }
 
-fn load(dir: &Path) -> Result<RuleSet, String> {
+fn load(dir: &Path) -> Result<RuleSet> {
     RuleSet::load(dir).map_err(|errors| {
         let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         text.push(format!(
@@ -120,12 +124,12 @@ fn load(dir: &Path) -> Result<RuleSet, String> {
             errors.len(),
             dir.display()
         ));
-        text.join("\nerror: ")
+        anyhow!(text.join("\nerror: "))
     })
 }
 
 /// The rule set folders a path stands for: itself when it is one, else the versions inside it.
-pub fn rule_set_dirs(path: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn rule_set_dirs(path: &Path) -> Result<Vec<PathBuf>> {
     if path.join("program.toml").is_file() {
         return Ok(vec![path.to_owned()]);
     }
@@ -133,17 +137,17 @@ pub fn rule_set_dirs(path: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// The versions inside a rules root; `shown` names the root in messages, `flag` is how it was given.
-fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>, String> {
+fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
-        return Err(format!("{shown}: no such rules folder"));
+        return Err(anyhow!("{shown}: no such rules folder"));
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| format!("{shown}: cannot read folder: {e}"))?
+        .with_context(|| format!("{shown}: cannot read folder"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("program.toml").is_file())
         .collect();
     if dirs.is_empty() {
-        return Err(format!(
+        return Err(anyhow!(
             "{shown}: neither a rule set (no program.toml) nor a folder of rule sets\n  hint: point {flag} at rules/ or at rules/<version>"
         ));
     }
@@ -152,7 +156,7 @@ fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>, St
 }
 
 /// The shipped `rules/` folder: in the working directory, beside the binary's workspace, or where it was built.
-fn shipped_root() -> Result<PathBuf, String> {
+fn shipped_root() -> Result<PathBuf> {
     let mut candidates = vec![PathBuf::from("rules")];
     if let Ok(exe) = std::env::current_exe() {
         // target/release/designate → the workspace root is two folders up.
@@ -162,7 +166,7 @@ fn shipped_root() -> Result<PathBuf, String> {
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));
     candidates.into_iter().find(|c| rule_set_dirs(c).is_ok()).ok_or_else(|| {
-        "cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES".to_owned()
+        anyhow!("cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES")
     })
 }
 

@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
 use serde_json::{json, Map, Value};
 
@@ -64,26 +65,26 @@ impl Row {
 impl Table {
     /// Opens `path` and checks its header: `required` columns present, nothing but `required` and `optional`,
     /// no column twice (which one would win is a guess).
-    fn open(path: &Path, required: &[&str], optional: &[&str]) -> Result<Table, String> {
+    fn open(path: &Path, required: &[&str], optional: &[&str]) -> Result<Table> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             // Rows of the wrong length are reported by `next_row`, with their partner, not by the reader.
             .flexible(true)
             .from_path(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let headers = reader.headers().map_err(|e| format!("{}:1: {e}", path.display()))?.clone();
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let headers = reader.headers().with_context(|| format!("{}:1", path.display()))?.clone();
         let mut cols = BTreeMap::new();
         for (i, h) in headers.iter().enumerate() {
             if !required.contains(&h) && !optional.contains(&h) {
                 let all: Vec<&str> = required.iter().chain(optional).copied().collect();
-                return Err(format!(
+                return Err(anyhow!(
                     "{}:1: unknown column \"{h}\"\n  hint: columns: {}",
                     path.display(),
                     all.join(", ")
                 ));
             }
             if cols.insert(h.to_owned(), i).is_some() {
-                return Err(format!(
+                return Err(anyhow!(
                     "{}:1: column \"{h}\" appears twice\n  hint: keep one; which one is meant cannot be told",
                     path.display()
                 ));
@@ -91,26 +92,26 @@ impl Table {
         }
         for r in required {
             if !cols.contains_key(*r) {
-                return Err(format!("{}:1: missing column \"{r}\"", path.display()));
+                return Err(anyhow!("{}:1: missing column \"{r}\"", path.display()));
             }
         }
         Ok(Table { path: path.to_owned(), reader, cols, width: headers.len() })
     }
 
     /// The next data row, or `None` at the end. An error means the file itself cannot be read further.
-    fn next_row(&mut self) -> Result<Option<Row>, String> {
+    fn next_row(&mut self) -> Result<Option<Row>> {
         let start = self.reader.position().clone();
         let mut rec = csv::ByteRecord::new();
         match self.reader.read_byte_record(&mut rec) {
             Ok(false) => return Ok(None),
             Ok(true) => {}
-            Err(e) => return Err(format!("{}:{}: cannot read: {e}", self.path.display(), start.line())),
+            Err(e) => return Err(anyhow!("{}:{}: cannot read: {e}", self.path.display(), start.line())),
         }
         let line = rec.position().map_or(start.line(), csv::Position::line);
         // No column holds a line break, and a quote left open takes in the rows after it (other partners'
         // rows, perhaps): the portfolio cannot be read safely.
         if rec.iter().any(|cell| cell.contains(&b'\n') || cell.contains(&b'\r')) {
-            return Err(format!(
+            return Err(anyhow!(
                 "{}\n  hint: a quote that is not closed takes in the rows that follow; cells may not hold line breaks",
                 self.at(line, "a cell spans more than one line")
             ));
@@ -151,7 +152,7 @@ impl Partners {
         optional: &[&str],
         failures: &mut [Option<String>],
         mut each: impl FnMut(&Table, &Row, usize),
-    ) -> Result<(), String> {
+    ) -> Result<()> {
         if !path.is_file() {
             return Ok(());
         }
@@ -169,11 +170,11 @@ impl Partners {
 
     /// The partner a row belongs to, or the error that makes the portfolio unreadable: a row that cannot be
     /// pinned on a listed partner could belong to any of them.
-    fn of(&self, table: &Table, row: &Row) -> Result<usize, String> {
+    fn of(&self, table: &Table, row: &Row) -> Result<usize> {
         if let Some(i) = row.partner.as_deref().and_then(|p| self.index.get(p)) {
             return Ok(*i);
         }
-        Err(match (row.partner.as_deref(), &row.cells) {
+        Err(anyhow!(match (row.partner.as_deref(), &row.cells) {
             (_, Err(malformed)) => table.at(row.line, malformed),
             (None | Some(""), Ok(_)) => table.at(row.line, "row has no partner_id"),
             (Some(id), Ok(_)) => {
@@ -183,7 +184,7 @@ impl Partners {
                 };
                 format!("{}\n  hint: {hint}", table.at(row.line, &format!("partner \"{id}\" is not in partners.csv")))
             }
-        })
+        }))
     }
 }
 
@@ -217,7 +218,7 @@ struct Run {
 
 /// The partners of a CSV portfolio, in `partners.csv` order. An error means the portfolio cannot be read
 /// (see the module comment for which problems fail one partner instead).
-pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
+pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     let mut partners_table = Table::open(&dir.join("partners.csv"), &["partner_id", "as_of"], &["name", "path"])?;
     let mut heads = Vec::new();
     let mut partners = Partners { index: BTreeMap::new() };
@@ -226,15 +227,15 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
     while let Some(row) = partners_table.next_row()? {
         let id = match (&row.partner, &row.cells) {
             (Some(id), _) if !id.is_empty() => id.clone(),
-            (_, Err(malformed)) => return Err(partners_table.at(row.line, malformed)),
+            (_, Err(malformed)) => return Err(anyhow!(partners_table.at(row.line, malformed))),
             // An empty id is the partner validation's to report (`partner id is empty`); no row can name it.
             (_, Ok(_)) => String::new(),
         };
         if !id.is_empty() {
             if let Some(first) = partners.index.get(&id) {
                 let first: &Head = &heads[*first];
-                return Err(partners_table
-                    .at(row.line, &format!("partner \"{id}\" is listed twice (first at line {})", first.line)));
+                return Err(anyhow!(partners_table
+                    .at(row.line, &format!("partner \"{id}\" is listed twice (first at line {})", first.line))));
             }
             partners.index.insert(id.clone(), heads.len());
         }
@@ -283,7 +284,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>, String> {
             }
             let rows = match usage.rows(i, &head.id) {
                 Ok(rows) => rows,
-                Err(message) => return unreadable(message),
+                Err(e) => return unreadable(format!("{e:#}")),
             };
             // The partner in the file shape, written piece by piece so that each piece's place in the text
             // (and field path) leads back to the CSV line it came from.
@@ -344,7 +345,7 @@ struct Usage {
 impl Usage {
     /// Reads `usage.csv` once, checking every row and noting where each partner's run starts. A partner whose
     /// rows come in more than one run, or with a malformed row, gets its first such problem in `failures`.
-    fn index(path: &Path, partners: &Partners, failures: &mut [Option<String>]) -> Result<Usage, String> {
+    fn index(path: &Path, partners: &Partners, failures: &mut [Option<String>]) -> Result<Usage> {
         let mut runs: Vec<Option<Run>> = (0..failures.len()).map(|_| None).collect();
         if !path.is_file() {
             return Ok(Usage { table: None, runs });
@@ -394,19 +395,19 @@ impl Usage {
     }
 
     /// The usage rows of partner `i` (id `id`), read back from where the index says they are.
-    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined>, String> {
+    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined>> {
         let (Some(t), Some(run)) = (self.table.as_mut(), self.runs.get(i).and_then(Option::as_ref)) else {
             return Ok(Vec::new());
         };
         // Runs in partners.csv order follow each other: no seek, and the reader's buffer is kept.
         if t.reader.position().byte() != run.start.byte() {
-            t.reader.seek(run.start.clone()).map_err(|e| format!("{}: cannot read: {e}", t.path.display()))?;
+            t.reader.seek(run.start.clone()).with_context(|| format!("{}: cannot read", t.path.display()))?;
         }
         let mut rows = Vec::with_capacity(run.count);
         for _ in 0..run.count {
             let row = t.next_row()?;
             let Some(row) = row.filter(|r| r.partner.as_deref() == Some(id) && r.cells.is_ok()) else {
-                return Err(format!("{}: the file changed while it was being read", t.path.display()));
+                return Err(anyhow!("{}: the file changed while it was being read", t.path.display()));
             };
             let mut value = Map::new();
             for key in ["customer", "month", "product", "measure"] {

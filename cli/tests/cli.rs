@@ -472,3 +472,25 @@ fn gap_never_writes_over_its_own_partner_file() {
         assert_eq!(std::fs::read(&file).unwrap(), before, "the partner file was changed");
     }
 }
+
+/// issue 12: `bench` times the pipeline of `score -` itself (no loop of its own), so what its scoring stage writes
+/// is, byte for byte, what `generate | score -` writes for the same partners.
+#[test]
+fn bench_scores_through_the_same_pipeline_as_score_stdin() {
+    let generated = designate(&["generate", "--partners", "3", "--seed", "5"]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let scored = designate_stdin(&["score", "--rules", "rules/2024-06", "-"], &text(&generated.stdout));
+    assert!(scored.status.success(), "{}", text(&scored.stderr));
+    let bench = designate(&["bench", "--partners", "3", "--seed", "5", "--rules", "rules/2024-06"]);
+    assert!(bench.status.success(), "{}", text(&bench.stderr));
+    let report = text(&bench.stdout);
+    let grouped = |n: usize| {
+        let digits = n.to_string();
+        let groups: Vec<String> =
+            digits.as_bytes().rchunks(3).rev().map(|g| String::from_utf8(g.to_vec()).unwrap()).collect();
+        groups.join(",")
+    };
+    let expected = format!("output         3 result lines, {} bytes", grouped(scored.stdout.len()));
+    assert!(report.lines().any(|l| l == expected), "expected {expected:?} in:\n{report}");
+    assert!(text(&bench.stderr).is_empty(), "{}", text(&bench.stderr));
+}

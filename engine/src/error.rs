@@ -309,25 +309,10 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let limit = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -381,5 +366,20 @@ mod tests {
             "unknown field `max_point`, expected one of `id`, `max_points`, `kind`",
         ));
         assert_eq!(e.to_string(), "x.toml: unknown key `max_point`\n  hint: did you mean `max_points`?");
+    }
+
+    // issue 12: the edit distance is strsim's Levenshtein now; what `closest` suggests must not change: characters
+    // (not bytes) counted, case ignored, a swap costs two, at most a third of the word (at least 2) apart, and the
+    // alphabetically first of equally close candidates.
+    #[test]
+    fn closest_keeps_its_distance_and_limits() {
+        assert_eq!(closest("MAX_POINT", ["max_points", "kind"]), Some("max_points"));
+        assert_eq!(closest("prodcuts", ["products"]), Some("products"), "a swap is 2, within the limit of 2");
+        assert_eq!(closest("ab", ["ba"]), Some("ba"), "a swap is 2, the minimum limit");
+        assert_eq!(closest("abc", ["xyz"]), None, "3 edits on a 3-letter word are too many");
+        assert_eq!(closest("größe", ["grösse"]), Some("grösse"), "ß → ss is 2 characters, not bytes");
+        assert_eq!(closest("thresholdd", ["threshold", "thresholds"]), Some("threshold"), "ties: the first by name");
+        assert_eq!(closest("abcdefghi", ["abcxyzghi"]), Some("abcxyzghi"), "3 of 9: within a third");
+        assert_eq!(closest("abcdefghi", ["axcxyzghi"]), None, "4 of 9: beyond a third");
     }
 }

@@ -1,25 +1,32 @@
 //! `designate bench`: throughput of scoring against the floor of merely parsing the same input.
 //!
 //! The portfolio is generated in memory as NDJSON lines (the bytes `designate generate` writes), then two stages
-//! are timed over exactly those lines in the shape of `designate score -` ([`crate::portfolio::process`]): chunks
-//! of 512 partners handed to rayon, results collected and consumed in input order. Parse only turns every line
-//! into a validated [`Partner`]; parse + score also scores every designation and serializes each result to a JSON
-//! line, written to a sink. Each stage runs a few times and the best run is reported, since the slower ones
+//! are timed over exactly those lines, handed to the portfolio pipeline as `designate score -` reads them (one
+//! [`Raw`] line each): chunks of 512 partners handed to rayon, results consumed in input order. Parse only turns
+//! every line into a validated [`Partner`] ([`portfolio::process`]); parse + score is `score -` itself
+//! ([`scoring::ndjson`]: every designation scored, each result serialized to a JSON line and written in order),
+//! with a counting sink in stdout's place. Each stage runs a few times and the best run is reported, since the slower ones
 //! measure the machine's other work rather than ours. A third part shows how scoring cost grows with one
 //! partner's customers, months of history and people, on a small sample of the same partners.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Result};
 use designate_engine::generate;
 use designate_engine::value::Month;
 use designate_engine::{score, Format, Partner, RuleSet};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-/// Partners in flight at a time: the same as `CHUNK` in `portfolio.rs`, so the bench has the command's shape.
-const CHUNK: usize = 512;
+use crate::portfolio::{self, Expected, Raw, Source};
+use crate::rules_dir::{RulesArg, RulesChoice};
+use crate::{exit, output, scoring};
+
 /// Runs of each stage; the best is reported.
 const RUNS: usize = 3;
 /// The evaluation month of the generated portfolio.
@@ -35,12 +42,38 @@ struct Line {
     rows: usize,
 }
 
+/// Measure throughput: partners and usage rows per second, against the time to merely parse the same input.
+///
+/// Generates a synthetic portfolio in memory (as `generate` would), then times parsing alone and parsing
+/// plus scoring on every designation, on all cores.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!("designate bench --partners 10000 --seed 7"))]
+pub struct Args {
+    /// How many partners.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    partners: usize,
+    /// The generator's seed.
+    #[arg(long, value_name = "S", default_value_t = 7)]
+    seed: u64,
+    /// A rule set folder; default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+}
+
+/// `designate bench`: the report on stdout.
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
+    let rules = choice.single().ok_or_else(|| anyhow!("bench needs one rule version: pass --rules rules/<version>"))?;
+    out.text(&report(args.partners, args.seed, &choice, rules)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs the benchmark and returns its report.
-pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String> {
+fn report(partners: usize, seed: u64, choice: &RulesChoice, rules: &RuleSet) -> Result<String> {
     if partners == 0 {
-        return Err("bench needs at least one partner: --partners N".to_owned());
+        return Err(anyhow!("bench needs at least one partner: --partners N"));
     }
-    let as_of: Month = AS_OF.parse().map_err(|e| format!("bench: {e}"))?;
+    let as_of: Month = AS_OF.parse().map_err(|e| anyhow!("bench: {e}"))?;
 
     let started = Instant::now();
     // Partner i depends only on (i, seed, as_of), so generating in parallel gives the bytes `generate` writes.
@@ -63,10 +96,10 @@ pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String
     for _ in 0..RUNS {
         let (run, parsed_rows) = measured(|| parse_only(&lines))?;
         if parsed_rows != rows {
-            return Err(format!("bench: parsing saw {parsed_rows} usage rows, the generator wrote {rows}"));
+            return Err(anyhow!("bench: parsing saw {parsed_rows} usage rows, the generator wrote {rows}"));
         }
         parse_runs.push(run);
-        let (run, out) = measured(|| parse_and_score(&lines, rules))?;
+        let (run, out) = measured(|| parse_and_score(&lines, choice))?;
         score_runs.push(run);
         output = out;
     }
@@ -91,8 +124,9 @@ pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String
     );
     let _ = writeln!(
         r,
-        "threads  {} (rayon); chunks of {CHUNK} partners, results in input order; best of {RUNS} runs (by wall time)",
-        rayon::current_num_threads()
+        "threads  {} (rayon); chunks of {} partners, results in input order; best of {RUNS} runs (by wall time)",
+        rayon::current_num_threads(),
+        portfolio::CHUNK
     );
     let _ = writeln!(r);
     let _ = writeln!(
@@ -130,7 +164,7 @@ pub fn run(partners: usize, seed: u64, rules: &RuleSet) -> Result<String, String
 }
 
 /// Runs `f` once and times it.
-fn timed<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(Duration, T), String> {
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(Duration, T)> {
     let started = Instant::now();
     let value = f()?;
     Ok((started.elapsed(), value))
@@ -144,7 +178,7 @@ struct Run {
 }
 
 /// Runs `f` once, timing its wall and CPU time.
-fn measured<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(Run, T), String> {
+fn measured<T>(f: impl FnOnce() -> Result<T>) -> Result<(Run, T)> {
     let cpu_before = cpu_time();
     let (wall, value) = timed(f)?;
     let cpu = cpu_before.zip(cpu_time()).map(|(before, after)| after.saturating_sub(before));
@@ -168,34 +202,28 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_nanos(total))
 }
 
-/// The loop of `portfolio::process` over lines already in memory: each chunk is worked on in parallel and its
-/// results are consumed in input order before the next chunk starts.
-fn chunked<T: Send>(
-    lines: &[Line],
-    work: impl Fn(&str) -> Result<T, String> + Sync,
-    mut sink: impl FnMut(T) -> Result<(), String>,
-) -> Result<(), String> {
-    for chunk in lines.chunks(CHUNK) {
-        let results: Vec<Result<T, String>> = chunk.par_iter().map(|line| work(&line.text)).collect();
-        for result in results {
-            sink(result?)?;
-        }
-    }
-    Ok(())
+/// The generated lines as `score -` reads them from stdin: one [`Raw`] NDJSON line each, numbered from 1.
+fn raw_lines(lines: &[Line]) -> impl Iterator<Item = Raw> + '_ {
+    lines.iter().enumerate().map(|(i, line)| Raw {
+        origin: format!("<stdin>:{}", i + 1),
+        line: Some(i + 1),
+        source: Source::Line(line.text.clone()),
+    })
 }
 
-fn parse(line: &str) -> Result<Partner, String> {
-    Partner::parse(line, Format::Json, "<stdin>").map_err(|e| e.to_string())
+fn parse(line: &str) -> Result<Partner> {
+    Partner::parse(line, Format::Json, "<stdin>").map_err(|e| anyhow!(e.to_string()))
 }
 
 /// Parses every line into a partner (dropped on its worker, as `score -` does); returns the usage rows seen.
-fn parse_only(lines: &[Line]) -> Result<usize, String> {
+fn parse_only(lines: &[Line]) -> Result<usize> {
     let mut rows = 0;
-    chunked(
-        lines,
-        |line| parse(line).map(|p| p.usage.len()),
-        |n| {
-            rows += n;
+    portfolio::process_expecting(
+        raw_lines(lines),
+        Expected::Partners(lines.len()),
+        |raw| raw.parse().map(|p| p.usage.len()),
+        |_, n| {
+            rows += n?;
             Ok(())
         },
     )?;
@@ -209,25 +237,34 @@ struct Output {
     bytes: usize,
 }
 
-/// What `designate score -` does per line: parse, score every designation, serialize the result to one JSON line,
-/// and write the lines in input order (here to a sink, through the same kind of buffer as stdout).
-fn parse_and_score(lines: &[Line], rules: &RuleSet) -> Result<Output, String> {
-    let mut out = std::io::BufWriter::new(std::io::sink());
-    let mut written = Output::default();
-    chunked(
-        lines,
-        |line| {
-            let partner = parse(line)?;
-            score(rules, &partner).map(|r| r.to_json_line()).map_err(|e| e.to_string())
-        },
-        |line| {
-            written.lines += 1;
-            written.bytes += line.len() + 1;
-            writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))
-        },
-    )?;
-    out.flush().map_err(|e| format!("cannot write output: {e}"))?;
-    Ok(written)
+/// A writer that keeps nothing and counts the lines and bytes written to it, for the scoring stage's output.
+#[derive(Clone, Default)]
+struct Counter(Rc<Cell<(usize, usize)>>);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let (lines, bytes) = self.0.get();
+        self.0.set((lines + buf.iter().filter(|&&b| b == b'\n').count(), bytes + buf.len()));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `designate score -` on the lines: the same pipeline ([`scoring::ndjson`]), writing to a counting sink through
+/// the same buffered writer as stdout. A partner that fails or a write that fails ends the bench.
+fn parse_and_score(lines: &[Line], choice: &RulesChoice) -> Result<Output> {
+    let counter = Counter::default();
+    let mut out = output::Stdout::to(counter.clone());
+    let run = scoring::ndjson(choice, raw_lines(lines), Expected::Partners(lines.len()), &mut out);
+    if scoring::finish_stream(run)? != exit::findings_if(false) {
+        return Err(anyhow!("bench: generated partners could not be scored"));
+    }
+    out.finish()?;
+    let (lines, bytes) = counter.0.get();
+    Ok(Output { lines, bytes })
 }
 
 // ------------------------------------------------------------------ scaling
@@ -252,11 +289,11 @@ impl Dimension {
 
 /// How parse and score time per partner grow when the sample's customers, months of history or people are
 /// multiplied, timed on one thread so that the figures are cost, not parallelism.
-fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String, String> {
+fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String> {
     let sample: Vec<Value> = lines
         .iter()
         .take(SCALING_SAMPLE)
-        .map(|l| serde_json::from_str(&l.text).map_err(|e| format!("bench: {e}")))
+        .map(|l| serde_json::from_str(&l.text).map_err(|e| anyhow!("bench: {e}")))
         .collect::<Result<_, _>>()?;
     let mut r = String::new();
     let _ = writeln!(
@@ -284,7 +321,7 @@ fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String, Stri
     for dimension in [Dimension::Customers, Dimension::Months, Dimension::People] {
         for factor in FACTORS {
             let texts: Vec<String> = sample.iter().map(|p| scaled(p, dimension, factor, as_of).to_string()).collect();
-            let partners = texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>, String>>()?;
+            let partners = texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>>>()?;
             let rows = partners.iter().map(|p| p.usage.len()).sum();
             let people = partners.iter().map(|p| p.people.len()).sum();
             variants.push(Variant {
@@ -300,12 +337,11 @@ fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String, Stri
     }
     for _ in 0..RUNS {
         for v in &mut variants {
-            let (elapsed, partners) =
-                timed(|| v.texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>, String>>())?;
+            let (elapsed, partners) = timed(|| v.texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>>>())?;
             v.parse = v.parse.min(elapsed);
             let (elapsed, ()) = timed(|| {
                 for p in &partners {
-                    score(rules, p).map_err(|e| e.to_string())?;
+                    score(rules, p).map_err(|e| anyhow!(e.to_string()))?;
                 }
                 Ok(())
             })?;

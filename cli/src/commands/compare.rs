@@ -2,14 +2,16 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use anyhow::{anyhow, Result};
 use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange, Status};
 use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
 
-use crate::exit::Failure;
-use crate::{overrides, portfolio};
+use crate::exit;
+use crate::{output, overrides, portfolio};
 
 /// Output formats of `compare`.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -19,42 +21,89 @@ pub enum Format {
     Json,
 }
 
+/// Score a portfolio under two rule sets: who gains or loses each designation, and why.
+///
+/// PORTFOLIO is a folder of partner files, a folder of CSV tables, an .ndjson file, or `-` for NDJSON on
+/// stdin. The CSV format carries the rule versions, digests and overrides on every row.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson",
+    "designate compare --base rules/2024-06 --candidate rules/2024-06 \\",
+    "    --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson",
+    "designate compare ... --format csv > changes.csv",
+    "designate compare ... --html report.html",
+))]
 pub struct Args {
+    /// The rule version before (a folder such as rules/2023-07).
+    #[arg(long, value_name = "DIR")]
     pub base: PathBuf,
+    /// The rule version after.
+    #[arg(long, value_name = "DIR")]
     pub candidate: PathBuf,
+    /// Override a candidate rule parameter without editing files, checked like a file edit:
+    /// <designation>.<path>.<metric>[.<part>].<key>=<value>, <designation>.qualification.<key>=<value>
+    /// or qualification.<key>=<value>. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    pub portfolio: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// List only partners (and, in CSV, designations) whose result changed; the summary still counts all.
+    #[arg(long)]
     pub only_changed: bool,
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
+    #[arg(value_name = "PORTFOLIO")]
+    pub portfolio: PathBuf,
+}
+
+/// `designate compare`: the comparison in the chosen format, the HTML report when asked; exit 1 when partners
+/// failed.
+pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
+    let cmp = comparison(&args)?;
+    match args.format {
+        Format::Table => out.text(&table(&cmp, args.only_changed))?,
+        Format::Csv => out.data(&csv(&cmp, args.only_changed)?)?,
+        Format::Json => out.data(&json(&cmp)?)?,
+    }
+    if let Some(path) = &args.html {
+        output::write_file(path, html(&cmp).as_bytes())?;
+        output::diag(&format!("wrote {}", path.display()));
+    }
+    Ok(exit::findings_if(!cmp.failures.is_empty()))
 }
 
 /// Loads a rule set folder for comparison (a root would leave the version ambiguous).
-fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
+fn load(dir: &Path, role: &str) -> Result<RuleSet> {
     if !dir.is_dir() {
-        return Err(format!("{}: --{role}: no such rules folder", dir.display()));
+        return Err(anyhow!("{}: --{role}: no such rules folder", dir.display()));
     }
     if !dir.join("program.toml").is_file() {
-        return Err(format!(
+        return Err(anyhow!(
             "{}: --{role} needs one rule version folder (e.g. rules/2024-06), not a folder of versions",
             dir.display()
         ));
     }
-    RuleSet::load(dir).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))
+    RuleSet::load(dir)
+        .map_err(|errors| anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")))
 }
 
 /// Scores the portfolio under both rule sets and compares every partner.
-pub fn run(args: &Args) -> Result<Comparison, String> {
+pub fn comparison(args: &Args) -> Result<Comparison> {
     let base = load(&args.base, "base")?;
     // The folders as `diff-rules` reads them, so that both commands say the same about what changed; with
     // `--set`, the candidate as edited, so that the overrides are among the changes.
     let (candidate, rule_changes) = if args.sets.is_empty() {
         let candidate = load(&args.candidate, "candidate")?;
         let changes = designate_engine::rules::diff::diff_rule_dirs(&args.base, &args.candidate)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| anyhow!(e.to_string()))?
             .changes;
         (candidate, changes)
     } else {
         load(&args.candidate, "candidate")?;
-        overrides::load_with(&args.candidate, &args.sets, &args.base)?
+        overrides::load_with(&args.candidate, &args.sets, &args.base).map_err(anyhow::Error::msg)?
     };
     let mut partners = Vec::new();
     let mut failures = Vec::new();
@@ -64,15 +113,16 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
         portfolio::expected(&args.portfolio),
         |raw| {
             let partner = raw.parse()?;
-            let before = score(&base, &partner).map_err(|e| e.to_string())?;
-            let after = score(&candidate, &partner).map_err(|e| e.to_string())?;
+            let before = score(&base, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let after = score(&candidate, &partner).map_err(|e| anyhow!(e.to_string()))?;
             Ok(compare(&before, &after))
         },
         |raw, result| {
             match result {
                 Ok(change) => partners.push(change),
                 Err(error) => {
-                    crate::output::error(&error);
+                    let error = exit::message(&error);
+                    output::error(&error);
                     failures.push(designate_engine::compare::Failure { origin: raw.origin, error });
                 }
             }
@@ -118,10 +168,10 @@ pub fn candidate_label(cmp: &Comparison) -> String {
 }
 
 /// The comparison as JSON, the whole of it.
-pub fn json(cmp: &Comparison) -> Result<String, Failure> {
+pub fn json(cmp: &Comparison) -> Result<String> {
     serde_json::to_string_pretty(cmp)
         .map(|text| text + "\n")
-        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as JSON: {e}")))
+        .map_err(|e| anyhow!("the comparison cannot be written as JSON: {e}"))
 }
 
 /// Whether a designation's result moved: points, attainment or path.
@@ -224,10 +274,10 @@ fn rule_changes_line(cmp: &Comparison) -> String {
 /// One row per partner and designation (with `--only-changed`, per designation whose points or attainment
 /// moved), each carrying the rule versions, digests and overrides it was computed under, so that a file
 /// loaded into pandas or DuckDB still says where its numbers come from.
-pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
+pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let overrides = cmp.overrides.join("; ");
-    let fail = |e: ::csv::Error| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}"));
+    let fail = |e: ::csv::Error| anyhow!("the comparison cannot be written as CSV: {e}");
     w.write_record([
         "partner",
         "as_of",
@@ -275,10 +325,8 @@ pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String, Failure> {
             .map_err(fail)?;
         }
     }
-    let bytes =
-        w.into_inner().map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))?;
-    String::from_utf8(bytes)
-        .map_err(|e| Failure::could_not_run(format!("the comparison cannot be written as CSV: {e}")))
+    let bytes = w.into_inner().map_err(|e| anyhow!("the comparison cannot be written as CSV: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| anyhow!("the comparison cannot be written as CSV: {e}"))
 }
 
 /// The self-contained HTML report (see `html.rs`).

@@ -1,4 +1,5 @@
-//! `designate snapshot` and `designate diff`: deterministic result trees auditors can keep and compare.
+//! `designate snapshot`: deterministic result trees auditors can keep and compare (with `designate diff`,
+//! `diff.rs`, which reads them through this module's manifest readers).
 //!
 //! A snapshot is one YAML result per partner plus `manifest.json` naming the tool version, the rules
 //! (version and digest) and a digest of every input and result. The manifest is the commit point: results are
@@ -11,14 +12,47 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
 
-use designate_engine::compare::{compare, PartnerChange};
+use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{score, ScoreReport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::exit;
+use crate::output::{self, ReplaceError};
 use crate::portfolio;
-use crate::rules_dir::RulesChoice;
+use crate::rules_dir::{RulesArg, RulesChoice};
+
+/// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
+///
+/// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
+/// Files are written atomically, the manifest last. --out must be new, empty or an earlier snapshot, and
+/// outside the portfolio; one run at a time writes to it. Exits 2 when it cannot write, 1 when partners
+/// failed.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate snapshot --out snap-2024-06 snapshots/partners",
+    "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
+))]
+pub struct Args {
+    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+    /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
+    #[arg(value_name = "PORTFOLIO")]
+    portfolio: PathBuf,
+}
+
+/// `designate snapshot`: exit 1 when partners failed.
+pub fn run(args: Args, rules_from_env: bool) -> Result<ExitCode> {
+    let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
+    let failed = write(&choice, &args.portfolio, &args.out)?;
+    Ok(exit::findings_if(failed > 0))
+}
 
 /// The manifest's `format`: what marks a folder as a snapshot this tool wrote.
 const FORMAT: &str = "designate-snapshot-1";
@@ -31,36 +65,36 @@ const MAX_PLAIN: usize = 64;
 
 #[derive(Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct Manifest {
+pub(super) struct Manifest {
     /// Always [`FORMAT`].
-    format: String,
-    tool: String,
+    pub(super) format: String,
+    pub(super) tool: String,
     /// Every rule version used, by version.
-    rules: BTreeMap<String, String>,
+    pub(super) rules: BTreeMap<String, String>,
     /// Partner id → result file, with digests.
-    partners: Vec<Entry>,
-    failures: Vec<FailureEntry>,
+    pub(super) partners: Vec<Entry>,
+    pub(super) failures: Vec<FailureEntry>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Clone)]
 #[serde(deny_unknown_fields)]
-struct Entry {
-    partner: String,
+pub(super) struct Entry {
+    pub(super) partner: String,
     /// The input as given (a file name, or `<stdin>:LINE`).
-    input: String,
-    input_digest: String,
-    rules: String,
+    pub(super) input: String,
+    pub(super) input_digest: String,
+    pub(super) rules: String,
     /// The result's file name in the snapshot folder: the partner id when that is a safe file name, else an
     /// encoding of it (see [`result_name`]).
-    result: String,
-    result_digest: String,
+    pub(super) result: String,
+    pub(super) result_digest: String,
 }
 
 #[derive(Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct FailureEntry {
-    input: String,
-    error: String,
+pub(super) struct FailureEntry {
+    pub(super) input: String,
+    pub(super) error: String,
 }
 
 impl Manifest {
@@ -80,22 +114,16 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        use std::io::Write;
-        f.write_all(bytes)?;
-        // On disk before the rename, so that a power loss cannot leave an empty file under the real name.
-        f.sync_all()
-    });
-    written.map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: cannot move into place: {e}", path.display()))
+/// Writes `bytes` to `path` through a temporary file in the same folder (`.NAME.tmp-XXXXXX`), synced, and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    output::replace_file(path, bytes).map_err(|e| match e {
+        ReplaceError::Write(e) => anyhow!("{}: cannot write: {e}", path.display()),
+        ReplaceError::Rename(e) => anyhow!("{}: cannot move into place: {e}", path.display()),
+    })
 }
 
-fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(manifest).expect("a manifest serializes") + "\n";
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
+    let json = output::json_pretty(manifest, "the manifest")? + "\n";
     write_atomic(&out.join(MANIFEST), json.as_bytes())
 }
 
@@ -164,8 +192,8 @@ fn is_result_name(name: &str) -> bool {
 
 /// A path made absolute with every symlink resolved, also when its last components do not exist yet (they are
 /// then normalised as written: a folder that does not exist cannot be a symlink).
-fn resolve(path: &Path) -> Result<PathBuf, String> {
-    let absolute = std::path::absolute(path).map_err(|e| format!("{}: cannot resolve: {e}", path.display()))?;
+fn resolve(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).with_context(|| format!("{}: cannot resolve", path.display()))?;
     let mut existing = absolute.as_path();
     let mut rest: Vec<Component> = Vec::new();
     let mut resolved = loop {
@@ -194,7 +222,7 @@ fn resolve(path: &Path) -> Result<PathBuf, String> {
 
 /// Refuses an output folder that is the input, inside it, or contains it: results written there would overwrite
 /// partner files or become partners of the next run.
-fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
+fn refuse_overlap(out: &Path, input: &Path) -> Result<()> {
     if input.as_os_str() == "-" {
         return Ok(());
     }
@@ -208,7 +236,7 @@ fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!(
+    Err(anyhow!(
         "{}: the output folder {relation} {}\n  hint: write the snapshot to a folder outside the portfolio",
         out.display(),
         input.display()
@@ -216,12 +244,12 @@ fn refuse_overlap(out: &Path, input: &Path) -> Result<(), String> {
 }
 
 /// The lock every writer of `out` holds until it is done; a second writer is refused rather than made to wait.
-fn lock(out: &Path) -> Result<std::fs::File, String> {
+fn lock(out: &Path) -> Result<std::fs::File> {
     let path = out.join(LOCK);
     // Opening a FIFO for writing waits for a reader: only a regular lock file (or none yet) is opened.
     if let Ok(meta) = std::fs::symlink_metadata(&path) {
         if !meta.file_type().is_file() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{}: not a regular file but {}\n  hint: remove it; snapshot makes its own lock file",
                 path.display(),
                 designate_engine::partner::file_kind(&meta.file_type())
@@ -233,20 +261,20 @@ fn lock(out: &Path) -> Result<std::fs::File, String> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| format!("{}: cannot create the lock file: {e}", path.display()))?;
+        .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow!(
             "{}: another snapshot is being written to this folder\n  hint: wait for it to finish, or write to another folder",
             out.display()
         )),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow!("{}: cannot lock: {e}", path.display())),
     }
 }
 
 /// The committed manifest of a folder about to be written, after checking that the folder is ours: a new or
 /// empty folder gets an empty manifest before anything else, so that it is marked as a snapshot from the start.
-fn prepare(out: &Path) -> Result<Manifest, String> {
+fn prepare(out: &Path) -> Result<Manifest> {
     let others = refuse_foreign(out)?;
     if out.join(MANIFEST).exists() {
         let manifest = read_manifest(out)?;
@@ -260,11 +288,11 @@ fn prepare(out: &Path) -> Result<Manifest, String> {
 
 /// Refuses a folder that is neither empty nor a snapshot (a `manifest.json` of this tool); returns the names in it
 /// besides the manifest and the lock.
-fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
+fn refuse_foreign(out: &Path) -> Result<Vec<String>> {
     let mut others = Vec::new();
-    let entries = std::fs::read_dir(out).map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+    let entries = std::fs::read_dir(out).with_context(|| format!("{}: cannot read folder", out.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: cannot read folder: {e}", out.display()))?;
+        let entry = entry.with_context(|| format!("{}: cannot read folder", out.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name != LOCK && name != MANIFEST {
             others.push(name);
@@ -274,7 +302,7 @@ fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
         read_manifest(out)?;
     } else if !others.is_empty() {
         others.sort();
-        return Err(format!(
+        return Err(anyhow!(
             "{}: not a snapshot folder: it holds files ({}) but no manifest.json\n  hint: write to a new or empty folder, or to one an earlier snapshot wrote",
             out.display(),
             others.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
@@ -283,11 +311,14 @@ fn refuse_foreign(out: &Path) -> Result<Vec<String>, String> {
     Ok(others)
 }
 
-/// Temporary files an interrupted run of this tool left (`.NAME.tmp-PID`, NAME a result or the manifest).
+/// Temporary files an interrupted run of this tool left (`.NAME.tmp-XXXXXX`, NAME a result or the manifest; runs
+/// before tempfile named them `.NAME.tmp-PID`).
 fn remove_own_temporaries(out: &Path, names: &[String]) {
     for name in names {
         let own = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(file, pid)| {
-            (file == MANIFEST || is_result_name(file)) && !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())
+            (file == MANIFEST || is_result_name(file))
+                && !pid.is_empty()
+                && pid.chars().all(|c| c.is_ascii_alphanumeric())
         });
         if own {
             let _ = std::fs::remove_file(out.join(name));
@@ -296,14 +327,14 @@ fn remove_own_temporaries(out: &Path, names: &[String]) {
 }
 
 /// Scores the portfolio and writes the snapshot; returns how many partners failed.
-pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, String> {
+pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
     // The input first: a portfolio that cannot be read leaves no output folder behind.
     let items = portfolio::open(input)?;
     refuse_overlap(out, input)?;
     if out.exists() && !out.is_dir() {
-        return Err(format!("{}: not a folder", out.display()));
+        return Err(anyhow!("{}: not a folder", out.display()));
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     // Checked again now that the folder exists: a symlink created meanwhile cannot redirect the results.
     refuse_overlap(out, input)?;
     // Checked before the lock file is created, so that a folder that is not ours is left exactly as it was, and
@@ -319,13 +350,14 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
         |raw| {
             let partner = raw.parse()?;
             let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| e.to_string())?;
+            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
             Ok((report, sha256(&raw.bytes())))
         },
         |raw, result| {
             let (report, input_digest) = match result {
                 Ok(r) => r,
                 Err(error) => {
+                    let error = exit::message(&error);
                     crate::output::error(&error);
                     manifest.failures.push(FailureEntry { input: raw.origin, error });
                     return Ok(());
@@ -374,45 +406,45 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize, St
 
 /// A snapshot's manifest, checked to be ours: the right `format`, and every result a plain file name of the folder
 /// listed once, so that neither `snapshot` nor `diff` ever reaches outside the folder because of what it says.
-fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
     if !dir.is_dir() {
-        return Err(format!("{}: no such snapshot folder", dir.display()));
+        return Err(anyhow!("{}: no such snapshot folder", dir.display()));
     }
     let path = dir.join(MANIFEST);
     let shown = path.display();
     let text = read_regular(&path)
         .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
-        .map_err(|e| format!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
+        .map_err(|e| anyhow!("{shown}: cannot read: {e} (is this a snapshot?)"))?;
     let manifest: Manifest =
-        serde_json::from_str(&text).map_err(|e| format!("{shown}: not a snapshot manifest: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| anyhow!("{shown}: not a snapshot manifest: {e}"))?;
     if manifest.format != FORMAT {
-        return Err(format!("{shown}: format: not a snapshot manifest of this tool (\"{}\")", manifest.format));
+        return Err(anyhow!("{shown}: format: not a snapshot manifest of this tool (\"{}\")", manifest.format));
     }
     let mut results = BTreeSet::new();
     let mut ids = BTreeSet::new();
     for (i, e) in manifest.partners.iter().enumerate() {
         if !is_result_name(&e.result) {
-            return Err(format!(
+            return Err(anyhow!(
                 "{shown}: partners[{i}].result: {:?} is not a plain result file name of the snapshot folder",
                 e.result
             ));
         }
         if !results.insert(e.result.as_str()) {
-            return Err(format!("{shown}: partners[{i}].result: {:?} is listed twice", e.result));
+            return Err(anyhow!("{shown}: partners[{i}].result: {:?} is listed twice", e.result));
         }
         if !ids.insert(e.partner.as_str()) {
-            return Err(format!("{shown}: partners[{i}].partner: {:?} is listed twice", e.partner));
+            return Err(anyhow!("{shown}: partners[{i}].partner: {:?} is listed twice", e.partner));
         }
     }
     Ok(manifest)
 }
 
-fn read_result(dir: &Path, name: &str) -> Result<ScoreReport, String> {
+pub(super) fn read_result(dir: &Path, name: &str) -> Result<ScoreReport> {
     let path: PathBuf = dir.join(name);
     let text = read_regular(&path)
         .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| e.to_string())
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    ScoreReport::from_yaml(&text, &path.display().to_string()).map_err(|e| anyhow!(e.to_string()))
 }
 
 /// The bytes of a file the tool wrote into a snapshot folder. Only regular files are read: a FIFO (which would wait
@@ -430,7 +462,7 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Where a snapshot folder disagrees with its manifest: result files missing, different from their digest, or
 /// present but not listed. File name → problem, sorted by name.
-fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
+pub(super) fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
     let mut problems = BTreeMap::new();
     for e in &manifest.partners {
         match read_regular(&dir.join(&e.result)) {
@@ -461,116 +493,4 @@ fn verify(dir: &Path, manifest: &Manifest) -> BTreeMap<String, String> {
         }
     }
     problems
-}
-
-/// Compares two snapshots; returns the report and whether they differ.
-pub fn diff(a: &Path, b: &Path) -> Result<(String, bool), String> {
-    let (ma, mb) = (read_manifest(a)?, read_manifest(b)?);
-    let mut out = String::new();
-    let mut differs = false;
-    if ma.tool != mb.tool {
-        out.push_str(&format!("tool: {} → {}\n", ma.tool, mb.tool));
-    }
-    // A manifest is only trusted for the files that match it: an interrupted or edited snapshot is a finding.
-    let (va, vb) = (verify(a, &ma), verify(b, &mb));
-    for (dir, problems) in [(a, &va), (b, &vb)] {
-        if !problems.is_empty() {
-            differs = true;
-            out.push_str(&format!("{}: the folder does not match its manifest\n", dir.display()));
-            for (name, problem) in problems {
-                out.push_str(&format!("  {name}: {problem}\n"));
-            }
-        }
-    }
-    if ma.rules != mb.rules {
-        differs = true;
-        out.push_str("rules changed:\n");
-        for (v, d) in &ma.rules {
-            if mb.rules.get(v) != Some(d) {
-                out.push_str(&format!("  - {v} {d}\n"));
-            }
-        }
-        for (v, d) in &mb.rules {
-            if ma.rules.get(v) != Some(d) {
-                out.push_str(&format!("  + {v} {d}\n"));
-            }
-        }
-    }
-    let index = |m: &Manifest| m.partners.iter().map(|e| (e.partner.clone(), e.clone())).collect::<BTreeMap<_, _>>();
-    let (ia, ib) = (index(&ma), index(&mb));
-    let mut changes: Vec<(String, String)> = Vec::new();
-    for (id, ea) in &ia {
-        match ib.get(id) {
-            None => changes.push((id.clone(), "only in the first snapshot".into())),
-            Some(eb) if va.contains_key(&ea.result) || vb.contains_key(&eb.result) => {
-                changes.push((id.clone(), "cannot be compared: a result does not match its manifest".into()))
-            }
-            Some(eb) if ea.result_digest == eb.result_digest && ea.input_digest == eb.input_digest => {}
-            Some(eb) => {
-                let input = if ea.input_digest == eb.input_digest { "same input" } else { "input changed" };
-                let rules = if ea.rules == eb.rules && ma.rules.get(&ea.rules) == mb.rules.get(&eb.rules) {
-                    "same rules".to_owned()
-                } else {
-                    format!("rules {} → {}", ea.rules, eb.rules)
-                };
-                let detail = if ea.result_digest == eb.result_digest {
-                    "same result".to_owned()
-                } else {
-                    match (read_result(a, &ea.result), read_result(b, &eb.result)) {
-                        (Ok(ra), Ok(rb)) => describe(&compare(&ra, &rb)),
-                        (Err(e), _) | (_, Err(e)) => format!("result cannot be read ({})", first_line(&e)),
-                    }
-                };
-                changes.push((id.clone(), format!("{input}, {rules}: {detail}")));
-            }
-        }
-    }
-    for id in ib.keys().filter(|id| !ia.contains_key(*id)) {
-        changes.push((id.clone(), "only in the second snapshot".into()));
-    }
-    let failed =
-        |m: &Manifest| m.failures.iter().map(|f| (f.input.clone(), f.error.clone())).collect::<BTreeMap<_, _>>();
-    let (fa, fb) = (failed(&ma), failed(&mb));
-    for (input, error) in &fa {
-        if fb.get(input) != Some(error) {
-            changes.push((input.clone(), format!("could not be scored in the first snapshot ({})", first_line(error))));
-        }
-    }
-    for (input, error) in &fb {
-        if fa.get(input) != Some(error) {
-            changes
-                .push((input.clone(), format!("could not be scored in the second snapshot ({})", first_line(error))));
-        }
-    }
-    differs |= !changes.is_empty();
-    if changes.is_empty() && !differs {
-        out.push_str(&format!("no differences: {} partners, same rules, inputs and results\n", ia.len()));
-    } else {
-        out.push_str(&format!("{} of {} partners differ\n", changes.len(), ia.len().max(ib.len())));
-        for (id, what) in changes {
-            out.push_str(&format!("  {id}: {what}\n"));
-        }
-    }
-    Ok((out, differs))
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
-}
-
-fn describe(change: &PartnerChange) -> String {
-    let moved: Vec<String> = change
-        .designations
-        .iter()
-        .filter(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after || d.path_before != d.path_after)
-        .map(|d| {
-            format!("{} {} → {} ({})", d.id, d.points_before.normalize(), d.points_after.normalize(), d.attribution)
-        })
-        .chain(change.status.iter().cloned())
-        .collect();
-    if moved.is_empty() {
-        "explanations changed, points and outcomes did not".to_owned()
-    } else {
-        moved.join("; ")
-    }
 }

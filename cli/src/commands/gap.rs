@@ -1,0 +1,103 @@
+//! `designate gap`: what it takes to attain each designation not attained, and the partner with it applied.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::TextFormat;
+use crate::exit;
+use crate::output::{self, json_pretty};
+use crate::render;
+use crate::rules_dir::{RulesArg, RulesChoice};
+use crate::scoring::load_partner;
+use anyhow::{anyhow, Result};
+
+/// What it takes to attain each designation not attained: the fewest concrete additions the rules count.
+///
+/// Suggestions come from the rules' own units (a person with given certifications, a customer over a
+/// threshold, a new product, more usage), found by a search that re-scores the partner at each step.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate gap --designation data-ai snapshots/partners/contoso-smb.yaml",
+    "designate gap --write attaining.json snapshots/partners/contoso-smb.yaml",
+))]
+pub struct Args {
+    /// A rule set folder or a rules root; default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+    /// Only this designation.
+    #[arg(long, value_name = "ID")]
+    designation: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    format: TextFormat,
+    /// Also write the partner with every suggestion applied (JSON) to this file, to check or edit.
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// The partner file.
+    #[arg(value_name = "PARTNER_FILE")]
+    partner: PathBuf,
+}
+
+/// `designate gap`.
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    let rules = RulesArg::new(args.rules, rules_from_env);
+    run_gap(rules, args.designation.as_deref(), args.format, args.write.as_deref(), &args.partner, out)
+}
+
+fn run_gap(
+    rules: RulesArg,
+    only: Option<&str>,
+    format: TextFormat,
+    write: Option<&std::path::Path>,
+    partner: &std::path::Path,
+    out: &mut output::Stdout,
+) -> Result<ExitCode> {
+    // The applied partner is JSON: written over the partner file, it would replace the user's file (comments and
+    // all) without a word.
+    if let Some(path) = write {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok().is_some_and(|b| a == b))
+        };
+        if same(path, partner) {
+            return Err(anyhow!(
+                "{}: --write names the partner file itself\n  hint: write the applied partner to another file; the partner file is kept as it is",
+                path.display()
+            ));
+        }
+    }
+    let choice = RulesChoice::new(rules)?;
+    let partner = load_partner(partner)?;
+    let rules = choice.for_partner(&partner)?;
+    if let Some(id) = only {
+        if !rules.designations.iter().any(|d| d.id == id) {
+            let ids: Vec<&str> = rules.designations.iter().map(|d| d.id.as_str()).collect();
+            return Err(anyhow!(
+                "no designation \"{id}\" in rules {}\n  hint: designations: {}",
+                rules.version,
+                ids.join(", ")
+            ));
+        }
+    }
+    // A partner the rules refuse (a history designation they do not know) is a finding, like a bad file.
+    let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| exit::finding(e.to_string()))?;
+    match format {
+        TextFormat::Json => {
+            let doc = serde_json::json!({
+                "partner": partner.id,
+                "as_of": partner.as_of.to_string(),
+                "rules": { "version": rules.version, "digest": rules.digest },
+                "designations": gaps,
+            });
+            out.data(&(json_pretty(&doc, "the gaps")? + "\n"))?;
+        }
+        TextFormat::Table => out.text(&render::gaps(&partner, rules, &gaps))?,
+    }
+    if let Some(path) = write {
+        let additions: Vec<_> = gaps.iter().flat_map(|g| g.additions.clone()).collect();
+        let applied = designate_engine::gap::apply_all(&partner, &additions);
+        let text = json_pretty(&applied.to_json(), "the partner")? + "\n";
+        output::write_file(path, text.as_bytes())?;
+        output::diag(&format!("wrote {} with {} additions", path.display(), additions.len()));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,21 @@
+//! One module per subcommand: each holds its clap arguments (their doc comments are its `--help`) and its `run`.
+//! What several commands share (the output writer, the rules-folder choice, the portfolio readers, the scoring
+//! pipeline, the renderers) lives beside this folder, in `cli/src/`.
+
+pub mod bench;
+pub mod check;
+pub mod compare;
+pub mod diff;
+pub mod diff_rules;
+pub mod gap;
+pub mod generate;
+pub mod schema;
+pub mod score;
+pub mod snapshot;
+
+/// Formats of commands that print either a report for people or JSON.
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum TextFormat {
+    Table,
+    Json,
+}

@@ -1,0 +1,116 @@
+//! `designate score`: one partner file scored for people or programs, or a portfolio as NDJSON or a table.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use designate_engine::score;
+
+use anyhow::{anyhow, Result};
+
+use crate::exit;
+use crate::rules_dir::{RulesArg, RulesChoice};
+use crate::scoring::{self, finish_stream, load_partner, score_each, warnings_of};
+use crate::{output, portfolio, render};
+
+/// Score one partner file (YAML, JSON or TOML), or a portfolio as NDJSON results, one line per partner.
+#[derive(clap::Args)]
+#[command(help_template = with_examples!(
+    "designate score snapshots/partners/contoso-smb.yaml",
+    "designate score --format json --rules rules/2023-07 partner.json",
+    "cat portfolio.ndjson | designate score -        (one JSON result per line, input order)",
+    "designate score snapshots/portfolios/tables     (CSV tables: partners.csv, usage.csv, ...)",
+    "designate score --format table snapshots/portfolios/example.ndjson   (one row per partner)",
+))]
+pub struct Args {
+    /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
+    /// range contains the partner's as_of. Default: the newest version under the shipped rules/.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
+    /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs. Default: `table`
+    /// for one partner; `json` for a portfolio (one line per partner), where `table` is one row per
+    /// partner with the designations it attains, then counts.
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// A partner file (.yaml, .yml, .json, .toml); or a portfolio: `-` (NDJSON on stdin), an .ndjson file,
+    /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md). An NDJSON line longer
+    /// than 64 MiB (or DESIGNATE_MAX_LINE_BYTES bytes) is reported and skipped.
+    #[arg(value_name = "PARTNER_FILE")]
+    partner: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+/// `designate score`.
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    run_score(RulesArg::new(args.rules, rules_from_env), args.format, args.partner, out)
+}
+
+fn run_score(
+    rules: RulesArg,
+    format: Option<OutputFormat>,
+    partner: PathBuf,
+    out: &mut output::Stdout,
+) -> Result<ExitCode> {
+    let choice = RulesChoice::new(rules)?;
+    if partner.as_os_str() == "-"
+        || partner.is_dir()
+        || partner.extension().is_some_and(|e| e == "ndjson" || e == "jsonl")
+    {
+        return match format.unwrap_or(OutputFormat::Json) {
+            OutputFormat::Yaml => Err(anyhow!(
+                "a portfolio is scored as NDJSON (--format json) or a summary table (--format table), not YAML"
+            )),
+            OutputFormat::Json => score_stream(&choice, &partner, out),
+            OutputFormat::Table => score_table(&choice, &partner, out),
+        };
+    }
+    let partner = load_partner(&partner)?;
+    let rules = choice.for_partner(&partner)?;
+    if !rules.applies_to(partner.as_of) {
+        output::warning(&format!(
+            "rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",
+            rules.version,
+            rules.effective_from,
+            rules.effective_until.map(|u| format!(" to {u}")).unwrap_or_default(),
+            partner.id,
+            partner.as_of
+        ));
+    }
+    // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
+    let report = score(rules, &partner).map_err(|e| exit::finding(e.to_string()))?;
+    for w in warnings_of(None, &partner, &report) {
+        output::warning(&w);
+    }
+    match format.unwrap_or(OutputFormat::Table) {
+        OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
+        OutputFormat::Yaml => out.data(&report.to_yaml())?,
+        OutputFormat::Table => out.text(&render::table(&report))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// NDJSON in, NDJSON out: one result per input line, in input order, scored on every core. A bad line is
+/// reported on stderr with its line number and skipped; the exit status then says that something failed.
+fn score_stream(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode> {
+    let items = portfolio::open(input)?;
+    finish_stream(scoring::ndjson(choice, items, portfolio::expected(input), out))
+}
+
+/// A portfolio as a table for people: one row per partner with the designations it attains, then the counts.
+fn score_table(choice: &RulesChoice, input: &std::path::Path, out: &mut output::Stdout) -> Result<ExitCode> {
+    let mut table = render::PortfolioTable::default();
+    let header = out.text(&render::PortfolioTable::header());
+    let items = portfolio::open(input)?;
+    let expected = portfolio::expected(input);
+    let mut run = score_each(choice, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
+    if run.processed.is_ok() && run.written.is_ok() {
+        run.written = out.text(&table.footer(run.failed));
+    }
+    finish_stream(run)
+}

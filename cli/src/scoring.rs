@@ -1,0 +1,134 @@
+//! The scoring pipeline the commands share: one partner file read and checked, or a portfolio read, scored on
+//! every core and written in input order, with its warnings placed and its failed partners counted. `score` on a
+//! portfolio and `bench` run the very same path ([`ndjson`]): `bench` only hands it generated lines and a sink.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use designate_engine::{score, Partner};
+
+use crate::exit::{self, Closed};
+use crate::output;
+use crate::portfolio::{self, Expected, Raw};
+use crate::rules_dir::RulesChoice;
+
+/// One partner file: a file that cannot be opened (or has no partner-file extension) means the command could
+/// not run (exit 2); a file that does not validate is a partner that failed (exit 1).
+pub fn load_partner(path: &Path) -> Result<Partner> {
+    match std::fs::metadata(path) {
+        Err(e) => return Err(anyhow!("{}: cannot read file: {e}", path.display())),
+        // A FIFO or a device is never opened: reading one could wait forever or never end.
+        Ok(meta) if !meta.is_file() => {
+            return Err(anyhow!(
+                "{}: not a regular file but {}",
+                path.display(),
+                designate_engine::partner::file_kind(&meta.file_type())
+            ))
+        }
+        Ok(_) => {}
+    }
+    if designate_engine::partner::Format::from_path(path).is_none() {
+        return Err(anyhow!(
+            "{}: unsupported partner file extension\n  hint: use .yaml, .yml, .json or .toml",
+            path.display()
+        ));
+    }
+    Partner::load(path).map_err(|e| exit::finding(e.to_string()))
+}
+
+/// How a streamed run went: the portfolio's own outcome, stdout's, and how many partners failed.
+pub struct Streamed {
+    pub processed: Result<()>,
+    pub written: Result<()>,
+    pub failed: usize,
+}
+
+/// NDJSON out: one result line per partner of `items`, in input order, scored on every core (the JSON is
+/// serialized on the workers: writing the lines in order is all that is left to do in order).
+pub fn ndjson(
+    choice: &RulesChoice,
+    items: impl Iterator<Item = Raw>,
+    expected: Expected,
+    out: &mut output::Stdout,
+) -> Streamed {
+    score_each(choice, items, expected, out, Ok(()), |r| r.to_json_line() + "\n", |out, line| out.data(&line))
+}
+
+/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core; `prepare` turns
+/// each report into what is written (on the worker threads), `emit` writes it, in input order. Warnings and
+/// failed partners go to stderr; the run stops early when stdout fails (`written` may already have) or its reader
+/// goes away.
+pub fn score_each<T: Send>(
+    choice: &RulesChoice,
+    items: impl Iterator<Item = Raw>,
+    expected: Expected,
+    out: &mut output::Stdout,
+    mut written: Result<()>,
+    prepare: impl Fn(designate_engine::ScoreReport) -> T + Sync,
+    mut emit: impl FnMut(&mut output::Stdout, T) -> Result<()>,
+) -> Streamed {
+    let mut failed = 0usize;
+    let processed = portfolio::process_expecting(
+        items,
+        expected,
+        |raw| {
+            let partner = raw.parse()?;
+            let rules = choice.for_partner(&partner)?;
+            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let warnings = warnings_of(Some(raw), &partner, &report);
+            Ok((prepare(report), warnings))
+        },
+        |_, result| {
+            match result {
+                Ok((item, warnings)) => {
+                    for w in warnings {
+                        output::warning(&w);
+                    }
+                    written = emit(out, item);
+                }
+                Err(error) => {
+                    failed += 1;
+                    output::error(&exit::message(&error));
+                }
+            }
+            stop_when_unwritable(&written, out)
+        },
+    );
+    Streamed { processed, written, failed }
+}
+
+/// The report's warnings, each at its place: a partner from tables is warned about at the CSV line the field
+/// comes from, any other (and a partner file given alone, without a `raw`) at its file and field.
+pub fn warnings_of(raw: Option<&Raw>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
+    report
+        .warnings
+        .iter()
+        .map(|w| match raw.and_then(|raw| raw.place_of(&w.field)) {
+            Some(place) => w.render(place),
+            None => w.render(&format!("{}: {}", partner.origin, w.field)),
+        })
+        .collect()
+}
+
+/// Ends a streamed run early when stdout failed or its reader went away.
+fn stop_when_unwritable(written: &Result<()>, out: &output::Stdout) -> Result<()> {
+    if written.is_err() || out.closed() {
+        return Err(anyhow::Error::new(Closed));
+    }
+    Ok(())
+}
+
+/// The exit status of a streamed run: a write error first, then the portfolio's own, then failed partners.
+pub fn finish_stream(Streamed { processed, written, failed }: Streamed) -> Result<ExitCode> {
+    written?;
+    match processed {
+        // The reader went away: the run ends as if it had been read.
+        Err(e) if exit::is_closed(&e) => {}
+        other => other?,
+    }
+    if failed > 0 {
+        output::error(&format!("{failed} partner(s) could not be scored"));
+    }
+    Ok(exit::findings_if(failed > 0))
+}
