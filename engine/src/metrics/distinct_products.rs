@@ -1,0 +1,114 @@
+//! `distinct-products`: the distinct products with usage in a trailing window (all customers added up),
+//! optionally only those new in it, never those the metric excludes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::additions::{row, row_shape};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use crate::explain::join_limited;
+use crate::gap::Addition;
+use crate::partner::Partner;
+use crate::rules::schema::MetricFile;
+use crate::rules::{KindCompiler, RuleSet};
+use crate::value::Month;
+
+pub(crate) const KIND: Registered = Registered {
+    name: "distinct-products",
+    keys: &["selection", "window_months", "exclude_products", "new_only"],
+    compile,
+};
+
+/// The parameters of a `distinct-products` measurement.
+#[derive(Debug)]
+pub struct DistinctProducts {
+    pub selection: usize,
+    pub window_months: i32,
+    /// Products never counted (lower-cased).
+    pub exclude: BTreeSet<String>,
+    /// Count only products with nothing in the window before.
+    pub new_only: bool,
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    Some(MetricKind::DistinctProducts(DistinctProducts {
+        selection: c.selection(m)?,
+        window_months: c.months(&m.window_months, "window_months", 12),
+        exclude: c.product_names(m.exclude_products.as_deref().unwrap_or_default()),
+        new_only: m.new_only.as_ref().is_some_and(|b| *b.get_ref()),
+    }))
+}
+
+impl Kind for DistinctProducts {
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let (sel, window, exclude, new_only) = (self.selection, self.window_months, &self.exclude, self.new_only);
+        let as_of = ctx.partner.as_of;
+        let (from, to) = (as_of.offset(-(window - 1)), as_of);
+        let (prior_from, prior_to) = (from.offset(-window), from.offset(-1));
+        let series = ctx.series(sel);
+        let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for ((_, product), months) in &series.cells {
+            let target = products.entry(product).or_default();
+            for (m, v) in months {
+                *target.entry(*m).or_default() += *v;
+            }
+        }
+        let mut counted = Vec::new();
+        let mut excluded = Vec::new();
+        let mut old = Vec::new();
+        for (key, months) in &products {
+            let name = &series.names.get(key).copied().unwrap_or(key);
+            if sum_range(months, from, to) <= Decimal::ZERO {
+                continue;
+            }
+            if exclude.contains(*key) {
+                excluded.push(*name);
+            } else if new_only && sum_range(months, prior_from, prior_to) > Decimal::ZERO {
+                old.push(*name);
+            } else {
+                counted.push(*name);
+            }
+        }
+        let what = if new_only { "products first used in" } else { "products used in" };
+        let mut story = format!(
+            "{what} {from}–{to}: {}",
+            if counted.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} ({})", counted.len(), join_limited(&counted))
+            }
+        );
+        if !old.is_empty() {
+            story.push_str(&format!("; not new (used in {prior_from}–{prior_to}): {}", join_limited(&old)));
+        }
+        if !excluded.is_empty() {
+            story.push_str(&format!("; excluded by the rules: {}", join_limited(&excluded)));
+        }
+        Measured::units(Decimal::from(counted.len()), story)
+    }
+
+    /// A new customer on a product the partner has not used (named `New Service N` when the selection names
+    /// none left).
+    fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let as_of = p.as_of;
+        let prior: BTreeSet<String> = p
+            .usage
+            .iter()
+            .filter(|r| r.month <= as_of.offset(-self.window_months))
+            .map(|r| r.product_key.clone())
+            .collect();
+        let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.clone()).collect();
+        let avoid: BTreeSet<String> = prior.union(&used).cloned().collect();
+        let mut shape = row_shape(rules, p, self.selection, &avoid);
+        if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {
+            shape.0 = format!("New Service {}", used.len() + 1);
+        }
+        let words = format!(
+            "1 more product in use: {} ({} in {as_of})",
+            shape.0,
+            super::shown(rules, self.selection, Decimal::ONE)
+        );
+        vec![vec![(Addition::Customer { rows: vec![row(as_of, &shape, Decimal::ONE)] }, words)]]
+    }
+}

@@ -1,0 +1,207 @@
+//! `usage-growth`: growth of a selection's total from a baseline month to `as_of`, in percent or as a
+//! difference, in whole units, behind optional gates (a trailing-twelve-month total, a baseline).
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::additions::{row, row_shape};
+use super::{value, Context, Kind, Measured, MetricKind, Registered};
+use crate::explain::pct;
+use crate::gap::Addition;
+use crate::partner::{Partner, UsageRow};
+use crate::rules::schema::MetricFile;
+use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
+
+pub(crate) const KIND: Registered = Registered {
+    name: "usage-growth",
+    keys: &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline", "eligible_customers"],
+    compile,
+};
+
+/// The parameters of a `usage-growth` measurement.
+#[derive(Debug)]
+pub struct UsageGrowth {
+    pub selection: usize,
+    pub compare: Compare,
+    pub baseline_offset: i32,
+    /// A unit earns once per whole `unit` of growth.
+    pub unit: Decimal,
+    pub min_ttm_total: Option<Decimal>,
+    pub min_baseline: Option<Decimal>,
+    /// Only customers passing this filter in `as_of` count, in both months.
+    pub eligible: Option<CustomerFilter>,
+}
+
+/// How growth is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// (now − baseline) / baseline × 100.
+    Percent,
+    /// now − baseline.
+    Difference,
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    let selection = c.selection(m);
+    let compare = match m.compare.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+        Some(("percent", _)) | None => Compare::Percent,
+        Some(("difference", _)) => Compare::Difference,
+        Some((other, at)) => {
+            c.err(at, format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
+            Compare::Percent
+        }
+    };
+    let unit = match &m.unit {
+        Some(u) if u.get_ref().0 > Decimal::ZERO => u.get_ref().0,
+        Some(u) => {
+            c.err(u.span(), "unit must be greater than 0", None);
+            Decimal::ONE
+        }
+        None => Decimal::ONE,
+    };
+    Some(MetricKind::UsageGrowth(UsageGrowth {
+        selection: selection?,
+        compare,
+        baseline_offset: c.months(&m.baseline_offset, "baseline_offset", 12),
+        unit,
+        min_ttm_total: c.non_negative_opt(&m.min_ttm_total, "min_ttm_total"),
+        min_baseline: c.non_negative_opt(&m.min_baseline, "min_baseline"),
+        eligible: c.customer_filter(&m.eligible_customers),
+    }))
+}
+
+impl Kind for UsageGrowth {
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let UsageGrowth { selection: sel, compare, baseline_offset: offset, unit, min_ttm_total, min_baseline, .. } =
+            *self;
+        let eligible = self.eligible.as_ref();
+        let as_of = ctx.partner.as_of;
+        let base_month = as_of.offset(-offset);
+        let series = ctx.series(sel);
+        let (now, base) = match eligible {
+            None => (series.total_at(as_of), series.total_at(base_month)),
+            Some(f) => series
+                .customers
+                .iter()
+                .filter(|(c, _)| ctx.passes(f, c, as_of))
+                .fold((Decimal::ZERO, Decimal::ZERO), |(n, b), (_, m)| (n + value(m, as_of), b + value(m, base_month))),
+        };
+        let money = |v: Decimal| ctx.money(sel, v);
+        let mut story = format!("{} in {as_of} against {} in {base_month}", money(now), money(base));
+        if let Some(f) = eligible {
+            story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
+        }
+        if let Some(min) = min_ttm_total {
+            let ttm = series.total_between(as_of.offset(-11), as_of);
+            if ttm < min {
+                return Measured::closed(format!(
+                    "{story}; the total over {}–{as_of} is {}, below the {} needed to score",
+                    as_of.offset(-11),
+                    money(ttm),
+                    money(min)
+                ));
+            }
+            story.push_str(&format!(
+                "; total over {}–{as_of} {} (at least {} needed)",
+                as_of.offset(-11),
+                money(ttm),
+                money(min)
+            ));
+        }
+        if let Some(min) = min_baseline {
+            if base < min {
+                return Measured::closed(format!("{story}; the baseline is below the {} needed to score", money(min)));
+            }
+        }
+        let units = match compare {
+            Compare::Percent => {
+                if base.is_zero() {
+                    return Measured::closed(format!("{story}; with nothing in {base_month} growth is undefined"));
+                }
+                // A tiny baseline makes the percentage huge: more than a decimal holds is an error, not a score.
+                let what = || {
+                    format!("usage: growth of {} from {base_month} to {as_of} overflows", ctx.rules.selections[sel].name)
+                };
+                let growth = ctx
+                    .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
+                let units = ctx.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO);
+                story.push_str(&format!("; growth {}", pct(growth)));
+                if growth.is_sign_negative() && !growth.is_zero() {
+                    story.push_str(", negative growth earns nothing");
+                } else if unit == Decimal::ONE {
+                    story.push_str(&format!(", {} whole percent", units.normalize()));
+                } else {
+                    story.push_str(&format!(", {} whole units of {}%", units.normalize(), unit.normalize()));
+                }
+                units
+            }
+            Compare::Difference => {
+                let diff = now - base;
+                let what =
+                    || format!("usage: change of {} in units of {unit} overflows", ctx.rules.selections[sel].name);
+                let units = ctx.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO);
+                story.push_str(&format!("; change {}", money(diff)));
+                if diff.is_sign_negative() {
+                    story.push_str(", a decrease earns nothing");
+                } else if unit != Decimal::ONE {
+                    story.push_str(&format!(", {} whole units of {}", units.normalize(), money(unit)));
+                }
+                units
+            }
+        };
+        Measured::units(units, story)
+    }
+
+    /// More usage in `as_of` on a customer of the selection (a new one when there is none): steps of 1, 5, 10
+    /// and 30 units of growth.
+    fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let as_of = p.as_of;
+        let mut out = Vec::new();
+        let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
+        let base_month = as_of.offset(-self.baseline_offset);
+        let s = &rules.selections[self.selection];
+        let in_selection = |r: &&UsageRow| {
+            s.weight(&r.product_key, r.measure).is_some()
+                && s.associations.as_ref().is_none_or(|a| a.contains(&r.association))
+                && !s.exclude_offers.contains(&r.offer)
+        };
+        // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
+        // still be too large for a decimal; such a step is no suggestion.
+        let base = p
+            .usage
+            .iter()
+            .filter(in_selection)
+            .filter(|r| r.month == base_month)
+            .try_fold(Decimal::ZERO, |sum, r| {
+                sum.checked_add(r.value.checked_mul(s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))?)
+            });
+        let Some(base) = base else { return out };
+        let step = match self.compare {
+            Compare::Percent if base > Decimal::ZERO => {
+                match base.checked_mul(self.unit).and_then(|b| b.checked_div(Decimal::ONE_HUNDRED)) {
+                    Some(step) => step,
+                    None => return out,
+                }
+            }
+            Compare::Percent => return out,
+            Compare::Difference => self.unit,
+        };
+        let customer = p.usage.iter().filter(in_selection).map(|r| r.customer.clone()).next();
+        for k in [1u32, 5, 10, 30] {
+            let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
+            let rows = vec![row(as_of, &shape, more)];
+            let words = format!(
+                "{} more on {} in {as_of} (growth +{k} unit{})",
+                super::shown(rules, self.selection, more.round_dp(2)),
+                shape.0,
+                if k == 1 { "" } else { "s" }
+            );
+            match &customer {
+                Some(c) => out.push(vec![(Addition::Usage { customer: c.clone(), rows }, format!("{words}, for {c}"))]),
+                None => out.push(vec![(Addition::Customer { rows }, words)]),
+            }
+        }
+        out
+    }
+}
