@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use crate::error::Error;
 use crate::explain::{join_limited, pct};
-use crate::metrics::combined::combined;
-use crate::metrics::points::points;
+use crate::metrics::combined;
+use crate::metrics::points::{explain as explain_points, points};
 use crate::metrics::{sum_range, value, Context};
 use crate::partner::{Partner, Segment};
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
@@ -267,15 +267,25 @@ impl Context<'_> {
     }
 
     fn metric(&self, d: &Designation, m: &Metric) -> Result<MetricResult, Error> {
-        let (points, explanation) = match &m.measurement {
+        let (evidence, explanation) = match &m.measurement {
             Measurement::Single(kind) => {
                 let measured = kind.kind().measure(self);
                 let rule = m.points.as_ref().expect("compile gives a single-kind metric its points");
-                let (points, how) = points(self, rule, m.max_points, &measured, &[])?;
-                (points, format!("{} → {how}", measured.story))
+                let pe = points(self, rule, m.max_points, &measured, &[])?;
+                let mut evidence = measured.evidence;
+                // The English is read back from the evidence, never written beside it.
+                let explanation =
+                    format!("{} → {}", kind.kind().explain(&evidence, self), explain_points(&pe, m.max_points));
+                evidence.points = Some(pe);
+                (evidence, explanation)
             }
-            Measurement::Combined { combine, parts } => combined(self, m, *combine, parts)?,
+            Measurement::Combined { combine, parts } => {
+                let evidence = combined::measure(self, m, *combine, parts)?;
+                let explanation = combined::explain(self, m, *combine, parts, &evidence);
+                (evidence, explanation)
+            }
         };
+        let points = evidence.points.as_ref().map_or(Decimal::ZERO, |p| p.points);
         self.overflow_error(|| format!("scoring metric \"{}\" of designation \"{}\"", m.id, d.id))?;
         Ok(MetricResult {
             id: m.id.clone(),
@@ -283,7 +293,7 @@ impl Context<'_> {
             points,
             max_points: m.max_points,
             explanation,
-            evidence: None,
+            evidence: Some(evidence),
         })
     }
 }

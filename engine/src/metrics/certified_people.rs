@@ -7,13 +7,15 @@ use rust_decimal::Decimal;
 
 use super::additions::requirement_person;
 use super::{Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{CertificationEvidence, Check, Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{CertRequirement, KindCompiler, RuleSet};
 
-pub(crate) const KIND: Registered = Registered { name: "certified-people", keys: &["prerequisites", "scoring"], compile };
+pub(crate) const KIND: Registered = Registered { name: "certified-people", keys: &["prerequisites", "scoring"],
+    reasons: &["scoring", "not-scoring", "counts", "expired", "retired", "earned-after-as-of", "met", "not-met"], compile };
 
 /// The parameters of a `certified-people` measurement.
 #[derive(Debug)]
@@ -60,6 +62,11 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     Some(MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring }))
 }
 
+/// Whether certifications `certs` (catalogue indices) meet a requirement.
+fn meets(r: &CertRequirement, certs: &BTreeSet<usize>) -> bool {
+    r.all_of.iter().all(|c| certs.contains(c)) && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
+}
+
 /// A requirement in words: `AZ-104 and one of AZ-305, AZ-400`.
 fn describe(ctx: &Context<'_>, r: &CertRequirement) -> String {
     let codes = |list: &[usize]| -> Vec<String> {
@@ -93,48 +100,93 @@ impl Kind for CertifiedPeople {
             .flat_map(|r| r.all_of.iter().chain(r.any_of.iter()).copied())
             .collect();
 
-        // Which relevant certifications each person holds at the end of the month, and which were left out.
-        let mut held: Vec<(&str, BTreeSet<usize>)> = Vec::new();
-        let mut left_out = Vec::new();
+        // Which relevant certifications each person holds at the end of the month, and why the others do not count.
+        let mut ev = Evidence::of(KIND.name);
+        let mut held: Vec<BTreeSet<usize>> = Vec::new();
         for person in &ctx.partner.people {
             let mut certs = BTreeSet::new();
+            let mut judged = Vec::new();
             for c in &person.certifications {
-                let Some(i) = cat.find(&c.name) else { continue };
-                if !relevant.contains(&i) {
-                    continue;
-                }
-                let code = &cat.certifications[i].code;
+                let judge = |code: Option<&str>, counted: bool, reason: &str, date: Option<String>| {
+                    CertificationEvidence {
+                        name: c.name.clone(),
+                        code: code.map(str::to_owned),
+                        counted,
+                        reason: reason.to_owned(),
+                        date,
+                    }
+                };
+                // Only certifications the metric asks for are looked at (and listed): the others, and names the
+                // catalogue does not know (which the report warns about), cannot count here.
+                let Some(i) = cat.find(&c.name).filter(|i| relevant.contains(i)) else { continue };
+                let code = cat.certifications[i].code.as_str();
                 let through = cat.certifications[i].eligible_through;
                 if c.earned > month_end {
-                    left_out.push(format!("{}'s {code} (earned {}, after {as_of})", person.id, c.earned));
+                    judged.push(judge(Some(code), false, "earned-after-as-of", Some(c.earned.to_string())));
                 } else if let Some(exp) = c.expires.filter(|e| *e < month_end) {
-                    left_out.push(format!("{}'s {code} (expired {exp})", person.id));
+                    judged.push(judge(Some(code), false, "expired", Some(exp.to_string())));
                 } else if let Some(t) = through.filter(|t| *t < month_end) {
-                    left_out.push(format!("{}'s {code} (retired, eligible through {t})", person.id));
+                    judged.push(judge(Some(code), false, "retired", Some(t.to_string())));
                 } else {
                     certs.insert(i);
+                    judged.push(judge(Some(code), true, "counts", None));
                 }
             }
-            held.push((&person.id, certs));
+            // A person holding none of them is not listed: the evidence stays the size of what the metric asks.
+            if !judged.is_empty() {
+                let scores = meets(scoring, &certs);
+                let mut item =
+                    Item::new(ItemType::Person, &person.id, scores, if scores { "scoring" } else { "not-scoring" });
+                item.certifications = judged;
+                ev.items.push(item);
+            }
+            held.push(certs);
         }
-        let meets = |r: &CertRequirement, certs: &BTreeSet<usize>| {
-            r.all_of.iter().all(|c| certs.contains(c))
-                && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
-        };
-        let who =
-            |r: &CertRequirement| -> Vec<&str> { held.iter().filter(|(_, c)| meets(r, c)).map(|(p, _)| *p).collect() };
 
-        let mut parts = Vec::new();
         let mut all_met = true;
         let mut fixed = Decimal::ZERO;
         for (n, step) in prerequisites.iter().enumerate() {
-            let people = who(&step.requirement);
-            let met = people.len() >= step.people;
+            let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
+            let met = people >= step.people;
             all_met &= met;
             if met {
                 fixed = ctx
                     .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
             }
+            let mut item = Item::new(ItemType::Step, format!("prerequisite-{}", n + 1), met, if met { "met" } else { "not-met" });
+            item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
+            ev.items.push(item);
+        }
+        let scorers = held.iter().filter(|c| meets(scoring, c)).count();
+        ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
+        if !prerequisites.is_empty() {
+            let met = ev.items.iter().filter(|i| i.item_type == ItemType::Step && i.counted).count();
+            ev.checks.push(Check {
+                name: "prerequisites".to_owned(),
+                passed: all_met,
+                detail: format!("{met} of {} prerequisite steps met", prerequisites.len()),
+            });
+        }
+        Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let cat = &ctx.rules.catalogue;
+        let people: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Person).collect();
+        // What each person holds, by catalogue index: the certifications the evidence says count.
+        let held: Vec<BTreeSet<usize>> = people
+            .iter()
+            .map(|p| {
+                p.certifications.iter().filter(|c| c.counted).filter_map(|c| c.code.as_deref().and_then(|code| cat.find(code))).collect()
+            })
+            .collect();
+        let who = |r: &CertRequirement| -> Vec<&str> {
+            people.iter().zip(&held).filter(|(_, c)| meets(r, c)).map(|(p, _)| p.id.as_str()).collect()
+        };
+        let steps: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Step).collect();
+        let mut parts = Vec::new();
+        for (n, (step, item)) in self.prerequisites.iter().zip(&steps).enumerate() {
+            let people = who(&step.requirement);
             let by = if people.is_empty() { "nobody".to_owned() } else { join_limited(&people) };
             parts.push(format!(
                 "prerequisite {} ({} {} with {}): {by} → {}",
@@ -142,25 +194,36 @@ impl Kind for CertifiedPeople {
                 step.people,
                 if step.people == 1 { "person" } else { "people" },
                 describe(ctx, &step.requirement),
-                if met { "met" } else { "not met" }
+                if item.counted { "met" } else { "not met" }
             ));
         }
-        let scorers = who(scoring);
+        let scorers: Vec<&str> = people.iter().filter(|p| p.counted).map(|p| p.id.as_str()).collect();
         let listed = if scorers.is_empty() { "nobody".to_owned() } else { join_limited(&scorers) };
-        parts.push(format!("scoring people (with {}): {listed}", describe(ctx, scoring)));
+        parts.push(format!("scoring people (with {}): {listed}", describe(ctx, &self.scoring)));
+        let all_met = steps.iter().all(|s| s.counted);
         if !all_met && !scorers.is_empty() {
             parts.push(format!("the {} scoring people earn nothing until every prerequisite is met", scorers.len()));
         }
+        let left_out: Vec<String> = people
+            .iter()
+            .flat_map(|p| p.certifications.iter().map(move |c| (p, c)))
+            .filter_map(|(p, c)| {
+                let code = c.code.as_deref().unwrap_or(&c.name);
+                let date = c.date.as_deref().unwrap_or_default();
+                match c.reason.as_str() {
+                    "earned-after-as-of" => {
+                        Some(format!("{}'s {code} (earned {date}, after {})", p.id, ctx.partner.as_of))
+                    }
+                    "expired" => Some(format!("{}'s {code} (expired {date})", p.id)),
+                    "retired" => Some(format!("{}'s {code} (retired, eligible through {date})", p.id)),
+                    _ => None,
+                }
+            })
+            .collect();
         if !left_out.is_empty() {
             parts.push(format!("left out: {}", join_limited(&left_out)));
         }
-        Measured {
-            units: Decimal::from(scorers.len()),
-            customers: None,
-            fixed_points: fixed,
-            open: all_met,
-            story: parts.join("; "),
-        }
+        parts.join("; ")
     }
 
     /// A person per prerequisite step and a scoring person, one at a time; with prerequisites, also every step

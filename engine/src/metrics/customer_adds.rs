@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::additions::{filter_rows, row, row_shape};
-use super::{value, Context, Kind, Measured, MetricKind, Registered};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{list_months, Listing};
 use crate::gap::{Addition, Row};
 use crate::partner::Partner;
@@ -28,6 +29,7 @@ pub(crate) const KIND: Registered = Registered {
         "baseline_offset",
         "eligible_customers",
     ],
+    reasons: &["added", "lost", "in-both", "not-reached", "not-new", "no-transition"],
     compile,
 };
 
@@ -61,6 +63,28 @@ pub enum AddsRule {
 }
 
 const RULES: [&str; 4] = ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
+
+/// The months a `customer-adds` metric looks at for one `as_of`.
+struct Windows {
+    /// The recent months, ending with `as_of`.
+    recent: Vec<Month>,
+    /// The last baseline month, `baseline_offset` months before `as_of`.
+    base_end: Month,
+    /// The baseline months, ending with `base_end`.
+    base: Vec<Month>,
+    /// The recent months shifted back by `baseline_offset` (the baseline of `average-crossing`).
+    base_span: Vec<Month>,
+}
+
+impl CustomerAdds {
+    fn windows(&self, as_of: Month) -> Windows {
+        let recent: Vec<Month> = (0..self.recent_months).rev().map(|i| as_of.offset(-i)).collect();
+        let base_end = as_of.offset(-self.baseline_offset);
+        let base = (0..self.baseline_months).rev().map(|i| base_end.offset(-i)).collect();
+        let base_span = recent.iter().map(|m| m.offset(-self.baseline_offset)).collect();
+        Windows { recent, base_end, base, base_span }
+    }
+}
 
 fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     let selection = c.selection(m);
@@ -110,29 +134,157 @@ impl Kind for CustomerAdds {
             threshold,
             at_most,
             ref eligible,
-            recent_months: recent,
-            baseline_months: baseline,
-            baseline_offset: offset,
+            ..
         } = *self;
         let as_of = ctx.partner.as_of;
-        let recent_months: Vec<Month> = (0..recent).rev().map(|i| as_of.offset(-i)).collect();
-        let base_end = as_of.offset(-offset);
-        let base_months: Vec<Month> = (0..baseline).rev().map(|i| base_end.offset(-i)).collect();
+        let w = self.windows(as_of);
         let entities = ctx.series(sel).entities(entity, aggregate);
-        let money = |v: Decimal| ctx.money(sel, v);
         let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
         // An entity's customer passes the filter in the month (the customer is the part before " / ").
-        let passes = |key: &str, month: Month| {
-            eligible.as_ref().is_none_or(|f| ctx.passes(f, key.split(" / ").next().unwrap_or(key), month))
-        };
+        let customer_of = |key: &str| key.split(" / ").next().unwrap_or(key).to_owned();
+        let passes = |key: &str, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes(f, &customer_of(key), month));
         let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
             in_range(value(months, month)) && passes(key, month)
         };
-        let show = |m: &BTreeMap<Month, Decimal>, months: &[Month]| -> String {
-            months.iter().map(|mo| format!("{} in {mo}", money(value(m, *mo)))).collect::<Vec<_>>().join(", ")
+        // The months each rule reads, for the evidence.
+        let read: Vec<Month> = match rule {
+            AddsRule::EligibleCountDifference | AddsRule::Transitions => {
+                w.base.iter().chain(w.recent.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
+            }
+            AddsRule::MonthlyTransitions => {
+                w.recent.iter().flat_map(|m| [m.offset(-1), *m]).collect::<BTreeSet<_>>().into_iter().collect()
+            }
+            AddsRule::AverageCrossing => {
+                w.recent.iter().chain(w.base_span.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
+            }
+        };
+        let item_type = match entity {
+            Entity::Customer => ItemType::Customer,
+            Entity::CustomerProduct => ItemType::CustomerProduct,
+        };
+        let item = |key: &str, counted: bool, reason: &str, months: BTreeMap<String, Number>| {
+            let mut it = Item::new(item_type, key, counted, reason);
+            if entity == Entity::CustomerProduct {
+                it.customer = Some(customer_of(key));
+            }
+            it.months = months;
+            it
+        };
+        let mut ev = Evidence::of(KIND.name);
+        let mut added = BTreeSet::new();
+        let (mut plus, mut minus) = (0i64, 0i64);
+        let (mut now_count, mut base_count) = (0i64, 0i64);
+        for (key, months) in &entities {
+            let all = || months_read(months, read.iter().copied());
+            let reason = match rule {
+                AddsRule::EligibleCountDifference => {
+                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    now_count += recent_hit as i64;
+                    base_count += base_hit as i64;
+                    match (recent_hit, base_hit) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+                AddsRule::Transitions => {
+                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
+                    if base_zero && recent_hit {
+                        "added"
+                    } else if base_hit && !recent_hit {
+                        "lost"
+                    } else if recent_hit && !base_zero && !base_hit {
+                        "not-new"
+                    } else if recent_hit {
+                        "in-both"
+                    } else {
+                        "not-reached"
+                    }
+                }
+                AddsRule::MonthlyTransitions => {
+                    let mut moved = false;
+                    for m in &w.recent {
+                        let (before, now) = (value(months, m.offset(-1)), value(months, *m));
+                        let event = if before.is_zero() && hit_in(key, months, *m) {
+                            "added"
+                        } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
+                            "lost"
+                        } else {
+                            continue;
+                        };
+                        moved = true;
+                        let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
+                        it.month = Some(m.to_string());
+                        ev.items.push(it);
+                        if event == "added" {
+                            plus += 1;
+                            added.insert(key.clone());
+                        } else {
+                            minus += 1;
+                        }
+                    }
+                    if !moved {
+                        ev.items.push(item(key, false, "no-transition", all()));
+                    }
+                    continue;
+                }
+                AddsRule::AverageCrossing => {
+                    let n = Decimal::from(w.recent.len());
+                    let now_avg = w.recent.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let base_avg = w.base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let (now_in, base_in) =
+                        (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, w.base_end));
+                    match (now_in, base_in) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+            };
+            match reason {
+                "added" => {
+                    plus += 1;
+                    added.insert(key.clone());
+                }
+                "lost" => minus += 1,
+                _ => {}
+            }
+            ev.items.push(item(key, reason == "added", reason, all()));
+        }
+        let net = match rule {
+            AddsRule::EligibleCountDifference => now_count - base_count,
+            _ => plus - minus,
+        };
+        let unit = Some(if entity == Entity::Customer { "customers" } else { "customer-products" });
+        match rule {
+            AddsRule::EligibleCountDifference => {
+                ev.figure("now", Decimal::from(now_count), unit, None);
+                ev.figure("then", Decimal::from(base_count), unit, None);
+            }
+            _ => {
+                ev.figure("added", Decimal::from(plus), unit, None);
+                ev.figure("lost", Decimal::from(minus), unit, None);
+            }
+        }
+        ev.figure("net", Decimal::from(net), unit, None);
+        let customers = (entity == Entity::Customer).then_some(added);
+        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, evidence: ev }
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let CustomerAdds { selection: sel, entity, aggregate, rule, threshold, at_most, ref eligible, .. } = *self;
+        let w = self.windows(ctx.partner.as_of);
+        let money = |v: Decimal| ctx.money(sel, v);
+        let show = |item: &Item, months: &[Month]| -> String {
+            months.iter().map(|mo| format!("{} in {mo}", money(item.value_in(&mo.to_string())))).collect::<Vec<_>>().join(", ")
         };
         let (recent_any, base_any, base_all) =
-            (list_months(&recent_months, "or"), list_months(&base_months, "or"), list_months(&base_months, "and"));
+            (list_months(&w.recent, "or"), list_months(&w.base, "or"), list_months(&w.base, "and"));
         let level = match at_most {
             Some(max) => format!("{} to {}", money(threshold), money(max)),
             None => format!("{} or more", money(threshold)),
@@ -145,81 +297,44 @@ impl Kind for CustomerAdds {
         let mut plus = Listing::default();
         let mut minus = Listing::default();
         let mut not_new = Listing::default();
-        let mut added = BTreeSet::new();
-        let (mut now_count, mut base_count) = (0usize, 0usize);
-        for (key, months) in &entities {
-            match rule {
-                AddsRule::EligibleCountDifference => {
-                    let recent_hit = recent_months.iter().any(|m| hit_in(key, months, *m));
-                    let base_hit = base_months.iter().any(|m| hit_in(key, months, *m));
-                    now_count += recent_hit as usize;
-                    base_count += base_hit as usize;
-                    if recent_hit && !base_hit {
-                        plus.push_with(|| format!("{key} ({})", show(months, &recent_months)));
-                        added.insert(key.clone());
-                    } else if base_hit && !recent_hit {
-                        minus.push_with(|| format!("{key} ({})", show(months, &base_months)));
-                    }
-                }
-                AddsRule::Transitions => {
-                    let recent_hit = recent_months.iter().any(|m| hit_in(key, months, *m));
-                    let base_hit = base_months.iter().any(|m| hit_in(key, months, *m));
-                    let base_zero = base_months.iter().all(|m| value(months, *m).is_zero());
-                    if base_zero && recent_hit {
-                        plus.push_with(|| {
-                            format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months))
-                        });
-                        added.insert(key.clone());
-                    } else if base_hit && !recent_hit {
-                        minus.push_with(|| {
-                            format!("{key} ({}; {})", show(months, &base_months), show(months, &recent_months))
-                        });
-                    } else if recent_hit && !base_zero && !base_hit {
-                        not_new.push_with(|| format!("{key} ({})", show(months, &base_months)));
-                    }
-                }
+        for item in &ev.items {
+            let key = &item.id;
+            let listing = match item.reason.as_str() {
+                "added" => &mut plus,
+                "lost" => &mut minus,
+                "not-new" => &mut not_new,
+                _ => continue,
+            };
+            let is_lost = item.reason == "lost";
+            listing.push_with(|| match rule {
+                AddsRule::EligibleCountDifference if is_lost => format!("{key} ({})", show(item, &w.base)),
+                AddsRule::EligibleCountDifference => format!("{key} ({})", show(item, &w.recent)),
+                AddsRule::Transitions if item.reason == "not-new" => format!("{key} ({})", show(item, &w.base)),
+                AddsRule::Transitions => format!("{key} ({}; {})", show(item, &w.base), show(item, &w.recent)),
                 AddsRule::MonthlyTransitions => {
-                    for m in &recent_months {
-                        let (before, now) = (value(months, m.offset(-1)), value(months, *m));
-                        if before.is_zero() && hit_in(key, months, *m) {
-                            plus.push_with(|| {
-                                format!("{key} in {m} ({} in {}, {} in {m})", money(before), m.offset(-1), money(now))
-                            });
-                            added.insert(key.clone());
-                        } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
-                            minus.push_with(|| {
-                                format!("{key} in {m} ({} in {}, none in {m})", money(before), m.offset(-1))
-                            });
-                        }
+                    // The two months read: the month before and the transition's month.
+                    let mut read = item.months.iter();
+                    let (before_month, before) = read.next().map_or((String::new(), Decimal::ZERO), |(m, v)| (m.clone(), v.0));
+                    let m = item.month.clone().unwrap_or_default();
+                    if is_lost {
+                        format!("{key} in {m} ({} in {before_month}, none in {m})", money(before))
+                    } else {
+                        format!("{key} in {m} ({} in {before_month}, {} in {m})", money(before), money(item.value_in(&m)))
                     }
                 }
                 AddsRule::AverageCrossing => {
-                    let n = Decimal::from(recent_months.len());
-                    let now_avg = recent_months.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let base_span: Vec<Month> = recent_months.iter().map(|m| m.offset(-offset)).collect();
-                    let base_avg = base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let text = || {
-                        format!(
-                            "{key} (average {} a month then, {} now)",
-                            money(base_avg.round_dp(2)),
-                            money(now_avg.round_dp(2))
-                        )
-                    };
-                    let (now_in, base_in) =
-                        (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, base_end));
-                    if now_in && !base_in {
-                        plus.push_with(text);
-                        added.insert(key.clone());
-                    } else if base_in && !now_in {
-                        minus.push_with(text);
-                    }
+                    let n = Decimal::from(w.recent.len());
+                    let avg = |months: &[Month]| months.iter().map(|m| item.value_in(&m.to_string())).sum::<Decimal>() / n;
+                    format!(
+                        "{key} (average {} a month then, {} now)",
+                        money(avg(&w.base_span).round_dp(2)),
+                        money(avg(&w.recent).round_dp(2))
+                    )
                 }
-            }
+            });
         }
-        let net = match rule {
-            AddsRule::EligibleCountDifference => now_count as i64 - base_count as i64,
-            _ => plus.len() as i64 - minus.len() as i64,
-        };
+        let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
+        let net = figure("net");
         let window = |months: &[Month]| match months {
             [first, .., last] => format!("{first}–{last}"),
             [one] => one.to_string(),
@@ -227,7 +342,8 @@ impl Kind for CustomerAdds {
         };
         let mut story = match rule {
             AddsRule::EligibleCountDifference => format!(
-                "a {what} counts when it has {level} in {recent_any} (now) or in {base_any} (a year earlier): {now_count} now, {base_count} then, net {net}"
+                "a {what} counts when it has {level} in {recent_any} (now) or in {base_any} (a year earlier): {} now, {} then, net {net}",
+                figure("now"), figure("then")
             ),
             AddsRule::Transitions => format!(
                 "a {what} adds 1 when it had nothing in {base_all} and {level} in {recent_any}, and loses 1 when it had {level} in {base_any} and not in any recent month: {} added, {} lost, net {net}",
@@ -235,12 +351,12 @@ impl Kind for CustomerAdds {
             ),
             AddsRule::MonthlyTransitions => format!(
                 "in each month of {}, a {what} adds 1 going from nothing the month before to {level}, and loses 1 going from {level} to nothing: {} added, {} lost, net {net}",
-                window(&recent_months), plus.len(), minus.len()
+                window(&w.recent), plus.len(), minus.len()
             ),
             AddsRule::AverageCrossing => format!(
                 "a {what} adds 1 when its monthly average over {} is {level} and over {} was not, and loses 1 the other way round: {} added, {} lost, net {net}",
-                window(&recent_months),
-                window(&recent_months.iter().map(|m| m.offset(-offset)).collect::<Vec<_>>()),
+                window(&w.recent),
+                window(&w.base_span),
                 plus.len(), minus.len()
             ),
         };
@@ -259,11 +375,10 @@ impl Kind for CustomerAdds {
         if let Some(f) = eligible {
             story.push_str(&format!("; only {} in the month counted", ctx.describe_filter(f)));
         }
-        if net < 0 {
+        if net.is_sign_negative() && !net.is_zero() {
             story.push_str("; a negative net earns nothing");
         }
-        let customers = (entity == Entity::Customer).then_some(added);
-        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, story }
+        story
     }
 
     /// One new customer at the threshold in `as_of` (every recent month for `average-crossing`), passing the

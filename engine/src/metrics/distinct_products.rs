@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::additions::{row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::gap::Addition;
 use crate::partner::Partner;
@@ -17,6 +18,7 @@ use crate::value::Month;
 pub(crate) const KIND: Registered = Registered {
     name: "distinct-products",
     keys: &["selection", "window_months", "exclude_products", "new_only"],
+    reasons: &["used-in-window", "not-new", "excluded", "not-used-in-window"],
     compile,
 };
 
@@ -31,6 +33,14 @@ pub struct DistinctProducts {
     pub new_only: bool,
 }
 
+impl DistinctProducts {
+    /// The window (ending with `as_of`) and the window before it, as (from, to, prior from, prior to).
+    fn windows(&self, as_of: Month) -> (Month, Month, Month, Month) {
+        let (from, to) = (as_of.offset(-(self.window_months - 1)), as_of);
+        (from, to, from.offset(-self.window_months), from.offset(-1))
+    }
+}
+
 fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     Some(MetricKind::DistinctProducts(DistinctProducts {
         selection: c.selection(m)?,
@@ -42,10 +52,8 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 
 impl Kind for DistinctProducts {
     fn measure(&self, ctx: &Context<'_>) -> Measured {
-        let (sel, window, exclude, new_only) = (self.selection, self.window_months, &self.exclude, self.new_only);
-        let as_of = ctx.partner.as_of;
-        let (from, to) = (as_of.offset(-(window - 1)), as_of);
-        let (prior_from, prior_to) = (from.offset(-window), from.offset(-1));
+        let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
+        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
         let series = ctx.series(sel);
         let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
         for ((_, product), months) in &series.cells {
@@ -54,23 +62,37 @@ impl Kind for DistinctProducts {
                 *target.entry(*m).or_default() += *v;
             }
         }
-        let mut counted = Vec::new();
-        let mut excluded = Vec::new();
-        let mut old = Vec::new();
+        let mut ev = Evidence::of(KIND.name);
+        let mut counted = 0usize;
         for (key, months) in &products {
-            let name = &series.names.get(key).copied().unwrap_or(key);
-            if sum_range(months, from, to) <= Decimal::ZERO {
-                continue;
-            }
-            if exclude.contains(*key) {
-                excluded.push(*name);
+            let name = series.names.get(key).copied().unwrap_or(key);
+            let reason = if sum_range(months, from, to) <= Decimal::ZERO {
+                "not-used-in-window"
+            } else if exclude.contains(*key) {
+                "excluded"
             } else if new_only && sum_range(months, prior_from, prior_to) > Decimal::ZERO {
-                old.push(*name);
+                "not-new"
             } else {
-                counted.push(*name);
-            }
+                "used-in-window"
+            };
+            counted += (reason == "used-in-window") as usize;
+            let mut item = Item::new(ItemType::Product, name, reason == "used-in-window", reason);
+            // The monthly totals the decision read: the window, and the window before it for `new_only`.
+            let first = if new_only { prior_from } else { from };
+            item.months = months.range(first..=to).map(|(m, v)| (m.to_string(), Number(*v))).collect();
+            ev.items.push(item);
         }
-        let what = if new_only { "products first used in" } else { "products used in" };
+        ev.figure("products", Decimal::from(counted), Some("products"), None);
+        Measured::units(Decimal::from(counted), ev)
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
+        let named = |reason: &str| -> Vec<&str> {
+            ev.items.iter().filter(|i| i.reason == reason).map(|i| i.id.as_str()).collect()
+        };
+        let (counted, old, excluded) = (named("used-in-window"), named("not-new"), named("excluded"));
+        let what = if self.new_only { "products first used in" } else { "products used in" };
         let mut story = format!(
             "{what} {from}–{to}: {}",
             if counted.is_empty() {
@@ -85,7 +107,7 @@ impl Kind for DistinctProducts {
         if !excluded.is_empty() {
             story.push_str(&format!("; excluded by the rules: {}", join_limited(&excluded)));
         }
-        Measured::units(Decimal::from(counted.len()), story)
+        story
     }
 
     /// A new customer on a product the partner has not used (named `New Service N` when the selection names

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Located};
+use crate::evidence::{Evidence, Number};
 use crate::explain::{amount, grouped};
 use crate::gap::Addition;
 use crate::partner::{Measure, Partner, UsageRow};
@@ -29,8 +30,13 @@ use crate::value::Month;
 
 /// What every metric kind does once its parameters are compiled.
 pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
-    /// Measures the partner: units for the points rule, points earned outside it, and what counted and why.
+    /// Measures the partner: units for the points rule, points earned outside it, and the evidence of what
+    /// counted, what did not and why.
     fn measure(&self, ctx: &Context<'_>) -> Measured;
+
+    /// The evidence in English, as the report's explanation reads before `→` and the points. Everything it says
+    /// comes from the evidence and the kind's parameters.
+    fn explain(&self, evidence: &Evidence, ctx: &Context<'_>) -> String;
 
     /// The additions to a partner's data that `gap` may try for one more unit of this kind, each with its
     /// description; an inner list holds additions that only count together (a bundle).
@@ -52,6 +58,8 @@ pub(crate) struct Registered {
     pub name: &'static str,
     /// The kind-specific keys it accepts, in the order docs/rules.md lists them; others are refused.
     pub keys: &'static [&'static str],
+    /// Every reason its evidence gives an item or a certification (docs/rules.md, section 15, lists them).
+    pub reasons: &'static [&'static str],
     /// Builds the parameters from a metric table, reporting every problem through the compiler.
     pub compile: fn(&mut KindCompiler<'_, '_>, &MetricFile) -> Option<MetricKind>,
 }
@@ -113,7 +121,8 @@ impl MetricKind {
     }
 }
 
-/// What a metric kind measured: units for the points rule, points earned outside it, and the story.
+/// What a metric kind measured: units for the points rule, points earned outside it, and the evidence, which
+/// the kind's [`Kind::explain`] renders as English.
 pub(crate) struct Measured {
     pub units: Decimal,
     /// The customers counted, for kinds that count customers.
@@ -122,30 +131,39 @@ pub(crate) struct Measured {
     pub fixed_points: Decimal,
     /// False when a gate closed: the units earn nothing.
     pub open: bool,
-    pub story: String,
+    pub evidence: Evidence,
 }
 
 impl Measured {
     /// Units that are the customers counted.
-    pub fn customers(counted: BTreeSet<String>, story: String) -> Measured {
+    pub fn customers(counted: BTreeSet<String>, evidence: Evidence) -> Measured {
         Measured {
             units: Decimal::from(counted.len()),
             customers: Some(counted),
             fixed_points: Decimal::ZERO,
             open: true,
-            story,
+            evidence,
         }
     }
 
     /// Units with nothing else: no customers, no fixed points, the gate open.
-    pub fn units(units: Decimal, story: String) -> Measured {
-        Measured { units, customers: None, fixed_points: Decimal::ZERO, open: true, story }
+    pub fn units(units: Decimal, evidence: Evidence) -> Measured {
+        Measured { units, customers: None, fixed_points: Decimal::ZERO, open: true, evidence }
     }
 
     /// A closed gate: the units earn nothing.
-    pub fn closed(story: String) -> Measured {
-        Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, story }
+    pub fn closed(evidence: Evidence) -> Measured {
+        Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, evidence }
     }
+}
+
+/// The values of `months` read for `list`, keyed as evidence keys them (`2024-05`), zeros included: the evidence
+/// shows every value a decision read.
+pub(crate) fn months_read(
+    months: &BTreeMap<Month, Decimal>,
+    list: impl IntoIterator<Item = Month>,
+) -> BTreeMap<String, Number> {
+    list.into_iter().map(|m| (m.to_string(), Number(value(months, m)))).collect()
 }
 
 /// Monthly totals of one selection, per customer and product and per customer.
@@ -181,10 +199,6 @@ impl<'p> Series<'p> {
                 }
             }
         }
-    }
-
-    pub fn total_at(&self, month: Month) -> Decimal {
-        self.customers.values().filter_map(|m| m.get(&month)).sum()
     }
 
     pub fn total_between(&self, from: Month, to: Month) -> Decimal {
@@ -333,6 +347,12 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The unit evidence gives a value of selection `index`: its measure, or the selection's name.
+    pub fn unit_of(&self, index: usize) -> String {
+        let sel = &self.rules.selections[index];
+        sel.shown_as().map_or_else(|| sel.name.clone(), |m| m.name().to_owned())
+    }
+
     /// A value of a selection as people read it: `USD 1,200.50`, `40 paid_seats`, `12,000 bizapps-mcv`.
     pub fn money(&self, selection: usize, v: Decimal) -> String {
         shown(self.rules, selection, v)
@@ -400,6 +420,75 @@ mod tests {
                 (ticked(cells[1]).remove(0), ticked(cells[2]))
             })
             .collect()
+    }
+
+    /// Issue 12: every reason a kind gives is documented in its row of docs/rules.md, section 15.
+    #[test]
+    fn rules_md_documents_every_evidence_reason() {
+        let doc = rules_md();
+        let section = doc.split("\n## 15. ").nth(1).expect("section 15 of docs/rules.md");
+        let row = |kind: &str| -> String {
+            section.lines().find(|l| l.starts_with(&format!("| `{kind}` |"))).unwrap_or_default().to_owned()
+        };
+        for k in KINDS {
+            let line = row(k.name);
+            for reason in k.reasons {
+                assert!(line.contains(&format!("`{reason}`")), "docs/rules.md section 15: {} lacks `{reason}`", k.name);
+            }
+        }
+        for reason in combined::REASONS {
+            assert!(
+                row(COMBINED).contains(&format!("`{reason}`")),
+                "docs/rules.md section 15: combined lacks `{reason}`"
+            );
+        }
+    }
+
+    /// Issue 12: the evidence of every example partner under every shipped version gives only registered
+    /// reasons, and each metric's explanation is what its evidence renders (the report holds both).
+    #[test]
+    fn example_partners_give_only_registered_reasons() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut checked = 0;
+        for version in ["2023-07", "2024-06"] {
+            let rules = RuleSet::load(&std::path::Path::new(root).join("rules").join(version)).expect("shipped rules");
+            let mut files: Vec<_> = std::fs::read_dir(std::path::Path::new(root).join("snapshots/partners"))
+                .expect("example partners")
+                .map(|e| e.expect("an entry").path())
+                .collect();
+            files.sort();
+            for file in files {
+                let partner = Partner::load(&file).expect("an example partner");
+                let report = crate::score(&rules, &partner).expect("scored");
+                for m in report.designations.iter().flat_map(|d| &d.metrics) {
+                    let ev = m.evidence.as_ref().expect("every metric carries evidence");
+                    let mut stack = vec![ev];
+                    while let Some(ev) = stack.pop() {
+                        let allowed: &[&str] = match registered(&ev.kind) {
+                            Some(k) => k.reasons,
+                            None if ev.kind == COMBINED => combined::REASONS,
+                            None => panic!("{}: unknown kind {}", file.display(), ev.kind),
+                        };
+                        for item in &ev.items {
+                            assert!(
+                                allowed.contains(&item.reason.as_str()),
+                                "{} {}: {}",
+                                file.display(),
+                                ev.kind,
+                                item.reason
+                            );
+                            for c in &item.certifications {
+                                assert!(allowed.contains(&c.reason.as_str()), "{}: {}", file.display(), c.reason);
+                            }
+                            checked += 1;
+                        }
+                        stack.extend(ev.parts.iter().map(|p| &p.evidence));
+                    }
+                    assert!(ev.points.is_some(), "{}: {} has no points evidence", file.display(), m.id);
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} items checked");
     }
 
     #[test]

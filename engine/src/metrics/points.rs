@@ -1,13 +1,15 @@
 //! The points rule: how a metric's measured units become points (per unit or by script, after `max_units`,
-//! rounded, plus prerequisite points, capped at the metric's maximum).
+//! rounded, plus prerequisite points, capped at the metric's maximum), recorded as [`PointsEvidence`] and
+//! read back as the explanation's `→ ...` part.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::{Context, Measured};
 use crate::error::Error;
+use crate::evidence::{Figure, Number, PointsEvidence};
 use crate::rules::PointsRule;
 
-/// Turns measured units into points by a points rule, capped at `max_points`; the text says each step.
+/// Turns measured units into points by a points rule, capped at `max_points`, with the evidence of each step.
 /// `parts` are a combined metric's part units, which a script sees by the parts' ids.
 pub(crate) fn points(
     ctx: &Context<'_>,
@@ -15,51 +17,43 @@ pub(crate) fn points(
     max_points: Decimal,
     measured: &Measured,
     parts: &[(String, Decimal)],
-) -> Result<(Decimal, String), Error> {
+) -> Result<PointsEvidence, Error> {
     let mut units = measured.units.max(Decimal::ZERO);
     if !measured.open {
         units = Decimal::ZERO;
     }
-    let mut parts_text = Vec::new();
+    let mut pe = PointsEvidence { units, per_unit: rule.per_unit.map(Number), ..PointsEvidence::default() };
     if let Some(max) = rule.max_units {
-        if units > max {
-            parts_text.push(format!("{} units, at most {} count", units.normalize(), max.normalize()));
-            units = max;
-        }
+        units = units.min(max);
     }
+    pe.units_counted = units;
     let mut earned = match (&rule.script, rule.per_unit) {
         (Some(script), _) => {
             let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
             inputs.extend(rule.params.iter().cloned());
             inputs.extend(parts.iter().cloned());
             let p = script.run(&inputs, &format!("scoring partner \"{}\"", ctx.partner.id))?;
-            let name = script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned();
-            let shown: Vec<String> = inputs
-                .iter()
+            pe.script = Some(script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned());
+            // What the explanation shows: not `max_points`, and not `units` when the parts' units are shown.
+            pe.inputs = inputs
+                .into_iter()
                 .filter(|(k, _)| k != "max_points" && (parts.is_empty() || k != "units"))
-                .map(|(k, v)| format!("{k} = {}", v.normalize()))
+                .map(|(name, value)| Figure { name, value, unit: None, month: None })
                 .collect();
-            parts_text.push(format!("{name} with {} gives {}", shown.join(", "), p.normalize()));
             p
         }
-        (None, Some(per)) => {
-            let p = ctx.checked(units.checked_mul(per), || {
-                format!("usage: {} units × {} points overflows", units.normalize(), per.normalize())
-            });
-            parts_text.push(format!("{} × {} = {}", units.normalize(), per.normalize(), p.normalize()));
-            p
-        }
+        (None, Some(per)) => ctx.checked(units.checked_mul(per), || {
+            format!("usage: {} units × {} points overflows", units.normalize(), per.normalize())
+        }),
         (None, None) => Decimal::ZERO,
     };
+    pe.earned = earned;
     if let Some(places) = rule.round_places {
-        let rounded = earned.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-        if rounded != earned {
-            parts_text.push(format!("rounded to {}", rounded.normalize()));
-        }
-        earned = rounded;
+        earned = earned.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        pe.rounded = Some(Number(earned));
     }
     if !measured.fixed_points.is_zero() {
-        parts_text.push(format!("plus {} prerequisite points", measured.fixed_points.normalize()));
+        pe.prerequisite_points = Some(Number(measured.fixed_points));
         earned = ctx.checked(earned.checked_add(measured.fixed_points), || {
             format!(
                 "usage: {} points plus {} prerequisite points overflows",
@@ -69,9 +63,38 @@ pub(crate) fn points(
         });
     }
     if earned > max_points {
-        parts_text.push(format!("capped at {}", max_points.normalize()));
+        pe.capped = true;
         earned = max_points;
     }
-    let earned = earned.max(Decimal::ZERO).normalize();
-    Ok((earned, format!("{} ({} points)", parts_text.join(", "), earned)))
+    pe.points = earned.max(Decimal::ZERO).normalize();
+    Ok(pe)
+}
+
+/// How the units became points, in words: `58 units, at most 20 count, 20 × 1 = 20 (20 points)`.
+pub(crate) fn explain(pe: &PointsEvidence, max_points: Decimal) -> String {
+    let mut steps = Vec::new();
+    if pe.units_counted < pe.units {
+        steps.push(format!("{} units, at most {} count", pe.units.normalize(), pe.units_counted.normalize()));
+    }
+    match (&pe.script, pe.per_unit) {
+        (Some(name), _) => {
+            let shown: Vec<String> =
+                pe.inputs.iter().map(|f| format!("{} = {}", f.name, f.value.normalize())).collect();
+            steps.push(format!("{name} with {} gives {}", shown.join(", "), pe.earned.normalize()));
+        }
+        (None, Some(per)) => {
+            steps.push(format!("{} × {} = {}", pe.units_counted.normalize(), per.0.normalize(), pe.earned.normalize()))
+        }
+        (None, None) => {}
+    }
+    if let Some(rounded) = pe.rounded.filter(|r| r.0 != pe.earned) {
+        steps.push(format!("rounded to {}", rounded.0.normalize()));
+    }
+    if let Some(fixed) = pe.prerequisite_points {
+        steps.push(format!("plus {} prerequisite points", fixed.0.normalize()));
+    }
+    if pe.capped {
+        steps.push(format!("capped at {}", max_points.normalize()));
+    }
+    format!("{} ({} points)", steps.join(", "), pe.points)
 }

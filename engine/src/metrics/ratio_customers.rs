@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::additions::{filter_rows, row, row_shape};
 use super::{value, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{join_limited, pct};
 use crate::gap::Addition;
 use crate::partner::Partner;
@@ -26,6 +27,7 @@ pub(crate) const KIND: Registered = Registered {
         "min_denominator",
         "eligible_customers",
     ],
+    reasons: &["crossed", "not-eligible", "customer-already-counted", "at-ratio-in-baseline", "not-reached", "below-min-denominator", "new", "no-longer", "in-both", "in-neither"],
     compile,
 };
 
@@ -109,48 +111,60 @@ impl Kind for RatioCustomers {
         let base = as_of.offset(-offset);
         let (num, den) = (ctx.series(numerator), ctx.series(denominator));
         let empty = BTreeMap::new();
+        let values = |series: &super::Series<'_>, customer: &str, product: &str, month: Month| {
+            value(series.cells.get(&(customer, product)).unwrap_or(&empty), month)
+        };
         // A product reaches the ratio in a month when its denominator is positive and the numerator is at least ratio × denominator.
         let reaches = |customer: &str, product: &str, month: Month| -> bool {
-            let d = value(den.cells.get(&(customer, product)).unwrap_or(&empty), month);
-            let n = value(num.cells.get(&(customer, product)).unwrap_or(&empty), month);
+            let d = values(den, customer, product, month);
+            let n = values(num, customer, product, month);
             // A ratio × denominator too large for a decimal is more than any numerator: not reached.
             d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| n >= needed)
         };
+        // The share of the denominator a product's numerator reached in a month (4 places), for the evidence.
+        let share_in = |customer: &str, product: &str, month: Month| -> Option<(String, Number)> {
+            let d = values(den, customer, product, month);
+            let n = values(num, customer, product, month);
+            n.checked_div(d).map(|s| (month.to_string(), Number(s.round_dp(4).normalize())))
+        };
         let pairs: BTreeSet<(&str, &str)> = den.cells.keys().copied().collect();
         let name = |p: &str| den.names.get(p).copied().unwrap_or(p).to_owned();
-        let share = pct(ratio * Decimal::ONE_HUNDRED);
+        let mut ev = Evidence::of(KIND.name);
         let mut counted = BTreeSet::new();
-        let mut lines = Vec::new();
-        let mut story;
         match rule {
             RatioRule::Crossing => {
                 let recent: Vec<Month> = (0..window).rev().map(|i| as_of.offset(-i)).collect();
                 for (customer, product) in &pairs {
-                    if eligible.is_some_and(|f| !ctx.passes(f, customer, as_of)) || counted.contains(*customer) {
-                        continue;
+                    let mut item = Item::new(
+                        ItemType::CustomerProduct,
+                        format!("{customer} / {}", name(product)),
+                        false,
+                        "",
+                    );
+                    item.customer = Some(customer.to_string());
+                    item.months = [base].iter().chain(&recent).filter_map(|m| share_in(customer, product, *m)).collect();
+                    let crossed = recent.iter().find(|m| reaches(customer, product, **m)).copied();
+                    item.reason = if eligible.is_some_and(|f| !ctx.passes(f, customer, as_of)) {
+                        "not-eligible"
+                    } else if counted.contains(*customer) {
+                        "customer-already-counted"
+                    } else if reaches(customer, product, base) {
+                        "at-ratio-in-baseline"
+                    } else if crossed.is_none() {
+                        "not-reached"
+                    } else if min_denominator.is_some_and(|min| values(den, customer, product, as_of) < min) {
+                        "below-min-denominator"
+                    } else {
+                        counted.insert(customer.to_string());
+                        item.counted = true;
+                        item.month = crossed.map(|m| m.to_string());
+                        "crossed"
                     }
-                    if reaches(customer, product, base) {
-                        continue;
-                    }
-                    let Some(month) = recent.iter().find(|m| reaches(customer, product, **m)) else { continue };
-                    let seats_now = value(&den.cells[&(*customer, *product)], as_of);
-                    if min_denominator.is_some_and(|min| seats_now < min) {
-                        continue;
-                    }
-                    counted.insert(customer.to_string());
-                    lines.push(format!(
-                        "{customer} ({} from below {share} in {base} to {share} or more in {month})",
-                        name(product)
-                    ));
+                    .to_owned();
+                    ev.items.push(item);
                 }
-                story = format!(
-                    "customers with a product going from below {share} of {} in {base} to {share} or more in some month of {}–{as_of}",
-                    ctx.rules.selections[denominator].name, recent[0]
-                );
-                if let Some(min) = min_denominator {
-                    story.push_str(&format!(", with at least {} in {as_of}", ctx.money(denominator, min)));
-                }
-                story.push_str(&format!(": {}", counted.len()));
+                ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
+                Measured::customers(counted, ev)
             }
             RatioRule::CountDifference => {
                 let deployed = |month: Month| -> BTreeSet<&str> {
@@ -161,39 +175,89 @@ impl Kind for RatioCustomers {
                         .collect()
                 };
                 let (now, then) = (deployed(as_of), deployed(base));
-                let gained: Vec<&str> = now.difference(&then).copied().collect();
-                let dropped: Vec<&str> = then.difference(&now).copied().collect();
-                counted = gained.iter().map(|c| c.to_string()).collect();
-                story = format!(
-                    "customers with a product at {share} or more of {}: {} in {as_of}, {} in {base}, net {}",
-                    ctx.rules.selections[denominator].name,
-                    now.len(),
-                    then.len(),
-                    now.len() as i64 - then.len() as i64
+                let customers: BTreeSet<&str> = pairs.iter().map(|(c, _)| *c).collect();
+                for customer in customers {
+                    let reason = match (now.contains(customer), then.contains(customer)) {
+                        (true, false) => "new",
+                        (false, true) => "no-longer",
+                        (true, true) => "in-both",
+                        (false, false) => "in-neither",
+                    };
+                    if reason == "new" {
+                        counted.insert(customer.to_string());
+                    }
+                    ev.items.push(Item::new(ItemType::Customer, customer, reason == "new", reason));
+                }
+                let unit = Some("customers");
+                ev.figure("now", Decimal::from(now.len()), unit, Some(as_of.to_string()));
+                ev.figure("then", Decimal::from(then.len()), unit, Some(base.to_string()));
+                let units = Decimal::from(now.len() as i64 - then.len() as i64);
+                ev.figure("net", units, unit, None);
+                Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, evidence: ev }
+            }
+        }
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let as_of = ctx.partner.as_of;
+        let base = as_of.offset(-self.baseline_offset);
+        let share = pct(self.ratio * Decimal::ONE_HUNDRED);
+        let den_name = &ctx.rules.selections[self.denominator].name;
+        match self.rule {
+            RatioRule::Crossing => {
+                let lines: Vec<String> = ev
+                    .counted()
+                    .map(|item| {
+                        let customer = item.customer.as_deref().unwrap_or_default();
+                        let product = item.id.strip_prefix(&format!("{customer} / ")).unwrap_or(&item.id);
+                        let month = item.month.as_deref().unwrap_or_default();
+                        format!("{customer} ({product} from below {share} in {base} to {share} or more in {month})")
+                    })
+                    .collect();
+                let first = as_of.offset(-(self.window_months - 1));
+                let mut story = format!(
+                    "customers with a product going from below {share} of {den_name} in {base} to {share} or more in some month of {first}–{as_of}"
                 );
+                if let Some(min) = self.min_denominator {
+                    story.push_str(&format!(", with at least {} in {as_of}", ctx.money(self.denominator, min)));
+                }
+                story.push_str(&format!(": {}", lines.len()));
+                if let Some(f) = &self.eligible {
+                    story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
+                }
+                if !lines.is_empty() {
+                    story.push_str(&format!("; {}", join_limited(&lines)));
+                }
+                story
+            }
+            RatioRule::CountDifference => {
+                let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
+                let named = |reason: &str| -> Vec<&str> {
+                    ev.items.iter().filter(|i| i.reason == reason).map(|i| i.id.as_str()).collect()
+                };
+                let (gained, dropped) = (named("new"), named("no-longer"));
+                let mut story = format!(
+                    "customers with a product at {share} or more of {den_name}: {} in {as_of}, {} in {base}, net {}",
+                    figure("now"),
+                    figure("then"),
+                    figure("net")
+                );
+                let mut lines = Vec::new();
                 if !gained.is_empty() {
                     lines.push(format!("new: {}", join_limited(&gained)));
                 }
                 if !dropped.is_empty() {
                     lines.push(format!("no longer: {}", join_limited(&dropped)));
                 }
-                let units = Decimal::from(now.len() as i64 - then.len() as i64);
-                if let Some(f) = eligible {
+                if let Some(f) = &self.eligible {
                     story.push_str(&format!(" (only {} in the month counted)", ctx.describe_filter(f)));
                 }
                 if !lines.is_empty() {
                     story.push_str(&format!("; {}", lines.join("; ")));
                 }
-                return Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, story };
+                story
             }
         }
-        if let Some(f) = eligible {
-            story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
-        }
-        if !lines.is_empty() {
-            story.push_str(&format!("; {}", join_limited(&lines)));
-        }
-        Measured::customers(counted, story)
     }
 
     /// A new customer on a product of the denominator with enough seats (`min_denominator`, else 100) and the

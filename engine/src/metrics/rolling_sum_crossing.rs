@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::additions::{row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::gap::Addition;
 use crate::partner::Partner;
@@ -17,6 +18,7 @@ use crate::value::Month;
 pub(crate) const KIND: Registered = Registered {
     name: "rolling-sum-crossing",
     keys: &["selection", "window_months", "threshold", "baseline_offset"],
+    reasons: &["crossed", "not-crossed", "above-threshold-at-baseline"],
     compile,
 };
 
@@ -51,33 +53,65 @@ impl Kind for RollingSumCrossing {
         let as_of = ctx.partner.as_of;
         let base_end = as_of.offset(-offset);
         let rolling = |m: &BTreeMap<Month, Decimal>, end: Month| sum_range(m, end.offset(-(window - 1)), end);
+        let mut ev = Evidence::of(KIND.name);
         let mut counted = BTreeSet::new();
-        let mut lines = Vec::new();
         for (customer, months) in &ctx.series(sel).customers {
+            // The rolling totals read, by the month each window ends: the baseline's, then each later one up to
+            // the first above the threshold.
             let before = rolling(months, base_end);
-            if before > threshold {
-                continue;
-            }
-            let crossed = (0..offset).rev().map(|i| as_of.offset(-i)).find(|end| rolling(months, *end) > threshold);
-            if let Some(end) = crossed {
+            let mut read = BTreeMap::from([(base_end.to_string(), Number(before))]);
+            let (reason, crossed) = if before > threshold {
+                ("above-threshold-at-baseline", None)
+            } else {
+                let mut crossed = None;
+                for end in (0..offset).rev().map(|i| as_of.offset(-i)) {
+                    let total = rolling(months, end);
+                    read.insert(end.to_string(), Number(total));
+                    if total > threshold {
+                        crossed = Some(end);
+                        break;
+                    }
+                }
+                (if crossed.is_some() { "crossed" } else { "not-crossed" }, crossed)
+            };
+            if crossed.is_some() {
                 counted.insert(customer.to_string());
-                lines.push(format!(
-                    "{customer} ({} in the {window} months to {base_end}, {} in the {window} months to {end})",
-                    ctx.money(sel, before),
-                    ctx.money(sel, rolling(months, end))
-                ));
             }
+            let mut item = Item::new(ItemType::Customer, *customer, crossed.is_some(), reason);
+            item.month = crossed.map(|m| m.to_string());
+            item.months = read;
+            ev.items.push(item);
         }
+        ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
+        Measured::customers(counted, ev)
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
+        let as_of = ctx.partner.as_of;
+        let base_end = as_of.offset(-offset);
+        let lines: Vec<String> = ev
+            .counted()
+            .map(|item| {
+                let end = item.month.clone().unwrap_or_default();
+                format!(
+                    "{} ({} in the {window} months to {base_end}, {} in the {window} months to {end})",
+                    item.id,
+                    ctx.money(sel, item.value_in(&base_end.to_string())),
+                    ctx.money(sel, item.value_in(&end))
+                )
+            })
+            .collect();
         let mut story = format!(
             "customers whose {window}-month total went from at most {} (to {base_end}) to more than that (to some month of {}–{as_of}): {}",
             ctx.money(sel, threshold),
             as_of.offset(-(offset - 1)),
-            counted.len()
+            lines.len()
         );
         if !lines.is_empty() {
             story.push_str(&format!("; {}", join_limited(&lines)));
         }
-        Measured::customers(counted, story)
+        story
     }
 
     /// A new customer just over the threshold in `as_of`.

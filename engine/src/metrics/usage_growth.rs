@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 
 use super::additions::{row, row_shape};
-use super::{value, Context, Kind, Measured, MetricKind, Registered};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Check, Evidence, Item, ItemType};
 use crate::explain::pct;
 use crate::gap::Addition;
 use crate::partner::{Partner, UsageRow};
@@ -16,6 +17,7 @@ use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
 pub(crate) const KIND: Registered = Registered {
     name: "usage-growth",
     keys: &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline", "eligible_customers"],
+    reasons: &["in-selection", "not-eligible"],
     compile,
 };
 
@@ -79,28 +81,99 @@ impl Kind for UsageGrowth {
         let as_of = ctx.partner.as_of;
         let base_month = as_of.offset(-offset);
         let series = ctx.series(sel);
-        let (now, base) = match eligible {
-            None => (series.total_at(as_of), series.total_at(base_month)),
-            Some(f) => series
-                .customers
-                .iter()
-                .filter(|(c, _)| ctx.passes(f, c, as_of))
-                .fold((Decimal::ZERO, Decimal::ZERO), |(n, b), (_, m)| (n + value(m, as_of), b + value(m, base_month))),
-        };
-        let money = |v: Decimal| ctx.money(sel, v);
-        let mut story = format!("{} in {as_of} against {} in {base_month}", money(now), money(base));
-        if let Some(f) = eligible {
-            story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
+        let shown_unit = ctx.unit_of(sel);
+        let u = Some(shown_unit.as_str());
+        let mut ev = Evidence::of(KIND.name);
+        let (mut now, mut base) = (Decimal::ZERO, Decimal::ZERO);
+        for (customer, months) in &series.customers {
+            let counts = eligible.is_none_or(|f| ctx.passes(f, customer, as_of));
+            if counts {
+                (now, base) = (now + value(months, as_of), base + value(months, base_month));
+            }
+            let mut item =
+                Item::new(ItemType::Customer, *customer, counts, if counts { "in-selection" } else { "not-eligible" });
+            item.months = months_read(months, [base_month, as_of]);
+            ev.items.push(item);
         }
+        ev.figure("now", now, u, Some(as_of.to_string()));
+        ev.figure("baseline", base, u, Some(base_month.to_string()));
+        let money = |v: Decimal| ctx.money(sel, v);
         if let Some(min) = min_ttm_total {
             let ttm = series.total_between(as_of.offset(-11), as_of);
-            if ttm < min {
-                return Measured::closed(format!(
+            ev.figure("ttm-total", ttm, u, None);
+            let passed = ttm >= min;
+            ev.checks.push(Check {
+                name: "min-ttm-total".to_owned(),
+                passed,
+                detail: format!("{} over {}–{as_of}, at least {} needed", money(ttm), as_of.offset(-11), money(min)),
+            });
+            if !passed {
+                return Measured::closed(ev);
+            }
+        }
+        if let Some(min) = min_baseline {
+            let passed = base >= min;
+            ev.checks.push(Check {
+                name: "min-baseline".to_owned(),
+                passed,
+                detail: format!("{} in {base_month}, at least {} needed", money(base), money(min)),
+            });
+            if !passed {
+                return Measured::closed(ev);
+            }
+        }
+        let units = match compare {
+            Compare::Percent => {
+                let defined = !base.is_zero();
+                ev.checks.push(Check {
+                    name: "baseline-not-zero".to_owned(),
+                    passed: defined,
+                    detail: format!("{} in {base_month}", money(base)),
+                });
+                if !defined {
+                    return Measured::closed(ev);
+                }
+                // A tiny baseline makes the percentage huge: more than a decimal holds is an error, not a score.
+                let what = || {
+                    format!("usage: growth of {} from {base_month} to {as_of} overflows", ctx.rules.selections[sel].name)
+                };
+                let growth = ctx
+                    .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
+                ev.figure("growth-percent", growth, Some("percent"), None);
+                ctx.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO)
+            }
+            Compare::Difference => {
+                let diff = now - base;
+                ev.figure("change", diff, u, None);
+                let what =
+                    || format!("usage: change of {} in units of {unit} overflows", ctx.rules.selections[sel].name);
+                ctx.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO)
+            }
+        };
+        ev.figure("units", units, None, None);
+        Measured::units(units, ev)
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let (sel, unit) = (self.selection, self.unit);
+        let as_of = ctx.partner.as_of;
+        let base_month = as_of.offset(-self.baseline_offset);
+        let money = |v: Decimal| ctx.money(sel, v);
+        let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
+        let mut story = format!("{} in {as_of} against {} in {base_month}", money(figure("now")), money(figure("baseline")));
+        if let Some(f) = &self.eligible {
+            story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
+        }
+        let check = |name: &str| ev.checks.iter().find(|c| c.name == name).map(|c| c.passed);
+        if let (Some(passed), Some(min)) = (check("min-ttm-total"), self.min_ttm_total) {
+            let ttm = figure("ttm-total");
+            if !passed {
+                return format!(
                     "{story}; the total over {}–{as_of} is {}, below the {} needed to score",
                     as_of.offset(-11),
                     money(ttm),
                     money(min)
-                ));
+                );
             }
             story.push_str(&format!(
                 "; total over {}–{as_of} {} (at least {} needed)",
@@ -109,23 +182,16 @@ impl Kind for UsageGrowth {
                 money(min)
             ));
         }
-        if let Some(min) = min_baseline {
-            if base < min {
-                return Measured::closed(format!("{story}; the baseline is below the {} needed to score", money(min)));
-            }
+        if let (Some(false), Some(min)) = (check("min-baseline"), self.min_baseline) {
+            return format!("{story}; the baseline is below the {} needed to score", money(min));
         }
-        let units = match compare {
+        if check("baseline-not-zero") == Some(false) {
+            return format!("{story}; with nothing in {base_month} growth is undefined");
+        }
+        let units = figure("units");
+        match self.compare {
             Compare::Percent => {
-                if base.is_zero() {
-                    return Measured::closed(format!("{story}; with nothing in {base_month} growth is undefined"));
-                }
-                // A tiny baseline makes the percentage huge: more than a decimal holds is an error, not a score.
-                let what = || {
-                    format!("usage: growth of {} from {base_month} to {as_of} overflows", ctx.rules.selections[sel].name)
-                };
-                let growth = ctx
-                    .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
-                let units = ctx.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO);
+                let growth = figure("growth-percent");
                 story.push_str(&format!("; growth {}", pct(growth)));
                 if growth.is_sign_negative() && !growth.is_zero() {
                     story.push_str(", negative growth earns nothing");
@@ -134,23 +200,18 @@ impl Kind for UsageGrowth {
                 } else {
                     story.push_str(&format!(", {} whole units of {}%", units.normalize(), unit.normalize()));
                 }
-                units
             }
             Compare::Difference => {
-                let diff = now - base;
-                let what =
-                    || format!("usage: change of {} in units of {unit} overflows", ctx.rules.selections[sel].name);
-                let units = ctx.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO);
+                let diff = figure("change");
                 story.push_str(&format!("; change {}", money(diff)));
                 if diff.is_sign_negative() {
                     story.push_str(", a decrease earns nothing");
                 } else if unit != Decimal::ONE {
                     story.push_str(&format!(", {} whole units of {}", units.normalize(), money(unit)));
                 }
-                units
             }
-        };
-        Measured::units(units, story)
+        }
+        story
     }
 
     /// More usage in `as_of` on a customer of the selection (a new one when there is none): steps of 1, 5, 10
