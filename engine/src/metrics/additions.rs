@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
+use crate::explain::amount;
 use crate::gap::{Addition, Row};
 use crate::partner::{Association, Measure, Partner};
 use crate::rules::{CertRequirement, CustomerFilter, RuleSet};
@@ -68,6 +69,13 @@ pub(crate) fn row(month: Month, shape: &Shape, value: Decimal) -> Row {
         value: value.checked_div(shape.3).unwrap_or(value).ceil().max(Decimal::ONE),
         association: shape.2,
     }
+}
+
+/// A row's value as the partner file writes it, in its measure: `USD 500`, `25 active_users`. Descriptions
+/// of additions use it rather than the selection's value, which for a selection weighted by rates is in units
+/// no partner file has (`5,000 bizapps-mcv`).
+pub(crate) fn in_file_units(row: &Row) -> String {
+    amount(row.value, row.measure)
 }
 
 /// Rows that make a new customer pass a customer filter in `month`.

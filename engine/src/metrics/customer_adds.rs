@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::additions::{filter_rows, row, row_shape};
+use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{list_months, Listing};
@@ -403,11 +403,7 @@ impl Kind for CustomerAdds {
         } else {
             as_of.to_string()
         };
-        let words = format!(
-            "1 more customer with {} on {} in {when}",
-            super::shown(rules, self.selection, value),
-            shape.0
-        );
+        let words = format!("1 more customer with {} on {} in {when}", in_file_units(&rows[0]), shape.0);
         vec![vec![(Addition::Customer { rows }, words)]]
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::additions::{row, row_shape};
+use super::additions::{in_file_units, row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
@@ -126,11 +126,8 @@ impl Kind for DistinctProducts {
         if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {
             shape.0 = format!("New Service {}", used.len() + 1);
         }
-        let words = format!(
-            "1 more product in use: {} ({} in {as_of})",
-            shape.0,
-            super::shown(rules, self.selection, Decimal::ONE)
-        );
-        vec![vec![(Addition::Customer { rows: vec![row(as_of, &shape, Decimal::ONE)] }, words)]]
+        let rows = vec![row(as_of, &shape, Decimal::ONE)];
+        let words = format!("1 more product in use: {} ({} in {as_of})", shape.0, in_file_units(&rows[0]));
+        vec![vec![(Addition::Customer { rows }, words)]]
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::additions::{filter_rows, row, row_shape};
+use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{join_limited, pct};
@@ -277,12 +277,7 @@ impl Kind for RatioCustomers {
         if let Some(f) = &self.eligible {
             rows.extend(filter_rows(rules, p, f, as_of));
         }
-        let words = format!(
-            "1 more customer on {} with {} and {}",
-            den.0,
-            super::shown(rules, self.denominator, seats),
-            super::shown(rules, self.numerator, users)
-        );
+        let words = format!("1 more customer on {} with {} and {}", den.0, in_file_units(&rows[0]), in_file_units(&rows[1]));
         vec![vec![(Addition::Customer { rows }, words)]]
     }
 }

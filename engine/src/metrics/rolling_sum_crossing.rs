@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::additions::{row, row_shape};
+use super::additions::{in_file_units, row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
@@ -119,8 +119,8 @@ impl Kind for RollingSumCrossing {
         let as_of = p.as_of;
         let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
         let Some(v) = self.threshold.checked_add(Decimal::ONE) else { return Vec::new() };
-        let words =
-            format!("1 more customer with {} on {} in {as_of}", super::shown(rules, self.selection, v), shape.0);
-        vec![vec![(Addition::Customer { rows: vec![row(as_of, &shape, v)] }, words)]]
+        let rows = vec![row(as_of, &shape, v)];
+        let words = format!("1 more customer with {} on {} in {as_of}", in_file_units(&rows[0]), shape.0);
+        vec![vec![(Addition::Customer { rows }, words)]]
     }
 }

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use super::additions::{row, row_shape};
+use super::additions::{in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Check, Evidence, Item, ItemType};
 use crate::explain::pct;
 use crate::gap::Addition;
-use crate::partner::{Partner, UsageRow};
+use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
 
@@ -214,31 +214,19 @@ impl Kind for UsageGrowth {
         story
     }
 
-    /// More usage in `as_of` on a customer of the selection (a new one when there is none): steps of 1, 5, 10
-    /// and 30 units of growth.
+    /// More usage in `as_of` on a customer the metric counts (a new one when there is none): steps of 1, 5, 10
+    /// and 30 units of growth. The baseline and the customers are the measurement's own (its evidence), so a
+    /// step is exactly what scoring will count.
     fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
         let as_of = p.as_of;
         let mut out = Vec::new();
         let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
-        let base_month = as_of.offset(-self.baseline_offset);
-        let s = &rules.selections[self.selection];
-        let in_selection = |r: &&UsageRow| {
-            s.weight(&r.product_key, r.measure).is_some()
-                && s.associations.as_ref().is_none_or(|a| a.contains(&r.association))
-                && !s.exclude_offers.contains(&r.offer)
-        };
-        // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
-        // still be too large for a decimal; such a step is no suggestion.
-        let base = p
-            .usage
-            .iter()
-            .filter(in_selection)
-            .filter(|r| r.month == base_month)
-            .try_fold(Decimal::ZERO, |sum, r| {
-                sum.checked_add(r.value.checked_mul(s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))?)
-            });
-        let Some(base) = base else { return out };
+        let measured = self.measure(&Context::new(rules, p));
+        let base = measured.evidence.figure_value("baseline").unwrap_or_default();
+        let counted: BTreeSet<&str> = measured.evidence.counted().map(|i| i.id.as_str()).collect();
         let step = match self.compare {
+            // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
+            // still be too large for a decimal; such a step is no suggestion.
             Compare::Percent if base > Decimal::ZERO => {
                 match base.checked_mul(self.unit).and_then(|b| b.checked_div(Decimal::ONE_HUNDRED)) {
                     Some(step) => step,
@@ -248,21 +236,144 @@ impl Kind for UsageGrowth {
             Compare::Percent => return out,
             Compare::Difference => self.unit,
         };
-        let customer = p.usage.iter().filter(in_selection).map(|r| r.customer.clone()).next();
+        // The first customer of the file's rows that the metric counts.
+        let s = &rules.selections[self.selection];
+        let customer =
+            p.usage.iter().find(|r| s.selects(r).is_some() && counted.contains(r.customer.as_str())).map(|r| &r.customer);
         for k in [1u32, 5, 10, 30] {
             let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
             let rows = vec![row(as_of, &shape, more)];
             let words = format!(
                 "{} more on {} in {as_of} (growth +{k} unit{})",
-                super::shown(rules, self.selection, more.round_dp(2)),
+                in_file_units(&rows[0]),
                 shape.0,
                 if k == 1 { "" } else { "s" }
             );
-            match &customer {
+            match customer {
                 Some(c) => out.push(vec![(Addition::Usage { customer: c.clone(), rows }, format!("{words}, for {c}"))]),
                 None => out.push(vec![(Addition::Customer { rows }, words)]),
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::error::Located;
+    use crate::partner::{Format, Measure};
+    use crate::rules::{Catalogue, Selection};
+
+    /// A rule set of one selection and nothing else: enough for a kind's measurement and additions.
+    fn rules_with(selection: Selection) -> RuleSet {
+        RuleSet {
+            version: "test".into(),
+            title: String::new(),
+            effective_from: "2024-06".parse().unwrap(),
+            effective_until: None,
+            effective_from_place: Located::file("program.toml"),
+            references: Vec::new(),
+            digest: String::new(),
+            dir: Default::default(),
+            selections: vec![selection],
+            path_rules: Vec::new(),
+            catalogue: Catalogue::default(),
+            designations: Vec::new(),
+            badges: Vec::new(),
+            specializations: Vec::new(),
+            software: Vec::new(),
+        }
+    }
+
+    fn growth() -> UsageGrowth {
+        UsageGrowth {
+            selection: 0,
+            compare: Compare::Percent,
+            baseline_offset: 12,
+            unit: Decimal::ONE,
+            min_ttm_total: None,
+            min_baseline: None,
+            eligible: None,
+        }
+    }
+
+    /// Issue 12: `gap` re-implemented the selection filter and ignored `products` and `exclude_products`, so a
+    /// growth step was reckoned on a baseline the evaluator does not read (here USD 100,000 with the excluded
+    /// Virtual Machines, against USD 10,000 without) and suggested ten times the usage one unit needs, on a
+    /// customer whose only usage the selection excludes. The step now comes from the measurement itself.
+    #[test]
+    fn growth_steps_read_the_baseline_the_evaluator_reads() {
+        let rules = rules_with(Selection {
+            name: "acr".into(),
+            measure: Some(Measure::AcrUsd),
+            rates: Vec::new(),
+            associations: None,
+            exclude_offers: Default::default(),
+            products: None,
+            exclude_products: ["virtual machines".to_owned()].into(),
+            product_names: BTreeMap::new(),
+        });
+        let partner = Partner::parse(
+            r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [
+                {"customer": "c-2", "month": "2023-06", "product": "Virtual Machines", "measure": "acr_usd", "value": 90000},
+                {"customer": "c-1", "month": "2023-06", "product": "App Service", "measure": "acr_usd", "value": 10000},
+                {"customer": "c-1", "month": "2024-06", "product": "App Service", "measure": "acr_usd", "value": 10000}
+            ]}"#,
+            Format::Json,
+            "test.json",
+        )
+        .unwrap();
+        let kind = growth();
+        let baseline = kind.measure(&Context::new(&rules, &partner)).evidence.figure_value("baseline");
+        assert_eq!(baseline, Some(Decimal::from(10_000)));
+        let words: Vec<String> = kind.additions(&rules, &partner).into_iter().map(|b| b[0].1.clone()).collect();
+        assert_eq!(
+            words,
+            [
+                "USD 100 more on App Service in 2024-06 (growth +1 unit), for c-1",
+                "USD 500 more on App Service in 2024-06 (growth +5 units), for c-1",
+                "USD 1,000 more on App Service in 2024-06 (growth +10 units), for c-1",
+                "USD 3,000 more on App Service in 2024-06 (growth +30 units), for c-1",
+            ]
+        );
+    }
+
+    /// Issue 12: a selection weighted by rates is described in the partner file's units: the row's active users,
+    /// not the selection's weighted value (`5,000 mcv`).
+    #[test]
+    fn additions_speak_in_partner_file_units() {
+        let rules = rules_with(Selection {
+            name: "mcv".into(),
+            measure: None,
+            rates: vec![crate::rules::Rate {
+                products: ["power apps".to_owned()].into(),
+                measure: Measure::ActiveUsers,
+                rate: Decimal::from(200),
+            }],
+            associations: None,
+            exclude_offers: Default::default(),
+            products: None,
+            exclude_products: Default::default(),
+            product_names: [("power apps".to_owned(), "Power Apps".to_owned())].into(),
+        });
+        let partner = Partner::parse(
+            r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [
+                {"customer": "c-1", "month": "2023-06", "product": "Power Apps", "measure": "active_users", "value": 440},
+                {"customer": "c-1", "month": "2024-06", "product": "Power Apps", "measure": "active_users", "value": 440}
+            ]}"#,
+            Format::Json,
+            "test.json",
+        )
+        .unwrap();
+        let mut kind = growth();
+        kind.unit = Decimal::from(10);
+        // 440 users × 200 = 88,000 mcv; 10% of it is 8,800 mcv, which 44 more users bring.
+        let first = kind.additions(&rules, &partner).remove(0).remove(0);
+        assert_eq!(first.1, "44 active_users more on Power Apps in 2024-06 (growth +1 unit), for c-1");
+        let crate::gap::Addition::Usage { rows, .. } = first.0 else { panic!("more usage for c-1") };
+        assert_eq!(rows[0].value, Decimal::from(44));
     }
 }
