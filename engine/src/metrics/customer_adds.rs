@@ -407,3 +407,44 @@ impl Kind for CustomerAdds {
         vec![vec![(Addition::Customer { rows }, words)]]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
+    use crate::partner::Measure;
+
+    fn adds(rule: AddsRule) -> CustomerAdds {
+        CustomerAdds {
+            selection: 0,
+            entity: Entity::Customer,
+            aggregate: Aggregate::Sum,
+            rule,
+            threshold: Decimal::from(500),
+            at_most: None,
+            eligible: None,
+            recent_months: 1,
+            baseline_months: 1,
+            baseline_offset: 12,
+        }
+    }
+
+    /// Issue 12: the threshold is reached at exactly its value (`>=`), and the evidence says who counted and why.
+    #[test]
+    fn exactly_the_threshold_counts() {
+        let rules = rules_with(all_of(Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("exact", "2024-06", "App Service", 500),
+            ("short", "2024-06", "App Service", 499),
+            ("both", "2023-06", "App Service", 900),
+            ("both", "2024-06", "App Service", 900),
+            ("gone", "2023-06", "App Service", 700),
+        ]);
+        let m = adds(AddsRule::EligibleCountDifference).measure(&Context::new(&rules, &partner));
+        // now: both, exact; then: both, gone.
+        assert_eq!(m.units, Decimal::ZERO);
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        assert_eq!(reasons, [("both", "in-both"), ("exact", "added"), ("gone", "lost"), ("short", "not-reached")]);
+        assert_eq!(m.customers, Some(["exact".to_owned()].into()));
+    }
+}

@@ -389,6 +389,65 @@ pub(crate) fn shown(rules: &RuleSet, selection: usize, v: Decimal) -> String {
     }
 }
 
+/// What the kinds' unit tests share: a rule set of a few selections and nothing else, a partner from usage rows.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use crate::error::Located;
+    use crate::partner::{Format, Measure, Partner};
+    use crate::rules::{Catalogue, RuleSet, Selection};
+
+    /// A rule set with these selections: enough for a kind's measurement and additions.
+    pub fn rules_with(selection: Selection) -> RuleSet {
+        RuleSet {
+            version: "test".into(),
+            title: String::new(),
+            effective_from: "2024-06".parse().unwrap(),
+            effective_until: None,
+            effective_from_place: Located::file("program.toml"),
+            references: Vec::new(),
+            digest: String::new(),
+            dir: Default::default(),
+            selections: vec![selection],
+            path_rules: Vec::new(),
+            catalogue: Catalogue::default(),
+            designations: Vec::new(),
+            badges: Vec::new(),
+            specializations: Vec::new(),
+            software: Vec::new(),
+        }
+    }
+
+    /// A selection of every row of `measure`.
+    pub fn all_of(measure: Measure) -> Selection {
+        Selection {
+            name: "sel".into(),
+            measure: Some(measure),
+            rates: Vec::new(),
+            associations: None,
+            exclude_offers: Default::default(),
+            products: None,
+            exclude_products: Default::default(),
+            product_names: BTreeMap::new(),
+        }
+    }
+
+    /// A partner at `2024-06` with these usage rows, each `(customer, month, product, value)` in USD of ACR.
+    pub fn partner_with(rows: &[(&str, &str, &str, i64)]) -> Partner {
+        let usage: Vec<String> = rows
+            .iter()
+            .map(|(c, m, p, v)| {
+                format!(
+                    r#"{{"customer": "{c}", "month": "{m}", "product": "{p}", "measure": "acr_usd", "value": {v}}}"#
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"partner": {{"id": "p"}}, "as_of": "2024-06", "usage": [{}]}}"#, usage.join(","));
+        Partner::parse(&text, Format::Json, "test.json").expect("a valid partner")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

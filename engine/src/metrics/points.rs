@@ -98,3 +98,66 @@ pub(crate) fn explain(pe: &PointsEvidence, max_points: Decimal) -> String {
     }
     format!("{} ({} points)", steps.join(", "), pe.points)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Evidence;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
+    use crate::partner::Measure;
+
+    fn rule(per_unit: &str, max_units: Option<&str>, round_places: Option<u32>) -> PointsRule {
+        PointsRule {
+            per_unit: Some(per_unit.parse().unwrap()),
+            max_units: max_units.map(|m| m.parse().unwrap()),
+            round_places,
+            script: None,
+            params: Vec::new(),
+        }
+    }
+
+    fn measured(units: i64, fixed: i64, open: bool) -> Measured {
+        Measured {
+            units: Decimal::from(units),
+            customers: None,
+            fixed_points: Decimal::from(fixed),
+            open,
+            evidence: Evidence::default(),
+        }
+    }
+
+    /// Units into points and the words for it, under an empty partner.
+    fn run(rule: &PointsRule, max: i64, m: &Measured) -> (String, String) {
+        let (rules, partner) = (rules_with(all_of(Measure::AcrUsd)), partner_with(&[]));
+        let pe = points(&Context::new(&rules, &partner), rule, Decimal::from(max), m, &[]).unwrap();
+        (pe.points.to_string(), explain(&pe, Decimal::from(max)))
+    }
+
+    /// Issue 12: exactly half-way rounds away from zero (a rounding mode that rounds half to even gives 2.4).
+    #[test]
+    fn round_places_rounds_a_half_away_from_zero() {
+        let (points, words) = run(&rule("0.05", None, Some(1)), 10, &measured(49, 0, true));
+        assert_eq!(points, "2.5");
+        assert_eq!(words, "49 × 0.05 = 2.45, rounded to 2.5 (2.5 points)");
+    }
+
+    /// Issue 12: prerequisite points are added after the units' points and the sum is capped at the metric's
+    /// maximum, also when no `max_units` bounds the units.
+    #[test]
+    fn prerequisite_points_are_capped_without_max_units() {
+        let (points, words) = run(&rule("5", None, None), 20, &measured(3, 10, true));
+        assert_eq!(points, "20");
+        assert_eq!(words, "3 × 5 = 15, plus 10 prerequisite points, capped at 20 (20 points)");
+    }
+
+    /// `max_units` binds before the points are computed; a closed gate and negative units earn nothing.
+    #[test]
+    fn max_units_bind_and_closed_gates_earn_nothing() {
+        assert_eq!(
+            run(&rule("2", Some("5"), None), 10, &measured(8, 0, true)).1,
+            "8 units, at most 5 count, 5 × 2 = 10 (10 points)"
+        );
+        assert_eq!(run(&rule("2", Some("5"), None), 10, &measured(8, 0, false)).0, "0");
+        assert_eq!(run(&rule("2", Some("5"), None), 10, &measured(-3, 0, true)).0, "0");
+    }
+}

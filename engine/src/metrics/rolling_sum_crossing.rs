@@ -124,3 +124,35 @@ impl Kind for RollingSumCrossing {
         vec![vec![(Addition::Customer { rows }, words)]]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
+    use crate::partner::Measure;
+
+    /// Issue 12: a customer whose rolling total at the baseline is exactly the threshold has not crossed it
+    /// yet ("at most"), and counts once a later window is above it; exactly the threshold later is not above.
+    #[test]
+    fn a_baseline_of_exactly_the_threshold_can_still_cross() {
+        let rules = rules_with(all_of(Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("at-bar", "2023-06", "Sentinel", 1000),
+            ("at-bar", "2024-06", "Sentinel", 1001),
+            ("above", "2023-06", "Sentinel", 1001),
+            ("above", "2024-06", "Sentinel", 5000),
+            ("reaches", "2024-06", "Sentinel", 1000),
+        ]);
+        let kind = RollingSumCrossing {
+            selection: 0,
+            window_months: 1,
+            threshold: Decimal::from(1000),
+            baseline_offset: 12,
+        };
+        let m = kind.measure(&Context::new(&rules, &partner));
+        assert_eq!(m.units, Decimal::ONE);
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        assert_eq!(reasons, [("above", "above-threshold-at-baseline"), ("at-bar", "crossed"), ("reaches", "not-crossed")]);
+        assert_eq!(m.evidence.items[1].month.as_deref(), Some("2024-06"));
+    }
+}

@@ -263,30 +263,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::error::Located;
+    use crate::metrics::testing::rules_with;
     use crate::partner::{Format, Measure};
-    use crate::rules::{Catalogue, Selection};
-
-    /// A rule set of one selection and nothing else: enough for a kind's measurement and additions.
-    fn rules_with(selection: Selection) -> RuleSet {
-        RuleSet {
-            version: "test".into(),
-            title: String::new(),
-            effective_from: "2024-06".parse().unwrap(),
-            effective_until: None,
-            effective_from_place: Located::file("program.toml"),
-            references: Vec::new(),
-            digest: String::new(),
-            dir: Default::default(),
-            selections: vec![selection],
-            path_rules: Vec::new(),
-            catalogue: Catalogue::default(),
-            designations: Vec::new(),
-            badges: Vec::new(),
-            specializations: Vec::new(),
-            software: Vec::new(),
-        }
-    }
+    use crate::rules::Selection;
 
     fn growth() -> UsageGrowth {
         UsageGrowth {
