@@ -84,12 +84,20 @@ pub enum ItemType {
 pub struct Item {
     #[serde(rename = "type")]
     pub item_type: ItemType,
-    /// The id as the partner file writes it (a customer id, a product name, a person's id).
+    /// The id as the partner file writes it (a customer id, a product name, a person's id); a customer
+    /// product is `customer / Product`.
     pub id: String,
+    /// The customer of a customer-product item, so that readers need not split the id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
     /// True when it added to the units (or, for a step, when the step is met).
     pub counted: bool,
-    /// A stable, kebab-case reason (`crossed-threshold`, `below-threshold`, `not-eligible`, `expired`).
+    /// A stable, kebab-case reason (`added`, `lost`, `not-reached`, `not-eligible`, ...; docs/rules.md lists
+    /// every kind's reasons).
     pub reason: String,
+    /// The month the decision turned on (the month a customer crossed, a monthly transition's month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
     /// The monthly values the decision read, by month (`2024-05`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, f64>")]
@@ -112,8 +120,12 @@ pub struct CertificationEvidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     pub counted: bool,
-    /// `counts`, `not-in-requirement`, `expired`, `retired`, `earned-after-as-of`, `unknown`.
+    /// `counts`, `expired`, `retired`, `earned-after-as-of` (a metric lists only the certifications it asks for).
     pub reason: String,
+    /// The date behind the reason: when it was earned (`earned-after-as-of`), expired, or was eligible through
+    /// (`retired`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// One part of a combined metric.
@@ -145,6 +157,9 @@ pub struct PointsEvidence {
     /// The script's file name, when a script computed the points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
+    /// The values the script was handed and shown: `units` (or each part's units), then its `params`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<Figure>,
     /// Points from the units, before rounding.
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
     #[schemars(with = "f64")]
@@ -217,5 +232,27 @@ impl Evidence {
             keys.extend(p.evidence.item_keys().into_iter().map(|k| format!("{}: {k}", p.id)));
         }
         keys
+    }
+}
+
+impl Item {
+    /// An item with nothing but its type, id, whether it counted and why.
+    pub fn new(item_type: ItemType, id: impl Into<String>, counted: bool, reason: &str) -> Item {
+        Item {
+            item_type,
+            id: id.into(),
+            customer: None,
+            counted,
+            reason: reason.to_owned(),
+            month: None,
+            months: BTreeMap::new(),
+            certifications: Vec::new(),
+            value: None,
+        }
+    }
+
+    /// The value read for `month` (`2024-05`), zero when none was.
+    pub fn value_in(&self, month: &str) -> Decimal {
+        self.months.get(month).map_or(Decimal::ZERO, |n| n.0)
     }
 }

@@ -6,12 +6,9 @@
 //! re-scoring the whole partner each time, then drops any addition the result does not need. Every
 //! suggestion is therefore checked by the same evaluator that scored the partner.
 
-use std::collections::BTreeSet;
-
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::explain::amount;
 use crate::partner::{Association, HeldCertification, Measure, Partner, Person, UsageRow};
 use crate::report::{number, DesignationResult};
 use crate::rules::*;
@@ -332,7 +329,8 @@ fn push_rows(p: &mut Partner, customer: &str, rows: &[Row]) {
     }
 }
 
-/// Candidate additions for the metrics of `path` that are below their maximum.
+/// Candidate additions for the metrics of `path` that are below their maximum: each kind's own additions
+/// (`Kind::additions` in `metrics/<kind>.rs`), for a combined metric those of every part.
 fn candidates(
     rules: &RuleSet,
     p: &Partner,
@@ -352,252 +350,9 @@ fn candidates(
             Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
         };
         for kind in kinds {
-            for bundle in units(rules, p, kind) {
+            for bundle in kind.kind().additions(rules, p) {
                 out.push(Candidate { additions: bundle, metric: m.id.clone() });
             }
-        }
-    }
-    out
-}
-
-/// A product a selection counts, and the measure and association of a row that it would select, with the
-/// multiplier (rate) its value carries.
-fn row_shape(
-    rules: &RuleSet,
-    p: &Partner,
-    sel: usize,
-    avoid: &BTreeSet<String>,
-) -> (String, Measure, Association, Decimal) {
-    let s = &rules.selections[sel];
-    let association = match &s.associations {
-        Some(list) if !list.contains(&Association::Pal) => list.first().copied().unwrap_or(Association::Pal),
-        _ => Association::Pal,
-    };
-    if let Some(rate) = s.rates.first() {
-        let product = rate.products.iter().next().cloned().unwrap_or_default();
-        return (display(rules, p, &product), rate.measure, association, rate.rate);
-    }
-    let measure = s.measure.unwrap_or(Measure::AcrUsd);
-    let product = match &s.products {
-        Some(list) => {
-            list.iter().find(|x| !avoid.contains(*x)).or_else(|| list.iter().next()).cloned().unwrap_or_default()
-        }
-        None => {
-            // Any product counts: reuse one the partner has, unless it is to be avoided.
-            let used: BTreeSet<&str> = p.usage.iter().map(|r| r.product_key.as_str()).collect();
-            used.iter()
-                .find(|x| !avoid.contains(**x) && !s.exclude_products.contains(**x))
-                .map(|x| x.to_string())
-                .unwrap_or_else(|| "another service".to_owned())
-        }
-    };
-    (display(rules, p, &product), measure, association, Decimal::ONE)
-}
-
-/// The product's name as the partner writes it, or as the rules write it.
-fn display(rules: &RuleSet, p: &Partner, key: &str) -> String {
-    if let Some(name) = rules.selections.iter().find_map(|s| s.product_names.get(key)) {
-        return p.usage.iter().find(|r| r.product_key == key).map_or_else(|| name.clone(), |r| r.product.clone());
-    }
-    p.usage.iter().find(|r| r.product_key == key).map(|r| r.product.clone()).unwrap_or_else(|| {
-        key.split(' ')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
-}
-
-fn row(month: Month, shape: &(String, Measure, Association, Decimal), value: Decimal) -> Row {
-    Row {
-        month,
-        product: shape.0.clone(),
-        measure: shape.1,
-        value: value.checked_div(shape.3).unwrap_or(value).ceil().max(Decimal::ONE),
-        association: shape.2,
-    }
-}
-
-fn shown(rules: &RuleSet, sel: usize, v: Decimal) -> String {
-    match rules.selections[sel].shown_as() {
-        Some(m) => amount(v, m),
-        None => format!("{} {}", crate::explain::grouped(v), rules.selections[sel].name),
-    }
-}
-
-/// Rows that make a new customer pass a customer filter in `month`.
-fn filter_rows(rules: &RuleSet, p: &Partner, f: &CustomerFilter, month: Month) -> Vec<Row> {
-    let shape = row_shape(rules, p, f.selection, &BTreeSet::new());
-    let v = f.at_least.unwrap_or(Decimal::ONE).max(f.at_most.map_or(Decimal::ONE, |m| m.min(Decimal::ONE)));
-    vec![row(month, &shape, v)]
-}
-
-/// The additions one unit of a metric kind stands for, with their description; a bundle when several
-/// additions only count together.
-fn units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<Vec<(Addition, String)>> {
-    single_units(rules, p, kind).into_iter().map(|u| vec![u]).chain(bundles(rules, p, kind)).collect()
-}
-
-/// For certified people: every prerequisite step topped up to its count, plus one scoring person.
-fn bundles(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<Vec<(Addition, String)>> {
-    let MetricKind::CertifiedPeople { prerequisites, scoring } = kind else { return Vec::new() };
-    if prerequisites.is_empty() {
-        return Vec::new();
-    }
-    let mut bundle = Vec::new();
-    for step in prerequisites {
-        let person = requirement_person(rules, &step.requirement);
-        for _ in 0..step.people {
-            bundle.push(person.clone());
-        }
-    }
-    bundle.push(requirement_person(rules, scoring));
-    let _ = p;
-    vec![bundle]
-}
-
-fn requirement_person(rules: &RuleSet, r: &CertRequirement) -> (Addition, String) {
-    let cat = &rules.catalogue;
-    let mut certs: Vec<String> = r.all_of.iter().map(|i| cat.certifications[*i].code.clone()).collect();
-    certs.extend(r.any_of.first().map(|i| cat.certifications[*i].code.clone()));
-    let words: Vec<String> = r
-        .all_of
-        .iter()
-        .chain(r.any_of.first())
-        .map(|i| format!("{} ({})", cat.certifications[*i].code, cat.certifications[*i].name))
-        .collect();
-    (Addition::Person { certifications: certs }, format!("1 more person with {}", words.join(" and ")))
-}
-
-/// The single additions one unit of a metric kind stands for, with their description.
-fn single_units(rules: &RuleSet, p: &Partner, kind: &MetricKind) -> Vec<(Addition, String)> {
-    let as_of = p.as_of;
-    let mut out = Vec::new();
-    match kind {
-        MetricKind::CustomerAdds(a) => {
-            let shape = row_shape(rules, p, a.selection, &BTreeSet::new());
-            let value = a
-                .at_most
-                .map_or(a.threshold, |m| a.threshold.min(m))
-                .max(Decimal::ONE.min(a.threshold.max(Decimal::ONE)));
-            let months: Vec<Month> = match a.rule {
-                AddsRule::AverageCrossing => (0..a.recent_months).map(|i| as_of.offset(-i)).collect(),
-                _ => vec![as_of],
-            };
-            let mut rows: Vec<Row> = months.iter().map(|m| row(*m, &shape, value)).collect();
-            if let Some(f) = &a.eligible {
-                rows.extend(filter_rows(rules, p, f, as_of));
-            }
-            let when = if months.len() > 1 {
-                format!("every month of {}–{as_of}", months[months.len() - 1])
-            } else {
-                as_of.to_string()
-            };
-            out.push((
-                Addition::Customer { rows },
-                format!("1 more customer with {} on {} in {when}", shown(rules, a.selection, value), shape.0),
-            ));
-        }
-        MetricKind::CertifiedPeople { prerequisites, scoring } => {
-            for step in prerequisites {
-                out.push(requirement_person(rules, &step.requirement));
-            }
-            out.push(requirement_person(rules, scoring));
-        }
-        MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, .. } => {
-            let shape = row_shape(rules, p, *selection, &BTreeSet::new());
-            let base_month = as_of.offset(-baseline_offset);
-            let s = &rules.selections[*selection];
-            let in_selection = |r: &&UsageRow| {
-                s.weight(&r.product_key, r.measure).is_some()
-                    && s.associations.as_ref().is_none_or(|a| a.contains(&r.association))
-                    && !s.exclude_offers.contains(&r.offer)
-            };
-            // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
-            // still be too large for a decimal; such a step is no suggestion.
-            let base = p.usage.iter().filter(in_selection).filter(|r| r.month == base_month).try_fold(
-                Decimal::ZERO,
-                |sum, r| {
-                    sum.checked_add(r.value.checked_mul(s.weight(&r.product_key, r.measure).unwrap_or(Decimal::ONE))?)
-                },
-            );
-            let Some(base) = base else { return out };
-            let step = match compare {
-                Compare::Percent if base > Decimal::ZERO => {
-                    match base.checked_mul(*unit).and_then(|b| b.checked_div(Decimal::ONE_HUNDRED)) {
-                        Some(step) => step,
-                        None => return out,
-                    }
-                }
-                Compare::Percent => return out,
-                Compare::Difference => *unit,
-            };
-            let customer = p.usage.iter().filter(in_selection).map(|r| r.customer.clone()).next();
-            for k in [1u32, 5, 10, 30] {
-                let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
-                let rows = vec![row(as_of, &shape, more)];
-                let words = format!(
-                    "{} more on {} in {as_of} (growth +{k} unit{})",
-                    shown(rules, *selection, more.round_dp(2)),
-                    shape.0,
-                    if k == 1 { "" } else { "s" }
-                );
-                match &customer {
-                    Some(c) => out.push((Addition::Usage { customer: c.clone(), rows }, format!("{words}, for {c}"))),
-                    None => out.push((Addition::Customer { rows }, words)),
-                }
-            }
-        }
-        MetricKind::DistinctProducts { selection, window_months, .. } => {
-            let prior: BTreeSet<String> = p
-                .usage
-                .iter()
-                .filter(|r| r.month <= as_of.offset(-window_months))
-                .map(|r| r.product_key.clone())
-                .collect();
-            let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.clone()).collect();
-            let avoid: BTreeSet<String> = prior.union(&used).cloned().collect();
-            let mut shape = row_shape(rules, p, *selection, &avoid);
-            if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {
-                shape.0 = format!("New Service {}", used.len() + 1);
-            }
-            out.push((
-                Addition::Customer { rows: vec![row(as_of, &shape, Decimal::ONE)] },
-                format!("1 more product in use: {} ({} in {as_of})", shape.0, shown(rules, *selection, Decimal::ONE)),
-            ));
-        }
-        MetricKind::RatioCustomers { numerator, denominator, ratio, min_denominator, eligible, .. } => {
-            let den = row_shape(rules, p, *denominator, &BTreeSet::new());
-            let mut num = row_shape(rules, p, *numerator, &BTreeSet::new());
-            num.0 = den.0.clone();
-            let seats = min_denominator
-                .unwrap_or(Decimal::from(100))
-                .max(eligible.as_ref().and_then(|f| f.at_least).unwrap_or(Decimal::ONE));
-            let seats = eligible.as_ref().and_then(|f| f.at_most).map_or(seats, |m| seats.min(m));
-            let Some(users) = seats.checked_mul(*ratio).map(|u| u.ceil()) else { return out };
-            let mut rows = vec![row(as_of, &den, seats), row(as_of, &num, users)];
-            if let Some(f) = eligible {
-                rows.extend(filter_rows(rules, p, f, as_of));
-            }
-            out.push((
-                Addition::Customer { rows },
-                format!(
-                    "1 more customer on {} with {} and {}",
-                    den.0,
-                    shown(rules, *denominator, seats),
-                    shown(rules, *numerator, users)
-                ),
-            ));
-        }
-        MetricKind::RollingSumCrossing { selection, threshold, .. } => {
-            let shape = row_shape(rules, p, *selection, &BTreeSet::new());
-            let Some(v) = threshold.checked_add(Decimal::ONE) else { return out };
-            out.push((
-                Addition::Customer { rows: vec![row(as_of, &shape, v)] },
-                format!("1 more customer with {} on {} in {as_of}", shown(rules, *selection, v), shape.0),
-            ));
         }
     }
     out

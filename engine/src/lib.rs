@@ -21,6 +21,7 @@ pub mod evidence;
 pub mod explain;
 pub mod gap;
 pub mod generate;
+mod metrics;
 pub mod partner;
 pub mod report;
 pub mod rules;

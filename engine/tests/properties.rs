@@ -469,7 +469,15 @@ proptest! {
         }
         let report = score_json(&c, &json);
         let line = report.to_json_line();
-        let value: Value = serde_json::from_str(&line).expect("the report line is JSON");
+        let mut value: Value = serde_json::from_str(&line).expect("the report line is JSON");
+        // Issue 12: a metric's evidence holds usage values and shares, not points; its final points are the
+        // metric's, written the same way. The rest of the report holds only points.
+        for d in value["designations"].as_array_mut().expect("designations") {
+            for m in d["metrics"].as_array_mut().expect("metrics") {
+                let evidence = m.as_object_mut().and_then(|m| m.remove("evidence")).expect("every metric has evidence");
+                prop_assert_eq!(&evidence["points"]["points"], &m["points"], "{:?}: evidence points in {}", c, line);
+            }
+        }
         let mut found = Vec::new();
         numbers(&value, "", &mut found);
         let expected = report.designations.iter().map(|d| 2 + 2 * d.metrics.len()).sum::<usize>();

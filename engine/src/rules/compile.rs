@@ -354,15 +354,6 @@ impl Scope<'_> {
 }
 
 pub(crate) const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
-pub(crate) const KINDS: [&str; 7] = [
-    "customer-adds",
-    "certified-people",
-    "usage-growth",
-    "distinct-products",
-    "ratio-customers",
-    "rolling-sum-crossing",
-    "combined",
-];
 
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
@@ -995,7 +986,7 @@ impl Compiler {
                 return None;
             }
         };
-        let measurement = if mf.kind.get_ref() == "combined" {
+        let measurement = if mf.kind.get_ref() == crate::metrics::COMBINED {
             self.check_keys(f, mf, &["combine", "parts"]);
             let combine = match mf.combine.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
                 Some(("sum", _)) => Combine::Sum,
@@ -1064,7 +1055,7 @@ impl Compiler {
                     }
                     (None, _) => None,
                 };
-                if pf.kind.get_ref() == "combined" {
+                if pf.kind.get_ref() == crate::metrics::COMBINED {
                     self.err(f, pf.kind.span(), "parts cannot be combined metrics themselves", None);
                     continue;
                 }
@@ -1118,20 +1109,18 @@ impl Compiler {
             (None, true) => None,
         };
         let fixed: Decimal = match &measurement {
-            Measurement::Single(MetricKind::CertifiedPeople { prerequisites, .. }) => {
-                match prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points)) {
-                    Some(fixed) => fixed,
-                    None => {
-                        self.err(
-                            f,
-                            span.clone(),
-                            format!("the prerequisite points of metric \"{id}\" add up to more than a decimal holds"),
-                            None,
-                        );
-                        return None;
-                    }
+            Measurement::Single(kind) => match kind.kind().fixed_points() {
+                Some(fixed) => fixed,
+                None => {
+                    self.err(
+                        f,
+                        span.clone(),
+                        format!("the prerequisite points of metric \"{id}\" add up to more than a decimal holds"),
+                        None,
+                    );
+                    return None;
                 }
-            }
+            },
             _ => Decimal::ZERO,
         };
         let at = mf.points.as_ref().map_or(span.clone(), |p| p.span());
@@ -1399,237 +1388,17 @@ impl Compiler {
         })
     }
 
-    /// The kind-specific part of a metric or part.
+    /// The kind-specific part of a metric or part, compiled by its registered kind.
     fn kind(&mut self, f: &File, m: &MetricFile, span: std::ops::Range<usize>, scope: &Scope) -> Option<MetricKind> {
+        let Some(registered) = crate::metrics::registered(m.kind.get_ref()) else {
+            let other = m.kind.get_ref();
+            let hint = suggest(other, crate::metrics::kind_names(), "");
+            self.err(f, m.kind.span(), format!("unknown metric kind \"{other}\""), Some(&hint));
+            return None;
+        };
+        self.check_keys(f, m, registered.keys);
         let id = m.id.get_ref().trim().to_owned();
-        let kind_name = m.kind.get_ref().as_str();
-        let allowed: &[&str] = match kind_name {
-            "customer-adds" => &[
-                "selection",
-                "entity",
-                "aggregate",
-                "rule",
-                "threshold",
-                "at_most",
-                "recent_months",
-                "baseline_months",
-                "baseline_offset",
-                "eligible_customers",
-            ],
-            "certified-people" => &["prerequisites", "scoring"],
-            "usage-growth" => &[
-                "selection",
-                "compare",
-                "baseline_offset",
-                "unit",
-                "min_ttm_total",
-                "min_baseline",
-                "eligible_customers",
-            ],
-            "distinct-products" => &["selection", "window_months", "exclude_products", "new_only"],
-            "ratio-customers" => &[
-                "selection",
-                "denominator",
-                "ratio",
-                "rule",
-                "window_months",
-                "baseline_offset",
-                "min_denominator",
-                "eligible_customers",
-            ],
-            "rolling-sum-crossing" => &["selection", "window_months", "threshold", "baseline_offset"],
-            other => {
-                let hint = suggest(other, KINDS, "");
-                self.err(f, m.kind.span(), format!("unknown metric kind \"{other}\""), Some(&hint));
-                return None;
-            }
-        };
-        self.check_keys(f, m, allowed);
-
-        let selection = |c: &mut Compiler| match &m.selection {
-            Some(s) => Some(c.find_selection(f, s, scope.selections)),
-            None => {
-                c.err(f, span.clone(), format!("\"{id}\" needs `selection`"), None);
-                None
-            }
-        };
-        let months = |c: &mut Compiler, v: &Option<Spanned<i64>>, key: &str, default: i32| match v {
-            Some(v) => c.positive_int(f, v, key, 120),
-            None => default,
-        };
-        let kind = match kind_name {
-            "customer-adds" => {
-                let selection = selection(self);
-                const RULES: [&str; 4] =
-                    ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
-                let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
-                    Some(("eligible-count-difference", _)) => AddsRule::EligibleCountDifference,
-                    Some(("transitions", _)) => AddsRule::Transitions,
-                    Some(("monthly-transitions", _)) => AddsRule::MonthlyTransitions,
-                    Some(("average-crossing", _)) => AddsRule::AverageCrossing,
-                    Some((other, at)) => {
-                        let hint = suggest(other, RULES, "");
-                        self.err(f, at, format!("unknown rule \"{other}\""), Some(&hint));
-                        AddsRule::Transitions
-                    }
-                    None => {
-                        self.err(
-                            f,
-                            span.clone(),
-                            format!("\"{id}\" needs `rule`"),
-                            Some(&format!("one of: {}", RULES.join(", "))),
-                        );
-                        AddsRule::Transitions
-                    }
-                };
-                self.required(f, &m.threshold, span.clone(), "threshold");
-                let threshold = self.non_negative_opt(f, &m.threshold, "threshold");
-                MetricKind::CustomerAdds(CustomerAdds {
-                    selection: selection?,
-                    entity: self.entity(f, &m.entity),
-                    aggregate: self.aggregate(f, &m.aggregate),
-                    rule,
-                    threshold: threshold?,
-                    at_most: self.non_negative_opt(f, &m.at_most, "at_most"),
-                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
-                    recent_months: months(self, &m.recent_months, "recent_months", 1),
-                    baseline_months: months(self, &m.baseline_months, "baseline_months", 1),
-                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                })
-            }
-            "certified-people" => {
-                let mut prerequisites = Vec::new();
-                for p in m.prerequisites.iter().flatten() {
-                    let pf = p.get_ref();
-                    let requirement = self.requirement(f, &pf.any_of, &pf.all_of, p.span(), scope.checked_catalogue());
-                    let people = *pf.people.get_ref();
-                    if people < 1 {
-                        self.err(
-                            f,
-                            pf.people.span(),
-                            format!("a prerequisite needs at least 1 person, found {people}"),
-                            Some("remove the step instead of asking for 0 people"),
-                        );
-                    }
-                    let points = match &pf.points {
-                        Some(p) => self.non_negative(f, p, "points").unwrap_or_default(),
-                        None => Decimal::ZERO,
-                    };
-                    prerequisites.push(Prerequisite { requirement, people: people.max(1) as usize, points });
-                }
-                let scoring = match &m.scoring {
-                    Some(s) => self.requirement(
-                        f,
-                        &s.get_ref().any_of,
-                        &s.get_ref().all_of,
-                        s.span(),
-                        scope.checked_catalogue(),
-                    ),
-                    None => {
-                        self.err(
-                            f,
-                            span.clone(),
-                            format!("\"{id}\" needs `scoring`"),
-                            Some("scoring = { any_of = [\"...\"] }"),
-                        );
-                        CertRequirement { all_of: vec![], any_of: vec![] }
-                    }
-                };
-                MetricKind::CertifiedPeople { prerequisites, scoring }
-            }
-            "usage-growth" => {
-                let selection = selection(self);
-                let compare = match m.compare.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
-                    Some(("percent", _)) | None => Compare::Percent,
-                    Some(("difference", _)) => Compare::Difference,
-                    Some((other, at)) => {
-                        self.err(
-                            f,
-                            at,
-                            format!("unknown compare \"{other}\""),
-                            Some("compare = \"percent\" or \"difference\""),
-                        );
-                        Compare::Percent
-                    }
-                };
-                let unit = match &m.unit {
-                    Some(u) if u.get_ref().0 > Decimal::ZERO => u.get_ref().0,
-                    Some(u) => {
-                        self.err(f, u.span(), "unit must be greater than 0", None);
-                        Decimal::ONE
-                    }
-                    None => Decimal::ONE,
-                };
-                MetricKind::UsageGrowth {
-                    selection: selection?,
-                    compare,
-                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                    unit,
-                    min_ttm_total: self.non_negative_opt(f, &m.min_ttm_total, "min_ttm_total"),
-                    min_baseline: self.non_negative_opt(f, &m.min_baseline, "min_baseline"),
-                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
-                }
-            }
-            "distinct-products" => MetricKind::DistinctProducts {
-                selection: selection(self)?,
-                window_months: months(self, &m.window_months, "window_months", 12),
-                exclude: self.product_names(f, m.exclude_products.as_deref().unwrap_or_default(), scope.products),
-                new_only: m.new_only.as_ref().is_some_and(|b| *b.get_ref()),
-            },
-            "ratio-customers" => {
-                let numerator = selection(self);
-                let denominator = match &m.denominator {
-                    Some(s) => Some(self.find_selection(f, s, scope.selections)),
-                    None => {
-                        self.err(f, span.clone(), format!("\"{id}\" needs `denominator` (a selection)"), None);
-                        None
-                    }
-                };
-                self.required(f, &m.ratio, span.clone(), "ratio");
-                let ratio = m.ratio.as_ref().map(|r| self.fraction(f, r, "ratio"));
-                let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
-                    Some(("crossing", _)) => RatioRule::Crossing,
-                    Some(("count-difference", _)) => RatioRule::CountDifference,
-                    Some((other, at)) => {
-                        let hint = suggest(other, ["crossing", "count-difference"], "");
-                        self.err(f, at, format!("unknown rule \"{other}\""), Some(&hint));
-                        RatioRule::Crossing
-                    }
-                    None => {
-                        self.err(
-                            f,
-                            span.clone(),
-                            format!("\"{id}\" needs `rule`"),
-                            Some("rule = \"crossing\" or \"count-difference\""),
-                        );
-                        RatioRule::Crossing
-                    }
-                };
-                MetricKind::RatioCustomers {
-                    numerator: numerator?,
-                    denominator: denominator?,
-                    ratio: ratio?,
-                    rule,
-                    window_months: months(self, &m.window_months, "window_months", 12),
-                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                    min_denominator: self.non_negative_opt(f, &m.min_denominator, "min_denominator"),
-                    eligible: self.customer_filter(f, &m.eligible_customers, scope),
-                }
-            }
-            "rolling-sum-crossing" => {
-                let selection = selection(self);
-                self.required(f, &m.threshold, span.clone(), "threshold");
-                let threshold = self.non_negative_opt(f, &m.threshold, "threshold");
-                MetricKind::RollingSumCrossing {
-                    selection: selection?,
-                    window_months: months(self, &m.window_months, "window_months", 12),
-                    threshold: threshold?,
-                    baseline_offset: months(self, &m.baseline_offset, "baseline_offset", 12),
-                }
-            }
-            _ => unreachable!("kinds were checked above"),
-        };
-        Some(kind)
+        (registered.compile)(&mut KindCompiler { c: self, f, scope, id, span }, m)
     }
 
     fn requirement(
@@ -1807,5 +1576,116 @@ fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone
             format!("expected one of: {}", all.join(", "))
         }
         None => fallback.to_owned(),
+    }
+}
+
+/// The compiler as a metric kind sees it: one metric table of one file, and what the table may refer to.
+///
+/// Each kind's compile step (in `metrics/<kind>.rs`) reads its keys through these methods, which report every
+/// problem at its place in the file with the same messages for every kind.
+pub(crate) struct KindCompiler<'c, 's> {
+    c: &'c mut Compiler,
+    f: &'c File,
+    scope: &'c Scope<'s>,
+    /// The metric's (or part's) id.
+    id: String,
+    /// The metric's table, where a missing key is reported.
+    span: std::ops::Range<usize>,
+}
+
+impl KindCompiler<'_, '_> {
+    /// The metric's (or part's) id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Reports a problem at `span` of the file.
+    pub fn err(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
+        self.c.err(self.f, span, msg, hint);
+    }
+
+    /// Reports a problem of the metric's table as a whole (a key it lacks).
+    pub fn err_here(&mut self, msg: impl Into<String>, hint: Option<&str>) {
+        self.c.err(self.f, self.span.clone(), msg, hint);
+    }
+
+    /// A hint naming the closest of `candidates` to `word`, else listing them all.
+    pub fn suggest(&self, word: &str, candidates: &[&str]) -> String {
+        suggest(word, candidates.iter().copied(), "")
+    }
+
+    /// The required `selection` key, resolved to its index.
+    pub fn selection(&mut self, m: &MetricFile) -> Option<usize> {
+        match &m.selection {
+            Some(s) => Some(self.find_selection(s)),
+            None => {
+                let id = self.id.clone();
+                self.err_here(format!("\"{id}\" needs `selection`"), None);
+                None
+            }
+        }
+    }
+
+    /// A selection named in the metric, resolved to its index (0, reported, when unknown).
+    pub fn find_selection(&mut self, name: &Spanned<String>) -> usize {
+        self.c.find_selection(self.f, name, self.scope.selections)
+    }
+
+    /// A month count from 1 to 120, or `default` when absent.
+    pub fn months(&mut self, v: &Option<Spanned<i64>>, key: &str, default: i32) -> i32 {
+        match v {
+            Some(v) => self.c.positive_int(self.f, v, key, 120),
+            None => default,
+        }
+    }
+
+    /// A number that must not be negative.
+    pub fn non_negative(&mut self, v: &Spanned<Dec>, key: &str) -> Option<Decimal> {
+        self.c.non_negative(self.f, v, key)
+    }
+
+    /// An optional number that must not be negative.
+    pub fn non_negative_opt(&mut self, v: &Option<Spanned<Dec>>, key: &str) -> Option<Decimal> {
+        self.c.non_negative_opt(self.f, v, key)
+    }
+
+    /// A share or ratio from 0 to 1.
+    pub fn fraction(&mut self, v: &Spanned<Dec>, key: &str) -> Decimal {
+        self.c.fraction(self.f, v, key)
+    }
+
+    /// The value of a required key, reported at the metric's table when absent.
+    pub fn required<T: Clone>(&mut self, v: &Option<Spanned<T>>, key: &str) -> Option<T> {
+        self.c.required(self.f, v, self.span.clone(), key)
+    }
+
+    /// A certification requirement, each name resolved against the catalogue.
+    pub fn requirement(
+        &mut self,
+        any_of: &[Spanned<String>],
+        all_of: &[Spanned<String>],
+        at: std::ops::Range<usize>,
+    ) -> CertRequirement {
+        self.c.requirement(self.f, any_of, all_of, at, self.scope.checked_catalogue())
+    }
+
+    /// An `eligible_customers` filter, when given.
+    pub fn customer_filter(&mut self, v: &Option<Spanned<CustomerFilterFile>>) -> Option<CustomerFilter> {
+        self.c.customer_filter(self.f, v, self.scope)
+    }
+
+    /// Lower-cased product names, each checked against the product catalogue when there is one.
+    pub fn product_names(&mut self, names: &[Spanned<String>]) -> BTreeSet<String> {
+        self.c.product_names(self.f, names, self.scope.products)
+    }
+
+    /// `customer` (default) or `customer-product`.
+    pub fn entity(&mut self, v: &Option<Spanned<String>>) -> Entity {
+        self.c.entity(self.f, v)
+    }
+
+    /// `sum` (default) or `max`.
+    pub fn aggregate(&mut self, v: &Option<Spanned<String>>) -> Aggregate {
+        self.c.aggregate(self.f, v)
     }
 }

@@ -17,6 +17,15 @@ use crate::partner::{Association, Measure, Segment};
 use crate::script::Script;
 use crate::value::{Date, Month};
 
+/// The metric kinds and their parameters live in `metrics`, one file per kind; the rule set holds them.
+pub use crate::metrics::certified_people::Prerequisite;
+pub use crate::metrics::customer_adds::AddsRule;
+pub use crate::metrics::ratio_customers::RatioRule;
+pub use crate::metrics::usage_growth::Compare;
+pub use crate::metrics::{
+    CertifiedPeople, CustomerAdds, DistinctProducts, MetricKind, RatioCustomers, RollingSumCrossing, UsageGrowth,
+};
+pub(crate) use compile::KindCompiler;
 pub use compile::{load_rule_set, MAX_RULE_FILE_BYTES};
 
 /// A compiled, validated rule set.
@@ -123,6 +132,20 @@ impl Selection {
             return (self.measure == Some(measure)).then_some(Decimal::ONE);
         }
         self.rates.iter().find(|r| r.measure == measure && r.products.contains(product_key)).map(|r| r.rate)
+    }
+
+    /// The weight a usage row carries in this selection, or `None` when the selection does not count it: its
+    /// association, offer, product (`products`, `exclude_products`) and measure (or rate) all decide. The one
+    /// selection filter: the evaluator's series and `gap`'s additions both ask it.
+    pub fn selects(&self, row: &crate::partner::UsageRow) -> Option<Decimal> {
+        // Cheap enum checks first, then the name lookups.
+        if !self.associations.as_ref().is_none_or(|a| a.contains(&row.association)) {
+            return None;
+        }
+        let keep = !self.exclude_offers.contains(&row.offer)
+            && self.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
+            && !self.exclude_products.contains(&row.product_key);
+        self.weight(&row.product_key, row.measure).filter(|_| keep)
     }
 
     /// True when rows of `measure` can be in this selection (a cheap test before the product lookups).
@@ -342,106 +365,6 @@ pub struct CustomerFilter {
     pub at_most: Option<Decimal>,
 }
 
-/// What a metric measures, and how.
-#[derive(Debug)]
-pub enum MetricKind {
-    /// Customers whose monthly total crosses a threshold, now against a baseline a year earlier.
-    CustomerAdds(CustomerAdds),
-    /// People holding certifications, after prerequisite steps.
-    CertifiedPeople { prerequisites: Vec<Prerequisite>, scoring: CertRequirement },
-    /// Growth of a selection's total from the baseline month to `as_of`.
-    UsageGrowth {
-        selection: usize,
-        compare: Compare,
-        baseline_offset: i32,
-        unit: Decimal,
-        min_ttm_total: Option<Decimal>,
-        min_baseline: Option<Decimal>,
-        eligible: Option<CustomerFilter>,
-    },
-    /// Distinct products with a positive total over a trailing window.
-    DistinctProducts { selection: usize, window_months: i32, exclude: BTreeSet<String>, new_only: bool },
-    /// Customers with a product whose numerator reaches `ratio` of its denominator.
-    RatioCustomers {
-        numerator: usize,
-        denominator: usize,
-        ratio: Decimal,
-        rule: RatioRule,
-        window_months: i32,
-        baseline_offset: i32,
-        min_denominator: Option<Decimal>,
-        eligible: Option<CustomerFilter>,
-    },
-    /// Customers whose rolling sum over `window_months` went from at most `threshold` to above it.
-    RollingSumCrossing { selection: usize, window_months: i32, threshold: Decimal, baseline_offset: i32 },
-}
-
-impl MetricKind {
-    /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
-    pub fn counts_customers(&self) -> bool {
-        match self {
-            MetricKind::CustomerAdds(adds) => adds.entity == Entity::Customer,
-            MetricKind::RatioCustomers { .. } | MetricKind::RollingSumCrossing { .. } => true,
-            _ => false,
-        }
-    }
-}
-
-/// How `ratio-customers` counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RatioRule {
-    /// Below the ratio in the baseline month, at or above it in some month of the recent window.
-    Crossing,
-    /// Customers at or above the ratio in `as_of`, minus those in the baseline month.
-    CountDifference,
-}
-
-/// The parameters of a `customer-adds` measurement.
-#[derive(Debug)]
-pub struct CustomerAdds {
-    pub selection: usize,
-    pub entity: Entity,
-    pub aggregate: Aggregate,
-    pub rule: AddsRule,
-    pub threshold: Decimal,
-    pub at_most: Option<Decimal>,
-    /// Only customers passing this filter in a month count in that month.
-    pub eligible: Option<CustomerFilter>,
-    pub recent_months: i32,
-    pub baseline_months: i32,
-    pub baseline_offset: i32,
-}
-
-/// How customer adds are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddsRule {
-    /// Customers at or over the threshold in a recent month, minus those in a baseline month.
-    EligibleCountDifference,
-    /// Per customer: +1 from nothing in the baseline to the threshold recently, −1 from the threshold to below it.
-    Transitions,
-    /// For each recent month: +1 from nothing the month before to the threshold, −1 from the threshold to nothing.
-    MonthlyTransitions,
-    /// Monthly average over the recent window against the baseline window: +1 up across the threshold, −1 down.
-    AverageCrossing,
-}
-
-/// How growth is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
-    /// (now − baseline) / baseline × 100.
-    Percent,
-    /// now − baseline.
-    Difference,
-}
-
-/// A prerequisite step.
-#[derive(Debug)]
-pub struct Prerequisite {
-    pub requirement: CertRequirement,
-    pub people: usize,
-    pub points: Decimal,
-}
-
 /// What one person must hold: every certification of `all_of`, and one of `any_of` when it is not empty.
 #[derive(Debug, Clone)]
 pub struct CertRequirement {
@@ -607,7 +530,7 @@ mod tests {
     #[test]
     fn the_schema_lists_exactly_the_kinds_and_categories_the_compiler_takes() {
         let schema = json_schema(Some("designation")).unwrap();
-        assert_eq!(enum_values(&schema, "Kind"), compile::KINDS);
+        assert_eq!(enum_values(&schema, "Kind"), crate::metrics::kind_names());
         assert_eq!(enum_values(&schema, "Category"), compile::CATEGORIES);
     }
 

@@ -514,16 +514,17 @@ pub struct PointsFile {
 mod names {
     use schemars::JsonSchema;
 
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "kebab-case")]
-    pub enum Kind {
-        CustomerAdds,
-        CertifiedPeople,
-        UsageGrowth,
-        DistinctProducts,
-        RatioCustomers,
-        RollingSumCrossing,
-        Combined,
+    /// The metric kinds: the registry's names (`crate::metrics::KINDS`) and `combined`, never a list kept here.
+    pub struct Kind;
+
+    impl JsonSchema for Kind {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Kind".into()
+        }
+
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type": "string", "enum": crate::metrics::kind_names() })
+        }
     }
 
     #[derive(JsonSchema)]

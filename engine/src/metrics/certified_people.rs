@@ -1,0 +1,252 @@
+//! `certified-people`: the people holding the scoring certifications, once every prerequisite step (so many
+//! people with given certifications) is met; met steps may earn points of their own.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::additions::requirement_person;
+use super::{Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{CertificationEvidence, Check, Evidence, Item, ItemType, Number};
+use crate::explain::join_limited;
+use crate::gap::Addition;
+use crate::partner::Partner;
+use crate::rules::schema::MetricFile;
+use crate::rules::{CertRequirement, KindCompiler, RuleSet};
+
+pub(crate) const KIND: Registered = Registered { name: "certified-people", keys: &["prerequisites", "scoring"],
+    reasons: &["scoring", "not-scoring", "counts", "expired", "retired", "earned-after-as-of", "met", "not-met"], compile };
+
+/// The parameters of a `certified-people` measurement.
+#[derive(Debug)]
+pub struct CertifiedPeople {
+    pub prerequisites: Vec<Prerequisite>,
+    pub scoring: CertRequirement,
+}
+
+/// A prerequisite step: at least `people` people meeting `requirement`, worth `points` when met.
+#[derive(Debug)]
+pub struct Prerequisite {
+    pub requirement: CertRequirement,
+    pub people: usize,
+    pub points: Decimal,
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    let mut prerequisites = Vec::new();
+    for p in m.prerequisites.iter().flatten() {
+        let pf = p.get_ref();
+        let requirement = c.requirement(&pf.any_of, &pf.all_of, p.span());
+        let people = *pf.people.get_ref();
+        if people < 1 {
+            c.err(
+                pf.people.span(),
+                format!("a prerequisite needs at least 1 person, found {people}"),
+                Some("remove the step instead of asking for 0 people"),
+            );
+        }
+        let points = match &pf.points {
+            Some(p) => c.non_negative(p, "points").unwrap_or_default(),
+            None => Decimal::ZERO,
+        };
+        prerequisites.push(Prerequisite { requirement, people: people.max(1) as usize, points });
+    }
+    let scoring = match &m.scoring {
+        Some(s) => c.requirement(&s.get_ref().any_of, &s.get_ref().all_of, s.span()),
+        None => {
+            let id = c.id().to_owned();
+            c.err_here(format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
+            CertRequirement { all_of: vec![], any_of: vec![] }
+        }
+    };
+    Some(MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring }))
+}
+
+/// Whether certifications `certs` (catalogue indices) meet a requirement.
+fn meets(r: &CertRequirement, certs: &BTreeSet<usize>) -> bool {
+    r.all_of.iter().all(|c| certs.contains(c)) && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
+}
+
+/// A requirement in words: `AZ-104 and one of AZ-305, AZ-400`.
+fn describe(ctx: &Context<'_>, r: &CertRequirement) -> String {
+    let codes = |list: &[usize]| -> Vec<String> {
+        list.iter().map(|i| ctx.rules.catalogue.certifications[*i].code.clone()).collect()
+    };
+    let all = codes(&r.all_of);
+    let any = codes(&r.any_of);
+    match (all.is_empty(), any.len()) {
+        (_, 0) => all.join(" and "),
+        (true, 1) => any[0].clone(),
+        (true, _) => format!("any of {}", any.join(", ")),
+        (false, 1) => format!("{} and {}", all.join(" and "), any[0]),
+        (false, _) => format!("{} and one of {}", all.join(" and "), any.join(", ")),
+    }
+}
+
+impl Kind for CertifiedPeople {
+    fn fixed_points(&self) -> Option<Decimal> {
+        self.prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points))
+    }
+
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let (prerequisites, scoring) = (&self.prerequisites, &self.scoring);
+        let cat = &ctx.rules.catalogue;
+        let as_of = ctx.partner.as_of;
+        let month_end = as_of.last_day();
+        let relevant: BTreeSet<usize> = prerequisites
+            .iter()
+            .map(|p| &p.requirement)
+            .chain(std::iter::once(scoring))
+            .flat_map(|r| r.all_of.iter().chain(r.any_of.iter()).copied())
+            .collect();
+
+        // Which relevant certifications each person holds at the end of the month, and why the others do not count.
+        let mut ev = Evidence::of(KIND.name);
+        let mut held: Vec<BTreeSet<usize>> = Vec::new();
+        for person in &ctx.partner.people {
+            let mut certs = BTreeSet::new();
+            let mut judged = Vec::new();
+            for c in &person.certifications {
+                let judge = |code: Option<&str>, counted: bool, reason: &str, date: Option<String>| {
+                    CertificationEvidence {
+                        name: c.name.clone(),
+                        code: code.map(str::to_owned),
+                        counted,
+                        reason: reason.to_owned(),
+                        date,
+                    }
+                };
+                // Only certifications the metric asks for are looked at (and listed): the others, and names the
+                // catalogue does not know (which the report warns about), cannot count here.
+                let Some(i) = cat.find(&c.name).filter(|i| relevant.contains(i)) else { continue };
+                let code = cat.certifications[i].code.as_str();
+                let through = cat.certifications[i].eligible_through;
+                if c.earned > month_end {
+                    judged.push(judge(Some(code), false, "earned-after-as-of", Some(c.earned.to_string())));
+                } else if let Some(exp) = c.expires.filter(|e| *e < month_end) {
+                    judged.push(judge(Some(code), false, "expired", Some(exp.to_string())));
+                } else if let Some(t) = through.filter(|t| *t < month_end) {
+                    judged.push(judge(Some(code), false, "retired", Some(t.to_string())));
+                } else {
+                    certs.insert(i);
+                    judged.push(judge(Some(code), true, "counts", None));
+                }
+            }
+            // A person holding none of them is not listed: the evidence stays the size of what the metric asks.
+            if !judged.is_empty() {
+                let scores = meets(scoring, &certs);
+                let mut item =
+                    Item::new(ItemType::Person, &person.id, scores, if scores { "scoring" } else { "not-scoring" });
+                item.certifications = judged;
+                ev.items.push(item);
+            }
+            held.push(certs);
+        }
+
+        let mut all_met = true;
+        let mut fixed = Decimal::ZERO;
+        for (n, step) in prerequisites.iter().enumerate() {
+            let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
+            let met = people >= step.people;
+            all_met &= met;
+            if met {
+                fixed = ctx
+                    .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
+            }
+            let mut item = Item::new(ItemType::Step, format!("prerequisite-{}", n + 1), met, if met { "met" } else { "not-met" });
+            item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
+            ev.items.push(item);
+        }
+        let scorers = held.iter().filter(|c| meets(scoring, c)).count();
+        ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
+        if !prerequisites.is_empty() {
+            let met = ev.items.iter().filter(|i| i.item_type == ItemType::Step && i.counted).count();
+            ev.checks.push(Check {
+                name: "prerequisites".to_owned(),
+                passed: all_met,
+                detail: format!("{met} of {} prerequisite steps met", prerequisites.len()),
+            });
+        }
+        Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let cat = &ctx.rules.catalogue;
+        let people: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Person).collect();
+        // What each person holds, by catalogue index: the certifications the evidence says count.
+        let held: Vec<BTreeSet<usize>> = people
+            .iter()
+            .map(|p| {
+                p.certifications.iter().filter(|c| c.counted).filter_map(|c| c.code.as_deref().and_then(|code| cat.find(code))).collect()
+            })
+            .collect();
+        let who = |r: &CertRequirement| -> Vec<&str> {
+            people.iter().zip(&held).filter(|(_, c)| meets(r, c)).map(|(p, _)| p.id.as_str()).collect()
+        };
+        let steps: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Step).collect();
+        let mut parts = Vec::new();
+        for (n, (step, item)) in self.prerequisites.iter().zip(&steps).enumerate() {
+            let people = who(&step.requirement);
+            let by = if people.is_empty() { "nobody".to_owned() } else { join_limited(&people) };
+            parts.push(format!(
+                "prerequisite {} ({} {} with {}): {by} → {}",
+                n + 1,
+                step.people,
+                if step.people == 1 { "person" } else { "people" },
+                describe(ctx, &step.requirement),
+                if item.counted { "met" } else { "not met" }
+            ));
+        }
+        let scorers: Vec<&str> = people.iter().filter(|p| p.counted).map(|p| p.id.as_str()).collect();
+        let listed = if scorers.is_empty() { "nobody".to_owned() } else { join_limited(&scorers) };
+        parts.push(format!("scoring people (with {}): {listed}", describe(ctx, &self.scoring)));
+        let all_met = steps.iter().all(|s| s.counted);
+        if !all_met && !scorers.is_empty() {
+            parts.push(format!("the {} scoring people earn nothing until every prerequisite is met", scorers.len()));
+        }
+        let left_out: Vec<String> = people
+            .iter()
+            .flat_map(|p| p.certifications.iter().map(move |c| (p, c)))
+            .filter_map(|(p, c)| {
+                let code = c.code.as_deref().unwrap_or(&c.name);
+                let date = c.date.as_deref().unwrap_or_default();
+                match c.reason.as_str() {
+                    "earned-after-as-of" => {
+                        Some(format!("{}'s {code} (earned {date}, after {})", p.id, ctx.partner.as_of))
+                    }
+                    "expired" => Some(format!("{}'s {code} (expired {date})", p.id)),
+                    "retired" => Some(format!("{}'s {code} (retired, eligible through {date})", p.id)),
+                    _ => None,
+                }
+            })
+            .collect();
+        if !left_out.is_empty() {
+            parts.push(format!("left out: {}", join_limited(&left_out)));
+        }
+        parts.join("; ")
+    }
+
+    /// A person per prerequisite step and a scoring person, one at a time; with prerequisites, also every step
+    /// topped up to its count plus a scoring person together, since one person alone may add nothing.
+    fn additions(&self, rules: &RuleSet, _: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let mut out: Vec<Vec<(Addition, String)>> = self
+            .prerequisites
+            .iter()
+            .map(|step| requirement_person(rules, &step.requirement))
+            .chain(std::iter::once(requirement_person(rules, &self.scoring)))
+            .map(|a| vec![a])
+            .collect();
+        if !self.prerequisites.is_empty() {
+            let mut bundle = Vec::new();
+            for step in &self.prerequisites {
+                let person = requirement_person(rules, &step.requirement);
+                for _ in 0..step.people {
+                    bundle.push(person.clone());
+                }
+            }
+            bundle.push(requirement_person(rules, &self.scoring));
+            out.push(bundle);
+        }
+        out
+    }
+}

@@ -1,0 +1,450 @@
+//! `customer-adds`: net customer adds. Customers (or customer products) whose monthly value reaches a threshold
+//! recently, against a baseline a year earlier, counted by one of four rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::additions::{filter_rows, in_file_units, row, row_shape};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
+use crate::explain::{list_months, Listing};
+use crate::gap::{Addition, Row};
+use crate::partner::Partner;
+use crate::rules::schema::MetricFile;
+use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
+use crate::value::Month;
+
+pub(crate) const KIND: Registered = Registered {
+    name: "customer-adds",
+    keys: &[
+        "selection",
+        "entity",
+        "aggregate",
+        "rule",
+        "threshold",
+        "at_most",
+        "recent_months",
+        "baseline_months",
+        "baseline_offset",
+        "eligible_customers",
+    ],
+    reasons: &["added", "lost", "in-both", "not-reached", "not-new", "no-transition"],
+    compile,
+};
+
+/// The parameters of a `customer-adds` measurement.
+#[derive(Debug)]
+pub struct CustomerAdds {
+    pub selection: usize,
+    pub entity: Entity,
+    pub aggregate: Aggregate,
+    pub rule: AddsRule,
+    pub threshold: Decimal,
+    pub at_most: Option<Decimal>,
+    /// Only customers passing this filter in a month count in that month.
+    pub eligible: Option<CustomerFilter>,
+    pub recent_months: i32,
+    pub baseline_months: i32,
+    pub baseline_offset: i32,
+}
+
+/// How customer adds are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddsRule {
+    /// Customers at or over the threshold in a recent month, minus those in a baseline month.
+    EligibleCountDifference,
+    /// Per customer: +1 from nothing in the baseline to the threshold recently, −1 from the threshold to below it.
+    Transitions,
+    /// For each recent month: +1 from nothing the month before to the threshold, −1 from the threshold to nothing.
+    MonthlyTransitions,
+    /// Monthly average over the recent window against the baseline window: +1 up across the threshold, −1 down.
+    AverageCrossing,
+}
+
+const RULES: [&str; 4] = ["eligible-count-difference", "transitions", "monthly-transitions", "average-crossing"];
+
+/// The months a `customer-adds` metric looks at for one `as_of`.
+struct Windows {
+    /// The recent months, ending with `as_of`.
+    recent: Vec<Month>,
+    /// The last baseline month, `baseline_offset` months before `as_of`.
+    base_end: Month,
+    /// The baseline months, ending with `base_end`.
+    base: Vec<Month>,
+    /// The recent months shifted back by `baseline_offset` (the baseline of `average-crossing`).
+    base_span: Vec<Month>,
+}
+
+impl CustomerAdds {
+    fn windows(&self, as_of: Month) -> Windows {
+        let recent: Vec<Month> = (0..self.recent_months).rev().map(|i| as_of.offset(-i)).collect();
+        let base_end = as_of.offset(-self.baseline_offset);
+        let base = (0..self.baseline_months).rev().map(|i| base_end.offset(-i)).collect();
+        let base_span = recent.iter().map(|m| m.offset(-self.baseline_offset)).collect();
+        Windows { recent, base_end, base, base_span }
+    }
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    let selection = c.selection(m);
+    let rule = match m.rule.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+        Some(("eligible-count-difference", _)) => AddsRule::EligibleCountDifference,
+        Some(("transitions", _)) => AddsRule::Transitions,
+        Some(("monthly-transitions", _)) => AddsRule::MonthlyTransitions,
+        Some(("average-crossing", _)) => AddsRule::AverageCrossing,
+        Some((other, at)) => {
+            let hint = c.suggest(other, &RULES);
+            c.err(at, format!("unknown rule \"{other}\""), Some(&hint));
+            AddsRule::Transitions
+        }
+        None => {
+            let id = c.id().to_owned();
+            c.err_here(format!("\"{id}\" needs `rule`"), Some(&format!("one of: {}", RULES.join(", "))));
+            AddsRule::Transitions
+        }
+    };
+    c.required(&m.threshold, "threshold");
+    let threshold = c.non_negative_opt(&m.threshold, "threshold");
+    Some(MetricKind::CustomerAdds(CustomerAdds {
+        selection: selection?,
+        entity: c.entity(&m.entity),
+        aggregate: c.aggregate(&m.aggregate),
+        rule,
+        threshold: threshold?,
+        at_most: c.non_negative_opt(&m.at_most, "at_most"),
+        eligible: c.customer_filter(&m.eligible_customers),
+        recent_months: c.months(&m.recent_months, "recent_months", 1),
+        baseline_months: c.months(&m.baseline_months, "baseline_months", 1),
+        baseline_offset: c.months(&m.baseline_offset, "baseline_offset", 12),
+    }))
+}
+
+impl Kind for CustomerAdds {
+    fn counts_customers(&self) -> bool {
+        self.entity == Entity::Customer
+    }
+
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let CustomerAdds {
+            selection: sel,
+            entity,
+            aggregate,
+            rule,
+            threshold,
+            at_most,
+            ref eligible,
+            ..
+        } = *self;
+        let as_of = ctx.partner.as_of;
+        let w = self.windows(as_of);
+        let entities = ctx.series(sel).entities(entity, aggregate);
+        let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
+        // An entity's customer passes the filter in the month (the customer is the part before " / ").
+        let customer_of = |key: &str| key.split(" / ").next().unwrap_or(key).to_owned();
+        let passes = |key: &str, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes(f, &customer_of(key), month));
+        let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
+            in_range(value(months, month)) && passes(key, month)
+        };
+        // The months each rule reads, for the evidence.
+        let read: Vec<Month> = match rule {
+            AddsRule::EligibleCountDifference | AddsRule::Transitions => {
+                w.base.iter().chain(w.recent.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
+            }
+            AddsRule::MonthlyTransitions => {
+                w.recent.iter().flat_map(|m| [m.offset(-1), *m]).collect::<BTreeSet<_>>().into_iter().collect()
+            }
+            AddsRule::AverageCrossing => {
+                w.recent.iter().chain(w.base_span.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
+            }
+        };
+        let item_type = match entity {
+            Entity::Customer => ItemType::Customer,
+            Entity::CustomerProduct => ItemType::CustomerProduct,
+        };
+        let item = |key: &str, counted: bool, reason: &str, months: BTreeMap<String, Number>| {
+            let mut it = Item::new(item_type, key, counted, reason);
+            if entity == Entity::CustomerProduct {
+                it.customer = Some(customer_of(key));
+            }
+            it.months = months;
+            it
+        };
+        let mut ev = Evidence::of(KIND.name);
+        let mut added = BTreeSet::new();
+        let (mut plus, mut minus) = (0i64, 0i64);
+        let (mut now_count, mut base_count) = (0i64, 0i64);
+        for (key, months) in &entities {
+            let all = || months_read(months, read.iter().copied());
+            let reason = match rule {
+                AddsRule::EligibleCountDifference => {
+                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    now_count += recent_hit as i64;
+                    base_count += base_hit as i64;
+                    match (recent_hit, base_hit) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+                AddsRule::Transitions => {
+                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
+                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
+                    if base_zero && recent_hit {
+                        "added"
+                    } else if base_hit && !recent_hit {
+                        "lost"
+                    } else if recent_hit && !base_zero && !base_hit {
+                        "not-new"
+                    } else if recent_hit {
+                        "in-both"
+                    } else {
+                        "not-reached"
+                    }
+                }
+                AddsRule::MonthlyTransitions => {
+                    let mut moved = false;
+                    for m in &w.recent {
+                        let (before, now) = (value(months, m.offset(-1)), value(months, *m));
+                        let event = if before.is_zero() && hit_in(key, months, *m) {
+                            "added"
+                        } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
+                            "lost"
+                        } else {
+                            continue;
+                        };
+                        moved = true;
+                        let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
+                        it.month = Some(m.to_string());
+                        ev.items.push(it);
+                        if event == "added" {
+                            plus += 1;
+                            added.insert(key.clone());
+                        } else {
+                            minus += 1;
+                        }
+                    }
+                    if !moved {
+                        ev.items.push(item(key, false, "no-transition", all()));
+                    }
+                    continue;
+                }
+                AddsRule::AverageCrossing => {
+                    let n = Decimal::from(w.recent.len());
+                    let now_avg = w.recent.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let base_avg = w.base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let (now_in, base_in) =
+                        (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, w.base_end));
+                    match (now_in, base_in) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+            };
+            match reason {
+                "added" => {
+                    plus += 1;
+                    added.insert(key.clone());
+                }
+                "lost" => minus += 1,
+                _ => {}
+            }
+            ev.items.push(item(key, reason == "added", reason, all()));
+        }
+        let net = match rule {
+            AddsRule::EligibleCountDifference => now_count - base_count,
+            _ => plus - minus,
+        };
+        let unit = Some(if entity == Entity::Customer { "customers" } else { "customer-products" });
+        match rule {
+            AddsRule::EligibleCountDifference => {
+                ev.figure("now", Decimal::from(now_count), unit, None);
+                ev.figure("then", Decimal::from(base_count), unit, None);
+            }
+            _ => {
+                ev.figure("added", Decimal::from(plus), unit, None);
+                ev.figure("lost", Decimal::from(minus), unit, None);
+            }
+        }
+        ev.figure("net", Decimal::from(net), unit, None);
+        let customers = (entity == Entity::Customer).then_some(added);
+        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, evidence: ev }
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let CustomerAdds { selection: sel, entity, aggregate, rule, threshold, at_most, ref eligible, .. } = *self;
+        let w = self.windows(ctx.partner.as_of);
+        let money = |v: Decimal| ctx.money(sel, v);
+        let show = |item: &Item, months: &[Month]| -> String {
+            months.iter().map(|mo| format!("{} in {mo}", money(item.value_in(&mo.to_string())))).collect::<Vec<_>>().join(", ")
+        };
+        let (recent_any, base_any, base_all) =
+            (list_months(&w.recent, "or"), list_months(&w.base, "or"), list_months(&w.base, "and"));
+        let level = match at_most {
+            Some(max) => format!("{} to {}", money(threshold), money(max)),
+            None => format!("{} or more", money(threshold)),
+        };
+        let what = match (entity, aggregate) {
+            (Entity::CustomerProduct, _) => "customer product",
+            (Entity::Customer, Aggregate::Max) => "customer (by its largest product)",
+            (Entity::Customer, Aggregate::Sum) => "customer",
+        };
+        let mut plus = Listing::default();
+        let mut minus = Listing::default();
+        let mut not_new = Listing::default();
+        for item in &ev.items {
+            let key = &item.id;
+            let listing = match item.reason.as_str() {
+                "added" => &mut plus,
+                "lost" => &mut minus,
+                "not-new" => &mut not_new,
+                _ => continue,
+            };
+            let is_lost = item.reason == "lost";
+            listing.push_with(|| match rule {
+                AddsRule::EligibleCountDifference if is_lost => format!("{key} ({})", show(item, &w.base)),
+                AddsRule::EligibleCountDifference => format!("{key} ({})", show(item, &w.recent)),
+                AddsRule::Transitions if item.reason == "not-new" => format!("{key} ({})", show(item, &w.base)),
+                AddsRule::Transitions => format!("{key} ({}; {})", show(item, &w.base), show(item, &w.recent)),
+                AddsRule::MonthlyTransitions => {
+                    // The two months read: the month before and the transition's month.
+                    let mut read = item.months.iter();
+                    let (before_month, before) = read.next().map_or((String::new(), Decimal::ZERO), |(m, v)| (m.clone(), v.0));
+                    let m = item.month.clone().unwrap_or_default();
+                    if is_lost {
+                        format!("{key} in {m} ({} in {before_month}, none in {m})", money(before))
+                    } else {
+                        format!("{key} in {m} ({} in {before_month}, {} in {m})", money(before), money(item.value_in(&m)))
+                    }
+                }
+                AddsRule::AverageCrossing => {
+                    let n = Decimal::from(w.recent.len());
+                    let avg = |months: &[Month]| months.iter().map(|m| item.value_in(&m.to_string())).sum::<Decimal>() / n;
+                    format!(
+                        "{key} (average {} a month then, {} now)",
+                        money(avg(&w.base_span).round_dp(2)),
+                        money(avg(&w.recent).round_dp(2))
+                    )
+                }
+            });
+        }
+        let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
+        let net = figure("net");
+        let window = |months: &[Month]| match months {
+            [first, .., last] => format!("{first}–{last}"),
+            [one] => one.to_string(),
+            [] => String::new(),
+        };
+        let mut story = match rule {
+            AddsRule::EligibleCountDifference => format!(
+                "a {what} counts when it has {level} in {recent_any} (now) or in {base_any} (a year earlier): {} now, {} then, net {net}",
+                figure("now"), figure("then")
+            ),
+            AddsRule::Transitions => format!(
+                "a {what} adds 1 when it had nothing in {base_all} and {level} in {recent_any}, and loses 1 when it had {level} in {base_any} and not in any recent month: {} added, {} lost, net {net}",
+                plus.len(), minus.len()
+            ),
+            AddsRule::MonthlyTransitions => format!(
+                "in each month of {}, a {what} adds 1 going from nothing the month before to {level}, and loses 1 going from {level} to nothing: {} added, {} lost, net {net}",
+                window(&w.recent), plus.len(), minus.len()
+            ),
+            AddsRule::AverageCrossing => format!(
+                "a {what} adds 1 when its monthly average over {} is {level} and over {} was not, and loses 1 the other way round: {} added, {} lost, net {net}",
+                window(&w.recent),
+                window(&w.base_span),
+                plus.len(), minus.len()
+            ),
+        };
+        if !plus.is_empty() {
+            story.push_str(&format!("; added: {}", plus.joined()));
+        }
+        if !minus.is_empty() {
+            story.push_str(&format!("; lost: {}", minus.joined()));
+        }
+        if !not_new.is_empty() {
+            story.push_str(&format!(
+                "; not counted as added because they had usage in the baseline: {}",
+                not_new.joined()
+            ));
+        }
+        if let Some(f) = eligible {
+            story.push_str(&format!("; only {} in the month counted", ctx.describe_filter(f)));
+        }
+        if net.is_sign_negative() && !net.is_zero() {
+            story.push_str("; a negative net earns nothing");
+        }
+        story
+    }
+
+    /// One new customer at the threshold in `as_of` (every recent month for `average-crossing`), passing the
+    /// customer filter when there is one.
+    fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let as_of = p.as_of;
+        let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
+        let value = self
+            .at_most
+            .map_or(self.threshold, |m| self.threshold.min(m))
+            .max(Decimal::ONE.min(self.threshold.max(Decimal::ONE)));
+        let months: Vec<Month> = match self.rule {
+            AddsRule::AverageCrossing => (0..self.recent_months).map(|i| as_of.offset(-i)).collect(),
+            _ => vec![as_of],
+        };
+        let mut rows: Vec<Row> = months.iter().map(|m| row(*m, &shape, value)).collect();
+        if let Some(f) = &self.eligible {
+            rows.extend(filter_rows(rules, p, f, as_of));
+        }
+        let when = if months.len() > 1 {
+            format!("every month of {}–{as_of}", months[months.len() - 1])
+        } else {
+            as_of.to_string()
+        };
+        let words = format!("1 more customer with {} on {} in {when}", in_file_units(&rows[0]), shape.0);
+        vec![vec![(Addition::Customer { rows }, words)]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
+    use crate::partner::Measure;
+
+    fn adds(rule: AddsRule) -> CustomerAdds {
+        CustomerAdds {
+            selection: 0,
+            entity: Entity::Customer,
+            aggregate: Aggregate::Sum,
+            rule,
+            threshold: Decimal::from(500),
+            at_most: None,
+            eligible: None,
+            recent_months: 1,
+            baseline_months: 1,
+            baseline_offset: 12,
+        }
+    }
+
+    /// Issue 12: the threshold is reached at exactly its value (`>=`), and the evidence says who counted and why.
+    #[test]
+    fn exactly_the_threshold_counts() {
+        let rules = rules_with(all_of(Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("exact", "2024-06", "App Service", 500),
+            ("short", "2024-06", "App Service", 499),
+            ("both", "2023-06", "App Service", 900),
+            ("both", "2024-06", "App Service", 900),
+            ("gone", "2023-06", "App Service", 700),
+        ]);
+        let m = adds(AddsRule::EligibleCountDifference).measure(&Context::new(&rules, &partner));
+        // now: both, exact; then: both, gone.
+        assert_eq!(m.units, Decimal::ZERO);
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        assert_eq!(reasons, [("both", "in-both"), ("exact", "added"), ("gone", "lost"), ("short", "not-reached")]);
+        assert_eq!(m.customers, Some(["exact".to_owned()].into()));
+    }
+}

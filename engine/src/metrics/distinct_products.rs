@@ -1,0 +1,133 @@
+//! `distinct-products`: the distinct products with usage in a trailing window (all customers added up),
+//! optionally only those new in it, never those the metric excludes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::additions::{in_file_units, row, row_shape};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
+use crate::explain::join_limited;
+use crate::gap::Addition;
+use crate::partner::Partner;
+use crate::rules::schema::MetricFile;
+use crate::rules::{KindCompiler, RuleSet};
+use crate::value::Month;
+
+pub(crate) const KIND: Registered = Registered {
+    name: "distinct-products",
+    keys: &["selection", "window_months", "exclude_products", "new_only"],
+    reasons: &["used-in-window", "not-new", "excluded", "not-used-in-window"],
+    compile,
+};
+
+/// The parameters of a `distinct-products` measurement.
+#[derive(Debug)]
+pub struct DistinctProducts {
+    pub selection: usize,
+    pub window_months: i32,
+    /// Products never counted (lower-cased).
+    pub exclude: BTreeSet<String>,
+    /// Count only products with nothing in the window before.
+    pub new_only: bool,
+}
+
+impl DistinctProducts {
+    /// The window (ending with `as_of`) and the window before it, as (from, to, prior from, prior to).
+    fn windows(&self, as_of: Month) -> (Month, Month, Month, Month) {
+        let (from, to) = (as_of.offset(-(self.window_months - 1)), as_of);
+        (from, to, from.offset(-self.window_months), from.offset(-1))
+    }
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    Some(MetricKind::DistinctProducts(DistinctProducts {
+        selection: c.selection(m)?,
+        window_months: c.months(&m.window_months, "window_months", 12),
+        exclude: c.product_names(m.exclude_products.as_deref().unwrap_or_default()),
+        new_only: m.new_only.as_ref().is_some_and(|b| *b.get_ref()),
+    }))
+}
+
+impl Kind for DistinctProducts {
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
+        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
+        let series = ctx.series(sel);
+        let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for ((_, product), months) in &series.cells {
+            let target = products.entry(product).or_default();
+            for (m, v) in months {
+                *target.entry(*m).or_default() += *v;
+            }
+        }
+        let mut ev = Evidence::of(KIND.name);
+        let mut counted = 0usize;
+        for (key, months) in &products {
+            let name = series.names.get(key).copied().unwrap_or(key);
+            let reason = if sum_range(months, from, to) <= Decimal::ZERO {
+                "not-used-in-window"
+            } else if exclude.contains(*key) {
+                "excluded"
+            } else if new_only && sum_range(months, prior_from, prior_to) > Decimal::ZERO {
+                "not-new"
+            } else {
+                "used-in-window"
+            };
+            counted += (reason == "used-in-window") as usize;
+            let mut item = Item::new(ItemType::Product, name, reason == "used-in-window", reason);
+            // The monthly totals the decision read: the window, and the window before it for `new_only`.
+            let first = if new_only { prior_from } else { from };
+            item.months = months.range(first..=to).map(|(m, v)| (m.to_string(), Number(*v))).collect();
+            ev.items.push(item);
+        }
+        ev.figure("products", Decimal::from(counted), Some("products"), None);
+        Measured::units(Decimal::from(counted), ev)
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
+        let named = |reason: &str| -> Vec<&str> {
+            ev.items.iter().filter(|i| i.reason == reason).map(|i| i.id.as_str()).collect()
+        };
+        let (counted, old, excluded) = (named("used-in-window"), named("not-new"), named("excluded"));
+        let what = if self.new_only { "products first used in" } else { "products used in" };
+        let mut story = format!(
+            "{what} {from}–{to}: {}",
+            if counted.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} ({})", counted.len(), join_limited(&counted))
+            }
+        );
+        if !old.is_empty() {
+            story.push_str(&format!("; not new (used in {prior_from}–{prior_to}): {}", join_limited(&old)));
+        }
+        if !excluded.is_empty() {
+            story.push_str(&format!("; excluded by the rules: {}", join_limited(&excluded)));
+        }
+        story
+    }
+
+    /// A new customer on a product the partner has not used (named `New Service N` when the selection names
+    /// none left).
+    fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let as_of = p.as_of;
+        let prior: BTreeSet<String> = p
+            .usage
+            .iter()
+            .filter(|r| r.month <= as_of.offset(-self.window_months))
+            .map(|r| r.product_key.clone())
+            .collect();
+        let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.clone()).collect();
+        let avoid: BTreeSet<String> = prior.union(&used).cloned().collect();
+        let mut shape = row_shape(rules, p, self.selection, &avoid);
+        if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {
+            shape.0 = format!("New Service {}", used.len() + 1);
+        }
+        let rows = vec![row(as_of, &shape, Decimal::ONE)];
+        let words = format!("1 more product in use: {} ({} in {as_of})", shape.0, in_file_units(&rows[0]));
+        vec![vec![(Addition::Customer { rows }, words)]]
+    }
+}

@@ -1,0 +1,605 @@
+//! Metric kinds: one file per kind, listed once in the registry below.
+//!
+//! A kind is the engine's one axis of growth. Each file (`customer_adds.rs`, `certified_people.rs`, ...) holds
+//! everything about its kind: its parameters, the rule keys it accepts and how they compile (through
+//! [`crate::rules::KindCompiler`], which locates every problem), how it measures a partner, the evidence it
+//! records, the English that evidence reads as, and the additions `gap` may try for it. This module holds what
+//! every kind shares: the [`Kind`] trait, the [`registry!`] that lists the kinds (the rule files' kind names, the
+//! schema's `Kind` values, `check`'s did-you-mean and the kinds documented in docs/rules.md all come from it),
+//! and the measuring [`Context`] (usage rows grouped once per selection, overflow notes, values as people read
+//! them). `combined` (several kinds in one metric) and `points` (units into points) live beside the kinds.
+
+pub(crate) mod additions;
+pub(crate) mod combined;
+pub(crate) mod points;
+
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Located};
+use crate::evidence::{Evidence, Number};
+use crate::explain::{amount, grouped};
+use crate::gap::Addition;
+use crate::partner::{Measure, Partner, UsageRow};
+use crate::rules::schema::MetricFile;
+use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
+use crate::value::Month;
+
+/// What every metric kind does once its parameters are compiled.
+pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
+    /// Measures the partner: units for the points rule, points earned outside it, and the evidence of what
+    /// counted, what did not and why.
+    fn measure(&self, ctx: &Context<'_>) -> Measured;
+
+    /// The evidence in English, as the report's explanation reads before `→` and the points. Everything it says
+    /// comes from the evidence and the kind's parameters.
+    fn explain(&self, evidence: &Evidence, ctx: &Context<'_>) -> String;
+
+    /// The additions to a partner's data that `gap` may try for one more unit of this kind, each with its
+    /// description; an inner list holds additions that only count together (a bundle).
+    fn additions(&self, rules: &RuleSet, partner: &Partner) -> Vec<Vec<(Addition, String)>>;
+
+    /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
+    fn counts_customers(&self) -> bool {
+        false
+    }
+
+    /// Points the kind earns beside its units at most (prerequisite points), for the reach lint.
+    fn fixed_points(&self) -> Option<Decimal> {
+        Some(Decimal::ZERO)
+    }
+}
+
+/// One registered kind: its name in rule files, the keys it takes beside the common ones, and its compile step.
+pub(crate) struct Registered {
+    pub name: &'static str,
+    /// The kind-specific keys it accepts, in the order docs/rules.md lists them; others are refused.
+    pub keys: &'static [&'static str],
+    /// Every reason its evidence gives an item or a certification (docs/rules.md, section 15, lists them); the
+    /// tests hold the docs and the evidence to it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub reasons: &'static [&'static str],
+    /// Builds the parameters from a metric table, reporting every problem through the compiler.
+    pub compile: fn(&mut KindCompiler<'_, '_>, &MetricFile) -> Option<MetricKind>,
+}
+
+/// The registry: one line per kind, `module::Parameters`. It declares the module, the [`MetricKind`] variant
+/// holding the parameters, the dispatch to [`Kind`] and the entry of [`KINDS`]. The module must define
+/// `pub(crate) const KIND: Registered`.
+macro_rules! registry {
+    ($($module:ident :: $params:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        $(pub use $module::$params;)*
+
+        /// What a metric measures: the compiled parameters of one registered kind.
+        #[derive(Debug)]
+        pub enum MetricKind {
+            $($params($params),)*
+        }
+
+        impl MetricKind {
+            /// The kind behind the parameters.
+            pub(crate) fn kind(&self) -> &dyn Kind {
+                match self {
+                    $(MetricKind::$params(k) => k,)*
+                }
+            }
+        }
+
+        /// Every registered kind, in the order rule files, the schema and docs/rules.md list them.
+        pub(crate) const KINDS: &[Registered] = &[$($module::KIND,)*];
+    };
+}
+
+registry! {
+    customer_adds::CustomerAdds,
+    certified_people::CertifiedPeople,
+    usage_growth::UsageGrowth,
+    distinct_products::DistinctProducts,
+    ratio_customers::RatioCustomers,
+    rolling_sum_crossing::RollingSumCrossing,
+}
+
+/// The kind of a metric that combines parts of the registered kinds ([`combined`]).
+pub(crate) const COMBINED: &str = "combined";
+
+/// Every name a metric's `kind` may take: the registered kinds, then `combined`.
+pub(crate) fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.name).chain(std::iter::once(COMBINED)).collect()
+}
+
+/// The registered kind called `name`.
+pub(crate) fn registered(name: &str) -> Option<&'static Registered> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+impl MetricKind {
+    /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
+    pub fn counts_customers(&self) -> bool {
+        self.kind().counts_customers()
+    }
+}
+
+/// What a metric kind measured: units for the points rule, points earned outside it, and the evidence, which
+/// the kind's [`Kind::explain`] renders as English.
+pub(crate) struct Measured {
+    pub units: Decimal,
+    /// The customers counted, for kinds that count customers.
+    pub customers: Option<BTreeSet<String>>,
+    /// Points earned regardless of units (prerequisite points).
+    pub fixed_points: Decimal,
+    /// False when a gate closed: the units earn nothing.
+    pub open: bool,
+    pub evidence: Evidence,
+}
+
+impl Measured {
+    /// Units that are the customers counted.
+    pub fn customers(counted: BTreeSet<String>, evidence: Evidence) -> Measured {
+        Measured {
+            units: Decimal::from(counted.len()),
+            customers: Some(counted),
+            fixed_points: Decimal::ZERO,
+            open: true,
+            evidence,
+        }
+    }
+
+    /// Units with nothing else: no customers, no fixed points, the gate open.
+    pub fn units(units: Decimal, evidence: Evidence) -> Measured {
+        Measured { units, customers: None, fixed_points: Decimal::ZERO, open: true, evidence }
+    }
+
+    /// A closed gate: the units earn nothing.
+    pub fn closed(evidence: Evidence) -> Measured {
+        Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, evidence }
+    }
+}
+
+/// The values of `months` read for `list`, keyed as evidence keys them (`2024-05`), zeros included: the evidence
+/// shows every value a decision read.
+pub(crate) fn months_read(
+    months: &BTreeMap<Month, Decimal>,
+    list: impl IntoIterator<Item = Month>,
+) -> BTreeMap<String, Number> {
+    list.into_iter().map(|m| (m.to_string(), Number(value(months, m)))).collect()
+}
+
+/// Monthly totals of one selection, per customer and product and per customer.
+///
+/// Usage values are never negative (the partner file refuses them) and neither are selection rates (the rules
+/// refuse them), so every total here is at most the sum of all of the selection's weighted rows. Building the
+/// series checks that sum row by row; when it fits, every sum over the series' months or customers is a part
+/// of it and fits too, so the plain additions here and in the metric kinds cannot overflow.
+pub(crate) struct Series<'p> {
+    /// (customer, product key) → monthly totals.
+    pub cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
+    /// Product key → the name as first written.
+    pub names: BTreeMap<&'p str, &'p str>,
+    /// Customer → monthly totals over all its products.
+    pub customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
+}
+
+impl<'p> Series<'p> {
+    /// Adds one run of monthly values of a customer's product.
+    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: BTreeMap<Month, Decimal>) {
+        self.names.entry(product).or_insert(name);
+        let total = self.customers.entry(customer).or_default();
+        for (m, v) in &months {
+            *total.entry(*m).or_default() += *v;
+        }
+        match self.cells.entry((customer, product)) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(months);
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                for (m, v) in months {
+                    *e.get_mut().entry(m).or_default() += v;
+                }
+            }
+        }
+    }
+
+    pub fn total_between(&self, from: Month, to: Month) -> Decimal {
+        self.customers.values().map(|m| sum_range(m, from, to)).sum()
+    }
+
+    /// Monthly values per counted entity: customers (their products summed or the largest product)
+    /// or each product of each customer.
+    pub fn entities(
+        &self,
+        entity: Entity,
+        aggregate: Aggregate,
+    ) -> BTreeMap<String, Cow<'_, BTreeMap<Month, Decimal>>> {
+        // Borrowed where the series already holds the months: scoring calls this for many metrics.
+        match (entity, aggregate) {
+            (Entity::Customer, Aggregate::Sum) => {
+                self.customers.iter().map(|(c, m)| (c.to_string(), Cow::Borrowed(m))).collect()
+            }
+            (Entity::Customer, Aggregate::Max) => {
+                let mut out: BTreeMap<String, BTreeMap<Month, Decimal>> = BTreeMap::new();
+                for ((customer, _), months) in &self.cells {
+                    let target = out.entry(customer.to_string()).or_default();
+                    for (month, v) in months {
+                        let slot = target.entry(*month).or_insert(*v);
+                        *slot = (*slot).max(*v);
+                    }
+                }
+                out.into_iter().map(|(k, m)| (k, Cow::Owned(m))).collect()
+            }
+            (Entity::CustomerProduct, _) => self
+                .cells
+                .iter()
+                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), Cow::Borrowed(m)))
+                .collect(),
+        }
+    }
+
+    /// A customer's value in a month, its products summed or the largest taken.
+    pub fn customer_value(&self, customer: &str, month: Month, aggregate: Aggregate) -> Decimal {
+        match aggregate {
+            Aggregate::Sum => self.customers.get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default(),
+            Aggregate::Max => self
+                .cells
+                .range((customer, "")..)
+                .take_while(|((c, _), _)| *c == customer)
+                .filter_map(|(_, m)| m.get(&month).copied())
+                .max()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The total of `months` from `from` to `to`, both included.
+pub(crate) fn sum_range(months: &BTreeMap<Month, Decimal>, from: Month, to: Month) -> Decimal {
+    months.range(from..=to).map(|(_, v)| *v).sum()
+}
+
+/// The value of `month`, zero when there is none.
+pub(crate) fn value(months: &BTreeMap<Month, Decimal>, month: Month) -> Decimal {
+    months.get(&month).copied().unwrap_or_default()
+}
+
+/// What every kind measures against: the rules, the partner, and the usage rows grouped once per selection.
+pub(crate) struct Context<'a> {
+    pub rules: &'a RuleSet,
+    pub partner: &'a Partner,
+    series: Vec<OnceCell<Series<'a>>>,
+    /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
+    by_measure: Vec<Vec<&'a UsageRow>>,
+    /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
+    /// iterators and lazily built series; they note an overflow here and go on with zero, and the evaluator
+    /// turns the note into this partner's error, so no score is ever built on it.
+    overflow: Cell<Option<String>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(rules: &'a RuleSet, partner: &'a Partner) -> Context<'a> {
+        let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
+        for row in &partner.usage {
+            by_measure[row.measure as usize].push(row);
+        }
+        Context {
+            rules,
+            partner,
+            series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
+            by_measure,
+            overflow: Cell::new(None),
+        }
+    }
+
+    /// Notes an overflow (the first one wins) and stands in zero for the value that has none.
+    pub fn overflowed(&self, what: impl FnOnce() -> String) -> Decimal {
+        let first = self.overflow.take().unwrap_or_else(what);
+        self.overflow.set(Some(first));
+        Decimal::ZERO
+    }
+
+    /// `value`, or zero with an overflow noted when it could not be computed.
+    pub fn checked(&self, value: Option<Decimal>, what: impl FnOnce() -> String) -> Decimal {
+        value.unwrap_or_else(|| self.overflowed(what))
+    }
+
+    /// The noted overflow as this partner's error, `file: field: what overflows (while ...)`.
+    pub fn overflow_error(&self, during: impl FnOnce() -> String) -> Result<(), Error> {
+        match self.overflow.take() {
+            None => Ok(()),
+            Some(note) => {
+                let (field, what) = note.split_once(": ").unwrap_or(("usage", &note));
+                Err(Error::new(Located::field(&self.partner.origin, field), format!("{what} ({})", during()))
+                    .with_hint("a value this large cannot be scored exactly; check the partner's numbers"))
+            }
+        }
+    }
+
+    /// The usage rows of selection `index`, grouped by customer, product and month (built once, on first use).
+    pub fn series(&self, index: usize) -> &Series<'a> {
+        self.series[index].get_or_init(|| {
+            let sel = &self.rules.selections[index];
+            let mut s = Series { cells: BTreeMap::new(), names: BTreeMap::new(), customers: BTreeMap::new() };
+            // Rows of one customer and product usually come together (a month after another): they are summed
+            // in a run and merged into the maps once per run, not once per row.
+            let mut run: Option<(&'a str, &'a str, &'a str)> = None;
+            let mut months: BTreeMap<Month, Decimal> = BTreeMap::new();
+            let mut all = Decimal::ZERO;
+            let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
+            for row in rows {
+                let Some(weight) = sel.selects(row) else { continue };
+                let weighted = if weight == Decimal::ONE { Some(row.value) } else { row.value.checked_mul(weight) };
+                let Some(v) = weighted.filter(|v| all.checked_add(*v).is_some()) else {
+                    // Nothing of this selection is summed past here: the partner fails with this note.
+                    self.overflowed(|| format!("usage: sum of {} overflows", sel.name));
+                    break;
+                };
+                all += v;
+                let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
+                if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
+                    s.merge(run.take().expect("a run"), std::mem::take(&mut months));
+                }
+                run = Some(key);
+                *months.entry(row.month).or_default() += v;
+            }
+            if let Some(r) = run {
+                s.merge(r, months);
+            }
+            s
+        })
+    }
+
+    /// The unit evidence gives a value of selection `index`: its measure, or the selection's name.
+    pub fn unit_of(&self, index: usize) -> String {
+        let sel = &self.rules.selections[index];
+        sel.shown_as().map_or_else(|| sel.name.clone(), |m| m.name().to_owned())
+    }
+
+    /// A value of a selection as people read it: `USD 1,200.50`, `40 paid_seats`, `12,000 bizapps-mcv`.
+    pub fn money(&self, selection: usize, v: Decimal) -> String {
+        shown(self.rules, selection, v)
+    }
+
+    /// Whether a customer's value at `month` passes the filter.
+    pub fn passes(&self, filter: &CustomerFilter, customer: &str, month: Month) -> bool {
+        let v = self.series(filter.selection).customer_value(customer, month, filter.aggregate);
+        filter.at_least.is_none_or(|min| v >= min) && filter.at_most.is_none_or(|max| v <= max)
+    }
+
+    /// A filter in words: `customers with 11 paid_seats to 300 paid_seats on their largest product`.
+    pub fn describe_filter(&self, filter: &CustomerFilter) -> String {
+        let range = match (filter.at_least, filter.at_most) {
+            (Some(a), Some(b)) => format!("{} to {}", self.money(filter.selection, a), self.money(filter.selection, b)),
+            (Some(a), None) => format!("at least {}", self.money(filter.selection, a)),
+            (None, Some(b)) => format!("at most {}", self.money(filter.selection, b)),
+            (None, None) => "any value".to_owned(),
+        };
+        let how = if filter.aggregate == Aggregate::Max { " on their largest product" } else { "" };
+        format!("customers with {range}{how}")
+    }
+}
+
+/// A value of a selection as people read it: in its measure (`USD 1,200.50`, `40 paid_seats`), or, for a
+/// selection weighted by rates, in the selection's own unit (`12,000 bizapps-mcv`).
+pub(crate) fn shown(rules: &RuleSet, selection: usize, v: Decimal) -> String {
+    let sel = &rules.selections[selection];
+    match sel.shown_as() {
+        Some(measure) => amount(v, measure),
+        None => format!("{} {}", grouped(v), sel.name),
+    }
+}
+
+/// What the kinds' unit tests share: a rule set of a few selections and nothing else, a partner from usage rows.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use crate::error::Located;
+    use crate::partner::{Format, Measure, Partner};
+    use crate::rules::{Catalogue, RuleSet, Selection};
+
+    /// A rule set with these selections: enough for a kind's measurement and additions.
+    pub fn rules_with(selection: Selection) -> RuleSet {
+        RuleSet {
+            version: "test".into(),
+            title: String::new(),
+            effective_from: "2024-06".parse().unwrap(),
+            effective_until: None,
+            effective_from_place: Located::file("program.toml"),
+            references: Vec::new(),
+            digest: String::new(),
+            dir: Default::default(),
+            selections: vec![selection],
+            path_rules: Vec::new(),
+            catalogue: Catalogue::default(),
+            designations: Vec::new(),
+            badges: Vec::new(),
+            specializations: Vec::new(),
+            software: Vec::new(),
+        }
+    }
+
+    /// A selection of every row of `measure`.
+    pub fn all_of(measure: Measure) -> Selection {
+        Selection {
+            name: "sel".into(),
+            measure: Some(measure),
+            rates: Vec::new(),
+            associations: None,
+            exclude_offers: Default::default(),
+            products: None,
+            exclude_products: Default::default(),
+            product_names: BTreeMap::new(),
+        }
+    }
+
+    /// A partner at `2024-06` with these usage rows, each `(customer, month, product, value)` in USD of ACR.
+    pub fn partner_with(rows: &[(&str, &str, &str, i64)]) -> Partner {
+        let usage: Vec<String> = rows
+            .iter()
+            .map(|(c, m, p, v)| {
+                format!(
+                    r#"{{"customer": "{c}", "month": "{m}", "product": "{p}", "measure": "acr_usd", "value": {v}}}"#
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"partner": {{"id": "p"}}, "as_of": "2024-06", "usage": [{}]}}"#, usage.join(","));
+        Partner::parse(&text, Format::Json, "test.json").expect("a valid partner")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_md() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).expect("docs/rules.md")
+    }
+
+    /// The kinds docs/rules.md documents, section 8 headings (`` ### `customer-adds`: ... ``) in order.
+    fn documented_kinds(doc: &str) -> Vec<String> {
+        let section = doc.split("\n## 8. ").nth(1).expect("section 8").split("\n## ").next().unwrap_or_default();
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("### `"))
+            .filter_map(|l| l.split_once('`').map(|(name, _)| name.to_owned()))
+            .collect()
+    }
+
+    /// The table "Which keys each kind takes": kind → its keys as written.
+    fn documented_keys(doc: &str) -> Vec<(String, Vec<String>)> {
+        let table = doc.split("Which keys each kind takes:").nth(1).expect("the keys table");
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with("| `"))
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let ticked = |cell: &str| -> Vec<String> {
+                    cell.split(',').map(|k| k.trim().trim_matches('`').to_owned()).filter(|k| !k.is_empty()).collect()
+                };
+                (ticked(cells[1]).remove(0), ticked(cells[2]))
+            })
+            .collect()
+    }
+
+    /// Issue 12: every reason a kind gives is documented in its row of docs/rules.md, section 15.
+    #[test]
+    fn rules_md_documents_every_evidence_reason() {
+        let doc = rules_md();
+        let section = doc.split("\n## 15. ").nth(1).expect("section 15 of docs/rules.md");
+        let row = |kind: &str| -> String {
+            section.lines().find(|l| l.starts_with(&format!("| `{kind}` |"))).unwrap_or_default().to_owned()
+        };
+        for k in KINDS {
+            let line = row(k.name);
+            for reason in k.reasons {
+                assert!(line.contains(&format!("`{reason}`")), "docs/rules.md section 15: {} lacks `{reason}`", k.name);
+            }
+        }
+        for reason in combined::REASONS {
+            assert!(
+                row(COMBINED).contains(&format!("`{reason}`")),
+                "docs/rules.md section 15: combined lacks `{reason}`"
+            );
+        }
+    }
+
+    /// The report with every evidence figure rounded to 15 significant digits (what a binary float keeps).
+    fn figures_at_15_digits(mut report: crate::ScoreReport) -> crate::ScoreReport {
+        fn round(ev: &mut Evidence) {
+            for f in &mut ev.figures {
+                f.value = f.value.round_sf(15).unwrap_or(f.value).normalize();
+            }
+            ev.parts.iter_mut().for_each(|p| round(&mut p.evidence));
+        }
+        for m in report.designations.iter_mut().flat_map(|d| d.metrics.iter_mut()) {
+            m.evidence.iter_mut().for_each(round);
+        }
+        report
+    }
+
+    /// Issue 12: the evidence of every example partner under every shipped version gives only registered
+    /// reasons, has its points, and reads back from YAML as written.
+    #[test]
+    fn example_partners_give_only_registered_reasons() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut checked = 0;
+        for version in ["2023-07", "2024-06"] {
+            let rules = RuleSet::load(&std::path::Path::new(root).join("rules").join(version)).expect("shipped rules");
+            let mut files: Vec<_> = std::fs::read_dir(std::path::Path::new(root).join("snapshots/partners"))
+                .expect("example partners")
+                .map(|e| e.expect("an entry").path())
+                .collect();
+            files.sort();
+            for file in files {
+                let partner = Partner::load(&file).expect("an example partner");
+                let report = crate::score(&rules, &partner).expect("scored");
+                // Reports are read back (`diff` reads snapshots): the evidence must survive JSON exactly, and YAML
+                // too but for one loss. FIXME: the YAML reader takes numbers of more than 15 significant digits as
+                // binary floats, so a figure such as `growth-percent` (a division: 28 digits) reads back at 15.
+                let json: crate::ScoreReport = serde_json::from_str(&report.to_json_line()).expect("JSON read back");
+                assert_eq!(json, report, "{}: the evidence does not survive JSON", file.display());
+                let yaml = crate::ScoreReport::from_yaml(&report.to_yaml(), "snapshot.yaml").expect("YAML read back");
+                assert_eq!(figures_at_15_digits(yaml), figures_at_15_digits(report.clone()), "{}", file.display());
+                for m in report.designations.iter().flat_map(|d| &d.metrics) {
+                    let ev = m.evidence.as_ref().expect("every metric carries evidence");
+                    let mut stack = vec![ev];
+                    while let Some(ev) = stack.pop() {
+                        let allowed: &[&str] = match registered(&ev.kind) {
+                            Some(k) => k.reasons,
+                            None if ev.kind == COMBINED => combined::REASONS,
+                            None => panic!("{}: unknown kind {}", file.display(), ev.kind),
+                        };
+                        for item in &ev.items {
+                            assert!(
+                                allowed.contains(&item.reason.as_str()),
+                                "{} {}: {}",
+                                file.display(),
+                                ev.kind,
+                                item.reason
+                            );
+                            for c in &item.certifications {
+                                assert!(allowed.contains(&c.reason.as_str()), "{}: {}", file.display(), c.reason);
+                            }
+                            checked += 1;
+                        }
+                        stack.extend(ev.parts.iter().map(|p| &p.evidence));
+                    }
+                    assert!(ev.points.is_some(), "{}: {} has no points evidence", file.display(), m.id);
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} items checked");
+    }
+
+    #[test]
+    fn the_registry_names_each_kind_once() {
+        let names = kind_names();
+        let unique: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for k in KINDS {
+            let keys: BTreeSet<&str> = k.keys.iter().copied().collect();
+            assert_eq!(keys.len(), k.keys.len(), "{}: a key listed twice", k.name);
+        }
+    }
+
+    /// Issue 12: docs/rules.md documents every registered kind and no other, each with the keys it accepts.
+    #[test]
+    fn rules_md_documents_every_registered_kind_and_no_other() {
+        let doc = rules_md();
+        assert_eq!(documented_kinds(&doc), kind_names(), "section 8 of docs/rules.md against the registry");
+        let table = documented_keys(&doc);
+        let kinds: Vec<&str> = table.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, kind_names(), "the keys table of docs/rules.md against the registry");
+        for (name, keys) in &table {
+            if let Some(k) = registered(name) {
+                assert_eq!(keys, &k.keys.to_vec(), "the keys docs/rules.md lists for {name}");
+            }
+        }
+        let listed: Vec<String> = kind_names().iter().map(|k| format!("`{k}`")).collect();
+        let (init, last) = listed.split_at(listed.len() - 1);
+        let sentence = format!("{} or {}", init.join(", "), last[0]);
+        assert!(doc.contains(&sentence), "the `kind` row of the common keys should list: {sentence}");
+    }
+}

@@ -1,0 +1,158 @@
+//! `rolling-sum-crossing`: customers whose total over a rolling window went from at most a threshold (the window
+//! ending at the baseline) to above it (a window ending in some later month up to `as_of`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::additions::{in_file_units, row, row_shape};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use crate::evidence::{Evidence, Item, ItemType, Number};
+use crate::explain::join_limited;
+use crate::gap::Addition;
+use crate::partner::Partner;
+use crate::rules::schema::MetricFile;
+use crate::rules::{KindCompiler, RuleSet};
+use crate::value::Month;
+
+pub(crate) const KIND: Registered = Registered {
+    name: "rolling-sum-crossing",
+    keys: &["selection", "window_months", "threshold", "baseline_offset"],
+    reasons: &["crossed", "not-crossed", "above-threshold-at-baseline"],
+    compile,
+};
+
+/// The parameters of a `rolling-sum-crossing` measurement.
+#[derive(Debug)]
+pub struct RollingSumCrossing {
+    pub selection: usize,
+    pub window_months: i32,
+    pub threshold: Decimal,
+    pub baseline_offset: i32,
+}
+
+fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
+    let selection = c.selection(m);
+    c.required(&m.threshold, "threshold");
+    let threshold = c.non_negative_opt(&m.threshold, "threshold");
+    Some(MetricKind::RollingSumCrossing(RollingSumCrossing {
+        selection: selection?,
+        window_months: c.months(&m.window_months, "window_months", 12),
+        threshold: threshold?,
+        baseline_offset: c.months(&m.baseline_offset, "baseline_offset", 12),
+    }))
+}
+
+impl Kind for RollingSumCrossing {
+    fn counts_customers(&self) -> bool {
+        true
+    }
+
+    fn measure(&self, ctx: &Context<'_>) -> Measured {
+        let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
+        let as_of = ctx.partner.as_of;
+        let base_end = as_of.offset(-offset);
+        let rolling = |m: &BTreeMap<Month, Decimal>, end: Month| sum_range(m, end.offset(-(window - 1)), end);
+        let mut ev = Evidence::of(KIND.name);
+        let mut counted = BTreeSet::new();
+        for (customer, months) in &ctx.series(sel).customers {
+            // The rolling totals read, by the month each window ends: the baseline's, then each later one up to
+            // the first above the threshold.
+            let before = rolling(months, base_end);
+            let mut read = BTreeMap::from([(base_end.to_string(), Number(before))]);
+            let (reason, crossed) = if before > threshold {
+                ("above-threshold-at-baseline", None)
+            } else {
+                let mut crossed = None;
+                for end in (0..offset).rev().map(|i| as_of.offset(-i)) {
+                    let total = rolling(months, end);
+                    read.insert(end.to_string(), Number(total));
+                    if total > threshold {
+                        crossed = Some(end);
+                        break;
+                    }
+                }
+                (if crossed.is_some() { "crossed" } else { "not-crossed" }, crossed)
+            };
+            if crossed.is_some() {
+                counted.insert(customer.to_string());
+            }
+            let mut item = Item::new(ItemType::Customer, *customer, crossed.is_some(), reason);
+            item.month = crossed.map(|m| m.to_string());
+            item.months = read;
+            ev.items.push(item);
+        }
+        ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
+        Measured::customers(counted, ev)
+    }
+
+    fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
+        let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
+        let as_of = ctx.partner.as_of;
+        let base_end = as_of.offset(-offset);
+        let lines: Vec<String> = ev
+            .counted()
+            .map(|item| {
+                let end = item.month.clone().unwrap_or_default();
+                format!(
+                    "{} ({} in the {window} months to {base_end}, {} in the {window} months to {end})",
+                    item.id,
+                    ctx.money(sel, item.value_in(&base_end.to_string())),
+                    ctx.money(sel, item.value_in(&end))
+                )
+            })
+            .collect();
+        let mut story = format!(
+            "customers whose {window}-month total went from at most {} (to {base_end}) to more than that (to some month of {}–{as_of}): {}",
+            ctx.money(sel, threshold),
+            as_of.offset(-(offset - 1)),
+            lines.len()
+        );
+        if !lines.is_empty() {
+            story.push_str(&format!("; {}", join_limited(&lines)));
+        }
+        story
+    }
+
+    /// A new customer just over the threshold in `as_of`.
+    fn additions(&self, rules: &RuleSet, p: &Partner) -> Vec<Vec<(Addition, String)>> {
+        let as_of = p.as_of;
+        let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
+        let Some(v) = self.threshold.checked_add(Decimal::ONE) else { return Vec::new() };
+        let rows = vec![row(as_of, &shape, v)];
+        let words = format!("1 more customer with {} on {} in {as_of}", in_file_units(&rows[0]), shape.0);
+        vec![vec![(Addition::Customer { rows }, words)]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
+    use crate::partner::Measure;
+
+    /// Issue 12: a customer whose rolling total at the baseline is exactly the threshold has not crossed it
+    /// yet ("at most"), and counts once a later window is above it; exactly the threshold later is not above.
+    #[test]
+    fn a_baseline_of_exactly_the_threshold_can_still_cross() {
+        let rules = rules_with(all_of(Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("at-bar", "2023-06", "Sentinel", 1000),
+            ("at-bar", "2024-06", "Sentinel", 1001),
+            ("above", "2023-06", "Sentinel", 1001),
+            ("above", "2024-06", "Sentinel", 5000),
+            ("reaches", "2024-06", "Sentinel", 1000),
+        ]);
+        let kind = RollingSumCrossing {
+            selection: 0,
+            window_months: 1,
+            threshold: Decimal::from(1000),
+            baseline_offset: 12,
+        };
+        let m = kind.measure(&Context::new(&rules, &partner));
+        assert_eq!(m.units, Decimal::ONE);
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        assert_eq!(reasons, [("above", "above-threshold-at-baseline"), ("at-bar", "crossed"), ("reaches", "not-crossed")]);
+        assert_eq!(m.evidence.items[1].month.as_deref(), Some("2024-06"));
+    }
+}
