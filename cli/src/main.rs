@@ -174,10 +174,19 @@ enum Command {
     /// Compare two snapshots: which partners' results changed and how, and whether rules or inputs changed.
     ///
     /// Each folder is first checked against its manifest: a result that differs from its digest, is missing,
-    /// or is not listed counts as a difference. Exits 0 when the snapshots agree, 1 when they differ, 2 when
-    /// a folder or manifest cannot be read.
-    #[command(help_template = with_examples!("designate diff snap-2024-05 snap-2024-06"))]
+    /// or is not listed counts as a difference. Then one block per partner whose result differs: points
+    /// before → after per designation, path changes, attainment lost or gained, the metrics that moved and the
+    /// evidence items (customers, people, ...) that appeared (+) or disappeared (-). A partner counts as changed
+    /// exactly when `compare` counts it: points, attainment or program status. Exits 0 when the snapshots
+    /// agree, 1 when they differ, 2 when a folder or manifest cannot be read.
+    #[command(help_template = with_examples!(
+        "designate diff snap-2024-05 snap-2024-06",
+        "designate diff --format json snap-2024-05 snap-2024-06 > changes.json",
+    ))]
     Diff {
+        /// `text` (one block per partner, for people) or `json` (everything, every evidence item).
+        #[arg(long, value_enum, default_value_t = snapshot::DiffFormat::Text)]
+        format: snapshot::DiffFormat,
         /// The earlier snapshot folder.
         #[arg(value_name = "DIR_A")]
         a: PathBuf,
@@ -242,15 +251,24 @@ enum Command {
         #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
         rules: Option<PathBuf>,
     },
-    /// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
+    /// Print a JSON Schema: of rule files, for editors, or of a document the tool writes.
     ///
-    /// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
+    /// Without arguments, one schema accepts any rule file; with --file, the schema of one kind of rule file.
     /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
-    #[command(help_template = with_examples!("designate schema --file designation > designation.schema.json"))]
+    /// With DOCUMENT, the schema of an output: `report` (score JSON and YAML, each NDJSON line, snapshot
+    /// results), `comparison` (compare --format json), `diff` (diff --format json), `gap` (gap --format json)
+    /// or `manifest` (a snapshot's manifest.json). Each output carries `schema_version`.
+    #[command(help_template = with_examples!(
+        "designate schema --file designation > designation.schema.json",
+        "designate schema report > report.schema.json",
+    ))]
     Schema {
         /// Which kind of rule file.
         #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation"])]
         file: Option<String>,
+        /// Which output document: report, comparison, diff, gap or manifest.
+        #[arg(value_name = "DOCUMENT", conflicts_with = "file", value_parser = ["report", "comparison", "diff", "gap", "manifest"])]
+        document: Option<String>,
     },
 }
 
@@ -309,7 +327,7 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Resu
             let args = compare::Args { base, candidate, sets, portfolio, only_changed };
             let cmp = compare::run(&args)?;
             match format {
-                compare::Format::Table => out.text(&compare::table(&cmp, only_changed))?,
+                compare::Format::Table => out.text(&compare::table(&cmp, &args))?,
                 compare::Format::Csv => out.data(&compare::csv(&cmp, only_changed)?)?,
                 compare::Format::Json => out.data(&compare::json(&cmp)?)?,
             }
@@ -332,10 +350,13 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Resu
             let failed = snapshot::write(&choice, &portfolio, &dir)?;
             Ok(exit::findings_if(failed > 0))
         }
-        Command::Diff { a, b } => {
-            let (text, differs) = snapshot::diff(&a, &b)?;
-            out.text(&text)?;
-            Ok(exit::findings_if(differs))
+        Command::Diff { format, a, b } => {
+            let report = snapshot::diff(&a, &b)?;
+            match format {
+                snapshot::DiffFormat::Text => out.text(&report.to_text())?,
+                snapshot::DiffFormat::Json => out.data(&(json_pretty(&report, "the diff")? + "\n"))?,
+            }
+            Ok(exit::findings_if(report.differs))
         }
         Command::Generate { partners, seed, as_of } => {
             let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
@@ -351,7 +372,20 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Resu
             out.text(&bench::run(partners, seed, rules)?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema { file } => {
+        Command::Schema { file, document: Some(document) } => {
+            use designate_engine::report::document_schema;
+            let schema = match (document.as_str(), file) {
+                ("report", None) => document_schema::<designate_engine::ScoreReport>("report"),
+                ("comparison", None) => document_schema::<designate_engine::compare::Comparison>("comparison"),
+                ("gap", None) => document_schema::<designate_engine::report::GapReport>("gap"),
+                ("diff", None) => document_schema::<snapshot::DiffReport>("diff"),
+                ("manifest", None) => document_schema::<snapshot::Manifest>("manifest"),
+                _ => return Err(format!("unknown document \"{document}\"").into()),
+            };
+            out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { file, document: None } => {
             let schema = designate_engine::rules::json_schema(file.as_deref())
                 .ok_or_else(|| format!("--file: unknown kind of rule file \"{}\"", file.unwrap_or_default()))?;
             out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
@@ -410,7 +444,8 @@ fn run_score(
             OutputFormat::Table => score_table(&choice, &partner, out),
         };
     }
-    let partner = load_partner(&partner)?;
+    let file = partner;
+    let partner = load_partner(&file)?;
     let rules = choice.for_partner(&partner)?;
     if !rules.applies_to(partner.as_of) {
         output::warning(&format!(
@@ -430,7 +465,7 @@ fn run_score(
     match format.unwrap_or(OutputFormat::Table) {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
         OutputFormat::Yaml => out.data(&report.to_yaml())?,
-        OutputFormat::Table => out.text(&render::table(&report))?,
+        OutputFormat::Table => out.text(&render::table(&report, Some(render::GapCommand::new(&rules.dir, &file))))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -579,12 +614,16 @@ fn run_gap(
     let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| Failure::finding(e.to_string()))?;
     match format {
         TextFormat::Json => {
-            let doc = serde_json::json!({
-                "partner": partner.id,
-                "as_of": partner.as_of.to_string(),
-                "rules": { "version": rules.version, "digest": rules.digest },
-                "designations": gaps,
-            });
+            let doc = designate_engine::report::GapReport {
+                schema_version: designate_engine::report::GAP_SCHEMA_VERSION,
+                partner: partner.id.clone(),
+                as_of: partner.as_of.to_string(),
+                rules: designate_engine::report::RulesRef {
+                    version: rules.version.clone(),
+                    digest: rules.digest.clone(),
+                },
+                designations: gaps.clone(),
+            };
             out.data(&(json_pretty(&doc, "the gaps")? + "\n"))?;
         }
         TextFormat::Table => out.text(&render::gaps(&partner, rules, &gaps))?,

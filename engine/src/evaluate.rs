@@ -36,6 +36,7 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     };
     let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     Ok(ScoreReport {
+        schema_version: crate::report::SCHEMA_VERSION,
         partner: partner.id.clone(),
         as_of: partner.as_of.to_string(),
         rules: RulesRef { version: rules.version.clone(), digest: rules.digest.clone() },
@@ -493,6 +494,8 @@ impl<'a> Context<'a> {
             max_points: d.max_points,
             qualified,
             qualification,
+            min_total: Some(crate::evidence::Number(q.min_total)),
+            min_each_metric: Some(crate::evidence::Number(q.min_each_metric)),
             metrics,
         })
     }
