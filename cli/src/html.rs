@@ -460,7 +460,7 @@ fn changes_section(out: &mut String, cmp: &Comparison) {
             "<tr data-partner=\"{partner}\" data-designation=\"{id}\" data-status=\"{status}\">\
              <td class=\"partner\">{partner}</td><td>{id}</td><td><span class=\"status {status}\">{status}</span></td>\
              <td class=\"path\">{path}</td><td class=\"num\" data-value=\"{}\">{}</td><td class=\"num\" data-value=\"{}\">{}</td>\
-             <td class=\"num delta {}\" data-value=\"{}\">{}</td><td class=\"attribution\">{}</td></tr>",
+             <td class=\"num delta {}\" data-value=\"{}\">{}</td><td class=\"attribution\">{}{}</td></tr>",
             num(d.points_before),
             num(d.points_before),
             num(d.points_after),
@@ -469,6 +469,7 @@ fn changes_section(out: &mut String, cmp: &Comparison) {
             num(d.delta),
             signed(d.delta),
             esc(&d.attribution),
+            evidence_list(d),
         );
     }
     if rows.is_empty() {
@@ -477,13 +478,40 @@ fn changes_section(out: &mut String, cmp: &Comparison) {
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
+/// Under a row's attribution, per metric that moved: the evidence items that appeared and disappeared
+/// (customers, people, products, each counted or not and why) as lists, or, when a side carries no evidence,
+/// the metric's explanation; then why the designation is not attained, when it is not.
+fn evidence_list(d: &DesignationChange) -> String {
+    let mut out = String::new();
+    for m in &d.metrics {
+        let metric = esc(&m.id);
+        if !m.appeared.is_empty() || !m.disappeared.is_empty() {
+            let _ = write!(out, "<div class=\"evidence\" data-metric=\"{metric}\"><b>{metric}</b>");
+            for (class, title, keys) in [("appeared", "now", &m.appeared), ("disappeared", "before", &m.disappeared)] {
+                if keys.is_empty() {
+                    continue;
+                }
+                let _ = write!(out, "<ul class=\"{class}\" title=\"{title}\">");
+                for k in keys {
+                    let _ = write!(out, "<li>{}</li>", esc(k));
+                }
+                out.push_str("</ul>");
+            }
+            out.push_str("</div>");
+        } else if let Some(text) = &m.explanation {
+            let _ =
+                write!(out, "<div class=\"explanation\" data-metric=\"{metric}\"><b>{metric}</b>: {}</div>", esc(text));
+        }
+    }
+    if let Some(s) = &d.shortfall {
+        let _ = write!(out, "<div class=\"why-not\">why not: {}</div>", esc(&s.to_text()));
+    }
+    out
+}
+
 /// The (partner, designation) pairs whose points or attainment moved, in the comparison's order.
 fn changed_rows(cmp: &Comparison) -> Vec<(&PartnerChange, &DesignationChange)> {
-    cmp.partners
-        .iter()
-        .flat_map(|p| p.designations.iter().map(move |d| (p, d)))
-        .filter(|(_, d)| !d.delta.is_zero() || d.qualified_before != d.qualified_after)
-        .collect()
+    cmp.partners.iter().flat_map(|p| p.designations.iter().map(move |d| (p, d))).filter(|(_, d)| d.changed()).collect()
 }
 
 /// A y axis with horizontal grid lines and its title, rotated, on the left.
@@ -656,6 +684,10 @@ td.partner { font-weight: 600; min-width: 200px; max-width: 260px; overflow-wrap
 td.path { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 td.attribution { color: #394150; font-size: 12.5px; min-width: 300px; }
+td.attribution .evidence, td.attribution .explanation, td.attribution .why-not { margin-top: 4px; }
+td.attribution ul { margin: 2px 0 0; padding-left: 18px; }
+td.attribution ul.appeared li::marker { content: "+ "; color: #1a7f37; }
+td.attribution ul.disappeared li::marker { content: "− "; color: #cf222e; }
 .status { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; white-space: nowrap; background: #eef1f5; }
 .status.gained { background: #dcf3e2; color: var(--gained); } .status.lost { background: #fbe0e0; color: var(--lost); }
 .status.kept { background: #e2edf8; color: var(--after); }
@@ -702,3 +734,85 @@ const JS: &str = r#"
   });
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use designate_engine::compare::{MetricDelta, Status, Summary};
+    use designate_engine::report::RulesRef;
+
+    fn delta(id: &str, appeared: &[&str], explanation: Option<&str>) -> MetricDelta {
+        MetricDelta {
+            id: id.to_owned(),
+            before: Decimal::from(10),
+            after: Decimal::from(20),
+            delta: Decimal::from(10),
+            appeared: appeared.iter().map(|k| (*k).to_owned()).collect(),
+            disappeared: Vec::new(),
+            explanation: explanation.map(str::to_owned),
+        }
+    }
+
+    /// Issue 12: the table of changed results lists the evidence items that appeared or disappeared (customers,
+    /// people) when the results carry evidence, and falls back to the explanation when they do not.
+    #[test]
+    fn changed_results_show_evidence_items_or_else_the_explanation() {
+        let rules = RulesRef { version: "v".to_owned(), digest: "sha256:0".to_owned() };
+        let designation = DesignationChange {
+            id: "data-ai".to_owned(),
+            status: Status::Gained,
+            path_before: Some("smb".to_owned()),
+            path_after: Some("smb".to_owned()),
+            points_before: Decimal::from(60),
+            points_after: Decimal::from(80),
+            delta: Decimal::from(20),
+            qualified_before: false,
+            qualified_after: true,
+            metrics: vec![
+                delta("net-customer-adds", &["customer <c-9>: counted (crossed-threshold)"], None),
+                delta("deployments", &[], Some("2 customers counted")),
+            ],
+            attribution: "net-customer-adds +10".to_owned(),
+            shortfall: None,
+        };
+        let cmp = Comparison {
+            schema_version: 1,
+            base: rules.clone(),
+            candidate: rules,
+            overrides: Vec::new(),
+            rule_changes: Vec::new(),
+            min_total: Decimal::from(70),
+            max_points: Decimal::from(100),
+            base_min_total: Decimal::from(70),
+            summary: Summary {
+                partners: 1,
+                changed: 1,
+                failed: 0,
+                designations: Vec::new(),
+                point_changes: Vec::new(),
+            },
+            partners: vec![PartnerChange {
+                partner: "p-1".to_owned(),
+                as_of: "2024-06".to_owned(),
+                changed: true,
+                designations: vec![designation],
+                status: Vec::new(),
+            }],
+            failures: Vec::new(),
+        };
+        let html = render(&cmp);
+        assert!(
+            html.contains(
+                "<div class=\"evidence\" data-metric=\"net-customer-adds\"><b>net-customer-adds</b><ul class=\"appeared\" \
+                 title=\"now\"><li>customer &lt;c-9&gt;: counted (crossed-threshold)</li></ul></div>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<div class=\"explanation\" data-metric=\"deployments\"><b>deployments</b>: 2 customers counted</div>"
+            ),
+            "{html}"
+        );
+    }
+}

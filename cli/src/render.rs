@@ -1,4 +1,8 @@
 //! The `table` format: a score report laid out for people in a terminal.
+//!
+//! A designation not attained says why, from the result's numbers (points short of the bar, metrics below
+//! the least each needs: [`designate_engine::report::Shortfall`]), and gives the `designate gap` command that
+//! lists what would attain it.
 
 use std::fmt::Write;
 
@@ -8,12 +12,44 @@ use designate_engine::{Partner, RuleSet, ScoreReport};
 /// Width explanations are wrapped to.
 const WIDTH: usize = 100;
 
-pub fn table(report: &ScoreReport) -> String {
+/// The `designate gap` command for one partner file under one rule folder, completed per designation.
+pub struct GapCommand {
+    rules: String,
+    partner: String,
+}
+
+impl GapCommand {
+    pub fn new(rules: &std::path::Path, partner: &std::path::Path) -> GapCommand {
+        GapCommand {
+            rules: shell_word(&rules.display().to_string()),
+            partner: shell_word(&partner.display().to_string()),
+        }
+    }
+
+    /// The command for one designation.
+    pub fn for_designation(&self, id: &str) -> String {
+        format!("designate gap --rules {} --designation {} {}", self.rules, shell_word(id), self.partner)
+    }
+}
+
+/// A word as a POSIX shell reads it back: as it is when it holds only safe characters, else single-quoted.
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// A score report for people; with `gap`, each designation not attained ends with the command that lists
+/// what would attain it.
+pub fn table(report: &ScoreReport, gap: Option<GapCommand>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "partner {}  as of {}", report.partner, report.as_of);
     let _ = writeln!(out, "rules   {}  {}", report.rules.version, report.rules.digest);
     for d in &report.designations {
-        table_designation(&mut out, d);
+        table_designation(&mut out, d, gap.as_ref());
     }
     if let Some(p) = &report.program {
         let _ = writeln!(out);
@@ -59,7 +95,7 @@ pub fn table(report: &ScoreReport) -> String {
     out
 }
 
-fn table_designation(out: &mut String, d: &designate_engine::report::DesignationResult) {
+fn table_designation(out: &mut String, d: &designate_engine::report::DesignationResult, gap: Option<&GapCommand>) {
     {
         let verdict = if d.qualified { "ATTAINED" } else { "not attained" };
         let _ = writeln!(out);
@@ -78,6 +114,12 @@ fn table_designation(out: &mut String, d: &designate_engine::report::Designation
             let score = format!("{} / {}", m.points.normalize(), m.max_points.normalize());
             let _ = writeln!(out, "  {:<30} {:>9}", m.id, score);
             wrap(out, "", &m.explanation);
+        }
+        if let Some(shortfall) = d.shortfall() {
+            wrap(out, "why not:", &shortfall.to_text());
+            if let Some(gap) = gap {
+                let _ = writeln!(out, "      what would attain it: {}", gap.for_designation(&d.id));
+            }
         }
     }
 }

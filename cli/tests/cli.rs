@@ -162,10 +162,19 @@ fn the_committed_schemas_are_current() {
         (Some("specializations"), "specializations.schema.json"),
         (Some("software"), "software.schema.json"),
         (Some("designation"), "designation.schema.json"),
+        (Some("report"), "report.schema.json"),
+        (Some("comparison"), "comparison.schema.json"),
+        (Some("diff"), "diff.schema.json"),
+        (Some("gap"), "gap.schema.json"),
+        (Some("manifest"), "manifest.schema.json"),
     ] {
         let mut args = vec!["schema"];
-        if let Some(k) = kind {
-            args.extend(["--file", k]);
+        match kind {
+            Some(k) if file.starts_with(k) && ["report", "comparison", "diff", "gap", "manifest"].contains(&k) => {
+                args.push(k)
+            }
+            Some(k) => args.extend(["--file", k]),
+            None => {}
         }
         let out = designate(&args);
         assert!(out.status.success());
@@ -176,8 +185,96 @@ fn the_committed_schemas_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "stale schemas in docs/schema: {stale:?}; regenerate with `designate schema [--file KIND] > docs/schema/KIND.schema.json`"
+        "stale schemas in docs/schema: {stale:?}; regenerate with `designate schema [--file KIND | DOCUMENT] > docs/schema/NAME.schema.json`"
     );
+}
+
+/// Issue 12: every document the tool writes carries `schema_version` and validates against the schema
+/// `designate schema DOCUMENT` prints: score JSON and YAML, each NDJSON line, compare, gap, a snapshot's
+/// results and manifest, and diff; a report carrying evidence too.
+#[test]
+fn every_output_document_validates_against_its_schema() {
+    use common::{assert_valid, evidence, yaml_value};
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let json = |out: &Output| -> serde_json::Value {
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+    };
+    let mut report = json(&designate(&["score", "--format", "json", partner]));
+    assert_eq!(report["schema_version"], 1);
+    assert_valid("report", &report, "score --format json");
+    let yaml = designate(&["score", "--format", "yaml", "--rules", "rules/2023-07", partner]);
+    assert!(text(&yaml.stdout).starts_with("schema_version: 1\n"), "{}", text(&yaml.stdout));
+    assert_valid("report", &yaml_value(&text(&yaml.stdout)), "score --format yaml");
+    let lines = designate(&["score", "--rules", "rules/", "snapshots/portfolios/example.ndjson"]);
+    assert!(lines.status.success(), "{}", text(&lines.stderr));
+    for (i, line) in text(&lines.stdout).lines().enumerate() {
+        assert_valid("report", &serde_json::from_str(line).unwrap(), &format!("NDJSON line {}", i + 1));
+    }
+    // A report whose metrics carry evidence, as every kind will fill it.
+    let metric = &mut report["designations"][1]["metrics"][0];
+    metric["evidence"] = serde_json::to_value(evidence(&["c-1", "c-2"], &["c-3"])).unwrap();
+    assert_valid("report", &report, "a report with evidence");
+
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "snapshots/portfolios/example.ndjson",
+    ]));
+    assert_eq!(cmp["schema_version"], 1);
+    assert_valid("comparison", &cmp, "compare --format json");
+    let gap = json(&designate(&["gap", "--format", "json", partner]));
+    assert_eq!(gap["schema_version"], 1);
+    assert_valid("gap", &gap, "gap --format json");
+
+    let dir = scratch("schemas");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for (rules, out) in [("rules/2023-07", &a), ("rules/2024-06", &b)] {
+        let snap = designate(&["snapshot", "--rules", rules, "--out", out.to_str().unwrap(), "snapshots/partners"]);
+        assert!(snap.status.success(), "{}", text(&snap.stderr));
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["schema_version"], 1);
+    assert_valid("manifest", &manifest, "manifest.json");
+    for entry in manifest["partners"].as_array().unwrap() {
+        let file = entry["result"].as_str().unwrap();
+        assert_valid("report", &yaml_value(&std::fs::read_to_string(b.join(file)).unwrap()), file);
+    }
+    let diff = json(&designate(&["diff", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]));
+    assert_eq!(diff["schema_version"], 1);
+    assert_valid("diff", &diff, "diff --format json");
+}
+
+/// Issue 12: `score` says why a designation is not attained, from the numbers (points short of the bar,
+/// metrics below the least each needs), and gives the `gap` command to run, which runs.
+#[test]
+fn score_says_why_a_designation_is_not_attained_and_which_gap_command_to_run() {
+    let out = designate(&["score", "snapshots/partners/contoso-smb.yaml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    // data-ai: 54 of 70, every metric above its minimum.
+    assert!(stdout.contains("      why not: 16 points short (54 of 70)\n"), "{stdout}");
+    assert!(
+        stdout
+            .contains("why not: 70 points short (0 of 70); below the 1 point each metric needs: net-customer-adds at"),
+        "{stdout}"
+    );
+    let command = "designate gap --rules rules/2024-06 --designation data-ai snapshots/partners/contoso-smb.yaml";
+    assert!(stdout.contains(&format!("      what would attain it: {command}\n")), "{stdout}");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    let gap = designate(&args);
+    assert!(gap.status.success(), "{}", text(&gap.stderr));
+    assert!(text(&gap.stdout).contains("data-ai  path smb  54 points → "), "{}", text(&gap.stdout));
+    // An attained designation has no such lines.
+    let attained = designate(&["score", "snapshots/partners/attains-infrastructure.yaml"]);
+    let stdout = text(&attained.stdout);
+    let block = stdout.split("\n\n").find(|b| b.contains("[infrastructure]")).unwrap();
+    assert!(block.contains("ATTAINED") && !block.contains("why not") && !block.contains("designate gap"), "{block}");
 }
 
 #[test]

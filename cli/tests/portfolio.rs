@@ -222,6 +222,44 @@ fn compare_csv_carries_rule_versions_digests_and_overrides() {
     assert!(attributions > 0, "some attribution holds a comma, and it reads back whole");
 }
 
+/// Issue 12: `compare` says why a designation is not attained under the candidate, from the numbers, and gives
+/// the `gap` command that lists what would attain it.
+#[test]
+fn compare_says_why_not_and_points_to_gap() {
+    let out = designate(&["compare", "--base", "rules/2023-07", "--candidate", "rules/2024-06", "snapshots/partners"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("      why not: "), "{table}");
+    assert!(
+        table.contains(
+            "\nwhat would attain a designation: designate gap --rules rules/2024-06 --designation ID PARTNER_FILE\n"
+        ),
+        "{table}"
+    );
+    // Each why-not follows a listed designation that is not attained after, and says it in numbers.
+    let lines: Vec<&str> = table.lines().collect();
+    for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.starts_with("      why not: ")) {
+        let above = lines[i - 1];
+        assert!(above.contains(" lost ") || above.contains(" not-attained "), "{above}\n{line}");
+        assert!(line.contains("points short (") || line.contains("each metric needs"), "{line}");
+    }
+    let json_out = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]));
+    for p in json_out["partners"].as_array().unwrap() {
+        for d in p["designations"].as_array().unwrap() {
+            assert_eq!(d["shortfall"].is_null(), d["qualified_after"] == true, "{d}");
+        }
+    }
+}
+
 /// issue 11: `--only-changed` shortens the table as it does CSV and JSON; without it every partner is listed.
 #[test]
 fn only_changed_shortens_the_compare_table() {
@@ -379,7 +417,99 @@ fn snapshots_are_deterministic_serial_or_parallel_and_diff_says_so() {
     assert_eq!(changed.status.code(), Some(1));
     let report = text(&changed.stdout);
     assert!(report.starts_with("rules changed:\n  - 2023-07 sha256:"), "{report}");
-    assert!(report.contains("net-adds-baseline-300: same input, rules 2023-07 → 2024-06: "), "{report}");
+    assert!(report.contains("  net-adds-baseline-300: same input, rules 2023-07 → 2024-06: "), "{report}");
+}
+
+/// Issue 12: `diff` counted every partner whose result file differed (all of them when the rules changed, since
+/// a result names its rules) while `compare` counted partners whose points, attainment or status changed: 60 vs
+/// 50 on the example portfolio. Both now count by the engine's one definition.
+#[test]
+fn diff_and_compare_count_the_same_partners_as_changed() {
+    let dir = scratch("same-changed");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let portfolio = "snapshots/portfolios/example.ndjson";
+    for (rules, out) in [("rules/2023-07", &a), ("rules/2024-06", &b)] {
+        let snap = designate(&["snapshot", "--rules", rules, "--out", out.to_str().unwrap(), portfolio]);
+        assert!(snap.status.success(), "{}", text(&snap.stderr));
+    }
+    let diff = designate(&["diff", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff.stderr));
+    let diff: serde_json::Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let cmp = json(&designate(&[
+        "compare",
+        "--base",
+        "rules/2023-07",
+        "--candidate",
+        "rules/2024-06",
+        "--format",
+        "json",
+        portfolio,
+    ]));
+    assert_eq!(diff["summary"]["changed"], cmp["summary"]["changed"], "{}", diff["summary"]);
+    assert_eq!(diff["summary"]["changed"], 50);
+    assert_eq!(diff["summary"]["differ"], 60, "every result names other rules, so every result differs");
+    // Partner by partner, not only in total.
+    let changed = |list: &serde_json::Value, key: &str| -> Vec<String> {
+        let mut ids: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| if key == "state" { p["state"] == "changed" } else { p["changed"] == true })
+            .map(|p| p["partner"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(changed(&diff["partners"], "state"), changed(&cmp["partners"], "changed"));
+    let text_form = designate(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let report = text(&text_form.stdout);
+    assert!(
+        report.contains("\n60 of 60 partners differ, 50 changed (points, attainment or program status"),
+        "{report}"
+    );
+}
+
+/// Issue 12: the diff is one short block per partner: each designation that moved on a line of its own, with
+/// points before → after, `lost` or `gained`, the path change, then the metrics that moved.
+#[test]
+fn diff_shows_one_block_per_partner_with_designations_and_metrics() {
+    let dir = scratch("diff-blocks");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for (rules, out) in [("rules/2023-07", &a), ("rules/2024-06", &b)] {
+        let snap = designate(&[
+            "snapshot",
+            "--rules",
+            rules,
+            "--out",
+            out.to_str().unwrap(),
+            "snapshots/portfolios/example.ndjson",
+        ]);
+        assert!(snap.status.success(), "{}", text(&snap.stderr));
+    }
+    let out = designate(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let report = text(&out.stdout);
+    let json_out = designate(&["diff", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    // Every designation lost or gained in the JSON is marked so on its own line of the text.
+    let mut marked = 0;
+    for p in doc["partners"].as_array().unwrap() {
+        let id = p["partner"].as_str().unwrap();
+        let rest =
+            report.split(&format!("\n  {id}: ")).nth(1).unwrap_or_else(|| panic!("no block for {id}:\n{report}"));
+        let block: Vec<&str> = rest.lines().skip(1).take_while(|l| l.starts_with("    ")).collect();
+        for d in p["change"]["designations"].as_array().into_iter().flatten() {
+            let status = d["status"].as_str().unwrap();
+            if status == "lost" || status == "gained" {
+                let line =
+                    format!("    {}  {} → {} ", d["id"].as_str().unwrap(), d["points_before"], d["points_after"]);
+                let found = block.iter().find(|l| l.starts_with(&line));
+                let found = found.unwrap_or_else(|| panic!("{line:?} not in\n{}", block.join("\n")));
+                assert!(found.contains(&format!("  {status}")), "{found}");
+                marked += 1;
+            }
+        }
+    }
+    assert!(marked > 0, "the example partners gain or lose designations between versions:\n{report}");
 }
 
 #[test]

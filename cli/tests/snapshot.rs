@@ -281,3 +281,96 @@ fn diff_rules_refuses_special_files_beside_the_rule_files() {
     assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
     assert!(!text(&run.stderr).contains("panicked"));
 }
+
+/// Rewrites the result `file` of snapshot `dir` with `edit` applied, and its digest in the manifest, as an
+/// earlier or later version of the tool would have written it.
+fn rewrite_result(dir: &Path, file: &str, edit: impl Fn(String) -> String) {
+    use sha2::{Digest, Sha256};
+    let text = edit(std::fs::read_to_string(dir.join(file)).unwrap());
+    std::fs::write(dir.join(file), &text).unwrap();
+    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    for entry in manifest["partners"].as_array_mut().unwrap() {
+        if entry["result"] == file {
+            entry["result_digest"] = format!("sha256:{hex}").into();
+        }
+    }
+    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap() + "\n").unwrap();
+}
+
+/// The result with `evidence` on the first metric of its second designation.
+fn with_evidence(yaml: String, evidence: designate_engine::evidence::Evidence) -> String {
+    let mut report = designate_engine::ScoreReport::from_yaml(&yaml, "result").unwrap();
+    report.designations[1].metrics[0].evidence = Some(evidence);
+    report.to_yaml()
+}
+
+/// Issue 12: `diff` says which evidence items appeared and disappeared, per partner, designation and metric,
+/// in text and in JSON (which validates against its schema), even when no point moved.
+#[test]
+fn diff_lists_the_evidence_items_that_appeared_or_disappeared() {
+    let (dir, input) = portfolio("evidence");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    assert!(snapshot(&a, &input).status.success());
+    assert!(snapshot(&b, &input).status.success());
+    rewrite_result(&a, "contoso-smb.yaml", |y| with_evidence(y, common::evidence(&["c-1", "c-2"], &[])));
+    rewrite_result(&b, "contoso-smb.yaml", |y| with_evidence(y, common::evidence(&["c-1"], &["c-2"])));
+    let run = diff(&a, &b);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let report = text(&run.stdout);
+    assert!(report.starts_with("1 of 2 partners differ, 0 changed"), "{report}");
+    assert!(
+        report.contains("\n  contoso-smb: same input, same rules: same points, attainment and status\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "      net-customer-adds  10 (evidence changed)\n        + customer c-2: not counted (below-threshold)\n        \
+             - customer c-2: counted (crossed-threshold)\n"
+        ),
+        "{report}"
+    );
+    let json = designate(&["diff", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    common::assert_valid("diff", &doc, "a diff of results with evidence");
+    let partner = &doc["partners"][0];
+    assert_eq!(partner["state"], "unchanged");
+    let metric = &partner["change"]["designations"][1]["metrics"][0];
+    assert_eq!(metric["appeared"], serde_json::json!(["customer c-2: not counted (below-threshold)"]));
+    assert_eq!(metric["disappeared"], serde_json::json!(["customer c-2: counted (crossed-threshold)"]));
+}
+
+/// Issue 12: results and manifests written before `schema_version` (and the designations' `min_total` and
+/// `min_each_metric`) existed still read back: `diff` compares them with new ones, and nothing changed.
+#[test]
+fn a_snapshot_written_before_schema_version_still_diffs() {
+    let (dir, input) = portfolio("old");
+    let (old, new) = (dir.join("old"), dir.join("new"));
+    assert!(snapshot(&old, &input).status.success());
+    assert!(snapshot(&new, &input).status.success());
+    let strip = |y: String| -> String {
+        let keep = |l: &&str| {
+            let key = l.trim_start();
+            !(key.starts_with("schema_version:")
+                || key.starts_with("min_total:")
+                || key.starts_with("min_each_metric:"))
+        };
+        y.lines().filter(keep).map(|l| format!("{l}\n")).collect()
+    };
+    for file in ["contoso-smb.yaml", "northwind-security.yaml"] {
+        rewrite_result(&old, file, strip);
+        assert!(!std::fs::read_to_string(old.join(file)).unwrap().contains("schema_version"));
+    }
+    let manifest = std::fs::read_to_string(old.join("manifest.json")).unwrap();
+    let manifest: String =
+        manifest.lines().filter(|l| !l.contains("\"schema_version\"")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(old.join("manifest.json"), manifest).unwrap();
+    let run = designate(&["diff", "--format", "json", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(doc["summary"]["changed"], 0, "{doc}");
+    for p in doc["partners"].as_array().unwrap() {
+        assert_eq!(p["state"], "unchanged", "{p}");
+    }
+}

@@ -1,22 +1,33 @@
 //! What changed between two results for the same partner, and across a portfolio: the what-if comparison
 //! analysts run between rule versions, and the diff auditors run between snapshots.
 //!
-//! Every change is attributed to the metrics that moved. Summaries count partners gaining and losing each
-//! designation, by path, and bucket the point changes; all orders are fixed so outputs are deterministic.
+//! Every change is attributed to the metrics that moved, and to the evidence items that appeared or
+//! disappeared. Summaries count partners gaining and losing each designation, by path, and bucket the point
+//! changes; all orders are fixed so outputs are deterministic.
+//!
+//! "Changed" has one meaning, here, for `compare` and `diff` alike ([`DesignationChange::changed`],
+//! [`PartnerChange::changed`]): a designation's points or attainment differ, or an outcome beyond the score
+//! (held, badges, specializations, certified software) differs. A path renamed with the same points, a metric
+//! moving within an unchanged total, other explanations or evidence, other rule digests: all are shown where
+//! they help, none makes a partner "changed".
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::report::{number, RulesRef, ScoreReport};
+use crate::report::{number, RulesRef, ScoreReport, Shortfall};
+
+/// The `schema_version` of the comparison document.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// One partner's results under two rule sets (or two snapshots).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct PartnerChange {
     pub partner: String,
     pub as_of: String,
-    /// True when any designation's points or attainment differ, or any outcome in `status`.
+    /// True when any designation changed ([`DesignationChange::changed`]) or any outcome in `status` differs.
     pub changed: bool,
     pub designations: Vec<DesignationChange>,
     /// Outcomes beyond the score that differ, one phrase each: designations held, badges, specializations open,
@@ -26,7 +37,7 @@ pub struct PartnerChange {
 }
 
 /// How a designation's attainment moved.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Attained after, not before.
@@ -52,40 +63,73 @@ impl Status {
 }
 
 /// One designation before and after.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct DesignationChange {
     pub id: String,
     pub status: Status,
     pub path_before: Option<String>,
     pub path_after: Option<String>,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub points_before: Decimal,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub points_after: Decimal,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub delta: Decimal,
     pub qualified_before: bool,
     pub qualified_after: bool,
-    /// The metrics whose points moved, largest move first.
+    /// The metrics whose points moved, largest move first, then those whose evidence alone changed.
     pub metrics: Vec<MetricDelta>,
     /// Why it moved, in words.
     pub attribution: String,
+    /// Why it is not attained after, from the after result's numbers; absent when it is attained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<Shortfall>,
 }
 
-/// One metric's points before and after.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+impl DesignationChange {
+    /// Whether this designation's result changed: its points or its attainment. The one definition `compare`
+    /// and `diff` count by (a path renamed with the same points is not a change).
+    pub fn changed(&self) -> bool {
+        !self.delta.is_zero() || self.qualified_before != self.qualified_after
+    }
+
+    /// Whether anything about it differs, changed or not: points, attainment, path, a metric's points or
+    /// evidence. What the listings show.
+    pub fn differs(&self) -> bool {
+        self.changed() || self.path_before != self.path_after || !self.metrics.is_empty()
+    }
+}
+
+/// One metric's points before and after, and the evidence items that appeared or disappeared.
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct MetricDelta {
     pub id: String,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub before: Decimal,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub after: Decimal,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub delta: Decimal,
+    /// Evidence items only after (as [`crate::evidence::Evidence::item_keys`] writes them: `customer c-3:
+    /// counted (crossed-threshold)`); an item whose state or reason changed is in both lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appeared: Vec<String>,
+    /// Evidence items only before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disappeared: Vec<String>,
+    /// The after explanation, given only when a side carries no evidence to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 /// Compares one partner's results; designations present on one side only count as 0 points on the other.
-pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
+pub fn compare<'a>(before: &'a ScoreReport, after: &'a ScoreReport) -> PartnerChange {
     let mut ids: Vec<&str> = after.designations.iter().map(|d| d.id.as_str()).collect();
     for d in &before.designations {
         if !ids.contains(&d.id.as_str()) {
@@ -112,22 +156,18 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
                     metric_ids.push(&m.id);
                 }
             }
-            let points_of = |d: Option<&crate::report::DesignationResult>, m: &str| {
-                d.and_then(|d| d.metrics.iter().find(|x| x.id == m)).map_or(Decimal::ZERO, |x| x.points)
+            let metric_of = |d: Option<&'a crate::report::DesignationResult>, m: &str| {
+                d.and_then(|d| d.metrics.iter().find(|x| x.id == m))
             };
-            let mut metrics: Vec<MetricDelta> = metric_ids
-                .into_iter()
-                .map(|m| {
-                    let (before, after) = (points_of(b, m), points_of(a, m));
-                    MetricDelta { id: m.to_owned(), before, after, delta: (after - before).normalize() }
-                })
-                .filter(|m| !m.delta.is_zero())
-                .collect();
+            let mut metrics: Vec<MetricDelta> =
+                metric_ids.into_iter().filter_map(|m| metric_delta(m, metric_of(b, m), metric_of(a, m))).collect();
+            // Points moved first, largest move first; evidence-only changes after them, by id.
             metrics.sort_by(|x, y| y.delta.abs().cmp(&x.delta.abs()).then_with(|| x.id.cmp(&y.id)));
             let path_before = b.map(|d| d.path.clone());
             let path_after = a.map(|d| d.path.clone());
             let attribution =
                 attribute(status, &path_before, &path_after, &metrics, a.map(|d| d.qualification.as_str()));
+            let shortfall = a.and_then(|d| d.shortfall());
             DesignationChange {
                 id: id.to_owned(),
                 status,
@@ -140,14 +180,42 @@ pub fn compare(before: &ScoreReport, after: &ScoreReport) -> PartnerChange {
                 qualified_after: qa,
                 metrics,
                 attribution,
+                shortfall,
             }
         })
         .collect();
     // A path renamed between versions (standard → smb) with the same points is not a change of result.
     let status = status_changes(before, after);
-    let changed = designations.iter().any(|d| !d.delta.is_zero() || d.qualified_before != d.qualified_after)
-        || !status.is_empty();
+    let changed = designations.iter().any(DesignationChange::changed) || !status.is_empty();
     PartnerChange { partner: after.partner.clone(), as_of: after.as_of.clone(), changed, designations, status }
+}
+
+/// One metric before and after (absent on a side: 0 points, no evidence); `None` when neither its points nor
+/// its evidence items differ.
+fn metric_delta(
+    id: &str,
+    b: Option<&crate::report::MetricResult>,
+    a: Option<&crate::report::MetricResult>,
+) -> Option<MetricDelta> {
+    let (before, after) = (b.map_or(Decimal::ZERO, |m| m.points), a.map_or(Decimal::ZERO, |m| m.points));
+    let keys = |m: Option<&crate::report::MetricResult>| -> Option<Vec<String>> {
+        m.map_or(Some(Vec::new()), |m| m.evidence.as_ref().map(crate::evidence::Evidence::item_keys))
+    };
+    let (kb, ka) = (keys(b), keys(a));
+    let (appeared, disappeared): (Vec<String>, Vec<String>) = match (&kb, &ka) {
+        (Some(kb), Some(ka)) => (
+            ka.iter().filter(|k| !kb.contains(k)).cloned().collect(),
+            kb.iter().filter(|k| !ka.contains(k)).cloned().collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let delta = (after - before).normalize();
+    if delta.is_zero() && appeared.is_empty() && disappeared.is_empty() {
+        return None;
+    }
+    // Without evidence on both sides there is nothing to list: the explanation says what counted.
+    let explanation = if kb.is_none() || ka.is_none() { a.map(|m| m.explanation.clone()) } else { None };
+    Some(MetricDelta { id: id.to_owned(), before, after, delta, appeared, disappeared, explanation })
 }
 
 /// The program and software outcomes of two results that differ, in the after result's order, then those only
@@ -208,9 +276,10 @@ fn attribute(
         let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "none".to_owned());
         parts.push(format!("path {} → {}", show(path_before), show(path_after)));
     }
-    if !metrics.is_empty() {
+    if metrics.iter().any(|m| !m.delta.is_zero()) {
         let moved: Vec<String> = metrics
             .iter()
+            .filter(|m| !m.delta.is_zero())
             .map(|m| {
                 let sign = if m.delta.is_sign_positive() { "+" } else { "" };
                 format!("{} {sign}{} ({} → {})", m.id, m.delta, m.before.normalize(), m.after.normalize())
@@ -231,8 +300,10 @@ fn attribute(
 }
 
 /// A portfolio's comparison: both rule sets, per-partner changes and the summary.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Comparison {
+    /// The version of this document's shape ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
     pub base: RulesRef,
     pub candidate: RulesRef,
     /// Rule parameters overridden for the candidate (`--set`), as given.
@@ -243,11 +314,14 @@ pub struct Comparison {
     /// The candidate's attainment bar (the lowest designation `min_total`) and the largest designation maximum,
     /// for charts.
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub min_total: Decimal,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub max_points: Decimal,
     /// The base's attainment bar, so that a chart can draw both when a change moves it.
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub base_min_total: Decimal,
     pub summary: Summary,
     pub partners: Vec<PartnerChange>,
@@ -256,16 +330,17 @@ pub struct Comparison {
 }
 
 /// A partner left out of a comparison.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Failure {
     pub origin: String,
     pub error: String,
 }
 
 /// Counts across the portfolio.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Summary {
     pub partners: usize,
+    /// Partners whose result changed ([`PartnerChange::changed`]).
     pub changed: usize,
     pub failed: usize,
     pub designations: Vec<DesignationSummary>,
@@ -274,7 +349,7 @@ pub struct Summary {
 }
 
 /// One designation across the portfolio.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct DesignationSummary {
     pub id: String,
     pub attained_before: usize,
@@ -284,11 +359,12 @@ pub struct DesignationSummary {
     /// Gains counted by the path after, losses by the path before.
     pub by_path: Vec<PathCount>,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub mean_delta: Decimal,
 }
 
 /// Gains and losses on one path.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct PathCount {
     pub path: String,
     pub gained: usize,
@@ -296,7 +372,7 @@ pub struct PathCount {
 }
 
 /// A range of point changes and how many (partner, designation) pairs fell in it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Bucket {
     pub label: String,
     pub count: usize,
@@ -424,6 +500,102 @@ pub fn summarize(changes: &[PartnerChange], failed: usize) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::{Evidence, Item, ItemType};
+    use crate::report::{DesignationResult, MetricResult};
+
+    fn metric(id: &str, points: i64, counted: Option<&[&str]>) -> MetricResult {
+        let evidence = counted.map(|ids| {
+            let mut e = Evidence::of("customer-adds");
+            for id in ids {
+                e.items.push(Item {
+                    item_type: ItemType::Customer,
+                    id: (*id).to_owned(),
+                    counted: true,
+                    reason: "crossed-threshold".to_owned(),
+                    customer: None,
+                    month: None,
+                    months: Default::default(),
+                    certifications: Vec::new(),
+                    value: None,
+                });
+            }
+            e
+        });
+        MetricResult {
+            id: id.to_owned(),
+            category: "performance".to_owned(),
+            points: Decimal::from(points),
+            max_points: Decimal::from(50),
+            explanation: format!("{id} explained"),
+            evidence,
+        }
+    }
+
+    fn report(path: &str, metrics: Vec<MetricResult>) -> ScoreReport {
+        let points: Decimal = metrics.iter().map(|m| m.points).sum();
+        ScoreReport {
+            schema_version: 1,
+            partner: "p".to_owned(),
+            as_of: "2024-06".to_owned(),
+            rules: RulesRef { version: "v".to_owned(), digest: "sha256:0".to_owned() },
+            designations: vec![DesignationResult {
+                id: "d".to_owned(),
+                name: "D".to_owned(),
+                path: path.to_owned(),
+                path_reason: String::new(),
+                points,
+                max_points: Decimal::from(100),
+                qualified: points >= Decimal::from(70),
+                qualification: "prose nobody parses".to_owned(),
+                min_total: Some(crate::evidence::Number(Decimal::from(70))),
+                min_each_metric: Some(crate::evidence::Number(Decimal::ONE)),
+                metrics,
+            }],
+            program: None,
+            software: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Issue 12: a path renamed with the same points, or metrics moving within the same total, is not a change,
+    /// in `compare` and `diff` alike; the moves are still listed.
+    #[test]
+    fn changed_means_points_attainment_or_status() {
+        let before = report("standard", vec![metric("a", 30, None), metric("b", 10, None)]);
+        let renamed = report("smb", vec![metric("a", 30, None), metric("b", 10, None)]);
+        let change = compare(&before, &renamed);
+        assert!(!change.changed && !change.designations[0].changed() && change.designations[0].differs());
+        let shifted = report("standard", vec![metric("a", 25, None), metric("b", 15, None)]);
+        let change = compare(&before, &shifted);
+        assert!(!change.changed, "{change:?}");
+        assert_eq!(change.designations[0].metrics.len(), 2);
+        let more = report("standard", vec![metric("a", 30, None), metric("b", 11, None)]);
+        assert!(compare(&before, &more).changed);
+        let attained = report("standard", vec![metric("a", 50, None), metric("b", 20, None)]);
+        let change = compare(&before, &attained);
+        assert!(change.changed && change.designations[0].status == Status::Gained);
+        assert!(change.designations[0].shortfall.is_none());
+        assert!(compare(&attained, &before).designations[0].shortfall.is_some());
+    }
+
+    /// Issue 12: the evidence items that appeared or disappeared are listed per metric, even when its points did
+    /// not move; without evidence on a side, the after explanation stands in.
+    #[test]
+    fn metric_deltas_list_evidence_items_that_appeared_or_disappeared() {
+        let before = report("smb", vec![metric("a", 30, Some(&["c-1", "c-2"])), metric("b", 10, None)]);
+        let after = report("smb", vec![metric("a", 30, Some(&["c-1", "c-3"])), metric("b", 12, None)]);
+        let change = compare(&before, &after);
+        let metrics = &change.designations[0].metrics;
+        assert_eq!(metrics.len(), 2, "{metrics:?}");
+        assert_eq!((metrics[0].id.as_str(), metrics[0].delta), ("b", Decimal::from(2)), "points moved come first");
+        assert_eq!(metrics[0].explanation.as_deref(), Some("b explained"));
+        assert!(metrics[0].appeared.is_empty() && metrics[0].disappeared.is_empty());
+        assert_eq!(metrics[1].appeared, ["customer c-3: counted (crossed-threshold)"]);
+        assert_eq!(metrics[1].disappeared, ["customer c-2: counted (crossed-threshold)"]);
+        assert_eq!(metrics[1].explanation, None, "evidence on both sides: no prose");
+        assert_eq!(change.designations[0].attribution, "b +2 (10 → 12)", "evidence-only moves add no points");
+        assert!(compare(&before, &before).designations[0].metrics.is_empty());
+    }
 
     /// Issue 11: rules with huge maxima gave changes whose sum overflowed and panicked the whole comparison.
     #[test]
@@ -445,6 +617,7 @@ mod tests {
                 qualified_after: false,
                 metrics: Vec::new(),
                 attribution: String::new(),
+                shortfall: None,
             }],
             status: Vec::new(),
         };

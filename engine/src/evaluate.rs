@@ -25,6 +25,7 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     let ctx = Context::new(rules, partner);
     let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     Ok(ScoreReport {
+        schema_version: crate::report::SCHEMA_VERSION,
         partner: partner.id.clone(),
         as_of: partner.as_of.to_string(),
         rules: RulesRef { version: rules.version.clone(), digest: rules.digest.clone() },
@@ -262,6 +263,8 @@ impl Context<'_> {
             max_points: d.max_points,
             qualified,
             qualification,
+            min_total: Some(crate::evidence::Number(q.min_total)),
+            min_each_metric: Some(crate::evidence::Number(q.min_each_metric)),
             metrics,
         })
     }

@@ -40,11 +40,12 @@ pub struct Row {
 }
 
 /// What a partner needs for one designation.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Gap {
     pub designation: String,
     pub path: String,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub points: Decimal,
     /// True when the partner already attains it (no suggestion then).
     pub attained: bool,
@@ -52,6 +53,7 @@ pub struct Gap {
     pub suggestions: Vec<Suggestion>,
     /// Points and attainment with every suggestion applied.
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub points_after: Decimal,
     pub attained_after: bool,
     /// Why no full suggestion could be found, when none was.
@@ -61,12 +63,13 @@ pub struct Gap {
 }
 
 /// One suggested addition, in words, with its effect.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Suggestion {
     pub add: String,
     /// The metric it was aimed at.
     pub metric: String,
     #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
     pub points_added: Decimal,
 }
 

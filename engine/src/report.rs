@@ -2,13 +2,32 @@
 //!
 //! Points are exact decimals. They serialize to JSON as numbers written exactly (`19.8`), through
 //! serde_json's arbitrary-precision numbers, never through a binary float.
+//!
+//! Every document the tool writes (this report, a comparison, a snapshot diff, a gap report, a snapshot
+//! manifest) opens with `schema_version`, a whole number counted per kind of document, and has a JSON Schema
+//! derived from its Rust type (`designate schema report`). A document written before the field existed reads
+//! as version 1: everything added since is optional.
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::evidence::Number;
+
+/// The `schema_version` of the report this engine writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The version a document without `schema_version` reads as: the shape before the field existed.
+pub fn schema_version_1() -> u32 {
+    1
+}
+
 /// A partner's score under one rule set.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ScoreReport {
+    /// The version of this document's shape ([`SCHEMA_VERSION`]); a report without it is version 1.
+    #[serde(default = "schema_version_1")]
+    pub schema_version: u32,
     pub partner: String,
     pub as_of: String,
     pub rules: RulesRef,
@@ -26,7 +45,7 @@ pub struct ScoreReport {
 }
 
 /// A problem with the partner's data found while scoring it, at a field of the partner file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Warning {
     /// The field path in the partner-file shape, such as `people[2].certifications[0]`.
     pub field: String,
@@ -49,14 +68,14 @@ impl Warning {
 }
 
 /// The rule set a result was computed with.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RulesRef {
     pub version: String,
     pub digest: String,
 }
 
 /// One designation's result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct DesignationResult {
     pub id: String,
     pub name: String,
@@ -64,23 +83,36 @@ pub struct DesignationResult {
     /// Why this path was used.
     pub path_reason: String,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
+    #[schemars(with = "f64")]
     pub points: Decimal,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
+    #[schemars(with = "f64")]
     pub max_points: Decimal,
     pub qualified: bool,
     /// Why the designation is or is not attained.
     pub qualification: String,
+    /// The points the designation needs (the rules' `qualification.min_total`); absent in reports written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
+    pub min_total: Option<Number>,
+    /// The points every metric needs (`qualification.min_each_metric`); absent like `min_total`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
+    pub min_each_metric: Option<Number>,
     pub metrics: Vec<MetricResult>,
 }
 
 /// One metric's result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct MetricResult {
     pub id: String,
     pub category: String,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
+    #[schemars(with = "f64")]
     pub points: Decimal,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
+    #[schemars(with = "f64")]
     pub max_points: Decimal,
     /// How the points were earned: what counted, what did not and why.
     pub explanation: String,
@@ -88,6 +120,141 @@ pub struct MetricResult {
     /// reports written before evidence existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::evidence::Evidence>,
+}
+
+/// Why a designation is not attained, from the result's numbers: the points short of the bar and the metrics
+/// below the least each needs.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Shortfall {
+    /// The designation's points.
+    #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
+    pub points: Decimal,
+    /// The points it needs, when the report records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
+    pub min_total: Option<Number>,
+    /// How many points are missing to `min_total` (0 when the total is enough).
+    #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
+    pub points_short: Decimal,
+    /// The points each metric needs, when the report records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
+    pub min_each_metric: Option<Number>,
+    /// The metrics below `min_each_metric` (at 0 when the report does not record it), in the path's order.
+    pub metrics_below: Vec<MetricShort>,
+}
+
+/// A metric below the least each metric needs.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct MetricShort {
+    pub id: String,
+    #[serde(serialize_with = "number")]
+    #[schemars(with = "f64")]
+    pub points: Decimal,
+}
+
+impl DesignationResult {
+    /// Why the designation is not attained; `None` when it is. Read from the numbers of the result (its points,
+    /// `min_total`, `min_each_metric` and each metric's points), never from the qualification sentence. A
+    /// report written before the bar was recorded still names the metrics at 0, which the program never accepts.
+    pub fn shortfall(&self) -> Option<Shortfall> {
+        if self.qualified {
+            return None;
+        }
+        let min_total = self.min_total.map(|n| n.0);
+        let min_each = self.min_each_metric.map(|n| n.0);
+        let points_short = min_total.map_or(Decimal::ZERO, |m| (m - self.points).max(Decimal::ZERO)).normalize();
+        let metrics_below = self
+            .metrics
+            .iter()
+            .filter(|m| match min_each {
+                Some(min) => m.points < min,
+                None => m.points <= Decimal::ZERO,
+            })
+            .map(|m| MetricShort { id: m.id.clone(), points: m.points.normalize() })
+            .collect();
+        Some(Shortfall {
+            points: self.points.normalize(),
+            min_total: self.min_total,
+            points_short,
+            min_each_metric: self.min_each_metric,
+            metrics_below,
+        })
+    }
+}
+
+impl Shortfall {
+    /// The shortfall in words: `12 points short (58 of 70); below the 1 point each metric needs: deployments
+    /// at 0`.
+    pub fn to_text(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.points_short.is_zero() {
+            let of = self.min_total.map(|m| format!(" ({} of {})", self.points, m.0.normalize())).unwrap_or_default();
+            parts.push(format!("{} points short{of}", self.points_short));
+        }
+        if !self.metrics_below.is_empty() {
+            match self.min_each_metric {
+                Some(min) => {
+                    let list: Vec<String> =
+                        self.metrics_below.iter().map(|m| format!("{} at {}", m.id, m.points)).collect();
+                    let min = min.0.normalize();
+                    let unit = if min == Decimal::ONE { "point" } else { "points" };
+                    parts.push(format!("below the {min} {unit} each metric needs: {}", list.join(", ")))
+                }
+                None => {
+                    let list: Vec<&str> = self.metrics_below.iter().map(|m| m.id.as_str()).collect();
+                    parts.push(format!("metrics at 0: {}", list.join(", ")))
+                }
+            }
+        }
+        if parts.is_empty() {
+            // Only a report without its bar can get here: nothing in its numbers says why.
+            return "the report does not record the bar it missed".to_owned();
+        }
+        parts.join("; ")
+    }
+}
+
+/// The `schema_version` of the gap report.
+pub const GAP_SCHEMA_VERSION: u32 = 1;
+
+/// What `designate gap --format json` writes: per designation, what the partner needs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GapReport {
+    /// The version of this document's shape ([`GAP_SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    pub partner: String,
+    pub as_of: String,
+    pub rules: RulesRef,
+    pub designations: Vec<crate::gap::Gap>,
+}
+
+/// The JSON Schema (draft 2020-12) of an output document, derived from its Rust type, as `designate schema
+/// DOCUMENT` prints it; `name` is the document's name there (`report`, `comparison`, ...).
+pub fn document_schema<T: JsonSchema>(name: &str) -> serde_json::Value {
+    use schemars::generate::SchemaSettings;
+
+    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let root = generator.subschema_for::<T>();
+    // The type's own schema is a reference into `$defs`; inlined, the document's title and description lead.
+    let root = match root.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/$defs/")) {
+        Some(name) => generator.definitions().get(name).cloned().unwrap_or_else(|| root.to_value()),
+        None => root.to_value(),
+    };
+    let mut doc = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("designate {name}"),
+    });
+    let map = doc.as_object_mut().expect("an object");
+    for (k, v) in root.as_object().into_iter().flatten() {
+        if k != "title" {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    map.insert("$defs".into(), serde_json::Value::Object(generator.take_definitions(true)));
+    doc
 }
 
 /// Reads a decimal written by [`number`] (or any exact decimal form) back.
@@ -200,5 +367,77 @@ mod yaml {
             Value::Array(_) => out.push_str("[]"),
             other => out.push_str(&other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn designation(points: i64, metric_points: &[i64], bar: bool) -> DesignationResult {
+        DesignationResult {
+            id: "d".to_owned(),
+            name: "D".to_owned(),
+            path: "smb".to_owned(),
+            path_reason: String::new(),
+            points: Decimal::from(points),
+            max_points: Decimal::from(100),
+            qualified: false,
+            // The shortfall is read from the numbers: this sentence is never parsed.
+            qualification: "attained: 100 ≥ 0 points".to_owned(),
+            min_total: bar.then_some(Number(Decimal::from(70))),
+            min_each_metric: bar.then_some(Number(Decimal::from(2))),
+            metrics: metric_points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| MetricResult {
+                    id: format!("m{i}"),
+                    category: "performance".to_owned(),
+                    points: Decimal::from(*p),
+                    max_points: Decimal::from(50),
+                    explanation: String::new(),
+                    evidence: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Issue 12: why a designation is not attained comes from its numbers: points short of `min_total`, metrics
+    /// below `min_each_metric` (or at 0 when an older report does not record it).
+    #[test]
+    fn the_shortfall_is_read_from_the_numbers() {
+        let s = designation(58, &[57, 1, 0], true).shortfall().unwrap();
+        assert_eq!(s.points_short, Decimal::from(12));
+        let below: Vec<&str> = s.metrics_below.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(below, ["m1", "m2"]);
+        assert_eq!(s.to_text(), "12 points short (58 of 70); below the 2 points each metric needs: m1 at 1, m2 at 0");
+        let enough = designation(75, &[74, 1], true).shortfall().unwrap();
+        assert_eq!(enough.to_text(), "below the 2 points each metric needs: m1 at 1");
+        let old = designation(58, &[57, 1, 0], false).shortfall().unwrap();
+        assert_eq!(old.to_text(), "metrics at 0: m2");
+        let mut attained = designation(80, &[40, 40], true);
+        attained.qualified = true;
+        assert!(attained.shortfall().is_none());
+    }
+
+    /// Issue 12: a report written before `schema_version` existed reads back as version 1.
+    #[test]
+    fn a_report_without_schema_version_reads_as_version_1() {
+        let report = ScoreReport {
+            schema_version: SCHEMA_VERSION,
+            partner: "p".to_owned(),
+            as_of: "2024-06".to_owned(),
+            rules: RulesRef { version: "v".to_owned(), digest: "sha256:0".to_owned() },
+            designations: vec![designation(58, &[58], false)],
+            program: None,
+            software: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let yaml = report.to_yaml();
+        assert!(yaml.starts_with("schema_version: 1\n"), "{yaml}");
+        let old = yaml.strip_prefix("schema_version: 1\n").unwrap();
+        let read = ScoreReport::from_yaml(old, "old.yaml").unwrap();
+        assert_eq!(read.schema_version, 1);
+        assert_eq!(read, report);
     }
 }

@@ -13,7 +13,7 @@ use crate::rules::{Condition, RuleSet};
 use crate::value::Date;
 
 /// Designations held, badges and specializations.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ProgramStatus {
     /// The anniversary every designation shares, when known.
     pub anniversary: Option<String>,
@@ -23,14 +23,14 @@ pub struct ProgramStatus {
 }
 
 /// Whether a designation is held at the evaluation month, and why.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Held {
     pub id: String,
     pub held: bool,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct BadgeStatus {
     pub id: String,
     pub name: String,
@@ -39,7 +39,7 @@ pub struct BadgeStatus {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SpecializationStatus {
     pub name: String,
     /// True when a designation it requires is held.
@@ -49,13 +49,13 @@ pub struct SpecializationStatus {
 }
 
 /// A solution's certified software designations.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SoftwareResult {
     pub solution: String,
     pub designations: Vec<SoftwareDesignation>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SoftwareDesignation {
     pub id: String,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct SoftwareDesignation {
     pub requirements: Vec<RequirementResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RequirementResult {
     pub category: String,
     pub met: bool,

@@ -480,11 +480,18 @@ proptest! {
         }
         let mut found = Vec::new();
         numbers(&value, "", &mut found);
-        let expected = report.designations.iter().map(|d| 2 + 2 * d.metrics.len()).sum::<usize>();
+        // The document's version is a whole number, not a decimal of the score (issue 12).
+        prop_assert_eq!(found.first().map(|(k, n)| (k.as_str(), n.to_string())), Some(("schema_version", "1".to_owned())));
+        found.remove(0);
+        // Per designation: points, max_points and the bar it was judged by (min_total, min_each_metric).
+        let expected = report.designations.iter().map(|d| 4 + 2 * d.metrics.len()).sum::<usize>();
         prop_assert_eq!(found.len(), expected, "{:?}: numbers in {}", c, line);
         for (key, n) in &found {
             let text = n.to_string();
-            prop_assert!(key == "points" || key == "max_points", "{:?}: unexpected number {} = {}", c, key, text);
+            prop_assert!(
+                ["points", "max_points", "min_total", "min_each_metric"].contains(&key.as_str()),
+                "{:?}: unexpected number {} = {}", c, key, text
+            );
             let fraction = text.split_once('.').map_or(0, |(_, f)| f.len());
             prop_assert!(
                 !text.contains(['e', 'E']) && fraction <= 2 && !text.ends_with('.') && !text.starts_with('-'),
@@ -497,6 +504,7 @@ proptest! {
         for d in &report.designations {
             decimals.push(d.points);
             decimals.push(d.max_points);
+            decimals.extend(d.min_total.iter().chain(&d.min_each_metric).map(|n| n.0));
             for m in &d.metrics {
                 decimals.push(m.points);
                 decimals.push(m.max_points);

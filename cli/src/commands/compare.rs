@@ -1,11 +1,15 @@
 //! `designate compare`: a portfolio scored under two rule sets, who gains or loses which designation and why.
+//!
+//! A partner is "changed" by the engine's one definition ([`PartnerChange::changed`]), which `diff` counts by
+//! too; a designation not attained after says why (its shortfall) and the table ends with the `designate gap`
+//! command that lists what would attain it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
-use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange, Status};
+use designate_engine::compare::{compare, summarize, Comparison, DesignationChange, PartnerChange};
 use designate_engine::explain::signed;
 use designate_engine::report::RulesRef;
 use designate_engine::{score, RuleSet};
@@ -64,7 +68,7 @@ pub struct Args {
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let cmp = comparison(&args)?;
     match args.format {
-        Format::Table => out.text(&table(&cmp, args.only_changed))?,
+        Format::Table => out.text(&table(&cmp, &args))?,
         Format::Csv => out.data(&csv(&cmp, args.only_changed)?)?,
         Format::Json => out.data(&json(&cmp)?)?,
     }
@@ -134,6 +138,7 @@ pub fn comparison(args: &Args) -> Result<Comparison> {
         partners.retain(|p| p.changed);
     }
     Ok(Comparison {
+        schema_version: designate_engine::compare::SCHEMA_VERSION,
         base: RulesRef { version: base.version.clone(), digest: base.digest.clone() },
         candidate: RulesRef { version: candidate.version.clone(), digest: candidate.digest.clone() },
         overrides: args.sets.clone(),
@@ -174,14 +179,17 @@ pub fn json(cmp: &Comparison) -> Result<String> {
         .map_err(|e| anyhow!("the comparison cannot be written as JSON: {e}"))
 }
 
-/// Whether a designation's result moved: points, attainment or path.
+/// Whether a designation's result moved: points, attainment or path (a changed designation, or a path renamed).
 fn moved(d: &DesignationChange) -> bool {
-    !d.delta.is_zero() || d.status == Status::Gained || d.status == Status::Lost || d.path_before != d.path_after
+    d.changed() || d.path_before != d.path_after
 }
 
 /// The table for people: versions, the summary, the point-change histogram, then the partners listed (every
-/// partner, or with `--only-changed` only those whose result changed), each changed one with its moves.
-pub fn table(cmp: &Comparison, only_changed: bool) -> String {
+/// partner, or with `--only-changed` only those whose result changed), each changed one with its moves and,
+/// for a designation not attained after, why not.
+pub fn table(cmp: &Comparison, args: &Args) -> String {
+    let only_changed = args.only_changed;
+    let mut why_not = false;
     let mut out = String::new();
     let s = &cmp.summary;
     let _ = writeln!(out, "base       {}  {}", cmp.base.version, cmp.base.digest);
@@ -237,10 +245,23 @@ pub fn table(cmp: &Comparison, only_changed: bool) -> String {
                 d.status.name(),
                 d.attribution
             );
+            if let Some(shortfall) = &d.shortfall {
+                why_not = true;
+                let _ = writeln!(out, "      why not: {}", shortfall.to_text());
+            }
         }
         for line in &p.status {
             let _ = writeln!(out, "    {line}");
         }
+    }
+    if why_not {
+        // `gap` reads one partner file under one rule folder; it has no `--set`.
+        let rules = crate::render::shell_word(&args.candidate.display().to_string());
+        let edited = if cmp.overrides.is_empty() { "" } else { " (a copy of it edited like --set)" };
+        let _ = writeln!(
+            out,
+            "\nwhat would attain a designation: designate gap --rules {rules}{edited} --designation ID PARTNER_FILE"
+        );
     }
     for f in &cmp.failures {
         let _ = writeln!(out, "\nfailed: {}: {}", f.origin, f.error.lines().next().unwrap_or_default());
@@ -300,7 +321,7 @@ pub fn csv(cmp: &Comparison, only_changed: bool) -> Result<String> {
     .map_err(fail)?;
     for p in &cmp.partners {
         for d in &p.designations {
-            if only_changed && d.delta.is_zero() && d.qualified_before == d.qualified_after {
+            if only_changed && !d.changed() {
                 continue;
             }
             w.write_record([

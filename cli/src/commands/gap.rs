@@ -82,12 +82,16 @@ fn run_gap(
     let gaps = designate_engine::gap::gaps(rules, &partner, only).map_err(|e| exit::finding(e.to_string()))?;
     match format {
         TextFormat::Json => {
-            let doc = serde_json::json!({
-                "partner": partner.id,
-                "as_of": partner.as_of.to_string(),
-                "rules": { "version": rules.version, "digest": rules.digest },
-                "designations": gaps,
-            });
+            let doc = designate_engine::report::GapReport {
+                schema_version: designate_engine::report::GAP_SCHEMA_VERSION,
+                partner: partner.id.clone(),
+                as_of: partner.as_of.to_string(),
+                rules: designate_engine::report::RulesRef {
+                    version: rules.version.clone(),
+                    digest: rules.digest.clone(),
+                },
+                designations: gaps.clone(),
+            };
             out.data(&(json_pretty(&doc, "the gaps")? + "\n"))?;
         }
         TextFormat::Table => out.text(&render::gaps(&partner, rules, &gaps))?,

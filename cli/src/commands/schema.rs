@@ -1,25 +1,47 @@
-//! `designate schema`: the JSON Schema of rule files, for editors.
+//! `designate schema`: the JSON Schema of rule files, for editors, or of a document the tool writes.
 
 use std::process::ExitCode;
 
 use crate::output::{self, json_pretty};
 use anyhow::{anyhow, Result};
 
-/// Print the JSON Schema of rule files, for editors (completion and red squiggles while typing).
+/// Print a JSON Schema: of rule files, for editors, or of a document the tool writes.
 ///
-/// Without --file, one schema accepts any rule file; with it, the schema of one kind of file.
+/// Without arguments, one schema accepts any rule file; with --file, the schema of one kind of rule file.
 /// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
+/// With DOCUMENT, the schema of an output: `report` (score JSON and YAML, each NDJSON line, snapshot
+/// results), `comparison` (compare --format json), `diff` (diff --format json), `gap` (gap --format json)
+/// or `manifest` (a snapshot's manifest.json). Each output carries `schema_version`.
 #[derive(clap::Args)]
-#[command(help_template = with_examples!("designate schema --file designation > designation.schema.json"))]
+#[command(help_template = with_examples!(
+    "designate schema --file designation > designation.schema.json",
+    "designate schema report > report.schema.json",
+))]
 pub struct Args {
     /// Which kind of rule file.
     #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation"])]
     file: Option<String>,
+    /// Which output document: report, comparison, diff, gap or manifest.
+    #[arg(value_name = "DOCUMENT", conflicts_with = "file", value_parser = ["report", "comparison", "diff", "gap", "manifest"])]
+    document: Option<String>,
 }
 
 /// `designate schema`.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { file } = args;
+    let Args { file, document } = args;
+    if let Some(document) = document {
+        use designate_engine::report::document_schema;
+        let schema = match document.as_str() {
+            "report" => document_schema::<designate_engine::ScoreReport>("report"),
+            "comparison" => document_schema::<designate_engine::compare::Comparison>("comparison"),
+            "gap" => document_schema::<designate_engine::report::GapReport>("gap"),
+            "diff" => document_schema::<super::diff::DiffReport>("diff"),
+            "manifest" => document_schema::<super::snapshot::Manifest>("manifest"),
+            _ => return Err(anyhow!("unknown document \"{document}\"")),
+        };
+        out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let schema = designate_engine::rules::json_schema(file.as_deref())
         .ok_or_else(|| anyhow!("--file: unknown kind of rule file \"{}\"", file.unwrap_or_default()))?;
     out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;

@@ -70,7 +70,8 @@ fn run_score(
             OutputFormat::Table => score_table(&choice, &partner, out),
         };
     }
-    let partner = load_partner(&partner)?;
+    let file = partner;
+    let partner = load_partner(&file)?;
     let rules = choice.for_partner(&partner)?;
     if !rules.applies_to(partner.as_of) {
         output::warning(&format!(
@@ -90,7 +91,7 @@ fn run_score(
     match format.unwrap_or(OutputFormat::Table) {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
         OutputFormat::Yaml => out.data(&report.to_yaml())?,
-        OutputFormat::Table => out.text(&render::table(&report))?,
+        OutputFormat::Table => out.text(&render::table(&report, Some(render::GapCommand::new(&rules.dir, &file))))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,10 @@
 //! holding its own manifest), never into or around the portfolio it reads, one writer at a time (a lock file), and
 //! only ever removes files a committed manifest of its own lists, each checked to be a plain file name. `diff`
 //! checks every result against its digest before trusting a manifest, so a tampered or half-written snapshot is
-//! reported, never taken for "no differences".
+//! reported, never taken for "no differences". Its report (`diff.rs`, text or JSON) has one block per
+//! partner whose result differs: points, path, attainment gained or lost, metrics and the evidence items that
+//! appeared or disappeared; a partner counts as changed exactly when `compare` would count it
+//! ([`designate_engine::compare::PartnerChange::changed`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -16,6 +19,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{score, ScoreReport};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -56,6 +60,8 @@ pub fn run(args: Args, rules_from_env: bool) -> Result<ExitCode> {
 
 /// The manifest's `format`: what marks a folder as a snapshot this tool wrote.
 const FORMAT: &str = "designate-snapshot-1";
+/// The manifest's `schema_version`; a manifest without one (written before the field existed) is version 1.
+const MANIFEST_SCHEMA_VERSION: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 /// Held (with an OS file lock) while a snapshot is written, so that two runs never interleave in one folder.
 const LOCK: &str = ".designate-snapshot.lock";
@@ -63,10 +69,14 @@ const LOCK: &str = ".designate-snapshot.lock";
 /// 255 bytes file systems allow.
 const MAX_PLAIN: usize = 64;
 
-#[derive(Serialize, Deserialize, PartialEq)]
+/// `manifest.json`: what a snapshot folder holds, with digests.
+#[derive(Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Manifest {
-    /// Always [`FORMAT`].
+    /// The version of this document's shape; a manifest without it is version 1.
+    #[serde(default = "designate_engine::report::schema_version_1")]
+    pub(super) schema_version: u32,
+    /// Always [`FORMAT`]: what marks a folder as a snapshot this tool wrote.
     pub(super) format: String,
     pub(super) tool: String,
     /// Every rule version used, by version.
@@ -76,7 +86,8 @@ pub(super) struct Manifest {
     pub(super) failures: Vec<FailureEntry>,
 }
 
-#[derive(Serialize, Deserialize, PartialEq, Clone)]
+/// One partner's result in a snapshot.
+#[derive(Serialize, Deserialize, PartialEq, Clone, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Entry {
     pub(super) partner: String,
@@ -90,7 +101,8 @@ pub(super) struct Entry {
     pub(super) result_digest: String,
 }
 
-#[derive(Serialize, Deserialize, PartialEq)]
+/// A partner that could not be scored.
+#[derive(Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FailureEntry {
     pub(super) input: String,
@@ -100,6 +112,7 @@ pub(super) struct FailureEntry {
 impl Manifest {
     fn empty() -> Manifest {
         Manifest {
+            schema_version: MANIFEST_SCHEMA_VERSION,
             format: FORMAT.to_owned(),
             tool: format!("designate {}", env!("CARGO_PKG_VERSION")),
             rules: BTreeMap::new(),

@@ -36,7 +36,7 @@ pub struct RuleDiff {
 }
 
 /// One difference: something added, removed or changed at a place of the rules.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Change {
     pub kind: ChangeKind,
     /// Where: `program`, `selection NAME`, `certification CODE`, `data-ai / smb / net-customer-adds`, …
@@ -48,7 +48,7 @@ pub struct Change {
 }
 
 /// Whether something is new, gone, or has another value.
-#[derive(Debug, Clone, Copy, serde::Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, serde::Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Added,
