@@ -17,6 +17,7 @@ use crate::error::{closest, Error, Located};
 use crate::script::{sandbox, Script};
 use crate::strict::{self, Strict};
 use crate::value::Dec;
+use crate::vocabulary::Category;
 
 /// Loads and validates the rule set in `dir`.
 pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
@@ -353,7 +354,6 @@ impl Scope<'_> {
     }
 }
 
-pub(crate) const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
 pub(crate) const KINDS: [&str; 7] = [
     "customer-adds",
     "certified-people",
@@ -669,13 +669,14 @@ impl Compiler {
             let associations = s.associations.as_ref().map(|list| {
                 list.iter()
                     .filter_map(|a| {
-                        let found = parse_association(a.get_ref());
+                        let found = Association::parse(&a.get_ref().trim().to_lowercase());
                         if found.is_none() {
+                            let names = Association::names().collect::<Vec<_>>().join(", ");
                             self.err(
                                 f,
                                 a.span(),
                                 format!("unknown association \"{}\"", a.get_ref()),
-                                Some("associations: pal, dpor, csp, cpor"),
+                                Some(&format!("associations: {names}")),
                             );
                         }
                         found
@@ -704,12 +705,12 @@ impl Compiler {
     }
 
     fn measure(&mut self, f: &File, m: &Spanned<String>) -> Measure {
-        match parse_measure(m.get_ref()) {
+        match Measure::parse(m.get_ref().trim()) {
             Some(found) => found,
             None => {
-                let hint = closest(m.get_ref(), MEASURES.iter().map(|(n, _)| *n))
+                let hint = closest(m.get_ref(), Measure::names())
                     .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!("measures: {}", MEASURES.map(|(n, _)| n).join(", ")));
+                    .unwrap_or_else(|| format!("measures: {}", Measure::names().collect::<Vec<_>>().join(", ")));
                 self.err(f, m.span(), format!("unknown measure \"{}\"", m.get_ref()), Some(&hint));
                 Measure::AcrUsd
             }
@@ -790,13 +791,14 @@ impl Compiler {
                             .iter()
                             .flatten()
                             .filter_map(|s| {
-                                let seg = parse_segment(s.get_ref());
+                                let seg = Segment::parse(&s.get_ref().trim().to_lowercase());
                                 if seg.is_none() {
+                                    let names = Segment::names().collect::<Vec<_>>().join(", ");
                                     self.err(
                                         f,
                                         s.span(),
                                         format!("unknown segment \"{}\"", s.get_ref()),
-                                        Some("segments: smb, smc, enterprise"),
+                                        Some(&format!("segments: {names}")),
                                     );
                                 }
                                 seg
@@ -972,8 +974,8 @@ impl Compiler {
         let category = match &mf.category {
             Some(c) => {
                 let category = c.get_ref().trim().to_owned();
-                if !CATEGORIES.contains(&category.as_str()) {
-                    let hint = suggest(&category, CATEGORIES, "");
+                if Category::parse(&category).is_none() {
+                    let hint = suggest(&category, Category::names(), "");
                     self.err(f, c.span(), format!("unknown category \"{category}\""), Some(&hint));
                 }
                 category
@@ -983,7 +985,7 @@ impl Compiler {
                     f,
                     span.clone(),
                     format!("metric \"{id}\" needs `category`"),
-                    Some(&format!("one of: {}", CATEGORIES.join(", "))),
+                    Some(&format!("one of: {}", Category::names().collect::<Vec<_>>().join(", "))),
                 );
                 String::new()
             }
@@ -1760,38 +1762,6 @@ fn present_keys(m: &MetricFile) -> Vec<(&'static str, std::ops::Range<usize>)> {
     add("combine", m.combine.as_ref().map(|s| s.span()));
     add("parts", m.parts.as_ref().and_then(|v| v.first()).map(|s| s.span()));
     out
-}
-
-const MEASURES: [(&str, Measure); 6] = [
-    ("acr_usd", Measure::AcrUsd),
-    ("revenue_usd", Measure::RevenueUsd),
-    ("paid_seats", Measure::PaidSeats),
-    ("active_users", Measure::ActiveUsers),
-    ("protected_users", Measure::ProtectedUsers),
-    ("capacity", Measure::Capacity),
-];
-
-fn parse_measure(s: &str) -> Option<Measure> {
-    MEASURES.iter().find(|(n, _)| *n == s.trim()).map(|(_, m)| *m)
-}
-
-fn parse_association(s: &str) -> Option<Association> {
-    match s.trim().to_lowercase().as_str() {
-        "pal" => Some(Association::Pal),
-        "dpor" => Some(Association::Dpor),
-        "csp" => Some(Association::Csp),
-        "cpor" => Some(Association::Cpor),
-        _ => None,
-    }
-}
-
-fn parse_segment(s: &str) -> Option<Segment> {
-    match s.trim().to_lowercase().as_str() {
-        "smb" => Some(Segment::Smb),
-        "smc" => Some(Segment::Smc),
-        "enterprise" => Some(Segment::Enterprise),
-        _ => None,
-    }
 }
 
 fn lower_set(list: &[String]) -> BTreeSet<String> {
