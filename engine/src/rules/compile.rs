@@ -554,9 +554,10 @@ impl Compiler {
     }
 
     fn qualification(&mut self, f: &File, q: &QualificationFile) -> Option<Qualification> {
-        let min_total = self.non_negative(f, &q.min_total, "min_total")?;
-        let min_each_metric = self.non_negative(f, &q.min_each_metric, "min_each_metric")?;
-        Some(Qualification { min_total, min_each_metric })
+        // Both bars are checked before either refusal returns: every problem is reported (issue 12).
+        let min_total = self.non_negative(f, &q.min_total, "min_total");
+        let min_each_metric = self.non_negative(f, &q.min_each_metric, "min_each_metric");
+        Some(Qualification { min_total: min_total?, min_each_metric: min_each_metric? })
     }
 
     fn non_negative(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Option<Decimal> {
@@ -857,6 +858,8 @@ impl Compiler {
             Some(q) => self.qualification(f, q),
             None => scope.qualification.clone(),
         };
+        // A refused maximum is reported once: the paths' sums are not compared with it (issue 12).
+        let refused_max = d.max_points.get_ref().0 < Decimal::ZERO;
         let max_points = self.non_negative(f, &d.max_points, "max_points").unwrap_or_default();
         let path_ids: Vec<String> = d.paths.get_ref().keys().cloned().collect();
         if path_ids.is_empty() {
@@ -949,7 +952,11 @@ impl Compiler {
                 }
             }
             // A metric that failed to compile is missing from the sum: only compare complete paths.
-            if sum != max_points && !overflowed && !metrics.is_empty() && metrics.len() == path.get_ref().metrics.len()
+            if sum != max_points
+                && !overflowed
+                && !refused_max
+                && !metrics.is_empty()
+                && metrics.len() == path.get_ref().metrics.len()
             {
                 self.err(
                     f,
@@ -1393,12 +1400,31 @@ impl Compiler {
         if cf.at_least.is_none() && cf.at_most.is_none() {
             self.err(f, v.span(), "eligible_customers needs `at_least` or `at_most`", None);
         }
+        let at_least = self.non_negative_opt(f, &cf.at_least, "at_least");
+        let at_most = self.non_negative_opt(f, &cf.at_most, "at_most");
+        self.empty_range(f, at_least.zip(cf.at_most.as_ref()), "at_least");
         Some(CustomerFilter {
             selection: self.find_selection(f, &cf.selection, scope.selections),
             aggregate: self.aggregate(f, &cf.aggregate),
-            at_least: self.non_negative_opt(f, &cf.at_least, "at_least"),
-            at_most: self.non_negative_opt(f, &cf.at_most, "at_most"),
+            at_least,
+            at_most,
         })
+    }
+
+    /// Refuses a range no value falls in: an `at_most` below its lower bound (`low_key`), which would count
+    /// nothing, silently. Issue 12: this range check was missing.
+    fn empty_range(&mut self, f: &File, bounds: Option<(Decimal, &Spanned<Dec>)>, low_key: &str) {
+        if let Some((low, high)) = bounds {
+            // A negative at_most has its own error.
+            if high.get_ref().0 < low && !high.get_ref().0.is_sign_negative() {
+                self.err(
+                    f,
+                    high.span(),
+                    format!("at_most {} is below {low_key} {}: no value can count", high.get_ref().0.normalize(), low.normalize()),
+                    Some(&format!("at_most is inclusive: make it at least {}", low.normalize())),
+                );
+            }
+        }
     }
 
     /// The kind-specific part of a metric or part.
@@ -1486,6 +1512,7 @@ impl Compiler {
                 };
                 self.required(f, &m.threshold, span.clone(), "threshold");
                 let threshold = self.non_negative_opt(f, &m.threshold, "threshold");
+                self.empty_range(f, threshold.zip(m.at_most.as_ref()), "threshold");
                 MetricKind::CustomerAdds(CustomerAdds {
                     selection: selection?,
                     entity: self.entity(f, &m.entity),
