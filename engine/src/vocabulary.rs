@@ -124,6 +124,9 @@ mod tests {
         check(Association::ALL, Association::name, Association::parse);
         check(Segment::ALL, Segment::name, Segment::parse);
         check(Category::ALL, Category::name, Category::parse);
-        assert_eq!(Measure::names().collect::<Vec<_>>().join(", "), "acr_usd, revenue_usd, paid_seats, active_users, protected_users, capacity");
+        assert_eq!(
+            Measure::names().collect::<Vec<_>>().join(", "),
+            "acr_usd, revenue_usd, paid_seats, active_users, protected_users, capacity"
+        );
     }
 }

@@ -201,9 +201,8 @@ fn every_kind_case_scores_as_expected() {
     let mut ran = 0;
     for kind in KINDS {
         let dir = cases_dir().join(kind);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&dir).map(|entries| entries.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
         files.retain(|f| f.extension().is_some_and(|e| e == "toml"));
         files.sort();
         if files.is_empty() {

@@ -1420,7 +1420,11 @@ impl Compiler {
                 self.err(
                     f,
                     high.span(),
-                    format!("at_most {} is below {low_key} {}: no value can count", high.get_ref().0.normalize(), low.normalize()),
+                    format!(
+                        "at_most {} is below {low_key} {}: no value can count",
+                        high.get_ref().0.normalize(),
+                        low.normalize()
+                    ),
                     Some(&format!("at_most is inclusive: make it at least {}", low.normalize())),
                 );
             }

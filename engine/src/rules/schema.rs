@@ -509,7 +509,8 @@ pub struct PointsFile {
     pub params: BTreeMap<String, Spanned<Dec>>,
 }
 
-/// Closed vocabularies, described for editors: the schema lists the values a key takes.
+/// The rule-file keywords, described for editors: the schema lists the values a key takes. The vocabularies the
+/// partner file shares (measures, associations, segments, categories) are `crate::vocabulary`'s enums.
 #[allow(dead_code)] // only described, never built
 mod names {
     use schemars::JsonSchema;
