@@ -29,6 +29,7 @@ pub mod script;
 pub mod status;
 mod strict;
 pub mod value;
+pub mod vocabulary;
 
 pub use error::{Error, Located};
 pub use evaluate::score;

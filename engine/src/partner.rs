@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
+pub use crate::vocabulary::{Association, Measure, Segment};
 
 /// The file formats a partner can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,78 +174,6 @@ struct CertificationFile {
     earned: Date,
     #[serde(default)]
     expires: Option<Date>,
-}
-
-/// A customer's segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Segment {
-    Smb,
-    Smc,
-    Enterprise,
-}
-
-/// What a usage row measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    AcrUsd,
-    RevenueUsd,
-    PaidSeats,
-    ActiveUsers,
-    ProtectedUsers,
-    Capacity,
-}
-
-impl Measure {
-    /// Every measure, in declaration order (`measure as usize` indexes it).
-    pub const ALL: [Measure; 6] = [
-        Measure::AcrUsd,
-        Measure::RevenueUsd,
-        Measure::PaidSeats,
-        Measure::ActiveUsers,
-        Measure::ProtectedUsers,
-        Measure::Capacity,
-    ];
-
-    /// True for measures that are amounts of money (shown as `USD 1,200.50`).
-    pub fn is_money(self) -> bool {
-        matches!(self, Measure::AcrUsd | Measure::RevenueUsd)
-    }
-
-    /// The name used in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Measure::AcrUsd => "acr_usd",
-            Measure::RevenueUsd => "revenue_usd",
-            Measure::PaidSeats => "paid_seats",
-            Measure::ActiveUsers => "active_users",
-            Measure::ProtectedUsers => "protected_users",
-            Measure::Capacity => "capacity",
-        }
-    }
-}
-
-/// How the partner is associated with a customer's usage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Association {
-    Pal,
-    Dpor,
-    Csp,
-    Cpor,
-}
-
-impl Association {
-    /// The name used in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Association::Pal => "pal",
-            Association::Dpor => "dpor",
-            Association::Csp => "csp",
-            Association::Cpor => "cpor",
-        }
-    }
 }
 
 /// A validated partner at one evaluation month.

@@ -106,6 +106,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     };
     c.required(&m.threshold, "threshold");
     let threshold = c.non_negative_opt(&m.threshold, "threshold");
+    c.empty_range(threshold.zip(m.at_most.as_ref()), "threshold");
     Some(MetricKind::CustomerAdds(CustomerAdds {
         selection: selection?,
         entity: c.entity(&m.entity),

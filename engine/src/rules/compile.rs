@@ -17,6 +17,7 @@ use crate::error::{closest, Error, Located};
 use crate::script::{sandbox, Script};
 use crate::strict::{self, Strict};
 use crate::value::Dec;
+use crate::vocabulary::Category;
 
 /// Loads and validates the rule set in `dir`.
 pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
@@ -353,7 +354,6 @@ impl Scope<'_> {
     }
 }
 
-pub(crate) const CATEGORIES: [&str; 3] = ["performance", "skilling", "customer-success"];
 
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
@@ -545,9 +545,10 @@ impl Compiler {
     }
 
     fn qualification(&mut self, f: &File, q: &QualificationFile) -> Option<Qualification> {
-        let min_total = self.non_negative(f, &q.min_total, "min_total")?;
-        let min_each_metric = self.non_negative(f, &q.min_each_metric, "min_each_metric")?;
-        Some(Qualification { min_total, min_each_metric })
+        // Both bars are checked before either refusal returns: every problem is reported (issue 12).
+        let min_total = self.non_negative(f, &q.min_total, "min_total");
+        let min_each_metric = self.non_negative(f, &q.min_each_metric, "min_each_metric");
+        Some(Qualification { min_total: min_total?, min_each_metric: min_each_metric? })
     }
 
     fn non_negative(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Option<Decimal> {
@@ -660,13 +661,14 @@ impl Compiler {
             let associations = s.associations.as_ref().map(|list| {
                 list.iter()
                     .filter_map(|a| {
-                        let found = parse_association(a.get_ref());
+                        let found = Association::parse(&a.get_ref().trim().to_lowercase());
                         if found.is_none() {
+                            let names = Association::names().collect::<Vec<_>>().join(", ");
                             self.err(
                                 f,
                                 a.span(),
                                 format!("unknown association \"{}\"", a.get_ref()),
-                                Some("associations: pal, dpor, csp, cpor"),
+                                Some(&format!("associations: {names}")),
                             );
                         }
                         found
@@ -695,12 +697,12 @@ impl Compiler {
     }
 
     fn measure(&mut self, f: &File, m: &Spanned<String>) -> Measure {
-        match parse_measure(m.get_ref()) {
+        match Measure::parse(m.get_ref().trim()) {
             Some(found) => found,
             None => {
-                let hint = closest(m.get_ref(), MEASURES.iter().map(|(n, _)| *n))
+                let hint = closest(m.get_ref(), Measure::names())
                     .map(|c| format!("did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!("measures: {}", MEASURES.map(|(n, _)| n).join(", ")));
+                    .unwrap_or_else(|| format!("measures: {}", Measure::names().collect::<Vec<_>>().join(", ")));
                 self.err(f, m.span(), format!("unknown measure \"{}\"", m.get_ref()), Some(&hint));
                 Measure::AcrUsd
             }
@@ -781,13 +783,14 @@ impl Compiler {
                             .iter()
                             .flatten()
                             .filter_map(|s| {
-                                let seg = parse_segment(s.get_ref());
+                                let seg = Segment::parse(&s.get_ref().trim().to_lowercase());
                                 if seg.is_none() {
+                                    let names = Segment::names().collect::<Vec<_>>().join(", ");
                                     self.err(
                                         f,
                                         s.span(),
                                         format!("unknown segment \"{}\"", s.get_ref()),
-                                        Some("segments: smb, smc, enterprise"),
+                                        Some(&format!("segments: {names}")),
                                     );
                                 }
                                 seg
@@ -846,6 +849,8 @@ impl Compiler {
             Some(q) => self.qualification(f, q),
             None => scope.qualification.clone(),
         };
+        // A refused maximum is reported once: the paths' sums are not compared with it (issue 12).
+        let refused_max = d.max_points.get_ref().0 < Decimal::ZERO;
         let max_points = self.non_negative(f, &d.max_points, "max_points").unwrap_or_default();
         let path_ids: Vec<String> = d.paths.get_ref().keys().cloned().collect();
         if path_ids.is_empty() {
@@ -938,7 +943,11 @@ impl Compiler {
                 }
             }
             // A metric that failed to compile is missing from the sum: only compare complete paths.
-            if sum != max_points && !overflowed && !metrics.is_empty() && metrics.len() == path.get_ref().metrics.len()
+            if sum != max_points
+                && !overflowed
+                && !refused_max
+                && !metrics.is_empty()
+                && metrics.len() == path.get_ref().metrics.len()
             {
                 self.err(
                     f,
@@ -963,8 +972,8 @@ impl Compiler {
         let category = match &mf.category {
             Some(c) => {
                 let category = c.get_ref().trim().to_owned();
-                if !CATEGORIES.contains(&category.as_str()) {
-                    let hint = suggest(&category, CATEGORIES, "");
+                if Category::parse(&category).is_none() {
+                    let hint = suggest(&category, Category::names(), "");
                     self.err(f, c.span(), format!("unknown category \"{category}\""), Some(&hint));
                 }
                 category
@@ -974,7 +983,7 @@ impl Compiler {
                     f,
                     span.clone(),
                     format!("metric \"{id}\" needs `category`"),
-                    Some(&format!("one of: {}", CATEGORIES.join(", "))),
+                    Some(&format!("one of: {}", Category::names().collect::<Vec<_>>().join(", "))),
                 );
                 String::new()
             }
@@ -1380,12 +1389,35 @@ impl Compiler {
         if cf.at_least.is_none() && cf.at_most.is_none() {
             self.err(f, v.span(), "eligible_customers needs `at_least` or `at_most`", None);
         }
+        let at_least = self.non_negative_opt(f, &cf.at_least, "at_least");
+        let at_most = self.non_negative_opt(f, &cf.at_most, "at_most");
+        self.empty_range(f, at_least.zip(cf.at_most.as_ref()), "at_least");
         Some(CustomerFilter {
             selection: self.find_selection(f, &cf.selection, scope.selections),
             aggregate: self.aggregate(f, &cf.aggregate),
-            at_least: self.non_negative_opt(f, &cf.at_least, "at_least"),
-            at_most: self.non_negative_opt(f, &cf.at_most, "at_most"),
+            at_least,
+            at_most,
         })
+    }
+
+    /// Refuses a range no value falls in: an `at_most` below its lower bound (`low_key`), which would count
+    /// nothing, silently. Issue 12: this range check was missing.
+    fn empty_range(&mut self, f: &File, bounds: Option<(Decimal, &Spanned<Dec>)>, low_key: &str) {
+        if let Some((low, high)) = bounds {
+            // A negative at_most has its own error.
+            if high.get_ref().0 < low && !high.get_ref().0.is_sign_negative() {
+                self.err(
+                    f,
+                    high.span(),
+                    format!(
+                        "at_most {} is below {low_key} {}: no value can count",
+                        high.get_ref().0.normalize(),
+                        low.normalize()
+                    ),
+                    Some(&format!("at_most is inclusive: make it at least {}", low.normalize())),
+                );
+            }
+        }
     }
 
     /// The kind-specific part of a metric or part, compiled by its registered kind.
@@ -1531,38 +1563,6 @@ fn present_keys(m: &MetricFile) -> Vec<(&'static str, std::ops::Range<usize>)> {
     out
 }
 
-const MEASURES: [(&str, Measure); 6] = [
-    ("acr_usd", Measure::AcrUsd),
-    ("revenue_usd", Measure::RevenueUsd),
-    ("paid_seats", Measure::PaidSeats),
-    ("active_users", Measure::ActiveUsers),
-    ("protected_users", Measure::ProtectedUsers),
-    ("capacity", Measure::Capacity),
-];
-
-fn parse_measure(s: &str) -> Option<Measure> {
-    MEASURES.iter().find(|(n, _)| *n == s.trim()).map(|(_, m)| *m)
-}
-
-fn parse_association(s: &str) -> Option<Association> {
-    match s.trim().to_lowercase().as_str() {
-        "pal" => Some(Association::Pal),
-        "dpor" => Some(Association::Dpor),
-        "csp" => Some(Association::Csp),
-        "cpor" => Some(Association::Cpor),
-        _ => None,
-    }
-}
-
-fn parse_segment(s: &str) -> Option<Segment> {
-    match s.trim().to_lowercase().as_str() {
-        "smb" => Some(Segment::Smb),
-        "smc" => Some(Segment::Smc),
-        "enterprise" => Some(Segment::Enterprise),
-        _ => None,
-    }
-}
-
 fn lower_set(list: &[String]) -> BTreeSet<String> {
     list.iter().map(|s| s.trim().to_lowercase()).collect()
 }
@@ -1647,6 +1647,11 @@ impl KindCompiler<'_, '_> {
     /// An optional number that must not be negative.
     pub fn non_negative_opt(&mut self, v: &Option<Spanned<Dec>>, key: &str) -> Option<Decimal> {
         self.c.non_negative_opt(self.f, v, key)
+    }
+
+    /// Refuses an `at_most` below its lower bound `low_key` (a range no value falls in).
+    pub fn empty_range(&mut self, bounds: Option<(Decimal, &Spanned<Dec>)>, low_key: &str) {
+        self.c.empty_range(self.f, bounds, low_key)
     }
 
     /// A share or ratio from 0 to 1.

@@ -130,7 +130,7 @@ pub struct QualificationFile {
 pub struct SelectionFile {
     /// The measure read (`acr_usd`, `paid_seats`, ...); may be left out when `rates` says which measures count.
     #[serde(default)]
-    #[schemars(with = "Option<names::MeasureName>")]
+    #[schemars(with = "Option<crate::vocabulary::Measure>")]
     pub measure: Option<Spanned<String>>,
     /// Values weighted per product and measure: a row counts `value × rate`, and only rows with a rate count.
     #[serde(default)]
@@ -138,7 +138,7 @@ pub struct SelectionFile {
     pub rates: Vec<Spanned<RateFile>>,
     /// Associations that count; all when absent.
     #[serde(default)]
-    #[schemars(with = "Option<Vec<names::AssociationName>>")]
+    #[schemars(with = "Option<Vec<crate::vocabulary::Association>>")]
     pub associations: Option<Vec<Spanned<String>>>,
     /// Offers that do not count (matched case-insensitively).
     #[serde(default)]
@@ -159,7 +159,7 @@ pub struct SelectionFile {
 pub struct RateFile {
     #[schemars(with = "Vec<String>")]
     pub products: Vec<Spanned<String>>,
-    #[schemars(with = "names::MeasureName")]
+    #[schemars(with = "crate::vocabulary::Measure")]
     pub measure: Spanned<String>,
     #[schemars(with = "Dec")]
     pub rate: Spanned<Dec>,
@@ -193,7 +193,7 @@ pub struct PathTestFile {
     pub amount: Option<Spanned<Dec>>,
     /// For `segment-share-below`: the segments whose share of active customers is measured.
     #[serde(default)]
-    #[schemars(with = "Option<Vec<names::SegmentName>>")]
+    #[schemars(with = "Option<Vec<crate::vocabulary::Segment>>")]
     pub segments: Option<Vec<Spanned<String>>>,
     /// For `segment-share-below`: the share (0–1) below which the test holds.
     #[serde(default)]
@@ -320,7 +320,7 @@ pub struct MetricFile {
     pub id: Spanned<String>,
     /// Required for a metric; not given for a part of a combined metric.
     #[serde(default)]
-    #[schemars(with = "Option<names::Category>")]
+    #[schemars(with = "Option<crate::vocabulary::Category>")]
     pub category: Option<Spanned<String>>,
     /// Required for a metric; not given for a part of a combined metric.
     #[serde(default)]
@@ -509,7 +509,8 @@ pub struct PointsFile {
     pub params: BTreeMap<String, Spanned<Dec>>,
 }
 
-/// Closed vocabularies, described for editors: the schema lists the values a key takes.
+/// The rule-file keywords, described for editors: the schema lists the values a key takes. The vocabularies the
+/// partner file shares (measures, associations, segments, categories) are `crate::vocabulary`'s enums.
 #[allow(dead_code)] // only described, never built
 mod names {
     use schemars::JsonSchema;
@@ -525,14 +526,6 @@ mod names {
         fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
             schemars::json_schema!({ "type": "string", "enum": crate::metrics::kind_names() })
         }
-    }
-
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "kebab-case")]
-    pub enum Category {
-        Performance,
-        Skilling,
-        CustomerSuccess,
     }
 
     /// `customer-adds` takes the first four; `ratio-customers` the last two.
@@ -589,33 +582,5 @@ mod names {
         TtmTotalAtLeast,
         SegmentShareBelow,
         EntitiesAboveInBothMonths,
-    }
-
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum MeasureName {
-        AcrUsd,
-        RevenueUsd,
-        PaidSeats,
-        ActiveUsers,
-        ProtectedUsers,
-        Capacity,
-    }
-
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "lowercase")]
-    pub enum AssociationName {
-        Pal,
-        Dpor,
-        Csp,
-        Cpor,
-    }
-
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "lowercase")]
-    pub enum SegmentName {
-        Smb,
-        Smc,
-        Enterprise,
     }
 }

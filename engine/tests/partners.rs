@@ -1,0 +1,75 @@
+//! The engine's own partner validation, as data: each case of `tests/partners/cases.toml` is a partner file
+//! the engine must refuse, with the exact error (place, message and hint) it must give.
+//!
+//! Issue 12: duplicate people passed every engine test; only the CLI corpus saw them. These cases hold the
+//! validation where it lives, one case per check of `partner.rs` and per kind of bad value.
+
+use std::path::Path;
+
+use designate_engine::{Format, Partner};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cases {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    /// The file name the error must name; its extension chooses the format.
+    file: String,
+    text: String,
+    /// The rendered error: `file: field.path: message` or `file:line:col: message`, then any hint line.
+    expect: String,
+}
+
+// Issue 12: every bad partner of the cases file is refused with its exact located message.
+#[test]
+fn each_bad_partner_is_refused_with_its_located_message() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/partners/cases.toml");
+    let cases: Cases = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut failures = Vec::new();
+    for case in &cases.case {
+        let format = Format::from_path(Path::new(&case.file))
+            .unwrap_or_else(|| panic!("[partners/cases.toml:{}] {} has no partner extension", case.name, case.file));
+        match Partner::parse(&case.text, format, &case.file) {
+            Ok(_) => failures.push(format!("[partners/cases.toml:{}] accepted", case.name)),
+            Err(e) if e.to_string() == case.expect => {}
+            Err(e) => failures.push(format!(
+                "[partners/cases.toml:{}]\n  expected: {:?}\n  got:      {:?}",
+                case.name,
+                case.expect,
+                e.to_string()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases:\n{}", failures.len(), cases.case.len(), failures.join("\n"));
+}
+
+// Issue 12: the cases above differ from a partner the engine accepts by their one fault only.
+#[test]
+fn a_partner_with_every_section_is_accepted() {
+    let text = "
+partner: { id: p }
+as_of: 2024-06
+path: smb
+customers:
+  - { id: c1, segment: smb }
+usage:
+  - { customer: c1, month: 2024-06, product: VM, measure: acr_usd, value: 0, association: dpor }
+people:
+  - id: ann
+    certifications:
+      - { name: AZ-104, earned: 2024-06-30, expires: 2024-06-30 }
+history:
+  designations:
+    - { id: data-ai, attained: 2024-06-30 }
+solutions:
+  - { id: s1 }
+";
+    let partner = Partner::parse(text, Format::Yaml, "p.yaml").expect("a valid partner");
+    assert_eq!((partner.usage.len(), partner.people.len(), partner.attained.len()), (1, 1, 1));
+}
