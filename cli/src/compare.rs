@@ -27,8 +27,16 @@ pub struct Args {
     pub only_changed: bool,
 }
 
-/// Loads a rule set folder for comparison (a root would leave the version ambiguous).
+/// Loads a rule set folder for comparison (a root would leave the version ambiguous); its consistency lints
+/// are warnings.
 fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
+    one_version(dir, role)?;
+    crate::rules_dir::load_for_scoring(dir)
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))
+}
+
+/// Refuses a `--base` or `--candidate` that is not one rule version folder.
+fn one_version(dir: &Path, role: &str) -> Result<(), String> {
     if !dir.is_dir() {
         return Err(format!("{}: --{role}: no such rules folder", dir.display()));
     }
@@ -38,7 +46,7 @@ fn load(dir: &Path, role: &str) -> Result<RuleSet, String> {
             dir.display()
         ));
     }
-    RuleSet::load(dir).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))
+    Ok(())
 }
 
 /// Scores the portfolio under both rule sets and compares every partner.
@@ -53,7 +61,7 @@ pub fn run(args: &Args) -> Result<Comparison, String> {
             .changes;
         (candidate, changes)
     } else {
-        load(&args.candidate, "candidate")?;
+        one_version(&args.candidate, "candidate")?;
         overrides::load_with(&args.candidate, &args.sets, &args.base)?
     };
     let mut partners = Vec::new();

@@ -123,6 +123,20 @@ pub struct Error {
     pub place: Located,
     pub message: String,
     pub hint: Option<String>,
+    pub severity: Severity,
+}
+
+/// How much a problem weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// The input cannot be used: a rule set with such a problem does not load.
+    #[default]
+    Error,
+    /// A rule set's consistency lint: every value is well defined, so it still scores, but its numbers do not
+    /// hold together (metrics' maxima that do not add up to the designation's, a cap never reached or always
+    /// overshot) or its folder is named unlike its version (a draft). `designate check` reports it as an error;
+    /// loading for a score, or a `--set` what-if, warns and runs.
+    Lint,
 }
 
 impl fmt::Display for Error {
@@ -137,7 +151,18 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(place: Located, message: impl Into<String>) -> Error {
-        Error { place, message: shorten(message.into()), hint: None }
+        Error { place, message: shorten(message.into()), hint: None, severity: Severity::Error }
+    }
+
+    /// The same problem, as a consistency lint ([`Severity::Lint`]).
+    pub fn lint(mut self) -> Error {
+        self.severity = Severity::Lint;
+        self
+    }
+
+    /// Whether this is a consistency lint rather than an error.
+    pub fn is_lint(&self) -> bool {
+        self.severity == Severity::Lint
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
@@ -146,7 +171,7 @@ impl Error {
     }
 
     /// A TOML parse or shape error, located by its span.
-    pub fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
+    pub(crate) fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
         let place = match e.span() {
             Some(span) => Located::offset(file, text, span.start),
             None => Located::file(file),
@@ -156,7 +181,7 @@ impl Error {
     }
 
     /// A YAML parse or shape error, located by the parser.
-    pub fn from_yaml(file: &str, text: &str, e: &serde_saphyr::Error) -> Error {
+    pub(crate) fn from_yaml(file: &str, text: &str, e: &serde_saphyr::Error) -> Error {
         let mut place = match e.location() {
             Some(l) => Located::at(file, l.line() as usize, l.column() as usize),
             None => Located::file(file),
@@ -191,7 +216,7 @@ impl Error {
     }
 
     /// A JSON parse or shape error, located by the parser.
-    pub fn from_json(file: &str, e: &serde_json::Error) -> Error {
+    pub(crate) fn from_json(file: &str, e: &serde_json::Error) -> Error {
         let place = if e.line() > 0 { Located::at(file, e.line(), e.column()) } else { Located::file(file) };
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
@@ -261,8 +286,19 @@ fn plain_words(message: &str) -> String {
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     use serde_saphyr::budget::BudgetBreach as B;
     match e {
-        serde_saphyr::Error::WithSnippet { error, .. } => yaml_message(error),
+        serde_saphyr::Error::WithSnippet { error, .. } | serde_saphyr::Error::AliasError { error, .. } => {
+            yaml_message(error)
+        }
         serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        // In serde's own words (the keys or values in backticks), as JSON and TOML say it.
+        serde_saphyr::Error::SerdeUnknownVariant { variant, expected, .. } => {
+            format!("unknown variant `{variant}`, {}", expected_one_of(expected, "variants"))
+        }
+        serde_saphyr::Error::SerdeUnknownField { field, expected, .. } => {
+            format!("unknown field `{field}`, {}", expected_one_of(expected, "fields"))
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => format!("key `{key}` is written twice"),
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => "a key is written twice".to_owned(),
         // The budget grows with the text (see `partner::yaml_options`): only aliases expanding, or nesting, breach it.
         serde_saphyr::Error::Budget { breach, .. } => match breach {
             B::Depth { depth } => format!("nesting deeper than {depth} levels"),
@@ -279,6 +315,16 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
             _ => "the file expands too far while it is read (aliases?)".to_owned(),
         },
         other => other.to_string(),
+    }
+}
+
+/// serde's list of what was expected: ``expected one of `a`, `b` ``, ``expected `a` or `b` ``, `there are no fields`.
+fn expected_one_of(expected: &[&str], what: &str) -> String {
+    match expected {
+        [] => format!("there are no {what}"),
+        [one] => format!("expected `{one}`"),
+        [a, b] => format!("expected `{a}` or `{b}`"),
+        all => format!("expected one of {}", all.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")),
     }
 }
 
