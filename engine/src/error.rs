@@ -123,20 +123,6 @@ pub struct Error {
     pub place: Located,
     pub message: String,
     pub hint: Option<String>,
-    pub severity: Severity,
-}
-
-/// How much a problem weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Severity {
-    /// The input cannot be used: a rule set with such a problem does not load.
-    #[default]
-    Error,
-    /// A rule set's consistency lint: every value is well defined, so it still scores, but its numbers do not
-    /// hold together (metrics' maxima that do not add up to the designation's, a cap never reached or always
-    /// overshot) or its folder is named unlike its version (a draft). `designate check` reports it as an error;
-    /// loading for a score, or a `--set` what-if, warns and runs.
-    Lint,
 }
 
 impl fmt::Display for Error {
@@ -151,18 +137,7 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(place: Located, message: impl Into<String>) -> Error {
-        Error { place, message: shorten(message.into()), hint: None, severity: Severity::Error }
-    }
-
-    /// The same problem, as a consistency lint ([`Severity::Lint`]).
-    pub fn lint(mut self) -> Error {
-        self.severity = Severity::Lint;
-        self
-    }
-
-    /// Whether this is a consistency lint rather than an error.
-    pub fn is_lint(&self) -> bool {
-        self.severity == Severity::Lint
+        Error { place, message: shorten(message.into()), hint: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {

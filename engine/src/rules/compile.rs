@@ -32,8 +32,8 @@ pub(crate) fn strict(compiled: Result<(RuleSet, Vec<Error>), Vec<Error>>) -> Res
     }
 }
 
-/// Compiles the rule set `source` holds: the rule set and the consistency lints it breaks (see
-/// [`Severity::Lint`](crate::error::Severity::Lint)), or every problem, in file order, when any is an error.
+/// Compiles the rule set `source` holds: the rule set and the consistency lints it breaks (see `Compiler::lint`),
+/// or every problem, lints included, in the order found, when any is not a lint.
 pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<Error>> {
     // Every file is read here, once, and only from here on: the digest and the compiler see the same bytes,
     // so nothing the rule set uses is outside its digest.
@@ -52,6 +52,7 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
         scripts: BTreeMap::new(),
         files: files.into_iter().collect(),
         unreadable: unreadable.into_iter().map(|(rel, _)| rel).collect(),
+        lints: BTreeSet::new(),
     };
 
     let program = c.parse::<ProgramFile>("program.toml");
@@ -161,9 +162,18 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
 
     // A script used by several metrics reports the same problem once.
     let mut seen = BTreeSet::new();
-    c.errors.retain(|e| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()));
-    if c.errors.iter().any(|e| !e.is_lint()) {
-        return Err(c.errors);
+    let mut only_lints = true;
+    let problems: Vec<Error> = std::mem::take(&mut c.errors)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()))
+        .map(|(i, e)| {
+            only_lints &= c.lints.contains(&i);
+            e
+        })
+        .collect();
+    if !only_lints {
+        return Err(problems);
     }
     designations.sort_by(|a, b| a.id.cmp(&b.id));
     let rules = RuleSet {
@@ -183,7 +193,7 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
         specializations,
         software,
     };
-    Ok((rules, c.errors))
+    Ok((rules, problems))
 }
 
 struct Compiler {
@@ -198,6 +208,10 @@ struct Compiler {
     files: BTreeMap<String, Vec<u8>>,
     /// The files that were refused (their problem is already among `errors`).
     unreadable: BTreeSet<String>,
+    /// Which of `errors` (by index) are consistency lints: the metrics' maxima not adding up to the
+    /// designation's, a points rule that cannot reach its maximum or always exceeds it, a folder named unlike
+    /// its version. `check` refuses them; scoring warns and runs.
+    lints: BTreeSet<usize>,
 }
 
 /// A parsed file's name (as shown in messages) and text, for locating spans.
@@ -399,13 +413,11 @@ impl Compiler {
         Ok(Some(rel))
     }
 
-    /// Reports a consistency lint (see [`Severity::Lint`](crate::error::Severity::Lint)): an error for `check`,
-    /// a warning for a what-if, since the rule set still scores.
+    /// Reports a consistency lint: an error for `check`, a warning when scoring, since every value is still
+    /// well defined and the rule set scores.
     fn lint(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
         self.err(f, span, msg, hint);
-        if let Some(e) = self.errors.pop() {
-            self.errors.push(e.lint());
-        }
+        self.lints.insert(self.errors.len() - 1);
     }
 
     fn err(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {

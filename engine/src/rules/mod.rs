@@ -107,9 +107,11 @@ impl RuleSet {
         compile::strict(compile::compile(source))
     }
 
-    /// Like [`RuleSet::from_source`], but a rule set whose only problems are consistency lints
-    /// ([`Severity::Lint`](crate::error::Severity::Lint)) loads, and the lints come back beside it to be shown
-    /// as warnings: what scoring and `--set` what-ifs use. Any other problem refuses it, lints included.
+    /// Like [`RuleSet::from_source`], but a rule set whose only problems are consistency lints loads, and the
+    /// lints come back beside it to be shown as warnings: what scoring and `--set` what-ifs use. The lints are
+    /// the metrics' `max_points` not adding up to the designation's, a points rule that can never reach its
+    /// metric's maximum or always exceeds it, and a folder named unlike its `version` (a draft); `designate
+    /// check` refuses them. Any other problem refuses the rule set, with the lints among its problems.
     pub fn from_source_with_lints(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<Error>> {
         compile::compile(source)
     }
