@@ -23,7 +23,9 @@ use toml_edit::{DocumentMut, Item, TableLike, Value};
 /// is scored, with the lint as a warning on stderr.
 pub fn load_with(dir: &Path, sets: &[String], base: &Path) -> Result<(RuleSet, Vec<Change>), String> {
     let source = RuleSource::read_dir(dir).map_err(|errors| problems(dir, sets, &errors, &[]))?;
-    let RuleSource::Files { root, mut files } = source else { unreachable!("read_dir holds the files in memory") };
+    let RuleSource::Files { root, mut files } = source else {
+        return Err(format!("{}: the rule set could not be read into memory", dir.display()));
+    };
     let mut placed = Vec::new();
     for set in sets {
         let place = apply(&mut files, set).map_err(|e| format!("--set {set}: {e}"))?;

@@ -395,6 +395,32 @@ mod tests {
         assert_eq!(plain_words("expected i64x"), "expected i64x", "only whole words");
     }
 
+    // Issue 12: serde-saphyr 2 words its own messages (`expected one of a, b`, `set DuplicateKeyPolicy in
+    // Options`); a YAML partner's problems read as JSON's and TOML's do, with no Rust names.
+    #[test]
+    fn yaml_messages_keep_serdes_words() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Segment {
+            #[serde(rename = "smb")]
+            Smb,
+            #[serde(rename = "enterprise")]
+            Enterprise,
+        }
+        let text = "segment: size\n";
+        let e = serde_saphyr::from_str::<std::collections::BTreeMap<String, Segment>>(text).unwrap_err();
+        assert_eq!(
+            Error::from_yaml("p.yaml", text, &e).to_string(),
+            "p.yaml:1:10: unknown value `size`, expected `smb` or `enterprise`"
+        );
+        let text = "a: 1\na: 2\n";
+        let e = serde_saphyr::from_str::<std::collections::BTreeMap<String, u32>>(text).unwrap_err();
+        let shown = Error::from_yaml("p.yaml", text, &e).to_string();
+        assert!(shown.starts_with("p.yaml:2:") && shown.ends_with(": key `a` is written twice"), "{shown}");
+        assert_eq!(expected_one_of(&[], "fields"), "there are no fields");
+        assert_eq!(expected_one_of(&["a", "b", "c"], "fields"), "expected one of `a`, `b`, `c`");
+    }
+
     #[test]
     fn unknown_keys_suggest_the_closest() {
         let e = with_unknown_key_hint(Error::new(
