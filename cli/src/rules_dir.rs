@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
-use designate_engine::{Partner, RuleSet};
+use designate_engine::rules::RuleSource;
+use designate_engine::{Error, Partner, RuleSet};
 
 /// What the user said about rules.
 pub enum RulesArg {
@@ -116,7 +117,7 @@ impl RulesChoice {
 }
 
 fn load(dir: &Path) -> Result<RuleSet> {
-    RuleSet::load(dir).map_err(|errors| {
+    load_for_scoring(dir).map_err(|errors| {
         let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         text.push(format!(
             "the rule set {} has {} problem(s); `designate check {}` lists them",
@@ -126,6 +127,17 @@ fn load(dir: &Path) -> Result<RuleSet> {
         ));
         anyhow!(text.join("\nerror: "))
     })
+}
+
+/// Loads a rule set folder to score with: a consistency lint (maxima that do not add up, a cap never reached, a
+/// folder named unlike its version, as in a draft copy) is printed as a warning and the rule set is used;
+/// `designate check` still reports it as an error.
+pub fn load_for_scoring(dir: &Path) -> Result<RuleSet, Vec<Error>> {
+    let (rules, lints) = RuleSet::from_source_with_lints(&RuleSource::Dir(dir.to_owned()))?;
+    for lint in lints {
+        crate::output::warning(&lint.to_string());
+    }
+    Ok(rules)
 }
 
 /// The rule set folders a path stands for: itself when it is one, else the versions inside it.

@@ -591,3 +591,40 @@ fn bench_scores_through_the_same_pipeline_as_score_stdin() {
     assert!(report.lines().any(|l| l == expected), "expected {expected:?} in:\n{report}");
     assert!(text(&bench.stderr).is_empty(), "{}", text(&bench.stderr));
 }
+
+/// Issue 12: a draft, a version folder copied under another name, was refused ("version differs from its folder
+/// name"). It scores, exactly as the version it copies (same files, same digest), with a warning that its folder
+/// and version differ; a root holding both stays refused as ambiguous, and `check` still reports the name.
+#[test]
+fn a_draft_folder_scores_with_a_warning_and_a_root_with_it_stays_ambiguous() {
+    let dir = scratch("draft");
+    let draft = dir.join("draft");
+    copy_dir(&workspace().join("rules/2024-06"), &draft);
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let out = designate(&["score", "--rules", draft.to_str().unwrap(), "--format", "json", partner]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.lines().next(),
+        Some(
+            format!(
+                "warning: {}: version \"2024-06\" differs from its folder name \"draft\"",
+                draft.join("program.toml").display().to_string() + ":7:11"
+            )
+            .as_str()
+        ),
+        "{stderr}"
+    );
+    let shipped = designate(&["score", "--rules", "rules/2024-06", "--format", "json", partner]);
+    assert_eq!(text(&out.stdout), text(&shipped.stdout), "a draft scores as the version it copies");
+
+    let check = designate(&["check", draft.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    assert!(text(&check.stderr).contains("differs from its folder name \"draft\""), "{}", text(&check.stderr));
+
+    // Beside the version it copies, in one root: two versions apply to 2024-06, so the choice is refused.
+    copy_dir(&workspace().join("rules/2024-06"), &dir.join("2024-06"));
+    let out = designate(&["score", "--rules", dir.to_str().unwrap(), partner]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("the version for a partner would be ambiguous"), "{}", text(&out.stderr));
+}

@@ -697,3 +697,90 @@ fn compare_set_overrides_are_listed_among_the_rule_changes() {
     ]);
     assert!(text(&table.stdout).contains("rule changes: 1 at qualification"), "{}", text(&table.stdout));
 }
+
+/// The line (1-based) of the first line at or after the line holding `after` that starts with `key`.
+fn line_of(text: &str, after: &str, key: &str) -> usize {
+    let start = text.lines().position(|l| l.contains(after)).expect("the anchor line");
+    start + 1 + text.lines().skip(start).position(|l| l.trim_start().starts_with(key)).expect("the key line")
+}
+
+/// Issue 12: `--set` rewrote the file from values into a temp copy, so an error in the value it set was reported
+/// 3 lines off (comments gone), under the temp folder's name rewritten back. The file is now edited in memory as a
+/// TOML document: the error is at the key's real line and column in the real file, and says which `--set` wrote it.
+#[test]
+fn a_set_value_that_is_wrong_is_reported_at_its_own_line_with_its_set() {
+    let set = "data-ai.smb.net-customer-adds.threshold=abc";
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        set,
+        "snapshots/partners",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(workspace().join("rules/2024-06/designations/data-ai.toml")).unwrap();
+    let line = line_of(&file, "[paths.smb]", "threshold =");
+    let stderr = text(&out.stderr);
+    let mut lines = stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "error: rules/2024-06/designations/data-ai.toml:{line}:13: invalid value: string \"abc\", expected a decimal number"
+            )
+            .as_str()
+        ),
+        "{stderr}"
+    );
+    assert_eq!(lines.next(), Some(format!("  hint: the value on this line comes from `--set {set}`").as_str()));
+    assert!(!stderr.contains("designate-set-"), "no temp copy named: {stderr}");
+}
+
+/// Issue 12: a what-if that breaks a consistency lint (here the SMB path's maxima no longer add up to 100 and the
+/// cap overshoots) was refused like a broken rule file; it is scored with the lints as warnings, while `check`
+/// still reports the same edit made in a folder as errors.
+#[test]
+fn a_what_if_breaking_a_consistency_lint_warns_and_runs_while_check_refuses() {
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2024-06",
+        "--set",
+        "data-ai.smb.net-customer-adds.max_points=25",
+        "--format",
+        "json",
+        "snapshots/partners",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: rules/2024-06/designations/data-ai.toml:")
+            && stderr
+                .contains("the metrics of path \"smb\" add up to 95 points, but the designation's max_points is 100"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error:"), "{stderr}");
+    let cmp = json(&out);
+    assert_eq!(cmp["rule_changes"][0]["key"], "max_points", "{}", cmp["rule_changes"]);
+
+    // The same edit in a folder: `check` refuses it (exit 1), every lint an error.
+    let dir = scratch("lint-what-if");
+    let copy = dir.join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &copy);
+    let file = copy.join("designations/data-ai.toml");
+    let text_before = std::fs::read_to_string(&file).unwrap();
+    let at = text_before.find("[paths.smb]").unwrap();
+    let edited =
+        format!("{}{}", &text_before[..at], text_before[at..].replacen("max_points = 30", "max_points = 25", 1));
+    std::fs::write(&file, edited).unwrap();
+    let check = designate(&["check", copy.to_str().unwrap()]);
+    let check_err = text(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{check_err}");
+    assert!(check_err.contains("add up to 95 points, but the designation's max_points is 100"), "{check_err}");
+    assert!(!check_err.contains("warning:"), "{check_err}");
+}

@@ -146,7 +146,7 @@ impl Error {
     }
 
     /// A TOML parse or shape error, located by its span.
-    pub fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
+    pub(crate) fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
         let place = match e.span() {
             Some(span) => Located::offset(file, text, span.start),
             None => Located::file(file),
@@ -156,7 +156,7 @@ impl Error {
     }
 
     /// A YAML parse or shape error, located by the parser.
-    pub fn from_yaml(file: &str, text: &str, e: &serde_saphyr::Error) -> Error {
+    pub(crate) fn from_yaml(file: &str, text: &str, e: &serde_saphyr::Error) -> Error {
         let mut place = match e.location() {
             Some(l) => Located::at(file, l.line() as usize, l.column() as usize),
             None => Located::file(file),
@@ -191,7 +191,7 @@ impl Error {
     }
 
     /// A JSON parse or shape error, located by the parser.
-    pub fn from_json(file: &str, e: &serde_json::Error) -> Error {
+    pub(crate) fn from_json(file: &str, e: &serde_json::Error) -> Error {
         let place = if e.line() > 0 { Located::at(file, e.line(), e.column()) } else { Located::file(file) };
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
@@ -261,8 +261,19 @@ fn plain_words(message: &str) -> String {
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     use serde_saphyr::budget::BudgetBreach as B;
     match e {
-        serde_saphyr::Error::WithSnippet { error, .. } => yaml_message(error),
+        serde_saphyr::Error::WithSnippet { error, .. } | serde_saphyr::Error::AliasError { error, .. } => {
+            yaml_message(error)
+        }
         serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        // In serde's own words (the keys or values in backticks), as JSON and TOML say it.
+        serde_saphyr::Error::SerdeUnknownVariant { variant, expected, .. } => {
+            format!("unknown variant `{variant}`, {}", expected_one_of(expected, "variants"))
+        }
+        serde_saphyr::Error::SerdeUnknownField { field, expected, .. } => {
+            format!("unknown field `{field}`, {}", expected_one_of(expected, "fields"))
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => format!("key `{key}` is written twice"),
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => "a key is written twice".to_owned(),
         // The budget grows with the text (see `partner::yaml_options`): only aliases expanding, or nesting, breach it.
         serde_saphyr::Error::Budget { breach, .. } => match breach {
             B::Depth { depth } => format!("nesting deeper than {depth} levels"),
@@ -279,6 +290,16 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
             _ => "the file expands too far while it is read (aliases?)".to_owned(),
         },
         other => other.to_string(),
+    }
+}
+
+/// serde's list of what was expected: ``expected one of `a`, `b` ``, ``expected `a` or `b` ``, `there are no fields`.
+fn expected_one_of(expected: &[&str], what: &str) -> String {
+    match expected {
+        [] => format!("there are no {what}"),
+        [one] => format!("expected `{one}`"),
+        [a, b] => format!("expected `{a}` or `{b}`"),
+        all => format!("expected one of {}", all.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")),
     }
 }
 
@@ -357,6 +378,32 @@ mod tests {
             "invalid value: integer `-1`, expected a whole number from 0"
         );
         assert_eq!(plain_words("expected i64x"), "expected i64x", "only whole words");
+    }
+
+    // Issue 12: serde-saphyr 2 words its own messages (`expected one of a, b`, `set DuplicateKeyPolicy in
+    // Options`); a YAML partner's problems read as JSON's and TOML's do, with no Rust names.
+    #[test]
+    fn yaml_messages_keep_serdes_words() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Segment {
+            #[serde(rename = "smb")]
+            Smb,
+            #[serde(rename = "enterprise")]
+            Enterprise,
+        }
+        let text = "segment: size\n";
+        let e = serde_saphyr::from_str::<std::collections::BTreeMap<String, Segment>>(text).unwrap_err();
+        assert_eq!(
+            Error::from_yaml("p.yaml", text, &e).to_string(),
+            "p.yaml:1:10: unknown value `size`, expected `smb` or `enterprise`"
+        );
+        let text = "a: 1\na: 2\n";
+        let e = serde_saphyr::from_str::<std::collections::BTreeMap<String, u32>>(text).unwrap_err();
+        let shown = Error::from_yaml("p.yaml", text, &e).to_string();
+        assert!(shown.starts_with("p.yaml:2:") && shown.ends_with(": key `a` is written twice"), "{shown}");
+        assert_eq!(expected_one_of(&[], "fields"), "there are no fields");
+        assert_eq!(expected_one_of(&["a", "b", "c"], "fields"), "expected one of `a`, `b`, `c`");
     }
 
     #[test]

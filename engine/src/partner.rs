@@ -367,13 +367,14 @@ pub fn file_kind(kind: &std::fs::FileType) -> &'static str {
 fn yaml_options(text: &str) -> serde_saphyr::Options {
     let defaults = serde_saphyr::Budget::default();
     // Two events per byte covers the densest YAML (`[]` is two events in two bytes, plus stream and document events).
-    let budget = serde_saphyr::Budget {
-        max_events: defaults.max_events.max(text.len().saturating_mul(2).saturating_add(16)),
-        max_nodes: defaults.max_nodes.max(text.len().saturating_add(16)),
-        max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(text.len()),
-        ..defaults
-    };
-    serde_saphyr::Options { budget: Some(budget), ..serde_saphyr::Options::default() }
+    // serde-saphyr's option structs are non-exhaustive: its `budget!` and `options!` macros start from the defaults.
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: defaults.max_events.max(text.len().saturating_mul(2).saturating_add(16)),
+            max_nodes: defaults.max_nodes.max(text.len().saturating_add(16)),
+            max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(text.len()),
+        },
+    }
 }
 
 impl PartnerFile {

@@ -208,3 +208,89 @@ fn diff_rules_refuses_a_fifo_without_opening_it() {
     let result = receive.recv_timeout(std::time::Duration::from_secs(30)).expect("diff-rules finishes within 30 s");
     assert_eq!(result, Err(format!("{}: not a regular file (a FIFO)", dir.join("scripts/pipe.rhai").display())));
 }
+
+/// Every file of a folder (hidden ones skipped, as a folder is read), read by hand: relative path → bytes.
+fn files_in_memory(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, rel: &str, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(root.join(rel)).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+            if entry.file_type().unwrap().is_dir() {
+                walk(root, &rel, out);
+            } else {
+                out.insert(rel, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+// Issue 12: rules load from memory as from their folder: one digest (the same names and bytes), the same scores
+// for every example partner, under every shipped version.
+#[test]
+fn a_rule_set_in_memory_has_its_folders_digest_and_scores() {
+    use designate_engine::rules::RuleSource;
+    for version in ["2023-07", "2024-06"] {
+        let dir = workspace().join("rules").join(version);
+        let from_dir = RuleSet::load(&dir).expect("the shipped rules load");
+        let source = RuleSource::Files { root: dir.clone(), files: files_in_memory(&dir) };
+        let from_memory = RuleSet::from_source(&source).expect("the same files load from memory");
+        assert_eq!(from_dir.digest, from_memory.digest, "{version}");
+        assert_eq!(from_dir.version, from_memory.version);
+        let mut scored = 0;
+        for entry in std::fs::read_dir(workspace().join("snapshots/partners")).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(partner) = designate_engine::Partner::load(&path) else { continue };
+            let a = designate_engine::score(&from_dir, &partner).map(|r| r.to_json_pretty());
+            let b = designate_engine::score(&from_memory, &partner).map(|r| r.to_json_pretty());
+            assert_eq!(a, b, "{version}: {}", path.display());
+            scored += 1;
+        }
+        assert!(scored > 5, "the example partners were scored ({scored})");
+    }
+}
+
+// Issue 12: an error in a file held in memory names it as `root/<path>:line:col`, as for a folder; a path that
+// is not a plain relative path is refused by name, and a consistency lint comes back as a lint beside the rules.
+#[test]
+fn a_rule_file_in_memory_is_named_in_its_errors_and_lints_come_back_as_lints() {
+    use designate_engine::rules::RuleSource;
+    let dir = workspace().join("rules/2024-06");
+    let mut files = files_in_memory(&dir);
+    let text = String::from_utf8(files["designations/data-ai.toml"].clone()).unwrap();
+    files.insert(
+        "designations/data-ai.toml".into(),
+        text.replacen("threshold = 1000", "threshold = \"lots\"", 1).into(),
+    );
+    files.insert("../outside.toml".into(), b"x = 1".to_vec());
+    let source = RuleSource::Files { root: "rules/2024-06".into(), files };
+    let errors: Vec<String> = RuleSet::from_source(&source).unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "rules/2024-06/../outside.toml: not a relative path inside the rule set (use `/` between parts)",
+            "rules/2024-06/designations/data-ai.toml:24:13: invalid value: string \"lots\", expected a decimal number",
+        ]
+    );
+
+    // Maxima that no longer add up: an error for `load`, a lint beside the rule set for a what-if.
+    let mut files = files_in_memory(&dir);
+    let text = String::from_utf8(files["designations/data-ai.toml"].clone()).unwrap();
+    files.insert(
+        "designations/data-ai.toml".into(),
+        text.replacen("max_points = 20\nkind = \"usage-growth\"", "max_points = 19\nkind = \"usage-growth\"", 1).into(),
+    );
+    let source = RuleSource::Files { root: "draft".into(), files };
+    let (rules, lints) = RuleSet::from_source_with_lints(&source).expect("only lints");
+    let shown: Vec<String> = lints.iter().map(ToString::to_string).collect();
+    assert!(shown.iter().any(|l| l.contains("add up to 99 points")), "{shown:#?}");
+    assert!(shown.iter().any(|l| l.contains("differs from its folder name \"draft\"")), "{shown:#?}");
+    assert_eq!(rules.version, "2024-06");
+    assert_eq!(RuleSet::from_source(&source).unwrap_err(), lints, "strict loading refuses the same lints");
+}

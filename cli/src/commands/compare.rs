@@ -79,8 +79,16 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     Ok(exit::findings_if(!cmp.failures.is_empty()))
 }
 
-/// Loads a rule set folder for comparison (a root would leave the version ambiguous).
+/// Loads a rule set folder for comparison (a root would leave the version ambiguous); its consistency lints
+/// are warnings.
 fn load(dir: &Path, role: &str) -> Result<RuleSet> {
+    one_version(dir, role)?;
+    crate::rules_dir::load_for_scoring(dir)
+        .map_err(|errors| anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")))
+}
+
+/// Refuses a `--base` or `--candidate` that is not one rule version folder.
+fn one_version(dir: &Path, role: &str) -> Result<()> {
     if !dir.is_dir() {
         return Err(anyhow!("{}: --{role}: no such rules folder", dir.display()));
     }
@@ -90,8 +98,7 @@ fn load(dir: &Path, role: &str) -> Result<RuleSet> {
             dir.display()
         ));
     }
-    RuleSet::load(dir)
-        .map_err(|errors| anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")))
+    Ok(())
 }
 
 /// Scores the portfolio under both rule sets and compares every partner.
@@ -106,7 +113,7 @@ pub fn comparison(args: &Args) -> Result<Comparison> {
             .changes;
         (candidate, changes)
     } else {
-        load(&args.candidate, "candidate")?;
+        one_version(&args.candidate, "candidate")?;
         overrides::load_with(&args.candidate, &args.sets, &args.base).map_err(anyhow::Error::msg)?
     };
     let mut partners = Vec::new();

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::schema::*;
+use super::source::{digest, rel_name, Read, RuleSource};
 use super::*;
 use crate::error::{closest, Error, Located};
 use crate::script::{sandbox, Script};
@@ -19,31 +19,41 @@ use crate::strict::{self, Strict};
 use crate::value::Dec;
 use crate::vocabulary::Category;
 
-/// Loads and validates the rule set in `dir`.
+/// Loads and validates the rule set in `dir`; consistency lints are errors here, as in `designate check`.
 pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
-    let shown_dir = dir.display().to_string();
-    if !dir.join("program.toml").is_file() {
-        let mut err = Error::new(Located::file(&shown_dir), "not a rule set: no program.toml in this folder");
-        if let Some(versions) = version_dirs(dir).ok().filter(|v| !v.is_empty()) {
-            let names: Vec<String> =
-                versions.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-            err = err.with_hint(format!("this folder holds rule versions: {}", names.join(", ")));
-        }
-        return Err(vec![err]);
+    strict(compile(&RuleSource::Dir(dir.to_owned())))
+}
+
+/// A compiled rule set refused when it breaks a consistency lint: every problem is an error.
+pub(crate) fn strict(compiled: Result<(RuleSet, Vec<Error>), Vec<Error>>) -> Result<RuleSet, Vec<Error>> {
+    match compiled {
+        Ok((rules, lints)) if lints.is_empty() => Ok(rules),
+        Ok((_, lints)) => Err(lints),
+        Err(errors) => Err(errors),
     }
-    let listed =
-        list_files(dir).map_err(|e| vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))])?;
+}
+
+/// Compiles the rule set `source` holds: the rule set and the consistency lints it breaks (see `Compiler::lint`),
+/// or every problem, lints included, in the order found, when any is not a lint.
+pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<Error>> {
     // Every file is read here, once, and only from here on: the digest and the compiler see the same bytes,
     // so nothing the rule set uses is outside its digest.
-    let (files, unreadable) = read_rule_files(dir, &listed);
+    let Read { files, refused: unreadable } = source.read()?;
+    // Every file, read or refused, by path: the designation and software files are found among them.
+    let mut listed: Vec<PathBuf> =
+        files.iter().map(|(rel, _)| rel).chain(unreadable.iter().map(|(rel, _)| rel)).map(PathBuf::from).collect();
+    listed.sort();
     let digest = digest(&files);
+    let dir = source.root().to_owned();
     let mut c = Compiler {
-        dir: dir.to_owned(),
+        root: dir.clone(),
+        on_disk: matches!(source, RuleSource::Dir(_)),
         errors: unreadable.iter().map(|(_, e)| e.clone()).collect(),
         engine: Arc::new(sandbox()),
         scripts: BTreeMap::new(),
         files: files.into_iter().collect(),
         unreadable: unreadable.into_iter().map(|(rel, _)| rel).collect(),
+        lints: BTreeSet::new(),
     };
 
     let program = c.parse::<ProgramFile>("program.toml");
@@ -134,7 +144,8 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     let version = program.version.get_ref().trim().to_owned();
     let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if !folder.is_empty() && folder != version && folder != "." {
-        c.err(
+        // A lint: a draft (a copied version folder under another name) still scores, with this as a warning.
+        c.lint(
             &pf,
             program.version.span(),
             format!("version \"{version}\" differs from its folder name \"{folder}\""),
@@ -150,14 +161,23 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         }
     }
 
-    if !c.errors.is_empty() {
-        // A script used by several metrics reports the same problem once.
-        let mut seen = BTreeSet::new();
-        c.errors.retain(|e| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()));
-        return Err(c.errors);
+    // A script used by several metrics reports the same problem once.
+    let mut seen = BTreeSet::new();
+    let mut only_lints = true;
+    let problems: Vec<Error> = std::mem::take(&mut c.errors)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()))
+        .map(|(i, e)| {
+            only_lints &= c.lints.contains(&i);
+            e
+        })
+        .collect();
+    if !only_lints {
+        return Err(problems);
     }
     designations.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(RuleSet {
+    let rules = RuleSet {
         version,
         title: program.title,
         effective_from,
@@ -173,152 +193,15 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         badges,
         specializations,
         software,
-    })
-}
-
-/// The version folders under a rules root, sorted by name.
-pub fn version_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("program.toml").is_file())
-        .collect();
-    dirs.sort();
-    Ok(dirs)
-}
-
-/// Every entry under `dir` that is not a folder (relative paths, sorted), skipping hidden files and folders.
-///
-/// Symbolic links are listed, not followed (a link to a folder is an entry like any other), so that a link
-/// cannot lead the walk out of the folder or round in a loop; [`read_rule_file`] decides what may be read.
-pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(root.join(rel))? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let rel = rel.join(&name);
-            if entry.file_type()?.is_dir() {
-                walk(root, &rel, out)?;
-            } else {
-                out.push(rel);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, Path::new(""), &mut out)?;
-    out.sort();
-    Ok(out)
-}
-
-/// The largest rule file read, in bytes (10 MB): far above any real rule file or script, and low enough that a
-/// huge or endless file cannot exhaust memory. [rules.md](../../docs/rules.md) documents it.
-pub const MAX_RULE_FILE_BYTES: u64 = 10 * 1024 * 1024;
-
-/// Reads one file of the rule folder `dir`, refusing anything but a regular file inside the folder.
-///
-/// A FIFO or a device is never opened (opening a FIFO waits for a writer; `/dev/zero` never ends). A symbolic
-/// link is followed only when it resolves to a regular file inside the folder, so that every byte a rule set
-/// uses is in the folder and so in its digest. Reads stop at [`MAX_RULE_FILE_BYTES`].
-pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let path = dir.join(rel);
-    let shown = path.display().to_string();
-    let refuse = |message: String| Error::new(Located::file(&shown), message);
-    let own = std::fs::symlink_metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
-    let (meta, via) = if own.file_type().is_symlink() {
-        let target = std::fs::canonicalize(&path)
-            .map_err(|_| refuse("a symbolic link to a file that does not exist".to_owned()))?;
-        let root = std::fs::canonicalize(dir).map_err(|e| refuse(format!("cannot read folder: {e}")))?;
-        if !target.starts_with(&root) {
-            return Err(refuse(format!("a symbolic link leading outside the rule folder (to {})", target.display()))
-                .with_hint("rule files must live inside the rule folder: copy the file in instead of linking to it"));
-        }
-        let meta = std::fs::metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
-        (meta, "a symbolic link to ")
-    } else {
-        (own, "")
     };
-    if !meta.is_file() {
-        return Err(refuse(format!("not a regular file ({via}{})", kind_of(meta.file_type()))));
-    }
-    let too_big =
-        || refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)));
-    if meta.len() > MAX_RULE_FILE_BYTES {
-        return Err(too_big());
-    }
-    let file = std::fs::File::open(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
-    let mut bytes = Vec::new();
-    // `take` holds even when the file grows after the size was looked at.
-    file.take(MAX_RULE_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("cannot read file: {e}")))?;
-    if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
-        return Err(too_big());
-    }
-    Ok(bytes)
-}
-
-/// What a file system entry is, in words, for "not a regular file (...)".
-fn kind_of(t: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else {
-        "a special file"
-    }
-}
-
-/// A file's path relative to its rule folder, as messages and the digest write it (`/` between parts).
-fn rel_name(rel: &Path) -> String {
-    rel.to_string_lossy().replace('\\', "/")
-}
-
-/// Files in listing order, each as its relative path (with `/`) and its bytes.
-type FilesRead = Vec<(String, Vec<u8>)>;
-
-/// Reads every listed file: the files read, in listing order, and each file refused with its problem.
-fn read_rule_files(dir: &Path, listed: &[PathBuf]) -> (FilesRead, Vec<(String, Error)>) {
-    let mut read = Vec::new();
-    let mut refused = Vec::new();
-    for rel in listed {
-        match read_rule_file(dir, rel) {
-            Ok(bytes) => read.push((rel_name(rel), bytes)),
-            Err(e) => refused.push((rel_name(rel), e)),
-        }
-    }
-    (read, refused)
-}
-
-/// SHA-256 over every file's relative path and bytes, in path order, so any edit changes it.
-fn digest(files: &[(String, Vec<u8>)]) -> String {
-    let mut hasher = Sha256::new();
-    for (name, bytes) in files {
-        hasher.update((name.len() as u64).to_le_bytes());
-        hasher.update(name.as_bytes());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    Ok((rules, problems))
 }
 
 struct Compiler {
-    dir: PathBuf,
+    /// The folder, or where files in memory are said to live: messages name files under it.
+    root: PathBuf,
+    /// Whether the files were read from `root` (a script path may then lead through a link inside it).
+    on_disk: bool,
     errors: Vec<Error>,
     engine: Arc<rhai::Engine>,
     scripts: BTreeMap<String, Option<Script>>,
@@ -326,6 +209,10 @@ struct Compiler {
     files: BTreeMap<String, Vec<u8>>,
     /// The files that were refused (their problem is already among `errors`).
     unreadable: BTreeSet<String>,
+    /// Which of `errors` (by index) are consistency lints: the metrics' maxima not adding up to the
+    /// designation's, a points rule that cannot reach its maximum or always exceeds it, a folder named unlike
+    /// its version. `check` refuses them; scoring warns and runs.
+    lints: BTreeSet<usize>,
 }
 
 /// A parsed file's name (as shown in messages) and text, for locating spans.
@@ -357,7 +244,7 @@ impl Scope<'_> {
 
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
-        self.dir.join(rel).display().to_string()
+        self.root.join(rel).display().to_string()
     }
 
     /// Whether the rule set has the file `rel`, readable or not.
@@ -471,7 +358,29 @@ impl Compiler {
         }
         let missing =
             || (format!("script \"{file}\" does not exist"), "script paths are relative to the rule set's folder");
-        let (Ok(root), Ok(real)) = (self.dir.canonicalize(), self.dir.join(path).canonicalize()) else {
+        // Files in memory have no links: the path is resolved by name. A folder's may lead through a link
+        // inside it, so there the path is resolved on disk.
+        if !self.on_disk {
+            let Some(rel) = super::source::normalize(path) else { return Err(outside()) };
+            if self.unreadable.contains(&rel) {
+                return Ok(None);
+            }
+            if self.files.contains_key(&rel) {
+                return Ok(Some(rel));
+            }
+            let hidden = rel.split('/').any(|p| p.starts_with('.'));
+            return Err(if hidden {
+                (
+                    format!("script \"{file}\" is a hidden file, which is not part of the rule set"),
+                    "files and folders whose names start with `.` are ignored: move the script out of them",
+                )
+            } else if self.files.keys().any(|k| k.starts_with(&format!("{rel}/"))) {
+                (format!("script \"{file}\" is a folder"), "name the script file itself, such as scripts/points.rhai")
+            } else {
+                missing()
+            });
+        }
+        let (Ok(root), Ok(real)) = (self.root.canonicalize(), self.root.join(path).canonicalize()) else {
             return Err(missing());
         };
         let Ok(inside) = real.strip_prefix(&root) else { return Err(outside()) };
@@ -493,6 +402,13 @@ impl Compiler {
             });
         }
         Ok(Some(rel))
+    }
+
+    /// Reports a consistency lint: an error for `check`, a warning when scoring, since every value is still
+    /// well defined and the rule set scores.
+    fn lint(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
+        self.err(f, span, msg, hint);
+        self.lints.insert(self.errors.len() - 1);
     }
 
     fn err(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
@@ -949,7 +865,7 @@ impl Compiler {
                 && !metrics.is_empty()
                 && metrics.len() == path.get_ref().metrics.len()
             {
-                self.err(
+                self.lint(
                     f,
                     path.span(),
                     format!(
@@ -1219,7 +1135,7 @@ impl Compiler {
             _ => return,
         };
         if top < max_points {
-            self.err(
+            self.lint(
                 f,
                 at,
                 format!(
@@ -1230,7 +1146,7 @@ impl Compiler {
                 Some("raise max_units or per_unit, or lower max_points"),
             );
         } else if top > max_points && rule.script.is_none() {
-            self.err(
+            self.lint(
                 f,
                 at,
                 format!(

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
+use super::source::RuleSource;
 use crate::error::{Error, Located};
 
 /// The meaningful differences between two rule-set folders.
@@ -58,6 +59,11 @@ pub enum ChangeKind {
 
 /// The meaningful differences between two rule-set folders.
 pub fn diff_rule_dirs(base: &Path, candidate: &Path) -> Result<RuleDiff, Error> {
+    diff_rule_sources(&RuleSource::Dir(base.to_owned()), &RuleSource::Dir(candidate.to_owned()))
+}
+
+/// The meaningful differences between two rule sets, each a folder or files in memory (a `--set` what-if).
+pub fn diff_rule_sources(base: &RuleSource, candidate: &RuleSource) -> Result<RuleDiff, Error> {
     let a = Side::load(base)?;
     let b = Side::load(candidate)?;
     let mut d = Differ { changes: Vec::new() };
@@ -180,23 +186,33 @@ struct Side {
 }
 
 impl Side {
-    fn load(dir: &Path) -> Result<Side, Error> {
-        if !dir.join("program.toml").is_file() {
-            return Err(Error::new(
-                Located::file(&dir.display().to_string()),
-                "not a rule set: no program.toml in this folder",
-            ));
-        }
-        let program = read_toml(dir, "program.toml")?;
+    fn load(source: &RuleSource) -> Result<Side, Error> {
+        // Read like the compiler reads, once: a FIFO, a device or a link out of the folder is refused, never
+        // opened, and the error of a refused file comes up when the file is wanted.
+        let read = source.read().map_err(|errors| errors.into_iter().next().unwrap_or_else(|| no_rule_set(source)))?;
+        let files = Files {
+            source,
+            read: read.files.into_iter().map(Ok).chain(read.refused.into_iter().map(Err)).fold(
+                BTreeMap::new(),
+                |mut all, entry| {
+                    match entry {
+                        Ok((rel, bytes)) => all.insert(rel, Ok(bytes)),
+                        Err((rel, e)) => all.insert(rel, Err(e)),
+                    };
+                    all
+                },
+            ),
+        };
+        let program = files.toml("program.toml")?;
         // The catalogue files are optional, as for the compiler: an absent file lists nothing.
-        let certifications = read_optional_toml(dir, "catalogue/certifications.toml")?;
-        let products = read_optional_toml(dir, "catalogue/products.toml")?;
-        let specializations = read_optional_toml(dir, "catalogue/specializations.toml")?;
+        let certifications = files.optional_toml("catalogue/certifications.toml")?;
+        let products = files.optional_toml("catalogue/products.toml")?;
+        let specializations = files.optional_toml("catalogue/specializations.toml")?;
         let codes = certification_codes(&certifications);
 
         let mut designations = BTreeMap::new();
-        for rel in files_under(dir, "designations", "toml")? {
-            let mut table = read_toml(dir, &rel)?;
+        for rel in files.under("designations", "toml") {
+            let mut table = files.toml(&rel)?;
             // Rules may name a certification by code, alias or name; the catalogue says they mean the same.
             canonical_certifications(&mut table, &codes);
             let stem = Path::new(&rel).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -206,16 +222,16 @@ impl Side {
 
         // As the compiler reads them: every `.toml` file below `software/`.
         let mut software = BTreeMap::new();
-        for rel in files_under(dir, "software", "toml")? {
-            let table = read_toml(dir, &rel)?;
+        for rel in files.under("software", "toml") {
+            let table = files.toml(&rel)?;
             let stem = Path::new(&rel).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let id = table.get("id").and_then(Value::as_str).map_or(stem, str::to_owned);
             software.insert(id, table);
         }
 
         let mut scripts = BTreeMap::new();
-        for rel in files_under(dir, "scripts", "rhai")? {
-            let text = read_text(dir, &rel)?;
+        for rel in files.under("scripts", "rhai") {
+            let text = files.text(&rel)?;
             scripts.insert(rel, normalise_script(&text));
         }
 
@@ -230,11 +246,10 @@ impl Side {
             ) || designations_or_software(rel)
                 || scripts.contains_key(rel)
         };
-        for rel in files_under(dir, "", "")? {
+        for rel in files.under("", "") {
             if !read_by_meaning(&rel) {
-                // Read like every rule file: a FIFO, a device or a link out of the folder is refused, never opened.
-                let bytes = super::compile::read_rule_file(dir, Path::new(&rel))?;
-                let hex: String = Sha256::digest(&bytes).iter().take(6).map(|b| format!("{b:02x}")).collect();
+                let bytes = files.bytes(&rel)?;
+                let hex: String = Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect();
                 others.insert(rel, format!("{} bytes, sha256 {hex}…", bytes.len()));
             }
         }
@@ -242,7 +257,7 @@ impl Side {
         let version = program
             .get("version")
             .map(show)
-            .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            .unwrap_or_else(|| source.root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         Ok(Side {
             version,
             program,
@@ -257,55 +272,61 @@ impl Side {
     }
 }
 
-fn shown(dir: &Path, rel: &str) -> String {
-    dir.join(rel).display().to_string()
+fn no_rule_set(source: &RuleSource) -> Error {
+    Error::new(Located::file(&source.root().display().to_string()), "not a rule set: no program.toml in this folder")
 }
 
-/// Read like the compiler reads: a FIFO, a device or a link out of the folder is refused, never opened.
-fn read_text(dir: &Path, rel: &str) -> Result<String, Error> {
-    let bytes = super::compile::read_rule_file(dir, Path::new(rel))?;
-    String::from_utf8(bytes).map_err(|_| Error::new(Located::file(&shown(dir, rel)), "file is not UTF-8 text"))
+/// The files of one rule set as read once: each relative path (with `/`) and its bytes, or why it was refused.
+struct Files<'a> {
+    source: &'a RuleSource,
+    read: BTreeMap<String, Result<Vec<u8>, Error>>,
 }
 
-fn read_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
-    let text = read_text(dir, rel)?;
-    let value = toml::from_str::<Value>(&text).map_err(|e| Error::from_toml(&shown(dir, rel), &text, &e))?;
-    match value {
-        Value::Table(t) => Ok(t),
-        _ => Err(Error::new(Located::file(&shown(dir, rel)), "expected a table of keys")),
+impl Files<'_> {
+    fn bytes(&self, rel: &str) -> Result<&[u8], Error> {
+        match self.read.get(rel) {
+            Some(Ok(bytes)) => Ok(bytes),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Error::new(Located::file(&self.source.shown(rel)), "cannot read file: no such file")),
+        }
     }
-}
 
-fn read_optional_toml(dir: &Path, rel: &str) -> Result<Table, Error> {
-    // Present in any form (a FIFO too): `read_toml` then refuses what is not a regular file.
-    if dir.join(rel).symlink_metadata().is_ok() {
-        read_toml(dir, rel)
-    } else {
-        Ok(Table::new())
+    fn text(&self, rel: &str) -> Result<String, Error> {
+        String::from_utf8(self.bytes(rel)?.to_vec())
+            .map_err(|_| Error::new(Located::file(&self.source.shown(rel)), "file is not UTF-8 text"))
     }
-}
 
-/// The files below `dir/sub` ending in `.ext` (any file when `ext` is empty, the whole folder when `sub` is), as
-/// `sub/…` paths with `/`, sorted; hidden files skipped, as for the compiler and its digest; none when `sub` is
-/// absent.
-fn files_under(dir: &Path, sub: &str, ext: &str) -> Result<Vec<String>, Error> {
-    if !dir.join(sub).is_dir() {
-        return Ok(Vec::new());
+    fn toml(&self, rel: &str) -> Result<Table, Error> {
+        let text = self.text(rel)?;
+        let shown = self.source.shown(rel);
+        let value = toml::from_str::<Value>(&text).map_err(|e| Error::from_toml(&shown, &text, &e))?;
+        match value {
+            Value::Table(t) => Ok(t),
+            _ => Err(Error::new(Located::file(&shown), "expected a table of keys")),
+        }
     }
-    let files = super::compile::list_files(&dir.join(sub))
-        .map_err(|e| Error::new(Located::file(&shown(dir, sub)), format!("cannot read folder: {e}")))?;
-    Ok(files
-        .into_iter()
-        .filter(|rel| ext.is_empty() || rel.extension().is_some_and(|e| e == ext))
-        .map(|rel| {
-            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-            if sub.is_empty() {
-                parts.join("/")
-            } else {
-                format!("{sub}/{}", parts.join("/"))
-            }
-        })
-        .collect())
+
+    /// Present in any form (a FIFO too, refused then), or an empty table.
+    fn optional_toml(&self, rel: &str) -> Result<Table, Error> {
+        if self.read.contains_key(rel) {
+            self.toml(rel)
+        } else {
+            Ok(Table::new())
+        }
+    }
+
+    /// The files below `sub` ending in `.ext` (any file when `ext` is empty, every file when `sub` is), in the
+    /// order a folder is listed; hidden files are not among them, as for the compiler and its digest.
+    fn under(&self, sub: &str, ext: &str) -> Vec<String> {
+        let mut found: Vec<&String> = self
+            .read
+            .keys()
+            .filter(|rel| sub.is_empty() || rel.starts_with(&format!("{sub}/")))
+            .filter(|rel| ext.is_empty() || Path::new(rel).extension().is_some_and(|e| e == ext))
+            .collect();
+        found.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+        found.into_iter().cloned().collect()
+    }
 }
 
 /// Whether a relative path is a designation or certified software file, which are compared by meaning.

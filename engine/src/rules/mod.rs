@@ -6,6 +6,7 @@
 mod compile;
 pub mod diff;
 pub mod schema;
+mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ pub use crate::metrics::{
     CertifiedPeople, CustomerAdds, DistinctProducts, MetricKind, RatioCustomers, RollingSumCrossing, UsageGrowth,
 };
 pub(crate) use compile::KindCompiler;
-pub use compile::{load_rule_set, MAX_RULE_FILE_BYTES};
+pub use compile::load_rule_set;
+pub use source::{RuleSource, MAX_RULE_FILE_BYTES};
 
 /// A compiled, validated rule set.
 #[derive(Debug)]
@@ -38,8 +40,10 @@ pub struct RuleSet {
     /// Where `effective_from` is written, for diagnostics about version ranges.
     pub effective_from_place: crate::error::Located,
     pub references: Vec<String>,
-    /// `sha256:` and the hex digest of every file of the folder, names and contents.
+    /// `sha256:` and the hex digest of every file of the folder, names and contents: the same for a folder and
+    /// for its files in memory.
     pub digest: String,
+    /// The folder, or the `root` of a [`RuleSource::Files`].
     pub dir: PathBuf,
     pub selections: Vec<Selection>,
     pub path_rules: Vec<PathRule>,
@@ -90,9 +94,35 @@ pub enum Condition {
 }
 
 impl RuleSet {
-    /// Loads and validates the rule set in `dir`, reporting every problem found.
+    /// Loads and validates the rule set in `dir`, reporting every problem found; a consistency lint is a
+    /// problem here, as in `designate check`. Short for [`RuleSet::from_source`] of a [`RuleSource::Dir`].
     pub fn load(dir: &Path) -> Result<RuleSet, Vec<Error>> {
         load_rule_set(dir)
+    }
+
+    /// Loads and validates the rule set of a folder or of files in memory, reporting every problem found (a
+    /// consistency lint included). Errors name each file as `root/<path>:line:col`, whichever the source.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use designate_engine::rules::RuleSource;
+    /// use designate_engine::RuleSet;
+    ///
+    /// let files = BTreeMap::from([("program.toml".to_owned(), b"version = 1".to_vec())]);
+    /// let errors = RuleSet::from_source(&RuleSource::Files { root: "draft".into(), files }).unwrap_err();
+    /// assert!(errors[0].to_string().starts_with("draft/program.toml:"));
+    /// ```
+    pub fn from_source(source: &RuleSource) -> Result<RuleSet, Vec<Error>> {
+        compile::strict(compile::compile(source))
+    }
+
+    /// Like [`RuleSet::from_source`], but a rule set whose only problems are consistency lints loads, and the
+    /// lints come back beside it to be shown as warnings: what scoring and `--set` what-ifs use. The lints are
+    /// the metrics' `max_points` not adding up to the designation's, a points rule that can never reach its
+    /// metric's maximum or always exceeds it, and a folder named unlike its `version` (a draft); `designate
+    /// check` refuses them. Any other problem refuses the rule set, with the lints among its problems.
+    pub fn from_source_with_lints(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<Error>> {
+        compile::compile(source)
     }
 
     /// True when `month` lies in the version's effective range.
