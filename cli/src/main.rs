@@ -185,21 +185,30 @@ enum Command {
         #[arg(value_name = "DIR_B")]
         b: PathBuf,
     },
-    /// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed.
+    /// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed and a rule set.
     ///
-    /// A mix of SMB and Enterprise partners with 25 months of Azure, Microsoft 365 and Dynamics usage and
-    /// certified people (some retired or expired), spread so that some attain and many are near the line.
-    #[command(help_template = with_examples!("designate generate --partners 1000 --seed 7 > portfolio.ndjson"))]
+    /// Partners are generated from the rule set: the selections' products, measures, associations and offers,
+    /// the catalogue's certifications, the path rules' tests and the software requirements, so that each
+    /// designation has partners that attain it and partners that fall short. Some certifications are retired or
+    /// expired, some usage is ineligible, some customers are lost: noise the rules must not count.
+    #[command(help_template = with_examples!(
+        "designate generate --partners 1000 --seed 7 > portfolio.ndjson",
+        "designate generate --rules rules/2023-07 --partners 60 > portfolio-2023.ndjson",
+    ))]
     Generate {
         /// How many partners.
         #[arg(long, value_name = "N")]
         partners: usize,
-        /// The seed: the same seed gives the same portfolio, byte for byte.
+        /// The seed: the same seed and rules give the same portfolio, byte for byte.
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
-        /// The evaluation month of every partner (YYYY-MM).
-        #[arg(long, value_name = "YYYY-MM", default_value = "2024-06")]
-        as_of: String,
+        /// The evaluation month of every partner (YYYY-MM); default: the rule set's last effective month (its
+        /// first, when it has no end).
+        #[arg(long, value_name = "YYYY-MM")]
+        as_of: Option<String>,
+        /// A rule set folder or a rules root (the version in effect at --as-of); default: the newest shipped.
+        #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+        rules: Option<PathBuf>,
     },
     /// What it takes to attain each designation not attained: the fewest concrete additions the rules count.
     ///
@@ -337,9 +346,18 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> Resu
             out.text(&text)?;
             Ok(exit::findings_if(differs))
         }
-        Command::Generate { partners, seed, as_of } => {
-            let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?;
-            out.with(|w| designate_engine::generate::write_ndjson(partners, seed, month, w))?;
+        Command::Generate { partners, seed, as_of, rules } => {
+            let month = match as_of {
+                Some(text) => {
+                    Some(text.parse::<designate_engine::value::Month>().map_err(|e| format!("--as-of: {e}"))?)
+                }
+                None => None,
+            };
+            let choice = RulesChoice::new(rules_arg(rules))?;
+            let rules = choice.for_month(month)?;
+            let month = month.unwrap_or(rules.effective_until.unwrap_or(rules.effective_from));
+            let generator = designate_engine::generate::Generator::new(rules);
+            out.with(|w| generator.write_ndjson(partners, seed, month, w))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Gap { rules, designation, format, write, partner } => {

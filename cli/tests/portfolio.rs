@@ -393,6 +393,47 @@ fn the_shipped_example_portfolio_is_the_generators_output() {
     );
 }
 
+/// Issue 12: `generate --rules` generates for the rule set it is given (a root: the version in effect at --as-of;
+/// no --as-of: the version's last effective month), the same bytes for the same rules and seed.
+#[test]
+fn generate_reads_the_rules_it_is_given() {
+    let run = |args: &[&str]| {
+        let out = designate(&[&["generate", "--partners", "3", "--seed", "5"], args].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        out.stdout
+    };
+    let old = run(&["--rules", "rules/2023-07"]);
+    let first: serde_json::Value = serde_json::from_str(text(&old).lines().next().unwrap()).unwrap();
+    assert_eq!(first["as_of"], "2024-05", "the last month 2023-07 is in effect");
+    assert_eq!(old, run(&["--rules", "rules", "--as-of", "2024-05"]), "the root's version for 2024-05 is 2023-07");
+    assert_ne!(old, run(&["--rules", "rules/2024-06", "--as-of", "2024-05"]), "other rules, other partners");
+    assert_eq!(run(&[]), run(&["--rules", "rules/2024-06"]), "the default is the newest shipped version");
+}
+
+/// Issue 12: the generator reads the rules, so the shipped example portfolio (generated for the newest version)
+/// has, for every designation of that version, partners that attain it and partners that fall short.
+#[test]
+fn the_example_portfolio_attains_and_misses_every_designation() {
+    let out = designate(&["score", "snapshots/portfolios/example.ndjson"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut counts: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let report: serde_json::Value = serde_json::from_str(line).unwrap();
+        for d in report["designations"].as_array().unwrap() {
+            let entry = counts.entry(d["id"].as_str().unwrap().to_owned()).or_default();
+            if d["qualified"] == true {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+    }
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    for (id, (attained, missed)) in &counts {
+        assert!(*attained >= 3 && *missed >= 3, "{id}: {attained} attain, {missed} fall short");
+    }
+}
+
 /// The summary of the shipped example portfolio compared across the two shipped versions, explained in
 /// docs/compare.md. Pinned so that any change to rules or engine that moves these counts is reviewed.
 #[test]

@@ -27,12 +27,12 @@ use std::io::{self, Write};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::partner::{
-    Association, AttainedFile, CertificationFile, CustomerFile, Fact, HistoryFile, Measure, PartnerFile,
-    PartnerIdFile, PersonFile, Segment, SolutionFile, UsageFile,
+    Association, AttainedFile, CertificationFile, CustomerFile, Fact, HistoryFile, Measure, PartnerFile, PartnerIdFile,
+    PersonFile, Segment, SolutionFile, UsageFile,
 };
 use crate::rules::{
-    AddsRule, Combine, Compare, Condition, CertRequirement, CustomerAdds, CustomerFilter, Measurement,
-    MetricKind, PathSelection, PathTest, PointsRule, Prerequisite, RatioRule, RuleSet, Selection,
+    AddsRule, CertRequirement, Combine, Compare, Condition, CustomerAdds, CustomerFilter, Measurement, MetricKind,
+    PathSelection, PathTest, PointsRule, Prerequisite, RatioRule, RuleSet, Selection,
 };
 use crate::value::{Date, Month, NonNegative};
 
@@ -432,10 +432,27 @@ impl<'g, 'r> Build<'g, 'r> {
     fn kind(&mut self, kind: &MetricKind, u: i64, drive: i64) {
         match kind {
             MetricKind::CustomerAdds(adds) => self.customer_adds(adds, u),
-            MetricKind::CertifiedPeople { prerequisites, scoring } => self.certified_people(prerequisites, scoring, u, drive),
-            MetricKind::UsageGrowth { selection, compare, baseline_offset, unit, min_ttm_total, min_baseline, eligible } => {
-                self.usage_growth(*selection, *compare, *baseline_offset, *unit, *min_ttm_total, *min_baseline, eligible.as_ref(), u)
+            MetricKind::CertifiedPeople { prerequisites, scoring } => {
+                self.certified_people(prerequisites, scoring, u, drive)
             }
+            MetricKind::UsageGrowth {
+                selection,
+                compare,
+                baseline_offset,
+                unit,
+                min_ttm_total,
+                min_baseline,
+                eligible,
+            } => self.usage_growth(
+                *selection,
+                *compare,
+                *baseline_offset,
+                *unit,
+                *min_ttm_total,
+                *min_baseline,
+                eligible.as_ref(),
+                u,
+            ),
             MetricKind::DistinctProducts { selection, window_months, exclude, new_only } => {
                 self.distinct_products(*selection, *window_months, exclude, *new_only, u)
             }
@@ -671,8 +688,15 @@ impl<'g, 'r> Build<'g, 'r> {
                 (self.weight_in(num, &n).is_some() && self.weight_in(den, &d).is_some()).then_some((d, n))
             })
             .collect();
-        let pairs: Vec<(Slot, Slot)> =
-            pairs.into_iter().filter(|(d, _)| self.rules.selections[num].associations.as_ref().is_none_or(|a| a.contains(&d.association.unwrap_or(Association::Pal)))).collect();
+        let pairs: Vec<(Slot, Slot)> = pairs
+            .into_iter()
+            .filter(|(d, _)| {
+                self.rules.selections[num]
+                    .associations
+                    .as_ref()
+                    .is_none_or(|a| a.contains(&d.association.unwrap_or(Association::Pal)))
+            })
+            .collect();
         if pairs.is_empty() {
             return;
         }
@@ -961,7 +985,11 @@ impl<'g, 'r> Build<'g, 'r> {
     fn fact(&mut self, facts: &mut BTreeMap<String, Fact>, condition: &Condition, met: bool) {
         match condition {
             Condition::AtLeast { fact, value } => {
-                let v = if met { (*value * percent(self.rng.range(100, 140))).ceil() } else { (*value * percent(50)).floor() };
+                let v = if met {
+                    (*value * percent(self.rng.range(100, 140))).ceil()
+                } else {
+                    (*value * percent(50)).floor()
+                };
                 let v = match facts.get(fact) {
                     Some(Fact::Number(old)) => v.max(*old),
                     _ => v,
@@ -1097,7 +1125,14 @@ mod tests {
             for (i, line) in text.lines().enumerate() {
                 let p = Partner::parse(line, Format::Json, "gen").unwrap_or_else(|e| panic!("{version} {i}: {e}"));
                 assert!(!p.usage.is_empty() && !p.people.is_empty(), "{version} partner {i} is empty");
-                score(&r, &p).unwrap_or_else(|e| panic!("{version} partner {i}: {e}"));
+                let report = score(&r, &p).unwrap_or_else(|e| panic!("{version} partner {i}: {e}"));
+                // Certifications come from the rule set's own catalogue: none is unknown to it.
+                for person in &p.people {
+                    for c in &person.certifications {
+                        assert!(r.catalogue.find(&c.name).is_some(), "{version} partner {i}: {}", c.name);
+                    }
+                }
+                assert!(report.designations.len() == r.designations.len());
                 // Money is written exactly, with at most two decimals.
                 for row in &p.usage {
                     assert!(row.value.scale() <= 2, "{version} partner {i}: value {}", row.value);

@@ -44,7 +44,8 @@ fn rule_sets() -> &'static BTreeMap<String, RuleSet> {
 #[test]
 fn every_example_partner_round_trips_through_the_file_shape() {
     let dir = workspace().join("snapshots/partners");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).expect("snapshots/partners").map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("snapshots/partners").map(|e| e.unwrap().path()).collect();
     files.sort();
     let mut checked = 0;
     for path in files {
