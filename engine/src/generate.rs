@@ -340,9 +340,9 @@ impl<'g, 'r> Build<'g, 'r> {
                 0
             };
         }
-        for d in 0..n {
-            if drive[d] > 0 {
-                self.designation(d, drive[d], &targets);
+        for (d, strength) in drive.iter().enumerate() {
+            if *strength > 0 {
+                self.designation(d, *strength, &targets);
             }
         }
         let extra = self.rng.range(v.sizes.extra_people.0, v.sizes.extra_people.1.max(v.sizes.extra_people.0));
@@ -405,7 +405,8 @@ impl<'g, 'r> Build<'g, 'r> {
         for (m, metric) in path.metrics.iter().enumerate() {
             let full = &self.g.full[d][p][m];
             let md = (drive + self.rng.range(-150, 150)).max(0);
-            let units = |full: Decimal| (full * Decimal::from(md) / Decimal::from(1000)).round().to_i64_or_zero();
+            let units =
+                |full: Decimal| i64::try_from((full * Decimal::from(md) / Decimal::from(1000)).round()).unwrap_or(0);
             match &metric.measurement {
                 Measurement::Single(kind) => {
                     let u = units(full[0]);
@@ -1056,17 +1057,6 @@ fn months_from(from: Month, to: Month) -> Vec<Month> {
 /// `p` percent, as a factor.
 fn percent(p: i64) -> Decimal {
     Decimal::new(p, 2)
-}
-
-/// A whole decimal as an `i64` (0 when out of range).
-trait ToI64 {
-    fn to_i64_or_zero(self) -> i64;
-}
-
-impl ToI64 for Decimal {
-    fn to_i64_or_zero(self) -> i64 {
-        i64::try_from(self).unwrap_or(0)
-    }
 }
 
 #[cfg(test)]
