@@ -109,7 +109,7 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyh
         Command::DiffRules(args) => diff_rules::run(args, out),
         Command::Snapshot(args) => snapshot::run(args, rules_from_env),
         Command::Diff(args) => diff::run(args, out),
-        Command::Generate(args) => generate::run(args, out),
+        Command::Generate(args) => generate::run(args, rules_from_env, out),
         Command::Gap(args) => gap::run(args, rules_from_env, out),
         Command::Bench(args) => bench::run(args, rules_from_env, out),
         Command::Schema(args) => schema::run(args, out),

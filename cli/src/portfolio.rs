@@ -23,8 +23,8 @@ pub struct Raw {
 pub enum Source {
     File(PathBuf),
     Line(String),
-    /// A partner assembled from CSV tables, as JSON text, with the CSV lines its pieces came from.
-    Table(String, crate::tables::Places),
+    /// A partner built from CSV tables, with the CSV lines its pieces came from.
+    Table(Box<designate_engine::partner::PartnerFile>, crate::tables::Places),
     Unreadable(String),
 }
 
@@ -59,9 +59,9 @@ impl Raw {
                     anyhow!(e.to_string())
                 }),
             },
-            // Assembled from tables: a problem is put on the CSV line it comes from.
-            Source::Table(text, places) => {
-                Partner::parse(text, Format::Json, &self.origin).map_err(|e| anyhow!(places.locate(e)))
+            // Built from tables: a problem is put on the CSV line it comes from.
+            Source::Table(file, places) => {
+                Partner::from_file((**file).clone(), &self.origin).map_err(|e| anyhow!(places.locate(e)))
             }
             Source::Unreadable(message) => Err(anyhow!(message.clone())),
         }
@@ -79,7 +79,9 @@ impl Raw {
     pub fn bytes(&self) -> Vec<u8> {
         match &self.source {
             Source::File(path) => std::fs::read(path).unwrap_or_default(),
-            Source::Line(text) | Source::Table(text, _) => text.as_bytes().to_vec(),
+            Source::Line(text) => text.as_bytes().to_vec(),
+            // The partner as the file it stands for, one JSON line.
+            Source::Table(file, _) => file.to_json_line().into_bytes(),
             Source::Unreadable(_) => Vec::new(),
         }
     }

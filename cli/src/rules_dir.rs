@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::rules::RuleSource;
 use designate_engine::{Error, Partner, RuleSet};
+use designate_engine::value::Month;
 
 /// What the user said about rules.
 pub enum RulesArg {
@@ -94,6 +95,27 @@ impl RulesChoice {
         match self {
             RulesChoice::Fixed(set) => Some(set),
             RulesChoice::ByDate { .. } => None,
+        }
+    }
+
+    /// The rule set in effect in `month` (for a root), or the one rule set; with no month, the newest version.
+    pub fn for_month(&self, month: Option<Month>) -> Result<&RuleSet, String> {
+        match (self, month) {
+            (RulesChoice::Fixed(set), _) => Ok(set),
+            (RulesChoice::ByDate { root, sets }, None) => sets
+                .iter()
+                .max_by_key(|s| s.effective_from)
+                .ok_or_else(|| format!("{}: no rule set found", root.display())),
+            (RulesChoice::ByDate { root, sets }, Some(month)) => {
+                sets.iter().rev().find(|s| s.applies_to(month)).ok_or_else(|| {
+                    let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
+                    format!(
+                        "{}: no rule version applies to {month}\n  hint: versions here: {}",
+                        root.display(),
+                        ranges.join(", ")
+                    )
+                })
+            }
         }
     }
 

@@ -19,15 +19,19 @@
 //! A cell holding a line break is refused outright (exit 2): no column needs one, and a quote left open
 //! takes in the rows that follow, which may be other partners' rows.
 //!
-//! Each partner is assembled into the partner-file shape and validated exactly like a partner file; the
-//! assembled text keeps where each piece came from ([`Places`]), so that its problems name the CSV line.
+//! Each partner is built as a [`PartnerFile`] (the one type of the partner-file shape): each cell is read by the
+//! same reader a partner file's field is (a month, a date, a measure, an exact decimal), and a cell it refuses fails
+//! the partner at its CSV line. The file is then validated exactly like a partner file; [`Places`] keeps which CSV
+//! line each customer, usage row, person and certification came from, so that its problems name the line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
-use serde_json::{json, Map, Value};
+use designate_engine::partner::{
+    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, UsageFile,
+};
 
 use crate::portfolio::{Raw, Source};
 
@@ -188,12 +192,21 @@ impl Partners {
     }
 }
 
-/// A text value, or nothing when the cell is empty.
-fn opt(s: &str) -> Value {
-    if s.is_empty() {
-        Value::Null
-    } else {
-        Value::String(s.to_owned())
+/// A cell's text, or nothing when the cell is empty.
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// A cell read as a field of the partner-file shape, or the reader's message at the cell's line.
+fn cell<T: serde::de::DeserializeOwned>(table: &Table, row: &Row, column: &str) -> Result<T, String> {
+    field_from_text(row.get(table, column)).map_err(|e| table.at(row.line, &e))
+}
+
+/// An optional cell: nothing when empty, else read as [`cell`] does.
+fn opt_cell<T: serde::de::DeserializeOwned>(table: &Table, row: &Row, column: &str) -> Result<Option<T>, String> {
+    match row.get(table, column) {
+        "" => Ok(None),
+        _ => cell(table, row, column).map(Some),
     }
 }
 
@@ -205,10 +218,10 @@ struct Head {
 }
 
 /// A piece of a partner (a customer, a usage row, a certification) and the line it came from.
-type Lined = (Value, u64);
+type Lined<T> = (T, u64);
 
 /// A person's id and certifications, from the rows of `people.csv`.
-type Person = (String, Vec<Lined>);
+type Person = (String, Vec<Lined<CertificationFile>>);
 
 /// Where one partner's rows of `usage.csv` start, and how many there are.
 struct Run {
@@ -243,35 +256,45 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
         heads.push(Head { line: row.line, id, row });
     }
 
-    let mut customers: Vec<Option<Vec<Lined>>> = vec![None; heads.len()];
+    let mut customers: Vec<Option<Vec<Lined<CustomerFile>>>> = vec![None; heads.len()];
     let path = dir.join("customers.csv");
-    partners.each_row(&path, &["partner_id", "customer_id"], &["segment"], &mut failures, |t, row, i| {
-        let mut m = Map::new();
-        m.insert("id".into(), json!(row.get(t, "customer_id")));
-        if let Value::String(s) = opt(row.get(t, "segment")) {
-            m.insert("segment".into(), Value::String(s));
-        }
-        customers[i].get_or_insert_with(Vec::new).push((Value::Object(m), row.line));
-    })?;
+    let mut bad_cells: Vec<(usize, String)> = Vec::new();
+    partners.each_row(
+        &path,
+        &["partner_id", "customer_id"],
+        &["segment"],
+        &mut failures,
+        |t, row, i| match opt_cell(t, row, "segment") {
+            Ok(segment) => {
+                let c = CustomerFile { id: row.get(t, "customer_id").to_owned(), segment };
+                customers[i].get_or_insert_with(Vec::new).push((c, row.line));
+            }
+            Err(message) => bad_cells.push((i, message)),
+        },
+    )?;
 
     // People: one row per certification; persons in first-seen order.
     let mut people: Vec<Vec<Person>> = vec![Vec::new(); heads.len()];
     let path = dir.join("people.csv");
     let columns = ["partner_id", "person_id", "certification", "earned"];
     partners.each_row(&path, &columns, &["expires"], &mut failures, |t, row, i| {
-        let mut cert = Map::new();
-        cert.insert("name".into(), json!(row.get(t, "certification")));
-        cert.insert("earned".into(), json!(row.get(t, "earned")));
-        if let Value::String(s) = opt(row.get(t, "expires")) {
-            cert.insert("expires".into(), Value::String(s));
-        }
+        let cert = match (cell(t, row, "earned"), opt_cell(t, row, "expires")) {
+            (Ok(earned), Ok(expires)) => {
+                CertificationFile { name: row.get(t, "certification").to_owned(), earned, expires }
+            }
+            (Err(message), _) | (_, Err(message)) => return bad_cells.push((i, message)),
+        };
         let id = row.get(t, "person_id");
         let persons = &mut people[i];
         match persons.iter_mut().find(|(p, _)| p == id) {
-            Some((_, certs)) => certs.push((Value::Object(cert), row.line)),
-            None => persons.push((id.to_owned(), vec![(Value::Object(cert), row.line)])),
+            Some((_, certs)) => certs.push((cert, row.line)),
+            None => persons.push((id.to_owned(), vec![(cert, row.line)])),
         }
     })?;
+    // A cell the reader refuses fails its partner (the first problem is kept, as for malformed rows).
+    for (i, message) in bad_cells {
+        failures[i].get_or_insert(message);
+    }
 
     let mut usage = Usage::index(&dir.join("usage.csv"), &partners, &mut failures)?;
     let shown = dir.display().to_string();
@@ -286,51 +309,58 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 Ok(rows) => rows,
                 Err(e) => return unreadable(format!("{e:#}")),
             };
-            // The partner in the file shape, written piece by piece so that each piece's place in the text
-            // (and field path) leads back to the CSV line it came from.
+            // The partner in the file shape, with the CSV line each piece came from, by its field path.
             let file = |name: &str, line: u64| format!("{shown}/{name}:{line}");
-            let mut text = Assembled::default();
-            let mut id = Map::new();
-            id.insert("id".into(), json!(head.id));
-            if let Value::String(s) = opt(head.row.get(&partners_table, "name")) {
-                id.insert("name".into(), Value::String(s));
-            }
-            let here = file("partners.csv", head.line);
-            text.raw("{\"partner\":");
-            text.value(&Value::Object(id), &here, None);
-            text.raw(",\"as_of\":");
-            text.value(&json!(head.row.get(&partners_table, "as_of")), &here, None);
-            if let Value::String(s) = opt(head.row.get(&partners_table, "path")) {
-                text.raw(",\"path\":");
-                text.value(&Value::String(s), &here, None);
-            }
-            if let Some(c) = customers {
-                text.raw(",\"customers\":[");
-                for (n, (value, line)) in c.iter().enumerate() {
-                    text.raw(if n == 0 { "" } else { "," });
-                    text.value(value, &file("customers.csv", *line), Some(format!("customers[{n}]")));
-                }
-                text.raw("]");
-            }
-            text.raw(",\"usage\":[");
-            for (n, (value, line)) in rows.iter().enumerate() {
-                text.raw(if n == 0 { "" } else { "," });
-                text.value(value, &file("usage.csv", *line), Some(format!("usage[{n}]")));
-            }
-            text.raw("],\"people\":[");
-            for (n, (person, certs)) in people.iter().enumerate() {
-                text.raw(if n == 0 { "{\"id\":" } else { ",{\"id\":" });
-                let first = certs.first().map_or(0, |(_, line)| *line);
-                text.value(&json!(person), &file("people.csv", first), Some(format!("people[{n}]")));
-                text.raw(",\"certifications\":[");
-                for (m, (value, line)) in certs.iter().enumerate() {
-                    text.raw(if m == 0 { "" } else { "," });
-                    text.value(value, &file("people.csv", *line), Some(format!("people[{n}].certifications[{m}]")));
-                }
-                text.raw("]}");
-            }
-            text.raw("]}");
-            Raw { origin, line: None, source: Source::Table(text.text, text.places) }
+            let as_of = match cell(&partners_table, &head.row, "as_of") {
+                Ok(as_of) => as_of,
+                Err(message) => return unreadable(message),
+            };
+            let mut places = Places::default();
+            let customers = customers.map(|list| {
+                list.into_iter()
+                    .enumerate()
+                    .map(|(n, (c, line))| {
+                        places.fields.insert(format!("customers[{n}]"), file("customers.csv", line));
+                        c
+                    })
+                    .collect()
+            });
+            let usage = rows
+                .into_iter()
+                .enumerate()
+                .map(|(n, (row, line))| {
+                    places.fields.insert(format!("usage[{n}]"), file("usage.csv", line));
+                    row
+                })
+                .collect();
+            let people = people
+                .into_iter()
+                .enumerate()
+                .map(|(n, (id, certs))| {
+                    let first = certs.first().map_or(0, |(_, line)| *line);
+                    places.fields.insert(format!("people[{n}]"), file("people.csv", first));
+                    let certifications = certs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(m, (c, line))| {
+                            places.fields.insert(format!("people[{n}].certifications[{m}]"), file("people.csv", line));
+                            c
+                        })
+                        .collect();
+                    PersonFile { id, certifications }
+                })
+                .collect();
+            let partner = PartnerFile {
+                partner: PartnerIdFile { id: head.id.clone(), name: opt(head.row.get(&partners_table, "name")) },
+                as_of,
+                path: opt(head.row.get(&partners_table, "path")),
+                customers,
+                usage,
+                people,
+                history: None,
+                solutions: Vec::new(),
+            };
+            Raw { origin, line: None, source: Source::Table(Box::new(partner), places) }
         },
     );
     Ok(Box::new(items))
@@ -395,7 +425,7 @@ impl Usage {
     }
 
     /// The usage rows of partner `i` (id `id`), read back from where the index says they are.
-    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined>> {
+    fn rows(&mut self, i: usize, id: &str) -> Result<Vec<Lined<UsageFile>>> {
         let (Some(t), Some(run)) = (self.table.as_mut(), self.runs.get(i).and_then(Option::as_ref)) else {
             return Ok(Vec::new());
         };
@@ -409,53 +439,26 @@ impl Usage {
             let Some(row) = row.filter(|r| r.partner.as_deref() == Some(id) && r.cells.is_ok()) else {
                 return Err(anyhow!("{}: the file changed while it was being read", t.path.display()));
             };
-            let mut value = Map::new();
-            for key in ["customer", "month", "product", "measure"] {
-                value.insert(key.into(), json!(row.get(t, key)));
-            }
-            // The value stays text: the partner reader parses it as an exact decimal.
-            value.insert("value".into(), json!(row.get(t, "value")));
-            for key in ["association", "offer"] {
-                if let Value::String(s) = opt(row.get(t, key)) {
-                    value.insert(key.into(), Value::String(s));
-                }
-            }
-            rows.push((Value::Object(value), row.line));
+            // Each cell is read as the partner reader reads the field: the value as an exact decimal.
+            let value = UsageFile {
+                customer: row.get(t, "customer").to_owned(),
+                month: cell(t, &row, "month").map_err(anyhow::Error::msg)?,
+                product: row.get(t, "product").to_owned(),
+                measure: cell(t, &row, "measure").map_err(anyhow::Error::msg)?,
+                value: cell(t, &row, "value").map_err(anyhow::Error::msg)?,
+                association: opt_cell(t, &row, "association").map_err(anyhow::Error::msg)?,
+                offer: opt(row.get(t, "offer")),
+            };
+            rows.push((value, row.line));
         }
         Ok(rows)
     }
 }
 
-/// A partner assembled from tables, as JSON text, with where each piece came from.
-#[derive(Default)]
-struct Assembled {
-    text: String,
-    places: Places,
-}
-
-impl Assembled {
-    fn raw(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-
-    /// Writes `value`, noting that its bytes (and the field path `field`, when given) come from `place`.
-    fn value(&mut self, value: &Value, place: &str, field: Option<String>) {
-        let start = self.text.len();
-        self.text.push_str(&value.to_string());
-        self.places.spans.push((start, self.text.len(), place.to_owned()));
-        if let Some(field) = field {
-            self.places.fields.insert(field, place.to_owned());
-        }
-    }
-}
-
-/// Where the pieces of a partner assembled from tables came from (`folder/usage.csv:7`), so that its
-/// problems are reported on the CSV line, not on the assembled text.
+/// Where the pieces of a partner built from tables came from (`folder/usage.csv:7`), by field path
+/// (`usage[3]`, `people[0].certifications[1]`), so that its problems are reported on the CSV line.
 #[derive(Default)]
 pub struct Places {
-    /// Byte ranges of the assembled text and their places, in text order.
-    spans: Vec<(usize, usize, String)>,
-    /// Field paths (`usage[3]`, `people[0].certifications[1]`) and their places.
     fields: BTreeMap<String, String>,
 }
 
@@ -472,29 +475,13 @@ impl Places {
         }
     }
 
-    /// The CSV line the byte at `offset` of the assembled text comes from; the innermost piece wins.
-    fn of_offset(&self, offset: usize) -> Option<&str> {
-        self.spans.iter().rev().find(|(start, end, _)| (*start..*end).contains(&offset)).map(|(_, _, p)| p.as_str())
-    }
-
-    /// An error of the assembled partner, put back on its CSV line when the place is known (`origin` names
-    /// the partner otherwise).
+    /// An error of the partner, put back on its CSV line when the place is known (`origin` names the partner
+    /// otherwise).
     pub fn locate(&self, mut e: designate_engine::Error) -> String {
-        let place = match (e.place.line, e.place.field.as_deref()) {
-            // The parser's column is a byte offset in the one-line text, 1-based.
-            (Some((_, col)), _) => self.of_offset(col.saturating_sub(1)),
-            (None, Some(field)) => self.of_field(field),
-            (None, None) => None,
-        };
-        match place {
-            Some(place) => {
-                e.place = designate_engine::Located::file(place);
-                e.to_string()
-            }
-            None => {
-                e.place.line = None;
-                e.to_string()
-            }
+        if let Some(place) = e.place.field.as_deref().and_then(|field| self.of_field(field)) {
+            e.place = designate_engine::Located::file(place);
         }
+        e.place.line = None;
+        e.to_string()
     }
 }

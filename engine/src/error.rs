@@ -203,7 +203,7 @@ impl Error {
 /// A parser's message in the words of the files: serde speaks of Rust (`unknown variant`, `struct PartnerFile`,
 /// `unit value`); a person editing a partner or rule file knows values, tables and null. The strict reader
 /// (`strict`) already names keys instead of structs; this catches what reaches a message anyway.
-fn plain_words(message: &str) -> String {
+pub(crate) fn plain_words(message: &str) -> String {
     let mut out = message
         .replace("unknown variant", "unknown value")
         .replace(", there are no variants", "")

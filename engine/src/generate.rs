@@ -1,35 +1,152 @@
-//! Synthetic partner portfolios: a deterministic generator of partner files (the `partner-data.md` shape) for load
-//! tests and demonstrations, written as NDJSON.
+//! Synthetic partner portfolios generated from a rule set: partner files (the `partner-data.md` shape, as
+//! [`PartnerFile`]) that exercise whatever that rule set measures, for load tests, demonstrations and tests.
 //!
-//! Partner `i` of a portfolio depends only on `(i, seed, as_of)`, so a portfolio can be produced in parallel or in
-//! parts and still be byte-identical. The data is shaped after the shipped 2024-06 rules: product names, measures,
-//! associations and certification codes are the ones those rules select, and each partner's "drive" in its focus
-//! areas moves its usage and skilling across the thresholds so that scores spread around the 70-point bar.
-//! Money is built from integer cents and written as exact decimals; nothing here uses floating point.
+//! Nothing here knows a designation, product, certification or threshold: the generator reads them from the
+//! [`RuleSet`]. Each partner focuses on one to three designations with a "drive" (permille of what full points
+//! take); for every metric of the path it aims at, the metric's own parameters say what to write: customers that
+//! cross the metric's threshold from nothing (`customer-adds`), people holding the certifications of its
+//! requirement and prerequisites (`certified-people`), established customers growing by the units it counts
+//! (`usage-growth`), products first used in its window (`distinct-products`), customers whose numerator reaches
+//! the ratio of their denominator (`ratio-customers`), customers whose rolling sum crosses its threshold
+//! (`rolling-sum-crossing`), with the selections' products, measures, associations and offers, and customers
+//! sized for its eligibility filter. Path rules are exercised too: some partners are "large" and meet a test
+//! of a non-default path (customers mostly outside the segments a share test counts, customers above a bar in
+//! both months, a large trailing total). Solutions with facts meet or miss the requirements of certified
+//! software designations. Noise that must not count is mixed in on purpose: customers below a threshold or
+//! present in the baseline, lost customers, rows under an excluded offer, products used before a window or
+//! excluded by a metric, certifications expired, earned after `as_of` or retired past their grace. So every
+//! designation gets partners that attain it and partners that fall short.
+//!
+//! Partner `i` of a portfolio depends only on `(rules, i, seed, as_of)`, so a portfolio can be produced in parallel
+//! or in parts and still be byte-identical. Values are exact decimals (money in cents, counts whole); nothing here
+//! uses floating point. Name pools and sizes, which rules cannot say, come from `engine/data/generator.toml`.
 
+use crate::rules::{CertifiedPeople, DistinctProducts, RatioCustomers, RollingSumCrossing, UsageGrowth};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
-use std::str::FromStr;
 
-use serde_json::{Map, Number, Value};
+use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::value::Month;
+use crate::partner::{
+    Association, AttainedFile, CertificationFile, CustomerFile, Fact, HistoryFile, Measure, PartnerFile, PartnerIdFile,
+    PersonFile, Segment, SolutionFile, UsageFile,
+};
+use crate::rules::{
+    AddsRule, CertRequirement, Combine, Compare, Condition, CustomerAdds, CustomerFilter, Measurement, MetricKind,
+    PathSelection, PathTest, PointsRule, Prerequisite, RatioRule, RuleSet, Selection,
+};
+use crate::value::{Date, Month, NonNegative};
 
-/// Writes `n` synthetic partners as NDJSON (one JSON object per line, '\n' after each) to `out`, deterministic for `seed`.
-pub fn write_ndjson(n: usize, seed: u64, as_of: Month, out: &mut dyn Write) -> io::Result<()> {
-    // One write per partner: `out` may be unbuffered, and a partner line is tens of kilobytes.
-    let mut line = Vec::with_capacity(1 << 16);
-    for i in 0..n {
-        line.clear();
-        serde_json::to_writer(&mut line, &partner(i, seed, as_of)).map_err(io::Error::other)?;
-        line.push(b'\n');
-        out.write_all(&line)?;
-    }
-    Ok(())
+/// Writes `n` synthetic partners for `rules` as NDJSON (one JSON object per line, '\n' after each) to `out`,
+/// deterministic for `seed`.
+pub fn write_ndjson(rules: &RuleSet, n: usize, seed: u64, as_of: Month, out: &mut dyn Write) -> io::Result<()> {
+    Generator::new(rules).write_ndjson(n, seed, as_of, out)
 }
 
-/// One synthetic partner (index i of the portfolio for this seed) as a serde_json::Value in the partner-file shape.
-pub fn partner(i: usize, seed: u64, as_of: Month) -> Value {
-    Generator::new(i, seed, as_of).partner()
+/// Partner `i` of the portfolio for `rules` and `seed`. To generate many, build one [`Generator`] and reuse it.
+pub fn partner(rules: &RuleSet, i: usize, seed: u64, as_of: Month) -> PartnerFile {
+    Generator::new(rules).partner(i, seed, as_of)
+}
+
+/// A generator for one rule set: what full points take for each metric, worked out once.
+///
+/// ```
+/// use designate_engine::{generate::Generator, Partner, RuleSet};
+/// # let rules = RuleSet::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/2024-06"))).unwrap();
+/// let generator = Generator::new(&rules);
+/// let file = generator.partner(0, 7, "2024-06".parse().unwrap());
+/// let partner = Partner::from_file(file, "p-000001").unwrap();
+/// assert_eq!(partner.id, "p-000001");
+/// ```
+pub struct Generator<'r> {
+    rules: &'r RuleSet,
+    /// Units that earn a metric's full points, by designation, path and metric: one figure, or one per part of a
+    /// `best` combination (each part has its own points).
+    full: Vec<Vec<Vec<Vec<Decimal>>>>,
+}
+
+/// Units assumed to earn full points when a points rule does not tell (a script that never reaches its maximum).
+const FALLBACK_FULL_UNITS: i64 = 10;
+
+impl<'r> Generator<'r> {
+    /// A generator for `rules`.
+    pub fn new(rules: &'r RuleSet) -> Generator<'r> {
+        let full = rules
+            .designations
+            .iter()
+            .map(|d| {
+                d.paths
+                    .iter()
+                    .map(|p| {
+                        p.metrics
+                            .iter()
+                            .map(|m| match &m.measurement {
+                                Measurement::Combined { combine: Combine::Best, parts } => {
+                                    parts.iter().map(|part| full_units(part.points.as_ref(), m.max_points)).collect()
+                                }
+                                _ => vec![full_units(m.points.as_ref(), m.max_points)],
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        Generator { rules, full }
+    }
+
+    /// Writes `n` partners as NDJSON to `out`.
+    pub fn write_ndjson(&self, n: usize, seed: u64, as_of: Month, out: &mut dyn Write) -> io::Result<()> {
+        // One write per partner: `out` may be unbuffered, and a partner line is tens of kilobytes.
+        for i in 0..n {
+            let mut line = self.partner(i, seed, as_of).to_json_line();
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Partner `i` of the portfolio for `seed`, evaluated at `as_of`.
+    pub fn partner(&self, i: usize, seed: u64, as_of: Month) -> PartnerFile {
+        Build::new(self, i, seed, as_of).partner()
+    }
+}
+
+/// The fewest whole units that earn `max_points` under `rule`: `max_units`, or the maximum over `per_unit`, or,
+/// for a script, found by running it (doubling, then bisecting).
+fn full_units(rule: Option<&PointsRule>, max_points: Decimal) -> Decimal {
+    let fallback = Decimal::from(FALLBACK_FULL_UNITS);
+    let Some(rule) = rule else { return fallback };
+    if let Some(script) = &rule.script {
+        let reaches = |units: Decimal| {
+            let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
+            inputs.extend(rule.params.iter().cloned());
+            script.run(&inputs, "generating partners").is_ok_and(|p| p >= max_points)
+        };
+        let cap = rule.max_units.unwrap_or(Decimal::from(1_000_000));
+        let mut high = Decimal::ONE;
+        while !reaches(high) {
+            if high >= cap {
+                return rule.max_units.unwrap_or(fallback);
+            }
+            high = (high * Decimal::TWO).min(cap);
+        }
+        let mut low = (high / Decimal::TWO).floor();
+        // `low` does not reach (or is 0), `high` does.
+        while high - low > Decimal::ONE {
+            let mid = ((low + high) / Decimal::TWO).floor();
+            if reaches(mid) {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        return high;
+    }
+    match (rule.per_unit, rule.max_units) {
+        (_, Some(max)) if max > Decimal::ZERO => max.ceil(),
+        (Some(per), None) if per > Decimal::ZERO => (max_points / per).ceil(),
+        _ => fallback,
+    }
 }
 
 // ------------------------------------------------------------------ randomness
@@ -69,38 +186,8 @@ impl Rng {
         (self.below(100) as i64) < pct
     }
 
-    /// In `lo..=hi`, skewed towards `lo` (the smaller of two draws): sizes and amounts have long upper tails.
-    fn skewed(&mut self, lo: i64, hi: i64) -> i64 {
-        let (a, b) = (self.range(lo, hi), self.range(lo, hi));
-        a.min(b)
-    }
-
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
-    }
-
-    /// An index drawn with the given weights.
-    fn weighted(&mut self, weights: &[u64]) -> usize {
-        let mut roll = self.below(weights.iter().sum());
-        for (i, w) in weights.iter().enumerate() {
-            if roll < *w {
-                return i;
-            }
-            roll -= w;
-        }
-        weights.len() - 1
-    }
-
-    /// `v` scaled by a random factor within ±`permille`/1000.
-    fn jitter(&mut self, v: i64, permille: i64) -> i64 {
-        v * (1000 + self.range(-permille, permille)) / 1000
-    }
-
-    /// About `drive` permille of `max` (a little more, since strong practices overshoot), rounded up or down at
-    /// random so that small maxima (one or two people) still come out in between.
-    fn share_of(&mut self, max: i64, drive: i64) -> i64 {
-        let scaled = max * (drive + 100);
-        scaled / 1000 + (self.range(0, 999) < scaled % 1000) as i64
     }
 
     fn shuffle<T>(&mut self, items: &mut [T]) {
@@ -110,749 +197,756 @@ impl Rng {
     }
 }
 
-// ------------------------------------------------------------------ vocabulary (names the 2024-06 rules select)
+// ------------------------------------------------------------------ names and sizes (engine/data/generator.toml)
 
-/// The six solution areas; a partner focuses on one to three.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Area {
-    Infrastructure,
-    DataAi,
-    AppInnovation,
-    Security,
-    BizApps,
-    ModernWork,
-}
-
-const AREAS: [Area; 6] =
-    [Area::Infrastructure, Area::DataAi, Area::AppInnovation, Area::Security, Area::BizApps, Area::ModernWork];
-const AREA_WEIGHTS: [u64; 6] = [20, 16, 16, 16, 14, 18];
-
-impl Area {
-    fn is_azure(self) -> bool {
-        matches!(self, Area::Infrastructure | Area::DataAi | Area::AppInnovation)
-    }
-}
-
-/// The generator's vocabulary: names the shipped rules select, read from `engine/data/generator.toml` (built into
-/// the binary) so that no product or certification name lives in Rust code.
+/// What the rules cannot say: name pools and sizes.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VocabularyFile {
-    infra_services: Vec<String>,
-    data_ai_services: Vec<String>,
-    app_services: Vec<String>,
-    incidental_services: Vec<String>,
-    ineligible_offers: Vec<String>,
-    security_azure: Vec<String>,
-    security_m365: Vec<String>,
-    modern_work: Vec<String>,
-    infra_intermediate: Vec<String>,
-    infra_advanced: Vec<String>,
-    data_ai_scoring: Vec<String>,
-    app_intermediate: Vec<String>,
-    app_advanced: Vec<String>,
-    security_scoring: Vec<String>,
-    biz_intermediate: Vec<String>,
-    biz_advanced: Vec<String>,
-    biz_retired: Vec<String>,
-    mw_intermediate: Vec<String>,
-    mw_advanced: Vec<String>,
-    fundamentals: Vec<String>,
-    security_prerequisite_2: Vec<String>,
-    security_prerequisite_1: Vec<String>,
-    azure_prerequisites: Vec<String>,
-    security_m365_weights: Vec<u64>,
-    modern_work_weights: Vec<u64>,
-    vm: String,
-    vm_licenses: String,
-    cert_names: Vec<(String, String)>,
-    biz_flavours: Vec<FlavourFile>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlavourFile {
-    workloads: Vec<WorkloadFile>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WorkloadFile {
-    name: String,
-    price_cents: i64,
-    capacity: bool,
-}
-
-/// The vocabulary with `'static` names, as the generator's tables use them.
 struct Vocabulary {
-    infra_services: &'static [&'static str],
-    data_ai_services: &'static [&'static str],
-    app_services: &'static [&'static str],
-    incidental_services: &'static [&'static str],
-    ineligible_offers: &'static [&'static str],
-    security_azure: &'static [&'static str],
-    security_m365: &'static [&'static str],
-    modern_work: &'static [&'static str],
-    infra_intermediate: &'static [&'static str],
-    infra_advanced: &'static [&'static str],
-    data_ai_scoring: &'static [&'static str],
-    app_intermediate: &'static [&'static str],
-    app_advanced: &'static [&'static str],
-    security_scoring: &'static [&'static str],
-    biz_intermediate: &'static [&'static str],
-    biz_advanced: &'static [&'static str],
-    biz_retired: &'static [&'static str],
-    mw_intermediate: &'static [&'static str],
-    mw_advanced: &'static [&'static str],
-    fundamentals: &'static [&'static str],
-    security_prerequisite_2: &'static [&'static str],
-    security_prerequisite_1: &'static [&'static str],
-    azure_prerequisites: &'static [&'static str],
-    security_m365_weights: &'static [u64],
-    modern_work_weights: &'static [u64],
-    vm: &'static str,
-    vm_licenses: &'static str,
-    cert_names: &'static [(&'static str, &'static str)],
-    biz_flavours: &'static [&'static [BizWorkload]],
+    name_first: Vec<String>,
+    name_middle: Vec<String>,
+    name_last: Vec<String>,
+    open_products: Vec<String>,
+    sizes: Sizes,
 }
 
-/// Leaks a string: the vocabulary is read once and lives as long as the process.
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fn leak_all(list: Vec<String>) -> &'static [&'static str] {
-    Box::leak(list.into_iter().map(leak).collect::<Vec<_>>().into_boxed_slice())
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sizes {
+    history_months: i32,
+    extra_people: (i64, i64),
 }
 
 fn vocab() -> &'static Vocabulary {
     static VOCABULARY: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+    // The file is built into the binary and checked by the tests below: it cannot be wrong at run time.
     VOCABULARY.get_or_init(|| {
-        let f: VocabularyFile =
-            toml::from_str(include_str!("../data/generator.toml")).expect("engine/data/generator.toml is valid");
-        let flavour = |fl: FlavourFile| -> &'static [BizWorkload] {
-            let w: Vec<BizWorkload> = fl
-                .workloads
-                .into_iter()
-                .map(|w| BizWorkload { name: leak(w.name), price_cents: w.price_cents, capacity: w.capacity })
-                .collect();
-            Box::leak(w.into_boxed_slice())
-        };
-        Vocabulary {
-            infra_services: leak_all(f.infra_services),
-            data_ai_services: leak_all(f.data_ai_services),
-            app_services: leak_all(f.app_services),
-            incidental_services: leak_all(f.incidental_services),
-            ineligible_offers: leak_all(f.ineligible_offers),
-            security_azure: leak_all(f.security_azure),
-            security_m365: leak_all(f.security_m365),
-            modern_work: leak_all(f.modern_work),
-            infra_intermediate: leak_all(f.infra_intermediate),
-            infra_advanced: leak_all(f.infra_advanced),
-            data_ai_scoring: leak_all(f.data_ai_scoring),
-            app_intermediate: leak_all(f.app_intermediate),
-            app_advanced: leak_all(f.app_advanced),
-            security_scoring: leak_all(f.security_scoring),
-            biz_intermediate: leak_all(f.biz_intermediate),
-            biz_advanced: leak_all(f.biz_advanced),
-            biz_retired: leak_all(f.biz_retired),
-            mw_intermediate: leak_all(f.mw_intermediate),
-            mw_advanced: leak_all(f.mw_advanced),
-            fundamentals: leak_all(f.fundamentals),
-            security_prerequisite_2: leak_all(f.security_prerequisite_2),
-            security_prerequisite_1: leak_all(f.security_prerequisite_1),
-            azure_prerequisites: leak_all(f.azure_prerequisites),
-            security_m365_weights: Box::leak(f.security_m365_weights.into_boxed_slice()),
-            modern_work_weights: Box::leak(f.modern_work_weights.into_boxed_slice()),
-            vm: leak(f.vm),
-            vm_licenses: leak(f.vm_licenses),
-            cert_names: Box::leak(
-                f.cert_names.into_iter().map(|(c, n)| (leak(c), leak(n))).collect::<Vec<_>>().into_boxed_slice(),
-            ),
-            biz_flavours: Box::leak(f.biz_flavours.into_iter().map(flavour).collect::<Vec<_>>().into_boxed_slice()),
-        }
+        toml::from_str(include_str!("../data/generator.toml")).expect("engine/data/generator.toml is valid")
     })
 }
 
-/// A Dynamics 365 / Power Platform workload: its list price per user (cents a month) and what the MCV rate
-/// counts (active users, or capacity in profiles for Customer Insights).
-struct BizWorkload {
-    name: &'static str,
-    price_cents: i64,
-    capacity: bool,
-}
-
-const NAME_FIRST: &[&str] = &[
-    "Contoso",
-    "Fabrikam",
-    "Northwind",
-    "Tailspin",
-    "Woodgrove",
-    "Litware",
-    "Adatum",
-    "Proseware",
-    "Lucerne",
-    "Alpine",
-    "Coho",
-    "Wingtip",
-    "Trey",
-    "Relecloud",
-    "Wide World",
-    "Blue Yonder",
-    "Humongous",
-    "Fourth Coffee",
-];
-const NAME_MIDDLE: &[&str] = &["Cloud", "Digital", "Data", "Cyber", "Business", "Tech", "IT", "Systems", "Modern"];
-const NAME_LAST: &[&str] = &["Partners", "Consulting", "Group", "Services", "Labs", "Solutions", "Ltd", "GmbH", "Inc."];
-
 // ------------------------------------------------------------------ the generator
 
-/// Months are indexed 0..=24: index 24 is `as_of`, 23 the month before, 12 the same month last year.
-const LAST: usize = 24;
-/// The first month of the trailing twelve (as_of − 11).
-const TTM_START: usize = 13;
-
-/// One customer tenant and its segment.
-struct Customer {
-    id: String,
-    segment: &'static str,
+/// A way into a selection: a product, measure, association and offer, and the weight its values carry there.
+#[derive(Clone)]
+struct Slot {
+    product: String,
+    measure: Measure,
+    association: Option<Association>,
+    offer: Option<String>,
+    weight: Decimal,
 }
 
-/// When a customer (in one area) is billed: months `start..=end`. New customers start within the trailing twelve
-/// months; churned ones stop at least two months before `as_of`, so both net-adds rules see them as lost.
-#[derive(Clone, Copy)]
-struct Life {
-    start: usize,
-    end: usize,
-    new: bool,
-}
-
-/// One partner's Azure services for an area: long-used ones, and ones first used this year (with their first month).
-struct AzurePlan {
-    established: Vec<&'static str>,
-    fresh: Vec<(&'static str, usize)>,
-}
-
-struct Generator {
+/// One partner being built.
+struct Build<'g, 'r> {
+    g: &'g Generator<'r>,
+    rules: &'r RuleSet,
     rng: Rng,
     index: usize,
     as_of: Month,
-    months: Vec<String>,
-    enterprise: bool,
-    /// The partner's Dynamics practice: one or two of [`vocab().biz_flavours`], the same for all its customers.
-    biz_flavours: [usize; 2],
-    usage: Vec<Value>,
+    /// The first month of an established customer's usage.
+    first: Month,
+    /// A large partner meets a test of a non-default path of each path rule.
+    large: bool,
+    /// The segments a share test of a path rule counts (customers mostly in them, or mostly not when large).
+    tested_segments: Vec<Segment>,
+    customers: Vec<CustomerFile>,
+    usage: Vec<UsageFile>,
+    people: Vec<PersonFile>,
+    /// The product each selection's customers use (so that products new in a window are the deployments').
+    core: BTreeMap<usize, Slot>,
 }
 
-impl Generator {
-    fn new(index: usize, seed: u64, as_of: Month) -> Generator {
-        let months = (0..=LAST).map(|k| as_of.offset(k as i32 - LAST as i32).to_string()).collect();
-        Generator {
+impl<'g, 'r> Build<'g, 'r> {
+    fn new(g: &'g Generator<'r>, index: usize, seed: u64, as_of: Month) -> Build<'g, 'r> {
+        let history = vocab().sizes.history_months.max(1);
+        let tested_segments = g
+            .rules
+            .path_rules
+            .iter()
+            .flat_map(|r| &r.tests)
+            .find_map(|(_, t)| match t {
+                PathTest::SegmentShareBelow { segments, .. } => Some(segments.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Build {
+            g,
+            rules: g.rules,
             rng: Rng::new(seed, index),
             index,
             as_of,
-            months,
-            enterprise: false,
-            biz_flavours: [0, 0],
+            first: as_of.offset(-(history - 1)),
+            large: false,
+            tested_segments,
+            customers: Vec::new(),
             usage: Vec::new(),
+            people: Vec::new(),
+            core: BTreeMap::new(),
         }
     }
 
-    fn partner(mut self) -> Value {
-        self.enterprise = self.rng.chance(25);
-        let name = format!("{} {} {}", self.rng.pick(NAME_FIRST), self.rng.pick(NAME_MIDDLE), self.rng.pick(NAME_LAST));
+    fn partner(mut self) -> PartnerFile {
+        let v = vocab();
+        let name = format!(
+            "{} {} {}",
+            self.rng.pick(&v.name_first),
+            self.rng.pick(&v.name_middle),
+            self.rng.pick(&v.name_last)
+        );
+        self.large = self.rng.chance(30);
 
-        // Focus: one to three areas, each with a drive (permille) that moves every metric of the area together.
+        // The path each path rule should give: a large partner meets one test of a non-default path.
+        let mut targets: Vec<Option<String>> = Vec::new();
+        for r in 0..self.rules.path_rules.len() {
+            let rule = &self.rules.path_rules[r];
+            let candidates: Vec<usize> = (0..rule.tests.len()).filter(|t| rule.tests[*t].0 != rule.default).collect();
+            let target = if self.large && !candidates.is_empty() {
+                // Mostly the cheapest test to meet (a segment share), sometimes any, so every kind of test is met.
+                let cheapest = candidates
+                    .iter()
+                    .copied()
+                    .min_by_key(|t| match rule.tests[*t].1 {
+                        PathTest::SegmentShareBelow { .. } => 0,
+                        PathTest::EntitiesAboveInBothMonths { .. } => 1,
+                        PathTest::TtmTotalAtLeast { .. } => 2,
+                    })
+                    .unwrap_or(candidates[0]);
+                let t = if self.rng.chance(75) { cheapest } else { *self.rng.pick(&candidates) };
+                self.meet_path_test(r, t);
+                Some(rule.tests[t].0.clone())
+            } else {
+                None
+            };
+            targets.push(target);
+        }
+
+        // Focus: one to three designations with a drive (permille of full points); a few others get a weak one.
+        let n = self.rules.designations.len();
+        let mut drive = vec![0i64; n];
         let n_focus = match self.rng.below(100) {
             0..=44 => 1,
             45..=79 => 2,
             _ => 3,
-        };
-        let mut drive = [0i64; 6];
-        let mut weights = AREA_WEIGHTS;
-        for _ in 0..n_focus {
-            let a = self.rng.weighted(&weights);
-            weights[a] = 0;
-            drive[a] = self.rng.range(300, 950);
         }
-        let focus: Vec<usize> = (0..6).filter(|a| drive[*a] > 0).collect();
-
-        let first = self.rng.below(4) as usize;
-        let second = if self.rng.chance(40) { self.rng.below(4) as usize } else { first };
-        self.biz_flavours = [first, second];
-        let customers = self.customers();
-        let plans = self.azure_plans(&drive);
-
-        // Each customer buys from one focus area, a fifth of them from a second.
-        for c in &customers {
-            let primary = *self.rng.pick(&focus);
-            let mut areas = vec![primary];
-            if focus.len() > 1 && self.rng.chance(20) {
-                let other = *self.rng.pick(&focus);
-                if other != primary {
-                    areas.push(other);
-                }
-            }
-            let any_azure = areas.iter().any(|a| AREAS[*a].is_azure());
-            for a in areas {
-                let d = drive[a];
-                match AREAS[a] {
-                    Area::Infrastructure | Area::DataAi | Area::AppInnovation => {
-                        self.azure_customer(c, d, plans[a].as_ref().expect("a plan for every Azure focus"))
-                    }
-                    Area::Security => self.security_customer(c, d),
-                    Area::BizApps => self.bizapps_customer(c, d),
-                    Area::ModernWork => self.modern_work_customer(c, d),
-                }
-            }
-            // Customers of non-Azure work often still run a little Azure through the partner.
-            if !any_azure && self.rng.chance(15) {
-                self.incidental_azure(c);
+        .min(n);
+        let mut order: Vec<usize> = (0..n).collect();
+        self.rng.shuffle(&mut order);
+        for (k, d) in order.iter().enumerate() {
+            drive[*d] = if k < n_focus {
+                self.rng.range(450, 1150)
+            } else if self.rng.chance(15) {
+                self.rng.range(50, 300)
+            } else {
+                0
+            };
+        }
+        for (d, strength) in drive.iter().enumerate() {
+            if *strength > 0 {
+                self.designation(d, *strength, &targets);
             }
         }
-
-        let people = self.people(&drive);
-
-        let mut partner = Map::new();
-        partner.insert("id".into(), format!("p-{:06}", self.index + 1).into());
-        partner.insert("name".into(), name.into());
-        let mut root = Map::new();
-        root.insert("partner".into(), Value::Object(partner));
-        root.insert("as_of".into(), self.as_of.to_string().into());
-        root.insert(
-            "customers".into(),
-            customers
-                .iter()
-                .map(|c| {
-                    let mut m = Map::new();
-                    m.insert("id".into(), c.id.clone().into());
-                    m.insert("segment".into(), c.segment.into());
-                    Value::Object(m)
-                })
-                .collect(),
-        );
-        root.insert("usage".into(), Value::Array(std::mem::take(&mut self.usage)));
-        root.insert("people".into(), Value::Array(people));
-        Value::Object(root)
+        let extra = self.rng.range(v.sizes.extra_people.0, v.sizes.extra_people.1.max(v.sizes.extra_people.0));
+        for _ in 0..extra {
+            self.extra_person();
+        }
+        let solutions = self.solutions();
+        let history = self.history(&drive);
+        PartnerFile {
+            partner: PartnerIdFile { id: format!("p-{:06}", self.index + 1), name: Some(name) },
+            as_of: self.as_of,
+            path: None,
+            customers: Some(self.customers),
+            usage: self.usage,
+            people: self.people,
+            history,
+            solutions,
+        }
     }
 
-    fn customers(&mut self) -> Vec<Customer> {
-        let n = if self.enterprise { self.rng.skewed(30, 150) } else { self.rng.skewed(5, 40) };
-        // SMB partners sell mostly to SMB/SMC tenants (well above the 80% share that keeps them on the SMB path);
-        // enterprise partners mostly to enterprises.
-        let weights: [u64; 3] = if self.enterprise { [15, 20, 65] } else { [65, 29, 6] };
-        (1..=n)
-            .map(|k| Customer {
-                id: format!("c-{k}"),
-                segment: ["smb", "smc", "enterprise"][self.rng.weighted(&weights)],
+    /// Writes what makes test `t` of path rule `r` hold.
+    fn meet_path_test(&mut self, r: usize, t: usize) {
+        let rules = self.rules;
+        match &rules.path_rules[r].tests[t].1 {
+            // Customers' segments follow `large` (see `new_customer`).
+            PathTest::SegmentShareBelow { .. } => {}
+            PathTest::TtmTotalAtLeast { selection, amount } => {
+                let Some(slot) = self.core(*selection) else { return };
+                let monthly = *amount / Decimal::from(12) * percent(110);
+                let c = self.new_customer();
+                let months: Vec<(Month, Decimal)> = self.history_months().map(|m| (m, monthly)).collect();
+                self.rows(&c, &slot, months);
+            }
+            PathTest::EntitiesAboveInBothMonths { selection, above, at_least, .. } => {
+                let Some(slot) = self.core(*selection) else { return };
+                for _ in 0..*at_least + self.rng.below(2) as usize {
+                    let v = *above * percent(120 + self.rng.range(0, 60));
+                    let c = self.new_customer();
+                    let months: Vec<(Month, Decimal)> = self.history_months().map(|m| (m, v)).collect();
+                    self.rows(&c, &slot, months);
+                }
+            }
+        }
+    }
+
+    /// Writes what each metric of designation `d`'s path asks for, at about `drive` permille of full points.
+    fn designation(&mut self, d: usize, drive: i64, targets: &[Option<String>]) {
+        let rules = self.rules;
+        let des = &rules.designations[d];
+        let p = match des.path_selection {
+            PathSelection::Single => 0,
+            PathSelection::Rule(r) => {
+                let wanted = targets[r].as_deref().unwrap_or(&rules.path_rules[r].default);
+                des.paths.iter().position(|p| p.id == wanted).unwrap_or(0)
+            }
+            // Every path is scored and the best wins: aim at any.
+            PathSelection::BestTotal => self.rng.below(des.paths.len().max(1) as u64) as usize,
+        };
+        let Some(path) = des.paths.get(p) else { return };
+        for (m, metric) in path.metrics.iter().enumerate() {
+            let full = &self.g.full[d][p][m];
+            let md = (drive + self.rng.range(-150, 150)).max(0);
+            let units =
+                |full: Decimal| i64::try_from((full * Decimal::from(md) / Decimal::from(1000)).round()).unwrap_or(0);
+            match &metric.measurement {
+                Measurement::Single(kind) => {
+                    let u = units(full[0]);
+                    self.kind(kind, u, md);
+                }
+                Measurement::Combined { combine: Combine::Best, parts } => {
+                    let k = self.rng.below(parts.len() as u64) as usize;
+                    let u = units(full.get(k).copied().unwrap_or(Decimal::ONE));
+                    self.kind(&parts[k].kind, u, md);
+                }
+                Measurement::Combined { parts, .. } => {
+                    // Units add up (or unite distinct customers, each part with its own): split them.
+                    let total = units(full[0]);
+                    let n = parts.len().max(1) as i64;
+                    for (k, part) in parts.iter().enumerate() {
+                        let u = total / n + i64::from((k as i64) < total % n);
+                        self.kind(&part.kind, u, md);
+                    }
+                }
+            }
+        }
+    }
+
+    fn kind(&mut self, kind: &MetricKind, u: i64, drive: i64) {
+        match kind {
+            MetricKind::CustomerAdds(adds) => self.customer_adds(adds, u),
+            MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring }) => {
+                self.certified_people(prerequisites, scoring, u, drive)
+            }
+            MetricKind::UsageGrowth(UsageGrowth {
+                selection,
+                compare,
+                baseline_offset,
+                unit,
+                min_ttm_total,
+                min_baseline,
+                eligible,
+            }) => self.usage_growth(
+                *selection,
+                *compare,
+                *baseline_offset,
+                *unit,
+                *min_ttm_total,
+                *min_baseline,
+                eligible.as_ref(),
+                u,
+            ),
+            MetricKind::DistinctProducts(DistinctProducts { selection, window_months, exclude, new_only }) => {
+                self.distinct_products(*selection, *window_months, exclude, *new_only, u)
+            }
+            MetricKind::RatioCustomers(RatioCustomers {
+                numerator,
+                denominator,
+                ratio,
+                rule,
+                window_months,
+                baseline_offset,
+                min_denominator,
+                eligible,
+            }) => self.ratio_customers(
+                (*numerator, *denominator),
+                *ratio,
+                *rule,
+                (*window_months, *baseline_offset),
+                *min_denominator,
+                eligible.as_ref(),
+                u,
+            ),
+            MetricKind::RollingSumCrossing(RollingSumCrossing { selection, window_months, threshold, baseline_offset }) => {
+                self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset, u)
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- the kinds
+
+    /// `u` customers from nothing in the baseline to the threshold recently; some established, below the
+    /// threshold or lost (a lost one is made up by one more added).
+    fn customer_adds(&mut self, a: &CustomerAdds, u: i64) {
+        let Some(slot) = self.core(a.selection) else { return };
+        let size = a.eligible.as_ref().map(|f| (f, self.eligible_size(f)));
+        let own = size.as_ref().is_some_and(|(f, _)| self.weight_in(f.selection, &slot).is_some());
+        let level = |b: &mut Self| -> Decimal {
+            if let (true, Some((_, s))) = (own, &size) {
+                return (*s).max(a.threshold);
+            }
+            let lo = a.threshold.max(Decimal::ONE);
+            match a.at_most {
+                Some(hi) if hi > lo => lo + (hi - lo) * percent(b.rng.range(10, 90)),
+                _ => lo * percent(105 + b.rng.range(0, 55)),
+            }
+        };
+        let (recent, offset) = (a.recent_months.max(1), a.baseline_offset.max(1));
+        let base_end = self.as_of.offset(-offset);
+        let recent_start = self.as_of.offset(-(recent - 1));
+        let lost = self.rng.chance(20);
+        let eligible_rows = |b: &mut Self, c: &str, months: &[Month]| {
+            if let (false, Some((f, s))) = (own, &size) {
+                b.filter_rows(c, f, *s, months);
+            }
+        };
+        for _ in 0..u.max(0) + i64::from(lost) {
+            let start = match a.rule {
+                AddsRule::MonthlyTransitions => self.as_of.offset(-(self.rng.below(recent as u64) as i32)),
+                _ => {
+                    let room = (offset - recent).clamp(0, 5);
+                    recent_start.offset(-(self.rng.below(room as u64 + 1) as i32))
+                }
+            }
+            .max(base_end.offset(1));
+            let v = level(self);
+            let c = self.new_customer();
+            let months: Vec<Month> = months_from(start, self.as_of);
+            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(self, &c, &months);
+        }
+        if lost {
+            // At the level in the baseline, nothing in the recent months.
+            let v = level(self);
+            let c = self.new_customer();
+            let months = months_from(self.first, recent_start.offset(-1));
+            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(self, &c, &months);
+        }
+        if self.rng.chance(35) {
+            // Established: at the level then and now, so neither added nor lost.
+            let v = level(self);
+            let c = self.new_customer();
+            let months: Vec<Month> = self.history_months().collect();
+            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(self, &c, &months);
+        }
+        if self.rng.chance(30) && a.threshold > Decimal::ONE && !own {
+            // New, but below the threshold.
+            let v = (a.threshold * percent(self.rng.range(20, 80))).max(Decimal::ONE).min(a.threshold - Decimal::ONE);
+            let c = self.new_customer();
+            let months = months_from(recent_start, self.as_of);
+            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(self, &c, &months);
+        }
+    }
+
+    /// The prerequisite steps, met at random (more often with a higher drive), and `u` people meeting the
+    /// scoring requirement; sometimes a person whose certification does not count.
+    fn certified_people(&mut self, prerequisites: &[Prerequisite], scoring: &CertRequirement, u: i64, drive: i64) {
+        for step in prerequisites {
+            let met = self.rng.chance(55 + 45 * drive.min(1000) / 1000);
+            let n = if met { step.people + self.rng.below(2) as usize } else { step.people.saturating_sub(1) };
+            for _ in 0..n {
+                self.person(&step.requirement, Held::Current);
+            }
+        }
+        for _ in 0..u.max(0) {
+            self.person(scoring, Held::Current);
+        }
+        if self.rng.chance(25) {
+            let how = match self.rng.below(3) {
+                0 => Held::Expired,
+                1 => Held::Later,
+                _ => Held::Retired,
+            };
+            self.person(scoring, how);
+        }
+    }
+
+    /// Established customers whose total grows from the baseline month to `as_of` by about `u` units.
+    #[allow(clippy::too_many_arguments)]
+    fn usage_growth(
+        &mut self,
+        sel: usize,
+        compare: Compare,
+        offset: i32,
+        unit: Decimal,
+        min_ttm: Option<Decimal>,
+        min_base: Option<Decimal>,
+        eligible: Option<&CustomerFilter>,
+        u: i64,
+    ) {
+        let Some(slot) = self.core(sel) else { return };
+        let base_month = self.as_of.offset(-offset.max(1));
+        let typical = if slot.measure.is_money() { self.rng.range(3_000, 30_000) } else { self.rng.range(100, 1_500) };
+        let mut base = Decimal::from(typical) * slot.weight;
+        if let Some(min) = min_base {
+            base = base.max(min * percent(110 + self.rng.range(0, 40)));
+        }
+        if let Some(min) = min_ttm {
+            base = base.max(min / Decimal::from(12) * percent(130));
+        }
+        let units = Decimal::from(u) + Decimal::new(5, 1);
+        let now = match (u, compare) {
+            (0, _) => base * percent(self.rng.range(90, 100)),
+            (_, Compare::Percent) => base * (Decimal::ONE_HUNDRED + units * unit) / Decimal::ONE_HUNDRED,
+            (_, Compare::Difference) => base + units * unit,
+        };
+        let k = 1 + self.rng.below(3) as i64;
+        let (b, n) = (base / Decimal::from(k), now / Decimal::from(k));
+        let span = Decimal::from(self.as_of.since(base_month).max(1));
+        let size = eligible.map(|f| (f, self.eligible_size(f)));
+        for _ in 0..k {
+            let c = self.new_customer();
+            let months: Vec<Month> = self.history_months().collect();
+            let values = months
+                .iter()
+                .map(|m| {
+                    let v = match m.since(base_month) {
+                        s if s <= 0 => b,
+                        s => b + (n - b) * Decimal::from(s) / span,
+                    };
+                    (*m, v)
+                })
+                .collect();
+            self.rows(&c, &slot, values);
+            if let Some((f, s)) = &size {
+                if self.weight_in(f.selection, &slot).is_none() {
+                    self.filter_rows(&c, f, *s, &months);
+                }
+            }
+        }
+    }
+
+    /// `u` products of the selection first used within the window, on a new customer; sometimes a product
+    /// the metric excludes, or one used before the window.
+    fn distinct_products(&mut self, sel: usize, window: i32, exclude: &BTreeSet<String>, new_only: bool, u: i64) {
+        let core = self.core(sel);
+        let core_key = core.as_ref().map(|s| s.product.to_lowercase());
+        let mut candidates: Vec<Slot> = self
+            .slots(sel)
+            .into_iter()
+            .filter(|s| !exclude.contains(&s.product.to_lowercase()) && Some(s.product.to_lowercase()) != core_key)
+            .collect();
+        self.rng.shuffle(&mut candidates);
+        let window = window.max(1);
+        let c = self.new_customer();
+        let small = |b: &mut Self, slot: &Slot| {
+            let v = if slot.measure.is_money() { b.rng.range(20, 300) } else { b.rng.range(1, 20) };
+            Decimal::from(v) * slot.weight
+        };
+        let take = (u.max(0) as usize).min(candidates.len());
+        for slot in &candidates[..take] {
+            let start = self.as_of.offset(-(self.rng.below(window as u64) as i32));
+            let v = small(self, slot);
+            self.rows(&c, slot, months_from(start, self.as_of).into_iter().map(|m| (m, v)).collect());
+        }
+        if new_only && take < candidates.len() && self.rng.chance(30) {
+            // Used before the window as well: not new.
+            let slot = candidates[take].clone();
+            let v = small(self, &slot);
+            self.rows(&c, &slot, self.history_months().map(|m| (m, v)).collect());
+        }
+        if let (Some(key), Some(core)) = (exclude.iter().next(), core) {
+            if self.rng.chance(30) {
+                let slot = Slot { product: key.clone(), ..core };
+                let v = small(self, &slot);
+                self.rows(&c, &slot, vec![(self.as_of, v)]);
+            }
+        }
+    }
+
+    /// `u` customers with a product whose numerator goes from below the ratio of its denominator to at or
+    /// above it within the window; sometimes one already above it in the baseline.
+    #[allow(clippy::too_many_arguments)]
+    fn ratio_customers(
+        &mut self,
+        (num, den): (usize, usize),
+        ratio: Decimal,
+        rule: RatioRule,
+        (window, offset): (i32, i32),
+        min_den: Option<Decimal>,
+        eligible: Option<&CustomerFilter>,
+        u: i64,
+    ) {
+        // A product both selections read, with an association both accept.
+        let num_slots = self.slots(num);
+        let pairs: Vec<(Slot, Slot)> = self
+            .slots(den)
+            .into_iter()
+            .filter_map(|d| {
+                let n = num_slots.iter().find(|n| n.product.eq_ignore_ascii_case(&d.product))?;
+                let n = Slot { association: d.association, ..n.clone() };
+                (self.weight_in(num, &n).is_some() && self.weight_in(den, &d).is_some()).then_some((d, n))
+            })
+            .collect();
+        let pairs: Vec<(Slot, Slot)> = pairs
+            .into_iter()
+            .filter(|(d, _)| {
+                self.rules.selections[num]
+                    .associations
+                    .as_ref()
+                    .is_none_or(|a| a.contains(&d.association.unwrap_or(Association::Pal)))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return;
+        }
+        let (d_slot, n_slot) = self.rng.pick(&pairs).clone();
+        let size = eligible.map(|f| (f, self.eligible_size(f)));
+        let own = size.as_ref().is_some_and(|(f, _)| self.weight_in(f.selection, &d_slot).is_some());
+        let base = self.as_of.offset(-offset.max(1));
+        let customer = |b: &mut Self, crossing: Option<Month>| {
+            let mut seats = match (&size, own) {
+                (Some((_, s)), true) => *s,
+                _ => Decimal::from(b.rng.range(20, 400)) * d_slot.weight,
+            };
+            if let Some(min) = min_den {
+                seats = seats.max((min * percent(110)).ceil());
+            }
+            let (low, high) = ((seats * ratio * percent(50)).floor(), (seats * ratio * percent(115)).ceil());
+            let c = b.new_customer();
+            let months: Vec<Month> = b.history_months().collect();
+            b.rows(&c, &d_slot, months.iter().map(|m| (*m, seats)).collect());
+            let numerator =
+                months.iter().map(|m| (*m, if crossing.is_some_and(|x| *m < x) { low } else { high })).collect();
+            b.rows(&c, &n_slot, numerator);
+            if let (Some((f, s)), false) = (&size, own) {
+                b.filter_rows(&c, f, *s, &months);
+            }
+        };
+        for _ in 0..u.max(0) {
+            let back = match rule {
+                RatioRule::Crossing => self.rng.below(window.max(1) as u64),
+                RatioRule::CountDifference => self.rng.below(offset.clamp(1, 6) as u64),
+            };
+            let at = self.as_of.offset(-(back as i32)).max(base.offset(1));
+            customer(self, Some(at));
+        }
+        if self.rng.chance(30) {
+            // At the ratio all along: neither crossing nor new.
+            customer(self, None);
+        }
+    }
+
+    /// `u` customers whose rolling sum goes from at most the threshold to above it; sometimes one above it all
+    /// along.
+    fn rolling_sum_crossing(&mut self, sel: usize, window: i32, threshold: Decimal, offset: i32, u: i64) {
+        let Some(slot) = self.core(sel) else { return };
+        let (window, offset) = (window.max(1), offset.max(1));
+        for _ in 0..u.max(0) {
+            let start = self.as_of.offset(-(offset - 1)).offset(self.rng.below(offset.min(3) as u64) as i32);
+            let active = self.as_of.since(start) + 1;
+            let v = threshold.max(Decimal::ONE) / Decimal::from(active.min(window)) * percent(self.rng.range(120, 150));
+            let c = self.new_customer();
+            self.rows(&c, &slot, months_from(start, self.as_of).into_iter().map(|m| (m, v)).collect());
+        }
+        if self.rng.chance(30) {
+            let v = threshold.max(Decimal::ONE) / Decimal::from(window) * percent(150);
+            let c = self.new_customer();
+            self.rows(&c, &slot, self.history_months().map(|m| (m, v)).collect());
+        }
+    }
+
+    // -------------------------------------------------------------- customers and usage
+
+    /// A new customer; its segment is mostly one a share test counts, or mostly not one for a large partner.
+    fn new_customer(&mut self) -> String {
+        let id = format!("c-{:03}", self.customers.len() + 1);
+        let all = Segment::ALL;
+        let outside: Vec<Segment> = all.iter().copied().filter(|s| !self.tested_segments.contains(s)).collect();
+        let segment = match (self.tested_segments.is_empty() || outside.is_empty(), self.rng.chance(88)) {
+            (true, _) => *self.rng.pick(&all),
+            (false, true) if self.large => *self.rng.pick(&outside),
+            (false, true) => *self.rng.pick(&self.tested_segments.clone()),
+            (false, false) => *self.rng.pick(&all),
+        };
+        self.customers.push(CustomerFile { id: id.clone(), segment: Some(segment) });
+        id
+    }
+
+    /// Usage rows of `customer` through `slot`, one per month with a positive value; values are in the
+    /// selection's units and written in the row's (divided by the slot's weight, money in cents, counts whole).
+    fn rows(&mut self, customer: &str, slot: &Slot, values: Vec<(Month, Decimal)>) {
+        let places = if slot.measure.is_money() { 2 } else { 0 };
+        for (month, v) in values {
+            let weight = if slot.weight > Decimal::ZERO { slot.weight } else { Decimal::ONE };
+            let value = (v / weight).round_dp_with_strategy(places, RoundingStrategy::AwayFromZero).normalize();
+            if value <= Decimal::ZERO {
+                continue;
+            }
+            self.usage.push(UsageFile {
+                customer: customer.to_owned(),
+                month,
+                product: slot.product.clone(),
+                measure: slot.measure,
+                value: NonNegative(value),
+                association: slot.association,
+                offer: slot.offer.clone(),
+            });
+        }
+        // Now and then a row under an offer the selection excludes: it must not count.
+        let excluded: Vec<&String> = self.rules.selections.iter().flat_map(|s| &s.exclude_offers).collect();
+        if !excluded.is_empty() && self.rng.chance(3) {
+            let offer = (*self.rng.pick(&excluded)).clone();
+            let value = Decimal::from(self.rng.range(1, 500));
+            self.usage.push(UsageFile {
+                customer: customer.to_owned(),
+                month: self.as_of,
+                product: slot.product.clone(),
+                measure: slot.measure,
+                value: NonNegative(value),
+                association: slot.association,
+                offer: Some(offer),
+            });
+        }
+    }
+
+    /// Every way into selection `sel`: its products (or the open pool when it lists none) with the measure and
+    /// weight it reads them by, an association it accepts and an offer it does not exclude.
+    fn slots(&mut self, sel: usize) -> Vec<Slot> {
+        let s: &Selection = &self.rules.selections[sel];
+        let name = |key: &String| s.product_names.get(key).cloned().unwrap_or_else(|| key.clone());
+        let mut out: Vec<(String, Measure, Decimal)> = Vec::new();
+        if s.rates.is_empty() {
+            let Some(measure) = s.measure else { return Vec::new() };
+            match &s.products {
+                Some(keys) => out.extend(keys.iter().map(|k| (name(k), measure, Decimal::ONE))),
+                None => out.extend(vocab().open_products.iter().map(|p| (p.clone(), measure, Decimal::ONE))),
+            }
+        } else {
+            for rate in &s.rates {
+                out.extend(rate.products.iter().map(|k| (name(k), rate.measure, rate.rate)));
+            }
+        }
+        out.retain(|(p, _, w)| !s.exclude_products.contains(&p.to_lowercase()) && *w > Decimal::ZERO);
+        let associations: Vec<Association> = s.associations.clone().unwrap_or_default();
+        let offer = s.exclude_offers.contains("pay-as-you-go").then(|| "synthetic".to_owned());
+        out.into_iter()
+            .map(|(product, measure, weight)| {
+                let association = match associations.as_slice() {
+                    [] => None,
+                    list => Some(*self.rng.pick(list)).filter(|a| *a != Association::Pal),
+                };
+                Slot { product, measure, association, offer: offer.clone(), weight }
             })
             .collect()
     }
 
-    fn life(&mut self, new_pct: i64, churn_pct: i64) -> Life {
-        let roll = self.rng.range(0, 99);
-        if roll < new_pct {
-            Life { start: self.rng.range(TTM_START as i64, LAST as i64 - 1) as usize, end: LAST, new: true }
-        } else if roll < new_pct + churn_pct {
-            Life { start: self.rng.range(0, 8) as usize, end: self.rng.range(13, 22) as usize, new: false }
-        } else {
-            let start = if self.rng.chance(50) { 0 } else { self.rng.range(1, 10) as usize };
-            Life { start, end: LAST, new: false }
+    /// The slot the customers of selection `sel` use, chosen once; a small customer uses it all along, so that
+    /// it is not a product new within any window.
+    fn core(&mut self, sel: usize) -> Option<Slot> {
+        if let Some(slot) = self.core.get(&sel) {
+            return Some(slot.clone());
+        }
+        let slots = self.slots(sel);
+        if slots.is_empty() {
+            return None;
+        }
+        let slot = self.rng.pick(&slots).clone();
+        self.core.insert(sel, slot.clone());
+        let c = self.new_customer();
+        let v = slot.weight;
+        let months: Vec<(Month, Decimal)> = self.history_months().map(|m| (m, v)).collect();
+        self.rows(&c, &slot, months);
+        Some(slot)
+    }
+
+    /// The weight a row through `slot` carries in selection `sel`, if the selection reads it.
+    fn weight_in(&self, sel: usize, slot: &Slot) -> Option<Decimal> {
+        let s = &self.rules.selections[sel];
+        let key = slot.product.to_lowercase();
+        let association = slot.association.unwrap_or(Association::Pal);
+        let offer = slot.offer.clone().unwrap_or_else(|| "pay-as-you-go".to_owned());
+        let keep = s.associations.as_ref().is_none_or(|a| a.contains(&association))
+            && !s.exclude_offers.contains(&offer)
+            && s.products.as_ref().is_none_or(|p| p.contains(&key))
+            && !s.exclude_products.contains(&key);
+        keep.then(|| s.weight(&key, slot.measure)).flatten()
+    }
+
+    /// A customer size inside an eligibility filter's range, in the filter selection's units.
+    fn eligible_size(&mut self, f: &CustomerFilter) -> Decimal {
+        let lo = f.at_least.unwrap_or(Decimal::ONE).max(Decimal::ONE).ceil();
+        match f.at_most {
+            Some(hi) if hi.floor() > lo => lo + ((hi.floor() - lo) * percent(self.rng.range(0, 100))).floor(),
+            Some(hi) => hi.floor().max(Decimal::ZERO),
+            None => (lo * percent(100 + self.rng.range(0, 60))).ceil(),
         }
     }
 
-    /// Splits each Azure focus area's services into long-used ones and ones first deployed this year; how many
-    /// are new follows the drive (deployments score 2 points per new service, at most 5).
-    fn azure_plans(&mut self, drive: &[i64; 6]) -> [Option<AzurePlan>; 6] {
-        let mut plans: [Option<AzurePlan>; 6] = Default::default();
-        for (a, area) in AREAS.iter().enumerate() {
-            let pool = match area {
-                Area::Infrastructure => vocab().infra_services,
-                Area::DataAi => vocab().data_ai_services,
-                Area::AppInnovation => vocab().app_services,
-                _ => continue,
-            };
-            if drive[a] == 0 {
-                continue;
-            }
-            let mut services = pool.to_vec();
-            self.rng.shuffle(&mut services);
-            let n_old = self.rng.range(2, 5) as usize;
-            let n_new = (self.rng.share_of(6, drive[a]) as usize).min(services.len() - n_old);
-            let fresh = services[n_old..n_old + n_new].iter().map(|s| (*s, self.rng.range(13, 23) as usize)).collect();
-            plans[a] = Some(AzurePlan { established: services[..n_old].to_vec(), fresh });
-        }
-        plans
+    /// Rows that give `customer` the value `size` in the filter's selection in each of `months`.
+    fn filter_rows(&mut self, customer: &str, f: &CustomerFilter, size: Decimal, months: &[Month]) {
+        let Some(slot) = self.core(f.selection) else { return };
+        // One product at the size: the customer's value under `sum` and under `max` alike.
+        self.rows(customer, &slot, months.iter().map(|m| (*m, size)).collect());
     }
 
-    // -------------------------------------------------------------- usage rows
-
-    fn row(&mut self, customer: &str, month: usize, product: &str, measure: &str, value: Number, extra: Extra) {
-        let mut m = Map::new();
-        m.insert("customer".into(), customer.into());
-        m.insert("month".into(), self.months[month].clone().into());
-        m.insert("product".into(), product.into());
-        m.insert("measure".into(), measure.into());
-        m.insert("value".into(), Value::Number(value));
-        // Defaults (pal, pay-as-you-go) are left out to keep lines short.
-        if let Some(a) = extra.association {
-            m.insert("association".into(), a.into());
-        }
-        if let Some(o) = extra.offer {
-            m.insert("offer".into(), o.into());
-        }
-        self.usage.push(Value::Object(m));
-    }
-
-    /// A monthly series from `base` (in cents or units, at month 0) growing `growth_bp` basis points a month,
-    /// with ±`noise` permille month to month; new customers ramp up over their first two months.
-    fn series(&mut self, life: Life, base: i64, growth_bp: i64, noise: i64) -> Vec<(usize, i64)> {
-        let mut out = Vec::with_capacity(LAST + 1 - life.start);
-        let mut level = base * 100; // two extra digits so small series still compound
-        for month in 0..=LAST {
-            if month > 0 {
-                level = level * (10_000 + growth_bp) / 10_000;
-            }
-            if month < life.start || month > life.end {
-                continue;
-            }
-            let ramp = match (life.new, month - life.start) {
-                (true, 0) => 35,
-                (true, 1) => 70,
-                _ => 100,
-            };
-            let v = self.rng.jitter(level * ramp / 100, noise) / 100;
-            if v > 0 {
-                out.push((month, v));
-            }
-        }
-        out
-    }
-
-    fn azure_customer(&mut self, c: &Customer, drive: i64, plan: &AzurePlan) {
-        let life = self.life(8 + 30 * drive / 1000, 12 - 8 * drive / 1000);
-        // Monthly ACR in USD at month 0; enterprise partners' customers spend about three times more.
-        let (lo, hi) = match c.segment {
-            "smb" => (150, 2200),
-            "smc" => (400, 4500),
-            _ => (800, 8000),
-        };
-        let scale = if self.enterprise { 3 } else { 1 };
-        let base = self.rng.skewed(lo, hi) * scale * 100;
-        // The drive sets the trend: weak practices shrink about 1% a month, strong ones grow about 0.7%; new
-        // customers then lift (and churned ones cut) the year-on-year growth the rules score.
-        let growth = self.rng.range(-170, 170) + 280 * drive / 1000 - 200;
-        let association = match self.rng.below(10) {
-            0..=6 => None,
-            7 | 8 => Some("csp"),
-            _ => Some("dpor"),
-        };
-        let id = c.id.as_str();
-        let main = *self.rng.pick(&plan.established);
-        let trial = life.new && self.rng.chance(30);
-        // Some virtual machines bring their Windows/SQL licences as a separate, never-counted service.
-        let licences = main == vocab().vm && self.rng.chance(40);
-        let series = self.series(life, base, growth, 80);
-        for (k, (month, cents)) in series.iter().enumerate() {
-            // A new customer's first month is often still on a trial subscription, which does not count.
-            let offer = if trial && k == 0 { Some("trial") } else { None };
-            self.row(id, *month, main, "acr_usd", money(*cents), Extra { association, offer });
-            if licences {
-                self.row(
-                    id,
-                    *month,
-                    vocab().vm_licenses,
-                    "acr_usd",
-                    money(cents * 3 / 10),
-                    Extra { association, offer },
-                );
-            }
-        }
-        // A second long-used service at a fraction of the main one; now and then billed on an ineligible offer.
-        if self.rng.chance(30) {
-            let second = *self.rng.pick(&plan.established);
-            if second != main {
-                let share = self.rng.range(15, 50);
-                let offer = if self.rng.chance(4) { Some(*self.rng.pick(vocab().ineligible_offers)) } else { None };
-                for (month, cents) in self.series(life, base * share / 100, growth, 120) {
-                    self.row(id, month, second, "acr_usd", money(cents), Extra { association, offer });
-                }
-            }
-        }
-        // A service first deployed this year, from the partner's first month on it.
-        if !plan.fresh.is_empty() && life.end == LAST && self.rng.chance(35 + 30 * drive / 1000) {
-            let (service, first) = *self.rng.pick(&plan.fresh);
-            let from = Life { start: first.max(life.start), end: LAST, new: true };
-            let share = self.rng.range(10, 40);
-            for (month, cents) in self.series(from, base * share / 100, growth, 120) {
-                self.row(id, month, service, "acr_usd", money(cents), Extra { association, offer: None });
-            }
-        }
-    }
-
-    fn incidental_azure(&mut self, c: &Customer) {
-        let life = self.life(5, 5);
-        let service = *self.rng.pick(vocab().incidental_services);
-        let base = self.rng.skewed(20, 400) * 100;
-        let growth = self.rng.range(-100, 150);
-        for (month, cents) in self.series(life, base, growth, 100) {
-            self.row(&c.id, month, service, "acr_usd", money(cents), Extra::default());
-        }
-    }
-
-    /// Paid seats of a tenant by segment (Modern Work tracks: 11–300 SMB, more than 300 enterprise).
-    fn seats(&mut self, segment: &str) -> i64 {
-        match segment {
-            "smb" => self.rng.skewed(5, 150),
-            "smc" => self.rng.skewed(40, 300),
-            _ if self.enterprise => self.rng.skewed(301, 6000),
-            _ => self.rng.skewed(301, 2000),
-        }
-    }
-
-    /// Active (or protected) users as a share of seats, in permille, month by month: either steady, or crossing from
-    /// `below` to `above` at some month of the trailing twelve. New tenants climb from low in their first months.
-    fn adoption(&mut self, life: Life, crosses: bool, below: (i64, i64), above: (i64, i64)) -> [i64; LAST + 1] {
-        let mut ratio = [0i64; LAST + 1];
-        let low = self.rng.range(below.0, below.1);
-        let high = self.rng.range(above.0, above.1);
-        let cross_at = self.rng.range(TTM_START as i64, LAST as i64) as usize;
-        let steady = if self.rng.chance(70) { high } else { low };
-        for (month, r) in ratio.iter_mut().enumerate() {
-            *r = if life.new {
-                let age = month.saturating_sub(life.start) as i64;
-                (low + (high - low) * age.min(3) / 3).max(1)
-            } else if crosses {
-                if month < cross_at {
-                    low
-                } else {
-                    high
-                }
-            } else {
-                steady
-            };
-        }
-        ratio
-    }
-
-    fn security_customer(&mut self, c: &Customer, drive: i64) {
-        let id = c.id.as_str();
-        let life = self.life(20 + 45 * drive / 1000, 5 - 4 * drive / 1000);
-        let seats = self.seats(c.segment).max(self.rng.range(10, 40));
-        let seat_growth = self.rng.range(0, 250);
-        let crosses = self.rng.chance(15 + 40 * drive / 1000);
-        let protected = self.adoption(life, crosses, (20, 130), (250, 800));
-        // Security points only count CPOR; some tenants are billed through CSP instead.
-        let association = if self.rng.chance(90) { Some("cpor") } else { Some("csp") };
-        let workloads = 1 + self.rng.chance(25) as usize;
-        let mut taken = Vec::new();
-        for _ in 0..workloads {
-            let w = vocab().security_m365[self.rng.weighted(vocab().security_m365_weights)];
-            if taken.contains(&w) {
-                continue;
-            }
-            taken.push(w);
-            for (month, s) in self.series(life, seats, seat_growth, 20) {
-                self.row(id, month, w, "paid_seats", Number::from(s), Extra { association, offer: None });
-                let p = s * protected[month] / 1000;
-                if p > 0 {
-                    self.row(id, month, w, "protected_users", Number::from(p), Extra { association, offer: None });
-                }
-            }
-        }
-        // Azure security services are counted under PAL.
-        if self.rng.chance(55) {
-            let life = self.life(20 + 30 * drive / 1000, 5);
-            let (lo, hi) = match c.segment {
-                "smb" => (40, 400),
-                "smc" => (100, 1500),
-                _ => (400, 4000),
-            };
-            let base = self.rng.skewed(lo, hi) * 100;
-            let growth = self.rng.range(-100, 100) + 350 * drive / 1000;
-            let service = *self.rng.pick(vocab().security_azure);
-            for (month, cents) in self.series(life, base, growth, 100) {
-                self.row(id, month, service, "acr_usd", money(cents), Extra::default());
-            }
-        }
-    }
-
-    fn bizapps_customer(&mut self, c: &Customer, drive: i64) {
-        let id = c.id.as_str();
-        let [first, second] = self.biz_flavours;
-        let flavour = vocab().biz_flavours[if self.rng.chance(70) { first } else { second }];
-        let association = match self.rng.below(20) {
-            0..=10 => Some("cpor"),
-            11..=16 => Some("dpor"),
-            _ => Some("csp"),
-        };
-        let workloads = 1 + self.rng.chance(30) as usize;
-        let mut taken = Vec::new();
-        for _ in 0..workloads {
-            let w = self.rng.pick(flavour);
-            if taken.contains(&w.name) {
-                continue;
-            }
-            taken.push(w.name);
-            let life = self.life(12 + 35 * drive / 1000, 8 - 6 * drive / 1000);
-            let growth = self.rng.range(-150, 150) + 300 * drive / 1000 - 80;
-            if w.capacity {
-                // Customer Insights: billed per profile, with its MCV counted on capacity (0.2 per profile).
-                let profiles = self.rng.skewed(5_000, 120_000);
-                for (month, p) in self.series(life, profiles, growth, 50) {
-                    self.row(id, month, w.name, "capacity", Number::from(p), Extra { association, offer: None });
-                    let cents = p * 2; // about USD 0.02 a profile
-                    self.row(id, month, w.name, "revenue_usd", money(cents), Extra { association, offer: None });
-                }
-                continue;
-            }
-            let users = match c.segment {
-                "smb" => self.rng.skewed(5, 50),
-                "smc" => self.rng.skewed(15, 200),
-                _ => self.rng.skewed(40, 600),
-            };
-            let active = self.rng.range(550, 950);
-            for (month, u) in self.series(life, users, growth, 30) {
-                let cents = self.rng.jitter(u * w.price_cents, 30);
-                self.row(id, month, w.name, "revenue_usd", money(cents), Extra { association, offer: None });
-                let a = u * active / 1000;
-                if a > 0 {
-                    self.row(id, month, w.name, "active_users", Number::from(a), Extra { association, offer: None });
-                }
-            }
-        }
-    }
-
-    fn modern_work_customer(&mut self, c: &Customer, drive: i64) {
-        let id = c.id.as_str();
-        let life = self.life(20 + 45 * drive / 1000, 8 - 6 * drive / 1000);
-        let seats = self.seats(c.segment);
-        let seat_growth = self.rng.range(-30, 150);
-        let crosses = self.rng.chance(10 + 40 * drive / 1000);
-        let active = self.adoption(life, crosses, (150, 380), (420, 900));
-        let association = match self.rng.below(20) {
-            0..=10 => Some("cpor"),
-            11..=17 => Some("csp"),
-            _ => Some("dpor"),
-        };
-        let workloads = 1 + self.rng.chance(20) as usize;
-        let mut taken = Vec::new();
-        for _ in 0..workloads {
-            let w = vocab().modern_work[self.rng.weighted(vocab().modern_work_weights)];
-            if taken.contains(&w) {
-                continue;
-            }
-            taken.push(w);
-            for (month, s) in self.series(life, seats, seat_growth, 15) {
-                self.row(id, month, w, "paid_seats", Number::from(s), Extra { association, offer: None });
-                let a = s * active[month] / 1000;
-                if a > 0 {
-                    self.row(id, month, w, "active_users", Number::from(a), Extra { association, offer: None });
-                }
-            }
-        }
+    fn history_months(&self) -> impl Iterator<Item = Month> {
+        months_from(self.first, self.as_of).into_iter()
     }
 
     // -------------------------------------------------------------- people
 
-    fn people(&mut self, drive: &[i64; 6]) -> Vec<Value> {
-        let ent = self.enterprise;
-        // Certification slots: (code, counts). The counts follow each area's drive against the rules' maxima.
-        let mut slots: Vec<&'static str> = Vec::new();
-        let azure_drive = drive[0].max(drive[1]).max(drive[2]);
-        if azure_drive > 0 {
-            // The prerequisites are shared by the three Azure areas: 1 person each on the SMB path,
-            // 2 on the enterprise path; a weak practice sometimes lacks one.
-            let need = if ent { 2 } else { 1 };
-            for code in vocab().azure_prerequisites.iter().copied() {
-                let held =
-                    if self.rng.chance(65 + 35 * azure_drive / 1000) { need + self.rng.range(0, 2) } else { need - 1 };
-                slots.extend(std::iter::repeat_n(code, held as usize));
-            }
-        }
-        let r = &mut self.rng;
-        if drive[0] > 0 {
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], vocab().infra_intermediate);
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[0], vocab().infra_advanced);
-        }
-        if drive[1] > 0 {
-            draw(r, &mut slots, if ent { 10 } else { 8 }, drive[1], vocab().data_ai_scoring);
-        }
-        if drive[2] > 0 {
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], vocab().app_intermediate);
-            draw(r, &mut slots, if ent { 5 } else { 4 }, drive[2], vocab().app_advanced);
-        }
-        if drive[3] > 0 {
-            // Two prerequisite steps of two people each, one of them with a retired alternative.
-            for alternatives in [vocab().security_prerequisite_1, vocab().security_prerequisite_2] {
-                let held = if r.chance(75 + 25 * drive[3] / 1000) { 2 + r.range(1, 2) } else { r.range(0, 2) };
-                for _ in 0..held {
-                    slots.push(*r.pick(alternatives));
-                }
-            }
-            draw(r, &mut slots, 6, drive[3], vocab().security_scoring);
-        }
-        if drive[4] > 0 {
-            draw(r, &mut slots, if ent { 20 } else { 5 }, drive[4], vocab().biz_intermediate);
-            draw(r, &mut slots, if ent { 7 } else { 2 }, drive[4], vocab().biz_advanced);
-            if r.chance(50) {
-                slots.push(*r.pick(vocab().biz_retired));
-            }
-        }
-        if drive[5] > 0 {
-            draw(r, &mut slots, if ent { 4 } else { 2 }, drive[5], vocab().mw_intermediate);
-            draw(r, &mut slots, if ent { 3 } else { 2 }, drive[5], vocab().mw_advanced);
-        }
-        let n_slots = slots.len() as i64;
-        for _ in 0..r.range(1, 4) {
-            slots.push(*r.pick(vocab().fundamentals));
-        }
-
-        // People: 3–20 at SMB partners, 15–60 at enterprise ones, and never so few that one holds everything.
-        let n_people = if ent { r.skewed(15, 60) } else { r.skewed(3, 20) }.max((n_slots + 2) / 3).min(60) as usize;
-        let mut held: Vec<Vec<Value>> = vec![Vec::new(); n_people];
-        let mut codes: Vec<Vec<&str>> = vec![Vec::new(); n_people];
-        for code in slots {
-            // A person holds a certification once; probe onwards from a random person.
-            let start = self.rng.below(n_people as u64) as usize;
-            let Some(p) = (0..n_people).map(|k| (start + k) % n_people).find(|p| !codes[*p].contains(&code)) else {
-                continue;
+    /// A person meeting `req` (every `all_of`, one of `any_of`), held as `how` says for the certification that
+    /// decides: current, or one that does not count.
+    fn person(&mut self, req: &CertRequirement, how: Held) {
+        let cat = &self.rules.catalogue;
+        let month_end = self.as_of.last_day();
+        let counts = |i: &usize| cat.certifications[*i].eligible_through.is_none_or(|t| t >= month_end);
+        let mut certs: Vec<(usize, Held)> = req.all_of.iter().map(|i| (*i, Held::Current)).collect();
+        if !req.any_of.is_empty() {
+            let current: Vec<usize> = req.any_of.iter().copied().filter(counts).collect();
+            let retired: Vec<usize> = req.any_of.iter().copied().filter(|i| !counts(i)).collect();
+            let pick = match (how, retired.is_empty(), current.is_empty()) {
+                (Held::Retired, false, _) => *self.rng.pick(&retired),
+                (_, _, false) => *self.rng.pick(&current),
+                _ => *self.rng.pick(&req.any_of),
             };
-            codes[p].push(code);
-            let cert = self.certification(code);
-            held[p].push(cert);
+            certs.push((pick, how));
+        } else if let Some(last) = certs.last_mut() {
+            last.1 = how;
         }
-        held.into_iter()
-            .enumerate()
-            .map(|(k, certs)| {
-                let mut m = Map::new();
-                m.insert("id".into(), format!("p-{}", k + 1).into());
-                m.insert("certifications".into(), Value::Array(certs));
-                Value::Object(m)
-            })
-            .collect()
+        let files = certs.into_iter().map(|(i, how)| self.certification(i, how)).collect();
+        let id = format!("p-{}", self.people.len() + 1);
+        self.people.push(PersonFile { id, certifications: files });
     }
 
-    /// One held certification: mostly current, some expired before `as_of`, some earned only after it.
-    fn certification(&mut self, code: &'static str) -> Value {
-        let name = match vocab().cert_names.iter().find(|(c, _)| *c == code) {
-            Some((_, full)) if self.rng.chance(25) => *full,
-            _ => code,
-        };
-        let day = |rng: &mut Rng| rng.range(1, 28);
-        let date = |month: Month, day: i64| format!("{month}-{day:02}");
-        let mut m = Map::new();
-        m.insert("name".into(), name.into());
-        let (earned, expires) = match self.rng.below(100) {
-            // Expired: earned years ago, lapsed within the last year.
-            0..=6 => {
+    /// Someone with one certification of the catalogue, or none.
+    fn extra_person(&mut self) {
+        let n = self.rules.catalogue.certifications.len();
+        let mut certifications = Vec::new();
+        if n > 0 && self.rng.chance(50) {
+            let i = self.rng.below(n as u64) as usize;
+            certifications.push(self.certification(i, Held::Current));
+        }
+        let id = format!("p-{}", self.people.len() + 1);
+        self.people.push(PersonFile { id, certifications });
+    }
+
+    /// Certification `i` of the catalogue, by code or (a quarter of the time) by name, with dates as `how` says.
+    fn certification(&mut self, i: usize, how: Held) -> CertificationFile {
+        let c = &self.rules.catalogue.certifications[i];
+        let name = if !c.name.is_empty() && self.rng.chance(25) { c.name.clone() } else { c.code.clone() };
+        let day = self.rng.range(1, 28) as u32;
+        let on = |m: Month| Date::new(m.year(), m.number(), day).unwrap_or_else(|| m.last_day());
+        let (earned, expires) = match how {
+            Held::Expired => {
                 let lapsed = self.as_of.offset(-(self.rng.range(1, 12) as i32));
                 (lapsed.offset(-12 * self.rng.range(1, 2) as i32), Some(lapsed))
             }
-            // Earned after as_of (data extracted later than the evaluation month).
-            7..=10 => (self.as_of.offset(self.rng.range(1, 3) as i32), None),
-            // Current, renewed yearly: the next renewal falls after as_of.
-            11..=55 => {
+            Held::Later => (self.as_of.offset(self.rng.range(1, 3) as i32), None),
+            Held::Current | Held::Retired if self.rng.chance(50) => {
                 let earned = self.as_of.offset(-(self.rng.range(1, 40) as i32));
                 let mut expires = earned.offset(12);
                 while expires <= self.as_of {
@@ -860,39 +954,110 @@ impl Generator {
                 }
                 (earned, Some(expires))
             }
-            _ => (self.as_of.offset(-(self.rng.range(1, 48) as i32)), None),
+            Held::Current | Held::Retired => (self.as_of.offset(-(self.rng.range(1, 48) as i32)), None),
         };
-        let d = day(&mut self.rng);
-        m.insert("earned".into(), date(earned, d).into());
-        if let Some(e) = expires {
-            m.insert("expires".into(), date(e, d).into());
+        CertificationFile { name, earned: on(earned), expires: expires.map(on) }
+    }
+
+    // -------------------------------------------------------------- solutions and history
+
+    /// Now and then a solution aimed at a certified software designation, meeting each requirement most of the
+    /// time (a solution that misses one does not attain).
+    fn solutions(&mut self) -> Vec<crate::partner::SolutionFile> {
+        let mut out = Vec::new();
+        for s in &self.rules.software {
+            if !self.rng.chance(12) {
+                continue;
+            }
+            let mut facts = BTreeMap::new();
+            for req in &s.requirements {
+                if req.any_of.is_empty() {
+                    continue;
+                }
+                let met = self.rng.chance(85);
+                let condition = self.rng.pick(&req.any_of).clone();
+                self.fact(&mut facts, &condition, met);
+            }
+            out.push(SolutionFile { id: format!("sol-{}", out.len() + 1), name: None, facts });
         }
-        Value::Object(m)
+        out
+    }
+
+    /// Sets the facts that make `condition` hold (or fail, when not `met`).
+    fn fact(&mut self, facts: &mut BTreeMap<String, Fact>, condition: &Condition, met: bool) {
+        match condition {
+            Condition::AtLeast { fact, value } => {
+                let v = if met {
+                    (*value * percent(self.rng.range(100, 140))).ceil()
+                } else {
+                    (*value * percent(50)).floor()
+                };
+                let v = match facts.get(fact) {
+                    Some(Fact::Number(old)) => v.max(*old),
+                    _ => v,
+                };
+                facts.insert(fact.clone(), Fact::Number(v));
+            }
+            Condition::Includes { fact, value } => {
+                let entry = facts.entry(fact.clone()).or_insert_with(|| Fact::List(Vec::new()));
+                if let Fact::List(list) = entry {
+                    if met && !list.contains(value) {
+                        list.push(value.clone());
+                    }
+                }
+            }
+            Condition::Is { fact, value } => {
+                facts.entry(fact.clone()).or_insert(Fact::Flag(if met { *value } else { !*value }));
+            }
+            Condition::AllOf(all) => {
+                // Missing one is enough to fail.
+                let miss = if met { usize::MAX } else { self.rng.below(all.len().max(1) as u64) as usize };
+                for (k, c) in all.iter().enumerate() {
+                    self.fact(facts, c, k != miss);
+                }
+            }
+        }
+    }
+
+    /// A quarter of partners have a history: an anniversary and some of their focus designations attained.
+    fn history(&mut self, drive: &[i64]) -> Option<HistoryFile> {
+        if !self.rng.chance(25) {
+            return None;
+        }
+        let anniversary = self.as_of.offset(-(self.rng.range(6, 30) as i32));
+        let on = |m: Month, day: u32| Date::new(m.year(), m.number(), day).unwrap_or_else(|| m.last_day());
+        let mut designations = Vec::new();
+        for (d, des) in self.rules.designations.iter().enumerate() {
+            if drive[d] >= 450 && self.rng.chance(50) {
+                let at = anniversary.offset(self.rng.range(0, 5) as i32).min(self.as_of);
+                designations.push(AttainedFile { id: des.id.clone(), attained: on(at, self.rng.range(1, 28) as u32) });
+            }
+        }
+        Some(HistoryFile { anniversary: Some(on(anniversary, self.rng.range(1, 28) as u32)), designations })
     }
 }
 
-/// Adds holders of `pool`'s certifications for a metric whose points are full at `max` people: `drive` of them.
-fn draw(rng: &mut Rng, slots: &mut Vec<&'static str>, max: i64, drive: i64, pool: &[&'static str]) {
-    for _ in 0..rng.share_of(max, drive) {
-        slots.push(*rng.pick(pool));
-    }
+/// How a person holds the certification that decides whether they count.
+#[derive(Clone, Copy)]
+enum Held {
+    /// Earned before `as_of` and not expired by its end.
+    Current,
+    /// Expired before the end of `as_of`.
+    Expired,
+    /// Earned after `as_of`.
+    Later,
+    /// A certification retired past its grace, when the requirement names one.
+    Retired,
 }
 
-/// The optional fields of a usage row; `None` means the default (pal, pay-as-you-go) and is not written.
-#[derive(Default, Clone, Copy)]
-struct Extra {
-    association: Option<&'static str>,
-    offer: Option<&'static str>,
+/// The months `from..=to`.
+fn months_from(from: Month, to: Month) -> Vec<Month> {
+    (0..=to.since(from)).map(|k| from.offset(k)).collect()
 }
 
-/// An amount of money from whole cents, written exactly (no trailing `.00`, at most two decimals).
-fn money(cents: i64) -> Number {
-    let cents = cents.max(0);
-    let text = match cents % 100 {
-        0 => format!("{}", cents / 100),
-        c => format!("{}.{c:02}", cents / 100),
-    };
-    Number::from_str(&text).expect("a decimal literal is a JSON number")
+/// `p` percent, as a factor.
+fn percent(p: i64) -> Decimal {
+    Decimal::new(p, 2)
 }
 
 #[cfg(test)]
@@ -901,58 +1066,102 @@ mod tests {
 
     use super::*;
     use crate::partner::{Format, Partner};
-    use crate::rules::RuleSet;
     use crate::score;
 
     fn as_of() -> Month {
         "2024-06".parse().expect("a month")
     }
 
-    fn portfolio(n: usize, seed: u64) -> Vec<u8> {
+    fn rules(version: &str) -> RuleSet {
+        RuleSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(version)).expect("rules")
+    }
+
+    fn portfolio(rules: &RuleSet, n: usize, seed: u64) -> Vec<u8> {
         let mut out = Vec::new();
-        write_ndjson(n, seed, as_of(), &mut out).expect("writing to memory");
+        write_ndjson(rules, n, seed, as_of(), &mut out).expect("writing to memory");
         out
     }
 
     #[test]
     fn same_seed_gives_identical_bytes() {
-        let a = portfolio(12, 42);
-        assert_eq!(a, portfolio(12, 42));
+        let r = rules("2024-06");
+        let a = portfolio(&r, 12, 42);
+        assert_eq!(a, portfolio(&r, 12, 42));
         assert_eq!(a.iter().filter(|b| **b == b'\n').count(), 12);
         assert!(a.ends_with(b"\n"));
     }
 
     #[test]
     fn partner_i_is_line_i() {
-        let text = String::from_utf8(portfolio(8, 3)).expect("UTF-8");
+        let r = rules("2024-06");
+        let text = String::from_utf8(portfolio(&r, 8, 3)).expect("UTF-8");
         for (i, line) in text.lines().enumerate() {
-            let alone = serde_json::to_string(&partner(i, 3, as_of())).expect("serializes");
-            assert_eq!(line, alone, "partner {i}");
+            assert_eq!(line, partner(&r, i, 3, as_of()).to_json_line(), "partner {i}");
         }
     }
 
     #[test]
     fn different_seeds_differ() {
-        assert_ne!(portfolio(4, 1), portfolio(4, 2));
-        assert_ne!(partner(0, 1, as_of()), partner(0, 2, as_of()));
+        let r = rules("2024-06");
+        assert_ne!(portfolio(&r, 4, 1), portfolio(&r, 4, 2));
         // Neighbouring partners of one portfolio are unrelated too.
-        assert_ne!(partner(0, 1, as_of())["usage"], partner(1, 1, as_of())["usage"]);
+        assert_ne!(partner(&r, 0, 1, as_of()).usage, partner(&r, 1, 1, as_of()).usage);
     }
 
     #[test]
-    fn every_partner_parses_and_scores() {
-        let rules = RuleSet::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/2024-06"))).expect("rules");
-        let text = String::from_utf8(portfolio(40, 2024)).expect("UTF-8");
-        for (i, line) in text.lines().enumerate() {
-            let p = Partner::parse(line, Format::Json, "gen").unwrap_or_else(|e| panic!("partner {i}: {e}"));
-            assert!(!p.usage.is_empty() && !p.people.is_empty(), "partner {i} is empty");
-            score(&rules, &p).unwrap_or_else(|e| panic!("partner {i}: {e}"));
-            // Money is written exactly, with at most two decimals.
-            let value: Value = serde_json::from_str(line).expect("JSON");
-            for row in value["usage"].as_array().expect("usage") {
-                let v = row["value"].to_string();
-                assert!(v.split_once('.').is_none_or(|(_, f)| f.len() <= 2), "partner {i}: value {v}");
+    fn every_partner_parses_and_scores_under_each_version() {
+        for version in ["2023-07", "2024-06"] {
+            let r = rules(version);
+            let text = String::from_utf8(portfolio(&r, 40, 2024)).expect("UTF-8");
+            for (i, line) in text.lines().enumerate() {
+                let p = Partner::parse(line, Format::Json, "gen").unwrap_or_else(|e| panic!("{version} {i}: {e}"));
+                assert!(!p.usage.is_empty() && !p.people.is_empty(), "{version} partner {i} is empty");
+                let report = score(&r, &p).unwrap_or_else(|e| panic!("{version} partner {i}: {e}"));
+                // Certifications come from the rule set's own catalogue: none is unknown to it.
+                for person in &p.people {
+                    for c in &person.certifications {
+                        assert!(r.catalogue.find(&c.name).is_some(), "{version} partner {i}: {}", c.name);
+                    }
+                }
+                assert!(report.designations.len() == r.designations.len());
+                // Money is written exactly, with at most two decimals.
+                for row in &p.usage {
+                    assert!(row.value.scale() <= 2, "{version} partner {i}: value {}", row.value);
+                }
             }
         }
+    }
+
+    /// Issue 12: the generator reads the rules, so each designation of each shipped version gets partners
+    /// that attain it and partners that fall short (the example portfolio's seed and size).
+    #[test]
+    fn a_generated_portfolio_attains_and_misses_every_designation() {
+        for version in ["2023-07", "2024-06"] {
+            let r = rules(version);
+            let g = Generator::new(&r);
+            let mut attained: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for i in 0..60 {
+                let p = Partner::from_file(g.partner(i, 2024, as_of()), "gen").expect("valid");
+                for d in score(&r, &p).expect("scores").designations {
+                    let e = attained.entry(d.id.clone()).or_default();
+                    if d.qualified {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+            assert_eq!(attained.len(), r.designations.len());
+            for (id, (yes, no)) in &attained {
+                assert!(*yes >= 3 && *no >= 3, "{version} {id}: {yes} attain, {no} fall short");
+            }
+        }
+    }
+
+    #[test]
+    fn the_names_file_reads() {
+        let v = vocab();
+        assert!(!v.name_first.is_empty() && !v.name_middle.is_empty() && !v.name_last.is_empty());
+        assert!(!v.open_products.is_empty() && v.sizes.history_months > 0);
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
@@ -35,49 +35,75 @@ impl Format {
     }
 }
 
-#[derive(Deserialize)]
+/// One partner file, field for field: the shape `docs/partner-data.md` states, as the readers read it (YAML, JSON,
+/// TOML) and as the writers write it (`gap --write`, `designate generate`, the CSV tables reader, `bench`).
+///
+/// It is the only place the shape is spelt out: unknown keys are refused, values are typed (months, dates, exact
+/// non-negative decimals, the measure, association and segment vocabularies), and nothing is checked across
+/// fields. [`Partner::from_file`] validates it into a [`Partner`]; [`PartnerFile::from`] turns a `Partner` back
+/// into it, so that writing and reading again gives the same partner.
+///
+/// ```
+/// use designate_engine::partner::PartnerFile;
+/// use designate_engine::{Format, Partner};
+///
+/// let text = r#"{"partner": {"id": "fabrikam"}, "as_of": "2024-06",
+///   "usage": [{"customer": "t-1", "month": "2024-06", "product": "Azure SQL Database",
+///              "measure": "acr_usd", "value": 1200.50}]}"#;
+/// let partner = Partner::parse(text, Format::Json, "fabrikam.json").unwrap();
+/// let written = PartnerFile::from(&partner).to_json_line();
+/// let again = Partner::parse(&written, Format::Json, "fabrikam.json").unwrap();
+/// assert_eq!(partner, again);
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PartnerFile {
-    partner: PartnerIdFile,
-    as_of: Month,
+pub struct PartnerFile {
+    pub partner: PartnerIdFile,
+    #[serde(serialize_with = "display")]
+    pub as_of: Month,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The customers, when the file lists them (usage may then name only these).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers: Option<Vec<CustomerFile>>,
     #[serde(default)]
-    path: Option<String>,
+    pub usage: Vec<UsageFile>,
     #[serde(default)]
-    customers: Option<Vec<CustomerFile>>,
-    #[serde(default)]
-    usage: Vec<UsageFile>,
-    #[serde(default)]
-    people: Vec<PersonFile>,
-    #[serde(default)]
-    history: Option<HistoryFile>,
-    #[serde(default)]
-    solutions: Vec<SolutionFile>,
+    pub people: Vec<PersonFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub solutions: Vec<SolutionFile>,
 }
 
-#[derive(Deserialize)]
+/// `history`: the program anniversary and the designations attained before.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct HistoryFile {
+pub struct HistoryFile {
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "display_some")]
+    pub anniversary: Option<Date>,
     #[serde(default)]
-    anniversary: Option<Date>,
-    #[serde(default)]
-    designations: Vec<AttainedFile>,
+    pub designations: Vec<AttainedFile>,
 }
 
-#[derive(Deserialize)]
+/// One designation attained before, and the day it was attained.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct AttainedFile {
-    id: String,
-    attained: Date,
+pub struct AttainedFile {
+    pub id: String,
+    #[serde(serialize_with = "display")]
+    pub attained: Date,
 }
 
-#[derive(Deserialize)]
+/// One software solution and its facts.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct SolutionFile {
-    id: String,
+pub struct SolutionFile {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    facts: BTreeMap<String, Fact>,
+    pub facts: BTreeMap<String, Fact>,
 }
 
 /// A fact about a software solution: a number, a flag, a text or a list of texts.
@@ -87,6 +113,17 @@ pub enum Fact {
     Flag(bool),
     Text(String),
     List(Vec<String>),
+}
+
+impl Serialize for Fact {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fact::Number(d) => crate::report::number(d, s),
+            Fact::Flag(b) => s.serialize_bool(*b),
+            Fact::Text(t) => s.serialize_str(t),
+            Fact::List(l) => l.serialize(s),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Fact {
@@ -129,55 +166,82 @@ impl<'de> Deserialize<'de> for Fact {
     }
 }
 
-#[derive(Deserialize)]
+/// `partner`: the partner's id and name.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PartnerIdFile {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
+pub struct PartnerIdFile {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// One customer of `customers`, with its segment when known.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CustomerFile {
-    id: String,
-    #[serde(default)]
-    segment: Option<Segment>,
+pub struct CustomerFile {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
 }
 
-#[derive(Deserialize)]
+/// One usage row: one customer, month, product and measure. `association` and `offer` default to `pal` and
+/// `pay-as-you-go` when absent.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct UsageFile {
-    customer: String,
-    month: Month,
-    product: String,
-    measure: Measure,
-    value: NonNegative,
-    #[serde(default)]
-    association: Option<Association>,
-    #[serde(default)]
-    offer: Option<String>,
+pub struct UsageFile {
+    pub customer: String,
+    #[serde(serialize_with = "display")]
+    pub month: Month,
+    pub product: String,
+    pub measure: Measure,
+    #[serde(serialize_with = "non_negative")]
+    pub value: NonNegative,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association: Option<Association>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// One person of `people` and the certifications they hold.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PersonFile {
-    id: String,
+pub struct PersonFile {
+    pub id: String,
     #[serde(default)]
-    certifications: Vec<CertificationFile>,
+    pub certifications: Vec<CertificationFile>,
 }
 
-#[derive(Deserialize)]
+/// One certification a person holds: its name or exam code, when it was earned, and when it expires.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CertificationFile {
-    name: String,
-    earned: Date,
-    #[serde(default)]
-    expires: Option<Date>,
+pub struct CertificationFile {
+    pub name: String,
+    #[serde(serialize_with = "display")]
+    pub earned: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "display_some")]
+    pub expires: Option<Date>,
+}
+
+/// Writes a month or a date as its text (`2024-06`, `2024-06-30`).
+fn display<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// [`display`] for an optional field (only called when present).
+fn display_some<T: std::fmt::Display, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+/// Writes a value as an exact number, trailing zeros removed (`1200.5`).
+fn non_negative<S: Serializer>(v: &NonNegative, s: S) -> Result<S::Ok, S::Error> {
+    crate::report::number(&v.0, s)
 }
 
 /// A validated partner at one evaluation month.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Partner {
     /// Where the partner was read from (a file, or an input line or table row), to name it in problems found
     /// when it is scored against a rule set.
@@ -202,7 +266,7 @@ pub struct Partner {
 }
 
 /// A software solution and its facts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Solution {
     pub id: String,
     pub name: Option<String>,
@@ -210,7 +274,7 @@ pub struct Solution {
 }
 
 /// One month of one measure of one product for one customer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UsageRow {
     pub customer: String,
     pub month: Month,
@@ -226,14 +290,14 @@ pub struct UsageRow {
 }
 
 /// A person and the certifications they hold.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Person {
     pub id: String,
     pub certifications: Vec<HeldCertification>,
 }
 
 /// A certification a person earned, as named in the partner file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HeldCertification {
     pub name: String,
     pub earned: Date,
@@ -301,7 +365,7 @@ impl Partner {
                 .map_err(|e| Error::from_toml(origin, text, &e)),
         };
         match parsed {
-            Ok(file) => file.validate(origin),
+            Ok(file) => Partner::from_file(file, origin),
             Err(_) if is_score_report(text, format) => {
                 Err(Error::new(Located::file(origin), "this is a score report, not a partner file").with_hint(
                     "score reads partner files (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
@@ -374,6 +438,15 @@ fn yaml_options(text: &str) -> serde_saphyr::Options {
             max_nodes: defaults.max_nodes.max(text.len().saturating_add(16)),
             max_total_scalar_bytes: defaults.max_total_scalar_bytes.max(text.len()),
         },
+    }
+}
+
+impl Partner {
+    /// Validates a partner file into a partner: ids trimmed and unique, usage within `as_of` and naming listed
+    /// customers, certifications that expire after they are earned, defaults applied. `origin` names the file
+    /// in errors (each `origin: field.path: message`) and stays with the partner. The first problem is returned.
+    pub fn from_file(file: PartnerFile, origin: &str) -> Result<Partner, Error> {
+        file.validate(origin)
     }
 }
 
@@ -543,98 +616,81 @@ impl PartnerFile {
 impl Partner {
     /// The partner in the partner-file shape, as JSON (for writing a partner with suggestions applied).
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let customers: Vec<serde_json::Value> = self
-            .customers
-            .iter()
-            .flatten()
-            .map(|id| match self.segments.get(id) {
-                Some(s) => json!({ "id": id, "segment": format!("{s:?}").to_lowercase() }),
-                None => json!({ "id": id }),
-            })
-            .collect();
-        let usage: Vec<serde_json::Value> = self
-            .usage
-            .iter()
-            .map(|r| {
-                json!({
-                    "customer": r.customer,
-                    "month": r.month.to_string(),
-                    "product": r.product,
-                    "measure": r.measure.name(),
-                    "value": r.value.normalize().to_string().parse::<serde_json::Number>().expect("a decimal is a number"),
-                    "association": r.association.name(),
-                    "offer": r.offer,
+        PartnerFile::from(self).to_json_value()
+    }
+}
+
+impl PartnerFile {
+    /// The file as a JSON value, keys in the order of the contract.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        // Every field is a string, a bool, an exact number or a list or map of those: nothing can fail.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The file as one line of JSON (an NDJSON line, without its line break).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The file as indented JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl From<&Partner> for PartnerFile {
+    /// The partner written back in the file shape: what reads again into the same [`Partner`]. Defaults the
+    /// reader applied (`pal`, `pay-as-you-go`) are written out, and names are as the partner holds them (trimmed).
+    fn from(p: &Partner) -> PartnerFile {
+        PartnerFile {
+            partner: PartnerIdFile { id: p.id.clone(), name: p.name.clone() },
+            as_of: p.as_of,
+            path: p.path.clone(),
+            customers: p.customers.as_ref().map(|ids| {
+                ids.iter().map(|id| CustomerFile { id: id.clone(), segment: p.segments.get(id).copied() }).collect()
+            }),
+            usage: p
+                .usage
+                .iter()
+                .map(|r| UsageFile {
+                    customer: r.customer.clone(),
+                    month: r.month,
+                    product: r.product.clone(),
+                    measure: r.measure,
+                    value: NonNegative(r.value),
+                    association: Some(r.association),
+                    offer: Some(r.offer.clone()),
                 })
-            })
-            .collect();
-        let people: Vec<serde_json::Value> = self
-            .people
-            .iter()
-            .map(|p| {
-                let certs: Vec<serde_json::Value> = p
-                    .certifications
-                    .iter()
-                    .map(|c| {
-                        let mut v = json!({ "name": c.name, "earned": c.earned.to_string() });
-                        if let Some(e) = c.expires {
-                            v["expires"] = json!(e.to_string());
-                        }
-                        v
-                    })
-                    .collect();
-                json!({ "id": p.id, "certifications": certs })
-            })
-            .collect();
-        let mut v = json!({ "partner": { "id": self.id }, "as_of": self.as_of.to_string() });
-        if let Some(n) = &self.name {
-            v["partner"]["name"] = json!(n);
-        }
-        if let Some(p) = &self.path {
-            v["path"] = json!(p);
-        }
-        if self.customers.is_some() {
-            v["customers"] = json!(customers);
-        }
-        v["usage"] = json!(usage);
-        v["people"] = json!(people);
-        if self.anniversary.is_some() || !self.attained.is_empty() {
-            let designations: Vec<serde_json::Value> =
-                self.attained.iter().map(|(id, d)| json!({ "id": id, "attained": d.to_string() })).collect();
-            v["history"] = json!({ "designations": designations });
-            if let Some(a) = self.anniversary {
-                v["history"]["anniversary"] = json!(a.to_string());
-            }
-        }
-        if !self.solutions.is_empty() {
-            let solutions: Vec<serde_json::Value> = self
+                .collect(),
+            people: p
+                .people
+                .iter()
+                .map(|person| PersonFile {
+                    id: person.id.clone(),
+                    certifications: person
+                        .certifications
+                        .iter()
+                        .map(|c| CertificationFile { name: c.name.clone(), earned: c.earned, expires: c.expires })
+                        .collect(),
+                })
+                .collect(),
+            history: (p.anniversary.is_some() || !p.attained.is_empty()).then(|| HistoryFile {
+                anniversary: p.anniversary,
+                designations: p.attained.iter().map(|(id, d)| AttainedFile { id: id.clone(), attained: *d }).collect(),
+            }),
+            solutions: p
                 .solutions
                 .iter()
-                .map(|s| {
-                    let facts: serde_json::Map<String, serde_json::Value> = s
-                        .facts
-                        .iter()
-                        .map(|(k, f)| {
-                            let v = match f {
-                                Fact::Number(d) => {
-                                    json!(d.normalize().to_string().parse::<serde_json::Number>().expect("a number"))
-                                }
-                                Fact::Flag(b) => json!(b),
-                                Fact::Text(t) => json!(t),
-                                Fact::List(l) => json!(l),
-                            };
-                            (k.clone(), v)
-                        })
-                        .collect();
-                    let mut sv = json!({ "id": s.id, "facts": facts });
-                    if let Some(n) = &s.name {
-                        sv["name"] = json!(n);
-                    }
-                    sv
-                })
-                .collect();
-            v["solutions"] = json!(solutions);
+                .map(|s| SolutionFile { id: s.id.clone(), name: s.name.clone(), facts: s.facts.clone() })
+                .collect(),
         }
-        v
     }
+}
+
+/// Reads one field of the file shape from text, as the file readers read it (a month, a date, a measure, a
+/// non-negative decimal): for sources that hold the fields as text, such as CSV cells. The error is the readers'
+/// message for the same text, in the files' words.
+pub fn field_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let d = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text);
+    T::deserialize(d).map_err(|e| crate::error::plain_words(&e.to_string()))
 }

@@ -4,7 +4,7 @@
 //! certifications past their retirement grace count for nothing, scoring is deterministic and blind to the
 //! order of usage rows and to other partners, and points are written as exact decimals.
 //!
-//! Partners come from the deterministic generator (`designate_engine::generate::partner(i, seed, as_of)`), so a
+//! Partners come from the deterministic generator (`designate_engine::generate::partner(rules, i, seed, as_of)`), so a
 //! strategy only picks `(i, seed, as_of)` and a mutation of the partner JSON; a failure names the case (rule
 //! version, index, seed, as_of) so it can be replayed with the generator alone. No failure files are written.
 
@@ -56,7 +56,7 @@ impl fmt::Debug for Case {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(
             f,
-            "rules {}, generate::partner({}, {}, {}) = p-{:06}",
+            "rules {}, generate::partner(rules, {}, {}, {}) = p-{:06}",
             VERSIONS[self.version],
             self.i,
             self.seed,
@@ -72,7 +72,8 @@ impl Case {
     }
 
     fn json(&self) -> Value {
-        generate::partner(self.i, self.seed, self.as_of)
+        // The generator reads the rule set it generates for (issue 12): a partner of each version exercises it.
+        generate::partner(self.rules(), self.i, self.seed, self.as_of).to_json_value()
     }
 }
 

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use designate_engine::{score, Partner, RuleSet};
+use designate_engine::partner::PartnerFile;
+use designate_engine::{score, Format, Partner, RuleSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -36,6 +37,37 @@ fn rule_sets() -> &'static BTreeMap<String, RuleSet> {
         }
         sets
     })
+}
+
+/// Issue 12: one partner-file type reads and writes the shape. Every example partner, written back through
+/// `PartnerFile` and read again, is the same partner (its origin aside) and scores identically under every version.
+#[test]
+fn every_example_partner_round_trips_through_the_file_shape() {
+    let dir = workspace().join("snapshots/partners");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("snapshots/partners").map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut checked = 0;
+    for path in files {
+        let Ok(partner) = Partner::load(&path) else { continue };
+        let written = PartnerFile::from(&partner).to_json_pretty();
+        let again = Partner::parse(&written, Format::Json, &partner.origin)
+            .unwrap_or_else(|e| panic!("{}: the written partner does not read back: {e}\n{written}", path.display()));
+        assert_eq!(again, partner, "{}: a different partner after writing and reading", path.display());
+        // Reading the written file straight into the file type gives the same file.
+        let file: PartnerFile = serde_json::from_str(&written).unwrap();
+        assert_eq!(file, PartnerFile::from(&partner), "{}", path.display());
+        for (version, rules) in rule_sets() {
+            let (a, b) = (score(rules, &partner), score(rules, &again));
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a.to_yaml(), b.to_yaml(), "{} @ {version}", path.display()),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{} @ {version}", path.display()),
+                (a, b) => panic!("{} @ {version}: {:?} then {:?}", path.display(), a.is_ok(), b.is_ok()),
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 50, "only {checked} example partners read");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `designate bench`: throughput of scoring against the floor of merely parsing the same input.
 //!
-//! The portfolio is generated in memory as NDJSON lines (the bytes `designate generate` writes), then two stages
+//! The portfolio is generated in memory from the rule set as NDJSON lines (the bytes `designate generate --rules`
+//! writes for the same rules, seed and month), then two stages
 //! are timed over exactly those lines, handed to the portfolio pipeline as `designate score -` reads them (one
 //! [`Raw`] line each): chunks of 512 partners handed to rayon, results consumed in input order. Parse only turns
 //! every line into a validated [`Partner`] ([`portfolio::process`]); parse + score is `score -` itself
@@ -17,11 +18,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use designate_engine::generate;
+use designate_engine::generate::Generator;
+use designate_engine::partner::PartnerFile;
 use designate_engine::value::Month;
 use designate_engine::{score, Format, Partner, RuleSet};
 use rayon::prelude::*;
-use serde_json::{Map, Value};
 
 use crate::portfolio::{self, Expected, Raw, Source};
 use crate::rules_dir::{RulesArg, RulesChoice};
@@ -29,8 +30,6 @@ use crate::{exit, output, scoring};
 
 /// Runs of each stage; the best is reported.
 const RUNS: usize = 3;
-/// The evaluation month of the generated portfolio.
-const AS_OF: &str = "2024-06";
 /// Partners (the first of the portfolio) scaled for the growth table.
 const SCALING_SAMPLE: usize = 16;
 /// The factors each dimension is scaled by.
@@ -73,16 +72,17 @@ fn report(partners: usize, seed: u64, choice: &RulesChoice, rules: &RuleSet) -> 
     if partners == 0 {
         return Err(anyhow!("bench needs at least one partner: --partners N"));
     }
-    let as_of: Month = AS_OF.parse().map_err(|e| anyhow!("bench: {e}"))?;
+    // The month `generate` uses by default for these rules.
+    let as_of: Month = rules.effective_until.unwrap_or(rules.effective_from);
+    let generator = Generator::new(rules);
 
     let started = Instant::now();
-    // Partner i depends only on (i, seed, as_of), so generating in parallel gives the bytes `generate` writes.
+    // Partner i depends only on (rules, i, seed, as_of), so generating in parallel gives the bytes `generate` writes.
     let lines: Vec<Line> = (0..partners)
         .into_par_iter()
         .map(|i| {
-            let value = generate::partner(i, seed, as_of);
-            let rows = value["usage"].as_array().map_or(0, Vec::len);
-            Line { text: value.to_string(), rows }
+            let file = generator.partner(i, seed, as_of);
+            Line { text: file.to_json_line(), rows: file.usage.len() }
         })
         .collect();
     let generated = started.elapsed();
@@ -109,7 +109,7 @@ fn report(partners: usize, seed: u64, choice: &RulesChoice, rules: &RuleSet) -> 
     let mut r = String::new();
     let _ = writeln!(
         r,
-        "designate bench: {} partners, seed {seed}, as of {AS_OF}, rules {} ({} designations)",
+        "designate bench: {} partners, seed {seed}, as of {as_of}, rules {} ({} designations)",
         grouped(partners),
         rules.version,
         rules.designations.len()
@@ -159,7 +159,7 @@ fn report(partners: usize, seed: u64, choice: &RulesChoice, rules: &RuleSet) -> 
     let _ = writeln!(r);
     let _ = writeln!(r, "output         {} result lines, {} bytes", grouped(output.lines), grouped(output.bytes));
     let _ = writeln!(r);
-    r.push_str(&scaling(&lines, rules, as_of)?);
+    r.push_str(&scaling(&generator, seed, rules, as_of)?);
     Ok(r)
 }
 
@@ -289,12 +289,9 @@ impl Dimension {
 
 /// How parse and score time per partner grow when the sample's customers, months of history or people are
 /// multiplied, timed on one thread so that the figures are cost, not parallelism.
-fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String> {
-    let sample: Vec<Value> = lines
-        .iter()
-        .take(SCALING_SAMPLE)
-        .map(|l| serde_json::from_str(&l.text).map_err(|e| anyhow!("bench: {e}")))
-        .collect::<Result<_, _>>()?;
+fn scaling(generator: &Generator, seed: u64, rules: &RuleSet, as_of: Month) -> Result<String> {
+    // The first partners of the portfolio, generated again (partner i depends only on i).
+    let sample: Vec<PartnerFile> = (0..SCALING_SAMPLE).map(|i| generator.partner(i, seed, as_of)).collect();
     let mut r = String::new();
     let _ = writeln!(
         r,
@@ -320,7 +317,8 @@ fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String> {
     let mut variants = Vec::new();
     for dimension in [Dimension::Customers, Dimension::Months, Dimension::People] {
         for factor in FACTORS {
-            let texts: Vec<String> = sample.iter().map(|p| scaled(p, dimension, factor, as_of).to_string()).collect();
+            let texts: Vec<String> =
+                sample.iter().map(|p| scaled(p, dimension, factor, as_of).to_json_line()).collect();
             let partners = texts.iter().map(|t| parse(t)).collect::<Result<Vec<Partner>>>()?;
             let rows = partners.iter().map(|p| p.usage.len()).sum();
             let people = partners.iter().map(|p| p.people.len()).sum();
@@ -376,55 +374,39 @@ fn scaling(lines: &[Line], rules: &RuleSet, as_of: Month) -> Result<String> {
 /// customers are repeated under new ids with all their usage; months repeat the whole history further back in
 /// time (so the trailing windows see the same data and the older history grows); people are repeated under
 /// new ids with their certifications.
-fn scaled(p: &Value, dimension: Dimension, factor: usize, as_of: Month) -> Value {
+fn scaled(p: &PartnerFile, dimension: Dimension, factor: usize, as_of: Month) -> PartnerFile {
     let mut out = p.clone();
-    let Some(root) = out.as_object_mut() else { return out };
     let copy_id = |id: &str, k: usize| if k == 0 { id.to_owned() } else { format!("{id}~{k}") };
     match dimension {
         Dimension::Customers => {
-            repeat(root, "customers", factor, |item, k| set_str(item, "id", |id| copy_id(id, k)));
-            repeat(root, "usage", factor, |row, k| set_str(row, "customer", |id| copy_id(id, k)));
+            if let Some(customers) = out.customers.as_mut() {
+                *customers = repeat(customers, factor, |c, k| c.id = copy_id(&c.id, k));
+            }
+            out.usage = repeat(&out.usage, factor, |row, k| row.customer = copy_id(&row.customer, k));
         }
         Dimension::Months => {
-            let earliest = p["usage"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|row| row["month"].as_str()?.parse::<Month>().ok())
-                .min()
-                .unwrap_or(as_of);
+            let earliest = p.usage.iter().map(|row| row.month).min().unwrap_or(as_of);
             let span = as_of.since(earliest) + 1;
-            repeat(root, "usage", factor, |row, k| {
-                set_str(row, "month", |m| {
-                    m.parse::<Month>().map_or_else(|_| m.to_owned(), |m| m.offset(-span * k as i32).to_string())
-                })
-            });
+            out.usage = repeat(&out.usage, factor, |row, k| row.month = row.month.offset(-span * k as i32));
         }
         Dimension::People => {
-            repeat(root, "people", factor, |person, k| set_str(person, "id", |id| copy_id(id, k)));
+            out.people = repeat(&out.people, factor, |person, k| person.id = copy_id(&person.id, k));
         }
     }
     out
 }
 
-/// Replaces array `key` of `root` by `factor` copies of it, copy `k` passed through `edit`.
-fn repeat(root: &mut Map<String, Value>, key: &str, factor: usize, edit: impl Fn(&mut Value, usize)) {
-    let Some(Value::Array(items)) = root.get_mut(key) else { return };
-    let original = std::mem::take(items);
+/// `factor` copies of `items`, copy `k` passed through `edit`.
+fn repeat<T: Clone>(items: &[T], factor: usize, edit: impl Fn(&mut T, usize)) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len() * factor);
     for k in 0..factor {
-        for item in &original {
+        for item in items {
             let mut item = item.clone();
             edit(&mut item, k);
-            items.push(item);
+            out.push(item);
         }
     }
-}
-
-/// Rewrites string field `key` of object `item`.
-fn set_str(item: &mut Value, key: &str, f: impl Fn(&str) -> String) {
-    if let Some(Value::String(s)) = item.get_mut(key) {
-        *s = f(s);
-    }
+    out
 }
 
 /// An integer with thousands separators: 1,234,567.

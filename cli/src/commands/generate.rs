@@ -1,32 +1,50 @@
-//! `designate generate`: a synthetic portfolio as NDJSON, deterministic for a seed.
+//! `designate generate`: a synthetic portfolio as NDJSON, deterministic for a seed and a rule set.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::output;
+use crate::rules_dir::{RulesArg, RulesChoice};
 use anyhow::{anyhow, Result};
 
-/// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed.
+/// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed and a rule set.
 ///
-/// A mix of SMB and Enterprise partners with 25 months of Azure, Microsoft 365 and Dynamics usage and
-/// certified people (some retired or expired), spread so that some attain and many are near the line.
+/// Partners are generated from the rule set: the selections' products, measures, associations and offers,
+/// the catalogue's certifications, the path rules' tests and the software requirements, so that each
+/// designation has partners that attain it and partners that fall short. Some certifications are retired or
+/// expired, some usage is ineligible, some customers are lost: noise the rules must not count.
 #[derive(clap::Args)]
-#[command(help_template = with_examples!("designate generate --partners 1000 --seed 7 > portfolio.ndjson"))]
+#[command(help_template = with_examples!(
+    "designate generate --partners 1000 --seed 7 > portfolio.ndjson",
+    "designate generate --rules rules/2023-07 --partners 60 > portfolio-2023.ndjson",
+))]
 pub struct Args {
     /// How many partners.
     #[arg(long, value_name = "N")]
     partners: usize,
-    /// The seed: the same seed gives the same portfolio, byte for byte.
+    /// The seed: the same seed and rules give the same portfolio, byte for byte.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
-    /// The evaluation month of every partner (YYYY-MM).
-    #[arg(long, value_name = "YYYY-MM", default_value = "2024-06")]
-    as_of: String,
+    /// The evaluation month of every partner (YYYY-MM); default: the rule set's last effective month (its
+    /// first, when it has no end).
+    #[arg(long, value_name = "YYYY-MM")]
+    as_of: Option<String>,
+    /// A rule set folder or a rules root (the version in effect at --as-of); default: the newest shipped.
+    #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
+    rules: Option<PathBuf>,
 }
 
 /// `designate generate`.
-pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { partners, seed, as_of } = args;
-    let month = as_of.parse::<designate_engine::value::Month>().map_err(|e| anyhow!("--as-of: {e}"))?;
-    out.with(|w| designate_engine::generate::write_ndjson(partners, seed, month, w))?;
+pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    let Args { partners, seed, as_of, rules } = args;
+    let month = match as_of {
+        Some(text) => Some(text.parse::<designate_engine::value::Month>().map_err(|e| anyhow!("--as-of: {e}"))?),
+        None => None,
+    };
+    let choice = RulesChoice::new(RulesArg::new(rules, rules_from_env))?;
+    let rules = choice.for_month(month).map_err(anyhow::Error::msg)?;
+    let month = month.unwrap_or(rules.effective_until.unwrap_or(rules.effective_from));
+    let generator = designate_engine::generate::Generator::new(rules);
+    out.with(|w| generator.write_ndjson(partners, seed, month, w))?;
     Ok(ExitCode::SUCCESS)
 }
