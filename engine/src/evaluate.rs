@@ -23,17 +23,7 @@ use crate::value::Month;
 /// `history` names a designation the rules do not know (the error names the field).
 pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     crate::status::check_history(rules, partner)?;
-    let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
-    for row in &partner.usage {
-        by_measure[row.measure as usize].push(row);
-    }
-    let ctx = Context {
-        rules,
-        partner,
-        series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
-        by_measure,
-        overflow: Cell::new(None),
-    };
+    let ctx = Context::new(rules, partner);
     let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     Ok(ScoreReport {
         partner: partner.id.clone(),
@@ -44,6 +34,19 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         designations,
         warnings: certification_warnings(rules, partner),
     })
+}
+
+/// One designation of `rules` scored for `partner`, exactly as [`score`] reports it.
+///
+/// `gap` re-scores one designation for every candidate addition: scoring only that one groups only the usage
+/// of the selections it reads, and skips the other designations, program status and warnings. The partner's
+/// history is not checked here; `gap` scores the partner with [`score`] first, which does.
+pub(crate) fn score_designation(
+    rules: &RuleSet,
+    partner: &Partner,
+    designation: &Designation,
+) -> Result<DesignationResult, Error> {
+    Context::new(rules, partner).designation(designation)
 }
 
 /// Certifications the catalogue does not know that are probably misspelt: close to a code, name or alias of
@@ -214,6 +217,20 @@ struct Measured {
 }
 
 impl<'a> Context<'a> {
+    fn new(rules: &'a RuleSet, partner: &'a Partner) -> Context<'a> {
+        let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
+        for row in &partner.usage {
+            by_measure[row.measure as usize].push(row);
+        }
+        Context {
+            rules,
+            partner,
+            series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
+            by_measure,
+            overflow: Cell::new(None),
+        }
+    }
+
     /// Notes an overflow (the first one wins) and stands in zero for the value that has none.
     fn overflowed(&self, what: impl FnOnce() -> String) -> Decimal {
         let first = self.overflow.take().unwrap_or_else(what);
