@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use designate_engine::gap::Gap;
+use designate_engine::gap::{Gap, Suggestion};
 use designate_engine::{Partner, RuleSet, ScoreReport};
 
 /// Width explanations are wrapped to.
@@ -163,17 +163,38 @@ pub fn gaps(partner: &Partner, rules: &RuleSet, gaps: &[Gap]) -> String {
             g.path,
             g.points.normalize(),
             g.points_after.normalize(),
-            g.suggestions.len()
+            g.additions.len()
         );
         for s in &g.suggestions {
-            let _ =
-                writeln!(out, "  + {:<70} {:>6}  ({})", s.add, format!("+{}", s.points_added.normalize()), s.metric);
+            suggestion(&mut out, s);
+        }
+        for plan in &g.alternatives {
+            let _ = writeln!(out, "  or:");
+            for s in &plan.suggestions {
+                suggestion(&mut out, s);
+            }
         }
         if let Some(note) = &g.note {
             wrap(&mut out, "note:", note);
         }
     }
     out
+}
+
+/// One line of a plan: the addition (or identical additions), the points it adds, and every metric it moved
+/// with its points (the metric it was aimed at when it moved none alone).
+fn suggestion(out: &mut String, s: &Suggestion) {
+    let moved: Vec<String> = s.metrics.iter().map(|m| format!("{} {}", m.id, signed(m.points))).collect();
+    let credits = if moved.is_empty() { s.metric.clone() } else { moved.join(", ") };
+    let _ = writeln!(out, "  + {:<70} {:>6}  ({credits})", s.add, signed(s.points_added));
+}
+
+fn signed(points: rust_decimal::Decimal) -> String {
+    if points.is_sign_negative() {
+        points.normalize().to_string()
+    } else {
+        format!("+{}", points.normalize())
+    }
 }
 
 /// `score --format table` on a portfolio: one row per partner, written as the partners are scored (so memory

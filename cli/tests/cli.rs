@@ -628,3 +628,33 @@ fn a_draft_folder_scores_with_a_warning_and_a_root_with_it_stays_ambiguous() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("the version for a partner would be ambiguous"), "{}", text(&out.stderr));
 }
+
+/// Issue 12: the `gap` table shows identical additions as one line with their count, credits every metric an
+/// addition moved with its points, and lists plans that tie after "or:".
+#[test]
+fn gap_text_groups_additions_credits_every_metric_and_shows_ties() {
+    let out = designate(&[
+        "gap",
+        "--rules",
+        "rules/2024-06",
+        "--designation",
+        "business-applications",
+        "snapshots/partners/bizapps-smb.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().skip(3).collect();
+    assert_eq!(
+        lines,
+        [
+            "business-applications  path smb  66 points → 72 with 1 addition(s): attained",
+            "  + 44 more active users on Customer Service in 2024-06 (growth +30 units), for c-1     +6  (usage-growth +2, deployments +4)",
+            "  or:",
+            "  + 1 more customer with 25 active users on Customer Service in 2024-06        +6  (usage-growth +2, deployments +4)",
+        ]
+    );
+    let out = designate(&["gap", "--rules", "rules/2024-06", "snapshots/partners/contoso-smb.yaml"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("0 points → 73 with 6 addition(s): attained\n  + 5 more customers on Exchange with 301 paid seats and 121 active users     +63  (net-customer-adds +20, usage-growth +18, deployments +25)\n"), "{stdout}");
+    assert!(stdout.contains("  + 5 more people with MB-310 (Finance Functional Consultant Associate)       +20  (intermediate-certifications +20)\n"), "{stdout}");
+}

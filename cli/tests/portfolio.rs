@@ -669,8 +669,12 @@ fn gap_json_names_additions_and_write_produces_an_attaining_partner() {
     assert_eq!(gap["designation"], "data-ai");
     assert_eq!(gap["attained"], false);
     assert_eq!(gap["attained_after"], true);
-    assert_eq!(gap["suggestions"][0]["add"], "1 more customer with USD 500 on Azure App Service in 2024-06");
-    assert_eq!(gap["suggestions"][0]["points_added"].as_i64(), Some(10));
+    // Issue 12: the two identical customers are one suggestion with a count, crediting the metric they moved.
+    assert_eq!(gap["suggestions"][0]["add"], "2 more customers with USD 500 on Azure App Service in 2024-06");
+    assert_eq!(gap["suggestions"][0]["count"].as_u64(), Some(2));
+    assert_eq!(gap["suggestions"][0]["points_added"].as_i64(), Some(20));
+    assert_eq!(gap["suggestions"][0]["metrics"], serde_json::json!([{ "id": "net-customer-adds", "points": 20 }]));
+    assert_eq!(gap["alternatives"], serde_json::json!([]));
     let rescored = json(&designate(&["score", "--format", "json", written.to_str().unwrap()]));
     let d = rescored["designations"].as_array().unwrap().iter().find(|d| d["id"] == "data-ai").unwrap();
     assert_eq!(d["qualified"], true, "{d}");

@@ -36,6 +36,19 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
     })
 }
 
+/// One designation of `rules` scored for `partner`, exactly as [`score`] reports it.
+///
+/// `gap` re-scores one designation for every candidate addition: scoring only that one groups only the usage
+/// of the selections it reads, and skips the other designations, program status and warnings. The partner's
+/// history is not checked here; `gap` scores the partner with [`score`] first, which does.
+pub(crate) fn score_designation(
+    rules: &RuleSet,
+    partner: &Partner,
+    designation: &Designation,
+) -> Result<DesignationResult, Error> {
+    Context::new(rules, partner).designation(designation)
+}
+
 /// Certifications the catalogue does not know that are probably misspelt: close to a code, name or alias of
 /// the catalogue, or shaped like an exam code with a letter in its number (`AZ-9O0`). They count for nothing,
 /// so the partner is told. Other free text (`Scrum Master`) and well-formed codes the catalogue does not list

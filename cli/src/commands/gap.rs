@@ -14,7 +14,9 @@ use anyhow::{anyhow, Result};
 /// What it takes to attain each designation not attained: the fewest concrete additions the rules count.
 ///
 /// Suggestions come from the rules' own units (a person with given certifications, a customer over a
-/// threshold, a new product, more usage), found by a search that re-scores the partner at each step.
+/// threshold, a new product, more usage), found by a search that re-scores the designation at each step.
+/// Identical additions are one line with their count; each credits every metric it moved; plans that tie
+/// (as many additions, the same points) follow after "or:", up to three in all.
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate gap --designation data-ai snapshots/partners/contoso-smb.yaml",

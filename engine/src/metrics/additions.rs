@@ -71,11 +71,20 @@ pub(crate) fn row(month: Month, shape: &Shape, value: Decimal) -> Row {
     }
 }
 
-/// A row's value as the partner file writes it, in its measure: `USD 500`, `25 active_users`. Descriptions
-/// of additions use it rather than the selection's value, which for a selection weighted by rates is in units
-/// no partner file has (`5,000 bizapps-mcv`).
+/// A row's value in the partner file's own units, in words: `USD 500`, `25 active users`. Descriptions of
+/// additions use it rather than the selection's value, which for a selection weighted by rates is in units no
+/// partner file has (`5,000 bizapps-mcv`).
 pub(crate) fn in_file_units(row: &Row) -> String {
-    amount(row.value, row.measure)
+    amount(row.value, row.measure).replace('_', " ")
+}
+
+/// `more` of a row's measure, in words: `USD 500 more`, `44 more active users`.
+pub(crate) fn more_in_file_units(row: &Row) -> String {
+    if row.measure.is_money() {
+        format!("{} more", in_file_units(row))
+    } else {
+        format!("{} more {}", crate::explain::grouped(row.value), row.measure.name().replace('_', " "))
+    }
 }
 
 /// Rows that make a new customer pass a customer filter in `month`.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use super::additions::{in_file_units, row, row_shape};
+use super::additions::{more_in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Check, Evidence, Item, ItemType};
 use crate::explain::pct;
@@ -244,8 +244,8 @@ impl Kind for UsageGrowth {
             let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
             let rows = vec![row(as_of, &shape, more)];
             let words = format!(
-                "{} more on {} in {as_of} (growth +{k} unit{})",
-                in_file_units(&rows[0]),
+                "{} on {} in {as_of} (growth +{k} unit{})",
+                more_in_file_units(&rows[0]),
                 shape.0,
                 if k == 1 { "" } else { "s" }
             );
@@ -351,7 +351,7 @@ mod tests {
         kind.unit = Decimal::from(10);
         // 440 users × 200 = 88,000 mcv; 10% of it is 8,800 mcv, which 44 more users bring.
         let first = kind.additions(&rules, &partner).remove(0).remove(0);
-        assert_eq!(first.1, "44 active_users more on Power Apps in 2024-06 (growth +1 unit), for c-1");
+        assert_eq!(first.1, "44 more active users on Power Apps in 2024-06 (growth +1 unit), for c-1");
         let crate::gap::Addition::Usage { rows, .. } = first.0 else { panic!("more usage for c-1") };
         assert_eq!(rows[0].value, Decimal::from(44));
     }
