@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::rules::RuleSource;
-use designate_engine::{Error, Partner, RuleSet};
 use designate_engine::value::Month;
+use designate_engine::{Error, Partner, RuleSet};
 
 /// What the user said about rules.
 pub enum RulesArg {

@@ -476,9 +476,12 @@ impl<'g, 'r> Build<'g, 'r> {
                 eligible.as_ref(),
                 u,
             ),
-            MetricKind::RollingSumCrossing(RollingSumCrossing { selection, window_months, threshold, baseline_offset }) => {
-                self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset, u)
-            }
+            MetricKind::RollingSumCrossing(RollingSumCrossing {
+                selection,
+                window_months,
+                threshold,
+                baseline_offset,
+            }) => self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset, u),
         }
     }
 
@@ -766,10 +769,10 @@ impl<'g, 'r> Build<'g, 'r> {
         let all = Segment::ALL;
         let outside: Vec<Segment> = all.iter().copied().filter(|s| !self.tested_segments.contains(s)).collect();
         let segment = match (self.tested_segments.is_empty() || outside.is_empty(), self.rng.chance(88)) {
-            (true, _) => *self.rng.pick(&all),
+            (true, _) => *self.rng.pick(all),
             (false, true) if self.large => *self.rng.pick(&outside),
             (false, true) => *self.rng.pick(&self.tested_segments.clone()),
-            (false, false) => *self.rng.pick(&all),
+            (false, false) => *self.rng.pick(all),
         };
         self.customers.push(CustomerFile { id: id.clone(), segment: Some(segment) });
         id

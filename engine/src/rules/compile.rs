@@ -241,7 +241,6 @@ impl Scope<'_> {
     }
 }
 
-
 impl Compiler {
     fn shown(&self, rel: &str) -> String {
         self.root.join(rel).display().to_string()

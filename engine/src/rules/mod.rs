@@ -26,8 +26,8 @@ pub use crate::metrics::usage_growth::Compare;
 pub use crate::metrics::{
     CertifiedPeople, CustomerAdds, DistinctProducts, MetricKind, RatioCustomers, RollingSumCrossing, UsageGrowth,
 };
-pub(crate) use compile::KindCompiler;
 pub use compile::load_rule_set;
+pub(crate) use compile::KindCompiler;
 pub use source::{RuleSource, MAX_RULE_FILE_BYTES};
 
 /// A compiled, validated rule set.
