@@ -70,13 +70,13 @@ pub struct DesignationChange {
     pub path_before: Option<String>,
     pub path_after: Option<String>,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points_before: Decimal,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points_after: Decimal,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub delta: Decimal,
     pub qualified_before: bool,
     pub qualified_after: bool,
@@ -108,13 +108,13 @@ impl DesignationChange {
 pub struct MetricDelta {
     pub id: String,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub before: Decimal,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub after: Decimal,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub delta: Decimal,
     /// Evidence items only after (as [`crate::evidence::Evidence::item_keys`] writes them: `customer c-3:
     /// counted (crossed-threshold)`); an item whose state or reason changed is in both lists.
@@ -314,14 +314,14 @@ pub struct Comparison {
     /// The candidate's attainment bar (the lowest designation `min_total`) and the largest designation maximum,
     /// for charts.
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub min_total: Decimal,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub max_points: Decimal,
     /// The base's attainment bar, so that a chart can draw both when a change moves it.
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub base_min_total: Decimal,
     pub summary: Summary,
     pub partners: Vec<PartnerChange>,
@@ -359,7 +359,7 @@ pub struct DesignationSummary {
     /// Gains counted by the path after, losses by the path before.
     pub by_path: Vec<PathCount>,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub mean_delta: Decimal,
 }
 

@@ -42,7 +42,7 @@ pub struct Figure {
     /// A stable, kebab-case name (`baseline`, `now`, `growth-percent`, `ttm-total`).
     pub name: String,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub value: Decimal,
     /// The unit of the value: a measure of the partner file (`acr_usd`, `active_users`), a selection's name,
     /// `percent`, `customers`, `products` or `people`.
@@ -100,14 +100,14 @@ pub struct Item {
     pub month: Option<String>,
     /// The monthly values the decision read, by month (`2024-05`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(with = "BTreeMap<String, f64>")]
+    #[schemars(with = "BTreeMap<String, crate::report::ExactNumber>")]
     pub months: BTreeMap<String, Number>,
     /// The certifications of a person, each counted or not, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certifications: Vec<CertificationEvidence>,
     /// How much it added to the units, when not exactly one (a product weighted by a rate, a step's points).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub value: Option<Number>,
 }
 
@@ -134,7 +134,7 @@ pub struct PartEvidence {
     pub id: String,
     /// The units the part measured (after its gates).
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub units: Decimal,
     pub evidence: Evidence,
 }
@@ -145,14 +145,14 @@ pub struct PartEvidence {
 pub struct PointsEvidence {
     /// Units measured (negative growth counts as 0).
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub units: Decimal,
     /// Units that earn points, after `max_units`.
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub units_counted: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub per_unit: Option<Number>,
     /// The script's file name, when a script computed the points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,20 +162,20 @@ pub struct PointsEvidence {
     pub inputs: Vec<Figure>,
     /// Points from the units, before rounding.
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub earned: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub rounded: Option<Number>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub prerequisite_points: Option<Number>,
     /// True when the points were capped at the metric's maximum.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub capped: bool,
     /// The metric's (or option's) points.
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
 }
 

@@ -57,7 +57,7 @@ pub struct Gap {
     pub designation: String,
     pub path: String,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
     /// True when the partner already attains it (no suggestion then).
     pub attained: bool,
@@ -66,7 +66,7 @@ pub struct Gap {
     pub suggestions: Vec<Suggestion>,
     /// Points and attainment with every suggestion applied.
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points_after: Decimal,
     pub attained_after: bool,
     /// Other plans that attain the designation with as many additions and the same points (at most two, in a
@@ -103,7 +103,7 @@ pub struct Suggestion {
     pub metrics: Vec<MetricPoints>,
     /// The designation's points it added (all `count` additions together).
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points_added: Decimal,
 }
 
@@ -112,7 +112,7 @@ pub struct Suggestion {
 pub struct MetricPoints {
     pub id: String,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
 }
 

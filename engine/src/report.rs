@@ -83,10 +83,10 @@ pub struct DesignationResult {
     /// Why this path was used.
     pub path_reason: String,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub max_points: Decimal,
     pub qualified: bool,
     /// Why the designation is or is not attained.
@@ -94,11 +94,11 @@ pub struct DesignationResult {
     /// The points the designation needs (the rules' `qualification.min_total`); absent in reports written
     /// before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_total: Option<Number>,
     /// The points every metric needs (`qualification.min_each_metric`); absent like `min_total`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_each_metric: Option<Number>,
     pub metrics: Vec<MetricResult>,
 }
@@ -109,10 +109,10 @@ pub struct MetricResult {
     pub id: String,
     pub category: String,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub max_points: Decimal,
     /// How the points were earned: what counted, what did not and why.
     pub explanation: String,
@@ -128,19 +128,19 @@ pub struct MetricResult {
 pub struct Shortfall {
     /// The designation's points.
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
     /// The points it needs, when the report records them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_total: Option<Number>,
     /// How many points are missing to `min_total` (0 when the total is enough).
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points_short: Decimal,
     /// The points each metric needs, when the report records them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_each_metric: Option<Number>,
     /// The metrics below `min_each_metric` (at 0 when the report does not record it), in the path's order.
     pub metrics_below: Vec<MetricShort>,
@@ -151,7 +151,7 @@ pub struct Shortfall {
 pub struct MetricShort {
     pub id: String,
     #[serde(serialize_with = "number")]
-    #[schemars(with = "f64")]
+    #[schemars(with = "crate::report::ExactNumber")]
     pub points: Decimal,
 }
 
@@ -255,6 +255,26 @@ pub fn document_schema<T: JsonSchema>(name: &str) -> serde_json::Value {
     }
     map.insert("$defs".into(), serde_json::Value::Object(generator.take_definitions(true)));
     doc
+}
+
+/// How an exact decimal appears in the JSON Schema of an output document: a JSON number written exactly, or, in
+/// YAML, where a plain number of more than 15 digits would be read as a binary float, the same decimal quoted.
+pub struct ExactNumber;
+
+impl schemars::JsonSchema for ExactNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExactNumber".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact decimal: a number, or in YAML a quoted decimal when it has more than 15 digits",
+            "anyOf": [
+                { "type": "number" },
+                { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }
+            ]
+        })
+    }
 }
 
 /// Reads a decimal written by [`number`] (or any exact decimal form) back.
@@ -365,8 +385,22 @@ mod yaml {
         match v {
             Value::Object(_) => out.push_str("{}"),
             Value::Array(_) => out.push_str("[]"),
+            // A YAML reader takes a plain number as a binary float, which holds 15 significant digits: a longer
+            // one (a percent from a division has 28) is quoted, so that it reads back exactly, as decimal text.
+            Value::Number(n) if significant_digits(&n.to_string()) > 15 => {
+                out.push('"');
+                out.push_str(&n.to_string());
+                out.push('"');
+            }
             other => out.push_str(&other.to_string()),
         }
+    }
+
+    /// The digits of a decimal number's text but its leading zeros (`-0.0012` has 2, `1200` has 4).
+    fn significant_digits(text: &str) -> usize {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        // Trailing zeros of a whole number count: the float would have to hold them too.
+        digits.trim_start_matches('0').len().max(1)
     }
 }
 
