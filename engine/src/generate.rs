@@ -2,27 +2,26 @@
 //! [`PartnerFile`]) that exercise whatever that rule set measures, for load tests, demonstrations and tests.
 //!
 //! Nothing here knows a designation, product, certification or threshold: the generator reads them from the
-//! [`RuleSet`]. Each partner focuses on one to three designations with a "drive" (permille of what full points
-//! take); for every metric of the path it aims at, the metric's own parameters say what to write: customers that
-//! cross the metric's threshold from nothing (`customer-adds`), people holding the certifications of its
-//! requirement and prerequisites (`certified-people`), established customers growing by the units it counts
-//! (`usage-growth`), products first used in its window (`distinct-products`), customers whose numerator reaches
-//! the ratio of their denominator (`ratio-customers`), customers whose rolling sum crosses its threshold
-//! (`rolling-sum-crossing`), with the selections' products, measures, associations and offers, and customers
-//! sized for its eligibility filter. Path rules are exercised too: some partners are "large" and meet a test
-//! of a non-default path (customers mostly outside the segments a share test counts, customers above a bar in
-//! both months, a large trailing total). Solutions with facts meet or miss the requirements of certified
-//! software designations. Noise that must not count is mixed in on purpose: customers below a threshold or
-//! present in the baseline, lost customers, rows under an excluded offer, products used before a window or
-//! excluded by a metric, certifications expired, earned after `as_of` or retired past their grace. So every
-//! designation gets partners that attain it and partners that fall short.
+//! [`RuleSet`]. Each partner focuses on one to three designations with a "drive" (permille of what full points take);
+//! for every metric of the path it aims at, the metric's kind writes what its parameters ask for (its `Kind::generate`,
+//! in `metrics/<kind>.rs`, with the helpers here): customers that cross the metric's threshold from nothing
+//! (`customer-adds`), people holding the certifications of its requirement and prerequisites (`certified-people`),
+//! established customers growing by the units it counts (`usage-growth`), products first used in its window
+//! (`distinct-products`), customers whose numerator reaches the ratio of their denominator (`ratio-customers`),
+//! customers whose rolling sum crosses its threshold (`rolling-sum-crossing`), with the selections' products, measures,
+//! associations and offers, and customers sized for its eligibility filter. Path rules are exercised too: some partners
+//! are "large" and meet a test of a non-default path (customers mostly outside the segments a share test counts,
+//! customers above a bar in both months, a large trailing total). Solutions with facts meet or miss the requirements of
+//! certified software designations. Noise that must not count is mixed in on purpose: customers below a threshold or
+//! present in the baseline, lost customers, rows under an excluded offer, products used before a window or excluded by
+//! a metric, certifications expired, earned after `as_of` or retired past their grace. So every designation gets
+//! partners that attain it and partners that fall short.
 //!
 //! Partner `i` of a portfolio depends only on `(rules, i, seed, as_of)`, so a portfolio can be produced in parallel
 //! or in parts and still be byte-identical. Values are exact decimals (money in cents, counts whole); nothing here
 //! uses floating point. Name pools and sizes, which rules cannot say, come from `engine/data/generator.toml`.
 
-use crate::rules::{CertifiedPeople, DistinctProducts, RatioCustomers, RollingSumCrossing, UsageGrowth};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -32,8 +31,8 @@ use crate::partner::{
     PersonFile, Segment, SolutionFile, UsageFile,
 };
 use crate::rules::{
-    AddsRule, CertRequirement, Combine, Compare, Condition, CustomerAdds, CustomerFilter, Measurement, MetricKind,
-    PathSelection, PathTest, PointsRule, Prerequisite, RatioRule, RuleSet, Selection,
+    CertRequirement, Combine, Condition, CustomerFilter, Measurement, MetricKind, PathSelection, PathTest, PointsRule,
+    RuleSet, Selection,
 };
 use crate::value::{Date, Month, NonNegative};
 
@@ -152,7 +151,7 @@ fn full_units(rule: Option<&PointsRule>, max_points: Decimal) -> Decimal {
 // ------------------------------------------------------------------ randomness
 
 /// splitmix64: tiny, fast and good enough for synthetic data; seeded per partner so partners are independent.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -172,25 +171,25 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (multiply-shift; the bias is far below anything a synthetic portfolio could show).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((self.next() as u128 * n as u128) >> 64) as u64
     }
 
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as u64) as i64
     }
 
     /// True with probability `pct` percent.
-    fn chance(&mut self, pct: i64) -> bool {
+    pub(crate) fn chance(&mut self, pct: i64) -> bool {
         (self.below(100) as i64) < pct
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             items.swap(i, self.below(i as u64 + 1) as usize);
         }
@@ -229,23 +228,24 @@ fn vocab() -> &'static Vocabulary {
 
 /// A way into a selection: a product, measure, association and offer, and the weight its values carry there.
 #[derive(Clone)]
-struct Slot {
-    product: String,
-    measure: Measure,
-    association: Option<Association>,
-    offer: Option<String>,
-    weight: Decimal,
+pub(crate) struct Slot {
+    pub(crate) product: String,
+    pub(crate) measure: Measure,
+    pub(crate) association: Option<Association>,
+    pub(crate) offer: Option<String>,
+    pub(crate) weight: Decimal,
 }
 
-/// One partner being built.
-struct Build<'g, 'r> {
+/// One partner being built. Each kind writes what it measures into it (`Kind::generate`, in the kind's file under
+/// `metrics/`) with the helpers below; the rest of the partner is written here.
+pub(crate) struct Build<'g, 'r> {
     g: &'g Generator<'r>,
-    rules: &'r RuleSet,
-    rng: Rng,
+    pub(crate) rules: &'r RuleSet,
+    pub(crate) rng: Rng,
     index: usize,
-    as_of: Month,
+    pub(crate) as_of: Month,
     /// The first month of an established customer's usage.
-    first: Month,
+    pub(crate) first: Month,
     /// A large partner meets a test of a non-default path of each path rule.
     large: bool,
     /// The segments a share test of a path rule counts (customers mostly in them, or mostly not when large).
@@ -431,340 +431,15 @@ impl<'g, 'r> Build<'g, 'r> {
         }
     }
 
+    /// Writes about `u` units of what `kind` measures: its file says how (`Kind::generate`).
     fn kind(&mut self, kind: &MetricKind, u: i64, drive: i64) {
-        match kind {
-            MetricKind::CustomerAdds(adds) => self.customer_adds(adds, u),
-            MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring }) => {
-                self.certified_people(prerequisites, scoring, u, drive)
-            }
-            MetricKind::UsageGrowth(UsageGrowth {
-                selection,
-                compare,
-                baseline_offset,
-                unit,
-                min_ttm_total,
-                min_baseline,
-                eligible,
-            }) => self.usage_growth(
-                *selection,
-                *compare,
-                *baseline_offset,
-                *unit,
-                *min_ttm_total,
-                *min_baseline,
-                eligible.as_ref(),
-                u,
-            ),
-            MetricKind::DistinctProducts(DistinctProducts { selection, window_months, exclude, new_only }) => {
-                self.distinct_products(*selection, *window_months, exclude, *new_only, u)
-            }
-            MetricKind::RatioCustomers(RatioCustomers {
-                numerator,
-                denominator,
-                ratio,
-                rule,
-                window_months,
-                baseline_offset,
-                min_denominator,
-                eligible,
-            }) => self.ratio_customers(
-                (*numerator, *denominator),
-                *ratio,
-                *rule,
-                (*window_months, *baseline_offset),
-                *min_denominator,
-                eligible.as_ref(),
-                u,
-            ),
-            MetricKind::RollingSumCrossing(RollingSumCrossing {
-                selection,
-                window_months,
-                threshold,
-                baseline_offset,
-            }) => self.rolling_sum_crossing(*selection, *window_months, *threshold, *baseline_offset, u),
-        }
-    }
-
-    // -------------------------------------------------------------- the kinds
-
-    /// `u` customers from nothing in the baseline to the threshold recently; some established, below the
-    /// threshold or lost (a lost one is made up by one more added).
-    fn customer_adds(&mut self, a: &CustomerAdds, u: i64) {
-        let Some(slot) = self.core(a.selection) else { return };
-        let size = a.eligible.as_ref().map(|f| (f, self.eligible_size(f)));
-        let own = size.as_ref().is_some_and(|(f, _)| self.weight_in(f.selection, &slot).is_some());
-        let level = |b: &mut Self| -> Decimal {
-            if let (true, Some((_, s))) = (own, &size) {
-                return (*s).max(a.threshold);
-            }
-            let lo = a.threshold.max(Decimal::ONE);
-            match a.at_most {
-                Some(hi) if hi > lo => lo + (hi - lo) * percent(b.rng.range(10, 90)),
-                _ => lo * percent(105 + b.rng.range(0, 55)),
-            }
-        };
-        let (recent, offset) = (a.recent_months.max(1), a.baseline_offset.max(1));
-        let base_end = self.as_of.offset(-offset);
-        let recent_start = self.as_of.offset(-(recent - 1));
-        let lost = self.rng.chance(20);
-        let eligible_rows = |b: &mut Self, c: &str, months: &[Month]| {
-            if let (false, Some((f, s))) = (own, &size) {
-                b.filter_rows(c, f, *s, months);
-            }
-        };
-        for _ in 0..u.max(0) + i64::from(lost) {
-            let start = match a.rule {
-                AddsRule::MonthlyTransitions => self.as_of.offset(-(self.rng.below(recent as u64) as i32)),
-                _ => {
-                    let room = (offset - recent).clamp(0, 5);
-                    recent_start.offset(-(self.rng.below(room as u64 + 1) as i32))
-                }
-            }
-            .max(base_end.offset(1));
-            let v = level(self);
-            let c = self.new_customer();
-            let months: Vec<Month> = months_from(start, self.as_of);
-            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
-            eligible_rows(self, &c, &months);
-        }
-        if lost {
-            // At the level in the baseline, nothing in the recent months.
-            let v = level(self);
-            let c = self.new_customer();
-            let months = months_from(self.first, recent_start.offset(-1));
-            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
-            eligible_rows(self, &c, &months);
-        }
-        if self.rng.chance(35) {
-            // Established: at the level then and now, so neither added nor lost.
-            let v = level(self);
-            let c = self.new_customer();
-            let months: Vec<Month> = self.history_months().collect();
-            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
-            eligible_rows(self, &c, &months);
-        }
-        if self.rng.chance(30) && a.threshold > Decimal::ONE && !own {
-            // New, but below the threshold.
-            let v = (a.threshold * percent(self.rng.range(20, 80))).max(Decimal::ONE).min(a.threshold - Decimal::ONE);
-            let c = self.new_customer();
-            let months = months_from(recent_start, self.as_of);
-            self.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
-            eligible_rows(self, &c, &months);
-        }
-    }
-
-    /// The prerequisite steps, met at random (more often with a higher drive), and `u` people meeting the
-    /// scoring requirement; sometimes a person whose certification does not count.
-    fn certified_people(&mut self, prerequisites: &[Prerequisite], scoring: &CertRequirement, u: i64, drive: i64) {
-        for step in prerequisites {
-            let met = self.rng.chance(55 + 45 * drive.min(1000) / 1000);
-            let n = if met { step.people + self.rng.below(2) as usize } else { step.people.saturating_sub(1) };
-            for _ in 0..n {
-                self.person(&step.requirement, Held::Current);
-            }
-        }
-        for _ in 0..u.max(0) {
-            self.person(scoring, Held::Current);
-        }
-        if self.rng.chance(25) {
-            let how = match self.rng.below(3) {
-                0 => Held::Expired,
-                1 => Held::Later,
-                _ => Held::Retired,
-            };
-            self.person(scoring, how);
-        }
-    }
-
-    /// Established customers whose total grows from the baseline month to `as_of` by about `u` units.
-    #[allow(clippy::too_many_arguments)]
-    fn usage_growth(
-        &mut self,
-        sel: usize,
-        compare: Compare,
-        offset: i32,
-        unit: Decimal,
-        min_ttm: Option<Decimal>,
-        min_base: Option<Decimal>,
-        eligible: Option<&CustomerFilter>,
-        u: i64,
-    ) {
-        let Some(slot) = self.core(sel) else { return };
-        let base_month = self.as_of.offset(-offset.max(1));
-        let typical = if slot.measure.is_money() { self.rng.range(3_000, 30_000) } else { self.rng.range(100, 1_500) };
-        let mut base = Decimal::from(typical) * slot.weight;
-        if let Some(min) = min_base {
-            base = base.max(min * percent(110 + self.rng.range(0, 40)));
-        }
-        if let Some(min) = min_ttm {
-            base = base.max(min / Decimal::from(12) * percent(130));
-        }
-        let units = Decimal::from(u) + Decimal::new(5, 1);
-        let now = match (u, compare) {
-            (0, _) => base * percent(self.rng.range(90, 100)),
-            (_, Compare::Percent) => base * (Decimal::ONE_HUNDRED + units * unit) / Decimal::ONE_HUNDRED,
-            (_, Compare::Difference) => base + units * unit,
-        };
-        let k = 1 + self.rng.below(3) as i64;
-        let (b, n) = (base / Decimal::from(k), now / Decimal::from(k));
-        let span = Decimal::from(self.as_of.since(base_month).max(1));
-        let size = eligible.map(|f| (f, self.eligible_size(f)));
-        for _ in 0..k {
-            let c = self.new_customer();
-            let months: Vec<Month> = self.history_months().collect();
-            let values = months
-                .iter()
-                .map(|m| {
-                    let v = match m.since(base_month) {
-                        s if s <= 0 => b,
-                        s => b + (n - b) * Decimal::from(s) / span,
-                    };
-                    (*m, v)
-                })
-                .collect();
-            self.rows(&c, &slot, values);
-            if let Some((f, s)) = &size {
-                if self.weight_in(f.selection, &slot).is_none() {
-                    self.filter_rows(&c, f, *s, &months);
-                }
-            }
-        }
-    }
-
-    /// `u` products of the selection first used within the window, on a new customer; sometimes a product
-    /// the metric excludes, or one used before the window.
-    fn distinct_products(&mut self, sel: usize, window: i32, exclude: &BTreeSet<String>, new_only: bool, u: i64) {
-        let core = self.core(sel);
-        let core_key = core.as_ref().map(|s| s.product.to_lowercase());
-        let mut candidates: Vec<Slot> = self
-            .slots(sel)
-            .into_iter()
-            .filter(|s| !exclude.contains(&s.product.to_lowercase()) && Some(s.product.to_lowercase()) != core_key)
-            .collect();
-        self.rng.shuffle(&mut candidates);
-        let window = window.max(1);
-        let c = self.new_customer();
-        let small = |b: &mut Self, slot: &Slot| {
-            let v = if slot.measure.is_money() { b.rng.range(20, 300) } else { b.rng.range(1, 20) };
-            Decimal::from(v) * slot.weight
-        };
-        let take = (u.max(0) as usize).min(candidates.len());
-        for slot in &candidates[..take] {
-            let start = self.as_of.offset(-(self.rng.below(window as u64) as i32));
-            let v = small(self, slot);
-            self.rows(&c, slot, months_from(start, self.as_of).into_iter().map(|m| (m, v)).collect());
-        }
-        if new_only && take < candidates.len() && self.rng.chance(30) {
-            // Used before the window as well: not new.
-            let slot = candidates[take].clone();
-            let v = small(self, &slot);
-            self.rows(&c, &slot, self.history_months().map(|m| (m, v)).collect());
-        }
-        if let (Some(key), Some(core)) = (exclude.iter().next(), core) {
-            if self.rng.chance(30) {
-                let slot = Slot { product: key.clone(), ..core };
-                let v = small(self, &slot);
-                self.rows(&c, &slot, vec![(self.as_of, v)]);
-            }
-        }
-    }
-
-    /// `u` customers with a product whose numerator goes from below the ratio of its denominator to at or
-    /// above it within the window; sometimes one already above it in the baseline.
-    #[allow(clippy::too_many_arguments)]
-    fn ratio_customers(
-        &mut self,
-        (num, den): (usize, usize),
-        ratio: Decimal,
-        rule: RatioRule,
-        (window, offset): (i32, i32),
-        min_den: Option<Decimal>,
-        eligible: Option<&CustomerFilter>,
-        u: i64,
-    ) {
-        // A product both selections read, with an association both accept.
-        let num_slots = self.slots(num);
-        let pairs: Vec<(Slot, Slot)> = self
-            .slots(den)
-            .into_iter()
-            .filter_map(|d| {
-                let n = num_slots.iter().find(|n| n.product.eq_ignore_ascii_case(&d.product))?;
-                let n = Slot { association: d.association, ..n.clone() };
-                (self.weight_in(num, &n).is_some() && self.weight_in(den, &d).is_some()).then_some((d, n))
-            })
-            .collect();
-        let pairs: Vec<(Slot, Slot)> = pairs
-            .into_iter()
-            .filter(|(d, _)| {
-                self.rules.selections[num]
-                    .associations
-                    .as_ref()
-                    .is_none_or(|a| a.contains(&d.association.unwrap_or(Association::Pal)))
-            })
-            .collect();
-        if pairs.is_empty() {
-            return;
-        }
-        let (d_slot, n_slot) = self.rng.pick(&pairs).clone();
-        let size = eligible.map(|f| (f, self.eligible_size(f)));
-        let own = size.as_ref().is_some_and(|(f, _)| self.weight_in(f.selection, &d_slot).is_some());
-        let base = self.as_of.offset(-offset.max(1));
-        let customer = |b: &mut Self, crossing: Option<Month>| {
-            let mut seats = match (&size, own) {
-                (Some((_, s)), true) => *s,
-                _ => Decimal::from(b.rng.range(20, 400)) * d_slot.weight,
-            };
-            if let Some(min) = min_den {
-                seats = seats.max((min * percent(110)).ceil());
-            }
-            let (low, high) = ((seats * ratio * percent(50)).floor(), (seats * ratio * percent(115)).ceil());
-            let c = b.new_customer();
-            let months: Vec<Month> = b.history_months().collect();
-            b.rows(&c, &d_slot, months.iter().map(|m| (*m, seats)).collect());
-            let numerator =
-                months.iter().map(|m| (*m, if crossing.is_some_and(|x| *m < x) { low } else { high })).collect();
-            b.rows(&c, &n_slot, numerator);
-            if let (Some((f, s)), false) = (&size, own) {
-                b.filter_rows(&c, f, *s, &months);
-            }
-        };
-        for _ in 0..u.max(0) {
-            let back = match rule {
-                RatioRule::Crossing => self.rng.below(window.max(1) as u64),
-                RatioRule::CountDifference => self.rng.below(offset.clamp(1, 6) as u64),
-            };
-            let at = self.as_of.offset(-(back as i32)).max(base.offset(1));
-            customer(self, Some(at));
-        }
-        if self.rng.chance(30) {
-            // At the ratio all along: neither crossing nor new.
-            customer(self, None);
-        }
-    }
-
-    /// `u` customers whose rolling sum goes from at most the threshold to above it; sometimes one above it all
-    /// along.
-    fn rolling_sum_crossing(&mut self, sel: usize, window: i32, threshold: Decimal, offset: i32, u: i64) {
-        let Some(slot) = self.core(sel) else { return };
-        let (window, offset) = (window.max(1), offset.max(1));
-        for _ in 0..u.max(0) {
-            let start = self.as_of.offset(-(offset - 1)).offset(self.rng.below(offset.min(3) as u64) as i32);
-            let active = self.as_of.since(start) + 1;
-            let v = threshold.max(Decimal::ONE) / Decimal::from(active.min(window)) * percent(self.rng.range(120, 150));
-            let c = self.new_customer();
-            self.rows(&c, &slot, months_from(start, self.as_of).into_iter().map(|m| (m, v)).collect());
-        }
-        if self.rng.chance(30) {
-            let v = threshold.max(Decimal::ONE) / Decimal::from(window) * percent(150);
-            let c = self.new_customer();
-            self.rows(&c, &slot, self.history_months().map(|m| (m, v)).collect());
-        }
+        kind.kind().generate(self, u, drive);
     }
 
     // -------------------------------------------------------------- customers and usage
 
     /// A new customer; its segment is mostly one a share test counts, or mostly not one for a large partner.
-    fn new_customer(&mut self) -> String {
+    pub(crate) fn new_customer(&mut self) -> String {
         let id = format!("c-{:03}", self.customers.len() + 1);
         let all = Segment::ALL;
         let outside: Vec<Segment> = all.iter().copied().filter(|s| !self.tested_segments.contains(s)).collect();
@@ -780,7 +455,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
     /// Usage rows of `customer` through `slot`, one per month with a positive value; values are in the
     /// selection's units and written in the row's (divided by the slot's weight, money in cents, counts whole).
-    fn rows(&mut self, customer: &str, slot: &Slot, values: Vec<(Month, Decimal)>) {
+    pub(crate) fn rows(&mut self, customer: &str, slot: &Slot, values: Vec<(Month, Decimal)>) {
         let places = if slot.measure.is_money() { 2 } else { 0 };
         for (month, v) in values {
             let weight = if slot.weight > Decimal::ZERO { slot.weight } else { Decimal::ONE };
@@ -817,7 +492,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
     /// Every way into selection `sel`: its products (or the open pool when it lists none) with the measure and
     /// weight it reads them by, an association it accepts and an offer it does not exclude.
-    fn slots(&mut self, sel: usize) -> Vec<Slot> {
+    pub(crate) fn slots(&mut self, sel: usize) -> Vec<Slot> {
         let s: &Selection = &self.rules.selections[sel];
         let name = |key: &String| s.product_names.get(key).cloned().unwrap_or_else(|| key.clone());
         let mut out: Vec<(String, Measure, Decimal)> = Vec::new();
@@ -848,7 +523,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
     /// The slot the customers of selection `sel` use, chosen once; a small customer uses it all along, so that
     /// it is not a product new within any window.
-    fn core(&mut self, sel: usize) -> Option<Slot> {
+    pub(crate) fn core(&mut self, sel: usize) -> Option<Slot> {
         if let Some(slot) = self.core.get(&sel) {
             return Some(slot.clone());
         }
@@ -866,7 +541,7 @@ impl<'g, 'r> Build<'g, 'r> {
     }
 
     /// The weight a row through `slot` carries in selection `sel`, if the selection reads it.
-    fn weight_in(&self, sel: usize, slot: &Slot) -> Option<Decimal> {
+    pub(crate) fn weight_in(&self, sel: usize, slot: &Slot) -> Option<Decimal> {
         let s = &self.rules.selections[sel];
         let key = slot.product.to_lowercase();
         let association = slot.association.unwrap_or(Association::Pal);
@@ -879,7 +554,7 @@ impl<'g, 'r> Build<'g, 'r> {
     }
 
     /// A customer size inside an eligibility filter's range, in the filter selection's units.
-    fn eligible_size(&mut self, f: &CustomerFilter) -> Decimal {
+    pub(crate) fn eligible_size(&mut self, f: &CustomerFilter) -> Decimal {
         let lo = f.at_least.unwrap_or(Decimal::ONE).max(Decimal::ONE).ceil();
         match f.at_most {
             Some(hi) if hi.floor() > lo => lo + ((hi.floor() - lo) * percent(self.rng.range(0, 100))).floor(),
@@ -889,13 +564,13 @@ impl<'g, 'r> Build<'g, 'r> {
     }
 
     /// Rows that give `customer` the value `size` in the filter's selection in each of `months`.
-    fn filter_rows(&mut self, customer: &str, f: &CustomerFilter, size: Decimal, months: &[Month]) {
+    pub(crate) fn filter_rows(&mut self, customer: &str, f: &CustomerFilter, size: Decimal, months: &[Month]) {
         let Some(slot) = self.core(f.selection) else { return };
         // One product at the size: the customer's value under `sum` and under `max` alike.
         self.rows(customer, &slot, months.iter().map(|m| (*m, size)).collect());
     }
 
-    fn history_months(&self) -> impl Iterator<Item = Month> {
+    pub(crate) fn history_months(&self) -> impl Iterator<Item = Month> {
         months_from(self.first, self.as_of).into_iter()
     }
 
@@ -903,7 +578,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
     /// A person meeting `req` (every `all_of`, one of `any_of`), held as `how` says for the certification that
     /// decides: current, or one that does not count.
-    fn person(&mut self, req: &CertRequirement, how: Held) {
+    pub(crate) fn person(&mut self, req: &CertRequirement, how: Held) {
         let cat = &self.rules.catalogue;
         let month_end = self.as_of.last_day();
         let counts = |i: &usize| cat.certifications[*i].eligible_through.is_none_or(|t| t >= month_end);
@@ -1042,7 +717,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
 /// How a person holds the certification that decides whether they count.
 #[derive(Clone, Copy)]
-enum Held {
+pub(crate) enum Held {
     /// Earned before `as_of` and not expired by its end.
     Current,
     /// Expired before the end of `as_of`.
@@ -1054,12 +729,12 @@ enum Held {
 }
 
 /// The months `from..=to`.
-fn months_from(from: Month, to: Month) -> Vec<Month> {
+pub(crate) fn months_from(from: Month, to: Month) -> Vec<Month> {
     (0..=to.since(from)).map(|k| from.offset(k)).collect()
 }
 
 /// `p` percent, as a factor.
-fn percent(p: i64) -> Decimal {
+pub(crate) fn percent(p: i64) -> Decimal {
     Decimal::new(p, 2)
 }
 

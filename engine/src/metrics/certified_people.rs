@@ -9,6 +9,7 @@ use super::additions::requirement_person;
 use super::{Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{CertificationEvidence, Check, Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
+use crate::generate::{Build, Held};
 use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
@@ -248,5 +249,29 @@ impl Kind for CertifiedPeople {
             out.push(bundle);
         }
         out
+    }
+
+    /// The prerequisite steps, met at random (more often with a higher drive), and `u` people meeting the
+    /// scoring requirement; sometimes a person whose certification does not count.
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, drive: i64) {
+        let (prerequisites, scoring) = (&self.prerequisites, &self.scoring);
+        for step in prerequisites {
+            let met = build.rng.chance(55 + 45 * drive.min(1000) / 1000);
+            let n = if met { step.people + build.rng.below(2) as usize } else { step.people.saturating_sub(1) };
+            for _ in 0..n {
+                build.person(&step.requirement, Held::Current);
+            }
+        }
+        for _ in 0..u.max(0) {
+            build.person(scoring, Held::Current);
+        }
+        if build.rng.chance(25) {
+            let how = match build.rng.below(3) {
+                0 => Held::Expired,
+                1 => Held::Later,
+                _ => Held::Retired,
+            };
+            build.person(scoring, how);
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{list_months, Listing};
+use crate::generate::{months_from, percent, Build};
 use crate::gap::{Addition, Row};
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
@@ -406,6 +407,74 @@ impl Kind for CustomerAdds {
         };
         let words = format!("1 more customer with {} on {} in {when}", in_file_units(&rows[0]), shape.0);
         vec![vec![(Addition::Customer { rows }, words)]]
+    }
+
+    /// `u` customers from nothing in the baseline to the threshold recently; some established, below the
+    /// threshold or lost (a lost one is made up by one more added).
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, _drive: i64) {
+        let Some(slot) = build.core(self.selection) else { return };
+        let size = self.eligible.as_ref().map(|f| (f, build.eligible_size(f)));
+        let own = size.as_ref().is_some_and(|(f, _)| build.weight_in(f.selection, &slot).is_some());
+        let level = |b: &mut Build<'_, '_>| -> Decimal {
+            if let (true, Some((_, s))) = (own, &size) {
+                return (*s).max(self.threshold);
+            }
+            let lo = self.threshold.max(Decimal::ONE);
+            match self.at_most {
+                Some(hi) if hi > lo => lo + (hi - lo) * percent(b.rng.range(10, 90)),
+                _ => lo * percent(105 + b.rng.range(0, 55)),
+            }
+        };
+        let (recent, offset) = (self.recent_months.max(1), self.baseline_offset.max(1));
+        let base_end = build.as_of.offset(-offset);
+        let recent_start = build.as_of.offset(-(recent - 1));
+        let lost = build.rng.chance(20);
+        let eligible_rows = |b: &mut Build<'_, '_>, c: &str, months: &[Month]| {
+            if let (false, Some((f, s))) = (own, &size) {
+                b.filter_rows(c, f, *s, months);
+            }
+        };
+        for _ in 0..u.max(0) + i64::from(lost) {
+            let start = match self.rule {
+                AddsRule::MonthlyTransitions => build.as_of.offset(-(build.rng.below(recent as u64) as i32)),
+                _ => {
+                    let room = (offset - recent).clamp(0, 5);
+                    recent_start.offset(-(build.rng.below(room as u64 + 1) as i32))
+                }
+            }
+            .max(base_end.offset(1));
+            let v = level(build);
+            let c = build.new_customer();
+            let months: Vec<Month> = months_from(start, build.as_of);
+            build.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(build, &c, &months);
+        }
+        if lost {
+            // At the level in the baseline, nothing in the recent months.
+            let v = level(build);
+            let c = build.new_customer();
+            let months = months_from(build.first, recent_start.offset(-1));
+            build.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(build, &c, &months);
+        }
+        if build.rng.chance(35) {
+            // Established: at the level then and now, so neither added nor lost.
+            let v = level(build);
+            let c = build.new_customer();
+            let months: Vec<Month> = build.history_months().collect();
+            build.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(build, &c, &months);
+        }
+        if build.rng.chance(30) && self.threshold > Decimal::ONE && !own {
+            // New, but below the threshold.
+            let v = (self.threshold * percent(build.rng.range(20, 80)))
+                .max(Decimal::ONE)
+                .min(self.threshold - Decimal::ONE);
+            let c = build.new_customer();
+            let months = months_from(recent_start, build.as_of);
+            build.rows(&c, &slot, months.iter().map(|m| (*m, v)).collect());
+            eligible_rows(build, &c, &months);
+        }
     }
 }
 

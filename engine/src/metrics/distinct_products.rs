@@ -9,6 +9,7 @@ use super::additions::{in_file_units, row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
+use crate::generate::{months_from, Build, Slot};
 use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
@@ -129,5 +130,44 @@ impl Kind for DistinctProducts {
         let rows = vec![row(as_of, &shape, Decimal::ONE)];
         let words = format!("1 more product in use: {} ({} in {as_of})", shape.0, in_file_units(&rows[0]));
         vec![vec![(Addition::Customer { rows }, words)]]
+    }
+
+    /// `u` products of the selection first used within the window, on a new customer; sometimes a product
+    /// the metric excludes, or one used before the window.
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, _drive: i64) {
+        let (sel, window, exclude, new_only) = (self.selection, self.window_months, &self.exclude, self.new_only);
+        let core = build.core(sel);
+        let core_key = core.as_ref().map(|s| s.product.to_lowercase());
+        let mut candidates: Vec<Slot> = build
+            .slots(sel)
+            .into_iter()
+            .filter(|s| !exclude.contains(&s.product.to_lowercase()) && Some(s.product.to_lowercase()) != core_key)
+            .collect();
+        build.rng.shuffle(&mut candidates);
+        let window = window.max(1);
+        let c = build.new_customer();
+        let small = |b: &mut Build<'_, '_>, slot: &Slot| {
+            let v = if slot.measure.is_money() { b.rng.range(20, 300) } else { b.rng.range(1, 20) };
+            Decimal::from(v) * slot.weight
+        };
+        let take = (u.max(0) as usize).min(candidates.len());
+        for slot in &candidates[..take] {
+            let start = build.as_of.offset(-(build.rng.below(window as u64) as i32));
+            let v = small(build, slot);
+            build.rows(&c, slot, months_from(start, build.as_of).into_iter().map(|m| (m, v)).collect());
+        }
+        if new_only && take < candidates.len() && build.rng.chance(30) {
+            // Used before the window as well: not new.
+            let slot = candidates[take].clone();
+            let v = small(build, &slot);
+            build.rows(&c, &slot, build.history_months().map(|m| (m, v)).collect());
+        }
+        if let (Some(key), Some(core)) = (exclude.iter().next(), core) {
+            if build.rng.chance(30) {
+                let slot = Slot { product: key.clone(), ..core };
+                let v = small(build, &slot);
+                build.rows(&c, &slot, vec![(build.as_of, v)]);
+            }
+        }
     }
 }

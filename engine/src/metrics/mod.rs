@@ -3,11 +3,12 @@
 //! A kind is the engine's one axis of growth. Each file (`customer_adds.rs`, `certified_people.rs`, ...) holds
 //! everything about its kind: its parameters, the rule keys it accepts and how they compile (through
 //! [`crate::rules::KindCompiler`], which locates every problem), how it measures a partner, the evidence it
-//! records, the English that evidence reads as, and the additions `gap` may try for it. This module holds what
-//! every kind shares: the [`Kind`] trait, the [`registry!`] that lists the kinds (the rule files' kind names, the
-//! schema's `Kind` values, `check`'s did-you-mean and the kinds documented in docs/rules.md all come from it),
-//! and the measuring [`Context`] (usage rows grouped once per selection, overflow notes, values as people read
-//! them). `combined` (several kinds in one metric) and `points` (units into points) live beside the kinds.
+//! records, the English that evidence reads as, the additions `gap` may try for it and what `generate` writes for
+//! it. This module holds what every kind shares: the [`Kind`] trait, the [`registry!`] that lists the kinds (the
+//! rule files' kind names, the schema's `Kind` values, `check`'s did-you-mean and the kinds documented in
+//! docs/rules.md all come from it), and the measuring [`Context`] (usage rows grouped once per selection, overflow
+//! notes, values as people read them). `combined` (several kinds in one metric) and `points` (units into points)
+//! live beside the kinds.
 
 pub(crate) mod additions;
 pub(crate) mod combined;
@@ -23,6 +24,7 @@ use crate::error::{Error, Located};
 use crate::evidence::{Evidence, Number};
 use crate::explain::{amount, grouped};
 use crate::gap::Addition;
+use crate::generate::Build;
 use crate::partner::{Measure, Partner, UsageRow};
 use crate::rules::schema::MetricFile;
 use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
@@ -41,6 +43,11 @@ pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
     /// The additions to a partner's data that `gap` may try for one more unit of this kind, each with its
     /// description; an inner list holds additions that only count together (a bundle).
     fn additions(&self, rules: &RuleSet, partner: &Partner) -> Vec<Vec<(Addition, String)>>;
+
+    /// Writes into the synthetic partner being built about `units` units of this kind (`drive`: the permille of
+    /// full points the partner aims at), with some noise the kind must not count. Shared helpers are in
+    /// [`crate::generate`].
+    fn generate(&self, build: &mut Build<'_, '_>, units: i64, drive: i64);
 
     /// True for kinds whose units are customers, which `combine = "distinct"` can unite.
     fn counts_customers(&self) -> bool {

@@ -9,8 +9,9 @@ use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{join_limited, pct};
+use crate::generate::{percent, Build, Slot};
 use crate::gap::Addition;
-use crate::partner::Partner;
+use crate::partner::{Association, Partner};
 use crate::rules::schema::MetricFile;
 use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
 use crate::value::Month;
@@ -279,5 +280,71 @@ impl Kind for RatioCustomers {
         }
         let words = format!("1 more customer on {} with {} and {}", den.0, in_file_units(&rows[0]), in_file_units(&rows[1]));
         vec![vec![(Addition::Customer { rows }, words)]]
+    }
+
+    /// `u` customers with a product whose numerator goes from below the ratio of its denominator to at or
+    /// above it within the window; sometimes one already above it in the baseline.
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, _drive: i64) {
+        let (num, den, ratio, rule) = (self.numerator, self.denominator, self.ratio, self.rule);
+        let (window, offset) = (self.window_months, self.baseline_offset);
+        let (min_den, eligible) = (self.min_denominator, self.eligible.as_ref());
+        // A product both selections read, with an association both accept.
+        let num_slots = build.slots(num);
+        let pairs: Vec<(Slot, Slot)> = build
+            .slots(den)
+            .into_iter()
+            .filter_map(|d| {
+                let n = num_slots.iter().find(|n| n.product.eq_ignore_ascii_case(&d.product))?;
+                let n = Slot { association: d.association, ..n.clone() };
+                (build.weight_in(num, &n).is_some() && build.weight_in(den, &d).is_some()).then_some((d, n))
+            })
+            .collect();
+        let pairs: Vec<(Slot, Slot)> = pairs
+            .into_iter()
+            .filter(|(d, _)| {
+                build.rules.selections[num]
+                    .associations
+                    .as_ref()
+                    .is_none_or(|a| a.contains(&d.association.unwrap_or(Association::Pal)))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return;
+        }
+        let (d_slot, n_slot) = build.rng.pick(&pairs).clone();
+        let size = eligible.map(|f| (f, build.eligible_size(f)));
+        let own = size.as_ref().is_some_and(|(f, _)| build.weight_in(f.selection, &d_slot).is_some());
+        let base = build.as_of.offset(-offset.max(1));
+        let customer = |b: &mut Build<'_, '_>, crossing: Option<Month>| {
+            let mut seats = match (&size, own) {
+                (Some((_, s)), true) => *s,
+                _ => Decimal::from(b.rng.range(20, 400)) * d_slot.weight,
+            };
+            if let Some(min) = min_den {
+                seats = seats.max((min * percent(110)).ceil());
+            }
+            let (low, high) = ((seats * ratio * percent(50)).floor(), (seats * ratio * percent(115)).ceil());
+            let c = b.new_customer();
+            let months: Vec<Month> = b.history_months().collect();
+            b.rows(&c, &d_slot, months.iter().map(|m| (*m, seats)).collect());
+            let numerator =
+                months.iter().map(|m| (*m, if crossing.is_some_and(|x| *m < x) { low } else { high })).collect();
+            b.rows(&c, &n_slot, numerator);
+            if let (Some((f, s)), false) = (&size, own) {
+                b.filter_rows(&c, f, *s, &months);
+            }
+        };
+        for _ in 0..u.max(0) {
+            let back = match rule {
+                RatioRule::Crossing => build.rng.below(window.max(1) as u64),
+                RatioRule::CountDifference => build.rng.below(offset.clamp(1, 6) as u64),
+            };
+            let at = build.as_of.offset(-(back as i32)).max(base.offset(1));
+            customer(build, Some(at));
+        }
+        if build.rng.chance(30) {
+            // At the ratio all along: neither crossing nor new.
+            customer(build, None);
+        }
     }
 }

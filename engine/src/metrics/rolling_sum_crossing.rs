@@ -9,6 +9,7 @@ use super::additions::{in_file_units, row, row_shape};
 use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
+use crate::generate::{months_from, percent, Build};
 use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
@@ -122,6 +123,27 @@ impl Kind for RollingSumCrossing {
         let rows = vec![row(as_of, &shape, v)];
         let words = format!("1 more customer with {} on {} in {as_of}", in_file_units(&rows[0]), shape.0);
         vec![vec![(Addition::Customer { rows }, words)]]
+    }
+
+    /// `u` customers whose rolling sum goes from at most the threshold to above it; sometimes one above it all
+    /// along.
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, _drive: i64) {
+        let (sel, threshold) = (self.selection, self.threshold);
+        let Some(slot) = build.core(sel) else { return };
+        let (window, offset) = (self.window_months.max(1), self.baseline_offset.max(1));
+        for _ in 0..u.max(0) {
+            let start = build.as_of.offset(-(offset - 1)).offset(build.rng.below(offset.min(3) as u64) as i32);
+            let active = build.as_of.since(start) + 1;
+            let v =
+                threshold.max(Decimal::ONE) / Decimal::from(active.min(window)) * percent(build.rng.range(120, 150));
+            let c = build.new_customer();
+            build.rows(&c, &slot, months_from(start, build.as_of).into_iter().map(|m| (m, v)).collect());
+        }
+        if build.rng.chance(30) {
+            let v = threshold.max(Decimal::ONE) / Decimal::from(window) * percent(150);
+            let c = build.new_customer();
+            build.rows(&c, &slot, build.history_months().map(|m| (m, v)).collect());
+        }
     }
 }
 

@@ -9,10 +9,12 @@ use super::additions::{more_in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
 use crate::evidence::{Check, Evidence, Item, ItemType};
 use crate::explain::pct;
+use crate::generate::{percent, Build};
 use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
+use crate::value::Month;
 
 pub(crate) const KIND: Registered = Registered {
     name: "usage-growth",
@@ -255,6 +257,53 @@ impl Kind for UsageGrowth {
             }
         }
         out
+    }
+
+    /// Established customers whose total grows from the baseline month to `as_of` by about `u` units.
+    fn generate(&self, build: &mut Build<'_, '_>, u: i64, _drive: i64) {
+        let (sel, compare, offset, unit) = (self.selection, self.compare, self.baseline_offset, self.unit);
+        let (min_ttm, min_base, eligible) = (self.min_ttm_total, self.min_baseline, self.eligible.as_ref());
+        let Some(slot) = build.core(sel) else { return };
+        let base_month = build.as_of.offset(-offset.max(1));
+        let typical =
+            if slot.measure.is_money() { build.rng.range(3_000, 30_000) } else { build.rng.range(100, 1_500) };
+        let mut base = Decimal::from(typical) * slot.weight;
+        if let Some(min) = min_base {
+            base = base.max(min * percent(110 + build.rng.range(0, 40)));
+        }
+        if let Some(min) = min_ttm {
+            base = base.max(min / Decimal::from(12) * percent(130));
+        }
+        let units = Decimal::from(u) + Decimal::new(5, 1);
+        let now = match (u, compare) {
+            (0, _) => base * percent(build.rng.range(90, 100)),
+            (_, Compare::Percent) => base * (Decimal::ONE_HUNDRED + units * unit) / Decimal::ONE_HUNDRED,
+            (_, Compare::Difference) => base + units * unit,
+        };
+        let k = 1 + build.rng.below(3) as i64;
+        let (b, n) = (base / Decimal::from(k), now / Decimal::from(k));
+        let span = Decimal::from(build.as_of.since(base_month).max(1));
+        let size = eligible.map(|f| (f, build.eligible_size(f)));
+        for _ in 0..k {
+            let c = build.new_customer();
+            let months: Vec<Month> = build.history_months().collect();
+            let values = months
+                .iter()
+                .map(|m| {
+                    let v = match m.since(base_month) {
+                        s if s <= 0 => b,
+                        s => b + (n - b) * Decimal::from(s) / span,
+                    };
+                    (*m, v)
+                })
+                .collect();
+            build.rows(&c, &slot, values);
+            if let Some((f, s)) = &size {
+                if build.weight_in(f.selection, &slot).is_none() {
+                    build.filter_rows(&c, f, *s, &months);
+                }
+            }
+        }
     }
 }
 
