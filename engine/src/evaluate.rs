@@ -12,7 +12,7 @@ use crate::explain::{join_limited, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
 use crate::metrics::{sum_range, value, Context};
-use crate::partner::{Partner, Segment};
+use crate::partner::Partner;
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
 use crate::rules::*;
 
@@ -169,7 +169,7 @@ impl Context<'_> {
                     .filter(|(_, m)| sum_range(m, ttm.0, ttm.1) > Decimal::ZERO)
                     .map(|(c, _)| *c)
                     .collect();
-                let names: Vec<&str> = segments.iter().map(segment_name).collect();
+                let names: Vec<&str> = segments.iter().map(|s| s.name()).collect();
                 if active.is_empty() {
                     return (
                         false,
@@ -311,13 +311,5 @@ impl Context<'_> {
             explanation,
             evidence: Some(evidence),
         })
-    }
-}
-
-fn segment_name(s: &Segment) -> &'static str {
-    match s {
-        Segment::Smb => "smb",
-        Segment::Smc => "smc",
-        Segment::Enterprise => "enterprise",
     }
 }

@@ -309,10 +309,8 @@ impl Kind for UsageGrowth {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::metrics::testing::rules_with;
+    use crate::metrics::testing::{all_of, partner_with, rules_with};
     use crate::partner::{Format, Measure};
     use crate::rules::Selection;
 
@@ -336,24 +334,14 @@ mod tests {
     fn growth_steps_read_the_baseline_the_evaluator_reads() {
         let rules = rules_with(Selection {
             name: "acr".into(),
-            measure: Some(Measure::AcrUsd),
-            rates: Vec::new(),
-            associations: None,
-            exclude_offers: Default::default(),
-            products: None,
             exclude_products: ["virtual machines".to_owned()].into(),
-            product_names: BTreeMap::new(),
+            ..all_of(Measure::AcrUsd)
         });
-        let partner = Partner::parse(
-            r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [
-                {"customer": "c-2", "month": "2023-06", "product": "Virtual Machines", "measure": "acr_usd", "value": 90000},
-                {"customer": "c-1", "month": "2023-06", "product": "App Service", "measure": "acr_usd", "value": 10000},
-                {"customer": "c-1", "month": "2024-06", "product": "App Service", "measure": "acr_usd", "value": 10000}
-            ]}"#,
-            Format::Json,
-            "test.json",
-        )
-        .unwrap();
+        let partner = partner_with(&[
+            ("c-2", "2023-06", "Virtual Machines", 90000),
+            ("c-1", "2023-06", "App Service", 10000),
+            ("c-1", "2024-06", "App Service", 10000),
+        ]);
         let kind = growth();
         let baseline = kind.measure(&Context::new(&rules, &partner)).evidence.figure_value("baseline");
         assert_eq!(baseline, Some(Decimal::from(10_000)));
@@ -381,11 +369,8 @@ mod tests {
                 measure: Measure::ActiveUsers,
                 rate: Decimal::from(200),
             }],
-            associations: None,
-            exclude_offers: Default::default(),
-            products: None,
-            exclude_products: Default::default(),
             product_names: [("power apps".to_owned(), "Power Apps".to_owned())].into(),
+            ..all_of(Measure::ActiveUsers)
         });
         let partner = Partner::parse(
             r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [
