@@ -63,20 +63,20 @@ pub struct Check {
     pub detail: String,
 }
 
-/// What an item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ItemType {
-    /// A customer of the partner (by the partner file's customer id).
-    Customer,
-    /// One product of one customer (`customer / product`).
-    CustomerProduct,
-    /// A product (service, workload) of the usage rows.
-    Product,
-    /// A person of the partner (by the partner file's person id or name).
-    Person,
-    /// A prerequisite step of a certified-people metric.
-    Step,
+crate::vocabulary::vocabulary! {
+    /// What an item is.
+    ItemType as "ItemType" {
+        /// A customer of the partner (by the partner file's customer id).
+        Customer = "customer",
+        /// One product of one customer (`customer / product`).
+        CustomerProduct = "customer-product",
+        /// A product (service, workload) of the usage rows.
+        Product = "product",
+        /// A person of the partner (by the partner file's person id or name).
+        Person = "person",
+        /// A prerequisite step of a certified-people metric.
+        Step = "step",
+    }
 }
 
 /// One thing a kind looked at.
@@ -223,9 +223,8 @@ impl Evidence {
             .items
             .iter()
             .map(|i| {
-                let ty = serde_json::to_value(i.item_type).ok().and_then(|v| v.as_str().map(str::to_owned));
                 let state = if i.counted { "counted" } else { "not counted" };
-                format!("{} {}: {state} ({})", ty.unwrap_or_default(), i.id, i.reason)
+                format!("{} {}: {state} ({})", i.item_type, i.id, i.reason)
             })
             .collect();
         for p in &self.parts {

@@ -54,6 +54,8 @@ macro_rules! vocabulary {
         }
     };
 }
+/// Other closed sets of names the tool writes (the evidence's item types) are declared with it too.
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// What a usage row measures.
