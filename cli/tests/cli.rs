@@ -581,12 +581,7 @@ fn bench_scores_through_the_same_pipeline_as_score_stdin() {
     let bench = designate(&["bench", "--partners", "3", "--seed", "5", "--rules", "rules/2024-06"]);
     assert!(bench.status.success(), "{}", text(&bench.stderr));
     let report = text(&bench.stdout);
-    let grouped = |n: usize| {
-        let digits = n.to_string();
-        let groups: Vec<String> =
-            digits.as_bytes().rchunks(3).rev().map(|g| String::from_utf8(g.to_vec()).unwrap()).collect();
-        groups.join(",")
-    };
+    let grouped = |n: usize| designate_engine::explain::grouped(rust_decimal::Decimal::from(n));
     let expected = format!("output         3 result lines, {} bytes", grouped(scored.stdout.len()));
     assert!(report.lines().any(|l| l == expected), "expected {expected:?} in:\n{report}");
     assert!(text(&bench.stderr).is_empty(), "{}", text(&bench.stderr));

@@ -409,10 +409,7 @@ fn repeat<T: Clone>(items: &[T], factor: usize, edit: impl Fn(&mut T, usize)) ->
     out
 }
 
-/// An integer with thousands separators: 1,234,567.
+/// A count with thousands separators, as explanations write numbers (`1,234,567`).
 fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let groups: Vec<&str> =
-        digits.as_bytes().rchunks(3).rev().map(|g| std::str::from_utf8(g).unwrap_or_default()).collect();
-    groups.join(",")
+    designate_engine::explain::grouped(rust_decimal::Decimal::from(n))
 }
