@@ -1,5 +1,5 @@
-//! The closed vocabularies of the file formats, each declared once: usage measures, associations, customer
-//! segments and metric categories.
+//! The closed vocabularies of the file formats, each declared once: usage measures, associations, clouds,
+//! customer segments and metric categories.
 //!
 //! One declaration gives each set its Rust enum, its serde names (how partner files spell it, so a misspelling
 //! is refused by the parser with the list of names), its JSON Schema (for `designate schema` and editors), and
@@ -87,6 +87,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The cloud a usage row's subscription lives in (a row without one is `public`).
+    Cloud as "CloudName" {
+        Public = "public",
+        China = "china",
+        Government = "government",
+        Sovereign = "sovereign",
+    }
+}
+
+vocabulary! {
     /// A customer's segment.
     Segment as "SegmentName" {
         Smb = "smb",
@@ -125,6 +135,7 @@ mod tests {
         check(Measure::ALL, Measure::name, Measure::parse);
         check(Association::ALL, Association::name, Association::parse);
         check(Segment::ALL, Segment::name, Segment::parse);
+        check(Cloud::ALL, Cloud::name, Cloud::parse);
         check(Category::ALL, Category::name, Category::parse);
         assert_eq!(
             Measure::names().collect::<Vec<_>>().join(", "),
