@@ -784,8 +784,22 @@ impl Compiler {
             None => PathSelection::Single,
             Some(sel) => {
                 let s = sel.get_ref();
+                if let (Some(by), false) = (&s.best_by, s.method.get_ref() == "best-total") {
+                    self.err(f, by.span(), "key `best_by` applies only to path_selection method \"best-total\"", None);
+                }
                 match s.method.get_ref().as_str() {
-                    "best-total" => PathSelection::BestTotal,
+                    "best-total" => PathSelection::BestTotal(match &s.best_by {
+                        None => BestBy::Points,
+                        Some(by) => match by.get_ref().trim() {
+                            "points" => BestBy::Points,
+                            "qualified-then-points" => BestBy::QualifiedThenPoints,
+                            other => {
+                                let hint = suggest(other, BestBy::NAMES, "");
+                                self.err(f, by.span(), format!("unknown best_by \"{other}\""), Some(&hint));
+                                BestBy::Points
+                            }
+                        },
+                    }),
                     "rule" => match &s.rule {
                         None => {
                             self.err(f, sel.span(), "path_selection method \"rule\" needs `rule`", None);

@@ -300,6 +300,11 @@ pub struct PathSelectionFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub rule: Option<Spanned<String>>,
+    /// For `best-total`: how paths are ranked, `points` (the higher total; the default) or
+    /// `qualified-then-points` (a qualifying path before a higher unqualified one, then the higher total).
+    #[serde(default)]
+    #[schemars(with = "Option<names::BestBy>")]
+    pub best_by: Option<Spanned<String>>,
 }
 
 /// One path of a designation.
@@ -574,6 +579,13 @@ mod names {
     pub enum Method {
         Rule,
         BestTotal,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum BestBy {
+        Points,
+        QualifiedThenPoints,
     }
 
     #[derive(JsonSchema)]
