@@ -54,12 +54,21 @@ pub struct RuleSet {
     pub software: Vec<Software>,
 }
 
-/// A program badge: held with every designation of `requires_all`.
+/// A program badge: held with every designation of `requires_all`, or with any one of `requires_any`.
 #[derive(Debug)]
 pub struct Badge {
     pub id: String,
     pub name: String,
-    pub requires_all: Vec<String>,
+    pub requires: BadgeRequires,
+}
+
+/// Which designations a badge needs held.
+#[derive(Debug)]
+pub enum BadgeRequires {
+    /// Every one of them (`requires_all`).
+    All(Vec<String>),
+    /// At least one of them (`requires_any`).
+    Any(Vec<String>),
 }
 
 /// A specialization: open to a partner holding any one of `designations`.

@@ -44,15 +44,20 @@ pub struct ProgramFile {
     pub badges: Vec<Spanned<BadgeFile>>,
 }
 
-/// A badge: held when every designation of `requires_all` is held.
+/// A badge: held when every designation of `requires_all` is held, or when at least one designation of
+/// `requires_any` is (exactly one of the two keys).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BadgeFile {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
-    #[schemars(with = "Vec<String>")]
-    pub requires_all: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub requires_all: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub requires_any: Option<Vec<Spanned<String>>>,
 }
 
 /// `catalogue/specializations.toml`: which designations open each specialization.
