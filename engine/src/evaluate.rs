@@ -7,23 +7,115 @@
 
 use rust_decimal::Decimal;
 
-use crate::error::Error;
+use crate::error::{Error, Located};
 use crate::explain::{join_limited, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
 use crate::metrics::{sum_range, uncounted_clouds, value, Context};
 use crate::partner::Partner;
-use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
+use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth};
 use crate::rules::*;
+use crate::value::Month;
 
-/// Scores `partner` on every designation of `rules`.
+/// The rule versions the months of a partner's qualification window are scored by.
+///
+/// One [`RuleSet`] scores every month, whatever its effective range; a slice of versions (a rules root) scores
+/// each month by the version in force then.
+pub trait Versions {
+    /// The rule set in force in `month`, if any.
+    fn in_force(&self, month: Month) -> Option<&RuleSet>;
+}
+
+impl Versions for RuleSet {
+    fn in_force(&self, _: Month) -> Option<&RuleSet> {
+        Some(self)
+    }
+}
+
+impl Versions for [RuleSet] {
+    fn in_force(&self, month: Month) -> Option<&RuleSet> {
+        self.iter().rev().find(|s| s.applies_to(month))
+    }
+}
+
+/// Scores `partner` on every designation of `rules`, every month of the qualification window by `rules`.
 ///
 /// Fails when a rule script fails (the error names the script and the partner) or when the partner's
 /// `history` names a designation the rules do not know (the error names the field).
 pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
+    score_by(rules, partner)
+}
+
+/// Scores `partner` under the version in force at its `as_of`, each earlier month of the qualification window
+/// under the version in force that month. Fails as [`score`] does, and when no version is in force at `as_of`.
+pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result<ScoreReport, Error> {
+    let Some(rules) = versions.in_force(partner.as_of) else {
+        return Err(Error::new(
+            Located::field(&partner.origin, "as_of"),
+            format!("no rule version applies to as_of {}", partner.as_of),
+        ));
+    };
     crate::status::check_history(rules, partner)?;
-    let ctx = Context::new(rules, partner);
-    let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+    // The window's earlier months, oldest first: the same partner seen at each month's end. The usage is grouped
+    // once per version (by the context) and reused for every month that version scores.
+    let longest = rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+    let views: Vec<Partner> =
+        (1..longest).rev().map(|back| at_month(partner, partner.as_of.offset(-(back as i32)))).collect();
+    let mut ctx = Context::new(rules, partner);
+    let mut designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+    let mut others: Vec<Context> = Vec::new();
+    let mut earlier: Vec<(Month, Option<&RuleSet>, Vec<DesignationResult>)> = Vec::new();
+    for view in &views {
+        let Some(version) = versions.in_force(view.as_of) else {
+            earlier.push((view.as_of, None, Vec::new()));
+            continue;
+        };
+        let month_ctx = if std::ptr::eq(version, rules) {
+            &mut ctx
+        } else {
+            match others.iter().position(|c| std::ptr::eq(c.rules, version)) {
+                Some(i) => &mut others[i],
+                None => {
+                    others.push(Context::new(version, partner));
+                    others.last_mut().expect("just pushed")
+                }
+            }
+        };
+        month_ctx.partner = view;
+        let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+        earlier.push((view.as_of, Some(version), results));
+    }
+    for (k, d) in designations.iter_mut().enumerate() {
+        let n = rules.designations[k].qualification.window_months as usize;
+        let mut window: Vec<WindowMonth> = earlier[earlier.len() + 1 - n..]
+            .iter()
+            .map(|(month, version, results)| match results.iter().find(|r| r.id == d.id) {
+                Some(r) => WindowMonth {
+                    month: month.to_string(),
+                    version: version.map(|v| v.version.clone()),
+                    path: Some(r.path.clone()),
+                    points: Some(crate::evidence::Number(r.points.normalize())),
+                    qualified: r.qualified,
+                },
+                None => WindowMonth {
+                    month: month.to_string(),
+                    version: version.map(|v| v.version.clone()),
+                    path: None,
+                    points: None,
+                    qualified: false,
+                },
+            })
+            .collect();
+        window.push(WindowMonth {
+            month: partner.as_of.to_string(),
+            version: Some(rules.version.clone()),
+            path: Some(d.path.clone()),
+            points: Some(crate::evidence::Number(d.points.normalize())),
+            qualified: d.qualified,
+        });
+        d.qualified_in_window = window.iter().any(|w| w.qualified);
+        d.window = window;
+    }
     Ok(ScoreReport {
         schema_version: crate::report::SCHEMA_VERSION,
         partner: partner.id.clone(),
@@ -34,6 +126,25 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         designations,
         warnings: certification_warnings(rules, partner).into_iter().chain(uncounted_clouds(rules, partner)).collect(),
     })
+}
+
+/// The partner as seen at the end of `month`: everything but its usage rows (the contexts keep those, grouped
+/// once) and its solutions (not scored per month), with `as_of` set to `month`.
+fn at_month(partner: &Partner, month: Month) -> Partner {
+    Partner {
+        origin: partner.origin.clone(),
+        id: partner.id.clone(),
+        name: partner.name.clone(),
+        as_of: month,
+        path: partner.path.clone(),
+        segments: partner.segments.clone(),
+        customers: partner.customers.clone(),
+        usage: Vec::new(),
+        people: partner.people.clone(),
+        anniversary: partner.anniversary,
+        attained: partner.attained.clone(),
+        solutions: Vec::new(),
+    }
 }
 
 /// One designation of `rules` scored for `partner`, exactly as [`score`] reports it.
@@ -86,6 +197,56 @@ fn letter_in_number(name: &str) -> bool {
     name.trim().chars().skip_while(char::is_ascii_alphabetic).any(|c| matches!(c, 'O' | 'o' | 'I' | 'l'))
 }
 
+/// The winning path of a `best-total` designation, ranked by `by` (a tie goes to the path listed first), and
+/// why it won: the winner, the rule that decided against the runner-up, and every path's total.
+fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy) -> (usize, String) {
+    let rank = |r: &DesignationResult| match by {
+        BestBy::Points => (false, r.points),
+        BestBy::QualifiedThenPoints => (r.qualified, r.points),
+    };
+    // Strictly better only: the path listed first keeps a tie.
+    let mut best = 0;
+    for (i, r) in scored.iter().enumerate().skip(1) {
+        if rank(r) > rank(&scored[best]) {
+            best = i;
+        }
+    }
+    let runner_up = (0..scored.len())
+        .filter(|i| *i != best)
+        .max_by(|a, b| rank(&scored[*a]).cmp(&rank(&scored[*b])).then(b.cmp(a)));
+    let rule = match runner_up.map(|i| &scored[i]) {
+        None => "the only path",
+        Some(other) if other.points == scored[best].points && rank(other) == rank(&scored[best]) => {
+            "tie: the path listed first"
+        }
+        // The qualification decided only when the winner's total alone would not have.
+        Some(other)
+            if by == BestBy::QualifiedThenPoints
+                && scored[best].qualified
+                && !other.qualified
+                && other.points >= scored[best].points =>
+        {
+            "a qualifying path first"
+        }
+        Some(_) => "higher total",
+    };
+    let totals: Vec<String> = scored
+        .iter()
+        .zip(paths)
+        .map(|(r, p)| {
+            let mark = if by == BestBy::QualifiedThenPoints && r.qualified { " (attained)" } else { "" };
+            format!("{} {}{mark}", p.id, r.points.normalize())
+        })
+        .collect();
+    let reason = format!(
+        "{} wins, {rule} (best_by \"{}\"): every path is scored: {}",
+        paths.get(best).map_or("", |p| p.id.as_str()),
+        by.name(),
+        totals.join(", ")
+    );
+    (best, reason)
+}
+
 impl Context<'_> {
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
         let (path_index, path_reason) = match &d.path_selection {
@@ -95,20 +256,13 @@ impl Context<'_> {
                 self.overflow_error(|| format!("choosing the path of designation \"{}\"", d.id))?;
                 chosen
             }
-            PathSelection::BestTotal => {
+            PathSelection::BestTotal(by) => {
                 let mut scored = Vec::new();
-                for (i, p) in d.paths.iter().enumerate() {
-                    scored.push((i, self.path(d, p)?));
+                for p in &d.paths {
+                    scored.push(self.path(d, p)?);
                 }
-                let best = scored
-                    .iter()
-                    .max_by(|(ia, a), (ib, b)| (a.qualified, a.points).cmp(&(b.qualified, b.points)).then(ib.cmp(ia)))
-                    .map(|(i, _)| *i)
-                    .unwrap_or(0);
-                let totals: Vec<String> =
-                    scored.iter().map(|(i, r)| format!("{} {}", d.paths[*i].id, r.points.normalize())).collect();
-                let reason = format!("every path is scored and the best wins: {}", totals.join(", "));
-                let mut result = scored.swap_remove(best).1;
+                let (best, reason) = best_total(&d.paths, &scored, *by);
+                let mut result = scored.swap_remove(best);
                 result.path_reason = reason;
                 return Ok(result);
             }
@@ -275,6 +429,8 @@ impl Context<'_> {
             max_points: d.max_points,
             qualified,
             qualification,
+            qualified_in_window: qualified,
+            window: Vec::new(),
             min_total: Some(crate::evidence::Number(q.min_total)),
             min_each_metric: Some(crate::evidence::Number(q.min_each_metric)),
             metrics,

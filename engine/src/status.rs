@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{closest, Error, Located};
 use crate::partner::{Fact, Partner};
 use crate::report::DesignationResult;
-use crate::rules::{Condition, RuleSet};
+use crate::rules::{BadgeRequires, Condition, RuleSet};
 use crate::value::Date;
 
 /// Designations held, badges and specializations.
@@ -35,7 +35,8 @@ pub struct BadgeStatus {
     pub id: String,
     pub name: String,
     pub held: bool,
-    /// Designations still needed.
+    /// Designations still needed: for a `requires_all` badge each one not held; for a `requires_any` badge not
+    /// held, every one of its designations (holding any one of them is enough); empty when held.
     pub missing: Vec<String>,
 }
 
@@ -118,9 +119,17 @@ pub fn program(rules: &RuleSet, partner: &Partner, results: &[DesignationResult]
         .iter()
         .map(|d| {
             let before = partner.attained.iter().find(|(id, _)| *id == d.id).map(|(_, day)| *day);
-            let (held, reason) = match (d.qualified, before, anniversary) {
-                (true, Some(day), _) => (true, format!("attained since {day}, and the score still qualifies")),
-                (true, None, _) => (true, "the score qualifies".to_owned()),
+            // The qualification window decides: a month of it that qualifies is enough (issue 13).
+            let qualifies = match (d.qualified, d.window.iter().rev().find(|w| w.qualified)) {
+                (true, _) | (false, None) => "the score qualifies".to_owned(),
+                (false, Some(w)) => format!("the score qualifies in {} of the qualification window", w.month),
+            };
+            let (held, reason) = match (d.qualified_in_window, before, anniversary) {
+                (true, Some(day), _) if d.qualified => {
+                    (true, format!("attained since {day}, and the score still qualifies"))
+                }
+                (true, Some(day), _) => (true, format!("attained since {day}, and {qualifies}")),
+                (true, None, _) => (true, qualifies),
                 (false, Some(day), Some(a)) => {
                     let renewal = next_anniversary(a, day);
                     if month_end < renewal {
@@ -139,9 +148,19 @@ pub fn program(rules: &RuleSet, partner: &Partner, results: &[DesignationResult]
         .badges
         .iter()
         .map(|b| {
-            let missing: Vec<String> =
-                b.requires_all.iter().filter(|d| !holding.contains(d.as_str())).cloned().collect();
-            BadgeStatus { id: b.id.clone(), name: b.name.clone(), held: missing.is_empty(), missing }
+            let (held, missing) = match &b.requires {
+                BadgeRequires::All(all) => {
+                    let missing: Vec<String> = all.iter().filter(|d| !holding.contains(d.as_str())).cloned().collect();
+                    (missing.is_empty(), missing)
+                }
+                // Any one of them is enough: when none is held, every one of them is listed, one of which is
+                // needed.
+                BadgeRequires::Any(any) => match any.iter().any(|d| holding.contains(d.as_str())) {
+                    true => (true, Vec::new()),
+                    false => (false, any.clone()),
+                },
+            };
+            BadgeStatus { id: b.id.clone(), name: b.name.clone(), held, missing }
         })
         .collect();
     let specializations = rules

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use designate_engine::report::DesignationResult;
-use designate_engine::rules::PathSelection;
+use designate_engine::rules::{BestBy, PathSelection};
 use designate_engine::value::Month;
 use designate_engine::{generate, score, Format, Partner, RuleSet, ScoreReport};
 use proptest::prelude::*;
@@ -127,10 +127,12 @@ fn check_not_lower(c: &Case, change: &str, before: &ScoreReport, after: &ScoreRe
     for (k, d) in rules.designations.iter().enumerate() {
         let (b, a) = (&before.designations[k], &after.designations[k]);
         prop_assert_eq!(&b.id, &d.id);
-        let best_total = matches!(d.path_selection, PathSelection::BestTotal);
+        let best_total = matches!(d.path_selection, PathSelection::BestTotal(_));
+        // Ranked by points alone, the total cannot drop; ranked qualified first, the pair cannot.
+        let qualified_first = matches!(d.path_selection, PathSelection::BestTotal(BestBy::QualifiedThenPoints));
         if best_total {
             prop_assert!(
-                (a.qualified, a.points) >= (b.qualified, b.points),
+                (a.qualified && qualified_first, a.points) >= (b.qualified && qualified_first, b.points),
                 "{:?}: {}: {} went from (qualified {}, {} points on {}) to (qualified {}, {} points on {})",
                 c,
                 change,
@@ -335,7 +337,7 @@ proptest! {
             }
             let moved = score(&rules, &partner).expect("scores");
             for ((rd, before), after) in rules.designations.iter().zip(&report.designations).zip(&moved.designations) {
-                if matches!(rd.path_selection, PathSelection::BestTotal) {
+                if matches!(rd.path_selection, PathSelection::BestTotal(_)) {
                     continue;
                 }
                 prop_assert_eq!(&before.path, &after.path, "{:?}: {} changed path with the bar", c, rd.id);
@@ -545,7 +547,9 @@ proptest! {
         prop_assert_eq!(found.first().map(|(k, n)| (k.as_str(), n.to_string())), Some(("schema_version", "1".to_owned())));
         found.remove(0);
         // Per designation: points, max_points and the bar it was judged by (min_total, min_each_metric).
-        let expected = report.designations.iter().map(|d| 4 + 2 * d.metrics.len()).sum::<usize>();
+        // Issue 13: and the points of each month of its qualification window that has a version.
+        let window_points = |d: &designate_engine::report::DesignationResult| d.window.iter().filter(|w| w.points.is_some()).count();
+        let expected = report.designations.iter().map(|d| 4 + 2 * d.metrics.len() + window_points(d)).sum::<usize>();
         prop_assert_eq!(found.len(), expected, "{:?}: numbers in {}", c, line);
         for (key, n) in &found {
             let text = n.to_string();
@@ -565,6 +569,7 @@ proptest! {
         for d in &report.designations {
             decimals.push(d.points);
             decimals.push(d.max_points);
+            decimals.extend(d.window.iter().filter_map(|w| w.points.map(|p| p.0)));
             decimals.extend(d.min_total.iter().chain(&d.min_each_metric).map(|n| n.0));
             for m in &d.metrics {
                 decimals.push(m.points);

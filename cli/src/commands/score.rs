@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use designate_engine::score;
 
 use anyhow::{anyhow, Result};
 
@@ -24,7 +23,7 @@ use crate::{output, portfolio, render};
 ))]
 pub struct Args {
     /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
-    /// range contains the partner's as_of. Default: the newest version under the shipped rules/.
+    /// range contains the partner's as_of. Default: the shipped rules/ as a root (each partner by its as_of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
     /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs. Default: `table`
@@ -72,7 +71,8 @@ fn run_score(
     }
     let file = partner;
     let partner = load_partner(&file)?;
-    let rules = choice.for_partner(&partner)?;
+    // A partner no version covers is a partner that failed, like one that does not validate (exit 1).
+    let rules = choice.for_partner(&partner).map_err(|e| exit::finding(format!("{e:#}")))?;
     if !rules.applies_to(partner.as_of) {
         output::warning(&format!(
             "rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",
@@ -84,7 +84,7 @@ fn run_score(
         ));
     }
     // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
-    let report = score(rules, &partner).map_err(|e| exit::finding(e.to_string()))?;
+    let report = choice.score(&partner).map_err(|e| exit::finding(e.to_string()))?;
     for w in warnings_of(None, &partner, &report) {
         output::warning(&w);
     }

@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
-use designate_engine::{score, ScoreReport};
+use designate_engine::ScoreReport;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -40,7 +40,7 @@ use crate::rules_dir::{RulesArg, RulesChoice};
     "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
 ))]
 pub struct Args {
-    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
+    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the shipped rules/ as a root.
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
     /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
@@ -362,8 +362,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
         items,
         |raw| {
             let partner = raw.parse()?;
-            let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let report = choice.score(&partner)?;
             Ok((report, sha256(&raw.bytes())))
         },
         |raw, result| {

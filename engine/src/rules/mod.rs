@@ -56,12 +56,21 @@ pub struct RuleSet {
     pub software: Vec<Software>,
 }
 
-/// A program badge: held with every designation of `requires_all`.
+/// A program badge: held with every designation of `requires_all`, or with any one of `requires_any`.
 #[derive(Debug)]
 pub struct Badge {
     pub id: String,
     pub name: String,
-    pub requires_all: Vec<String>,
+    pub requires: BadgeRequires,
+}
+
+/// Which designations a badge needs held.
+#[derive(Debug)]
+pub enum BadgeRequires {
+    /// Every one of them (`requires_all`).
+    All(Vec<String>),
+    /// At least one of them (`requires_any`).
+    Any(Vec<String>),
 }
 
 /// A specialization: open to a partner holding any one of `designations`.
@@ -306,6 +315,9 @@ pub struct Certification {
 pub struct Qualification {
     pub min_total: Decimal,
     pub min_each_metric: Decimal,
+    /// The qualification window's length in months, ending at `as_of` (program.toml's `window_months`; 1 when
+    /// absent). A designation file's own `qualification` keeps the program's window.
+    pub window_months: u32,
 }
 
 /// One designation with its paths.
@@ -326,8 +338,30 @@ pub enum PathSelection {
     Single,
     /// A path rule assigns it; a path stated in the partner file wins when the designation has it.
     Rule(usize),
-    /// Every path is scored and the highest total wins; a stated path does not apply.
-    BestTotal,
+    /// Every path is scored and the best, ranked by [`BestBy`], wins; a stated path does not apply.
+    BestTotal(BestBy),
+}
+
+/// How `best-total` ranks a designation's paths (`best_by`). A tie goes to the path listed first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BestBy {
+    /// The higher designation total wins (the Learn pages' "highest score at the solution area level").
+    Points,
+    /// A qualifying path beats a higher unqualified one; then the higher total wins.
+    QualifiedThenPoints,
+}
+
+impl BestBy {
+    /// The names `best_by` takes, as rule files write them.
+    pub const NAMES: [&'static str; 2] = ["points", "qualified-then-points"];
+
+    /// The value as rule files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BestBy::Points => "points",
+            BestBy::QualifiedThenPoints => "qualified-then-points",
+        }
+    }
 }
 
 /// One path of a designation: its metrics.
