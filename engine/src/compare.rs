@@ -541,6 +541,7 @@ mod tests {
             designations: vec![DesignationResult {
                 qualified_in_window: false,
                 window: Vec::new(),
+                enrollment: None,
                 id: "d".to_owned(),
                 name: "D".to_owned(),
                 path: path.to_owned(),

@@ -13,7 +13,7 @@ use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
 use crate::metrics::{sum_range, uncounted_clouds, value, Context};
 use crate::partner::Partner;
-use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth};
+use crate::report::{DesignationResult, Enrollment, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth};
 use crate::rules::*;
 use crate::value::Month;
 
@@ -85,8 +85,11 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
         let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
         earlier.push((view.as_of, Some(version), results));
     }
+    // The contexts scored earlier months; as_of's own partner is the one an enrollment track re-scores.
+    ctx.partner = partner;
     for (k, d) in designations.iter_mut().enumerate() {
         let n = rules.designations[k].qualification.window_months as usize;
+        ctx.enroll(&rules.designations[k], d, &earlier[earlier.len() + 1 - n..])?;
         let mut window: Vec<WindowMonth> = earlier[earlier.len() + 1 - n..]
             .iter()
             .map(|(month, version, results)| match results.iter().find(|r| r.id == d.id) {
@@ -248,6 +251,69 @@ fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy) -
 }
 
 impl Context<'_> {
+    /// The enrollment track of a designation whose path rule has `enrollment_prefers`: the preferred path when
+    /// the rule gave it in some month of the window (`earlier`, then as_of), else as_of's path. While the
+    /// designation is kept from an earlier attainment (until its anniversary), `result` is re-scored on it.
+    fn enroll(
+        &self,
+        d: &Designation,
+        result: &mut DesignationResult,
+        earlier: &[(Month, Option<&RuleSet>, Vec<DesignationResult>)],
+    ) -> Result<(), Error> {
+        let PathSelection::Rule(rule) = &d.path_selection else { return Ok(()) };
+        let Some(prefers) = &self.rules.path_rules[*rule].enrollment_prefers else { return Ok(()) };
+        let as_of = self.partner.as_of;
+        let from = earlier.first().map_or(as_of, |(m, _, _)| *m);
+        let paths = earlier
+            .iter()
+            .map(|(m, _, results)| (*m, results.iter().find(|r| r.id == d.id).map(|r| r.path.as_str())))
+            .chain(std::iter::once((as_of, Some(result.path.as_str()))));
+        let first = paths.filter(|(_, p)| *p == Some(prefers.as_str())).map(|(m, _)| m).next();
+        let (path, mut reason) = match first {
+            Some(m) => (
+                prefers.clone(),
+                format!(
+                    "{prefers}: the path rule gives {prefers} in {m}, within the qualification window {from}–{as_of}"
+                ),
+            ),
+            None => (
+                result.path.clone(),
+                format!(
+                    "{}: the path rule gives {prefers} in no month of the qualification window {from}–{as_of}",
+                    result.path
+                ),
+            ),
+        };
+        let kept = crate::status::kept_until_anniversary(self.partner, &d.id);
+        let applied = match (&self.partner.path, kept) {
+            (Some(_), _) => {
+                reason.push_str("; not scored: the path stated in the partner file wins");
+                false
+            }
+            (None, Some((day, renewal))) => {
+                reason
+                    .push_str(&format!("; scored: attained {day}, the track is fixed until the anniversary {renewal}"));
+                true
+            }
+            (None, None) => {
+                reason.push_str("; not scored: the designation is not held from an earlier attainment");
+                false
+            }
+        };
+        if applied && path != result.path {
+            if let Some(p) = d.paths.iter().find(|p| p.id == path) {
+                let mut rescored = self.path(d, p)?;
+                rescored.path_reason = format!(
+                    "{path}: the enrollment track (the path rule alone gives {}: {})",
+                    result.path, result.path_reason
+                );
+                *result = rescored;
+            }
+        }
+        result.enrollment = Some(Enrollment { path, reason, applied });
+        Ok(())
+    }
+
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
         let (path_index, path_reason) = match &d.path_selection {
             PathSelection::Single => (0, "the designation has one path".to_owned()),
@@ -431,6 +497,7 @@ impl Context<'_> {
             qualification,
             qualified_in_window: qualified,
             window: Vec::new(),
+            enrollment: None,
             min_total: Some(crate::evidence::Number(q.min_total)),
             min_each_metric: Some(crate::evidence::Number(q.min_each_metric)),
             metrics,

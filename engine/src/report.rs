@@ -99,6 +99,9 @@ pub struct DesignationResult {
     /// with `as_of` set to that month (`as_of`'s own entry repeats the top-level path, points and qualified).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub window: Vec<WindowMonth>,
+    /// The enrollment track, when the designation's path rule has one (`enrollment_prefers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrollment: Option<Enrollment>,
     /// The points the designation needs (the rules' `qualification.min_total`); absent in reports written
     /// before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,6 +112,18 @@ pub struct DesignationResult {
     #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_each_metric: Option<Number>,
     pub metrics: Vec<MetricResult>,
+}
+
+/// The track a partner enrolls on: the path rule's preferred path when the rule gives it in any month of the
+/// qualification window, else its path at `as_of`. It is the path scored (`applied`) while the designation,
+/// attained before, is kept until its anniversary.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Enrollment {
+    pub path: String,
+    /// Why this track, and whether and why it is the one scored.
+    pub reason: String,
+    /// Whether the designation was scored on this track.
+    pub applied: bool,
 }
 
 /// One month of a designation's qualification window.

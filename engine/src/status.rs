@@ -85,6 +85,16 @@ fn next_anniversary(anniversary: Date, since: Date) -> Date {
     }
 }
 
+/// The day `partner`'s history says designation `id` was attained and the anniversary it is kept until, when
+/// `as_of`'s month ends before that anniversary: the designation is held from an earlier attainment.
+pub(crate) fn kept_until_anniversary(partner: &Partner, id: &str) -> Option<(Date, Date)> {
+    let day = partner.attained.iter().find(|(d, _)| d == id).map(|(_, day)| *day)?;
+    // Designations attained later share the first one's anniversary (as in `program`).
+    let anniversary = partner.anniversary.or_else(|| partner.attained.iter().map(|(_, d)| *d).min())?;
+    let renewal = next_anniversary(anniversary, day);
+    (partner.as_of.last_day() < renewal).then_some((day, renewal))
+}
+
 /// Every designation of the partner's `history` must be one the rules know: an id they do not know (`data_ai`
 /// for `data-ai`) would silently drop a designation the partner holds, so it is an error for that partner.
 pub fn check_history(rules: &RuleSet, partner: &Partner) -> Result<(), Error> {

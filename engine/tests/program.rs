@@ -226,3 +226,66 @@ fn each_month_of_the_window_is_scored_by_the_version_in_force_then() {
     let error = score_by(std::slice::from_ref(&new), &early).unwrap_err();
     assert_eq!(error.to_string(), "p.json: as_of: no rule version applies to as_of 2024-01");
 }
+
+/// A rule set whose path rule gives `b` once the acr total of the trailing twelve months reaches 2, else `a`,
+/// with `a` preferred by the enrollment track, and a three-month window.
+fn enrolling_rules() -> RuleSet {
+    let extra = "window_months = 3\n[path_rules.size]\ndefault = \"a\"\nenrollment_prefers = \"a\"\n\
+                 [[path_rules.size.when]]\npath = \"b\"\ntest = \"ttm-total-at-least\"\nselection = \"acr\"\namount = 2\n";
+    version("t", "effective_from = \"2020-01\"", extra, r#"{ method = "rule", rule = "size" }"#)
+}
+
+// Issue 13: the enrollment track is the preferred path when the path rule gives it in some month of the window
+// (here only the oldest), else as_of's path; it is scored only while the designation is kept from an earlier
+// attainment (until its anniversary).
+#[test]
+fn the_enrollment_track_is_scored_while_the_designation_is_kept_until_its_anniversary() {
+    let rules = enrolling_rules();
+    // One acr row a month from 2024-04: the total reaches 2 in 2024-05, so the rule gives a, b, b.
+    let usage = [("2024-04", "P1", "acr_usd"), ("2024-05", "P1", "acr_usd"), ("2024-06", "P1", "acr_usd")];
+
+    let not_held = score(&rules, &partner("2024-06", &usage, "")).unwrap();
+    let d = &not_held.designations[0];
+    assert_eq!(d.path, "b");
+    let e = d.enrollment.as_ref().expect("the rule has an enrollment track");
+    assert_eq!((e.path.as_str(), e.applied), ("a", false));
+    assert_eq!(
+        e.reason,
+        "a: the path rule gives a in 2024-04, within the qualification window 2024-04–2024-06; \
+         not scored: the designation is not held from an earlier attainment"
+    );
+
+    let history =
+        r#", "history": {"anniversary": "2024-01-01", "designations": [{"id": "d", "attained": "2024-02-01"}]}"#;
+    let held = score(&rules, &partner("2024-06", &usage, history)).unwrap();
+    let d = &held.designations[0];
+    assert_eq!((d.path.as_str(), d.points.to_string().as_str()), ("a", "15"));
+    assert!(d.path_reason.starts_with("a: the enrollment track (the path rule alone gives b: "), "{}", d.path_reason);
+    let e = d.enrollment.as_ref().unwrap();
+    assert!(e.applied);
+    assert!(e.reason.ends_with("scored: attained 2024-02-01, the track is fixed until the anniversary 2025-01-01"));
+    // as_of's entry of the window is the path scored.
+    assert_eq!(d.window.last().unwrap().path.as_deref(), Some("a"));
+
+    // Past the anniversary the track is no longer fixed.
+    let usage_later = [("2025-01", "P1", "acr_usd"), ("2025-02", "P1", "acr_usd"), ("2025-03", "P1", "acr_usd")];
+    let renewed = score(&rules, &partner("2025-03", &usage_later, history)).unwrap();
+    let d = &renewed.designations[0];
+    assert_eq!(d.path, "b");
+    assert!(!d.enrollment.as_ref().unwrap().applied);
+
+    // The rule never giving a in the window: the track is as_of's path.
+    let usage_b = [("2024-03", "P1", "acr_usd"), ("2024-04", "P1", "acr_usd"), ("2024-05", "P1", "acr_usd")];
+    let d = &score(&rules, &partner("2024-06", &usage_b, "")).unwrap().designations[0];
+    let e = d.enrollment.as_ref().unwrap();
+    assert_eq!(e.path, "b");
+    assert!(e.reason.starts_with("b: the path rule gives a in no month of the qualification window 2024-04–2024-06"));
+}
+
+// Issue 13: a designation without an enrollment rule reports none.
+#[test]
+fn a_path_rule_without_enrollment_prefers_reports_no_enrollment() {
+    let p = partner("2024-06", &[("2024-06", "P1", "acr_usd")], "");
+    let d = &score(&rules("", QUALIFIED_FIRST), &p).unwrap().designations[0];
+    assert!(d.enrollment.is_none());
+}

@@ -771,7 +771,12 @@ impl Compiler {
                 };
                 tests.push((t.path.get_ref().trim().to_owned(), test));
             }
-            out.push(PathRule { name: name.clone(), default: r.default.get_ref().trim().to_owned(), tests });
+            out.push(PathRule {
+                name: name.clone(),
+                default: r.default.get_ref().trim().to_owned(),
+                tests,
+                enrollment_prefers: r.enrollment_prefers.as_ref().map(|p| p.get_ref().trim().to_owned()),
+            });
         }
         out
     }
@@ -868,7 +873,10 @@ impl Compiler {
                             }
                             Some(i) => {
                                 let rule = &scope.path_rules[i];
-                                for p in std::iter::once(&rule.default).chain(rule.tests.iter().map(|(p, _)| p)) {
+                                let paths = std::iter::once(&rule.default)
+                                    .chain(rule.tests.iter().map(|(p, _)| p))
+                                    .chain(rule.enrollment_prefers.iter());
+                                for p in paths {
                                     if !path_ids.contains(p) {
                                         self.err(f, name.span(), format!("path rule \"{}\" can choose path \"{p}\", which this designation does not define", rule.name), Some(&format!("paths here: {}", path_ids.join(", "))));
                                     }

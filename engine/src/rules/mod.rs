@@ -214,6 +214,8 @@ pub struct PathRule {
     pub name: String,
     pub default: String,
     pub tests: Vec<(String, PathTest)>,
+    /// The path an enrollment over the qualification window prefers (`enrollment_prefers`), if the rule has one.
+    pub enrollment_prefers: Option<String>,
 }
 
 /// One test of a path rule.

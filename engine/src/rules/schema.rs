@@ -197,6 +197,11 @@ pub struct PathRuleFile {
     #[serde(default)]
     #[schemars(with = "Vec<PathTestFile>")]
     pub when: Vec<Spanned<PathTestFile>>,
+    /// The enrollment track: this path when the rule gives it in any month of the qualification window, else
+    /// the path it gives at as_of. A designation attained before and not yet at its anniversary is scored on it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub enrollment_prefers: Option<Spanned<String>>,
 }
 
 /// One test of a path rule.
