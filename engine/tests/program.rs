@@ -127,7 +127,9 @@ fn best_by_a_tie_goes_to_the_path_listed_first() {
 }
 
 /// A window month as `(month, version, path, points, qualified)`, to compare whole windows in one assertion.
-fn months(window: &[WindowMonth]) -> Vec<(String, Option<String>, Option<String>, Option<String>, bool)> {
+type Month = (String, Option<String>, Option<String>, Option<String>, bool);
+
+fn months(window: &[WindowMonth]) -> Vec<Month> {
     window
         .iter()
         .map(|w| (w.month.clone(), w.version.clone(), w.path.clone(), w.points.map(|p| p.0.to_string()), w.qualified))

@@ -547,7 +547,9 @@ proptest! {
         prop_assert_eq!(found.first().map(|(k, n)| (k.as_str(), n.to_string())), Some(("schema_version", "1".to_owned())));
         found.remove(0);
         // Per designation: points, max_points and the bar it was judged by (min_total, min_each_metric).
-        let expected = report.designations.iter().map(|d| 4 + 2 * d.metrics.len()).sum::<usize>();
+        // Issue 13: and the points of each month of its qualification window that has a version.
+        let window_points = |d: &designate_engine::report::DesignationResult| d.window.iter().filter(|w| w.points.is_some()).count();
+        let expected = report.designations.iter().map(|d| 4 + 2 * d.metrics.len() + window_points(d)).sum::<usize>();
         prop_assert_eq!(found.len(), expected, "{:?}: numbers in {}", c, line);
         for (key, n) in &found {
             let text = n.to_string();
@@ -567,6 +569,7 @@ proptest! {
         for d in &report.designations {
             decimals.push(d.points);
             decimals.push(d.max_points);
+            decimals.extend(d.window.iter().filter_map(|w| w.points.map(|p| p.0)));
             decimals.extend(d.min_total.iter().chain(&d.min_each_metric).map(|n| n.0));
             for m in &d.metrics {
                 decimals.push(m.points);
