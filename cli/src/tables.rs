@@ -383,7 +383,7 @@ impl Usage {
         let mut t = Table::open(
             path,
             &["partner_id", "customer", "month", "product", "measure", "value"],
-            &["association", "offer"],
+            &["association", "offer", "cloud"],
         )?;
         // The partner of the run being read, and whether that run is its first (later runs are not read).
         let mut current: Option<(usize, bool)> = None;
@@ -448,6 +448,7 @@ impl Usage {
                 value: cell(t, &row, "value").map_err(anyhow::Error::msg)?,
                 association: opt_cell(t, &row, "association").map_err(anyhow::Error::msg)?,
                 offer: opt(row.get(t, "offer")),
+                cloud: opt_cell(t, &row, "cloud").map_err(anyhow::Error::msg)?,
             };
             rows.push((value, row.line));
         }

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::explain::{join_limited, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
-use crate::metrics::{sum_range, value, Context};
+use crate::metrics::{sum_range, uncounted_clouds, value, Context};
 use crate::partner::Partner;
 use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
 use crate::rules::*;
@@ -32,7 +32,7 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         program: crate::status::program(rules, partner, &designations),
         software: crate::status::software(rules, partner),
         designations,
-        warnings: certification_warnings(rules, partner),
+        warnings: certification_warnings(rules, partner).into_iter().chain(uncounted_clouds(rules, partner)).collect(),
     })
 }
 
@@ -161,12 +161,15 @@ impl Context<'_> {
                     ),
                 )
             }
-            PathTest::SegmentShareBelow { selection, segments, share } => {
+            PathTest::SegmentShareBelow { selection, segments, share, months } => {
                 let series = self.series(*selection);
+                // The customers counted: a value above 0 in the last `months` months ending at as_of.
+                let from = as_of.offset(-(months - 1));
+                let span = if *months == 1 { as_of.to_string() } else { format!("{from}–{as_of}") };
                 let active: Vec<&str> = series
                     .customers
                     .iter()
-                    .filter(|(_, m)| sum_range(m, ttm.0, ttm.1) > Decimal::ZERO)
+                    .filter(|(_, m)| sum_range(m, from, as_of) > Decimal::ZERO)
                     .map(|(c, _)| *c)
                     .collect();
                 let names: Vec<&str> = segments.iter().map(|s| s.name()).collect();
@@ -174,9 +177,7 @@ impl Context<'_> {
                     return (
                         false,
                         format!(
-                            "no customer has usage in {}–{}, so the {} share is not below {}",
-                            ttm.0,
-                            ttm.1,
+                            "no customer has usage in {span}, so the {} share is not below {}",
                             names.join("/"),
                             pct(*share * Decimal::ONE_HUNDRED)
                         ),
@@ -192,11 +193,9 @@ impl Context<'_> {
                 (
                     holds,
                     format!(
-                        "{} of {} customers with usage in {}–{} are {} ({} {op} {})",
+                        "{} of {} customers with usage in {span} are {} ({} {op} {})",
                         inside,
                         active.len(),
-                        ttm.0,
-                        ttm.1,
                         names.join("/"),
                         pct(ratio * Decimal::ONE_HUNDRED),
                         pct(*share * Decimal::ONE_HUNDRED)

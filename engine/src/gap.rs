@@ -628,6 +628,7 @@ fn push_rows(p: &mut Partner, customer: &str, rows: &[Row]) {
             value: r.value,
             association: r.association,
             offer: "pay-as-you-go".to_owned(),
+            cloud: crate::partner::Cloud::Public,
         });
     }
 }

@@ -471,6 +471,7 @@ impl<'g, 'r> Build<'g, 'r> {
                 value: NonNegative(value),
                 association: slot.association,
                 offer: slot.offer.clone(),
+                cloud: None,
             });
         }
         // Now and then a row under an offer the selection excludes: it must not count.
@@ -486,6 +487,7 @@ impl<'g, 'r> Build<'g, 'r> {
                 value: NonNegative(value),
                 association: slot.association,
                 offer: Some(offer),
+                cloud: None,
             });
         }
     }
@@ -555,7 +557,7 @@ impl<'g, 'r> Build<'g, 'r> {
 
     /// A customer size inside an eligibility filter's range, in the filter selection's units.
     pub(crate) fn eligible_size(&mut self, f: &CustomerFilter) -> Decimal {
-        let lo = f.at_least.unwrap_or(Decimal::ONE).max(Decimal::ONE).ceil();
+        let lo = f.lower_bound().unwrap_or(Decimal::ONE).max(Decimal::ONE).ceil();
         match f.at_most {
             Some(hi) if hi.floor() > lo => lo + ((hi.floor() - lo) * percent(self.rng.range(0, 100))).floor(),
             Some(hi) => hi.floor().max(Decimal::ZERO),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
-pub use crate::vocabulary::{Association, Measure, Segment};
+pub use crate::vocabulary::{Association, Cloud, Measure, Segment};
 
 /// The file formats a partner can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +200,9 @@ pub struct UsageFile {
     pub association: Option<Association>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer: Option<String>,
+    /// The cloud of the subscription: `public` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<Cloud>,
 }
 
 /// One person of `people` and the certifications they hold.
@@ -287,6 +290,8 @@ pub struct UsageRow {
     pub association: Association,
     /// The offer, trimmed and lower-cased (`pay-as-you-go` when the file gives none).
     pub offer: String,
+    /// The cloud of the subscription (`public` when the file gives none); a rule version may count only some.
+    pub cloud: Cloud,
 }
 
 /// A person and the certifications they hold.
@@ -531,6 +536,7 @@ impl PartnerFile {
                     .map(|o| o.trim().to_lowercase())
                     .filter(|o| !o.is_empty())
                     .unwrap_or_else(|| "pay-as-you-go".to_owned()),
+                cloud: row.cloud.unwrap_or(Cloud::Public),
             });
         }
 
@@ -660,6 +666,8 @@ impl From<&Partner> for PartnerFile {
                     value: NonNegative(r.value),
                     association: Some(r.association),
                     offer: Some(r.offer.clone()),
+                    // Written only when not the default, so that files without clouds read and write as before.
+                    cloud: (r.cloud != Cloud::Public).then_some(r.cloud),
                 })
                 .collect(),
             people: p

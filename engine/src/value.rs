@@ -408,6 +408,13 @@ impl Date {
     pub fn day(self) -> u32 {
         self.day
     }
+
+    /// The same day `n` months later, clamped to the end of a shorter month (2024-02-29 + 12 is 2025-02-28).
+    pub fn plus_months(self, n: i32) -> Date {
+        let month = self.month().offset(n);
+        let last = month.last_day();
+        Date { day: self.day.min(last.day), ..last }
+    }
 }
 
 impl FromStr for Date {
@@ -493,6 +500,16 @@ mod tests {
         assert_eq!(m.offset(-13).to_string(), "2022-12");
         assert_eq!(m.since(m.offset(-12)), 12);
         assert_eq!("2024-02".parse::<Month>().unwrap().last_day().to_string(), "2024-02-29");
+    }
+
+    #[test]
+    fn months_added_to_a_day_clamp_to_a_shorter_month() {
+        // Issue 13: a retirement grace of 12 months from 2024-02-29 ends on 2025-02-28, not in March.
+        let day = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(day("2024-02-29").plus_months(12), day("2025-02-28"));
+        assert_eq!(day("2025-05-31").plus_months(12), day("2026-05-31"));
+        assert_eq!(day("2026-01-31").plus_months(1), day("2026-02-28"));
+        assert_eq!(day("2025-12-15").plus_months(2), day("2026-02-15"));
     }
 
     #[test]

@@ -87,6 +87,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The cloud a usage row's subscription lives in (a row without one is `public`).
+    Cloud as "CloudName" {
+        Public = "public",
+        China = "china",
+        Government = "government",
+        Sovereign = "sovereign",
+    }
+}
+
+vocabulary! {
     /// A customer's segment.
     Segment as "SegmentName" {
         Smb = "smb",
@@ -125,6 +135,7 @@ mod tests {
         check(Measure::ALL, Measure::name, Measure::parse);
         check(Association::ALL, Association::name, Association::parse);
         check(Segment::ALL, Segment::name, Segment::parse);
+        check(Cloud::ALL, Cloud::name, Cloud::parse);
         check(Category::ALL, Category::name, Category::parse);
         assert_eq!(
             Measure::names().collect::<Vec<_>>().join(", "),

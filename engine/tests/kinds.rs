@@ -16,7 +16,13 @@
 //!   again with `points = { per_unit = 1 }` and no cap, so that caps and rounding do not hide them; not for
 //!   `best` metrics, nor certified-people metrics whose prerequisites carry points;
 //! - `evidence` (optional): a subset of the metric's evidence as JSON (tables match key by key, arrays item by
-//!   item, numbers by value); a case that gives it fails until the kind fills its evidence.
+//!   item, numbers by value); a case that gives it fails until the kind fills its evidence;
+//! - `path` (with `[path_rule]`), `path_reason` (optional, a part of it): the path the rule chose and why;
+//! - `warnings` (optional): the report's warnings, each `field: message`, all of them in order.
+//!
+//! Issue 13: `[catalogue]` holds the top-level keys of `catalogue/certifications.toml` beside `certifications`
+//! (`retirement_grace_months`), and `[path_rule]` a path rule (`default`, `when`): the designation then has the
+//! paths `smb` and `enterprise`, each holding the metric, chosen by that rule, so path tests are cases too.
 
 mod common;
 
@@ -27,8 +33,9 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
-/// The kinds, each with a folder of cases; a kind without a case fails the run.
-const KINDS: [&str; 7] = [
+/// The kinds, each with a folder of cases; a kind without a case fails the run. `path-tests` holds cases of
+/// path rules (`[path_rule]`), whose metric may be of any kind.
+const KINDS: [&str; 8] = [
     "customer-adds",
     "certified-people",
     "usage-growth",
@@ -36,6 +43,7 @@ const KINDS: [&str; 7] = [
     "ratio-customers",
     "rolling-sum-crossing",
     "combined",
+    "path-tests",
 ];
 
 fn cases_dir() -> PathBuf {
@@ -73,8 +81,20 @@ fn write_rules(dir: &Path, version: &str, case: &Table, metric: &Table) -> Resul
     let mut path = Table::new();
     path.insert("metrics".into(), Value::Array(vec![Value::Table(metric.clone())]));
     let mut paths = Table::new();
-    paths.insert("only".into(), path.into());
     let mut designation = Table::new();
+    if let Some(rule) = case.get("path_rule") {
+        let mut rules = Table::new();
+        rules.insert("case".into(), rule.clone());
+        program.insert("path_rules".into(), rules.into());
+        paths.insert("smb".into(), path.clone().into());
+        paths.insert("enterprise".into(), path.into());
+        let mut selection = Table::new();
+        selection.insert("method".into(), "rule".into());
+        selection.insert("rule".into(), "case".into());
+        designation.insert("path_selection".into(), selection.into());
+    } else {
+        paths.insert("only".into(), path.into());
+    }
     designation.insert("id".into(), "case".into());
     designation.insert("name".into(), "kind case".into());
     designation.insert("max_points".into(), max_points);
@@ -93,6 +113,9 @@ fn write_rules(dir: &Path, version: &str, case: &Table, metric: &Table) -> Resul
     {
         if let Some(list) = case.get(key) {
             let mut t = Table::new();
+            if key == "certifications" {
+                t.extend(case.get("catalogue").and_then(Value::as_table).cloned().unwrap_or_default());
+            }
             t.insert(entry.into(), list.clone());
             write(&format!("catalogue/{file}"), toml(&t)?);
         }
@@ -103,8 +126,18 @@ fn write_rules(dir: &Path, version: &str, case: &Table, metric: &Table) -> Resul
     Ok(())
 }
 
+/// What one case's scoring gave: the metric's points and evidence (as JSON), the designation's path and why,
+/// and the report's warnings as `field: message`.
+struct Scored {
+    points: Decimal,
+    evidence: Json,
+    path: String,
+    path_reason: String,
+    warnings: Vec<String>,
+}
+
 /// Loads the case's rule folder and scores its partner: the metric's points and, as JSON, its evidence.
-fn score_case(dir: &Path, version: &str, case: &Table, metric: &Table) -> Result<(Decimal, Json), String> {
+fn score_case(dir: &Path, version: &str, case: &Table, metric: &Table) -> Result<Scored, String> {
     let rules_dir = dir.join(version);
     let _ = std::fs::remove_dir_all(&rules_dir);
     write_rules(&rules_dir, version, case, metric)?;
@@ -117,9 +150,11 @@ fn score_case(dir: &Path, version: &str, case: &Table, metric: &Table) -> Result
     let partner = Partner::parse(&partner_text, Format::Toml, "partner")
         .map_err(|e| format!("the partner does not load: {e}"))?;
     let report = score(&rules, &partner).map_err(|e| format!("scoring failed: {e}"))?;
-    let m = &report.designations[0].metrics[0];
+    let d = &report.designations[0];
+    let m = &d.metrics[0];
     let evidence = serde_json::to_value(&m.evidence).unwrap_or(Json::Null);
-    Ok((m.points, evidence))
+    let warnings = report.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
+    Ok(Scored { points: m.points, evidence, path: d.path.clone(), path_reason: d.path_reason.clone(), warnings })
 }
 
 /// Where `expected` (a subset) differs from `got`, as `path: expected …, found …`.
@@ -147,7 +182,18 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let case: Table = toml::from_str(&text).map_err(|e| format!("not a case: {e}"))?;
     for key in case.keys() {
-        let known = ["about", "program", "certifications", "products", "scripts", "metric", "partner", "expect"];
+        let known = [
+            "about",
+            "program",
+            "certifications",
+            "catalogue",
+            "products",
+            "scripts",
+            "path_rule",
+            "metric",
+            "partner",
+            "expect",
+        ];
         if !known.contains(&key.as_str()) {
             return Err(format!("unknown key `{key}` (a case takes: {})", known.join(", ")));
         }
@@ -157,11 +203,11 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
     }
     let metric = table(&case, "metric")?;
     let expect = table(&case, "expect")?;
-    if metric.get("kind").and_then(Value::as_str) != Some(kind) {
+    if kind != "path-tests" && metric.get("kind").and_then(Value::as_str) != Some(kind) {
         return Err(format!("the metric's kind is not \"{kind}\", the folder it is in"));
     }
     let version = "kind-case";
-    let (points, evidence) = score_case(scratch, version, &case, metric)?;
+    let Scored { points, evidence, path, path_reason, warnings } = score_case(scratch, version, &case, metric)?;
     let mut problems = Vec::new();
     let want = decimal(expect.get("points").ok_or("[expect] needs `points`")?)?;
     if points != want {
@@ -175,9 +221,26 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
         per_unit.insert("per_unit".into(), 1.into());
         counting.insert("points".into(), per_unit.into());
         counting.insert("max_points".into(), Value::Integer(1_000_000_000));
-        let (units, _) = score_case(scratch, version, &case, &counting).map_err(|e| format!("counting units: {e}"))?;
+        let units =
+            score_case(scratch, version, &case, &counting).map_err(|e| format!("counting units: {e}"))?.points;
         if units != want {
             problems.push(format!("units: expected {want}, found {units}"));
+        }
+    }
+    if let Some(want) = expect.get("warnings").and_then(Value::as_array) {
+        let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+        if warnings != want {
+            problems.push(format!("warnings: expected {want:?}, found {warnings:?}"));
+        }
+    }
+    if let Some(want) = expect.get("path").and_then(Value::as_str) {
+        if path != want {
+            problems.push(format!("path: expected {want}, found {path} ({path_reason})"));
+        }
+    }
+    if let Some(want) = expect.get("path_reason").and_then(Value::as_str) {
+        if !path_reason.contains(want) {
+            problems.push(format!("path_reason: expected it to contain {want:?}, found {path_reason:?}"));
         }
     }
     if let Some(expected) = expect.get("evidence") {

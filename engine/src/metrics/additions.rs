@@ -90,7 +90,9 @@ pub(crate) fn more_in_file_units(row: &Row) -> String {
 /// Rows that make a new customer pass a customer filter in `month`.
 pub(crate) fn filter_rows(rules: &RuleSet, p: &Partner, f: &CustomerFilter, month: Month) -> Vec<Row> {
     let shape = row_shape(rules, p, f.selection, &BTreeSet::new());
-    let v = f.at_least.unwrap_or(Decimal::ONE).max(f.at_most.map_or(Decimal::ONE, |m| m.min(Decimal::ONE)));
+    let v = f.lower_bound().unwrap_or(Decimal::ONE).max(f.at_most.map_or(Decimal::ONE, |m| m.min(Decimal::ONE)));
+    // Above an exclusive bound with a fraction (more_than 0.5, at_most 0.9) the whole number may overshoot.
+    let v = f.at_most.map_or(v, |max| v.min(max));
     vec![row(month, &shape, v)]
 }
 

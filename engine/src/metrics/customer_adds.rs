@@ -29,6 +29,7 @@ pub(crate) const KIND: Registered = Registered {
         "baseline_months",
         "baseline_offset",
         "eligible_customers",
+        "promoted_months",
     ],
     reasons: &["added", "lost", "in-both", "not-reached", "not-new", "no-transition"],
     compile,
@@ -48,6 +49,9 @@ pub struct CustomerAdds {
     pub recent_months: i32,
     pub baseline_months: i32,
     pub baseline_offset: i32,
+    /// With `at_most`: an entity over it in a month of a window that was in range in a month of the same window
+    /// shifted back this many months still counts in that window (a promoted customer).
+    pub promoted_months: Option<i32>,
 }
 
 /// How customer adds are counted.
@@ -108,6 +112,23 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     c.required(&m.threshold, "threshold");
     let threshold = c.non_negative_opt(&m.threshold, "threshold");
     c.empty_range(threshold.zip(m.at_most.as_ref()), "threshold");
+    let promoted_months = m.promoted_months.as_ref().map(|p| {
+        if m.at_most.is_none() {
+            c.err(
+                p.span(),
+                "promoted_months needs `at_most`",
+                Some("a promoted customer is one over at_most now that was in range promoted_months earlier"),
+            );
+        }
+        if matches!(rule, AddsRule::AverageCrossing) {
+            c.err(
+                p.span(),
+                "promoted_months does not apply to rule \"average-crossing\"",
+                Some("promoted customers are counted by eligible-count-difference, transitions and monthly-transitions"),
+            );
+        }
+        c.months(&Some(p.clone()), "promoted_months", 12)
+    });
     Some(MetricKind::CustomerAdds(CustomerAdds {
         selection: selection?,
         entity: c.entity(&m.entity),
@@ -115,10 +136,11 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         rule,
         threshold: threshold?,
         at_most: c.non_negative_opt(&m.at_most, "at_most"),
-        eligible: c.customer_filter(&m.eligible_customers),
+        eligible: c.customer_filter(m),
         recent_months: c.months(&m.recent_months, "recent_months", 1),
         baseline_months: c.months(&m.baseline_months, "baseline_months", 1),
         baseline_offset: c.months(&m.baseline_offset, "baseline_offset", 12),
+        promoted_months,
     }))
 }
 
@@ -148,8 +170,20 @@ impl Kind for CustomerAdds {
         let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
             in_range(value(months, month)) && passes(key, month)
         };
+        // An entity counts in a window when it is in range in a month of it, or (promoted) over `at_most` in a
+        // month of it and in range in a month of the same window `promoted_months` earlier.
+        let over = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
+            at_most.is_some_and(|max| value(months, month) > max) && passes(key, month)
+        };
+        let hit_window = |key: &str, months: &BTreeMap<Month, Decimal>, window: &[Month]| {
+            window.iter().any(|m| hit_in(key, months, *m))
+                || self.promoted_months.is_some_and(|back| {
+                    window.iter().any(|m| over(key, months, *m))
+                        && window.iter().any(|m| hit_in(key, months, m.offset(-back)))
+                })
+        };
         // The months each rule reads, for the evidence.
-        let read: Vec<Month> = match rule {
+        let mut read: Vec<Month> = match rule {
             AddsRule::EligibleCountDifference | AddsRule::Transitions => {
                 w.base.iter().chain(w.recent.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
             }
@@ -160,6 +194,11 @@ impl Kind for CustomerAdds {
                 w.recent.iter().chain(w.base_span.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
             }
         };
+        // A promoted entity's earlier months decide too: the evidence shows them.
+        if let Some(back) = self.promoted_months {
+            let earlier: Vec<Month> = read.iter().map(|m| m.offset(-back)).collect();
+            read = read.iter().chain(earlier.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        }
         let item_type = match entity {
             Entity::Customer => ItemType::Customer,
             Entity::CustomerProduct => ItemType::CustomerProduct,
@@ -180,8 +219,8 @@ impl Kind for CustomerAdds {
             let all = || months_read(months, read.iter().copied());
             let reason = match rule {
                 AddsRule::EligibleCountDifference => {
-                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
-                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    let recent_hit = hit_window(key, months, &w.recent);
+                    let base_hit = hit_window(key, months, &w.base);
                     now_count += recent_hit as i64;
                     base_count += base_hit as i64;
                     match (recent_hit, base_hit) {
@@ -192,8 +231,8 @@ impl Kind for CustomerAdds {
                     }
                 }
                 AddsRule::Transitions => {
-                    let recent_hit = w.recent.iter().any(|m| hit_in(key, months, *m));
-                    let base_hit = w.base.iter().any(|m| hit_in(key, months, *m));
+                    let recent_hit = hit_window(key, months, &w.recent);
+                    let base_hit = hit_window(key, months, &w.base);
                     let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
                     if base_zero && recent_hit {
                         "added"
@@ -211,9 +250,9 @@ impl Kind for CustomerAdds {
                     let mut moved = false;
                     for m in &w.recent {
                         let (before, now) = (value(months, m.offset(-1)), value(months, *m));
-                        let event = if before.is_zero() && hit_in(key, months, *m) {
+                        let event = if before.is_zero() && hit_window(key, months, &[*m]) {
                             "added"
-                        } else if hit_in(key, months, m.offset(-1)) && now.is_zero() {
+                        } else if hit_window(key, months, &[m.offset(-1)]) && now.is_zero() {
                             "lost"
                         } else {
                             continue;
@@ -287,9 +326,17 @@ impl Kind for CustomerAdds {
         };
         let (recent_any, base_any, base_all) =
             (list_months(&w.recent, "or"), list_months(&w.base, "or"), list_months(&w.base, "and"));
-        let level = match at_most {
-            Some(max) => format!("{} to {}", money(threshold), money(max)),
-            None => format!("{} or more", money(threshold)),
+        let level = match (at_most, self.promoted_months) {
+            (Some(max), Some(back)) => format!(
+                "{} to {} (or more, when it had {} to {} {back} month{} earlier: promoted)",
+                money(threshold),
+                money(max),
+                money(threshold),
+                money(max),
+                if back == 1 { "" } else { "s" }
+            ),
+            (Some(max), None) => format!("{} to {}", money(threshold), money(max)),
+            (None, _) => format!("{} or more", money(threshold)),
         };
         let what = match (entity, aggregate) {
             (Entity::CustomerProduct, _) => "customer product",
@@ -496,6 +543,7 @@ mod tests {
             recent_months: 1,
             baseline_months: 1,
             baseline_offset: 12,
+            promoted_months: None,
         }
     }
 

@@ -25,7 +25,8 @@ use crate::evidence::{Evidence, Number};
 use crate::explain::{amount, grouped};
 use crate::gap::Addition;
 use crate::generate::Build;
-use crate::partner::{Measure, Partner, UsageRow};
+use crate::partner::{Cloud, Measure, Partner, UsageRow};
+use crate::report::Warning;
 use crate::rules::schema::MetricFile;
 use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
 use crate::value::Month;
@@ -286,7 +287,8 @@ pub(crate) struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(rules: &'a RuleSet, partner: &'a Partner) -> Context<'a> {
         let mut by_measure: Vec<Vec<&UsageRow>> = vec![Vec::new(); Measure::ALL.len()];
-        for row in &partner.usage {
+        // Rows of a cloud the version does not count (`[usage] clouds`) are in no selection: no kind sees them.
+        for row in partner.usage.iter().filter(|r| rules.counts_cloud(r.cloud)) {
             by_measure[row.measure as usize].push(row);
         }
         Context {
@@ -367,23 +369,84 @@ impl<'a> Context<'a> {
         shown(self.rules, selection, v)
     }
 
-    /// Whether a customer's value at `month` passes the filter.
+    /// Whether a customer passes the filter tested at `month`: its value there in range, or (with
+    /// `promoted_months`) over the range there and in it `promoted_months` earlier.
     pub fn passes(&self, filter: &CustomerFilter, customer: &str, month: Month) -> bool {
-        let v = self.series(filter.selection).customer_value(customer, month, filter.aggregate);
-        filter.at_least.is_none_or(|min| v >= min) && filter.at_most.is_none_or(|max| v <= max)
+        let v = self.filter_value(filter, customer, month);
+        if filter.in_range(v) {
+            return true;
+        }
+        match (filter.promoted_months, filter.at_most) {
+            (Some(back), Some(max)) if v > max => filter.in_range(self.filter_value(filter, customer, month.offset(-back))),
+            _ => false,
+        }
     }
 
-    /// A filter in words: `customers with 11 paid_seats to 300 paid_seats on their largest product`.
+    /// The value a filter tests at `month`: the customer's monthly values (after `aggregate`) summed over the
+    /// filter's `months` months ending there.
+    fn filter_value(&self, filter: &CustomerFilter, customer: &str, month: Month) -> Decimal {
+        let series = self.series(filter.selection);
+        (0..filter.months).map(|i| series.customer_value(customer, month.offset(-i), filter.aggregate)).sum()
+    }
+
+    /// A filter in words: `customers with 11 paid_seats to 300 paid_seats on their largest product`, `customers
+    /// with more than USD 12,000 over the 12 months to the month tested`.
     pub fn describe_filter(&self, filter: &CustomerFilter) -> String {
-        let range = match (filter.at_least, filter.at_most) {
-            (Some(a), Some(b)) => format!("{} to {}", self.money(filter.selection, a), self.money(filter.selection, b)),
-            (Some(a), None) => format!("at least {}", self.money(filter.selection, a)),
-            (None, Some(b)) => format!("at most {}", self.money(filter.selection, b)),
+        let money = |v: Decimal| self.money(filter.selection, v);
+        let low = match (filter.at_least, filter.more_than) {
+            (Some(a), _) => Some(money(a)),
+            (None, Some(m)) => Some(format!("more than {}", money(m))),
+            (None, None) => None,
+        };
+        let range = match (low, filter.at_most) {
+            (Some(a), Some(b)) if filter.more_than.is_some() && filter.at_least.is_none() => {
+                format!("{a} up to {}", money(b))
+            }
+            (Some(a), Some(b)) => format!("{a} to {}", money(b)),
+            (Some(a), None) if filter.more_than.is_some() && filter.at_least.is_none() => a,
+            (Some(a), None) => format!("at least {a}"),
+            (None, Some(b)) => format!("at most {}", money(b)),
             (None, None) => "any value".to_owned(),
         };
         let how = if filter.aggregate == Aggregate::Max { " on their largest product" } else { "" };
-        format!("customers with {range}{how}")
+        let over = if filter.months > 1 {
+            format!(" over the {} months to the month tested", filter.months)
+        } else {
+            String::new()
+        };
+        let promoted = match filter.promoted_months {
+            Some(back) => format!(
+                " (or above that with a value in that range {back} month{} earlier: promoted)",
+                if back == 1 { "" } else { "s" }
+            ),
+            None => String::new(),
+        };
+        format!("customers with {range}{how}{over}{promoted}")
     }
+}
+
+/// One warning per cloud whose usage rows the version does not count (`[usage] clouds`): the rows are in the
+/// partner file but no metric sees them, which the report says rather than dropping them silently.
+pub(crate) fn uncounted_clouds(rules: &RuleSet, partner: &Partner) -> Vec<Warning> {
+    let mut by_cloud: BTreeMap<Cloud, (usize, usize)> = BTreeMap::new();
+    for (i, row) in partner.usage.iter().enumerate().filter(|(_, r)| !rules.counts_cloud(r.cloud)) {
+        by_cloud.entry(row.cloud).or_insert((i, 0)).1 += 1;
+    }
+    let counted: Vec<&str> = Cloud::ALL.iter().filter(|c| rules.counts_cloud(**c)).map(|c| c.name()).collect();
+    by_cloud
+        .into_iter()
+        .map(|(cloud, (first, n))| Warning {
+            field: format!("usage[{first}].cloud"),
+            message: format!(
+                "{n} usage row{} of cloud {} {} not counted under rule version {}",
+                if n == 1 { "" } else { "s" },
+                cloud.name(),
+                if n == 1 { "is" } else { "are" },
+                rules.version
+            ),
+            hint: Some(format!("rule version {} counts only usage of: {} ([usage] clouds)", rules.version, counted.join(", "))),
+        })
+        .collect()
 }
 
 /// A value of a selection as people read it: in its measure (`USD 1,200.50`, `40 paid_seats`), or, for a
@@ -417,6 +480,7 @@ pub(crate) mod testing {
             digest: String::new(),
             dir: Default::default(),
             selections: vec![selection],
+            usage_clouds: None,
             path_rules: Vec::new(),
             catalogue: Catalogue::default(),
             designations: Vec::new(),

@@ -87,7 +87,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         window_months: c.months(&m.window_months, "window_months", 12),
         baseline_offset: c.months(&m.baseline_offset, "baseline_offset", 12),
         min_denominator: c.non_negative_opt(&m.min_denominator, "min_denominator"),
-        eligible: c.customer_filter(&m.eligible_customers),
+        eligible: c.customer_filter(m),
     }))
 }
 
@@ -271,7 +271,7 @@ impl Kind for RatioCustomers {
         let seats = self
             .min_denominator
             .unwrap_or(Decimal::from(100))
-            .max(self.eligible.as_ref().and_then(|f| f.at_least).unwrap_or(Decimal::ONE));
+            .max(self.eligible.as_ref().and_then(|f| f.lower_bound()).unwrap_or(Decimal::ONE));
         let seats = self.eligible.as_ref().and_then(|f| f.at_most).map_or(seats, |m| seats.min(m));
         let Some(users) = seats.checked_mul(self.ratio).map(|u| u.ceil()) else { return Vec::new() };
         let mut rows = vec![row(as_of, &den, seats), row(as_of, &num, users)];

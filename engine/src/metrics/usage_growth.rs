@@ -18,8 +18,17 @@ use crate::value::Month;
 
 pub(crate) const KIND: Registered = Registered {
     name: "usage-growth",
-    keys: &["selection", "compare", "baseline_offset", "unit", "min_ttm_total", "min_baseline", "eligible_customers"],
-    reasons: &["in-selection", "not-eligible"],
+    keys: &[
+        "selection",
+        "compare",
+        "baseline_offset",
+        "unit",
+        "min_ttm_total",
+        "min_baseline",
+        "eligible_customers",
+        "eligible_each_month",
+    ],
+    reasons: &["in-selection", "not-eligible", "eligible-now-only", "eligible-baseline-only"],
     compile,
 };
 
@@ -33,8 +42,11 @@ pub struct UsageGrowth {
     pub unit: Decimal,
     pub min_ttm_total: Option<Decimal>,
     pub min_baseline: Option<Decimal>,
-    /// Only customers passing this filter in `as_of` count, in both months.
+    /// Only customers passing this filter count: tested in `as_of` for both months, or in each month with
+    /// `eligible_each_month`.
     pub eligible: Option<CustomerFilter>,
+    /// Test the filter in each compared month (as_of for the current value, the baseline month for the baseline).
+    pub eligible_each_month: bool,
 }
 
 /// How growth is measured.
@@ -64,6 +76,9 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         }
         None => Decimal::ONE,
     };
+    if let (Some(each), None) = (&m.eligible_each_month, &m.eligible_customers) {
+        c.err(each.span(), "eligible_each_month needs `eligible_customers`", None);
+    }
     Some(MetricKind::UsageGrowth(UsageGrowth {
         selection: selection?,
         compare,
@@ -71,7 +86,8 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         unit,
         min_ttm_total: c.non_negative_opt(&m.min_ttm_total, "min_ttm_total"),
         min_baseline: c.non_negative_opt(&m.min_baseline, "min_baseline"),
-        eligible: c.customer_filter(&m.eligible_customers),
+        eligible: c.customer_filter(m),
+        eligible_each_month: m.eligible_each_month.as_ref().is_some_and(|b| *b.get_ref()),
     }))
 }
 
@@ -87,13 +103,24 @@ impl Kind for UsageGrowth {
         let u = Some(shown_unit.as_str());
         let mut ev = Evidence::of(KIND.name);
         let (mut now, mut base) = (Decimal::ZERO, Decimal::ZERO);
+        // With `eligible_each_month` the baseline's customers are those eligible in the baseline month.
+        let test_base = if self.eligible_each_month { base_month } else { as_of };
         for (customer, months) in &series.customers {
-            let counts = eligible.is_none_or(|f| ctx.passes(f, customer, as_of));
-            if counts {
-                (now, base) = (now + value(months, as_of), base + value(months, base_month));
+            let counts_now = eligible.is_none_or(|f| ctx.passes(f, customer, as_of));
+            let counts_base = eligible.is_none_or(|f| ctx.passes(f, customer, test_base));
+            if counts_now {
+                now += value(months, as_of);
             }
-            let mut item =
-                Item::new(ItemType::Customer, *customer, counts, if counts { "in-selection" } else { "not-eligible" });
+            if counts_base {
+                base += value(months, base_month);
+            }
+            let reason = match (counts_now, counts_base) {
+                (true, true) => "in-selection",
+                (true, false) => "eligible-now-only",
+                (false, true) => "eligible-baseline-only",
+                (false, false) => "not-eligible",
+            };
+            let mut item = Item::new(ItemType::Customer, *customer, counts_now || counts_base, reason);
             item.months = months_read(months, [base_month, as_of]);
             ev.items.push(item);
         }
@@ -164,7 +191,12 @@ impl Kind for UsageGrowth {
         let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
         let mut story = format!("{} in {as_of} against {} in {base_month}", money(figure("now")), money(figure("baseline")));
         if let Some(f) = &self.eligible {
-            story.push_str(&format!(" (only {} in {as_of})", ctx.describe_filter(f)));
+            let when = if self.eligible_each_month {
+                format!("in each month: {as_of} for now, {base_month} for the baseline")
+            } else {
+                format!("in {as_of}")
+            };
+            story.push_str(&format!(" (only {} {when})", ctx.describe_filter(f)));
         }
         let check = |name: &str| ev.checks.iter().find(|c| c.name == name).map(|c| c.passed);
         if let (Some(passed), Some(min)) = (check("min-ttm-total"), self.min_ttm_total) {
@@ -225,7 +257,13 @@ impl Kind for UsageGrowth {
         let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
         let measured = self.measure(&Context::new(rules, p));
         let base = measured.evidence.figure_value("baseline").unwrap_or_default();
-        let counted: BTreeSet<&str> = measured.evidence.counted().map(|i| i.id.as_str()).collect();
+        // Customers whose usage in `as_of` counts (not those eligible in the baseline month only).
+        let counted: BTreeSet<&str> = measured
+            .evidence
+            .counted()
+            .filter(|i| i.reason != "eligible-baseline-only")
+            .map(|i| i.id.as_str())
+            .collect();
         let step = match self.compare {
             // Checked: scoring refuses a partner whose sums overflow, but a step (base × unit, × 30) can
             // still be too large for a decimal; such a step is no suggestion.
@@ -323,6 +361,7 @@ mod tests {
             min_ttm_total: None,
             min_baseline: None,
             eligible: None,
+            eligible_each_month: false,
         }
     }
 

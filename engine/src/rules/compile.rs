@@ -17,7 +17,7 @@ use crate::error::{closest, Error, Located};
 use crate::script::{sandbox, Script};
 use crate::strict::{self, Strict};
 use crate::value::Dec;
-use crate::vocabulary::Category;
+use crate::vocabulary::{Category, Cloud};
 
 /// Loads and validates the rule set in `dir`; consistency lints are errors here, as in `designate check`.
 pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
@@ -80,6 +80,7 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
     let qualification = c.qualification(&pf, &program.qualification);
     let selections = c.selections(&pf, &program, products.as_ref());
     let path_rules = c.path_rules(&pf, &program, &selections);
+    let usage_clouds = c.usage_clouds(&pf, &program);
 
     let mut designations: Vec<Designation> = Vec::new();
     let designation_files: Vec<&PathBuf> =
@@ -187,6 +188,7 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
         digest,
         dir: dir.to_owned(),
         selections,
+        usage_clouds,
         path_rules,
         catalogue,
         designations,
@@ -418,9 +420,32 @@ impl Compiler {
         self.errors.push(e);
     }
 
+    /// `[usage] clouds` of program.toml: the clouds whose usage rows count, each name checked.
+    fn usage_clouds(&mut self, f: &File, program: &ProgramFile) -> Option<BTreeSet<Cloud>> {
+        let names = program.usage.as_ref()?.clouds.as_ref()?;
+        if names.get_ref().is_empty() {
+            self.err(f, names.span(), "clouds is empty: no usage row would count", Some("clouds = [\"public\"]"));
+        }
+        let mut clouds = BTreeSet::new();
+        for name in names.get_ref() {
+            match Cloud::parse(name.get_ref().trim()) {
+                Some(cloud) => {
+                    clouds.insert(cloud);
+                }
+                None => {
+                    let known: Vec<&str> = Cloud::names().collect();
+                    let hint = suggest(name.get_ref().trim(), known.iter().copied(), "");
+                    self.err(f, name.span(), format!("unknown cloud \"{}\"", name.get_ref()), Some(&hint));
+                }
+            }
+        }
+        Some(clouds)
+    }
+
     fn catalogue(&mut self, file: &CertificationsFile, text: &str) -> Catalogue {
         let f = File { name: self.shown("catalogue/certifications.toml"), text: text.to_owned() };
         let mut cat = Catalogue::default();
+        let grace = file.retirement_grace_months.as_ref().map(|m| self.positive_int(&f, m, "retirement_grace_months", 120));
         for entry in &file.certification {
             let c = entry.get_ref();
             let index = cat.certifications.len();
@@ -439,6 +464,11 @@ impl Compiler {
                     );
                 }
             }
+            // Without its own `eligible_through`, a retired certification counts through the catalogue's grace.
+            let through = c.eligible_through.as_ref().map(|d| *d.get_ref()).or_else(|| {
+                let retired = *c.retired.as_ref()?.get_ref();
+                grace.map(|months| retired.plus_months(months))
+            });
             if let (Some(r), Some(g)) = (&c.retired, &c.eligible_through) {
                 if g.get_ref() < r.get_ref() {
                     self.err(
@@ -453,7 +483,7 @@ impl Compiler {
                 code: c.code.get_ref().trim().to_owned(),
                 name: c.name.get_ref().trim().to_owned(),
                 retired: c.retired.as_ref().map(|d| *d.get_ref()),
-                eligible_through: c.eligible_through.as_ref().map(|d| *d.get_ref()),
+                eligible_through: through,
             });
         }
         cat
@@ -655,10 +685,11 @@ impl Compiler {
                     ("above", t.above.as_ref().map(|v| v.span())),
                     ("at_least", t.at_least.as_ref().map(|v| v.span())),
                     ("baseline_offset", t.baseline_offset.as_ref().map(|v| v.span())),
+                    ("months", t.months.as_ref().map(|v| v.span())),
                 ];
                 let takes: &[&str] = match t.test.get_ref().as_str() {
                     "ttm-total-at-least" => &["amount"],
-                    "segment-share-below" => &["segments", "share"],
+                    "segment-share-below" => &["segments", "share", "months"],
                     "entities-above-in-both-months" => &["entity", "above", "at_least", "baseline_offset"],
                     _ => &[],
                 };
@@ -711,7 +742,8 @@ impl Compiler {
                                 seg
                             })
                             .collect();
-                        PathTest::SegmentShareBelow { selection, segments, share }
+                        let months = t.months.as_ref().map_or(12, |m| self.positive_int(f, m, "months", 120));
+                        PathTest::SegmentShareBelow { selection, segments, share, months }
                     }
                     "entities-above-in-both-months" => {
                         self.required(f, &t.above, t.test.span(), "above");
@@ -1297,21 +1329,67 @@ impl Compiler {
         &mut self,
         f: &File,
         v: &Option<Spanned<CustomerFilterFile>>,
+        own: Option<&Spanned<String>>,
         scope: &Scope,
     ) -> Option<CustomerFilter> {
         let v = v.as_ref()?;
         let cf = v.get_ref();
-        if cf.at_least.is_none() && cf.at_most.is_none() {
-            self.err(f, v.span(), "eligible_customers needs `at_least` or `at_most`", None);
+        // Without its own `selection`, the filter reads the metric's.
+        let selection = match cf.selection.as_ref().or(own) {
+            Some(name) => self.find_selection(f, name, scope.selections),
+            None => {
+                self.err(f, v.span(), "eligible_customers needs `selection`", None);
+                0
+            }
+        };
+        if cf.at_least.is_none() && cf.at_most.is_none() && cf.more_than.is_none() {
+            self.err(f, v.span(), "eligible_customers needs `at_least`, `more_than` or `at_most`", None);
         }
         let at_least = self.non_negative_opt(f, &cf.at_least, "at_least");
         let at_most = self.non_negative_opt(f, &cf.at_most, "at_most");
+        let more_than = self.non_negative_opt(f, &cf.more_than, "more_than");
+        if let (Some(_), Some(m)) = (&cf.at_least, &cf.more_than) {
+            self.err(
+                f,
+                m.span(),
+                "`more_than` and `at_least` cannot both be given",
+                Some("more_than is the exclusive lower bound, at_least the inclusive one: keep one"),
+            );
+        }
         self.empty_range(f, at_least.zip(cf.at_most.as_ref()), "at_least");
+        // An exclusive bound leaves no value when at_most equals it, too.
+        if let (Some(low), Some(high)) = (more_than, &cf.at_most) {
+            if high.get_ref().0 <= low && !high.get_ref().0.is_sign_negative() {
+                self.err(
+                    f,
+                    high.span(),
+                    format!(
+                        "at_most {} is not above more_than {}: no value can count",
+                        high.get_ref().0.normalize(),
+                        low.normalize()
+                    ),
+                    Some("more_than is exclusive and at_most inclusive: make at_most greater"),
+                );
+            }
+        }
+        let months = cf.months.as_ref().map_or(1, |m| self.positive_int(f, m, "months", 120));
+        let promoted_months = cf.promoted_months.as_ref().map(|m| self.positive_int(f, m, "promoted_months", 120));
+        if let (Some(p), None) = (&cf.promoted_months, &cf.at_most) {
+            self.err(
+                f,
+                p.span(),
+                "promoted_months needs `at_most`",
+                Some("a promoted customer is one over at_most now that was in range promoted_months earlier"),
+            );
+        }
         Some(CustomerFilter {
-            selection: self.find_selection(f, &cf.selection, scope.selections),
+            selection,
             aggregate: self.aggregate(f, &cf.aggregate),
             at_least,
             at_most,
+            more_than,
+            months,
+            promoted_months,
         })
     }
 
@@ -1475,6 +1553,8 @@ fn present_keys(m: &MetricFile) -> Vec<(&'static str, std::ops::Range<usize>)> {
     add("eligible_customers", m.eligible_customers.as_ref().map(|s| s.span()));
     add("combine", m.combine.as_ref().map(|s| s.span()));
     add("parts", m.parts.as_ref().and_then(|v| v.first()).map(|s| s.span()));
+    add("promoted_months", m.promoted_months.as_ref().map(|s| s.span()));
+    add("eligible_each_month", m.eligible_each_month.as_ref().map(|s| s.span()));
     out
 }
 
@@ -1589,9 +1669,9 @@ impl KindCompiler<'_, '_> {
         self.c.requirement(self.f, any_of, all_of, at, self.scope.checked_catalogue())
     }
 
-    /// An `eligible_customers` filter, when given.
-    pub fn customer_filter(&mut self, v: &Option<Spanned<CustomerFilterFile>>) -> Option<CustomerFilter> {
-        self.c.customer_filter(self.f, v, self.scope)
+    /// The metric's `eligible_customers` filter, when given (on the metric's selection unless it names one).
+    pub fn customer_filter(&mut self, m: &MetricFile) -> Option<CustomerFilter> {
+        self.c.customer_filter(self.f, &m.eligible_customers, m.selection.as_ref(), self.scope)
     }
 
     /// Lower-cased product names, each checked against the product catalogue when there is one.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 
 use crate::error::Error;
-use crate::partner::{Association, Measure, Segment};
+use crate::partner::{Association, Cloud, Measure, Segment};
 use crate::script::Script;
 use crate::value::{Date, Month};
 
@@ -46,6 +46,8 @@ pub struct RuleSet {
     /// The folder, or the `root` of a [`RuleSource::Files`].
     pub dir: PathBuf,
     pub selections: Vec<Selection>,
+    /// `[usage] clouds`: only usage rows of these clouds count; every row counts when `None`.
+    pub usage_clouds: Option<BTreeSet<Cloud>>,
     pub path_rules: Vec<PathRule>,
     pub catalogue: Catalogue,
     pub designations: Vec<Designation>,
@@ -210,9 +212,10 @@ pub struct PathRule {
 pub enum PathTest {
     /// The selection's total over the trailing twelve months is at least `amount`.
     TtmTotalAtLeast { selection: usize, amount: Decimal },
-    /// Among customers with a positive total of the selection over the trailing twelve months, the share
-    /// in `segments` is below `share`. With no such customer the test does not hold.
-    SegmentShareBelow { selection: usize, segments: Vec<Segment>, share: Decimal },
+    /// Among customers with a positive total of the selection over the last `months` months ending at `as_of`
+    /// (12: the trailing twelve months), the share in `segments` is below `share`. With no such customer the
+    /// test does not hold.
+    SegmentShareBelow { selection: usize, segments: Vec<Segment>, share: Decimal, months: i32 },
     /// At least `at_least` entities exceed `above` both in `as_of` and `baseline_offset` months before.
     EntitiesAboveInBothMonths {
         selection: usize,
@@ -393,6 +396,27 @@ pub struct CustomerFilter {
     pub aggregate: Aggregate,
     pub at_least: Option<Decimal>,
     pub at_most: Option<Decimal>,
+    /// An exclusive lower bound (never beside `at_least`).
+    pub more_than: Option<Decimal>,
+    /// The value tested is the sum over this many months ending at the tested month (1: that month alone).
+    pub months: i32,
+    /// A customer over `at_most` that was in range this many months before the tested month still passes.
+    pub promoted_months: Option<i32>,
+}
+
+impl CustomerFilter {
+    /// Whether a value lies in the filter's range (`at_least` or `more_than`, and `at_most`).
+    pub fn in_range(&self, v: Decimal) -> bool {
+        self.at_least.is_none_or(|min| v >= min)
+            && self.more_than.is_none_or(|min| v > min)
+            && self.at_most.is_none_or(|max| v <= max)
+    }
+
+    /// The least whole value that passes the lower bound: `at_least`, or the next whole number above
+    /// `more_than` (for additions and generated customers).
+    pub fn lower_bound(&self) -> Option<Decimal> {
+        self.at_least.or(self.more_than.map(|m| m.floor() + Decimal::ONE))
+    }
 }
 
 /// What one person must hold: every certification of `all_of`, and one of `any_of` when it is not empty.
@@ -411,6 +435,13 @@ pub struct PointsRule {
     pub script: Option<Script>,
     /// Named constants handed to the script.
     pub params: Vec<(String, Decimal)>,
+}
+
+impl RuleSet {
+    /// Whether usage rows of `cloud` count under this version (`[usage] clouds`; every cloud when absent).
+    pub fn counts_cloud(&self, cloud: Cloud) -> bool {
+        self.usage_clouds.as_ref().is_none_or(|clouds| clouds.contains(&cloud))
+    }
 }
 
 /// Checks that rule versions side by side (a rules root) neither overlap nor leave a month uncovered.

@@ -42,6 +42,19 @@ pub struct ProgramFile {
     #[serde(default)]
     #[schemars(with = "Vec<BadgeFile>")]
     pub badges: Vec<Spanned<BadgeFile>>,
+    /// Which usage rows count at all, e.g. only those of the public cloud.
+    #[serde(default)]
+    pub usage: Option<UsageRulesFile>,
+}
+
+/// `[usage]` of program.toml: which usage rows the version counts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageRulesFile {
+    /// Only rows of these clouds count (a row without `cloud` is `public`); every row counts when absent.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<crate::vocabulary::Cloud>>")]
+    pub clouds: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A badge: held when every designation of `requires_all` is held.
@@ -215,12 +228,22 @@ pub struct PathTestFile {
     #[serde(default)]
     #[schemars(with = "Option<i64>")]
     pub baseline_offset: Option<Spanned<i64>>,
+    /// For `segment-share-below`: the customers counted are those with a value above 0 in the last `months`
+    /// months ending at `as_of` (default 12).
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub months: Option<Spanned<i64>>,
 }
 
 /// `catalogue/certifications.toml`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificationsFile {
+    /// Months a retired certification stays eligible after its `retired` day when it gives no
+    /// `eligible_through` (2024-02-29 + 12 is 2025-02-28); retired certifications without it end on `retired`.
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub retirement_grace_months: Option<Spanned<i64>>,
     #[serde(default)]
     #[schemars(with = "Vec<CertificationFile>")]
     pub certification: Vec<Spanned<CertificationFile>>,
@@ -431,14 +454,26 @@ pub struct MetricFile {
     #[serde(default)]
     #[schemars(with = "Option<CertRequirementFile>")]
     pub scoring: Option<Spanned<CertRequirementFile>>,
+    /// `customer-adds` (with `at_most`): an entity over `at_most` in a month of a window that was in range in a
+    /// month of the same window shifted back this many months still counts (a promoted customer).
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub promoted_months: Option<Spanned<i64>>,
+    /// `usage-growth`: test `eligible_customers` in each compared month (as_of for the current value, the
+    /// baseline month for the baseline) instead of at `as_of` for both (default false).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub eligible_each_month: Option<Spanned<bool>>,
 }
 
 /// Customers a metric looks at: those whose monthly value of a selection lies in a range.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFilterFile {
-    #[schemars(with = "String")]
-    pub selection: Spanned<String>,
+    /// The selection whose values are tested; the metric's own selection when absent.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub selection: Option<Spanned<String>>,
     /// `sum` (default) or `max` over the customer's products.
     #[serde(default)]
     #[schemars(with = "Option<names::AggregateName>")]
@@ -451,6 +486,19 @@ pub struct CustomerFilterFile {
     #[serde(default)]
     #[schemars(with = "Option<Dec>")]
     pub at_most: Option<Spanned<Dec>>,
+    /// The value must be above this (exclusive); not beside `at_least`.
+    #[serde(default)]
+    #[schemars(with = "Option<Dec>")]
+    pub more_than: Option<Spanned<Dec>>,
+    /// The value tested is the customer's sum over this many months ending at the tested month (default 1).
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub months: Option<Spanned<i64>>,
+    /// With `at_most`: a customer over the range at the tested month that was inside it this many months
+    /// earlier still passes (a promoted customer).
+    #[serde(default)]
+    #[schemars(with = "Option<i64>")]
+    pub promoted_months: Option<Spanned<i64>>,
 }
 
 /// A prerequisite step: a number of distinct people meeting a certification requirement.
