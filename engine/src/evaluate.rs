@@ -86,6 +86,56 @@ fn letter_in_number(name: &str) -> bool {
     name.trim().chars().skip_while(char::is_ascii_alphabetic).any(|c| matches!(c, 'O' | 'o' | 'I' | 'l'))
 }
 
+/// The winning path of a `best-total` designation, ranked by `by` (a tie goes to the path listed first), and
+/// why it won: the winner, the rule that decided against the runner-up, and every path's total.
+fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy) -> (usize, String) {
+    let rank = |r: &DesignationResult| match by {
+        BestBy::Points => (false, r.points),
+        BestBy::QualifiedThenPoints => (r.qualified, r.points),
+    };
+    // Strictly better only: the path listed first keeps a tie.
+    let mut best = 0;
+    for (i, r) in scored.iter().enumerate().skip(1) {
+        if rank(r) > rank(&scored[best]) {
+            best = i;
+        }
+    }
+    let runner_up = (0..scored.len())
+        .filter(|i| *i != best)
+        .max_by(|a, b| rank(&scored[*a]).cmp(&rank(&scored[*b])).then(b.cmp(a)));
+    let rule = match runner_up.map(|i| &scored[i]) {
+        None => "the only path",
+        Some(other) if other.points == scored[best].points && rank(other) == rank(&scored[best]) => {
+            "tie: the path listed first"
+        }
+        // The qualification decided only when the winner's total alone would not have.
+        Some(other)
+            if by == BestBy::QualifiedThenPoints
+                && scored[best].qualified
+                && !other.qualified
+                && other.points >= scored[best].points =>
+        {
+            "a qualifying path first"
+        }
+        Some(_) => "higher total",
+    };
+    let totals: Vec<String> = scored
+        .iter()
+        .zip(paths)
+        .map(|(r, p)| {
+            let mark = if by == BestBy::QualifiedThenPoints && r.qualified { " (attained)" } else { "" };
+            format!("{} {}{mark}", p.id, r.points.normalize())
+        })
+        .collect();
+    let reason = format!(
+        "{} wins, {rule} (best_by \"{}\"): every path is scored: {}",
+        paths.get(best).map_or("", |p| p.id.as_str()),
+        by.name(),
+        totals.join(", ")
+    );
+    (best, reason)
+}
+
 impl Context<'_> {
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
         let (path_index, path_reason) = match &d.path_selection {
@@ -95,20 +145,13 @@ impl Context<'_> {
                 self.overflow_error(|| format!("choosing the path of designation \"{}\"", d.id))?;
                 chosen
             }
-            PathSelection::BestTotal => {
+            PathSelection::BestTotal(by) => {
                 let mut scored = Vec::new();
-                for (i, p) in d.paths.iter().enumerate() {
-                    scored.push((i, self.path(d, p)?));
+                for p in &d.paths {
+                    scored.push(self.path(d, p)?);
                 }
-                let best = scored
-                    .iter()
-                    .max_by(|(ia, a), (ib, b)| (a.qualified, a.points).cmp(&(b.qualified, b.points)).then(ib.cmp(ia)))
-                    .map(|(i, _)| *i)
-                    .unwrap_or(0);
-                let totals: Vec<String> =
-                    scored.iter().map(|(i, r)| format!("{} {}", d.paths[*i].id, r.points.normalize())).collect();
-                let reason = format!("every path is scored and the best wins: {}", totals.join(", "));
-                let mut result = scored.swap_remove(best).1;
+                let (best, reason) = best_total(&d.paths, &scored, *by);
+                let mut result = scored.swap_remove(best);
                 result.path_reason = reason;
                 return Ok(result);
             }

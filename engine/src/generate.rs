@@ -400,7 +400,7 @@ impl<'g, 'r> Build<'g, 'r> {
                 des.paths.iter().position(|p| p.id == wanted).unwrap_or(0)
             }
             // Every path is scored and the best wins: aim at any.
-            PathSelection::BestTotal => self.rng.below(des.paths.len().max(1) as u64) as usize,
+            PathSelection::BestTotal(_) => self.rng.below(des.paths.len().max(1) as u64) as usize,
         };
         let Some(path) = des.paths.get(p) else { return };
         for (m, metric) in path.metrics.iter().enumerate() {

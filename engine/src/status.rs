@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{closest, Error, Located};
 use crate::partner::{Fact, Partner};
 use crate::report::DesignationResult;
-use crate::rules::{Condition, RuleSet};
+use crate::rules::{BadgeRequires, Condition, RuleSet};
 use crate::value::Date;
 
 /// Designations held, badges and specializations.
@@ -35,7 +35,8 @@ pub struct BadgeStatus {
     pub id: String,
     pub name: String,
     pub held: bool,
-    /// Designations still needed.
+    /// Designations still needed: for a `requires_all` badge each one not held; for a `requires_any` badge not
+    /// held, every one of its designations (holding any one of them is enough); empty when held.
     pub missing: Vec<String>,
 }
 
@@ -139,9 +140,19 @@ pub fn program(rules: &RuleSet, partner: &Partner, results: &[DesignationResult]
         .badges
         .iter()
         .map(|b| {
-            let missing: Vec<String> =
-                b.requires_all.iter().filter(|d| !holding.contains(d.as_str())).cloned().collect();
-            BadgeStatus { id: b.id.clone(), name: b.name.clone(), held: missing.is_empty(), missing }
+            let (held, missing) = match &b.requires {
+                BadgeRequires::All(all) => {
+                    let missing: Vec<String> = all.iter().filter(|d| !holding.contains(d.as_str())).cloned().collect();
+                    (missing.is_empty(), missing)
+                }
+                // Any one of them is enough: when none is held, every one of them is listed, one of which is
+                // needed.
+                BadgeRequires::Any(any) => match any.iter().any(|d| holding.contains(d.as_str())) {
+                    true => (true, Vec::new()),
+                    false => (false, any.clone()),
+                },
+            };
+            BadgeStatus { id: b.id.clone(), name: b.name.clone(), held, missing }
         })
         .collect();
     let specializations = rules

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use designate_engine::report::DesignationResult;
-use designate_engine::rules::PathSelection;
+use designate_engine::rules::{BestBy, PathSelection};
 use designate_engine::value::Month;
 use designate_engine::{generate, score, Format, Partner, RuleSet, ScoreReport};
 use proptest::prelude::*;
@@ -127,10 +127,12 @@ fn check_not_lower(c: &Case, change: &str, before: &ScoreReport, after: &ScoreRe
     for (k, d) in rules.designations.iter().enumerate() {
         let (b, a) = (&before.designations[k], &after.designations[k]);
         prop_assert_eq!(&b.id, &d.id);
-        let best_total = matches!(d.path_selection, PathSelection::BestTotal);
+        let best_total = matches!(d.path_selection, PathSelection::BestTotal(_));
+        // Ranked by points alone, the total cannot drop; ranked qualified first, the pair cannot.
+        let qualified_first = matches!(d.path_selection, PathSelection::BestTotal(BestBy::QualifiedThenPoints));
         if best_total {
             prop_assert!(
-                (a.qualified, a.points) >= (b.qualified, b.points),
+                (a.qualified && qualified_first, a.points) >= (b.qualified && qualified_first, b.points),
                 "{:?}: {}: {} went from (qualified {}, {} points on {}) to (qualified {}, {} points on {})",
                 c,
                 change,
@@ -335,7 +337,7 @@ proptest! {
             }
             let moved = score(&rules, &partner).expect("scores");
             for ((rd, before), after) in rules.designations.iter().zip(&report.designations).zip(&moved.designations) {
-                if matches!(rd.path_selection, PathSelection::BestTotal) {
+                if matches!(rd.path_selection, PathSelection::BestTotal(_)) {
                     continue;
                 }
                 prop_assert_eq!(&before.path, &after.path, "{:?}: {} changed path with the bar", c, rd.id);

@@ -107,3 +107,36 @@ fn a_history_designation_the_rules_do_not_know_is_an_error_with_a_suggestion() {
     assert!(error.contains("hint: designations of rule version 2024-06: "), "{error}");
     assert!(error.contains("data-ai"), "{error}");
 }
+
+// Issue 13: a `requires_any` badge (the 2026 consolidated badges) is held with any one of its designations, and
+// until then lists every one of them as missing.
+#[test]
+fn a_requires_any_badge_is_held_with_one_of_its_designations() {
+    let dir = common::scratch("requires-any");
+    let rules_dir = dir.join("2024-06");
+    common::copy_dir(&workspace().join("rules/2024-06"), &rules_dir);
+    let program = std::fs::read_to_string(rules_dir.join("program.toml")).unwrap().replace(
+        "requires_all = [\"data-ai\", \"digital-app-innovation\", \"infrastructure\"]",
+        "requires_any = [\"data-ai\", \"digital-app-innovation\", \"infrastructure\"]",
+    );
+    std::fs::write(rules_dir.join("program.toml"), program).unwrap();
+    let rules = RuleSet::load(&rules_dir).unwrap();
+    let badge = |partner: &Partner| {
+        let program = score(&rules, partner).unwrap().program.unwrap();
+        program.badges.into_iter().find(|b| b.id == "azure-expert-msp-prerequisite").unwrap()
+    };
+
+    // Holds infrastructure only (kept until the anniversary): one of the three is enough.
+    let partner = Partner::load(&workspace().join("snapshots/partners/program-status-isv.yaml")).unwrap();
+    let held = badge(&partner);
+    assert!(held.held);
+    assert!(held.missing.is_empty(), "{:?}", held.missing);
+
+    // Holds none of them: any one of the three is needed, so all three are listed.
+    let none = r#"{"partner": {"id": "none"}, "as_of": "2024-06", "history": {"designations": [
+        {"id": "security", "attained": "2024-05-01"}]}}"#;
+    let partner = Partner::parse(none, Format::Json, "none.json").unwrap();
+    let not_held = badge(&partner);
+    assert!(!not_held.held);
+    assert_eq!(not_held.missing, ["data-ai", "digital-app-innovation", "infrastructure"]);
+}

@@ -816,8 +816,22 @@ impl Compiler {
             None => PathSelection::Single,
             Some(sel) => {
                 let s = sel.get_ref();
+                if let (Some(by), false) = (&s.best_by, s.method.get_ref() == "best-total") {
+                    self.err(f, by.span(), "key `best_by` applies only to path_selection method \"best-total\"", None);
+                }
                 match s.method.get_ref().as_str() {
-                    "best-total" => PathSelection::BestTotal,
+                    "best-total" => PathSelection::BestTotal(match &s.best_by {
+                        None => BestBy::Points,
+                        Some(by) => match by.get_ref().trim() {
+                            "points" => BestBy::Points,
+                            "qualified-then-points" => BestBy::QualifiedThenPoints,
+                            other => {
+                                let hint = suggest(other, BestBy::NAMES, "");
+                                self.err(f, by.span(), format!("unknown best_by \"{other}\""), Some(&hint));
+                                BestBy::Points
+                            }
+                        },
+                    }),
                     "rule" => match &s.rule {
                         None => {
                             self.err(f, sel.span(), "path_selection method \"rule\" needs `rule`", None);
@@ -1205,16 +1219,39 @@ impl Compiler {
 
     fn badges(&mut self, f: &File, program: &ProgramFile, ids: Option<&[String]>) -> Vec<Badge> {
         let mut out = Vec::new();
-        for b in &program.badges {
-            let b = b.get_ref();
-            for d in &b.requires_all {
+        for spanned in &program.badges {
+            let b = spanned.get_ref();
+            for d in b.requires_all.iter().chain(&b.requires_any).flatten() {
                 self.known_designation(f, d, ids);
             }
-            out.push(Badge {
-                id: b.id.get_ref().clone(),
-                name: b.name.clone(),
-                requires_all: b.requires_all.iter().map(|d| d.get_ref().clone()).collect(),
-            });
+            let names = |list: &[Spanned<String>]| list.iter().map(|d| d.get_ref().trim().to_owned()).collect();
+            let requires = match (&b.requires_all, &b.requires_any) {
+                (Some(all), None) => BadgeRequires::All(names(all)),
+                (None, Some(any)) if !any.is_empty() => BadgeRequires::Any(names(any)),
+                (None, Some(_)) => {
+                    // Held with one of none: the badge could never be held.
+                    self.err(f, spanned.span(), format!("badge \"{}\": requires_any is empty", b.id.get_ref()), None);
+                    continue;
+                }
+                (all, _) => {
+                    let both = all.is_some();
+                    let message = if both {
+                        format!("badge \"{}\" has both requires_all and requires_any", b.id.get_ref())
+                    } else {
+                        format!("badge \"{}\" needs requires_all or requires_any", b.id.get_ref())
+                    };
+                    self.err(
+                        f,
+                        spanned.span(),
+                        message,
+                        Some(
+                            "requires_all: every designation is held; requires_any: at least one is; give exactly one",
+                        ),
+                    );
+                    continue;
+                }
+            };
+            out.push(Badge { id: b.id.get_ref().clone(), name: b.name.clone(), requires });
         }
         out
     }

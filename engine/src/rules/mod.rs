@@ -56,12 +56,21 @@ pub struct RuleSet {
     pub software: Vec<Software>,
 }
 
-/// A program badge: held with every designation of `requires_all`.
+/// A program badge: held with every designation of `requires_all`, or with any one of `requires_any`.
 #[derive(Debug)]
 pub struct Badge {
     pub id: String,
     pub name: String,
-    pub requires_all: Vec<String>,
+    pub requires: BadgeRequires,
+}
+
+/// Which designations a badge needs held.
+#[derive(Debug)]
+pub enum BadgeRequires {
+    /// Every one of them (`requires_all`).
+    All(Vec<String>),
+    /// At least one of them (`requires_any`).
+    Any(Vec<String>),
 }
 
 /// A specialization: open to a partner holding any one of `designations`.
@@ -326,8 +335,30 @@ pub enum PathSelection {
     Single,
     /// A path rule assigns it; a path stated in the partner file wins when the designation has it.
     Rule(usize),
-    /// Every path is scored and the highest total wins; a stated path does not apply.
-    BestTotal,
+    /// Every path is scored and the best, ranked by [`BestBy`], wins; a stated path does not apply.
+    BestTotal(BestBy),
+}
+
+/// How `best-total` ranks a designation's paths (`best_by`). A tie goes to the path listed first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BestBy {
+    /// The higher designation total wins (the Learn pages' "highest score at the solution area level").
+    Points,
+    /// A qualifying path beats a higher unqualified one; then the higher total wins.
+    QualifiedThenPoints,
+}
+
+impl BestBy {
+    /// The names `best_by` takes, as rule files write them.
+    pub const NAMES: [&'static str; 2] = ["points", "qualified-then-points"];
+
+    /// The value as rule files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BestBy::Points => "points",
+            BestBy::QualifiedThenPoints => "qualified-then-points",
+        }
+    }
 }
 
 /// One path of a designation: its metrics.

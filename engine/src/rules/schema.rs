@@ -57,15 +57,20 @@ pub struct UsageRulesFile {
     pub clouds: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
-/// A badge: held when every designation of `requires_all` is held.
+/// A badge: held when every designation of `requires_all` is held, or when at least one designation of
+/// `requires_any` is (exactly one of the two keys).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BadgeFile {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: String,
-    #[schemars(with = "Vec<String>")]
-    pub requires_all: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub requires_all: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub requires_any: Option<Vec<Spanned<String>>>,
 }
 
 /// `catalogue/specializations.toml`: which designations open each specialization.
@@ -323,6 +328,11 @@ pub struct PathSelectionFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub rule: Option<Spanned<String>>,
+    /// For `best-total`: how paths are ranked, `points` (the higher total; the default) or
+    /// `qualified-then-points` (a qualifying path before a higher unqualified one, then the higher total).
+    #[serde(default)]
+    #[schemars(with = "Option<names::BestBy>")]
+    pub best_by: Option<Spanned<String>>,
 }
 
 /// One path of a designation.
@@ -622,6 +632,13 @@ mod names {
     pub enum Method {
         Rule,
         BestTotal,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum BestBy {
+        Points,
+        QualifiedThenPoints,
     }
 
     #[derive(JsonSchema)]
