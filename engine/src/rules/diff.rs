@@ -82,8 +82,11 @@ impl RuleDiff {
         self.changes.is_empty()
     }
 
-    /// A report for people: a summary line, then the changes grouped by place, one line each
-    /// (`+` added, `-` removed, `~` changed `key: before → after`), with a blank line between sections.
+    /// A report for people, written as a list of policy changes: a summary line, then the changes grouped by place,
+    /// one line each (`+` added, `-` removed, `~` changed `key: before → after`), with a blank line between sections.
+    /// Places with the very same changes (the deployments of six Azure paths, the product lists of ten selections)
+    /// are listed together above their changes, which are written once; items added to (or removed from) one list
+    /// at one place share one line, wrapped, rather than one line per product.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let count = match self.changes.len() {
@@ -92,51 +95,154 @@ impl RuleDiff {
             n => format!("{n} changes"),
         };
         let _ = writeln!(out, "rules {} → {}: {count}", self.base, self.candidate);
-        let mut place: Option<&str> = None;
-        let mut section: Option<&str> = None;
-        let mut compared: Option<Vec<&str>> = None;
+        // The changes of each place, in report order (a place's changes are consecutive; a place met again later,
+        // such as `catalogue` for certifications and then for products, is a group of its own).
+        let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
         for c in &self.changes {
-            if place != Some(c.place.as_str()) {
-                let s = section_of(&c.place);
-                if section != Some(s) {
-                    out.push('\n');
-                    section = Some(s);
+            match groups.last_mut() {
+                Some((place, changes)) if *place == c.place => changes.push(c),
+                _ => groups.push((&c.place, vec![c])),
+            }
+        }
+        let same = |x: &[&Change], y: &[&Change]| {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(a, b)| (a.kind, &a.key, &a.before, &a.after) == (b.kind, &b.key, &b.before, &b.after))
+        };
+        let mut written = vec![false; groups.len()];
+        let mut section: Option<&str> = None;
+        let mut noted: BTreeSet<Vec<&str>> = BTreeSet::new();
+        for i in 0..groups.len() {
+            if written[i] {
+                continue;
+            }
+            let s = section_of(groups[i].0);
+            if section != Some(s) {
+                out.push('\n');
+                section = Some(s);
+            }
+            for j in i..groups.len() {
+                if written[j] || !same(&groups[i].1, &groups[j].1) {
+                    continue;
                 }
+                written[j] = true;
+                let place = groups[j].0;
                 // A path compared with a differently named one says so once, so that `standard → smb` is not read
                 // as a rename.
-                let pair: Vec<&str> = c.place.splitn(3, " / ").take(2).collect();
+                let pair: Vec<&str> = place.splitn(3, " / ").take(2).collect();
                 let paths = pair.get(1).and_then(|p| p.split_once(" → "));
                 match paths {
-                    Some((from, to)) if compared.as_deref() != Some(&pair[..]) => {
-                        let _ = writeln!(
-                            out,
-                            "{}   ({} path {from} against {} path {to})",
-                            c.place, self.base, self.candidate
-                        );
-                        compared = Some(pair);
+                    Some((from, to)) if !noted.contains(&pair) => {
+                        let _ =
+                            writeln!(out, "{place}   ({} path {from} against {} path {to})", self.base, self.candidate);
+                        noted.insert(pair);
                     }
                     _ => {
-                        let _ = writeln!(out, "{}", c.place);
+                        let _ = writeln!(out, "{place}");
                     }
                 }
-                place = Some(&c.place);
             }
-            let line = match (c.kind, &c.before, &c.after) {
-                (ChangeKind::Added, _, Some(after)) => format!("+ {}: {}", c.key, short(after)),
-                (ChangeKind::Removed, Some(before), _) => format!("- {}: {}", c.key, short(before)),
-                (ChangeKind::Added, _, None) => format!("+ {}", c.key),
-                (ChangeKind::Removed, None, _) => format!("- {}", c.key),
-                (ChangeKind::Changed, before, after) => format!(
-                    "~ {}: {} → {}",
-                    c.key,
-                    before.as_deref().map_or("(none)".to_owned(), short),
-                    after.as_deref().map_or("(none)".to_owned(), short)
-                ),
-            };
-            let _ = writeln!(out, "  {line}");
+            write_changes(&mut out, &groups[i].1);
         }
         out
     }
+}
+
+/// The change lines of one place. Consecutive items added to (or removed from) the same list of names share one
+/// line, wrapped under its first item; entries that are tables (`{ … }`) keep a line each. Products added to or
+/// removed from the catalogue are named on one line each way, where the first of them is.
+fn write_changes(out: &mut String, changes: &[&Change]) {
+    fn product(c: &Change) -> Option<&str> {
+        match c.kind {
+            ChangeKind::Changed => None,
+            _ => c.key.strip_prefix("product ").filter(|_| c.place == "catalogue"),
+        }
+    }
+    let mut products_written = false;
+    fn item(c: &Change) -> Option<&str> {
+        match (c.kind, &c.before, &c.after) {
+            (ChangeKind::Added, None, Some(v)) | (ChangeKind::Removed, Some(v), None)
+                if !v.starts_with('{') && !v.starts_with('[') =>
+            {
+                Some(v.as_str())
+            }
+            _ => None,
+        }
+    }
+    let mut i = 0;
+    while i < changes.len() {
+        let c = changes[i];
+        if product(c).is_some() {
+            if !products_written {
+                for (kind, sign) in [(ChangeKind::Removed, '-'), (ChangeKind::Added, '+')] {
+                    let names: Vec<&str> =
+                        changes.iter().filter(|c| c.kind == kind).filter_map(|c| product(c)).collect();
+                    if !names.is_empty() {
+                        wrap_items(out, &format!("  {sign} products: "), &names);
+                    }
+                }
+                products_written = true;
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(first) = item(c) {
+            let mut items = vec![first];
+            let mut j = i + 1;
+            while j < changes.len() && changes[j].kind == c.kind && changes[j].key == c.key {
+                match item(changes[j]) {
+                    Some(v) => items.push(v),
+                    None => break,
+                }
+                j += 1;
+            }
+            if items.len() > 1 {
+                let sign = if c.kind == ChangeKind::Added { '+' } else { '-' };
+                let head = format!("  {sign} {}: ", c.key);
+                wrap_items(out, &head, &items);
+                i = j;
+                continue;
+            }
+        }
+        let line = match (c.kind, &c.before, &c.after) {
+            (ChangeKind::Added, _, Some(after)) => format!("+ {}: {}", c.key, short(after)),
+            (ChangeKind::Removed, Some(before), _) => format!("- {}: {}", c.key, short(before)),
+            (ChangeKind::Added, _, None) => format!("+ {}", c.key),
+            (ChangeKind::Removed, None, _) => format!("- {}", c.key),
+            (ChangeKind::Changed, before, after) => format!(
+                "~ {}: {} → {}",
+                c.key,
+                before.as_deref().map_or("(none)".to_owned(), short),
+                after.as_deref().map_or("(none)".to_owned(), short)
+            ),
+        };
+        let _ = writeln!(out, "  {line}");
+        i += 1;
+    }
+}
+
+/// `head` then the items joined by `, `, in lines of at most about 118 characters, continuation lines indented
+/// under the first item.
+fn wrap_items(out: &mut String, head: &str, items: &[&str]) {
+    const WIDTH: usize = 118;
+    let indent = " ".repeat(head.chars().count());
+    let mut line = head.to_owned();
+    let mut fresh = true;
+    for (n, it) in items.iter().enumerate() {
+        let piece = if n + 1 < items.len() { format!("{it},") } else { (*it).to_owned() };
+        if !fresh && line.chars().count() + 1 + piece.chars().count() > WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = indent.clone();
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+        fresh = false;
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 /// The section a place belongs to, so that the report puts a blank line between sections only.
@@ -552,8 +658,9 @@ fn entry_identity(array_key: &str, t: &Table, index: usize) -> String {
         "requirement" => text_of(t, "category").unwrap_or_else(|| format!("{}", index + 1)),
         // Conditions of certified software, any (or all) of which must hold, form a set: each is itself.
         "any_of" | "all_of" => as_set(&Value::Table(t.clone())),
-        // Path rule tests are tried in order, so their position is part of their meaning.
-        "when" => format!("{}", index + 1),
+        // A path rule test is the path it gives and what it tests; the order the tests are tried in is compared on
+        // its own (see `Differ::value`), so that dropping the first test is one change, not every test shifting.
+        "when" => format!("{} if {}", text_of(t, "path").unwrap_or_default(), text_of(t, "test").unwrap_or_default()),
         _ => ["id", "code", "name"].iter().find_map(|k| text_of(t, k)).unwrap_or_else(|| format!("{}", index + 1)),
     }
 }
@@ -657,6 +764,23 @@ impl Differ {
             _ if array_of(a, Value::is_table) && array_of(b, Value::is_table) => {
                 let la = keyed(tables(a), |t, i| entry_identity(key, t, i));
                 let lb = keyed(tables(b), |t, i| entry_identity(key, t, i));
+                // Path rule tests are tried in order (the first that holds names the path): the order of the tests
+                // both sides have is part of the meaning.
+                if key == "when" {
+                    let common = |x: &[(String, &Table)], y: &[(String, &Table)]| -> Vec<String> {
+                        x.iter().filter(|(k, _)| y.iter().any(|(ky, _)| ky == k)).map(|(k, _)| k.clone()).collect()
+                    };
+                    let (oa, ob) = (common(&la, &lb), common(&lb, &la));
+                    if oa != ob {
+                        self.push(
+                            ChangeKind::Changed,
+                            place,
+                            &format!("{full} order"),
+                            Some(oa.join(", then ")),
+                            Some(ob.join(", then ")),
+                        );
+                    }
+                }
                 for id in order(&la, &lb) {
                     match (find(&la, id), find(&lb, id)) {
                         (Some(ta), Some(tb)) => self.table(place, &format!("{full}[{id}]."), Some(ta), Some(tb), &[]),
@@ -1116,7 +1240,8 @@ mod tests {
         assert_eq!(diff.changes.iter().filter(|c| c.place.starts_with("security")).count(), 6);
         // The program: a new version, a new path rule.
         has(change(Changed, "program", "version", Some("2023-07"), Some("2024-06")));
-        has(change(Removed, "program", "effective_until", Some("2024-05"), None));
+        // (2024-06 ends where 2026-07 begins, issue 13.)
+        has(change(Changed, "program", "effective_until", Some("2024-05"), Some("2026-06")));
         assert!(diff
             .changes
             .iter()
@@ -1134,8 +1259,92 @@ mod tests {
         assert!(text.starts_with(&format!("rules 2023-07 → 2024-06: {} changes\n", diff.changes.len())), "{text}");
         assert!(text.contains("\ndata-ai\n"), "{text}");
         assert!(text.contains("  + path smb: 4 metrics (net-customer-adds, "), "{text}");
-        assert!(text.contains("data-ai / standard → enterprise / net-customer-adds\n  ~ rule: eligible-count-difference → transitions\n"), "{text}");
-        assert!(text.contains("  - scoring.all_of: MS-500\n"), "{text}");
+        // The three Azure designations changed alike: their places are listed together, the change once.
+        assert!(
+            text.contains(
+                "data-ai / standard → enterprise / net-customer-adds\ndigital-app-innovation / standard → enterprise / \
+                 net-customer-adds\ninfrastructure / standard → enterprise / net-customer-adds\n  ~ rule: \
+                 eligible-count-difference → transitions\n"
+            ),
+            "{text}"
+        );
+        // Items that went from one list at one place share a line.
+        assert!(text.contains("  - scoring.all_of: AZ-500, MS-500\n"), "{text}");
+    }
+
+    // Issue 13: path rule tests were matched by position, so dropping the first test (2026-07 drops the USD 1,000,000
+    // ACR test) read as the second test's keys moving into the first and the second being removed.
+    #[test]
+    fn path_rule_tests_are_matched_by_what_they_test_and_their_order_is_one_change() {
+        let acr_test = "[[path_rules.azure-partner-size.when]]\npath = \"enterprise\"\ntest = \"ttm-total-at-least\"\nselection = \"azure-acr\"\namount = 1000000\n";
+        let dropped = Copy::of("2024-06");
+        dropped.edit("program.toml", acr_test, "");
+        let diff = diff_rule_dirs(&shipped("2024-06"), &dropped.0).unwrap();
+        assert_eq!(
+            diff.changes,
+            vec![change(
+                ChangeKind::Removed,
+                "path rule azure-partner-size",
+                "when",
+                Some("{ amount = 1000000, path = enterprise, selection = azure-acr, test = ttm-total-at-least }"),
+                None
+            )]
+        );
+
+        // The same two tests tried the other way round: the order changed, nothing else.
+        let swapped = Copy::of("2024-06");
+        swapped.edit("program.toml", acr_test, "");
+        swapped.edit("program.toml", "share = 0.8\n", &format!("share = 0.8\n\n{acr_test}"));
+        let diff = diff_rule_dirs(&shipped("2024-06"), &swapped.0).unwrap();
+        assert_eq!(
+            diff.changes,
+            vec![change(
+                ChangeKind::Changed,
+                "path rule azure-partner-size",
+                "when order",
+                Some("enterprise if ttm-total-at-least, then enterprise if segment-share-below"),
+                Some("enterprise if segment-share-below, then enterprise if ttm-total-at-least")
+            )]
+        );
+    }
+
+    // Issue 13: `diff-rules rules/2024-06 rules/2026-07` printed 689 lines: one line per product of ten Modern Work
+    // selections, and the same two deployments changes under each of six Azure paths. A program manager's list names
+    // each change once, with every place it applies to.
+    #[test]
+    fn the_2026_07_changes_read_as_a_list_of_policy_changes() {
+        let diff = diff_rule_dirs(&shipped("2024-06"), &shipped("2026-07")).unwrap();
+        let text = diff.to_text();
+        // The same changes at six places: the places once each, then the changes once.
+        let deployments = ["data-ai", "digital-app-innovation", "infrastructure"]
+            .iter()
+            .flat_map(|d| ["enterprise", "smb"].map(|p| format!("{d} / {p} / deployments\n")))
+            .collect::<String>();
+        assert!(
+            text.contains(&format!("{deployments}  + exclude_products: Virtual Machines\n  - new_only: true\n")),
+            "{text}"
+        );
+        assert_eq!(text.matches("  - new_only: true\n").count(), 1, "{text}");
+        // The names that left a list share a line.
+        assert!(text.contains("  - products: Exchange, SharePoint, Teams Platform, Viva, Yammer\n"), "{text}");
+        // The Azure track rule: the ACR test is gone, the share test reads last month only.
+        assert!(text.contains("path rule azure-partner-size\n"), "{text}");
+        assert!(
+            text.contains(
+                "  - when: { amount = 1000000, path = enterprise, selection = azure-acr, test = ttm-total-at-least }\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  + when[enterprise if segment-share-below].months: 1\n"), "{text}");
+        // The structured changes keep one change per item; only the text is grouped.
+        assert!(diff.changes.len() > 400, "{}", diff.changes.len());
+        // The catalogue's products are named, not listed a line each.
+        assert!(
+            text.contains("  - products: Advanced Data Security, Advanced Threat Protection, Azure AD B2C,"),
+            "{text}"
+        );
+        assert!(!text.contains("product Sentinel"), "{text}");
+        assert!(text.lines().count() < 360, "{} lines:\n{text}", text.lines().count());
     }
 
     #[test]
