@@ -110,6 +110,9 @@ fn table_designation(out: &mut String, d: &designate_engine::report::Designation
         );
         wrap(out, "path:", &d.path_reason);
         wrap(out, "", &d.qualification);
+        if let Some(window) = window_line(d) {
+            wrap(out, "window:", &window);
+        }
         for m in &d.metrics {
             let score = format!("{} / {}", m.points.normalize(), m.max_points.normalize());
             let _ = writeln!(out, "  {:<30} {:>9}", m.id, score);
@@ -122,6 +125,23 @@ fn table_designation(out: &mut String, d: &designate_engine::report::Designation
             }
         }
     }
+}
+
+/// The qualification window in one line: its months, the months that qualify, and each month's points
+/// (`2024-01…2024-06: attained in 2024-04, 2024-06; points 52 61 75 70 68 72`); `None` for a window of one month.
+fn window_line(d: &designate_engine::report::DesignationResult) -> Option<String> {
+    let (first, last) = (d.window.first()?, d.window.last()?);
+    if d.window.len() < 2 {
+        return None;
+    }
+    let qualified: Vec<&str> = d.window.iter().filter(|w| w.qualified).map(|w| w.month.as_str()).collect();
+    let verdict = match qualified.is_empty() {
+        true => "not attained in any month".to_owned(),
+        false => format!("attained in {}", qualified.join(", ")),
+    };
+    let points: Vec<String> =
+        d.window.iter().map(|w| w.points.map_or("–".to_owned(), |p| p.0.normalize().to_string())).collect();
+    Some(format!("{}…{}: {verdict}; points {}", first.month, last.month, points.join(" ")))
 }
 
 /// Writes `text` indented under a metric line, wrapped at word boundaries.

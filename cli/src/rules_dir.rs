@@ -138,6 +138,22 @@ impl RulesChoice {
     }
 }
 
+impl RulesChoice {
+    /// Scores `partner`: by the one rule set, or, for a root, `as_of` and each month of the qualification window
+    /// by the version in force that month. A partner whose `as_of` no version covers is refused as
+    /// [`RulesChoice::for_partner`] words it.
+    pub fn score(&self, partner: &Partner) -> Result<designate_engine::ScoreReport> {
+        let scored = match self {
+            RulesChoice::Fixed(set) => designate_engine::score(set, partner),
+            RulesChoice::ByDate { sets, .. } => {
+                self.for_partner(partner)?;
+                designate_engine::score_by(sets.as_slice(), partner)
+            }
+        };
+        scored.map_err(|e| anyhow!(e.to_string()))
+    }
+}
+
 fn load(dir: &Path) -> Result<RuleSet> {
     load_for_scoring(dir).map_err(|errors| {
         let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
-use designate_engine::{score, Partner};
+use designate_engine::Partner;
 
 use crate::exit::{self, Closed};
 use crate::output;
@@ -74,8 +74,7 @@ pub fn score_each<T: Send>(
         expected,
         |raw| {
             let partner = raw.parse()?;
-            let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let report = choice.score(&partner)?;
             let warnings = warnings_of(Some(raw), &partner, &report);
             Ok((prepare(report), warnings))
         },

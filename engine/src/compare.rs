@@ -539,6 +539,8 @@ mod tests {
             as_of: "2024-06".to_owned(),
             rules: RulesRef { version: "v".to_owned(), digest: "sha256:0".to_owned() },
             designations: vec![DesignationResult {
+                qualified_in_window: false,
+                window: Vec::new(),
                 id: "d".to_owned(),
                 name: "D".to_owned(),
                 path: path.to_owned(),

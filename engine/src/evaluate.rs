@@ -7,23 +7,115 @@
 
 use rust_decimal::Decimal;
 
-use crate::error::Error;
+use crate::error::{Error, Located};
 use crate::explain::{join_limited, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
 use crate::metrics::{sum_range, uncounted_clouds, value, Context};
 use crate::partner::Partner;
-use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning};
+use crate::report::{DesignationResult, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth};
 use crate::rules::*;
+use crate::value::Month;
 
-/// Scores `partner` on every designation of `rules`.
+/// The rule versions the months of a partner's qualification window are scored by.
+///
+/// One [`RuleSet`] scores every month, whatever its effective range; a slice of versions (a rules root) scores
+/// each month by the version in force then.
+pub trait Versions {
+    /// The rule set in force in `month`, if any.
+    fn in_force(&self, month: Month) -> Option<&RuleSet>;
+}
+
+impl Versions for RuleSet {
+    fn in_force(&self, _: Month) -> Option<&RuleSet> {
+        Some(self)
+    }
+}
+
+impl Versions for [RuleSet] {
+    fn in_force(&self, month: Month) -> Option<&RuleSet> {
+        self.iter().rev().find(|s| s.applies_to(month))
+    }
+}
+
+/// Scores `partner` on every designation of `rules`, every month of the qualification window by `rules`.
 ///
 /// Fails when a rule script fails (the error names the script and the partner) or when the partner's
 /// `history` names a designation the rules do not know (the error names the field).
 pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
+    score_by(rules, partner)
+}
+
+/// Scores `partner` under the version in force at its `as_of`, each earlier month of the qualification window
+/// under the version in force that month. Fails as [`score`] does, and when no version is in force at `as_of`.
+pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result<ScoreReport, Error> {
+    let Some(rules) = versions.in_force(partner.as_of) else {
+        return Err(Error::new(
+            Located::field(&partner.origin, "as_of"),
+            format!("no rule version applies to as_of {}", partner.as_of),
+        ));
+    };
     crate::status::check_history(rules, partner)?;
-    let ctx = Context::new(rules, partner);
-    let designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+    // The window's earlier months, oldest first: the same partner seen at each month's end. The usage is grouped
+    // once per version (by the context) and reused for every month that version scores.
+    let longest = rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+    let views: Vec<Partner> =
+        (1..longest).rev().map(|back| at_month(partner, partner.as_of.offset(-(back as i32)))).collect();
+    let mut ctx = Context::new(rules, partner);
+    let mut designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+    let mut others: Vec<Context> = Vec::new();
+    let mut earlier: Vec<(Month, Option<&RuleSet>, Vec<DesignationResult>)> = Vec::new();
+    for view in &views {
+        let Some(version) = versions.in_force(view.as_of) else {
+            earlier.push((view.as_of, None, Vec::new()));
+            continue;
+        };
+        let month_ctx = if std::ptr::eq(version, rules) {
+            &mut ctx
+        } else {
+            match others.iter().position(|c| std::ptr::eq(c.rules, version)) {
+                Some(i) => &mut others[i],
+                None => {
+                    others.push(Context::new(version, partner));
+                    others.last_mut().expect("just pushed")
+                }
+            }
+        };
+        month_ctx.partner = view;
+        let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
+        earlier.push((view.as_of, Some(version), results));
+    }
+    for (k, d) in designations.iter_mut().enumerate() {
+        let n = rules.designations[k].qualification.window_months as usize;
+        let mut window: Vec<WindowMonth> = earlier[earlier.len() + 1 - n..]
+            .iter()
+            .map(|(month, version, results)| match results.iter().find(|r| r.id == d.id) {
+                Some(r) => WindowMonth {
+                    month: month.to_string(),
+                    version: version.map(|v| v.version.clone()),
+                    path: Some(r.path.clone()),
+                    points: Some(crate::evidence::Number(r.points.normalize())),
+                    qualified: r.qualified,
+                },
+                None => WindowMonth {
+                    month: month.to_string(),
+                    version: version.map(|v| v.version.clone()),
+                    path: None,
+                    points: None,
+                    qualified: false,
+                },
+            })
+            .collect();
+        window.push(WindowMonth {
+            month: partner.as_of.to_string(),
+            version: Some(rules.version.clone()),
+            path: Some(d.path.clone()),
+            points: Some(crate::evidence::Number(d.points.normalize())),
+            qualified: d.qualified,
+        });
+        d.qualified_in_window = window.iter().any(|w| w.qualified);
+        d.window = window;
+    }
     Ok(ScoreReport {
         schema_version: crate::report::SCHEMA_VERSION,
         partner: partner.id.clone(),
@@ -34,6 +126,25 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
         designations,
         warnings: certification_warnings(rules, partner).into_iter().chain(uncounted_clouds(rules, partner)).collect(),
     })
+}
+
+/// The partner as seen at the end of `month`: everything but its usage rows (the contexts keep those, grouped
+/// once) and its solutions (not scored per month), with `as_of` set to `month`.
+fn at_month(partner: &Partner, month: Month) -> Partner {
+    Partner {
+        origin: partner.origin.clone(),
+        id: partner.id.clone(),
+        name: partner.name.clone(),
+        as_of: month,
+        path: partner.path.clone(),
+        segments: partner.segments.clone(),
+        customers: partner.customers.clone(),
+        usage: Vec::new(),
+        people: partner.people.clone(),
+        anniversary: partner.anniversary,
+        attained: partner.attained.clone(),
+        solutions: Vec::new(),
+    }
 }
 
 /// One designation of `rules` scored for `partner`, exactly as [`score`] reports it.
@@ -318,6 +429,8 @@ impl Context<'_> {
             max_points: d.max_points,
             qualified,
             qualification,
+            qualified_in_window: qualified,
+            window: Vec::new(),
             min_total: Some(crate::evidence::Number(q.min_total)),
             min_each_metric: Some(crate::evidence::Number(q.min_each_metric)),
             metrics,

@@ -32,7 +32,7 @@ pub mod value;
 pub mod vocabulary;
 
 pub use error::{Error, Located};
-pub use evaluate::score;
+pub use evaluate::{score, score_by, Versions};
 pub use partner::{Format, Partner};
 pub use report::ScoreReport;
 pub use rules::RuleSet;

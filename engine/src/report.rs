@@ -91,6 +91,14 @@ pub struct DesignationResult {
     pub qualified: bool,
     /// Why the designation is or is not attained.
     pub qualification: String,
+    /// Whether any month of `window` qualifies: what held designations and badges follow. Absent (read as
+    /// false) in reports written before the qualification window.
+    #[serde(default)]
+    pub qualified_in_window: bool,
+    /// The qualification window: the rules' `window_months` months ending at `as_of`, oldest first, each scored
+    /// with `as_of` set to that month (`as_of`'s own entry repeats the top-level path, points and qualified).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub window: Vec<WindowMonth>,
     /// The points the designation needs (the rules' `qualification.min_total`); absent in reports written
     /// before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +109,20 @@ pub struct DesignationResult {
     #[schemars(with = "Option<crate::report::ExactNumber>")]
     pub min_each_metric: Option<Number>,
     pub metrics: Vec<MetricResult>,
+}
+
+/// One month of a designation's qualification window.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct WindowMonth {
+    pub month: String,
+    /// The rule version that scored the month; null when no version is in force then.
+    pub version: Option<String>,
+    /// The path scored; null when no version is in force or its version lacks the designation.
+    pub path: Option<String>,
+    /// The designation's points that month; null like `path`.
+    #[schemars(with = "Option<crate::report::ExactNumber>")]
+    pub points: Option<Number>,
+    pub qualified: bool,
 }
 
 /// One metric's result.
@@ -410,6 +432,8 @@ mod tests {
 
     fn designation(points: i64, metric_points: &[i64], bar: bool) -> DesignationResult {
         DesignationResult {
+            qualified_in_window: false,
+            window: Vec::new(),
             id: "d".to_owned(),
             name: "D".to_owned(),
             path: "smb".to_owned(),

@@ -119,9 +119,17 @@ pub fn program(rules: &RuleSet, partner: &Partner, results: &[DesignationResult]
         .iter()
         .map(|d| {
             let before = partner.attained.iter().find(|(id, _)| *id == d.id).map(|(_, day)| *day);
-            let (held, reason) = match (d.qualified, before, anniversary) {
-                (true, Some(day), _) => (true, format!("attained since {day}, and the score still qualifies")),
-                (true, None, _) => (true, "the score qualifies".to_owned()),
+            // The qualification window decides: a month of it that qualifies is enough (issue 13).
+            let qualifies = match (d.qualified, d.window.iter().rev().find(|w| w.qualified)) {
+                (true, _) | (false, None) => "the score qualifies".to_owned(),
+                (false, Some(w)) => format!("the score qualifies in {} of the qualification window", w.month),
+            };
+            let (held, reason) = match (d.qualified_in_window, before, anniversary) {
+                (true, Some(day), _) if d.qualified => {
+                    (true, format!("attained since {day}, and the score still qualifies"))
+                }
+                (true, Some(day), _) => (true, format!("attained since {day}, and {qualifies}")),
+                (true, None, _) => (true, qualifies),
                 (false, Some(day), Some(a)) => {
                     let renewal = next_anniversary(a, day);
                     if month_end < renewal {

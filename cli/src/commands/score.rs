@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use designate_engine::score;
 
 use anyhow::{anyhow, Result};
 
@@ -84,7 +83,7 @@ fn run_score(
         ));
     }
     // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
-    let report = score(rules, &partner).map_err(|e| exit::finding(e.to_string()))?;
+    let report = choice.score(&partner).map_err(|e| exit::finding(e.to_string()))?;
     for w in warnings_of(None, &partner, &report) {
         output::warning(&w);
     }

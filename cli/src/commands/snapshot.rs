@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
-use designate_engine::{score, ScoreReport};
+use designate_engine::ScoreReport;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -362,8 +362,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
         items,
         |raw| {
             let partner = raw.parse()?;
-            let rules = choice.for_partner(&partner)?;
-            let report = score(rules, &partner).map_err(|e| anyhow!(e.to_string()))?;
+            let report = choice.score(&partner)?;
             Ok((report, sha256(&raw.bytes())))
         },
         |raw, result| {

@@ -493,7 +493,8 @@ impl Compiler {
         // Both bars are checked before either refusal returns: every problem is reported (issue 12).
         let min_total = self.non_negative(f, &q.min_total, "min_total");
         let min_each_metric = self.non_negative(f, &q.min_each_metric, "min_each_metric");
-        Some(Qualification { min_total: min_total?, min_each_metric: min_each_metric? })
+        let window_months = q.window_months.as_ref().map_or(1, |v| self.positive_int(f, v, "window_months", 24) as u32);
+        Some(Qualification { min_total: min_total?, min_each_metric: min_each_metric?, window_months })
     }
 
     fn non_negative(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Option<Decimal> {
@@ -793,7 +794,19 @@ impl Compiler {
     fn designation(&mut self, f: &File, d: DesignationFile, scope: &Scope) -> Option<Designation> {
         let id = d.id.get_ref().trim().to_owned();
         let qualification = match &d.qualification {
-            Some(q) => self.qualification(f, q),
+            Some(q) => {
+                // One window for the whole program: the report's months and held designations follow it.
+                if let Some(w) = &q.window_months {
+                    self.err(
+                        f,
+                        w.span(),
+                        "window_months belongs in program.toml's [qualification]",
+                        Some("the qualification window is the same for every designation of a version"),
+                    );
+                }
+                let window = scope.qualification.as_ref().map_or(1, |p| p.window_months);
+                self.qualification(f, q).map(|own| Qualification { window_months: window, ..own })
+            }
             None => scope.qualification.clone(),
         };
         // A refused maximum is reported once: the paths' sums are not compared with it (issue 12).

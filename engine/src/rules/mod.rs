@@ -315,6 +315,9 @@ pub struct Certification {
 pub struct Qualification {
     pub min_total: Decimal,
     pub min_each_metric: Decimal,
+    /// The qualification window's length in months, ending at `as_of` (program.toml's `window_months`; 1 when
+    /// absent). A designation file's own `qualification` keeps the program's window.
+    pub window_months: u32,
 }
 
 /// One designation with its paths.

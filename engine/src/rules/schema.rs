@@ -140,6 +140,11 @@ pub struct QualificationFile {
     /// The least points in every metric.
     #[schemars(with = "Dec")]
     pub min_each_metric: Spanned<Dec>,
+    /// program.toml only: the qualification window, in months ending at `as_of` (default 1, `as_of` alone). A
+    /// designation is attained in the window when any of these months qualifies.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub window_months: Option<Spanned<i64>>,
 }
 
 /// A named selection of usage rows.
