@@ -1,5 +1,5 @@
-//! The closed vocabularies of the file formats, each declared once: usage measures, associations, customer
-//! segments and metric categories.
+//! The closed vocabularies of the file formats, each declared once: usage measures, associations, clouds,
+//! customer segments and metric categories.
 //!
 //! One declaration gives each set its Rust enum, its serde names (how partner files spell it, so a misspelling
 //! is refused by the parser with the list of names), its JSON Schema (for `designate schema` and editors), and

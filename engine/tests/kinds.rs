@@ -221,8 +221,7 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
         per_unit.insert("per_unit".into(), 1.into());
         counting.insert("points".into(), per_unit.into());
         counting.insert("max_points".into(), Value::Integer(1_000_000_000));
-        let units =
-            score_case(scratch, version, &case, &counting).map_err(|e| format!("counting units: {e}"))?.points;
+        let units = score_case(scratch, version, &case, &counting).map_err(|e| format!("counting units: {e}"))?.points;
         if units != want {
             problems.push(format!("units: expected {want}, found {units}"));
         }

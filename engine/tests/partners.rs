@@ -73,3 +73,43 @@ solutions:
     let partner = Partner::parse(text, Format::Yaml, "p.yaml").expect("a valid partner");
     assert_eq!((partner.usage.len(), partner.people.len(), partner.attained.len()), (1, 1, 1));
 }
+
+/// Issue 13: a usage row's `cloud` is read from YAML, JSON (and so NDJSON lines) and TOML alike, `public` when
+/// absent; a partner written back carries it only when it is not `public`, and reads back the same.
+#[test]
+fn usage_cloud_is_read_in_every_format_and_written_back_only_when_not_public() {
+    use designate_engine::partner::Cloud;
+    let yaml = "
+partner: { id: p }
+as_of: 2024-06
+usage:
+  - { customer: c1, month: 2024-06, product: VM, measure: acr_usd, value: 1, cloud: china }
+  - { customer: c1, month: 2024-06, product: VM, measure: acr_usd, value: 2 }
+  - { customer: c1, month: 2024-06, product: VM, measure: acr_usd, value: 3, cloud: sovereign }
+";
+    let json = r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [
+        {"customer": "c1", "month": "2024-06", "product": "VM", "measure": "acr_usd", "value": 1, "cloud": "china"},
+        {"customer": "c1", "month": "2024-06", "product": "VM", "measure": "acr_usd", "value": 2},
+        {"customer": "c1", "month": "2024-06", "product": "VM", "measure": "acr_usd", "value": 3, "cloud": "sovereign"}]}"#;
+    let toml = r#"
+as_of = "2024-06"
+partner = { id = "p" }
+usage = [
+  { customer = "c1", month = "2024-06", product = "VM", measure = "acr_usd", value = 1, cloud = "china" },
+  { customer = "c1", month = "2024-06", product = "VM", measure = "acr_usd", value = 2 },
+  { customer = "c1", month = "2024-06", product = "VM", measure = "acr_usd", value = 3, cloud = "sovereign" },
+]
+"#;
+    let want = [Cloud::China, Cloud::Public, Cloud::Sovereign];
+    for (text, format, name) in
+        [(yaml, Format::Yaml, "p.yaml"), (json, Format::Json, "p.json"), (toml, Format::Toml, "p.toml")]
+    {
+        let partner = Partner::parse(text, format, name).expect("a valid partner");
+        let clouds: Vec<Cloud> = partner.usage.iter().map(|r| r.cloud).collect();
+        assert_eq!(clouds, want, "{name}");
+        let written = partner.to_json().to_string();
+        assert_eq!(written.matches("\"cloud\"").count(), 2, "{name}: only the rows not public carry cloud: {written}");
+        let again = Partner::parse(&written, Format::Json, name).expect("written back, read again");
+        assert_eq!(again.usage, partner.usage, "{name}: the rows read back as written");
+    }
+}

@@ -377,7 +377,9 @@ impl<'a> Context<'a> {
             return true;
         }
         match (filter.promoted_months, filter.at_most) {
-            (Some(back), Some(max)) if v > max => filter.in_range(self.filter_value(filter, customer, month.offset(-back))),
+            (Some(back), Some(max)) if v > max => {
+                filter.in_range(self.filter_value(filter, customer, month.offset(-back)))
+            }
             _ => false,
         }
     }
@@ -444,7 +446,11 @@ pub(crate) fn uncounted_clouds(rules: &RuleSet, partner: &Partner) -> Vec<Warnin
                 if n == 1 { "is" } else { "are" },
                 rules.version
             ),
-            hint: Some(format!("rule version {} counts only usage of: {} ([usage] clouds)", rules.version, counted.join(", "))),
+            hint: Some(format!(
+                "rule version {} counts only usage of: {} ([usage] clouds)",
+                rules.version,
+                counted.join(", ")
+            )),
         })
         .collect()
 }

@@ -445,7 +445,8 @@ impl Compiler {
     fn catalogue(&mut self, file: &CertificationsFile, text: &str) -> Catalogue {
         let f = File { name: self.shown("catalogue/certifications.toml"), text: text.to_owned() };
         let mut cat = Catalogue::default();
-        let grace = file.retirement_grace_months.as_ref().map(|m| self.positive_int(&f, m, "retirement_grace_months", 120));
+        let grace =
+            file.retirement_grace_months.as_ref().map(|m| self.positive_int(&f, m, "retirement_grace_months", 120));
         for entry in &file.certification {
             let c = entry.get_ref();
             let index = cat.certifications.len();
