@@ -413,7 +413,7 @@ fn a_rules_root_with_overlapping_versions_is_refused_by_every_command() {
             stderr.lines().next(),
             Some(
                 format!(
-                    "error: {shown}/2024-06/program.toml:10:18: versions 2023-07 (2023-07 to 2024-08) and 2024-06 (from 2024-06) overlap: both apply from 2024-06 to 2024-08"
+                    "error: {shown}/2024-06/program.toml:10:18: versions 2023-07 (2023-07 to 2024-08) and 2024-06 (2024-06 to 2026-06) overlap: both apply from 2024-06 to 2024-08"
                 )
                 .as_str()
             ),
