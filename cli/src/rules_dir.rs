@@ -1,4 +1,5 @@
-//! Finding rule sets: an explicit folder, a rules root chosen by the partner's `as_of`, or the shipped default.
+//! Finding rule sets: an explicit folder, a rules root chosen by the partner's `as_of`, or the shipped default (the
+//! shipped root, chosen the same way).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use designate_engine::{Error, Partner, RuleSet};
 
 /// What the user said about rules.
 pub enum RulesArg {
-    /// Nothing: the newest version under the shipped `rules/`.
+    /// Nothing: the shipped `rules/` as a root, each partner scored by the version in force at its `as_of`.
     Default,
     /// A rule set folder or a rules root, and whether it came from `DESIGNATE_RULES` rather than `--rules`.
     Path { path: PathBuf, from_env: bool },
@@ -46,11 +47,12 @@ pub enum RulesChoice {
 impl RulesChoice {
     pub fn new(arg: RulesArg) -> Result<RulesChoice> {
         match arg {
+            // Every shipped version, each partner by its as_of: a partner of 2023 is scored by the rules of 2023,
+            // not by the newest (issue 13).
             RulesArg::Default => {
                 let root = shipped_root()?;
-                let newest =
-                    rule_set_dirs(&root)?.pop().ok_or_else(|| anyhow!("{}: no rule set found", root.display()))?;
-                Ok(RulesChoice::Fixed(Box::new(load(&newest)?)))
+                let shown = root.display().to_string();
+                RulesChoice::at(root, &shown, "--rules")
             }
             RulesArg::Path { path, from_env } => {
                 let shown =
@@ -125,11 +127,13 @@ impl RulesChoice {
             RulesChoice::Fixed(set) => Ok(set),
             RulesChoice::ByDate { root, sets } => sets.iter().rev().find(|s| s.applies_to(partner.as_of)).ok_or_else(|| {
                 let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
+                // Located at the partner's as_of: the partner, not the rules, is what no version covers.
                 anyhow!(
-                    "{}: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions here: {}; pass --rules {}/<version> to force one",
-                    root.display(),
+                    "{}: as_of: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions in {}: {}; pass --rules {}/<version> to force one",
+                    partner.origin,
                     partner.as_of,
                     partner.id,
+                    root.display(),
                     ranges.join(", "),
                     root.display().to_string().trim_end_matches('/')
                 )

@@ -101,6 +101,56 @@ fn rules_are_chosen_by_date_from_a_root_or_forced() {
     );
 }
 
+// Issue 13: without --rules every partner is scored by the shipped version in force at its as_of (before, the newest
+// scored everyone, so a partner of 2023 got the rules of 2024); a partner no shipped version covers is a located
+// finding (exit 1); every output names the version used.
+#[test]
+fn without_rules_each_partner_gets_the_shipped_version_in_force_at_its_as_of() {
+    let dir = scratch("default-by-date");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(args)
+            .current_dir(workspace())
+            .env_remove("DESIGNATE_RULES")
+            .output()
+            .expect("the binary runs")
+    };
+    let old = dir.join("old.json");
+    std::fs::write(&old, r#"{"partner": {"id": "old"}, "as_of": "2023-09"}"#).unwrap();
+    let json = run(&["score", "--format", "json", old.to_str().unwrap()]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    assert!(text(&json.stdout).contains("\"version\": \"2023-07\""), "{}", text(&json.stdout));
+    let table = run(&["score", old.to_str().unwrap()]);
+    assert!(text(&table.stdout).contains("rules   2023-07  sha256:"), "{}", text(&table.stdout));
+
+    // A portfolio: each line by its own as_of, and the summary table names both versions.
+    let portfolio = dir.join("two.ndjson");
+    std::fs::write(
+        &portfolio,
+        "{\"partner\": {\"id\": \"a\"}, \"as_of\": \"2023-09\"}\n{\"partner\": {\"id\": \"b\"}, \"as_of\": \"2024-09\"}\n",
+    )
+    .unwrap();
+    let lines = run(&["score", portfolio.to_str().unwrap()]);
+    let versions: Vec<String> = text(&lines.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rules"]["version"].to_string())
+        .collect();
+    assert_eq!(versions, ["\"2023-07\"", "\"2024-06\""]);
+    let summary = run(&["score", "--format", "table", portfolio.to_str().unwrap()]);
+    let summary = text(&summary.stdout);
+    assert!(summary.contains("rules   2023-07") && summary.contains("rules   2024-06"), "{summary}");
+
+    let older = dir.join("older.json");
+    std::fs::write(&older, r#"{"partner": {"id": "older"}, "as_of": "2022-09"}"#).unwrap();
+    let none = run(&["score", older.to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(1), "{}", text(&none.stderr));
+    let first = text(&none.stderr).lines().next().unwrap_or_default().to_owned();
+    assert_eq!(
+        first,
+        format!("error: {}: as_of: no rule version applies to as_of 2022-09 of partner \"older\"", older.display())
+    );
+}
+
 #[test]
 fn ndjson_in_ndjson_out_in_order_and_bad_lines_reported() {
     let input = concat!(

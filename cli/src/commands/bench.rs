@@ -54,15 +54,22 @@ pub struct Args {
     /// The generator's seed.
     #[arg(long, value_name = "S", default_value_t = 7)]
     seed: u64,
-    /// A rule set folder; default: the newest shipped.
+    /// A rule set folder; default: the newest shipped version (the generated partners are as of its first month).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
 }
 
 /// `designate bench`: the report on stdout.
 pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    let shipped = args.rules.is_none();
     let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
-    let rules = choice.single().ok_or_else(|| anyhow!("bench needs one rule version: pass --rules rules/<version>"))?;
+    // The generated partners are as of one month: without --rules, the newest shipped version's (which then scores
+    // them by date too); a root given explicitly is refused, since which version it means is not said.
+    let rules = match choice.single() {
+        Some(rules) => rules,
+        None if shipped => choice.for_month(None).map_err(anyhow::Error::msg)?,
+        None => return Err(anyhow!("bench needs one rule version: pass --rules rules/<version>")),
+    };
     out.text(&report(args.partners, args.seed, &choice, rules)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,7 @@ use anyhow::{anyhow, Result};
     "designate gap --write attaining.json snapshots/partners/contoso-smb.yaml",
 ))]
 pub struct Args {
-    /// A rule set folder or a rules root; default: the newest shipped.
+    /// A rule set folder or a rules root; default: the shipped rules/ as a root (the version in force at as_of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
     /// Only this designation.

@@ -29,7 +29,8 @@ pub struct Args {
     /// first, when it has no end).
     #[arg(long, value_name = "YYYY-MM")]
     as_of: Option<String>,
-    /// A rule set folder or a rules root (the version in effect at --as-of); default: the newest shipped.
+    /// A rule set folder or a rules root (the version in effect at --as-of); default: the shipped
+    /// rules/ as a root (the newest version without --as-of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
 }

@@ -23,7 +23,7 @@ use crate::{output, portfolio, render};
 ))]
 pub struct Args {
     /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
-    /// range contains the partner's as_of. Default: the newest version under the shipped rules/.
+    /// range contains the partner's as_of. Default: the shipped rules/ as a root (each partner by its as_of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
     /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs. Default: `table`
@@ -71,7 +71,8 @@ fn run_score(
     }
     let file = partner;
     let partner = load_partner(&file)?;
-    let rules = choice.for_partner(&partner)?;
+    // A partner no version covers is a partner that failed, like one that does not validate (exit 1).
+    let rules = choice.for_partner(&partner).map_err(|e| exit::finding(format!("{e:#}")))?;
     if !rules.applies_to(partner.as_of) {
         output::warning(&format!(
             "rule version {} is effective from {}{}, but partner \"{}\" is as of {}\n  hint: `--rules rules/` picks the version by date",

@@ -40,7 +40,7 @@ use crate::rules_dir::{RulesArg, RulesChoice};
     "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
 ))]
 pub struct Args {
-    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the newest shipped.
+    /// A rule set folder or a rules root (chosen by each partner's as_of); default: the shipped rules/ as a root.
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
     /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
