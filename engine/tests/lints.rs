@@ -68,13 +68,14 @@ fn diagnostics(root: &Path) -> Vec<String> {
     dirs.sort();
     let mut out = Vec::new();
     let mut sets = Vec::new();
+    let all = dirs.len();
     for dir in dirs {
         match RuleSet::load(&dir) {
             Ok(set) => sets.push(set),
             Err(errors) => out.extend(errors.iter().map(ToString::to_string)),
         }
     }
-    out.extend(check_versions(&sets).iter().map(ToString::to_string));
+    out.extend(check_versions(&sets, sets.len() == all).iter().map(ToString::to_string));
     let prefix = format!("{}/", root.display());
     out.into_iter().map(|e| e.replace(&prefix, "")).collect()
 }
