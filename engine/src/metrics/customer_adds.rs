@@ -112,7 +112,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     c.required(&m.threshold, "threshold");
     let threshold = c.non_negative_opt(&m.threshold, "threshold");
     c.empty_range(threshold.zip(m.at_most.as_ref()), "threshold");
-    let promoted_months = m.promoted_months.as_ref().map(|p| {
+    if let Some(p) = &m.promoted_months {
         if m.at_most.is_none() {
             c.err(
                 p.span(),
@@ -120,15 +120,15 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
                 Some("a promoted customer is one over at_most now that was in range promoted_months earlier"),
             );
         }
-        if matches!(rule, AddsRule::AverageCrossing) {
+        if rule == AddsRule::AverageCrossing {
             c.err(
                 p.span(),
                 "promoted_months does not apply to rule \"average-crossing\"",
                 Some("promoted customers are counted by eligible-count-difference, transitions and monthly-transitions"),
             );
         }
-        c.months(&Some(p.clone()), "promoted_months", 12)
-    });
+    }
+    let promoted_months = m.promoted_months.is_some().then(|| c.months(&m.promoted_months, "promoted_months", 12));
     Some(MetricKind::CustomerAdds(CustomerAdds {
         selection: selection?,
         entity: c.entity(&m.entity),
