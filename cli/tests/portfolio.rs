@@ -334,7 +334,13 @@ fn diff_rules_and_compare_list_software_and_specialization_changes() {
         format!("rule changes: 3 at specialization {hci}, software software-azure (`designate diff-rules` lists them)"),
         "{table}"
     );
-    assert!(table.contains(" partners scored, 2 changed, 0 failed\n"), "{table}");
+    // Issue 13: l26-window-held holds Infrastructure through its qualification window, so it loses the
+    // specialization too (attains-infrastructure and program-status-isv are the other two).
+    assert!(table.contains(" partners scored, 3 changed, 0 failed\n"), "{table}");
+    assert!(
+        table.contains(&format!("  l26-window-held (as of 2026-10)\n    specialization {hci}: open → closed\n")),
+        "{table}"
+    );
     assert!(
         table.contains(&format!(
             "  program-status-isv (as of 2024-06)\n    specialization {hci}: open → closed\n    \
@@ -529,6 +535,44 @@ fn the_shipped_example_portfolio_is_the_generators_output() {
         shipped == out.stdout,
         "snapshots/portfolios/example.ndjson differs from `designate generate --partners 60 --seed 2024`"
     );
+}
+
+/// Issue 13: docs/compare.md compares the 2026 example portfolio (the generator's partners for 2024-06, as of 2026-07)
+/// from 2024-06 to 2026-07. The shipped file is what the documented `generate` writes, and the summary the page shows is what the
+/// documented `compare` prints, line for line, so the page's explanation stays about the real output.
+#[test]
+fn the_2026_example_portfolio_and_its_documented_summary() {
+    let generate = ["generate", "--rules", "rules/2024-06", "--as-of", "2026-07", "--partners", "60", "--seed", "2026"];
+    let out = designate(&generate);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shipped = std::fs::read(workspace().join("snapshots/portfolios/example-2026.ndjson")).unwrap();
+    assert!(
+        shipped == out.stdout,
+        "snapshots/portfolios/example-2026.ndjson differs from `designate {}`",
+        generate.join(" ")
+    );
+    let doc = std::fs::read_to_string(workspace().join("docs/compare.md")).unwrap();
+    for command in [generate.join(" "), "compare --base rules/2024-06 --candidate rules/2026-07".to_owned()] {
+        assert!(doc.contains(&format!("designate {command}")), "docs/compare.md no longer shows `designate {command}`");
+    }
+    let out = designate(&[
+        "compare",
+        "--base",
+        "rules/2024-06",
+        "--candidate",
+        "rules/2026-07",
+        "snapshots/portfolios/example-2026.ndjson",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    // The summary: from the partner count to the point changes, before the per-partner list.
+    let printed: Vec<&str> =
+        table.lines().skip_while(|l| !l.contains(" partners scored")).take_while(|l| *l != "partners").collect();
+    let marker = "<!-- the summary below is what the compare command above prints (cli/tests/portfolio.rs) -->";
+    let shown = doc.split(marker).nth(1).expect("docs/compare.md marks the 2026 summary");
+    let shown: Vec<&str> = shown.lines().skip_while(|l| *l != "```text").skip(1).take_while(|l| *l != "```").collect();
+    assert!(printed.len() > 10, "{table}");
+    assert_eq!(shown.join("\n").trim_end(), printed.join("\n").trim_end(), "docs/compare.md shows another summary");
 }
 
 /// Issue 12: `generate --rules` generates for the rule set it is given (a root: the version in effect at --as-of;

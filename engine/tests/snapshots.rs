@@ -99,22 +99,36 @@ struct Expectations {
     case: Vec<Case>,
 }
 
-/// One expected number: a partner, a rule version, a designation, and a metric (or the total).
+/// One expected fact: a partner, a rule version, and a designation's points (a metric's, one part's of a combined
+/// metric, or the total), path, qualification, window verdict and held status; or, with `badge`, whether a badge of
+/// the program status is held. Issue 13: `part`, `qualified_in_window`, `held` and `badge` pin the 2026-07 examples.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
     partner: String,
     rules: String,
-    designation: String,
+    #[serde(default)]
+    designation: Option<String>,
     /// A metric id; the designation's total when absent.
     #[serde(default)]
     metric: Option<String>,
-    points: String,
+    /// A part of the combined `metric`: its own points (each option of a "best" metric has them).
+    #[serde(default)]
+    part: Option<String>,
+    #[serde(default)]
+    points: Option<String>,
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
     qualified: Option<bool>,
+    #[serde(default)]
+    qualified_in_window: Option<bool>,
+    /// Whether the designation (or, with `badge`, the badge) is held in the report's program status.
+    #[serde(default)]
+    held: Option<bool>,
+    #[serde(default)]
+    badge: Option<String>,
 }
 
 #[test]
@@ -143,24 +157,39 @@ fn expected_points_hold() {
         let partner = Partner::load(&path).unwrap_or_else(|e| panic!("{at} {e}"));
         let rules = rule_sets().get(&case.rules).unwrap_or_else(|| panic!("{at} no rule version {}", case.rules));
         let report = score(rules, &partner).unwrap_or_else(|e| panic!("{at} {e}"));
-        let d = report
-            .designations
-            .iter()
-            .find(|d| d.id == case.designation)
-            .unwrap_or_else(|| panic!("{at} no designation {}", case.designation));
-        let expected: Decimal = case.points.parse().unwrap_or_else(|_| panic!("{at} bad points {}", case.points));
-        let actual = match &case.metric {
-            None => d.points,
-            Some(m) => d.metrics.iter().find(|x| &x.id == m).unwrap_or_else(|| panic!("{at} no metric {m}")).points,
-        };
-        if actual != expected {
-            let why = case
-                .metric
-                .as_ref()
-                .and_then(|m| d.metrics.iter().find(|x| &x.id == m))
-                .map(|x| x.explanation.clone())
-                .unwrap_or_else(|| d.qualification.clone());
-            failures.push(format!("{at} expected {expected} points, got {actual}\n    {why}"));
+        if let Some(badge) = &case.badge {
+            let held = case.held.unwrap_or_else(|| panic!("{at} a badge case states `held`"));
+            let status = report.program.as_ref().and_then(|p| p.badges.iter().find(|b| &b.id == badge));
+            let status = status.unwrap_or_else(|| panic!("{at} no badge {badge}"));
+            if status.held != held {
+                failures.push(format!("{at} expected badge {badge} held = {held}, missing {:?}", status.missing));
+            }
+            continue;
+        }
+        let id = case.designation.as_ref().unwrap_or_else(|| panic!("{at} names no designation"));
+        let d = report.designations.iter().find(|d| &d.id == id).unwrap_or_else(|| panic!("{at} no designation {id}"));
+        let checks = [case.points.is_some(), case.path.is_some(), case.qualified.is_some()];
+        let more = [case.qualified_in_window.is_some(), case.held.is_some()];
+        assert!(checks.iter().chain(&more).any(|c| *c), "{at} checks nothing");
+        let metric = case
+            .metric
+            .as_ref()
+            .map(|m| d.metrics.iter().find(|x| &x.id == m).unwrap_or_else(|| panic!("{at} no metric {m}")));
+        if let Some(points) = &case.points {
+            let expected: Decimal = points.parse().unwrap_or_else(|_| panic!("{at} bad points {points}"));
+            let actual = match (metric, &case.part) {
+                (None, _) => d.points,
+                (Some(m), None) => m.points,
+                (Some(m), Some(part)) => {
+                    let parts = m.evidence.as_ref().map(|e| e.parts.as_slice()).unwrap_or_default();
+                    let p = parts.iter().find(|p| &p.id == part).unwrap_or_else(|| panic!("{at} no part {part}"));
+                    p.evidence.points.as_ref().unwrap_or_else(|| panic!("{at} part {part} has no points")).points
+                }
+            };
+            if actual != expected {
+                let why = metric.map(|x| x.explanation.clone()).unwrap_or_else(|| d.qualification.clone());
+                failures.push(format!("{at} expected {expected} points, got {actual}\n    {why}"));
+            }
         }
         if let Some(p) = &case.path {
             if &d.path != p {
@@ -170,6 +199,20 @@ fn expected_points_hold() {
         if let Some(q) = case.qualified {
             if d.qualified != q {
                 failures.push(format!("{at} expected qualified = {q}, got {} ({})", d.qualified, d.qualification));
+            }
+        }
+        if let Some(q) = case.qualified_in_window {
+            // Read as the report's field, in the shape `score --format json` prints.
+            let actual = serde_json::to_value(d).unwrap()["qualified_in_window"].as_bool();
+            if actual != Some(q) {
+                failures.push(format!("{at} expected qualified_in_window = {q}, got {actual:?}"));
+            }
+        }
+        if let Some(h) = case.held {
+            let status = report.program.as_ref().and_then(|p| p.held.iter().find(|x| &x.id == id));
+            let status = status.unwrap_or_else(|| panic!("{at} no held status for {id}"));
+            if status.held != h {
+                failures.push(format!("{at} expected held = {h}, got {} ({})", status.held, status.reason));
             }
         }
     }
