@@ -449,6 +449,7 @@ mod tests {
         DesignationResult {
             qualified_in_window: false,
             window: Vec::new(),
+            enrollment: None,
             id: "d".to_owned(),
             name: "D".to_owned(),
             path: "smb".to_owned(),
