@@ -1340,7 +1340,9 @@ mod tests {
         assert!(diff.changes.len() > 400, "{}", diff.changes.len());
         // The catalogue's products are named, not listed a line each.
         assert!(
-            text.contains("  - products: Advanced Data Security, Advanced Threat Protection, Azure AD B2C,"),
+            text.contains(
+                "  - products: Advanced Data Security, Advanced Threat Protection, Azure AD Domain Services,"
+            ),
             "{text}"
         );
         assert!(!text.contains("product Sentinel"), "{text}");
