@@ -109,6 +109,10 @@ fn table_designation(out: &mut String, d: &designate_engine::report::Designation
             d.max_points.normalize()
         );
         wrap(out, "path:", &d.path_reason);
+        if let Some(e) = &d.enrollment {
+            // Issue 13: the enrollment track is in the JSON/YAML report; people reading the table see it too.
+            wrap(out, "enrollment:", &e.reason);
+        }
         wrap(out, "", &d.qualification);
         if let Some(window) = window_line(d) {
             wrap(out, "window:", &window);

@@ -705,3 +705,19 @@ fn gap_text_groups_additions_credits_every_metric_and_shows_ties() {
     assert!(stdout.contains("0 points → 73 with 6 addition(s): attained\n  + 5 more customers on Exchange with 301 paid seats and 121 active users     +63  (net-customer-adds +20, usage-growth +18, deployments +25)\n"), "{stdout}");
     assert!(stdout.contains("  + 5 more people with MB-310 (Finance Functional Consultant Associate)       +20  (intermediate-certifications +20)\n"), "{stdout}");
 }
+
+// Issue 13: the table shows a designation's enrollment track (in the JSON/YAML report as `enrollment`), beside the
+// path the rule gives at as_of.
+#[test]
+fn the_table_shows_the_enrollment_track() {
+    let out = designate(&["score", "snapshots/partners/l26-azure-track-75-percent.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    assert!(table.contains("path enterprise"), "{table}");
+    assert!(
+        table.contains("      enrollment: smb: the path rule gives smb in 2026-02, within the qualification window\n"),
+        "{table}"
+    );
+    // Designations without an enrollment rule print no such line: three Azure designations, three lines.
+    assert_eq!(table.matches("enrollment:").count(), 3, "{table}");
+}
