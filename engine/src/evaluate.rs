@@ -89,8 +89,9 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
     ctx.partner = partner;
     for (k, d) in designations.iter_mut().enumerate() {
         let n = rules.designations[k].qualification.window_months as usize;
-        ctx.enroll(&rules.designations[k], d, &earlier[earlier.len() + 1 - n..])?;
-        let mut window: Vec<WindowMonth> = earlier[earlier.len() + 1 - n..]
+        let months = &earlier[earlier.len() + 1 - n..];
+        ctx.enroll(&rules.designations[k], d, months)?;
+        let mut window: Vec<WindowMonth> = months
             .iter()
             .map(|(month, version, results)| match results.iter().find(|r| r.id == d.id) {
                 Some(r) => WindowMonth {

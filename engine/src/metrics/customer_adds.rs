@@ -327,15 +327,16 @@ impl Kind for CustomerAdds {
         let (recent_any, base_any, base_all) =
             (list_months(&w.recent, "or"), list_months(&w.base, "or"), list_months(&w.base, "and"));
         let level = match (at_most, self.promoted_months) {
-            (Some(max), Some(back)) => format!(
-                "{} to {} (or more, when it had {} to {} {back} month{} earlier: promoted)",
-                money(threshold),
-                money(max),
-                money(threshold),
-                money(max),
-                if back == 1 { "" } else { "s" }
-            ),
-            (Some(max), None) => format!("{} to {}", money(threshold), money(max)),
+            (Some(max), promoted) => {
+                let range = format!("{} to {}", money(threshold), money(max));
+                match promoted {
+                    Some(back) => format!(
+                        "{range} (or more, when it had {range} {back} month{} earlier: promoted)",
+                        if back == 1 { "" } else { "s" }
+                    ),
+                    None => range,
+                }
+            }
             (None, _) => format!("{} or more", money(threshold)),
         };
         let what = match (entity, aggregate) {

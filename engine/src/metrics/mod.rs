@@ -395,20 +395,14 @@ impl<'a> Context<'a> {
     /// with more than USD 12,000 over the 12 months to the month tested`.
     pub fn describe_filter(&self, filter: &CustomerFilter) -> String {
         let money = |v: Decimal| self.money(filter.selection, v);
-        let low = match (filter.at_least, filter.more_than) {
-            (Some(a), _) => Some(money(a)),
-            (None, Some(m)) => Some(format!("more than {}", money(m))),
-            (None, None) => None,
-        };
-        let range = match (low, filter.at_most) {
-            (Some(a), Some(b)) if filter.more_than.is_some() && filter.at_least.is_none() => {
-                format!("{a} up to {}", money(b))
-            }
-            (Some(a), Some(b)) => format!("{a} to {}", money(b)),
-            (Some(a), None) if filter.more_than.is_some() && filter.at_least.is_none() => a,
-            (Some(a), None) => format!("at least {a}"),
-            (None, Some(b)) => format!("at most {}", money(b)),
-            (None, None) => "any value".to_owned(),
+        // `at_least` and `more_than` are never both given (compile refuses it); `at_least` is read first.
+        let range = match (filter.at_least, filter.more_than, filter.at_most) {
+            (Some(a), _, Some(b)) => format!("{} to {}", money(a), money(b)),
+            (Some(a), _, None) => format!("at least {}", money(a)),
+            (None, Some(m), Some(b)) => format!("more than {} up to {}", money(m), money(b)),
+            (None, Some(m), None) => format!("more than {}", money(m)),
+            (None, None, Some(b)) => format!("at most {}", money(b)),
+            (None, None, None) => "any value".to_owned(),
         };
         let how = if filter.aggregate == Aggregate::Max { " on their largest product" } else { "" };
         let over = if filter.months > 1 {

@@ -103,11 +103,14 @@ impl Kind for UsageGrowth {
         let u = Some(shown_unit.as_str());
         let mut ev = Evidence::of(KIND.name);
         let (mut now, mut base) = (Decimal::ZERO, Decimal::ZERO);
-        // With `eligible_each_month` the baseline's customers are those eligible in the baseline month.
-        let test_base = if self.eligible_each_month { base_month } else { as_of };
         for (customer, months) in &series.customers {
             let counts_now = eligible.is_none_or(|f| ctx.passes(f, customer, as_of));
-            let counts_base = eligible.is_none_or(|f| ctx.passes(f, customer, test_base));
+            // With `eligible_each_month` the baseline's customers are those eligible in the baseline month;
+            // without it, the test of as_of decides both (and is not run twice).
+            let counts_base = match eligible {
+                Some(f) if self.eligible_each_month => ctx.passes(f, customer, base_month),
+                _ => counts_now,
+            };
             if counts_now {
                 now += value(months, as_of);
             }
