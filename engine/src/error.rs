@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+pub use crate::codes::Code;
+
 /// Where a problem is: a file, and a line and column or a field path inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -117,12 +119,33 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// A problem with an input file, with its place and an optional hint.
+/// A problem with an input file, with its place, an optional hint, its stable code (see [`crate::codes`]) and
+/// whether it stops the file from being used (an error) or only warns (a consistency lint).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Error {
     pub place: Located,
     pub message: String,
     pub hint: Option<String>,
+    pub code: Code,
+    pub severity: Severity,
+}
+
+/// How serious a diagnostic is. `check` reports both and fails on either; scoring refuses errors and runs
+/// with warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`, as the machine-readable formats write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -137,7 +160,25 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(place: Located, message: impl Into<String>) -> Error {
-        Error { place, message: shorten(message.into()), hint: None }
+        Error {
+            place,
+            message: shorten(message.into()),
+            hint: None,
+            code: crate::codes::UNCLASSIFIED,
+            severity: Severity::Error,
+        }
+    }
+
+    /// The same problem under its stable code.
+    pub fn with_code(mut self, code: Code) -> Error {
+        self.code = code;
+        self
+    }
+
+    /// The same problem as a warning (a consistency lint).
+    pub fn warning(mut self) -> Error {
+        self.severity = Severity::Warning;
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {

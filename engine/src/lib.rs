@@ -14,6 +14,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod codes;
 pub mod compare;
 pub mod error;
 mod evaluate;
@@ -31,7 +32,7 @@ mod strict;
 pub mod value;
 pub mod vocabulary;
 
-pub use error::{Error, Located};
+pub use error::{Code, Error, Located, Severity};
 pub use evaluate::{score, score_by, Versions};
 pub use partner::{Format, Partner};
 pub use report::ScoreReport;
