@@ -559,6 +559,42 @@ mod tests {
         assert_eq!(expected_one_of(&["a", "b", "c"], "fields"), "expected one of `a`, `b`, `c`");
     }
 
+    // Issue 14: a parser's problem carries the code of its kind, in every format (partner files share them).
+    #[test]
+    fn parse_errors_carry_the_code_of_their_kind() {
+        use crate::codes;
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            id: String,
+            count: u32,
+        }
+        let toml = |text: &str| {
+            let e = toml::from_str::<File>(text).unwrap_err();
+            Error::from_toml("f.toml", text, &e).code
+        };
+        assert_eq!(toml("id = \"a\nunterminated"), codes::SYNTAX);
+        assert_eq!(toml("id = \"a\"\ncount = 1\ncolour = 2\n"), codes::UNKNOWN_KEY);
+        assert_eq!(toml("id = \"a\"\ncount = \"x\"\n"), codes::WRONG_TYPE);
+        assert_eq!(toml("id = \"a\"\n"), codes::MISSING_KEY);
+        assert_eq!(toml("id = \"a\"\nid = \"b\"\ncount = 1\n"), codes::DUPLICATE_KEY);
+        let json = |text: &str| Error::from_json("f.json", &serde_json::from_str::<File>(text).unwrap_err()).code;
+        assert_eq!(json("{\"id\": \"a\","), codes::SYNTAX);
+        assert_eq!(json("{\"id\": \"a\", \"count\": 1, \"colour\": 2}"), codes::UNKNOWN_KEY);
+        assert_eq!(json("{\"id\": \"a\", \"count\": \"x\"}"), codes::WRONG_TYPE);
+        assert_eq!(json("{\"id\": \"a\"}"), codes::MISSING_KEY);
+        let yaml = |text: &str| {
+            let e = serde_saphyr::from_str::<File>(text).unwrap_err();
+            Error::from_yaml("f.yaml", text, &e).code
+        };
+        assert_eq!(yaml("id: \"a\ncount: 1\n"), codes::SYNTAX);
+        assert_eq!(yaml("id: a\ncount: 1\ncolour: 2\n"), codes::UNKNOWN_KEY);
+        assert_eq!(yaml("id: a\ncount: x\n"), codes::WRONG_TYPE);
+        assert_eq!(yaml("id: a\n"), codes::MISSING_KEY);
+        assert_eq!(yaml("id: a\nid: b\ncount: 1\n"), codes::DUPLICATE_KEY);
+    }
+
     #[test]
     fn unknown_keys_suggest_the_closest() {
         let e = with_unknown_key_hint(Error::new(
