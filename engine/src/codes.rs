@@ -31,9 +31,64 @@ codes! {
     /// A problem no more specific code describes yet.
     UNCLASSIFIED = "DS999", "unclassified", "A problem without a more specific code.";
     // --- DS0xx: reading files ---
+    /// The text is not valid TOML, YAML or JSON.
+    SYNTAX = "DS001", "syntax", "The file is not valid TOML, YAML or JSON at this place.";
+    /// A key the table does not take, often a misspelling (the hint names the closest valid key).
+    UNKNOWN_KEY = "DS002", "unknown-key", "A key the table does not take, often a misspelling.";
+    /// A value of the wrong type or form: text where a number belongs, a table where a list belongs.
+    WRONG_TYPE = "DS003", "wrong-type", "A value of the wrong type or form for its key.";
+    /// A key the table needs is not given (in the file's shape, or for the kind, test or method chosen).
+    MISSING_KEY = "DS004", "missing-key", "A key the table needs is not given.";
+    /// The same key twice in one table.
+    DUPLICATE_KEY = "DS005", "duplicate-key", "A key is written twice in one table.";
+    NOT_UTF8 = "DS006", "invalid-encoding", "The file is not UTF-8 text.";
+    /// A file or folder that cannot be read, or an entry that is not a regular file (a FIFO, a device).
+    UNREADABLE = "DS007", "unreadable", "The file or folder cannot be read, or is not a regular file.";
+    /// Over the size limit, or (YAML) nesting or aliases expanding too far while it is read.
+    TOO_LARGE = "DS008", "too-large", "The file is larger, nests deeper or expands further than a file may.";
+    /// A path or a symbolic link leading out of the rule folder (outside its digest).
+    OUTSIDE_FOLDER = "DS009", "outside-folder", "A path or symbolic link leads outside the rule folder.";
+    /// A number literal with more digits than the reader keeps exactly.
+    INEXACT_NUMBER = "DS010", "inexact-number", "A number has more digits than can be read exactly.";
     // --- DS1xx: rule set structure and references ---
+    NOT_A_RULE_SET = "DS100", "not-a-rule-set", "The folder is not a rule set: it has no program.toml.";
+    NO_DESIGNATION = "DS101", "no-designation", "The rule set defines no designation.";
+    /// Two designations with one id, a product or certification name listed twice, a metric or part twice.
+    DEFINED_TWICE = "DS102", "defined-twice", "A designation, product, certification name, metric or part is defined twice.";
+    UNKNOWN_CERTIFICATION = "DS103", "unknown-certification", "A certification the catalogue does not list.";
+    UNKNOWN_PRODUCT = "DS104", "unknown-product", "A product the product catalogue does not list.";
+    UNKNOWN_SELECTION = "DS105", "unknown-selection", "A selection program.toml does not define.";
+    UNKNOWN_DESIGNATION = "DS106", "unknown-designation", "A designation no file under designations/ defines.";
+    UNKNOWN_PATH_RULE = "DS107", "unknown-path-rule", "A path rule program.toml does not define.";
+    UNDEFINED_PATH = "DS108", "undefined-path", "A path rule can choose a path the designation does not define.";
+    /// A key the kind, path test or method does not take (it would be ignored).
+    KEY_DOES_NOT_APPLY = "DS109", "key-does-not-apply", "A key given where it has no effect.";
+    /// Keys that exclude each other, both given.
+    CONFLICTING_KEYS = "DS110", "conflicting-keys", "Keys that exclude each other are both given.";
+    VERSION_OVERLAP = "DS111", "version-overlap", "Two rule versions apply to the same months.";
+    VERSION_GAP = "DS112", "version-gap", "No rule version applies to some months between two versions.";
     // --- DS2xx: values ---
+    NEGATIVE = "DS200", "negative", "A number that must not be negative is negative.";
+    /// Months from 1 to 120, a share from 0 to 1, round_places from 0 to 10, at least one person...
+    OUT_OF_RANGE = "DS201", "out-of-range", "A number is outside the range its key allows.";
+    /// An upper bound below (or at an exclusive) lower bound: no value can count.
+    EMPTY_RANGE = "DS202", "empty-range", "A lower and an upper bound leave no value that can count.";
+    DATES_OUT_OF_ORDER = "DS203", "dates-out-of-order", "An end date is before its start date.";
+    /// A word outside the closed set its key allows: a metric kind, measure, segment, cloud, category...
+    UNKNOWN_VALUE = "DS204", "unknown-value", "A value not among the ones its key allows.";
+    EMPTY_VALUE = "DS205", "empty-value", "An empty name or list where one is needed.";
+    /// Maxima or units × points beyond the largest decimal.
+    NUMBER_OVERFLOW = "DS206", "number-overflow", "Numbers add or multiply past the largest decimal.";
+    INVALID_NAME = "DS207", "invalid-name", "A name that is not written the way its key requires.";
+    /// A value allowed elsewhere but not here: a combined metric as a part, a part counting no customers
+    /// under `combine = "distinct"`.
+    NOT_ALLOWED_HERE = "DS208", "not-allowed-here", "A value allowed elsewhere but not in this place.";
     // --- DS3xx: consistency lints ---
+    /// The metrics' max_points of a path do not add up to the designation's.
+    MAX_POINTS_SUM = "DS300", "max-points-sum", "The metrics' max_points of a path do not add up to the designation's.";
+    MAX_POINTS_UNREACHABLE = "DS301", "max-points-unreachable", "A points rule can never reach its metric's max_points.";
+    MAX_POINTS_EXCEEDED = "DS302", "max-points-exceeded", "A points rule exceeds max_points before max_units binds.";
+    FOLDER_NAME = "DS303", "folder-name", "A rule set's version differs from its folder's name.";
     // --- DS4xx: scripts ---
     // --- DS5xx: partner files ---
     // --- DS6xx: rule tests ---
@@ -53,6 +108,45 @@ mod tests {
             assert!(c.id.len() == 5 && c.id.starts_with("DS") && c.id[2..].bytes().all(|b| b.is_ascii_digit()));
             assert!(c.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", c.name);
             assert!(c.summary.ends_with('.'), "{}", c.id);
+        }
+    }
+
+    /// The rows of docs/rules.md's "Diagnostic codes" table: `(id, name)`.
+    fn documented() -> Vec<(String, String)> {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).expect("docs/rules.md");
+        let section = doc.split("\n## Diagnostic codes").nth(1).expect("docs/rules.md has \"## Diagnostic codes\"");
+        let section = section.split("\n## ").next().unwrap_or_default();
+        section
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                (cells.len() > 3 && cells[1].starts_with("DS")).then(|| (cells[1].to_owned(), cells[2].to_owned()))
+            })
+            .collect()
+    }
+
+    // Issue 14: every code is documented for rule authors (id and name in the table of docs/rules.md), and the
+    // doc names no code the engine does not have.
+    #[test]
+    fn every_code_is_documented_and_the_doc_names_no_unknown_code() {
+        let rows = documented();
+        for c in ALL {
+            assert!(
+                rows.iter().any(|(id, name)| id == c.id && name == c.name),
+                "docs/rules.md \"Diagnostic codes\" lacks the row {} | {}",
+                c.id,
+                c.name
+            );
+        }
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).unwrap();
+        for (at, _) in doc.match_indices("DS") {
+            let id = doc.get(at..at + 5).unwrap_or_default();
+            let coded = id.len() == 5 && id[2..].bytes().all(|b| b.is_ascii_digit());
+            // Ranges (`DS0xx`) are not codes.
+            if coded {
+                assert!(ALL.iter().any(|c| c.id == id), "docs/rules.md names {id}, which is no code");
+            }
         }
     }
 }

@@ -193,7 +193,9 @@ impl Error {
             None => Located::file(file),
         };
         let message = plain_words(&e.message().trim().replace('\n', " "));
-        with_unknown_key_hint(Error::new(place, message))
+        // The text itself is not TOML when not even an untyped table reads it (the message tells which kind).
+        let syntax = text.parse::<toml::Table>().is_err();
+        classified(with_unknown_key_hint(Error::new(place, message)), syntax)
     }
 
     /// A YAML parse or shape error, located by the parser.
@@ -210,7 +212,9 @@ impl Error {
             }
         }
         let failed_key = crate::strict::take_failed_key();
+        let syntax = yaml_syntax(yaml_root(e));
         let err = with_unknown_key_hint(Error::new(place.clone(), plain_words(&message.trim().replace('\n', " "))));
+        let err = classified(err, syntax);
         // The parser places a value's own error at the start of the enclosing mapping; point at the value.
         let value_error =
             ["invalid type:", "invalid value:", "unknown value"].iter().any(|p| err.message.starts_with(p));
@@ -237,7 +241,77 @@ impl Error {
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let message = plain_words(full.strip_suffix(&suffix).unwrap_or(&full));
-        with_unknown_key_hint(Error::new(place, message))
+        let syntax = !matches!(e.classify(), serde_json::error::Category::Data);
+        classified(with_unknown_key_hint(Error::new(place, message)), syntax)
+    }
+}
+
+/// A parse or shape error under its stable code: the kinds a message names (an unknown or missing key, a key
+/// twice, a value outside a closed set, a file that expands too far) first, then `syntax` (the text is not valid
+/// TOML, YAML or JSON), else a value of the wrong type or form (`invalid type`, `invalid value`, a custom message of
+/// a value's own reader such as "expected a month like 2024-06").
+fn classified(err: Error, syntax: bool) -> Error {
+    use crate::codes;
+    let m = err.message.as_str();
+    let code = if m.starts_with("unknown key `") {
+        codes::UNKNOWN_KEY
+    } else if m.starts_with("missing field") || m.starts_with("missing key") {
+        codes::MISSING_KEY
+    } else if m.contains("duplicate key") || m.contains("is written twice") {
+        codes::DUPLICATE_KEY
+    } else if m.starts_with("unknown value") {
+        codes::UNKNOWN_VALUE
+    } else if ["nesting deeper", "aliases", "anchors", "documents in one file", "merge keys", "expands"]
+        .iter()
+        .any(|w| m.contains(w))
+        && syntax
+    {
+        codes::TOO_LARGE
+    } else if syntax {
+        codes::SYNTAX
+    } else {
+        codes::WRONG_TYPE
+    };
+    err.with_code(code)
+}
+
+/// The innermost YAML error (snippets and alias context wrap it).
+fn yaml_root(e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    match e {
+        serde_saphyr::Error::WithSnippet { error, .. } | serde_saphyr::Error::AliasError { error, .. } => {
+            yaml_root(error)
+        }
+        other => other,
+    }
+}
+
+/// Whether a YAML error is about the text (the scanner's or parser's, or a budget the text breaks) rather than
+/// serde's about the data in it.
+fn yaml_syntax(e: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    match e {
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::SerdeUnknownField { .. }
+        | E::SerdeMissingField { .. }
+        | E::DuplicateMappingKey { .. }
+        | E::InvalidScalar { .. }
+        | E::NullIntoString { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::InvalidCharNull { .. }
+        | E::InvalidCharNotSingleScalar { .. }
+        | E::UnexpectedValueForUnit { .. }
+        | E::Unexpected { .. } => false,
+        // serde's custom messages (a value's own reader, the strict reader) arrive as `Message` too; a scanner's
+        // or parser's names what it could not read.
+        E::Message { msg, .. } => {
+            !["invalid type", "invalid value", "invalid length", "missing field", "unknown", "expected"]
+                .iter()
+                .any(|w| msg.contains(w))
+        }
+        _ => true,
     }
 }
 
@@ -257,7 +331,24 @@ pub(crate) fn plain_words(message: &str) -> String {
         .replace("unexpected event: expected sequence start", "expected a list")
         .replace("unexpected event: expected mapping start", "expected a mapping")
         .replace(" as i128", "")
-        .replace(" as u128", "");
+        .replace(" as u128", "")
+        // serde's names of what it found or expected (issue 14): a rule author writes lists, tables and decimal
+        // numbers, not sequences, maps and floating points.
+        .replace("invalid type: map", "invalid type: a table of keys")
+        .replace("invalid type: sequence", "invalid type: a list")
+        .replace("invalid type: newtype struct", "invalid type: a value")
+        .replace("invalid type: Option value", "invalid type: an optional value")
+        .replace("floating point `", "decimal number `")
+        .replace("expected a sequence", "expected a list");
+    // Not "expected a mapping with keys ...", the strict reader's own words.
+    if out.ends_with("expected a map") || out.contains("expected a map,") || out.contains("expected a map ") {
+        out = out
+            .replace("expected a map,", "expected a table of keys,")
+            .replace("expected a map ", "expected a table of keys ");
+        if let Some(head) = out.strip_suffix("expected a map") {
+            out = format!("{head}expected a table of keys");
+        }
+    }
     // Rust's number types, as serde's primitive visitors name them (`expected i64` for `round_places`).
     for (rust, plain) in [
         ("i8", "a whole number"),
@@ -394,7 +485,28 @@ mod tests {
     fn messages_name_no_rust_types() {
         assert_eq!(
             plain_words("invalid type: map, expected struct PartnerIdFile"),
-            "invalid type: map, expected a table of keys"
+            "invalid type: a table of keys, expected a table of keys"
+        );
+        // Issue 14: serde's sequence, map and floating point are a rule author's list, table and decimal number.
+        assert_eq!(
+            plain_words("invalid type: sequence, expected a month as YYYY-MM"),
+            "invalid type: a list, expected a month as YYYY-MM"
+        );
+        assert_eq!(
+            plain_words("invalid type: floating point `1.5`, expected i64"),
+            "invalid type: decimal number `1.5`, expected a whole number"
+        );
+        assert_eq!(
+            plain_words("invalid type: string \"x\", expected a map"),
+            "invalid type: string \"x\", expected a table of keys"
+        );
+        assert_eq!(
+            plain_words("invalid type: integer `1`, expected a sequence"),
+            "invalid type: integer `1`, expected a list"
+        );
+        assert_eq!(
+            plain_words("invalid type: a list, expected a mapping with keys id"),
+            "invalid type: a list, expected a mapping with keys id"
         );
         assert_eq!(
             plain_words("invalid type: string \"x\", expected enum Segment"),
@@ -445,6 +557,42 @@ mod tests {
         assert!(shown.starts_with("p.yaml:2:") && shown.ends_with(": key `a` is written twice"), "{shown}");
         assert_eq!(expected_one_of(&[], "fields"), "there are no fields");
         assert_eq!(expected_one_of(&["a", "b", "c"], "fields"), "expected one of `a`, `b`, `c`");
+    }
+
+    // Issue 14: a parser's problem carries the code of its kind, in every format (partner files share them).
+    #[test]
+    fn parse_errors_carry_the_code_of_their_kind() {
+        use crate::codes;
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            id: String,
+            count: u32,
+        }
+        let toml = |text: &str| {
+            let e = toml::from_str::<File>(text).unwrap_err();
+            Error::from_toml("f.toml", text, &e).code
+        };
+        assert_eq!(toml("id = \"a\nunterminated"), codes::SYNTAX);
+        assert_eq!(toml("id = \"a\"\ncount = 1\ncolour = 2\n"), codes::UNKNOWN_KEY);
+        assert_eq!(toml("id = \"a\"\ncount = \"x\"\n"), codes::WRONG_TYPE);
+        assert_eq!(toml("id = \"a\"\n"), codes::MISSING_KEY);
+        assert_eq!(toml("id = \"a\"\nid = \"b\"\ncount = 1\n"), codes::DUPLICATE_KEY);
+        let json = |text: &str| Error::from_json("f.json", &serde_json::from_str::<File>(text).unwrap_err()).code;
+        assert_eq!(json("{\"id\": \"a\","), codes::SYNTAX);
+        assert_eq!(json("{\"id\": \"a\", \"count\": 1, \"colour\": 2}"), codes::UNKNOWN_KEY);
+        assert_eq!(json("{\"id\": \"a\", \"count\": \"x\"}"), codes::WRONG_TYPE);
+        assert_eq!(json("{\"id\": \"a\"}"), codes::MISSING_KEY);
+        let yaml = |text: &str| {
+            let e = serde_saphyr::from_str::<File>(text).unwrap_err();
+            Error::from_yaml("f.yaml", text, &e).code
+        };
+        assert_eq!(yaml("id: \"a\ncount: 1\n"), codes::SYNTAX);
+        assert_eq!(yaml("id: a\ncount: 1\ncolour: 2\n"), codes::UNKNOWN_KEY);
+        assert_eq!(yaml("id: a\ncount: x\n"), codes::WRONG_TYPE);
+        assert_eq!(yaml("id: a\n"), codes::MISSING_KEY);
+        assert_eq!(yaml("id: a\nid: b\ncount: 1\n"), codes::DUPLICATE_KEY);
     }
 
     #[test]

@@ -220,6 +220,7 @@ fn scan_literals(text: &str, file: &str, wide_integers: bool) -> Vec<crate::erro
                             crate::error::Located::offset(file, text, i),
                             format!("{token} {reason}"),
                         )
+                        .with_code(crate::codes::INEXACT_NUMBER)
                         .with_hint(hint),
                     );
                 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
+use crate::codes;
 
 use super::additions::requirement_person;
 use super::{Context, Kind, Measured, MetricKind, Registered};
@@ -40,7 +41,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         let requirement = c.requirement(&pf.any_of, &pf.all_of, p.span());
         let people = *pf.people.get_ref();
         if people < 1 {
-            c.err(
+            c.err(codes::OUT_OF_RANGE, 
                 pf.people.span(),
                 format!("a prerequisite needs at least 1 person, found {people}"),
                 Some("remove the step instead of asking for 0 people"),
@@ -56,7 +57,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         Some(s) => c.requirement(&s.get_ref().any_of, &s.get_ref().all_of, s.span()),
         None => {
             let id = c.id().to_owned();
-            c.err_here(format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
+            c.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
             CertRequirement { all_of: vec![], any_of: vec![] }
         }
     };

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
+use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
@@ -100,12 +101,12 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         Some(("average-crossing", _)) => AddsRule::AverageCrossing,
         Some((other, at)) => {
             let hint = c.suggest(other, &RULES);
-            c.err(at, format!("unknown rule \"{other}\""), Some(&hint));
+            c.err(codes::UNKNOWN_VALUE, at, format!("unknown rule \"{other}\""), Some(&hint));
             AddsRule::Transitions
         }
         None => {
             let id = c.id().to_owned();
-            c.err_here(format!("\"{id}\" needs `rule`"), Some(&format!("one of: {}", RULES.join(", "))));
+            c.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `rule`"), Some(&format!("one of: {}", RULES.join(", "))));
             AddsRule::Transitions
         }
     };
@@ -114,14 +115,14 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     c.empty_range(threshold.zip(m.at_most.as_ref()), "threshold");
     if let Some(p) = &m.promoted_months {
         if m.at_most.is_none() {
-            c.err(
+            c.err(codes::MISSING_KEY, 
                 p.span(),
                 "promoted_months needs `at_most`",
                 Some("a promoted customer is one over at_most now that was in range promoted_months earlier"),
             );
         }
         if rule == AddsRule::AverageCrossing {
-            c.err(
+            c.err(codes::KEY_DOES_NOT_APPLY, 
                 p.span(),
                 "promoted_months does not apply to rule \"average-crossing\"",
                 Some("promoted customers are counted by eligible-count-difference, transitions and monthly-transitions"),

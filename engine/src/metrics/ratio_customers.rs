@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
+use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{value, Context, Kind, Measured, MetricKind, Registered};
@@ -60,7 +61,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     let denominator = match &m.denominator {
         Some(s) => Some(c.find_selection(s)),
         None => {
-            c.err_here(format!("\"{id}\" needs `denominator` (a selection)"), None);
+            c.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `denominator` (a selection)"), None);
             None
         }
     };
@@ -71,11 +72,11 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         Some(("count-difference", _)) => RatioRule::CountDifference,
         Some((other, at)) => {
             let hint = c.suggest(other, &["crossing", "count-difference"]);
-            c.err(at, format!("unknown rule \"{other}\""), Some(&hint));
+            c.err(codes::UNKNOWN_VALUE, at, format!("unknown rule \"{other}\""), Some(&hint));
             RatioRule::Crossing
         }
         None => {
-            c.err_here(format!("\"{id}\" needs `rule`"), Some("rule = \"crossing\" or \"count-difference\""));
+            c.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `rule`"), Some("rule = \"crossing\" or \"count-difference\""));
             RatioRule::Crossing
         }
     };

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
+use crate::codes;
 
 use super::additions::{more_in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
@@ -64,20 +65,20 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         Some(("percent", _)) | None => Compare::Percent,
         Some(("difference", _)) => Compare::Difference,
         Some((other, at)) => {
-            c.err(at, format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
+            c.err(codes::UNKNOWN_VALUE, at, format!("unknown compare \"{other}\""), Some("compare = \"percent\" or \"difference\""));
             Compare::Percent
         }
     };
     let unit = match &m.unit {
         Some(u) if u.get_ref().0 > Decimal::ZERO => u.get_ref().0,
         Some(u) => {
-            c.err(u.span(), "unit must be greater than 0", None);
+            c.err(codes::OUT_OF_RANGE, u.span(), "unit must be greater than 0", None);
             Decimal::ONE
         }
         None => Decimal::ONE,
     };
     if let (Some(each), None) = (&m.eligible_each_month, &m.eligible_customers) {
-        c.err(each.span(), "eligible_each_month needs `eligible_customers`", None);
+        c.err(codes::MISSING_KEY, each.span(), "eligible_each_month needs `eligible_customers`", None);
     }
     Some(MetricKind::UsageGrowth(UsageGrowth {
         selection: selection?,

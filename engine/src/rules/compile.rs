@@ -13,7 +13,8 @@ use toml::Spanned;
 use super::schema::*;
 use super::source::{digest, rel_name, Read, RuleSource};
 use super::*;
-use crate::error::{closest, Error, Located};
+use crate::codes::{self, Code};
+use crate::error::{closest, Error, Located, Severity};
 use crate::script::{sandbox, Script};
 use crate::strict::{self, Strict};
 use crate::value::Dec;
@@ -24,7 +25,7 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet, Vec<Error>> {
     strict(compile(&RuleSource::Dir(dir.to_owned())))
 }
 
-/// A compiled rule set refused when it breaks a consistency lint: every problem is an error.
+/// A compiled rule set refused when it breaks a consistency lint too (the lints keep their warning severity).
 pub(crate) fn strict(compiled: Result<(RuleSet, Vec<Error>), Vec<Error>>) -> Result<RuleSet, Vec<Error>> {
     match compiled {
         Ok((rules, lints)) if lints.is_empty() => Ok(rules),
@@ -53,16 +54,17 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
         scripts: BTreeMap::new(),
         files: files.into_iter().collect(),
         unreadable: unreadable.into_iter().map(|(rel, _)| rel).collect(),
-        lints: BTreeSet::new(),
+        blanked: BTreeMap::new(),
     };
 
     let program = c.parse::<ProgramFile>("program.toml");
     // A catalogue file that is there but does not load has had its problem reported: the references to it are
     // then not checked, rather than each reported as unknown (one bad date would otherwise bring a hundred
-    // consequential "unknown certification" errors).
+    // consequential "unknown certification" errors). The same holds when a line that may have named some of
+    // them was blanked to read the file (see `Compiler::parse`).
     let (catalogue, certifications_checked) = if c.has("catalogue/certifications.toml") {
         match c.parse::<CertificationsFile>("catalogue/certifications.toml") {
-            Some((f, text)) => (c.catalogue(&f, &text), true),
+            Some((f, text)) => (c.catalogue(&f, &text), !c.names_may_be_missing("catalogue/certifications.toml")),
             None => (Catalogue::default(), false),
         }
     } else {
@@ -70,17 +72,27 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
     };
     // `None` (no product check) both when there is no product catalogue and when it does not load.
     let products = if c.has("catalogue/products.toml") {
-        c.parse::<ProductsFile>("catalogue/products.toml").map(|(f, text)| c.products(&f, &text))
+        c.parse::<ProductsFile>("catalogue/products.toml")
+            .map(|(f, text)| c.products(&f, &text))
+            .filter(|_| !c.names_may_be_missing("catalogue/products.toml"))
     } else {
         None
     };
 
-    let Some((program, program_text)) = program else { return Err(c.errors) };
-    let pf = File { name: c.shown("program.toml"), text: program_text };
-    let qualification = c.qualification(&pf, &program.qualification);
-    let selections = c.selections(&pf, &program, products.as_ref());
-    let path_rules = c.path_rules(&pf, &program, &selections);
-    let usage_clouds = c.usage_clouds(&pf, &program);
+    // When program.toml does not parse, its problems are reported and the other files are still checked
+    // (issue 14: one unknown key there hid every problem of the designation files); the references to what
+    // program.toml defines (selections, path rules) are then left unchecked rather than each reported unknown.
+    let pf = program.as_ref().map(|(_, text)| File { name: c.shown("program.toml"), text: text.clone() });
+    let (qualification, selections, path_rules, usage_clouds) = match (&program, &pf) {
+        (Some((program, _)), Some(pf)) => {
+            let qualification = c.qualification(pf, &program.qualification);
+            let selections = c.selections(pf, program, products.as_ref());
+            let path_rules = c.path_rules(pf, program, &selections);
+            (qualification, selections, path_rules, c.usage_clouds(pf, program))
+        }
+        _ => (None, Vec::new(), Vec::new(), None),
+    };
+    let program_names_known = program.is_some() && !c.names_may_be_missing("program.toml");
 
     let mut designations: Vec<Designation> = Vec::new();
     let designation_files: Vec<&PathBuf> =
@@ -88,12 +100,13 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
     if designation_files.is_empty() {
         c.errors.push(
             Error::new(Located::file(&c.shown("designations")), "the rule set defines no designation")
+                .with_code(codes::NO_DESIGNATION)
                 .with_hint("add one TOML file per designation under designations/"),
         );
     }
     let scope = Scope {
-        selections: &selections,
-        path_rules: &path_rules,
+        selections: program_names_known.then_some(selections.as_slice()),
+        path_rules: program_names_known.then_some(path_rules.as_slice()),
         catalogue: &catalogue,
         certifications_checked,
         products: products.as_ref(),
@@ -113,10 +126,9 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
             let f = File { name: c.shown(&rel), text };
             if let Some(d) = c.designation(&f, file, &scope) {
                 if let Some(other) = designations.iter().find(|o| o.id == d.id) {
-                    c.errors.push(Error::new(
-                        Located::file(&f.name),
-                        format!("designation \"{}\" is defined twice", other.id),
-                    ));
+                    let e =
+                        Error::new(Located::file(&f.name), format!("designation \"{}\" is defined twice", other.id));
+                    c.report(e.with_code(codes::DEFINED_TWICE));
                 } else {
                     designations.push(d);
                 }
@@ -125,7 +137,10 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
     }
 
     let ids = ids_known.then_some(ids.as_slice());
-    let badges = c.badges(&pf, &program, ids);
+    let badges = match (&program, &pf) {
+        (Some((program, _)), Some(pf)) => c.badges(pf, program, ids),
+        _ => Vec::new(),
+    };
     let specializations = if c.has("catalogue/specializations.toml") {
         c.parse::<SpecializationsFile>("catalogue/specializations.toml")
             .map(|(f, text)| c.specializations(&f, &text, ids))
@@ -142,11 +157,14 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
         }
     }
 
+    // Without a program.toml that parsed there is no rule set, and its problems are among the errors.
+    let (Some((program, _)), Some(pf)) = (program, pf) else { return Err(c.take_problems().0) };
     let version = program.version.get_ref().trim().to_owned();
     let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if !folder.is_empty() && folder != version && folder != "." {
         // A lint: a draft (a copied version folder under another name) still scores, with this as a warning.
         c.lint(
+            codes::FOLDER_NAME,
             &pf,
             program.version.span(),
             format!("version \"{version}\" differs from its folder name \"{folder}\""),
@@ -158,22 +176,11 @@ pub(crate) fn compile(source: &RuleSource) -> Result<(RuleSet, Vec<Error>), Vec<
     let effective_until = program.effective_until.as_ref().map(|u| *u.get_ref());
     if let Some(until) = &program.effective_until {
         if *until.get_ref() < effective_from {
-            c.err(&pf, until.span(), "effective_until is before effective_from", None);
+            c.err(codes::DATES_OUT_OF_ORDER, &pf, until.span(), "effective_until is before effective_from", None);
         }
     }
 
-    // A script used by several metrics reports the same problem once.
-    let mut seen = BTreeSet::new();
-    let mut only_lints = true;
-    let problems: Vec<Error> = std::mem::take(&mut c.errors)
-        .into_iter()
-        .enumerate()
-        .filter(|(_, e)| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()))
-        .map(|(i, e)| {
-            only_lints &= c.lints.contains(&i);
-            e
-        })
-        .collect();
+    let (problems, only_lints) = c.take_problems();
     if !only_lints {
         return Err(problems);
     }
@@ -211,10 +218,43 @@ struct Compiler {
     files: BTreeMap<String, Vec<u8>>,
     /// The files that were refused (their problem is already among `errors`).
     unreadable: BTreeSet<String>,
-    /// Which of `errors` (by index) are consistency lints: the metrics' maxima not adding up to the
-    /// designation's, a points rule that cannot reach its maximum or always exceeds it, a folder named unlike
-    /// its version. `check` refuses them; scoring warns and runs.
-    lints: BTreeSet<usize>,
+    /// The files read with lines blanked out (by the name messages show): what their meaning check finds is
+    /// filtered through [`Blanked::hides`].
+    blanked: BTreeMap<String, Blanked>,
+}
+
+/// The lines of a file blanked out so that the parser could read the rest (see `Compiler::parse`), and the keys
+/// they held. The file's meaning is still checked; a problem that may be only a consequence of the blanking is
+/// not reported (issue 14), since the problem that made the line go has been.
+#[derive(Default)]
+struct Blanked {
+    /// 1-based line numbers.
+    lines: BTreeSet<usize>,
+    /// The keys the blanked lines gave (`max_points`, and for `a.b = 1` both `a.b` and `b`).
+    keys: BTreeSet<String>,
+    /// Whether a blanked line held a list or an inline table, which may have named things other files refer to
+    /// (a selection, a certification's aliases): references to this file's names are then not checked.
+    lists: bool,
+}
+
+impl Blanked {
+    /// Whether `e`, found in the blanked file's meaning, may be only a consequence of the blanking: it is placed on
+    /// a blanked line, it names a blanked key (a "missing" key, a key that needs another), or it is a consistency
+    /// lint (a blanked number may be the one that made the sums not add up).
+    fn hides(&self, e: &Error) -> bool {
+        e.severity == Severity::Warning
+            || e.place.line.is_some_and(|(line, _)| self.lines.contains(&line))
+            || self.keys.iter().any(|k| names_word(&e.message, k))
+    }
+}
+
+/// Whether `text` holds `word` as a whole word (not inside a longer name such as `max_points_x`).
+fn names_word(text: &str, word: &str) -> bool {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(is_name)
+            && !text[at + word.len()..].chars().next().is_some_and(is_name)
+    })
 }
 
 /// A parsed file's name (as shown in messages) and text, for locating spans.
@@ -225,8 +265,10 @@ struct File {
 
 /// What designation files may refer to.
 struct Scope<'a> {
-    selections: &'a [Selection],
-    path_rules: &'a [PathRule],
+    /// The selections and path rules of program.toml; `None` when it did not parse (or a line that may have
+    /// defined some was blanked), so references to them are not checked.
+    selections: Option<&'a [Selection]>,
+    path_rules: Option<&'a [PathRule]>,
     catalogue: &'a Catalogue,
     /// False when `catalogue/certifications.toml` is there but did not load: certification names are then not
     /// checked, since every one would look unknown.
@@ -259,14 +301,17 @@ impl Compiler {
         let Some(bytes) = self.files.get(rel) else {
             // A refused file has its problem reported already.
             if !self.unreadable.contains(rel) {
-                self.errors.push(Error::new(Located::file(&shown), "cannot read file: no such file"));
+                self.errors.push(
+                    Error::new(Located::file(&shown), "cannot read file: no such file").with_code(codes::UNREADABLE),
+                );
             }
             return None;
         };
         match String::from_utf8(bytes.clone()) {
             Ok(t) => Some(t),
             Err(_) => {
-                self.errors.push(Error::new(Located::file(&shown), "file is not UTF-8 text"));
+                self.errors
+                    .push(Error::new(Located::file(&shown), "file is not UTF-8 text").with_code(codes::NOT_UTF8));
                 None
             }
         }
@@ -282,15 +327,20 @@ impl Compiler {
         // parses or a problem cannot be pinned to a line of its own.
         let mut attempt = text.clone();
         let mut found = 0;
-        let mut blanked = false;
+        let mut blanked = Blanked::default();
         loop {
             // Read strictly: a positional array never stands for a table (see `strict`).
             let e = match toml::from_str::<Strict<T, strict::Toml>>(&attempt).map(|s| s.0) {
                 Ok(v) if found == 0 => return Some((v, text)),
-                // Repaired by renames only: the problems are reported, and the file's meaning is still checked.
-                // A blanked line would make the meaning check report what is only missing through the repair.
-                Ok(v) if !blanked => return Some((v, attempt)),
-                Ok(_) => return None,
+                // Repaired: the problems are reported, and the file's meaning is still checked (issue 14: a type
+                // error no longer hides the rest of the file's problems). What the meaning check finds only
+                // because a line is gone is filtered out (`Blanked::hides`).
+                Ok(v) => {
+                    if !blanked.lines.is_empty() {
+                        self.blanked.insert(shown, blanked);
+                    }
+                    return Some((v, attempt));
+                }
                 Err(e) => e,
             };
             // Lines keep their count through the repairs below, so places in `attempt` are places in the file.
@@ -329,7 +379,13 @@ impl Compiler {
             let repaired = match (unknown, suggested) {
                 (Some(bad), Some(good)) if line.trim_start().starts_with(&bad) => line.replacen(&bad, &good, 1),
                 _ => {
-                    blanked = true;
+                    blanked.lines.insert(attempt[..start].matches('\n').count() + 1);
+                    let key = line.split('=').next().unwrap_or_default().trim().trim_matches(['"', '\'']);
+                    if let Some((_, last)) = key.rsplit_once('.') {
+                        blanked.keys.insert(last.trim().trim_matches(['"', '\'']).to_owned());
+                    }
+                    blanked.keys.insert(key.to_owned());
+                    blanked.lists |= line.contains(['[', '{']);
                     format!("#{}", " ".repeat(line.len().saturating_sub(1)))
                 }
             };
@@ -405,26 +461,55 @@ impl Compiler {
         Ok(Some(rel))
     }
 
-    /// Reports a consistency lint: an error for `check`, a warning when scoring, since every value is still
-    /// well defined and the rule set scores.
-    fn lint(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
-        self.err(f, span, msg, hint);
-        self.lints.insert(self.errors.len() - 1);
+    /// Reports a consistency lint, a warning: `check` refuses it, scoring warns and runs, since every value is
+    /// still well defined and the rule set scores.
+    fn lint(&mut self, code: Code, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
+        let e = located(code, f, span, msg, hint).warning();
+        self.report(e);
     }
 
-    fn err(&mut self, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
-        let mut e = Error::new(Located::offset(&f.name, &f.text, span.start), msg);
-        if let Some(h) = hint {
-            e = e.with_hint(h);
+    fn err(&mut self, code: Code, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
+        let e = located(code, f, span, msg, hint);
+        self.report(e);
+    }
+
+    /// Records a problem found in a file's meaning, unless it may be only a consequence of a line blanked while
+    /// that file was read.
+    fn report(&mut self, e: Error) {
+        if self.blanked.get(&e.place.file).is_some_and(|b| b.hides(&e)) {
+            return;
         }
         self.errors.push(e);
+    }
+
+    /// Whether lines of `rel` that may have named things other files refer to were blanked while it was read.
+    fn names_may_be_missing(&self, rel: &str) -> bool {
+        self.blanked.get(&self.shown(rel)).is_some_and(|b| b.lists)
+    }
+
+    /// Every problem found, a problem reported twice (a script used by several metrics) once, and whether all of
+    /// them are consistency lints.
+    fn take_problems(&mut self) -> (Vec<Error>, bool) {
+        let mut seen = BTreeSet::new();
+        let problems: Vec<Error> = std::mem::take(&mut self.errors)
+            .into_iter()
+            .filter(|e| seen.insert(e.to_string().split("\n  hint:").next().unwrap_or_default().to_owned()))
+            .collect();
+        let only_lints = problems.iter().all(|e| e.severity == Severity::Warning);
+        (problems, only_lints)
     }
 
     /// `[usage] clouds` of program.toml: the clouds whose usage rows count, each name checked.
     fn usage_clouds(&mut self, f: &File, program: &ProgramFile) -> Option<BTreeSet<Cloud>> {
         let names = program.usage.as_ref()?.clouds.as_ref()?;
         if names.get_ref().is_empty() {
-            self.err(f, names.span(), "clouds is empty: no usage row would count", Some("clouds = [\"public\"]"));
+            self.err(
+                codes::EMPTY_VALUE,
+                f,
+                names.span(),
+                "clouds is empty: no usage row would count",
+                Some("clouds = [\"public\"]"),
+            );
         }
         let mut clouds = BTreeSet::new();
         for name in names.get_ref() {
@@ -435,7 +520,13 @@ impl Compiler {
                 None => {
                     let known: Vec<&str> = Cloud::names().collect();
                     let hint = suggest(name.get_ref().trim(), known.iter().copied(), "");
-                    self.err(f, name.span(), format!("unknown cloud \"{}\"", name.get_ref()), Some(&hint));
+                    self.err(
+                        codes::UNKNOWN_VALUE,
+                        f,
+                        name.span(),
+                        format!("unknown cloud \"{}\"", name.get_ref()),
+                        Some(&hint),
+                    );
                 }
             }
         }
@@ -455,9 +546,10 @@ impl Compiler {
             for key in keys {
                 let k = key.get_ref().trim().to_lowercase();
                 if k.is_empty() {
-                    self.err(&f, key.span(), "empty certification code or name", None);
+                    self.err(codes::EMPTY_VALUE, &f, key.span(), "empty certification code or name", None);
                 } else if cat.by_key.insert(k, index).is_some() {
                     self.err(
+                        codes::DEFINED_TWICE,
                         &f,
                         key.span(),
                         format!("\"{}\" names two certifications", key.get_ref()),
@@ -473,6 +565,7 @@ impl Compiler {
             if let (Some(r), Some(g)) = (&c.retired, &c.eligible_through) {
                 if g.get_ref() < r.get_ref() {
                     self.err(
+                        codes::DATES_OUT_OF_ORDER,
                         &f,
                         g.span(),
                         format!("eligible_through {} is before retired {}", g.get_ref(), r.get_ref()),
@@ -501,7 +594,7 @@ impl Compiler {
     fn non_negative(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Option<Decimal> {
         let d = v.get_ref().0;
         if d.is_sign_negative() && !d.is_zero() {
-            self.err(f, v.span(), format!("{key} must not be negative"), None);
+            self.err(codes::NEGATIVE, f, v.span(), format!("{key} must not be negative"), None);
             return None;
         }
         Some(d)
@@ -516,7 +609,13 @@ impl Compiler {
     fn fraction(&mut self, f: &File, v: &Spanned<Dec>, key: &str) -> Decimal {
         let d = v.get_ref().0;
         if d < Decimal::ZERO || d > Decimal::ONE {
-            self.err(f, v.span(), format!("{key} {} is not between 0 and 1", d.normalize()), Some("write 80% as 0.8"));
+            self.err(
+                codes::OUT_OF_RANGE,
+                f,
+                v.span(),
+                format!("{key} {} is not between 0 and 1", d.normalize()),
+                Some("write 80% as 0.8"),
+            );
         }
         d
     }
@@ -524,7 +623,7 @@ impl Compiler {
     fn positive_int(&mut self, f: &File, v: &Spanned<i64>, key: &str, max: i64) -> i32 {
         let n = *v.get_ref();
         if n < 1 || n > max {
-            self.err(f, v.span(), format!("{key} must be between 1 and {max}, found {n}"), None);
+            self.err(codes::OUT_OF_RANGE, f, v.span(), format!("{key} must be between 1 and {max}, found {n}"), None);
             return 1;
         }
         n as i32
@@ -547,7 +646,13 @@ impl Compiler {
                         known.values().map(String::as_str),
                         "products are listed in catalogue/products.toml",
                     );
-                    self.err(f, name.span(), format!("unknown product \"{}\"", name.get_ref()), Some(&hint));
+                    self.err(
+                        codes::UNKNOWN_PRODUCT,
+                        f,
+                        name.span(),
+                        format!("unknown product \"{}\"", name.get_ref()),
+                        Some(&hint),
+                    );
                 }
             }
             out.insert(key);
@@ -562,6 +667,7 @@ impl Compiler {
             let name = p.get_ref().name.get_ref().trim();
             if out.insert(name.to_lowercase(), name.to_owned()).is_some() {
                 self.err(
+                    codes::DEFINED_TWICE,
                     &file,
                     p.get_ref().name.span(),
                     format!("product \"{}\" is listed twice", p.get_ref().name.get_ref()),
@@ -595,10 +701,17 @@ impl Compiler {
                 })
                 .collect();
             if measure.is_none() && rates.is_empty() {
-                self.err(f, sel.span(), format!("selection \"{name}\" needs `measure` or `rates`"), None);
+                self.err(
+                    codes::MISSING_KEY,
+                    f,
+                    sel.span(),
+                    format!("selection \"{name}\" needs `measure` or `rates`"),
+                    None,
+                );
             }
             if measure.is_some() && !rates.is_empty() {
                 self.err(
+                    codes::CONFLICTING_KEYS,
                     f,
                     sel.span(),
                     format!("selection \"{name}\" gives both `measure` and `rates`"),
@@ -612,6 +725,7 @@ impl Compiler {
                         if found.is_none() {
                             let names = Association::names().collect::<Vec<_>>().join(", ");
                             self.err(
+                                codes::UNKNOWN_VALUE,
                                 f,
                                 a.span(),
                                 format!("unknown association \"{}\"", a.get_ref()),
@@ -650,13 +764,22 @@ impl Compiler {
                 let hint = closest(m.get_ref(), Measure::names())
                     .map(|c| format!("did you mean `{c}`?"))
                     .unwrap_or_else(|| format!("measures: {}", Measure::names().collect::<Vec<_>>().join(", ")));
-                self.err(f, m.span(), format!("unknown measure \"{}\"", m.get_ref()), Some(&hint));
+                self.err(
+                    codes::UNKNOWN_VALUE,
+                    f,
+                    m.span(),
+                    format!("unknown measure \"{}\"", m.get_ref()),
+                    Some(&hint),
+                );
                 Measure::AcrUsd
             }
         }
     }
 
-    fn find_selection(&mut self, f: &File, name: &Spanned<String>, selections: &[Selection]) -> usize {
+    /// The index of the selection `name`; 0, reported, when unknown, and 0 unchecked when `selections` is `None`
+    /// (program.toml did not parse: the rule set is refused anyway).
+    fn find_selection(&mut self, f: &File, name: &Spanned<String>, selections: Option<&[Selection]>) -> usize {
+        let Some(selections) = selections else { return 0 };
         match selections.iter().position(|s| &s.name == name.get_ref()) {
             Some(i) => i,
             None => {
@@ -665,7 +788,13 @@ impl Compiler {
                     selections.iter().map(|s| s.name.as_str()),
                     "selections are defined in program.toml",
                 );
-                self.err(f, name.span(), format!("unknown selection \"{}\"", name.get_ref()), Some(&hint));
+                self.err(
+                    codes::UNKNOWN_SELECTION,
+                    f,
+                    name.span(),
+                    format!("unknown selection \"{}\"", name.get_ref()),
+                    Some(&hint),
+                );
                 0
             }
         }
@@ -678,7 +807,7 @@ impl Compiler {
             let mut tests = Vec::new();
             for t in &r.when {
                 let t = t.get_ref();
-                let selection = self.find_selection(f, &t.selection, selections);
+                let selection = self.find_selection(f, &t.selection, Some(selections));
                 let given = [
                     ("amount", t.amount.as_ref().map(|v| v.span())),
                     ("segments", t.segments.as_ref().and_then(|v| v.first()).map(|v| v.span())),
@@ -699,6 +828,7 @@ impl Compiler {
                     if let (Some(at), false) = (at, takes.is_empty() || takes.contains(&key)) {
                         let test = t.test.get_ref();
                         self.err(
+                            codes::KEY_DOES_NOT_APPLY,
                             f,
                             at,
                             format!("key `{key}` does not apply to path test \"{test}\""),
@@ -707,7 +837,13 @@ impl Compiler {
                     }
                 }
                 if let Some(n) = t.at_least.as_ref().filter(|n| *n.get_ref() < 1) {
-                    self.err(f, n.span(), format!("at_least must be at least 1, found {}", n.get_ref()), None);
+                    self.err(
+                        codes::OUT_OF_RANGE,
+                        f,
+                        n.span(),
+                        format!("at_least must be at least 1, found {}", n.get_ref()),
+                        None,
+                    );
                 }
                 let test = match t.test.get_ref().as_str() {
                     "ttm-total-at-least" => {
@@ -720,6 +856,7 @@ impl Compiler {
                         let share = t.share.as_ref().map(|s| self.fraction(f, s, "share")).unwrap_or_default();
                         if t.segments.as_ref().is_none_or(|s| s.is_empty()) {
                             self.err(
+                                codes::MISSING_KEY,
                                 f,
                                 t.test.span(),
                                 "segment-share-below needs `segments`",
@@ -735,6 +872,7 @@ impl Compiler {
                                 if seg.is_none() {
                                     let names = Segment::names().collect::<Vec<_>>().join(", ");
                                     self.err(
+                                        codes::UNKNOWN_VALUE,
                                         f,
                                         s.span(),
                                         format!("unknown segment \"{}\"", s.get_ref()),
@@ -765,7 +903,13 @@ impl Compiler {
                             ["ttm-total-at-least", "segment-share-below", "entities-above-in-both-months"],
                             "",
                         );
-                        self.err(f, t.test.span(), format!("unknown path test \"{other}\""), Some(&hint));
+                        self.err(
+                            codes::UNKNOWN_VALUE,
+                            f,
+                            t.test.span(),
+                            format!("unknown path test \"{other}\""),
+                            Some(&hint),
+                        );
                         continue;
                     }
                 };
@@ -791,19 +935,21 @@ impl Compiler {
         match v {
             Some(s) => Some(s.get_ref().clone()),
             None => {
-                self.err(f, at, format!("missing key `{key}`"), None);
+                self.err(codes::MISSING_KEY, f, at, format!("missing key `{key}`"), None);
                 None
             }
         }
     }
 
     fn designation(&mut self, f: &File, d: DesignationFile, scope: &Scope) -> Option<Designation> {
+        let path_rules = scope.path_rules.unwrap_or_default();
         let id = d.id.get_ref().trim().to_owned();
         let qualification = match &d.qualification {
             Some(q) => {
                 // One window for the whole program: the report's months and held designations follow it.
                 if let Some(w) = &q.window_months {
                     self.err(
+                        codes::KEY_DOES_NOT_APPLY,
                         f,
                         w.span(),
                         "window_months belongs in program.toml's [qualification]",
@@ -820,11 +966,12 @@ impl Compiler {
         let max_points = self.non_negative(f, &d.max_points, "max_points").unwrap_or_default();
         let path_ids: Vec<String> = d.paths.get_ref().keys().cloned().collect();
         if path_ids.is_empty() {
-            self.err(f, d.paths.span(), "a designation needs at least one path", None);
+            self.err(codes::EMPTY_VALUE, f, d.paths.span(), "a designation needs at least one path", None);
         }
         let path_selection = match &d.path_selection {
             None if path_ids.len() > 1 => {
                 self.err(
+                    codes::MISSING_KEY,
                     f,
                     d.paths.span(),
                     format!("designation has {} paths but no path_selection", path_ids.len()),
@@ -836,7 +983,13 @@ impl Compiler {
             Some(sel) => {
                 let s = sel.get_ref();
                 if let (Some(by), false) = (&s.best_by, s.method.get_ref() == "best-total") {
-                    self.err(f, by.span(), "key `best_by` applies only to path_selection method \"best-total\"", None);
+                    self.err(
+                        codes::KEY_DOES_NOT_APPLY,
+                        f,
+                        by.span(),
+                        "key `best_by` applies only to path_selection method \"best-total\"",
+                        None,
+                    );
                 }
                 match s.method.get_ref().as_str() {
                     "best-total" => PathSelection::BestTotal(match &s.best_by {
@@ -846,24 +999,39 @@ impl Compiler {
                             "qualified-then-points" => BestBy::QualifiedThenPoints,
                             other => {
                                 let hint = suggest(other, BestBy::NAMES, "");
-                                self.err(f, by.span(), format!("unknown best_by \"{other}\""), Some(&hint));
+                                self.err(
+                                    codes::UNKNOWN_VALUE,
+                                    f,
+                                    by.span(),
+                                    format!("unknown best_by \"{other}\""),
+                                    Some(&hint),
+                                );
                                 BestBy::Points
                             }
                         },
                     }),
                     "rule" => match &s.rule {
                         None => {
-                            self.err(f, sel.span(), "path_selection method \"rule\" needs `rule`", None);
+                            self.err(
+                                codes::MISSING_KEY,
+                                f,
+                                sel.span(),
+                                "path_selection method \"rule\" needs `rule`",
+                                None,
+                            );
                             PathSelection::Single
                         }
-                        Some(name) => match scope.path_rules.iter().position(|r| &r.name == name.get_ref()) {
+                        // Unchecked when program.toml did not parse (the rule set is refused anyway).
+                        Some(_) if scope.path_rules.is_none() => PathSelection::Single,
+                        Some(name) => match path_rules.iter().position(|r| &r.name == name.get_ref()) {
                             None => {
                                 let hint = suggest(
                                     name.get_ref(),
-                                    scope.path_rules.iter().map(|r| r.name.as_str()),
+                                    path_rules.iter().map(|r| r.name.as_str()),
                                     "path rules are defined in program.toml",
                                 );
                                 self.err(
+                                    codes::UNKNOWN_PATH_RULE,
                                     f,
                                     name.span(),
                                     format!("unknown path rule \"{}\"", name.get_ref()),
@@ -872,13 +1040,13 @@ impl Compiler {
                                 PathSelection::Single
                             }
                             Some(i) => {
-                                let rule = &scope.path_rules[i];
+                                let rule = &path_rules[i];
                                 let paths = std::iter::once(&rule.default)
                                     .chain(rule.tests.iter().map(|(p, _)| p))
                                     .chain(rule.enrollment_prefers.iter());
                                 for p in paths {
                                     if !path_ids.contains(p) {
-                                        self.err(f, name.span(), format!("path rule \"{}\" can choose path \"{p}\", which this designation does not define", rule.name), Some(&format!("paths here: {}", path_ids.join(", "))));
+                                        self.err(codes::UNDEFINED_PATH, f, name.span(), format!("path rule \"{}\" can choose path \"{p}\", which this designation does not define", rule.name), Some(&format!("paths here: {}", path_ids.join(", "))));
                                     }
                                 }
                                 PathSelection::Rule(i)
@@ -887,7 +1055,13 @@ impl Compiler {
                     },
                     other => {
                         let hint = suggest(other, ["rule", "best-total"], "");
-                        self.err(f, s.method.span(), format!("unknown path_selection method \"{other}\""), Some(&hint));
+                        self.err(
+                            codes::UNKNOWN_VALUE,
+                            f,
+                            s.method.span(),
+                            format!("unknown path_selection method \"{other}\""),
+                            Some(&hint),
+                        );
                         PathSelection::Single
                     }
                 }
@@ -902,6 +1076,7 @@ impl Compiler {
             for m in path.get_ref().metrics.iter() {
                 if !seen.insert(m.get_ref().id.get_ref().clone()) {
                     self.err(
+                        codes::DEFINED_TWICE,
                         f,
                         m.get_ref().id.span(),
                         format!("metric \"{}\" appears twice in path \"{pid}\"", m.get_ref().id.get_ref()),
@@ -914,6 +1089,7 @@ impl Compiler {
                         Some(total) => sum = total,
                         None => {
                             self.err(
+                                codes::NUMBER_OVERFLOW,
                                 f,
                                 m.get_ref().id.span(),
                                 format!("the metrics of path \"{pid}\" add up to more points than a decimal holds"),
@@ -933,6 +1109,7 @@ impl Compiler {
                 && metrics.len() == path.get_ref().metrics.len()
             {
                 self.lint(
+                    codes::MAX_POINTS_SUM,
                     f,
                     path.span(),
                     format!(
@@ -957,12 +1134,19 @@ impl Compiler {
                 let category = c.get_ref().trim().to_owned();
                 if Category::parse(&category).is_none() {
                     let hint = suggest(&category, Category::names(), "");
-                    self.err(f, c.span(), format!("unknown category \"{category}\""), Some(&hint));
+                    self.err(
+                        codes::UNKNOWN_VALUE,
+                        f,
+                        c.span(),
+                        format!("unknown category \"{category}\""),
+                        Some(&hint),
+                    );
                 }
                 category
             }
             None => {
                 self.err(
+                    codes::MISSING_KEY,
                     f,
                     span.clone(),
                     format!("metric \"{id}\" needs `category`"),
@@ -974,7 +1158,7 @@ impl Compiler {
         let max_points = match &mf.max_points {
             Some(v) => self.non_negative(f, v, "max_points")?,
             None => {
-                self.err(f, span.clone(), format!("metric \"{id}\" needs `max_points`"), None);
+                self.err(codes::MISSING_KEY, f, span.clone(), format!("metric \"{id}\" needs `max_points`"), None);
                 return None;
             }
         };
@@ -986,11 +1170,12 @@ impl Compiler {
                 Some(("best", _)) => Combine::Best,
                 Some((other, at)) => {
                     let hint = suggest(other, ["sum", "distinct", "best"], "");
-                    self.err(f, at, format!("unknown combine \"{other}\""), Some(&hint));
+                    self.err(codes::UNKNOWN_VALUE, f, at, format!("unknown combine \"{other}\""), Some(&hint));
                     Combine::Sum
                 }
                 None => {
                     self.err(
+                        codes::MISSING_KEY,
                         f,
                         span.clone(),
                         format!("combined metric \"{id}\" needs `combine`"),
@@ -1005,12 +1190,19 @@ impl Compiler {
                 let pf = p.get_ref();
                 let pid = pf.id.get_ref().trim().to_owned();
                 if !seen.insert(pid.clone()) {
-                    self.err(f, pf.id.span(), format!("part \"{pid}\" appears twice in metric \"{id}\""), None);
+                    self.err(
+                        codes::DEFINED_TWICE,
+                        f,
+                        pf.id.span(),
+                        format!("part \"{pid}\" appears twice in metric \"{id}\""),
+                        None,
+                    );
                 }
                 if !pid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     || pid.starts_with(|c: char| c.is_ascii_digit())
                 {
                     self.err(
+                        codes::INVALID_NAME,
                         f,
                         pf.id.span(),
                         format!("part id \"{pid}\" must be a name scripts can use: letters, digits and _"),
@@ -1022,13 +1214,20 @@ impl Compiler {
                     ("max_points", pf.max_points.as_ref().map(|c| c.span())),
                 ] {
                     if let Some(at) = at {
-                        self.err(f, at, format!("a part takes no `{key}`: the metric's applies"), None);
+                        self.err(
+                            codes::KEY_DOES_NOT_APPLY,
+                            f,
+                            at,
+                            format!("a part takes no `{key}`: the metric's applies"),
+                            None,
+                        );
                     }
                 }
                 let part_points = match (&pf.points, combine) {
                     (Some(pp), Combine::Best) => self.points(f, pp, &pid, &[]),
                     (None, Combine::Best) => {
                         self.err(
+                            codes::MISSING_KEY,
                             f,
                             p.span(),
                             format!("option \"{pid}\" of a `best` metric needs its own `points`"),
@@ -1038,6 +1237,7 @@ impl Compiler {
                     }
                     (Some(pp), _) => {
                         self.err(
+                            codes::KEY_DOES_NOT_APPLY,
                             f,
                             pp.span(),
                             format!("part \"{pid}\" takes no `points`: only the options of combine = \"best\" do"),
@@ -1048,12 +1248,19 @@ impl Compiler {
                     (None, _) => None,
                 };
                 if pf.kind.get_ref() == crate::metrics::COMBINED {
-                    self.err(f, pf.kind.span(), "parts cannot be combined metrics themselves", None);
+                    self.err(
+                        codes::NOT_ALLOWED_HERE,
+                        f,
+                        pf.kind.span(),
+                        "parts cannot be combined metrics themselves",
+                        None,
+                    );
                     continue;
                 }
                 if let Some(kind) = self.kind(f, pf, p.span(), scope) {
                     if combine == Combine::Distinct && !kind.counts_customers() {
                         self.err(
+                            codes::NOT_ALLOWED_HERE,
                             f,
                             pf.kind.span(),
                             format!(
@@ -1067,7 +1274,7 @@ impl Compiler {
                 }
             }
             if parts.is_empty() {
-                self.err(f, span.clone(), format!("combined metric \"{id}\" needs `parts`"), None);
+                self.err(codes::MISSING_KEY, f, span.clone(), format!("combined metric \"{id}\" needs `parts`"), None);
             }
             Measurement::Combined { combine, parts }
         } else {
@@ -1082,6 +1289,7 @@ impl Compiler {
             (Some(p), false) => Some(self.points(f, p, &id, &part_ids)?),
             (None, false) => {
                 self.err(
+                    codes::MISSING_KEY,
                     f,
                     span,
                     format!("metric \"{id}\" needs `points`"),
@@ -1091,6 +1299,7 @@ impl Compiler {
             }
             (Some(p), true) => {
                 self.err(
+                    codes::KEY_DOES_NOT_APPLY,
                     f,
                     p.span(),
                     format!("metric \"{id}\" takes the points of its best option: drop its own `points`"),
@@ -1105,6 +1314,7 @@ impl Compiler {
                 Some(fixed) => fixed,
                 None => {
                     self.err(
+                        codes::NUMBER_OVERFLOW,
                         f,
                         span.clone(),
                         format!("the prerequisite points of metric \"{id}\" add up to more than a decimal holds"),
@@ -1160,6 +1370,7 @@ impl Compiler {
                 Some(top) => top,
                 None => {
                     self.err(
+                        codes::NUMBER_OVERFLOW,
                         f,
                         at,
                         format!(
@@ -1181,6 +1392,7 @@ impl Compiler {
         // A script may return the largest decimal; with prerequisite points on top it has no top.
         let Some(top) = top.checked_add(fixed) else {
             self.err(
+                codes::NUMBER_OVERFLOW,
                 f,
                 at,
                 format!(
@@ -1203,6 +1415,7 @@ impl Compiler {
         };
         if top < max_points {
             self.lint(
+                codes::MAX_POINTS_UNREACHABLE,
                 f,
                 at,
                 format!(
@@ -1214,6 +1427,7 @@ impl Compiler {
             );
         } else if top > max_points && rule.script.is_none() {
             self.lint(
+                codes::MAX_POINTS_EXCEEDED,
                 f,
                 at,
                 format!(
@@ -1235,7 +1449,13 @@ impl Compiler {
                 ids.iter().map(String::as_str),
                 "designations are the ids of designations/*.toml",
             );
-            self.err(f, id.span(), format!("unknown designation \"{}\"", id.get_ref()), Some(&hint));
+            self.err(
+                codes::UNKNOWN_DESIGNATION,
+                f,
+                id.span(),
+                format!("unknown designation \"{}\"", id.get_ref()),
+                Some(&hint),
+            );
         }
     }
 
@@ -1252,7 +1472,13 @@ impl Compiler {
                 (None, Some(any)) if !any.is_empty() => BadgeRequires::Any(names(any)),
                 (None, Some(_)) => {
                     // Held with one of none: the badge could never be held.
-                    self.err(f, spanned.span(), format!("badge \"{}\": requires_any is empty", b.id.get_ref()), None);
+                    self.err(
+                        codes::EMPTY_VALUE,
+                        f,
+                        spanned.span(),
+                        format!("badge \"{}\": requires_any is empty", b.id.get_ref()),
+                        None,
+                    );
                     continue;
                 }
                 (all, _) => {
@@ -1262,7 +1488,9 @@ impl Compiler {
                     } else {
                         format!("badge \"{}\" needs requires_all or requires_any", b.id.get_ref())
                     };
+                    let code = if both { codes::CONFLICTING_KEYS } else { codes::MISSING_KEY };
                     self.err(
+                        code,
                         f,
                         spanned.span(),
                         message,
@@ -1319,7 +1547,8 @@ impl Compiler {
             return Some(Condition::AllOf(all.iter().filter_map(|x| self.condition(f, x)).collect()));
         }
         let Some(fact) = &c.fact else {
-            self.errors.push(Error::new(Located::file(&f.name), "a condition needs `fact` (or `all_of`)"));
+            let e = Error::new(Located::file(&f.name), "a condition needs `fact` (or `all_of`)");
+            self.report(e.with_code(codes::MISSING_KEY));
             return None;
         };
         let name = fact.get_ref().clone();
@@ -1332,6 +1561,7 @@ impl Compiler {
             (None, None, Some(v)) => Some(Condition::Is { fact: name, value: v }),
             _ => {
                 self.err(
+                    codes::CONFLICTING_KEYS,
                     f,
                     fact.span(),
                     format!("condition on \"{name}\" needs exactly one of `at_least`, `includes`, `is`"),
@@ -1348,6 +1578,7 @@ impl Compiler {
         for (key, at) in present_keys(m) {
             if !allowed.contains(&key) {
                 self.err(
+                    codes::KEY_DOES_NOT_APPLY,
                     f,
                     at,
                     format!("key `{key}` does not apply to metric kind \"{kind}\""),
@@ -1362,7 +1593,13 @@ impl Compiler {
             None | Some(("sum", _)) => Aggregate::Sum,
             Some(("max", _)) => Aggregate::Max,
             Some((other, at)) => {
-                self.err(f, at, format!("unknown aggregate \"{other}\""), Some("aggregate = \"sum\" or \"max\""));
+                self.err(
+                    codes::UNKNOWN_VALUE,
+                    f,
+                    at,
+                    format!("unknown aggregate \"{other}\""),
+                    Some("aggregate = \"sum\" or \"max\""),
+                );
                 Aggregate::Sum
             }
         }
@@ -1374,6 +1611,7 @@ impl Compiler {
             Some(("customer-product", _)) => Entity::CustomerProduct,
             Some((other, at)) => {
                 self.err(
+                    codes::UNKNOWN_VALUE,
                     f,
                     at,
                     format!("unknown entity \"{other}\""),
@@ -1397,18 +1635,25 @@ impl Compiler {
         let selection = match cf.selection.as_ref().or(own) {
             Some(name) => self.find_selection(f, name, scope.selections),
             None => {
-                self.err(f, v.span(), "eligible_customers needs `selection`", None);
+                self.err(codes::MISSING_KEY, f, v.span(), "eligible_customers needs `selection`", None);
                 0
             }
         };
         if cf.at_least.is_none() && cf.at_most.is_none() && cf.more_than.is_none() {
-            self.err(f, v.span(), "eligible_customers needs `at_least`, `more_than` or `at_most`", None);
+            self.err(
+                codes::MISSING_KEY,
+                f,
+                v.span(),
+                "eligible_customers needs `at_least`, `more_than` or `at_most`",
+                None,
+            );
         }
         let at_least = self.non_negative_opt(f, &cf.at_least, "at_least");
         let at_most = self.non_negative_opt(f, &cf.at_most, "at_most");
         let more_than = self.non_negative_opt(f, &cf.more_than, "more_than");
         if let (Some(_), Some(m)) = (&cf.at_least, &cf.more_than) {
             self.err(
+                codes::CONFLICTING_KEYS,
                 f,
                 m.span(),
                 "`more_than` and `at_least` cannot both be given",
@@ -1420,6 +1665,7 @@ impl Compiler {
         if let (Some(low), Some(high)) = (more_than, &cf.at_most) {
             if high.get_ref().0 <= low && !high.get_ref().0.is_sign_negative() {
                 self.err(
+                    codes::EMPTY_RANGE,
                     f,
                     high.span(),
                     format!(
@@ -1435,6 +1681,7 @@ impl Compiler {
         let promoted_months = cf.promoted_months.as_ref().map(|m| self.positive_int(f, m, "promoted_months", 120));
         if let (Some(p), None) = (&cf.promoted_months, &cf.at_most) {
             self.err(
+                codes::MISSING_KEY,
                 f,
                 p.span(),
                 "promoted_months needs `at_most`",
@@ -1459,6 +1706,7 @@ impl Compiler {
             // A negative at_most has its own error.
             if high.get_ref().0 < low && !high.get_ref().0.is_sign_negative() {
                 self.err(
+                    codes::EMPTY_RANGE,
                     f,
                     high.span(),
                     format!(
@@ -1477,7 +1725,7 @@ impl Compiler {
         let Some(registered) = crate::metrics::registered(m.kind.get_ref()) else {
             let other = m.kind.get_ref();
             let hint = suggest(other, crate::metrics::kind_names(), "");
-            self.err(f, m.kind.span(), format!("unknown metric kind \"{other}\""), Some(&hint));
+            self.err(codes::UNKNOWN_VALUE, f, m.kind.span(), format!("unknown metric kind \"{other}\""), Some(&hint));
             return None;
         };
         self.check_keys(f, m, registered.keys);
@@ -1494,7 +1742,7 @@ impl Compiler {
         cat: Option<&Catalogue>,
     ) -> CertRequirement {
         if any_of.is_empty() && all_of.is_empty() {
-            self.err(f, at, "a certification requirement needs `any_of` or `all_of`", None);
+            self.err(codes::MISSING_KEY, f, at, "a certification requirement needs `any_of` or `all_of`", None);
         }
         // Without a catalogue that loaded there is nothing to resolve against (and its problem is reported).
         let Some(cat) = cat else { return CertRequirement { any_of: Vec::new(), all_of: Vec::new() } };
@@ -1506,7 +1754,13 @@ impl Compiler {
                         let keys = cat.certifications.iter().flat_map(|c| [c.code.as_str(), c.name.as_str()]);
                         let hint =
                             suggest(name.get_ref(), keys, "certifications are listed in catalogue/certifications.toml");
-                        self.err(f, name.span(), format!("unknown certification \"{}\"", name.get_ref()), Some(&hint));
+                        self.err(
+                            codes::UNKNOWN_CERTIFICATION,
+                            f,
+                            name.span(),
+                            format!("unknown certification \"{}\"", name.get_ref()),
+                            Some(&hint),
+                        );
                     }
                     found
                 })
@@ -1536,7 +1790,7 @@ impl Compiler {
                         }),
                         Ok(None) => None,
                         Err((message, hint)) => {
-                            self.err(f, rel.span(), message, Some(hint));
+                            self.err(codes::UNCLASSIFIED, f, rel.span(), message, Some(hint));
                             None
                         }
                     };
@@ -1547,6 +1801,7 @@ impl Compiler {
         };
         if script.is_some() && pf.per_unit.is_some() {
             self.err(
+                codes::CONFLICTING_KEYS,
                 f,
                 p.span(),
                 format!("metric \"{metric}\" gives both `script` and `per_unit`"),
@@ -1554,7 +1809,13 @@ impl Compiler {
             );
         }
         if script.is_none() && pf.per_unit.is_none() {
-            self.err(f, p.span(), format!("metric \"{metric}\" needs `per_unit` or `script` under points"), None);
+            self.err(
+                codes::MISSING_KEY,
+                f,
+                p.span(),
+                format!("metric \"{metric}\" needs `per_unit` or `script` under points"),
+                None,
+            );
         }
         let per_unit = match &pf.per_unit {
             Some(v) => Some(self.non_negative(f, v, "per_unit")?),
@@ -1567,16 +1828,31 @@ impl Compiler {
         let round_places = match &pf.round_places {
             Some(v) if (0..=10).contains(v.get_ref()) => Some(*v.get_ref() as u32),
             Some(v) => {
-                self.err(f, v.span(), "round_places must be between 0 and 10", None);
+                self.err(codes::OUT_OF_RANGE, f, v.span(), "round_places must be between 0 and 10", None);
                 None
             }
             None => None,
         };
         if script.is_none() && !pf.params.is_empty() {
-            self.err(f, p.span(), format!("metric \"{metric}\" gives `params` but no `script` to use them"), None);
+            self.err(
+                codes::KEY_DOES_NOT_APPLY,
+                f,
+                p.span(),
+                format!("metric \"{metric}\" gives `params` but no `script` to use them"),
+                None,
+            );
         }
         let params = pf.params.iter().map(|(k, v)| (k.clone(), v.get_ref().0)).collect();
         Some(PointsRule { per_unit, max_units, round_places, script, params })
+    }
+}
+
+/// A problem at `span` of `f`, under `code`.
+fn located(code: Code, f: &File, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) -> Error {
+    let e = Error::new(Located::offset(&f.name, &f.text, span.start), msg).with_code(code);
+    match hint {
+        Some(h) => e.with_hint(h),
+        None => e,
     }
 }
 
@@ -1654,13 +1930,13 @@ impl KindCompiler<'_, '_> {
     }
 
     /// Reports a problem at `span` of the file.
-    pub fn err(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
-        self.c.err(self.f, span, msg, hint);
+    pub fn err(&mut self, code: Code, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<&str>) {
+        self.c.err(code, self.f, span, msg, hint);
     }
 
     /// Reports a problem of the metric's table as a whole (a key it lacks).
-    pub fn err_here(&mut self, msg: impl Into<String>, hint: Option<&str>) {
-        self.c.err(self.f, self.span.clone(), msg, hint);
+    pub fn err_here(&mut self, code: Code, msg: impl Into<String>, hint: Option<&str>) {
+        self.c.err(code, self.f, self.span.clone(), msg, hint);
     }
 
     /// A hint naming the closest of `candidates` to `word`, else listing them all.
@@ -1674,7 +1950,7 @@ impl KindCompiler<'_, '_> {
             Some(s) => Some(self.find_selection(s)),
             None => {
                 let id = self.id.clone();
-                self.err_here(format!("\"{id}\" needs `selection`"), None);
+                self.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `selection`"), None);
                 None
             }
         }

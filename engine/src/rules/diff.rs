@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
 use super::source::RuleSource;
+use crate::codes;
 use crate::error::{Error, Located};
 
 /// The meaningful differences between two rule-set folders.
@@ -380,6 +381,7 @@ impl Side {
 
 fn no_rule_set(source: &RuleSource) -> Error {
     Error::new(Located::file(&source.root().display().to_string()), "not a rule set: no program.toml in this folder")
+        .with_code(codes::NOT_A_RULE_SET)
 }
 
 /// The files of one rule set as read once: each relative path (with `/`) and its bytes, or why it was refused.
@@ -393,13 +395,15 @@ impl Files<'_> {
         match self.read.get(rel) {
             Some(Ok(bytes)) => Ok(bytes),
             Some(Err(e)) => Err(e.clone()),
-            None => Err(Error::new(Located::file(&self.source.shown(rel)), "cannot read file: no such file")),
+            None => Err(Error::new(Located::file(&self.source.shown(rel)), "cannot read file: no such file")
+                .with_code(codes::UNREADABLE)),
         }
     }
 
     fn text(&self, rel: &str) -> Result<String, Error> {
-        String::from_utf8(self.bytes(rel)?.to_vec())
-            .map_err(|_| Error::new(Located::file(&self.source.shown(rel)), "file is not UTF-8 text"))
+        String::from_utf8(self.bytes(rel)?.to_vec()).map_err(|_| {
+            Error::new(Located::file(&self.source.shown(rel)), "file is not UTF-8 text").with_code(codes::NOT_UTF8)
+        })
     }
 
     fn toml(&self, rel: &str) -> Result<Table, Error> {
@@ -408,7 +412,7 @@ impl Files<'_> {
         let value = toml::from_str::<Value>(&text).map_err(|e| Error::from_toml(&shown, &text, &e))?;
         match value {
             Value::Table(t) => Ok(t),
-            _ => Err(Error::new(Located::file(&shown), "expected a table of keys")),
+            _ => Err(Error::new(Located::file(&shown), "expected a table of keys").with_code(codes::WRONG_TYPE)),
         }
     }
 

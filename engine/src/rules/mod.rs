@@ -526,6 +526,7 @@ fn version_problems(sets: &[RuleSet], gaps: bool) -> Vec<Error> {
                         b.effective_from
                     ),
                 )
+                .with_code(crate::codes::VERSION_OVERLAP)
                 .with_hint(format!(
                     "set effective_until = \"{}\" in {}",
                     b.effective_from.offset(-1),
@@ -543,6 +544,7 @@ fn version_problems(sets: &[RuleSet], gaps: bool) -> Vec<Error> {
                         until.min(b.effective_until.unwrap_or(until))
                     ),
                 )
+                .with_code(crate::codes::VERSION_OVERLAP)
                 .with_hint(format!("end {} at {}", a.version, b.effective_from.offset(-1))),
             ),
             Some(until) if gaps && until.offset(1) < b.effective_from => errors.push(
@@ -558,6 +560,7 @@ fn version_problems(sets: &[RuleSet], gaps: bool) -> Vec<Error> {
                         b.effective_from
                     ),
                 )
+                .with_code(crate::codes::VERSION_GAP)
                 .with_hint(format!(
                     "start {} at {} or extend {}",
                     b.version,

@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::codes;
 use crate::error::{Error, Located};
 
 /// The files of one rule set: a folder, or relative paths and their bytes held in memory.
@@ -71,7 +72,8 @@ impl RuleSource {
                 let shown_dir = dir.display().to_string();
                 if !dir.join("program.toml").is_file() {
                     let mut err =
-                        Error::new(Located::file(&shown_dir), "not a rule set: no program.toml in this folder");
+                        Error::new(Located::file(&shown_dir), "not a rule set: no program.toml in this folder")
+                            .with_code(codes::NOT_A_RULE_SET);
                     if let Some(versions) = version_dirs(dir).ok().filter(|v| !v.is_empty()) {
                         let names: Vec<String> = versions
                             .iter()
@@ -82,8 +84,10 @@ impl RuleSource {
                     }
                     return Err(vec![err]);
                 }
-                let listed = list_files(dir)
-                    .map_err(|e| vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))])?;
+                let listed = list_files(dir).map_err(|e| {
+                    vec![Error::new(Located::file(&shown_dir), format!("cannot read folder: {e}"))
+                        .with_code(codes::UNREADABLE)]
+                })?;
                 let (files, refused) = read_rule_files(dir, &listed);
                 Ok(Read { files, refused })
             }
@@ -92,7 +96,8 @@ impl RuleSource {
                     return Err(vec![Error::new(
                         Located::file(&self.root().display().to_string()),
                         "not a rule set: no program.toml among its files",
-                    )]);
+                    )
+                    .with_code(codes::NOT_A_RULE_SET)]);
                 }
                 let mut read = Read { files: Vec::new(), refused: Vec::new() };
                 // In the order a folder is listed (by path, part by part), so that a folder and its copy in
@@ -102,21 +107,29 @@ impl RuleSource {
                 for name in names {
                     let bytes = &files[name];
                     let path = Path::new(name);
-                    let refuse = |message: &str| (name.clone(), Error::new(Located::file(&self.shown(name)), message));
+                    let refuse = |code, message: &str| {
+                        (name.clone(), Error::new(Located::file(&self.shown(name)), message).with_code(code))
+                    };
                     // Exactly as a folder's listing names files: parts between `/`, none empty, `.` or `..`.
                     let well_formed = !name.contains('\\')
                         && name.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
                         && path.components().all(|c| matches!(c, Component::Normal(_)));
                     if !well_formed {
-                        read.refused.push(refuse("not a relative path inside the rule set (use `/` between parts)"));
+                        read.refused.push(refuse(
+                            codes::OUTSIDE_FOLDER,
+                            "not a relative path inside the rule set (use `/` between parts)",
+                        ));
                     } else if path.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
                         // As a folder's listing skips them, so does memory: hidden files are not part of a rule set.
                         continue;
                     } else if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
-                        read.refused.push(refuse(&format!(
-                            "file is larger than the {} MB a rule file may have",
-                            MAX_RULE_FILE_BYTES / (1024 * 1024)
-                        )));
+                        read.refused.push(refuse(
+                            codes::TOO_LARGE,
+                            &format!(
+                                "file is larger than the {} MB a rule file may have",
+                                MAX_RULE_FILE_BYTES / (1024 * 1024)
+                            ),
+                        ));
                     } else {
                         read.files.push((name.clone(), bytes.clone()));
                     }
@@ -194,7 +207,7 @@ pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let path = dir.join(rel);
     let shown = path.display().to_string();
-    let refuse = |message: String| Error::new(Located::file(&shown), message);
+    let refuse = |message: String| Error::new(Located::file(&shown), message).with_code(codes::UNREADABLE);
     let own = std::fs::symlink_metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
     let (meta, via) = if own.file_type().is_symlink() {
         let target = std::fs::canonicalize(&path)
@@ -202,6 +215,7 @@ pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
         let root = std::fs::canonicalize(dir).map_err(|e| refuse(format!("cannot read folder: {e}")))?;
         if !target.starts_with(&root) {
             return Err(refuse(format!("a symbolic link leading outside the rule folder (to {})", target.display()))
+                .with_code(codes::OUTSIDE_FOLDER)
                 .with_hint("rule files must live inside the rule folder: copy the file in instead of linking to it"));
         }
         let meta = std::fs::metadata(&path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
@@ -212,8 +226,10 @@ pub(crate) fn read_rule_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, Error> {
     if !meta.is_file() {
         return Err(refuse(format!("not a regular file ({via}{})", kind_of(meta.file_type()))));
     }
-    let too_big =
-        || refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)));
+    let too_big = || {
+        refuse(format!("file is larger than the {} MB a rule file may have", MAX_RULE_FILE_BYTES / (1024 * 1024)))
+            .with_code(codes::TOO_LARGE)
+    };
     if meta.len() > MAX_RULE_FILE_BYTES {
         return Err(too_big());
     }
