@@ -1536,7 +1536,15 @@ impl Compiler {
                         }),
                         Ok(None) => None,
                         Err((message, hint)) => {
+                            let code = if message.ends_with("is outside the rule folder") {
+                                crate::codes::SCRIPT_OUTSIDE_RULES
+                            } else {
+                                crate::codes::SCRIPT_NOT_FOUND
+                            };
                             self.err(f, rel.span(), message, Some(hint));
+                            if let Some(e) = self.errors.last_mut() {
+                                e.code = code;
+                            }
                             None
                         }
                     };
