@@ -217,7 +217,7 @@ fn huge_scripts_are_refused_before_they_compile() {
 fn the_script_sweep_catches_a_formula_that_divides_by_zero_units() {
     let dir = scratch("sweep-zero").join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
-    std::fs::write(dir.join("scripts/share-of-max.rhai"), "min(max_points, 10 / units)").unwrap();
+    std::fs::write(dir.join("scripts/share-of-max.rhai"), "min(max_points, units * max_points + 10 / units)").unwrap();
     let rules = RuleSet::load(&dir).expect("loading runs the script with many units only, where it works");
     let problems = designate_engine::rules::sweep_scripts(&rules);
     assert!(!problems.is_empty(), "the sweep must fail the formula at zero units");
