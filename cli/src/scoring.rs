@@ -34,7 +34,9 @@ pub fn load_partner(path: &Path) -> Result<Partner> {
             path.display()
         ));
     }
-    Partner::load(path).map_err(|e| exit::finding(e.to_string()))
+    // Every problem of the file, one `error:` line each (main prints the first prefix), hints kept under theirs.
+    Partner::load_all(path)
+        .map_err(|errors| exit::finding(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")))
 }
 
 /// How a streamed run went: the portfolio's own outcome, stdout's, and how many partners failed.

@@ -212,6 +212,8 @@ fn the_committed_schemas_are_current() {
         (Some("specializations"), "specializations.schema.json"),
         (Some("software"), "software.schema.json"),
         (Some("designation"), "designation.schema.json"),
+        // Issue 14: partner files have their schema too, for editors.
+        (Some("partner"), "partner.schema.json"),
         (Some("report"), "report.schema.json"),
         (Some("comparison"), "comparison.schema.json"),
         (Some("diff"), "diff.schema.json"),
@@ -237,6 +239,52 @@ fn the_committed_schemas_are_current() {
         stale.is_empty(),
         "stale schemas in docs/schema: {stale:?}; regenerate with `designate schema [--file KIND | DOCUMENT] > docs/schema/NAME.schema.json`"
     );
+}
+
+/// Issue 14: the partner-file schema (`schema --file partner`, docs/schema/partner.schema.json) accepts every
+/// shipped example partner, as an editor would check it (boon, a validator of its own), and refuses what the
+/// readers refuse: an unknown key, a month that is not YYYY-MM, a negative value, an unknown measure.
+#[test]
+fn every_example_partner_validates_against_the_partner_schema() {
+    let out = designate(&["schema", "--file", "partner"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let url = "http://designate.invalid/partner.schema.json";
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource(url, schema).expect("the schema is added");
+    let mut schemas = boon::Schemas::new();
+    let index = compiler.compile(url, &mut schemas).unwrap_or_else(|e| panic!("partner schema: {e}"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(workspace().join("snapshots/partners")).unwrap() {
+        let path = entry.unwrap().path();
+        let value = common::yaml_value(&std::fs::read_to_string(&path).unwrap());
+        // Through text: boon reads plain serde_json numbers, whatever the features of the crate under test.
+        let plain: serde_json::Value = serde_json::from_str(&value.to_string()).unwrap();
+        if let Err(e) = schemas.validate(&plain, index) {
+            panic!("{} does not validate against the partner schema: {e:#}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "the example partners were not found");
+    let good = r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [{"customer": "c", "month": "2024-05", "product": "VM", "measure": "acr_usd", "value": 1}]}"#;
+    let good: serde_json::Value = serde_json::from_str(good).unwrap();
+    assert!(schemas.validate(&good, index).is_ok());
+    for (what, bad) in [
+        ("an unknown key", r#"{"partner": {"id": "p"}, "as_of": "2024-06", "peeple": []}"#),
+        ("a month not YYYY-MM", r#"{"partner": {"id": "p"}, "as_of": "2024-13"}"#),
+        ("no as_of", r#"{"partner": {"id": "p"}}"#),
+        (
+            "a negative value",
+            r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [{"customer": "c", "month": "2024-05", "product": "VM", "measure": "acr_usd", "value": -1}]}"#,
+        ),
+        (
+            "an unknown measure",
+            r#"{"partner": {"id": "p"}, "as_of": "2024-06", "usage": [{"customer": "c", "month": "2024-05", "product": "VM", "measure": "acr", "value": 1}]}"#,
+        ),
+    ] {
+        let bad: serde_json::Value = serde_json::from_str(bad).unwrap();
+        assert!(schemas.validate(&bad, index).is_err(), "the schema accepts {what}");
+    }
 }
 
 /// Issue 12: every document the tool writes carries `schema_version` and validates against the schema

@@ -1,5 +1,5 @@
 //! Hostile and broken input: a corpus of bad partner files (`tests/bad-inputs/`, each with its exact located
-//! message and exit status), a corpus of broken CSV table portfolios (`tests/bad-tables/`), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
+//! message and exit status, and for files with several problems every line), a corpus of broken CSV table portfolios (`tests/bad-tables/`), generated extremes (10 MB strings, deep nesting, a million usage rows), one bad
 //! partner among good ones, and byte-identical output serial or parallel.
 
 mod common;
@@ -42,6 +42,9 @@ struct Case {
     message: String,
     #[serde(default = "one")]
     exit: i32,
+    /// Issue 14: every line of stderr, for a file with several problems (each is reported, in file order).
+    #[serde(default)]
+    lines: Option<Vec<String>>,
 }
 
 fn one() -> i32 {
@@ -71,6 +74,18 @@ fn every_bad_input_gets_its_located_message_and_exit_status() {
                 case.exit,
                 case.message
             ));
+        }
+        if let Some(lines) = &case.lines {
+            let stderr = text(&out.stderr);
+            let got: Vec<&str> = stderr.lines().collect();
+            if got != *lines {
+                wrong.push(format!(
+                    "[expected.toml:{}] stderr:\n    {}\n  expected:\n    {}",
+                    case.file,
+                    got.join("\n    "),
+                    lines.join("\n    ")
+                ));
+            }
         }
         assert!(!text(&out.stderr).contains("panicked"), "{}", case.file);
         // issue 11: whatever the file holds, no control character but the newline reaches the terminal.

@@ -90,7 +90,45 @@ codes! {
     MAX_POINTS_EXCEEDED = "DS302", "max-points-exceeded", "A points rule exceeds max_points before max_units binds.";
     FOLDER_NAME = "DS303", "folder-name", "A rule set's version differs from its folder's name.";
     // --- DS4xx: scripts ---
+    /// `check` runs every script over a sweep of inputs; one of them made it fail or return a bad value.
+    SCRIPT_FAILS_ON_SWEEP = "DS401", "script-fails-on-sweep",
+        "A script fails, or returns a negative number, a non-number or more than max_points, for some input of the sweep.";
+    /// The script does not compile (a syntax error, a name it cannot read).
+    SCRIPT_DOES_NOT_COMPILE = "DS402", "script-does-not-compile", "A script does not compile.";
+    /// The script is longer than a points formula may be.
+    SCRIPT_TOO_LONG = "DS403", "script-too-long", "A script is longer than the 32 KiB a script may have.";
+    /// The script path names no file of the rule set (missing, a folder, a hidden file, unreadable).
+    SCRIPT_NOT_FOUND = "DS404", "script-not-found", "A script path names no readable file of the rule set.";
+    /// The script path leads outside the rule set's folder.
+    SCRIPT_OUTSIDE_RULES = "DS405", "script-outside-rules", "A script path leads outside the rule set's folder.";
+    /// The script failed while it ran (division by zero, too many operations, not a number).
+    SCRIPT_RUN_FAILS = "DS406", "script-run-fails", "A script failed while it ran, or returned a non-number.";
     // --- DS5xx: partner files ---
+    /// The partner file holds nothing.
+    PARTNER_FILE_EMPTY = "DS501", "partner-file-empty", "The partner file is empty.";
+    /// The partner file's name ends in an extension that names no partner format.
+    PARTNER_FILE_EXTENSION = "DS502", "partner-file-extension",
+        "A partner file's extension is not .yaml, .yml, .json or .toml.";
+    /// The partner file cannot be read (missing, not a regular file, not UTF-8).
+    PARTNER_FILE_UNREADABLE = "DS503", "partner-file-unreadable",
+        "A partner file cannot be read: missing, not a regular file, or not UTF-8 text.";
+    /// An id or product name that must say something is empty.
+    EMPTY_ID = "DS504", "empty-id", "A partner, customer or person id, or a product name, is empty.";
+    /// `path` names no path a partner file may state.
+    UNKNOWN_PARTNER_PATH = "DS505", "unknown-partner-path", "A partner file's path is neither smb nor enterprise.";
+    /// The same customer, person, attained designation or solution is listed twice.
+    DUPLICATE_ID = "DS506", "duplicate-id", "A customer, person, designation or solution is listed twice.";
+    /// A usage row names a customer that `customers` does not list.
+    UNKNOWN_CUSTOMER = "DS507", "unknown-customer", "A usage row names a customer the file does not list.";
+    /// A usage month or an attainment lies after `as_of`.
+    AFTER_AS_OF = "DS508", "after-as-of", "A usage month or an attainment is after as_of.";
+    /// A certification expires before it was earned.
+    EXPIRES_BEFORE_EARNED = "DS509", "expires-before-earned", "A certification expires before it was earned.";
+    /// The file is a score report, given where a partner file belongs.
+    SCORE_REPORT_GIVEN = "DS510", "score-report-given", "A score report was given where a partner file belongs.";
+    /// A value of the right type that the contract refuses (a negative value, month 13, an unknown measure).
+    BAD_PARTNER_VALUE = "DS512", "bad-partner-value",
+        "A partner value the contract refuses: negative, out of range, or not among the allowed values.";
     // --- DS6xx: rule tests ---
 }
 

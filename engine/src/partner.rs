@@ -10,6 +10,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::codes;
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
@@ -55,7 +56,7 @@ impl Format {
 /// let again = Partner::parse(&written, Format::Json, "fabrikam.json").unwrap();
 /// assert_eq!(partner, again);
 /// ```
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerFile {
     pub partner: PartnerIdFile,
@@ -77,7 +78,7 @@ pub struct PartnerFile {
 }
 
 /// `history`: the program anniversary and the designations attained before.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryFile {
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "display_some")]
@@ -87,7 +88,7 @@ pub struct HistoryFile {
 }
 
 /// One designation attained before, and the day it was attained.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttainedFile {
     pub id: String,
@@ -96,7 +97,7 @@ pub struct AttainedFile {
 }
 
 /// One software solution and its facts.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SolutionFile {
     pub id: String,
@@ -113,6 +114,43 @@ pub enum Fact {
     Flag(bool),
     Text(String),
     List(Vec<String>),
+}
+
+impl schemars::JsonSchema for Fact {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fact".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "a fact about a solution: a number, true or false, a text, or a list of texts",
+            "anyOf": [
+                { "type": "number" },
+                { "type": "boolean" },
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
+    }
+}
+
+/// The JSON Schema of partner files (`designate schema --file partner`, `docs/schema/partner.schema.json`), for
+/// editors: derived from [`PartnerFile`], the one place the shape is spelt out, so it cannot drift from what
+/// the readers accept. What reading checks across fields (duplicates, months after `as_of`) is not in it.
+pub fn json_schema() -> serde_json::Value {
+    let mut doc = crate::report::document_schema::<PartnerFile>("partner file");
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "description".into(),
+            "A designate partner file (YAML, JSON or TOML): one partner at one evaluation month. See docs/partner-data.md."
+                .into(),
+        );
+        // The root is the file's own schema, inlined: its copy among the definitions is referred to by nothing.
+        if let Some(defs) = map.get_mut("$defs").and_then(|d| d.as_object_mut()) {
+            defs.shift_remove("PartnerFile");
+        }
+    }
+    doc
 }
 
 impl Serialize for Fact {
@@ -167,7 +205,7 @@ impl<'de> Deserialize<'de> for Fact {
 }
 
 /// `partner`: the partner's id and name.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerIdFile {
     pub id: String,
@@ -176,7 +214,7 @@ pub struct PartnerIdFile {
 }
 
 /// One customer of `customers`, with its segment when known.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFile {
     pub id: String,
@@ -186,7 +224,7 @@ pub struct CustomerFile {
 
 /// One usage row: one customer, month, product and measure. `association` and `offer` default to `pal` and
 /// `pay-as-you-go` when absent.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageFile {
     pub customer: String,
@@ -206,7 +244,7 @@ pub struct UsageFile {
 }
 
 /// One person of `people` and the certifications they hold.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonFile {
     pub id: String,
@@ -215,7 +253,7 @@ pub struct PersonFile {
 }
 
 /// One certification a person holds: its name or exam code, when it was earned, and when it expires.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificationFile {
     pub name: String,
@@ -310,74 +348,221 @@ pub struct HeldCertification {
 }
 
 impl Partner {
-    /// Reads and validates a partner file; the format follows the extension.
+    /// Reads and validates a partner file; the format follows the extension. The first problem is returned
+    /// ([`Partner::load_all`] returns every one).
     pub fn load(path: &Path) -> Result<Partner, Error> {
-        let origin = path.display().to_string();
-        let format = Format::from_path(path).ok_or_else(|| {
-            Error::new(Located::file(&origin), "unsupported partner file extension")
-                .with_hint("use .yaml, .yml, .json or .toml")
-        })?;
-        let meta = std::fs::metadata(path).map_err(|e| {
-            let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-            let what =
-                if dangling { "dangling symbolic link (its target does not exist)".to_owned() } else { e.to_string() };
-            Error::new(Located::file(&origin), format!("cannot read file: {what}"))
-        })?;
-        // Reading a FIFO would wait forever for a writer, a device could be endless: only regular files are read.
-        if !meta.is_file() {
-            return Err(Error::new(
-                Located::file(&origin),
-                format!("not a regular file but {}", file_kind(&meta.file_type())),
-            ));
-        }
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::new(Located::file(&origin), format!("cannot read file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::new(
-                Located::file(&origin),
-                format!("file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
-            )
-        })?;
-        Partner::parse(&text, format, &origin)
+        Partner::load_all(path).map_err(first)
     }
 
-    /// Parses and validates partner text in the given format; `origin` names it in errors.
+    /// Reads and validates a partner file, returning every problem it has in file order (see
+    /// [`Partner::parse_all`]); a file that cannot be read at all is one problem.
+    pub fn load_all(path: &Path) -> Result<Partner, Vec<Error>> {
+        let origin = path.display().to_string();
+        let (text, format) = read_partner_text(path, &origin).map_err(|e| vec![e])?;
+        Partner::parse_all(&text, format, &origin)
+    }
+
+    /// Parses and validates partner text in the given format; `origin` names it in errors. The first problem
+    /// is returned ([`Partner::parse_all`] returns every one).
     pub fn parse(text: &str, format: Format, origin: &str) -> Result<Partner, Error> {
-        if text.trim().is_empty() {
-            return Err(Error::new(Located::file(origin), "partner file is empty")
-                .with_hint("a partner needs at least `partner.id` and `as_of`"));
+        parse_text(text, format, origin, false).map_err(first)
+    }
+
+    /// Parses and validates partner text, returning every problem in file order: the first exactly as
+    /// [`Partner::parse`] gives it, then the others. When the file's shape is wrong somewhere (a value of the
+    /// wrong type, an unknown key), each top-level section and each list element is read on its own, so one
+    /// bad usage row reports its problem and the others are still read and checked; a bad row is left out of
+    /// the checks that depend on it (a bad `as_of` skips the month checks), so no problem follows from another.
+    pub fn parse_all(text: &str, format: Format, origin: &str) -> Result<Partner, Vec<Error>> {
+        parse_text(text, format, origin, true)
+    }
+}
+
+/// The first problem of a list that is never empty (an `Err` always holds one).
+fn first(mut errors: Vec<Error>) -> Error {
+    if errors.is_empty() {
+        // Not reached: every `Err` of this module carries at least one problem.
+        return Error::new(Located::file("partner"), "partner file does not validate");
+    }
+    errors.swap_remove(0)
+}
+
+/// The text and format of a partner file, or why it cannot be read.
+fn read_partner_text(path: &Path, origin: &str) -> Result<(String, Format), Error> {
+    let unreadable =
+        |message: String| Error::new(Located::file(origin), message).with_code(codes::PARTNER_FILE_UNREADABLE);
+    let format = Format::from_path(path).ok_or_else(|| {
+        Error::new(Located::file(origin), "unsupported partner file extension")
+            .with_hint("use .yaml, .yml, .json or .toml")
+            .with_code(codes::PARTNER_FILE_EXTENSION)
+    })?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let what =
+            if dangling { "dangling symbolic link (its target does not exist)".to_owned() } else { e.to_string() };
+        unreadable(format!("cannot read file: {what}"))
+    })?;
+    // Reading a FIFO would wait forever for a writer, a device could be endless: only regular files are read.
+    if !meta.is_file() {
+        return Err(unreadable(format!("not a regular file but {}", file_kind(&meta.file_type()))));
+    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(format!("cannot read file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        unreadable(format!("file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })?;
+    Ok((text, format))
+}
+
+/// [`Partner::parse_all`]; with `all` false the work of finding the problems after the first is skipped.
+fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Partner, Vec<Error>> {
+    if text.trim().is_empty() {
+        return Err(vec![Error::new(Located::file(origin), "partner file is empty")
+            .with_hint("a partner needs at least `partner.id` and `as_of`")
+            .with_code(codes::PARTNER_FILE_EMPTY)]);
+    }
+    // YAML and TOML hand float literals over as f64: one with more digits than that keeps is refused by its
+    // text (JSON numbers arrive as text and are checked while reading).
+    let mut errors: Vec<Error> = match format {
+        Format::Json => Vec::new(),
+        Format::Yaml => crate::value::inexact_yaml_literals(text, origin),
+        Format::Toml => crate::value::inexact_float_literals(text, origin),
+    };
+    for e in &mut errors {
+        e.code = codes::INEXACT_NUMBER;
+    }
+    if !all && !errors.is_empty() {
+        errors.truncate(1);
+        return Err(errors);
+    }
+    // Read strictly: a positional array never stands for a table (see `strict`).
+    let parsed: Result<PartnerFile, Error> = match format {
+        Format::Yaml => serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
+            .map(|s| s.0)
+            .map_err(|e| Error::from_yaml(origin, text, &e)),
+        Format::Json => {
+            serde_json::from_str::<Strict<_, strict::Json>>(text).map(|s| s.0).map_err(|e| Error::from_json(origin, &e))
         }
-        // YAML and TOML hand float literals over as f64: one with more digits than that keeps is refused by its
-        // text (JSON numbers arrive as text and are checked while reading).
-        let inexact = match format {
-            Format::Json => Vec::new(),
-            Format::Yaml => crate::value::inexact_yaml_literals(text, origin),
-            Format::Toml => crate::value::inexact_float_literals(text, origin),
-        };
-        if let Some(e) = inexact.into_iter().next() {
-            return Err(e);
+        Format::Toml => {
+            toml::from_str::<Strict<_, strict::Toml>>(text).map(|s| s.0).map_err(|e| Error::from_toml(origin, text, &e))
         }
-        // Read strictly: a positional array never stands for a table (see `strict`).
-        let parsed: Result<PartnerFile, Error> = match format {
-            Format::Yaml => serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
-                .map(|s| s.0)
-                .map_err(|e| Error::from_yaml(origin, text, &e)),
-            Format::Json => serde_json::from_str::<Strict<_, strict::Json>>(text)
-                .map(|s| s.0)
-                .map_err(|e| Error::from_json(origin, &e)),
-            Format::Toml => toml::from_str::<Strict<_, strict::Toml>>(text)
-                .map(|s| s.0)
-                .map_err(|e| Error::from_toml(origin, text, &e)),
-        };
-        match parsed {
-            Ok(file) => Partner::from_file(file, origin),
-            Err(_) if is_score_report(text, format) => {
-                Err(Error::new(Located::file(origin), "this is a score report, not a partner file").with_hint(
-                    "score reads partner files (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
-                ))
+    };
+    let (partner, rest) = match parsed {
+        Ok(file) => Parts::from(file).validate(origin),
+        Err(_) if is_score_report(text, format) => {
+            errors.push(
+                Error::new(Located::file(origin), "this is a score report, not a partner file")
+                    .with_hint(
+                        "score reads partner files (docs/partner-data.md); to compare results use `designate compare` or `designate diff`",
+                    )
+                    .with_code(codes::SCORE_REPORT_GIVEN),
+            );
+            return Err(errors);
+        }
+        Err(e) => {
+            let e = classify_parse(e);
+            let others = if all { shape_problems(text, format, origin, &e) } else { Vec::new() };
+            errors.push(e);
+            (None, others)
+        }
+    };
+    let had_first = !errors.is_empty();
+    if had_first {
+        errors.extend(rest);
+    } else {
+        errors = rest;
+    }
+    match partner {
+        Some(p) if errors.is_empty() => Ok(p),
+        _ if errors.is_empty() => {
+            // Not reached: a partner is missing only when a problem says why.
+            Err(vec![Error::new(Located::file(origin), "partner file does not validate")])
+        }
+        _ => {
+            if !all {
+                errors.truncate(1);
             }
-            Err(e) => Err(e),
+            Err(errors)
         }
+    }
+}
+
+/// A parser's problem under its stable code, by what it says (the parsers give no kind the three formats share).
+fn classify_parse(e: Error) -> Error {
+    if e.code != codes::UNCLASSIFIED {
+        return e;
+    }
+    let m = e.message.as_str();
+    let code = if m.starts_with("unknown key") || m.starts_with("unknown field") {
+        codes::UNKNOWN_KEY
+    } else if m.starts_with("missing field") || m.starts_with("missing key") {
+        codes::MISSING_KEY
+    } else if m.starts_with("invalid type") || m.starts_with("invalid length") || m.starts_with("expected a") {
+        codes::WRONG_TYPE
+    } else if m.starts_with("invalid value") || m.starts_with("unknown value") {
+        codes::BAD_PARTNER_VALUE
+    } else {
+        codes::SYNTAX
+    };
+    e.with_code(code)
+}
+
+/// Where a field path sorts: its section in the order of the contract, then its row numbers.
+fn order_key(field: &str) -> (usize, Vec<usize>) {
+    const SECTIONS: [&str; 8] = ["partner", "as_of", "path", "customers", "usage", "people", "history", "solutions"];
+    let head = field.split(['.', '[']).next().unwrap_or("");
+    let section = SECTIONS.iter().position(|s| *s == head).unwrap_or(SECTIONS.len());
+    let rows = field.split('[').skip(1).filter_map(|r| r.split(']').next()?.parse().ok()).collect();
+    (section, rows)
+}
+
+/// The problems of a file whose strict read failed with `first`, found by reading each section and each list
+/// element on its own from the file read as plain data (located by field path). Problems of the checks after
+/// reading (duplicates, unknown customers, months after `as_of`) are found on the elements that read. `first`
+/// itself is left out. Text that does not read as plain data (a syntax error) gives nothing more.
+fn shape_problems(text: &str, format: Format, origin: &str, first: &Error) -> Vec<Error> {
+    let Some(root) = plain_value(text, format) else { return Vec::new() };
+    let (parts, mut problems) = match format {
+        Format::Yaml => Parts::read::<strict::Yaml>(&root, origin),
+        Format::Json => Parts::read::<strict::Json>(&root, origin),
+        Format::Toml => Parts::read::<strict::Toml>(&root, origin),
+    };
+    // The strict read's problem is one of these, placed by line: the first with its message is dropped, or
+    // failing that the first saying what it expected alike (read as plain data, a TOML `7` is a `number`, not
+    // an `integer \`7\``).
+    let expected = |m: &str| m.split_once(", expected").map(|(_, e)| e.to_owned());
+    let same = problems.iter().position(|p| p.message == first.message).or_else(|| {
+        let want = expected(&first.message)?;
+        problems.iter().position(|p| expected(&p.message).as_ref() == Some(&want))
+    });
+    if let Some(i) = same {
+        problems.remove(i);
+    }
+    let (_, checks) = parts.validate(origin);
+    problems.extend(checks);
+    // In the file's order of sections and rows (a stable sort keeps the order each check found them in).
+    problems.sort_by_key(|e| order_key(e.place.field.as_deref().unwrap_or("")));
+    problems
+}
+
+/// The file as plain data: objects, arrays and scalars (dates as their text), with keys in file order.
+fn plain_value(text: &str, format: Format) -> Option<serde_json::Value> {
+    match format {
+        Format::Json => serde_json::from_str(text).ok(),
+        Format::Yaml => serde_saphyr::from_str_with_options(text, yaml_options(text)).ok(),
+        Format::Toml => toml::from_str::<toml::Table>(text).ok().map(|t| toml_plain(toml::Value::Table(t))),
+    }
+}
+
+fn toml_plain(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_plain).collect()),
+        toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| (k, toml_plain(v))).collect()),
     }
 }
 
@@ -451,77 +636,297 @@ impl Partner {
     /// customers, certifications that expire after they are earned, defaults applied. `origin` names the file
     /// in errors (each `origin: field.path: message`) and stays with the partner. The first problem is returned.
     pub fn from_file(file: PartnerFile, origin: &str) -> Result<Partner, Error> {
-        file.validate(origin)
+        match Parts::from(file).validate(origin) {
+            (Some(p), errors) if errors.is_empty() => Ok(p),
+            (_, errors) => Err(first(errors)),
+        }
     }
 }
 
-impl PartnerFile {
-    fn validate(self, origin: &str) -> Result<Partner, Error> {
+/// A partner file as far as it reads, each list element with its index in the file: every element of a file
+/// that read strictly, or (when it did not) the sections and elements that read on their own. A part that did
+/// not read is absent, and the checks that depend on it are skipped (its own problem was reported).
+struct Parts {
+    partner: Option<PartnerIdFile>,
+    as_of: Option<Month>,
+    path: Option<String>,
+    /// The customers that read, and whether all of them did (else a usage row's customer is not checked).
+    customers: Option<(Vec<(usize, CustomerFile)>, bool)>,
+    usage: Vec<(usize, UsageFile)>,
+    /// Each person: their id when it read, and the certifications that read.
+    people: Vec<(usize, Option<String>, Vec<(usize, CertificationFile)>)>,
+    history: Option<(Option<Date>, Vec<(usize, AttainedFile)>)>,
+    solutions: Vec<(usize, SolutionFile)>,
+}
+
+impl From<PartnerFile> for Parts {
+    fn from(f: PartnerFile) -> Parts {
+        Parts {
+            partner: Some(f.partner),
+            as_of: Some(f.as_of),
+            path: f.path,
+            customers: f.customers.map(|c| (c.into_iter().enumerate().collect(), true)),
+            usage: f.usage.into_iter().enumerate().collect(),
+            people: f
+                .people
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (i, Some(p.id), p.certifications.into_iter().enumerate().collect()))
+                .collect(),
+            history: f.history.map(|h| (h.anniversary, h.designations.into_iter().enumerate().collect())),
+            solutions: f.solutions.into_iter().enumerate().collect(),
+        }
+    }
+}
+
+/// Reads `value` as a `T` strictly; on failure records a problem at `path` (or, for an object, one at each key
+/// that fails on its own, `path.key`) and gives `None`.
+fn read_one<T: serde::de::DeserializeOwned, W: strict::Words>(
+    value: &serde_json::Value,
+    path: &str,
+    origin: &str,
+    problems: &mut Vec<Error>,
+) -> Option<T> {
+    let whole = match Strict::<T, W>::deserialize(value) {
+        Ok(v) => return Some(v.0),
+        Err(e) => e,
+    };
+    let at = |e: &serde_json::Error, field: String| {
+        let e = classify_parse(Error::from_json(origin, e));
+        Error { place: Located::field(origin, field), ..e }
+    };
+    if let serde_json::Value::Object(map) = value {
+        let mut found = false;
+        for (k, v) in map {
+            let alone = serde_json::Value::Object(serde_json::Map::from_iter([(k.clone(), v.clone())]));
+            // A key that reads alone is only short of the keys beside it (`missing field`): it is not at fault.
+            if let Err(e) = Strict::<T, W>::deserialize(&alone) {
+                if !e.to_string().starts_with("missing field") {
+                    problems.push(at(&e, format!("{path}.{k}")));
+                    found = true;
+                }
+            }
+        }
+        if found {
+            return None;
+        }
+    }
+    problems.push(at(&whole, path.to_owned()));
+    None
+}
+
+/// Reads each element of a list on its own; a value that is not a list is one problem.
+fn read_list<T: serde::de::DeserializeOwned, W: strict::Words>(
+    value: &serde_json::Value,
+    path: &str,
+    origin: &str,
+    problems: &mut Vec<Error>,
+) -> (Vec<(usize, T)>, bool) {
+    match value {
+        serde_json::Value::Array(items) => {
+            let mut read = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(v) = read_one::<T, W>(item, &format!("{path}[{i}]"), origin, problems) {
+                    read.push((i, v));
+                }
+            }
+            let complete = read.len() == items.len();
+            (read, complete)
+        }
+        serde_json::Value::Null => (Vec::new(), true),
+        other => {
+            read_one::<Vec<T>, W>(other, path, origin, problems);
+            (Vec::new(), false)
+        }
+    }
+}
+
+/// `value` without the list under `key` (read on its own), and that list (`null` when absent).
+fn split_list(value: &serde_json::Value, key: &str) -> (serde_json::Value, serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut rest = map.clone();
+            let list = rest.shift_remove(key).unwrap_or(serde_json::Value::Null);
+            (serde_json::Value::Object(rest), list)
+        }
+        other => (other.clone(), serde_json::Value::Null),
+    }
+}
+
+impl Parts {
+    /// The parts of a file that read, from the file as plain data, and the problems of those that did not.
+    fn read<W: strict::Words>(root: &serde_json::Value, origin: &str) -> (Parts, Vec<Error>) {
+        let mut problems = Vec::new();
+        let mut parts = Parts {
+            partner: None,
+            as_of: None,
+            path: None,
+            customers: None,
+            usage: Vec::new(),
+            people: Vec::new(),
+            history: None,
+            solutions: Vec::new(),
+        };
+        let Some(map) = root.as_object() else {
+            read_one::<PartnerFile, W>(root, "", origin, &mut problems);
+            for e in &mut problems {
+                e.place.field = None;
+            }
+            return (parts, problems);
+        };
+        for key in ["partner", "as_of"] {
+            if !map.contains_key(key) {
+                problems.push(
+                    Error::new(Located::file(origin), format!("missing field `{key}`")).with_code(codes::MISSING_KEY),
+                );
+            }
+        }
+        let p = &mut problems;
+        for (key, value) in map {
+            match key.as_str() {
+                "partner" => parts.partner = read_one::<PartnerIdFile, W>(value, key, origin, p),
+                "as_of" => parts.as_of = read_one::<Month, W>(value, key, origin, p),
+                "path" => parts.path = read_one::<Option<String>, W>(value, key, origin, p).flatten(),
+                "customers" if !value.is_null() => {
+                    parts.customers = Some(read_list::<CustomerFile, W>(value, key, origin, p))
+                }
+                "usage" => parts.usage = read_list::<UsageFile, W>(value, key, origin, p).0,
+                "people" => {
+                    let items = match value {
+                        serde_json::Value::Array(items) => items.as_slice(),
+                        other => {
+                            read_one::<Vec<PersonFile>, W>(other, key, origin, p);
+                            &[]
+                        }
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let at = format!("people[{i}]");
+                        let (person, certs) = split_list(item, "certifications");
+                        let person = read_one::<PersonFile, W>(&person, &at, origin, p);
+                        let (certs, _) =
+                            read_list::<CertificationFile, W>(&certs, &format!("{at}.certifications"), origin, p);
+                        parts.people.push((i, person.map(|p| p.id), certs));
+                    }
+                }
+                "history" if !value.is_null() => {
+                    let (history, attained) = split_list(value, "designations");
+                    if let Some(h) = read_one::<HistoryFile, W>(&history, key, origin, p) {
+                        let (attained, _) = read_list::<AttainedFile, W>(&attained, "history.designations", origin, p);
+                        parts.history = Some((h.anniversary, attained));
+                    }
+                }
+                "solutions" => parts.solutions = read_list::<SolutionFile, W>(value, key, origin, p).0,
+                "customers" | "history" => {}
+                _ => {
+                    // serde's own message for the key, with the closest known key as a hint.
+                    let alone = serde_json::Value::Object(serde_json::Map::from_iter([(key.clone(), value.clone())]));
+                    if let Err(e) = Strict::<PartnerFile, W>::deserialize(&alone) {
+                        p.push(classify_parse(Error::from_json(origin, &e)));
+                    }
+                }
+            }
+        }
+        (parts, problems)
+    }
+
+    /// Checks what reading cannot: ids trimmed, present and unique, usage naming listed customers and within
+    /// `as_of`, certifications that expire after they are earned. Every problem is returned, in file order;
+    /// the partner only when the file read whole and has none.
+    fn validate(self, origin: &str) -> (Option<Partner>, Vec<Error>) {
         let at = |field: String| Located::field(origin, field);
-        let id = self.partner.id.trim().to_owned();
-        if id.is_empty() {
-            return Err(Error::new(at("partner.id".into()), "partner id is empty"));
+        let mut problems = Vec::new();
+        let id = self.partner.as_ref().map(|p| p.id.trim().to_owned());
+        if id.as_deref() == Some("") {
+            problems.push(Error::new(at("partner.id".into()), "partner id is empty").with_code(codes::EMPTY_ID));
         }
         let path = match self.path.as_deref().map(str::trim) {
             None => None,
             Some(p @ ("smb" | "enterprise")) => Some(p.to_owned()),
             Some(other) => {
-                return Err(Error::new(at("path".into()), format!("unknown path \"{other}\""))
-                    .with_hint("expected smb or enterprise, or leave it out to let the rules choose"))
+                problems.push(
+                    Error::new(at("path".into()), format!("unknown path \"{other}\""))
+                        .with_hint("expected smb or enterprise, or leave it out to let the rules choose")
+                        .with_code(codes::UNKNOWN_PARTNER_PATH),
+                );
+                None
             }
         };
 
         let mut segments = BTreeMap::new();
         let mut listed = Vec::new();
-        let known_customers: Option<BTreeSet<String>> = match &self.customers {
-            None => None,
-            Some(list) => {
-                let mut seen = BTreeSet::new();
-                for (i, c) in list.iter().enumerate() {
-                    let cid = c.id.trim().to_owned();
-                    if cid.is_empty() {
-                        return Err(Error::new(at(format!("customers[{i}].id")), "customer id is empty"));
-                    }
-                    if !seen.insert(cid.clone()) {
-                        return Err(Error::new(
-                            at(format!("customers[{i}].id")),
-                            format!("customer \"{cid}\" is listed twice"),
-                        ));
-                    }
-                    listed.push(cid.clone());
-                    if let Some(s) = c.segment {
-                        segments.insert(cid, s);
-                    }
+        // The customers a usage row may name: `None` when the file lists none, or when one did not read (its id
+        // is unknown, so a row naming it is not reported as naming an unlisted customer).
+        let mut known_customers: Option<BTreeSet<String>> = None;
+        let mut customers_listed = false;
+        if let Some((list, complete)) = &self.customers {
+            customers_listed = true;
+            let mut seen = BTreeSet::new();
+            for (i, c) in list {
+                let cid = c.id.trim().to_owned();
+                if cid.is_empty() {
+                    problems.push(
+                        Error::new(at(format!("customers[{i}].id")), "customer id is empty").with_code(codes::EMPTY_ID),
+                    );
+                    continue;
                 }
-                Some(seen)
+                if !seen.insert(cid.clone()) {
+                    problems.push(
+                        Error::new(at(format!("customers[{i}].id")), format!("customer \"{cid}\" is listed twice"))
+                            .with_code(codes::DUPLICATE_ID),
+                    );
+                    continue;
+                }
+                listed.push(cid.clone());
+                if let Some(s) = c.segment {
+                    segments.insert(cid, s);
+                }
             }
-        };
+            // An empty id is a customer too: a row naming "" is reported as empty, never as unlisted.
+            let all_read = *complete && list.iter().all(|(_, c)| !c.id.trim().is_empty());
+            if all_read {
+                known_customers = Some(seen);
+            }
+        }
 
         let mut usage = Vec::with_capacity(self.usage.len());
-        for (i, row) in self.usage.into_iter().enumerate() {
+        for (i, row) in self.usage {
+            let before = problems.len();
             let customer = row.customer.trim().to_owned();
             if customer.is_empty() {
-                return Err(Error::new(at(format!("usage[{i}].customer")), "customer id is empty"));
-            }
-            if let Some(known) = &known_customers {
+                problems.push(
+                    Error::new(at(format!("usage[{i}].customer")), "customer id is empty").with_code(codes::EMPTY_ID),
+                );
+            } else if let Some(known) = &known_customers {
                 if !known.contains(&customer) {
-                    return Err(Error::new(
-                        at(format!("usage[{i}].customer")),
-                        format!("usage row names customer \"{customer}\", which is not listed under `customers`"),
-                    )
-                    .with_hint("add the customer to `customers`, or fix the id"));
+                    problems.push(
+                        Error::new(
+                            at(format!("usage[{i}].customer")),
+                            format!("usage row names customer \"{customer}\", which is not listed under `customers`"),
+                        )
+                        .with_hint("add the customer to `customers`, or fix the id")
+                        .with_code(codes::UNKNOWN_CUSTOMER),
+                    );
                 }
             }
-            if row.month > self.as_of {
-                return Err(Error::new(
-                    at(format!("usage[{i}].month")),
-                    format!("usage month {} is after as_of {}", row.month, self.as_of),
-                )
-                .with_hint("as_of is the last complete month of data"));
+            if let Some(as_of) = self.as_of {
+                if row.month > as_of {
+                    problems.push(
+                        Error::new(
+                            at(format!("usage[{i}].month")),
+                            format!("usage month {} is after as_of {}", row.month, as_of),
+                        )
+                        .with_hint("as_of is the last complete month of data")
+                        .with_code(codes::AFTER_AS_OF),
+                    );
+                }
             }
             let product = row.product.trim().to_owned();
             if product.is_empty() {
-                return Err(Error::new(at(format!("usage[{i}].product")), "product is empty"));
+                problems
+                    .push(Error::new(at(format!("usage[{i}].product")), "product is empty").with_code(codes::EMPTY_ID));
+            }
+            if problems.len() > before {
+                continue;
             }
             usage.push(UsageRow {
                 customer,
@@ -542,22 +947,28 @@ impl PartnerFile {
 
         let mut people = Vec::with_capacity(self.people.len());
         let mut seen_people = BTreeSet::new();
-        for (i, p) in self.people.into_iter().enumerate() {
-            let pid = p.id.trim().to_owned();
-            if pid.is_empty() {
-                return Err(Error::new(at(format!("people[{i}].id")), "person id is empty"));
+        for (i, pid, certs) in self.people {
+            let pid = pid.map(|p| p.trim().to_owned());
+            match &pid {
+                Some(p) if p.is_empty() => problems
+                    .push(Error::new(at(format!("people[{i}].id")), "person id is empty").with_code(codes::EMPTY_ID)),
+                Some(p) if !seen_people.insert(p.clone()) => problems.push(
+                    Error::new(at(format!("people[{i}].id")), format!("person \"{p}\" is listed twice"))
+                        .with_code(codes::DUPLICATE_ID),
+                ),
+                _ => {}
             }
-            if !seen_people.insert(pid.clone()) {
-                return Err(Error::new(at(format!("people[{i}].id")), format!("person \"{pid}\" is listed twice")));
-            }
-            let mut certifications = Vec::with_capacity(p.certifications.len());
-            for (j, c) in p.certifications.into_iter().enumerate() {
+            let mut certifications = Vec::with_capacity(certs.len());
+            for (j, c) in certs {
                 if let Some(exp) = c.expires {
                     if exp < c.earned {
-                        return Err(Error::new(
-                            at(format!("people[{i}].certifications[{j}].expires")),
-                            format!("expires {exp} is before earned {}", c.earned),
-                        ));
+                        problems.push(
+                            Error::new(
+                                at(format!("people[{i}].certifications[{j}].expires")),
+                                format!("expires {exp} is before earned {}", c.earned),
+                            )
+                            .with_code(codes::EXPIRES_BEFORE_EARNED),
+                        );
                     }
                 }
                 certifications.push(HeldCertification {
@@ -566,47 +977,59 @@ impl PartnerFile {
                     expires: c.expires,
                 });
             }
-            people.push(Person { id: pid, certifications });
+            if let Some(id) = pid {
+                people.push(Person { id, certifications });
+            }
         }
 
-        let customers = known_customers.is_some().then_some(listed);
+        let customers = customers_listed.then_some(listed);
         let (anniversary, attained) = match self.history {
             None => (None, Vec::new()),
-            Some(h) => {
+            Some((anniversary, designations)) => {
                 let mut seen = BTreeSet::new();
-                for (i, a) in h.designations.iter().enumerate() {
-                    if a.attained > self.as_of.last_day() {
-                        return Err(Error::new(
-                            at(format!("history.designations[{i}].attained")),
-                            format!("attained {} is after as_of {}", a.attained, self.as_of),
-                        ));
+                for (i, a) in &designations {
+                    if let Some(as_of) = self.as_of {
+                        if a.attained > as_of.last_day() {
+                            problems.push(
+                                Error::new(
+                                    at(format!("history.designations[{i}].attained")),
+                                    format!("attained {} is after as_of {}", a.attained, as_of),
+                                )
+                                .with_code(codes::AFTER_AS_OF),
+                            );
+                        }
                     }
                     if !seen.insert(a.id.trim().to_owned()) {
-                        return Err(Error::new(
-                            at(format!("history.designations[{i}].id")),
-                            format!("designation \"{}\" is listed twice", a.id),
-                        ));
+                        problems.push(
+                            Error::new(
+                                at(format!("history.designations[{i}].id")),
+                                format!("designation \"{}\" is listed twice", a.id),
+                            )
+                            .with_code(codes::DUPLICATE_ID),
+                        );
                     }
                 }
-                (h.anniversary, h.designations.into_iter().map(|a| (a.id.trim().to_owned(), a.attained)).collect())
+                (anniversary, designations.into_iter().map(|(_, a)| (a.id.trim().to_owned(), a.attained)).collect())
             }
         };
         let mut seen = BTreeSet::new();
         let mut solutions = Vec::new();
-        for (i, s) in self.solutions.into_iter().enumerate() {
+        for (i, s) in self.solutions {
             if !seen.insert(s.id.trim().to_owned()) {
-                return Err(Error::new(
-                    at(format!("solutions[{i}].id")),
-                    format!("solution \"{}\" is listed twice", s.id),
-                ));
+                problems.push(
+                    Error::new(at(format!("solutions[{i}].id")), format!("solution \"{}\" is listed twice", s.id))
+                        .with_code(codes::DUPLICATE_ID),
+                );
+                continue;
             }
             solutions.push(Solution { id: s.id.trim().to_owned(), name: s.name, facts: s.facts });
         }
-        Ok(Partner {
+        let (Some(id), Some(as_of), true) = (id, self.as_of, problems.is_empty()) else { return (None, problems) };
+        let partner = Partner {
             origin: origin.to_owned(),
             id,
-            name: self.partner.name,
-            as_of: self.as_of,
+            name: self.partner.and_then(|p| p.name),
+            as_of,
             path,
             segments,
             customers,
@@ -615,7 +1038,8 @@ impl PartnerFile {
             anniversary,
             attained,
             solutions,
-        })
+        };
+        (Some(partner), problems)
     }
 }
 

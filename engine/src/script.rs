@@ -13,6 +13,7 @@ use rhai::packages::{ArithmeticPackage, BasicMathPackage, LogicPackage, Package}
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST, INT};
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
+use crate::codes;
 use crate::error::{Error, Located};
 
 /// Operations a single script run may take before it is stopped.
@@ -85,8 +86,9 @@ impl Script {
     ///
     /// Variables are strict: a script that reads a name not among `inputs` (and not its own) does not compile.
     pub fn compile(engine: &Arc<Engine>, path: &Path, shown: &str, inputs: &[String]) -> Result<Script, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(Located::file(shown), format!("cannot read script: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(Located::file(shown), format!("cannot read script: {e}")).with_code(codes::SCRIPT_NOT_FOUND)
+        })?;
         Script::compile_text(engine, &text, shown, inputs)
     }
 
@@ -98,7 +100,8 @@ impl Script {
                 Located::file(shown),
                 format!("script is {} bytes, more than the {MAX_SCRIPT_BYTES} a script may have", text.len()),
             )
-            .with_hint("a points formula should be a few lines; pass tables of numbers as params"));
+            .with_hint("a points formula should be a few lines; pass tables of numbers as params")
+            .with_code(codes::SCRIPT_TOO_LONG));
         }
         // Declared as plain variables: constants here would be folded into the compiled script by the optimizer.
         let mut scope = Scope::new();
@@ -107,7 +110,8 @@ impl Script {
         }
         let ast = engine.compile_with_scope(&scope, text).map_err(|e| {
             let place = located(shown, e.position());
-            let mut err = Error::new(place, format!("script does not compile: {}", e.err_type()));
+            let mut err = Error::new(place, format!("script does not compile: {}", e.err_type()))
+                .with_code(codes::SCRIPT_DOES_NOT_COMPILE);
             if matches!(e.err_type(), rhai::ParseErrorType::VariableUndefined(_)) {
                 err = err.with_hint(format!("the script can read: {}", inputs.join(", ")));
             }
@@ -136,7 +140,8 @@ impl Script {
         Err(Error::new(
             Located::file(&self.file),
             format!("script returned {} instead of a number ({context})", result.type_name()),
-        ))
+        )
+        .with_code(codes::SCRIPT_RUN_FAILS))
     }
 
     fn runtime_error(&self, e: &EvalAltResult, context: &str) -> Error {
@@ -148,6 +153,7 @@ impl Script {
             other => format!("script failed: {}", other.to_string().split(" (line ").next().unwrap_or_default()),
         };
         Error::new(located(&self.file, e.position()), format!("{detail} ({context})"))
+            .with_code(codes::SCRIPT_RUN_FAILS)
     }
 }
 

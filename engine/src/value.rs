@@ -612,6 +612,19 @@ mod json_schema {
         }
     }
 
+    impl JsonSchema for super::NonNegative {
+        fn schema_name() -> Cow<'static, str> {
+            "NonNegativeDecimal".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "an exact decimal of at least 0: a number (read exactly up to 15 significant digits) or a quoted decimal",
+                "anyOf": [{ "type": "number", "minimum": 0 }, { "type": "string", "pattern": "^[0-9_]+(\\.[0-9_]+)?([eE][-+]?[0-9]+)?$" }]
+            })
+        }
+    }
+
     impl JsonSchema for Month {
         fn schema_name() -> Cow<'static, str> {
             "Month".into()

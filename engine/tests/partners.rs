@@ -113,3 +113,44 @@ usage = [
         assert_eq!(again.usage, partner.usage, "{name}: the rows read back as written");
     }
 }
+
+/// Issue 14: `parse_all` reports every problem of a file; its first is exactly the one `parse` gives (the
+/// CLI's first line and every caller of `parse` see no change), and every problem carries a stable code.
+#[test]
+fn parse_all_starts_with_the_problem_parse_gives_and_codes_every_problem() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/partners/cases.toml");
+    let cases: Cases = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for case in &cases.case {
+        let format = Format::from_path(Path::new(&case.file)).unwrap();
+        let one = Partner::parse(&case.text, format, &case.file).unwrap_err();
+        let all = Partner::parse_all(&case.text, format, &case.file).unwrap_err();
+        assert_eq!(all[0], one, "[partners/cases.toml:{}]", case.name);
+        for e in &all {
+            assert_ne!(e.code, designate_engine::codes::UNCLASSIFIED, "[partners/cases.toml:{}] {e}", case.name);
+        }
+    }
+}
+
+/// Issue 14: two bad rows and a duplicate person: three problems, each once, in file order; the good rows are
+/// still checked (the month after as_of), and the bad rows are left out of what depends on them.
+#[test]
+fn parse_all_reports_each_independent_problem_once() {
+    let text = "
+partner: { id: p }
+as_of: 2024-06
+usage:
+  - { customer: c1, month: 2024-06, product: VM, measure: acr, value: 1 }
+  - { customer: c1, month: 2024-07, product: VM, measure: acr_usd, value: 1 }
+  - { customer: c1, month: 2024-06, product: VM, measure: acr_usd, value: lots }
+people:
+  - { id: ann }
+  - { id: ann }
+";
+    let all: Vec<String> =
+        Partner::parse_all(text, Format::Yaml, "p.yaml").unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 4, "{all:#?}");
+    assert!(all[0].starts_with("p.yaml:6:59: unknown value `acr`"), "{all:#?}");
+    assert!(all[1].starts_with("p.yaml: usage[1].month: usage month 2024-07 is after as_of 2024-06"), "{all:#?}");
+    assert!(all[2].starts_with("p.yaml: usage[2].value: invalid value: string \"lots\""), "{all:#?}");
+    assert_eq!(all[3], "p.yaml: people[1].id: person \"ann\" is listed twice");
+}

@@ -208,3 +208,58 @@ fn huge_scripts_are_refused_before_they_compile() {
     assert!(err.starts_with("switch.rhai: script is "), "{err}");
     assert!(err.contains("bytes, more than the 32768 a script may have"), "{err}");
 }
+
+/// Issue 14: a formula that fails for some partners (here `10 / units`, a division by zero for a partner with
+/// no units) loaded without complaint, since loading runs each script once with many units, and failed every
+/// such partner at scoring time. The sweep runs it at zero units, one, the numbers the rule states and far past
+/// them, and reports the first input that fails, naming the script, the metric and the input, under DS401.
+#[test]
+fn the_script_sweep_catches_a_formula_that_divides_by_zero_units() {
+    let dir = scratch("sweep-zero").join("2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &dir);
+    std::fs::write(dir.join("scripts/share-of-max.rhai"), "min(max_points, units * max_points + 10 / units)").unwrap();
+    let rules = RuleSet::load(&dir).expect("loading runs the script with many units only, where it works");
+    let problems = designate_engine::rules::sweep_scripts(&rules);
+    assert!(!problems.is_empty(), "the sweep must fail the formula at zero units");
+    let first = &problems[0];
+    assert_eq!(first.code, designate_engine::codes::SCRIPT_FAILS_ON_SWEEP);
+    let shown = first.to_string();
+    assert!(shown.starts_with(&format!("{}:1:", rules.dir.join("scripts/share-of-max.rhai").display())), "{shown}");
+    assert!(shown.contains("with units = 0,"), "the failing input is named: {shown}");
+    assert!(shown.contains("metric \""), "the metric is named: {shown}");
+    assert!(shown.to_lowercase().contains("division by zero"), "{shown}");
+    // Every metric using it is named, once each.
+    let users =
+        problems.iter().filter(|p| p.message.contains("share-of-max") || p.place.file.ends_with("share-of-max.rhai"));
+    assert_eq!(users.count(), problems.len());
+}
+
+/// Issue 14: a formula that returns a negative number, more than max_points, or no number at all for some
+/// input is refused by the sweep too (scoring would cap or fail it silently for some partners only).
+#[test]
+fn the_script_sweep_refuses_negative_oversized_and_non_number_results() {
+    for (name, source, expect) in [
+        // Each is right for many units, so loading (which runs it once with many units) accepts it.
+        ("negative", "if units == 1.0 { -1 } else { min(max_points, units) }", "below 0"),
+        ("oversized", "if units == 0.0 { max_points + 1 } else { min(max_points, units) }", "more than max_points"),
+        ("text", "if units == 1.0 { \"one\" } else { min(max_points, units) }", "instead of a number"),
+    ] {
+        let dir = scratch(&format!("sweep-{name}")).join("2024-06");
+        copy_dir(&workspace().join("rules/2024-06"), &dir);
+        std::fs::write(dir.join("scripts/share-of-max.rhai"), source).unwrap();
+        let rules = RuleSet::load(&dir).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let problems = designate_engine::rules::sweep_scripts(&rules);
+        assert!(problems.iter().any(|p| p.message.contains(expect)), "{name}: {problems:?}");
+    }
+}
+
+/// Issue 14: every shipped rule version passes its own sweep (check would fail otherwise).
+#[test]
+fn the_shipped_scripts_pass_the_sweep() {
+    for version in ["2023-07", "2024-06", "2026-07"] {
+        let rules = RuleSet::load(&workspace().join("rules").join(version)).unwrap();
+        let problems: Vec<String> =
+            designate_engine::rules::sweep_scripts(&rules).iter().map(ToString::to_string).collect();
+        assert!(problems.is_empty(), "{version}: {problems:#?}");
+    }
+}

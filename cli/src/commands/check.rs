@@ -12,6 +12,8 @@ use crate::{output, rules_dir};
 /// Validate rule sets and list every problem found, each as file:line:col.
 ///
 /// Takes one rule set folder (rules/2024-06) or a rules root (rules/), which checks every version in it.
+/// Every points script is also run over a sweep of inputs (0, 1, the rule's numbers and far past them) and
+/// must return a number from 0 to max_points for each (docs/rules.md, "Scripts").
 /// Exits 0 when everything is clean, 1 when there are problems, 2 when the folder cannot be read.
 #[derive(clap::Args)]
 #[command(help_template = with_examples!("designate check rules/", "designate check rules/2024-06"))]
@@ -34,6 +36,16 @@ fn run_check(dir: PathBuf) -> Result<ExitCode> {
     for set in sets {
         match RuleSet::load(&set) {
             Ok(rules) => {
+                // Issue 14: each script run over a sweep of inputs, so a formula failing for some partner fails here.
+                let swept = designate_engine::rules::sweep_scripts(&rules);
+                if !swept.is_empty() {
+                    for e in &swept {
+                        output::diag(&e.to_string());
+                    }
+                    problems += swept.len();
+                    loaded.push(rules);
+                    continue;
+                }
                 output::diag(&format!(
                     "ok: {} (version {}, {} designations, {})",
                     set.display(),

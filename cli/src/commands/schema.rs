@@ -5,21 +5,23 @@ use std::process::ExitCode;
 use crate::output::{self, json_pretty};
 use anyhow::{anyhow, Result};
 
-/// Print a JSON Schema: of rule files, for editors, or of a document the tool writes.
+/// Print a JSON Schema: of rule files or partner files, for editors, or of a document the tool writes.
 ///
-/// Without arguments, one schema accepts any rule file; with --file, the schema of one kind of rule file.
-/// The repository's .taplo.toml points Taplo / Even Better TOML at docs/schema/ (see docs/rules.md).
+/// Without arguments, one schema accepts any rule file; with --file, the schema of one kind of rule file, or
+/// with `--file partner` of partner files (YAML, JSON or TOML). The repository's .taplo.toml points Taplo /
+/// Even Better TOML at docs/schema/; docs/rules.md ("Editor support") shows how to wire YAML and JSON too.
 /// With DOCUMENT, the schema of an output: `report` (score JSON and YAML, each NDJSON line, snapshot
 /// results), `comparison` (compare --format json), `diff` (diff --format json), `gap` (gap --format json)
 /// or `manifest` (a snapshot's manifest.json). Each output carries `schema_version`.
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate schema --file designation > designation.schema.json",
+    "designate schema --file partner > partner.schema.json",
     "designate schema report > report.schema.json",
 ))]
 pub struct Args {
-    /// Which kind of rule file.
-    #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation"])]
+    /// Which kind of rule file, or `partner` for partner files.
+    #[arg(long, value_parser = ["program", "certifications", "products", "specializations", "software", "designation", "partner"])]
     file: Option<String>,
     /// Which output document: report, comparison, diff, gap or manifest.
     #[arg(value_name = "DOCUMENT", conflicts_with = "file", value_parser = ["report", "comparison", "diff", "gap", "manifest"])]
@@ -40,6 +42,10 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
             _ => return Err(anyhow!("unknown document \"{document}\"")),
         };
         out.data(&(json_pretty(&schema, "a schema")? + "\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if file.as_deref() == Some("partner") {
+        out.data(&(json_pretty(&designate_engine::partner::json_schema(), "a schema")? + "\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     let schema = designate_engine::rules::json_schema(file.as_deref())

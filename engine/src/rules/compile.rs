@@ -1790,7 +1790,12 @@ impl Compiler {
                         }),
                         Ok(None) => None,
                         Err((message, hint)) => {
-                            self.err(codes::UNCLASSIFIED, f, rel.span(), message, Some(hint));
+                            let code = if message.ends_with("is outside the rule folder") {
+                                crate::codes::SCRIPT_OUTSIDE_RULES
+                            } else {
+                                crate::codes::SCRIPT_NOT_FOUND
+                            };
+                            self.err(code, f, rel.span(), message, Some(hint));
                             None
                         }
                     };

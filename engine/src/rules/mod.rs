@@ -7,6 +7,7 @@ mod compile;
 pub mod diff;
 pub mod schema;
 mod source;
+mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use crate::metrics::{
 pub use compile::load_rule_set;
 pub(crate) use compile::KindCompiler;
 pub use source::{RuleSource, MAX_RULE_FILE_BYTES};
+pub use sweep::sweep_scripts;
 
 /// A compiled, validated rule set.
 #[derive(Debug)]
