@@ -173,9 +173,17 @@ pub fn test_files(rules: &RuleSet) -> Result<Vec<PathBuf>, Error> {
 /// Reads the test file `path` of `rules`: every problem of the file, or its cases.
 pub fn load_file(rules: &RuleSet, path: &Path) -> Result<TestFile, Vec<Error>> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Error::new(Located::file(&shown), format!("cannot read file: {e}")).with_code(codes::TEST_FILE_INVALID)]
-    })?;
+    let refuse = |message: String| vec![Error::new(Located::file(&shown), message).with_code(codes::TEST_FILE_INVALID)];
+    // As for rule files: a FIFO or a device is never opened (it could block or never end), nor a huge file read.
+    let meta = std::fs::metadata(path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file".to_owned()));
+    }
+    if meta.len() > crate::rules::MAX_RULE_FILE_BYTES {
+        let mb = crate::rules::MAX_RULE_FILE_BYTES / (1024 * 1024);
+        return Err(refuse(format!("file is larger than the {mb} MB a test file may have")));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| refuse(format!("cannot read file: {e}")))?;
     parse_file(rules, &shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
@@ -316,7 +324,8 @@ fn measure(report: &crate::ScoreReport, check: &Check) -> (Option<Value>, Vec<St
                 None => (None, vec![format!("the report has no held status for {id}")]),
             }
         }
-        What::Badge(_) => unreachable!("handled above"),
+        // Read above, before the designation is looked up.
+        What::Badge(_) => (None, Vec::new()),
     }
 }
 
@@ -822,5 +831,96 @@ impl<'a> Reader<'a> {
             line: self.line(span),
             expected,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RuleSet {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/2024-06");
+        RuleSet::load(&dir).expect("the shipped 2024-06 rules load")
+    }
+
+    /// The codes of the problems of a test file's `text`, with `case` inserted after a valid head.
+    fn codes_of(rules: &RuleSet, text: &str) -> Vec<&'static str> {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/2024-06/tests");
+        match parse_file(rules, "t.toml", text, &base) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.code.id).collect(),
+        }
+    }
+
+    // issue 14: every mistake in a case file is a located problem with its DS6xx code, never a case that passes
+    // because it checks nothing; and every problem of a file is reported, not the first only.
+    #[test]
+    fn a_mistaken_case_gets_its_rule_test_code() {
+        let rules = rules();
+        let head = "[[case]]\nname = \"c\"\npartner = \"../../../snapshots/partners/contoso-smb.yaml\"\n";
+        let cases = [
+            (format!("{head}designation = \"data-ai\"\npointz = \"1\"\n"), vec!["DS600"]),
+            (format!("{head}designation = \"data-aj\"\npoints = \"1\"\n"), vec!["DS601"]),
+            (format!("{head}designation = \"data-ai\"\nmetric = \"x\"\npoints = \"1\"\n"), vec!["DS602"]),
+            (
+                format!(
+                    "{head}designation = \"data-ai\"\nmetric = \"net-customer-adds\"\npart = \"x\"\npoints = \"1\"\n"
+                ),
+                vec!["DS603"],
+            ),
+            (format!("{head}badge = \"x\"\nheld = true\n"), vec!["DS604"]),
+            (format!("{head}designation = \"data-ai\"\npath = \"x\"\n"), vec!["DS605"]),
+            (
+                "[[case]]\nname = \"c\"\npartner = \"none.yaml\"\ndesignation = \"data-ai\"\npath = \"smb\"\n".into(),
+                vec!["DS606"],
+            ),
+            (
+                "[[case]]\nname = \"c\"\ndesignation = \"data-ai\"\npath = \"smb\"\n[case.partner]\nas_of = \"x\"\n"
+                    .into(),
+                vec!["DS607"],
+            ),
+            (head.to_owned(), vec!["DS608"]),
+            (format!("{head}designation = \"data-ai\"\nmetric = \"net-customer-adds\"\n"), vec!["DS608"]),
+            ("case = []\n".into(), vec!["DS609"]),
+            // Two mistaken cases: both reported.
+            (
+                format!(
+                    "{head}designation = \"data-aj\"\npoints = \"1\"\n{head}designation = \"data-ai\"\npath = \"x\"\n"
+                ),
+                vec!["DS601", "DS605"],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(codes_of(&rules, &text), expected, "{text}");
+        }
+        // A well-formed case reads.
+        assert!(codes_of(&rules, &format!("{head}designation = \"data-ai\"\npath = \"smb\"\n")).is_empty());
+    }
+
+    // issue 14: points compare as exact decimals ("10" and "10.0" are the same points), and a check whose value
+    // moved fails with what the rules gave.
+    #[test]
+    fn a_case_passes_on_exact_points_and_fails_with_what_was_measured() {
+        let rules = rules();
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/2024-06/tests");
+        let head = "[[case]]\nname = \"c\"\npartner = \"../../../snapshots/partners/contoso-smb.yaml\"\n";
+        let text = format!(
+            "{head}designation = \"data-ai\"\nmetric = \"net-customer-adds\"\npoints = \"10.0\"\n\n{head}[case.expect.data-ai]\npath = \"enterprise\"\nmetrics = {{ \"net-customer-adds\" = 12 }}\n"
+        );
+        let file = parse_file(&rules, "t.toml", &text, &base).expect("reads");
+        let outcome = run_file(&rules, &file);
+        assert_eq!(outcome.counts(), (1, 1));
+        let failed: Vec<(String, String, Option<String>, usize)> = outcome.cases[1]
+            .checks
+            .iter()
+            .map(|c| (c.subject.clone(), c.expected.to_string(), c.got.as_ref().map(ToString::to_string), c.line))
+            .collect();
+        assert_eq!(
+            failed,
+            vec![
+                ("data-ai.net-customer-adds".into(), "12".into(), Some("10".into()), 13),
+                ("data-ai.path".into(), "enterprise".into(), Some("smb".into()), 12),
+            ]
+        );
     }
 }
