@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use commands::{bench, check, compare, diff, diff_rules, gap, generate, schema, score, snapshot};
+use commands::{bench, check, compare, diff, diff_rules, gap, generate, schema, score, snapshot, test};
 
 /// A subcommand's help template with its examples. The examples are literal template text, which clap prints
 /// as written: a command is never wrapped mid-way, however narrow the terminal (the prose above still wraps).
@@ -39,8 +39,9 @@ const EXIT_STATUS: &str = "\
 Exit status:
   0  success
   1  findings: differences (diff, diff-rules), problems
-     (check), partners that could not be scored or a
-     partner file that does not validate
+     (check), failing rule tests (test), partners that
+     could not be scored or a partner file that does not
+     validate
   2  could not run: missing or unreadable input, bad
      arguments, rules that do not load, output that
      cannot be written";
@@ -69,6 +70,7 @@ enum Command {
     Gap(gap::Args),
     Bench(bench::Args),
     Schema(schema::Args),
+    Test(test::Args),
 }
 
 fn main() -> ExitCode {
@@ -113,5 +115,6 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyh
         Command::Gap(args) => gap::run(args, rules_from_env, out),
         Command::Bench(args) => bench::run(args, rules_from_env, out),
         Command::Schema(args) => schema::run(args, out),
+        Command::Test(args) => test::run(args, out),
     }
 }

@@ -210,7 +210,7 @@ fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>> {
 }
 
 /// The shipped `rules/` folder: in the working directory, beside the binary's workspace, or where it was built.
-fn shipped_root() -> Result<PathBuf> {
+pub fn shipped_root() -> Result<PathBuf> {
     let mut candidates = vec![PathBuf::from("rules")];
     if let Ok(exe) = std::env::current_exe() {
         // target/release/designate → the workspace root is two folders up.

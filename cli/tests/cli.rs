@@ -5,6 +5,7 @@ mod common;
 
 use common::{copy_dir, designate, scratch, text, workspace};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn designate_stdin(args: &[&str], input: &str) -> Output {
@@ -768,4 +769,162 @@ fn the_table_shows_the_enrollment_track() {
     );
     // Designations without an enrollment rule print no such line: three Azure designations, three lines.
     assert_eq!(table.matches("enrollment:").count(), 3, "{table}");
+}
+
+/// Runs `designate` with `args` from `dir`.
+fn designate_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_designate")).args(args).current_dir(dir).output().expect("the binary runs")
+}
+
+/// A copy of rules/2024-06 under `scratch(name)/rules/2024-06` whose only test file is `case`, with the one
+/// partner it uses at `snapshots/partners/contoso-smb.yaml` beside it (the relative path the shipped tests use).
+fn rule_set_with_tests(name: &str, case: &str) -> PathBuf {
+    let root = scratch(name);
+    let rules = root.join("rules/2024-06");
+    copy_dir(&workspace().join("rules/2024-06"), &rules);
+    std::fs::remove_dir_all(rules.join("tests")).unwrap();
+    std::fs::create_dir_all(rules.join("tests")).unwrap();
+    std::fs::write(rules.join("tests/case.toml"), case).unwrap();
+    std::fs::create_dir_all(root.join("snapshots/partners")).unwrap();
+    std::fs::copy(
+        workspace().join("snapshots/partners/contoso-smb.yaml"),
+        root.join("snapshots/partners/contoso-smb.yaml"),
+    )
+    .unwrap();
+    root
+}
+
+/// Whether `xml` is well-formed as far as tags go: every element closed in order, attributes quoted, no bare `&`
+/// or `<` in text (a minimal check, enough to catch unescaped case names).
+fn well_formed_xml(xml: &str) -> bool {
+    let body = match xml.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") {
+        Some(body) => body,
+        None => return false,
+    };
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find(['<', '&']) {
+        let (text, tail) = rest.split_at(start);
+        if text.contains('>') {
+            return false;
+        }
+        if tail.starts_with('&') {
+            let Some(end) = tail.find(';') else { return false };
+            let entity = &tail[1..end];
+            if !(["amp", "lt", "gt", "quot", "apos"].contains(&entity) || entity.starts_with('#')) {
+                return false;
+            }
+            rest = &tail[end + 1..];
+            continue;
+        }
+        let Some(end) = tail.find('>') else { return false };
+        let tag = &tail[1..end];
+        // Inside a tag, quotes must pair and hold no `<`.
+        if tag.matches('"').count() % 2 != 0 || tag.contains('<') {
+            return false;
+        }
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+        if tag.starts_with('/') {
+            if stack.pop().as_deref() != Some(name.as_str()) {
+                return false;
+            }
+        } else if !tag.ends_with('/') {
+            stack.push(name);
+        }
+        rest = &tail[end + 1..];
+    }
+    stack.is_empty() && rest.trim().is_empty()
+}
+
+// issue 14: a rule author edits a number; `designate test` fails with the case that moved (exit 1), `--update`
+// rewrites its expected value in place keeping comments (exit 0), and the rerun passes.
+#[test]
+fn an_edited_rule_number_fails_its_rule_test_until_updated() {
+    let case = "# contoso, kept by --update\n[[case]]\nname = \"contoso <smb> & \\\"net\\\" adds\"\npartner = \"../../../snapshots/partners/contoso-smb.yaml\"\ndesignation = \"data-ai\"\nmetric = \"net-customer-adds\"\npoints = \"10\"   # two added, one lost: 1 × 10\npath = \"smb\"\n";
+    let root = rule_set_with_tests("rule-test-update", case);
+    let set = root.join("rules/2024-06");
+    let passing = designate_in(&root, &["test", "rules/2024-06"]);
+    assert_eq!(passing.status.code(), Some(0), "{}", text(&passing.stderr));
+    assert_eq!(text(&passing.stdout), "1 passed, 0 failed\n");
+
+    // The tests folder is not part of the rule set: the same digest with or without it.
+    let with_tests = text(&designate_in(&root, &["check", "rules/2024-06"]).stderr);
+    let digest = |s: &str| s.split("sha256:").nth(1).map(|d| d.trim_end_matches([')', '\n']).to_owned());
+    let shipped = text(&designate(&["check", "rules/2024-06"]).stderr);
+    assert_eq!(digest(&with_tests), digest(&shipped), "{with_tests} / {shipped}");
+
+    let file = set.join("designations/data-ai.toml");
+    let rules = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, rules.replace("per_unit = 10, max_units = 3", "per_unit = 5, max_units = 3")).unwrap();
+
+    let failing = designate_in(&root, &["test", "rules/2024-06"]);
+    let out = text(&failing.stdout);
+    assert_eq!(failing.status.code(), Some(1), "{out}{}", text(&failing.stderr));
+    assert!(
+        out.starts_with("rules/2024-06/tests/case.toml:7: contoso <smb> & \"net\" adds: data-ai.net-customer-adds expected 10, got 5\n    "),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+
+    let json = designate_in(&root, &["test", "rules/2024-06", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((doc["passed"].as_u64(), doc["failed"].as_u64()), (Some(0), Some(1)), "{doc}");
+    assert_eq!(doc["files"][0]["cases"][0]["checks"][0]["got"], "5", "{doc}");
+
+    let junit = designate_in(&root, &["test", "rules/2024-06", "--format", "junit", "-o", "junit.xml"]);
+    assert_eq!(junit.status.code(), Some(1), "{}", text(&junit.stderr));
+    let xml = std::fs::read_to_string(root.join("junit.xml")).unwrap();
+    assert!(well_formed_xml(&xml), "{xml}");
+    assert!(xml.contains("<testcase name=\"contoso &lt;smb&gt; &amp; &quot;net&quot; adds\""), "{xml}");
+    assert!(xml.contains("<failure message=\"rules/2024-06/tests/case.toml:7: "), "{xml}");
+    assert!(xml.contains("tests=\"1\" failures=\"1\""), "{xml}");
+
+    let update = designate_in(&root, &["test", "rules/2024-06", "--update"]);
+    let out = text(&update.stdout);
+    assert_eq!(update.status.code(), Some(0), "{out}{}", text(&update.stderr));
+    assert!(
+        out.contains(
+            "rules/2024-06/tests/case.toml:7: contoso <smb> & \"net\" adds: data-ai.net-customer-adds 10 → 5\n"
+        ),
+        "{out}"
+    );
+    let updated = std::fs::read_to_string(set.join("tests/case.toml")).unwrap();
+    assert_eq!(updated, case.replace("points = \"10\"", "points = \"5\""), "comments and layout kept");
+
+    let rerun = designate_in(&root, &["test", "rules/2024-06"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun.stdout));
+    assert_eq!(text(&rerun.stdout), "1 passed, 0 failed\n");
+}
+
+// issue 14: a hostile or mistaken case file is a located error with a DS6xx-coded problem, exit 2, never a silent
+// pass: each case file and the first line of stderr.
+#[test]
+fn a_bad_rule_test_file_is_located_and_nothing_runs() {
+    let head = "[[case]]\nname = \"c\"\npartner = \"../../../snapshots/partners/contoso-smb.yaml\"\n";
+    let cases = [
+        (format!("{head}designation = \"data-ai\"\npoints = \"10\"\npointz = \"3\"\n"), "error: rules/2024-06/tests/case.toml:6:1: unknown key `pointz`"),
+        (format!("{head}designation = \"data-ai\"\npoints = [1]\n"), "error: rules/2024-06/tests/case.toml:5:10: invalid type: sequence, expected points as a quoted decimal such as \"12.5\" or a whole number"),
+        (format!("{head}designation = \"data-ai\"\npoints = 10.5\n"), "error: rules/2024-06/tests/case.toml:5:10: write points with a fraction in quotes, such as \"12.5\", so they stay exact"),
+        ("[[case]]\nname = \"c\"\npartner = \"nowhere.yaml\"\ndesignation = \"data-ai\"\npoints = \"10\"\n".to_owned(), "error: rules/2024-06/tests/case.toml:3:11: case \"c\": partner file rules/2024-06/tests/nowhere.yaml does not exist"),
+        (format!("{head}designation = \"data-aj\"\npoints = \"10\"\n"), "error: rules/2024-06/tests/case.toml:4:15: case \"c\": unknown designation \"data-aj\""),
+        (format!("{head}designation = \"data-ai\"\nmetric = \"net-adds\"\npoints = \"10\"\n"), "error: rules/2024-06/tests/case.toml:5:10: case \"c\": data-ai has no metric \"net-adds\""),
+        (format!("{head}designation = \"data-ai\"\npath = \"smbb\"\n"), "error: rules/2024-06/tests/case.toml:5:8: case \"c\": data-ai has no path \"smbb\""),
+        (format!("{head}[case.expect.data-ai.metrics]\nnet-customer-add = \"10\"\n"), "error: rules/2024-06/tests/case.toml:5:20: case \"c\": data-ai has no metric \"net-customer-add\""),
+        (head.to_owned(), "error: rules/2024-06/tests/case.toml:2:8: case \"c\" checks nothing"),
+        ("[[case]]\nname = \"i\"\ndesignation = \"data-ai\"\npath = \"smb\"\n[case.partner]\npartner = { id = \"p1\", name = \"P\" }\nas_of = \"2024-13\"\n".to_owned(), "error: rules/2024-06/tests/case.toml:5:1: case \"i\": inline partner: invalid value: string \"2024-13\", expected a month as YYYY-MM, with a month from 01 to 12"),
+        ("# nothing\n".to_owned(), "error: rules/2024-06/tests/case.toml:1:1: missing field `case`"),
+        ("[[case]\n".to_owned(), "error: rules/2024-06/tests/case.toml:1:8: unclosed array table, expected `]`"),
+    ];
+    let mut wrong = Vec::new();
+    for (i, (case, expected)) in cases.iter().enumerate() {
+        let root = rule_set_with_tests(&format!("bad-rule-test-{i}"), case);
+        let out = designate_in(&root, &["test", "rules/2024-06"]);
+        let stderr = text(&out.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        if out.status.code() != Some(2) || first != *expected || !out.stdout.is_empty() {
+            wrong.push(format!("case {i}: exit {:?}, stderr:\n{stderr}\n  expected: {expected}", out.status.code()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -130,6 +130,26 @@ codes! {
     BAD_PARTNER_VALUE = "DS512", "bad-partner-value",
         "A partner value the contract refuses: negative, out of range, or not among the allowed values.";
     // --- DS6xx: rule tests ---
+    /// A rule test file that does not parse.
+    TEST_FILE_INVALID = "DS600", "test-file-invalid", "A rule test file that does not parse: TOML syntax, an unknown key or a value of the wrong type.";
+    /// A case names a designation the rule set does not define.
+    TEST_UNKNOWN_DESIGNATION = "DS601", "test-unknown-designation", "A test case names a designation the rule set does not define.";
+    /// A case names a metric its designation does not have.
+    TEST_UNKNOWN_METRIC = "DS602", "test-unknown-metric", "A test case names a metric its designation does not have on any path.";
+    /// A case names a part its combined metric does not have.
+    TEST_UNKNOWN_PART = "DS603", "test-unknown-part", "A test case names a part its combined metric does not have.";
+    /// A case names a badge the rule set does not define.
+    TEST_UNKNOWN_BADGE = "DS604", "test-unknown-badge", "A test case names a badge the rule set does not define.";
+    /// A case expects a path its designation does not have.
+    TEST_UNKNOWN_PATH = "DS605", "test-unknown-path", "A test case expects a path its designation does not have.";
+    /// A case's partner file does not exist or cannot be read.
+    TEST_PARTNER_MISSING = "DS606", "test-partner-missing", "A test case's partner file does not exist or cannot be read.";
+    /// A case's inline partner is not a valid partner.
+    TEST_PARTNER_INVALID = "DS607", "test-partner-invalid", "A test case's inline partner is not a valid partner file.";
+    /// A case that checks nothing, or a check missing what it needs.
+    TEST_CASE_INCOMPLETE = "DS608", "test-case-incomplete", "A test case that checks nothing, or a check that lacks what it needs (a metric without points, a badge without held).";
+    /// A rule test file without a case.
+    TEST_FILE_EMPTY = "DS609", "test-file-empty", "A rule test file that holds no case.";
 }
 
 #[cfg(test)]

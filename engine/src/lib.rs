@@ -25,6 +25,7 @@ pub mod generate;
 mod metrics;
 pub mod partner;
 pub mod report;
+pub mod rule_tests;
 pub mod rules;
 pub mod script;
 pub mod status;

@@ -1,5 +1,6 @@
 //! Example partners scored under every shipped rule version, pinned as snapshots in `snapshots/reports/`,
-//! and the exact points `snapshots/expectations.toml` and `snapshots/expectations/*.toml` state for them.
+//! and the rule tests beside the rules (`rules/<version>/tests/*.toml`, the exact points the worked examples
+//! earn), run through `designate_engine::rule_tests` as `designate test` runs them.
 //!
 //! Each partner file under `snapshots/partners/` gets one snapshot per rule version, named
 //! `<partner>@<version>`, in the YAML that `designate score --format yaml` prints.
@@ -7,14 +8,12 @@
 mod common;
 
 use common::workspace;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use designate_engine::partner::PartnerFile;
-use designate_engine::{score, Format, Partner, RuleSet};
-use rust_decimal::Decimal;
-use serde::Deserialize;
+use designate_engine::{rule_tests, score, Format, Partner, RuleSet};
 
 /// Every shipped rule version, loaded once.
 fn rule_sets() -> &'static BTreeMap<String, RuleSet> {
@@ -93,128 +92,62 @@ fn every_example_partner_under_every_rule_version() {
     });
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expectations {
-    case: Vec<Case>,
-}
-
-/// One expected fact: a partner, a rule version, and a designation's points (a metric's, one part's of a combined
-/// metric, or the total), path, qualification, window verdict and held status; or, with `badge`, whether a badge of
-/// the program status is held. Issue 13: `part`, `qualified_in_window`, `held` and `badge` pin the 2026-07 examples.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    partner: String,
-    rules: String,
-    #[serde(default)]
-    designation: Option<String>,
-    /// A metric id; the designation's total when absent.
-    #[serde(default)]
-    metric: Option<String>,
-    /// A part of the combined `metric`: its own points (each option of a "best" metric has them).
-    #[serde(default)]
-    part: Option<String>,
-    #[serde(default)]
-    points: Option<String>,
-    #[serde(default)]
-    path: Option<String>,
-    #[serde(default)]
-    qualified: Option<bool>,
-    #[serde(default)]
-    qualified_in_window: Option<bool>,
-    /// Whether the designation (or, with `badge`, the badge) is held in the report's program status.
-    #[serde(default)]
-    held: Option<bool>,
-    #[serde(default)]
-    badge: Option<String>,
-}
-
+/// Issue 14: the worked examples live beside the rules (`rules/<version>/tests/*.toml`) and `cargo test` runs
+/// them through the same code as `designate test` (`designate_engine::rule_tests`): every case of every shipped
+/// version passes, and there are as many as were moved from `snapshots/expectations*.toml` (319) or more.
 #[test]
-fn expected_points_hold() {
-    let mut files = vec![workspace().join("snapshots/expectations.toml")];
-    if let Ok(dir) = std::fs::read_dir(workspace().join("snapshots/expectations")) {
-        let mut more: Vec<PathBuf> = dir
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        more.sort();
-        files.extend(more);
-    }
-    let mut cases = Vec::new();
-    for file in files.iter().filter(|f| f.is_file()) {
-        let text = std::fs::read_to_string(file).expect("readable expectations");
-        let expectations: Expectations = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        cases.extend(expectations.case.into_iter().map(|c| (name.clone(), c)));
-    }
-    assert!(cases.len() >= 10, "only {} expectation cases found", cases.len());
+fn shipped_rule_tests_pass() {
+    let mut cases = 0;
     let mut failures = Vec::new();
-    for (file, case) in &cases {
-        let at = format!("[{file}:{}]", case.name);
-        let path = workspace().join("snapshots/partners").join(&case.partner);
-        let partner = Partner::load(&path).unwrap_or_else(|e| panic!("{at} {e}"));
-        let rules = rule_sets().get(&case.rules).unwrap_or_else(|| panic!("{at} no rule version {}", case.rules));
-        let report = score(rules, &partner).unwrap_or_else(|e| panic!("{at} {e}"));
-        if let Some(badge) = &case.badge {
-            let held = case.held.unwrap_or_else(|| panic!("{at} a badge case states `held`"));
-            let status = report.program.as_ref().and_then(|p| p.badges.iter().find(|b| &b.id == badge));
-            let status = status.unwrap_or_else(|| panic!("{at} no badge {badge}"));
-            if status.held != held {
-                failures.push(format!("{at} expected badge {badge} held = {held}, missing {:?}", status.missing));
-            }
-            continue;
-        }
-        let id = case.designation.as_ref().unwrap_or_else(|| panic!("{at} names no designation"));
-        let d = report.designations.iter().find(|d| &d.id == id).unwrap_or_else(|| panic!("{at} no designation {id}"));
-        let checks = [case.points.is_some(), case.path.is_some(), case.qualified.is_some()];
-        let more = [case.qualified_in_window.is_some(), case.held.is_some()];
-        assert!(checks.iter().chain(&more).any(|c| *c), "{at} checks nothing");
-        let metric = case
-            .metric
-            .as_ref()
-            .map(|m| d.metrics.iter().find(|x| &x.id == m).unwrap_or_else(|| panic!("{at} no metric {m}")));
-        if let Some(points) = &case.points {
-            let expected: Decimal = points.parse().unwrap_or_else(|_| panic!("{at} bad points {points}"));
-            let actual = match (metric, &case.part) {
-                (None, _) => d.points,
-                (Some(m), None) => m.points,
-                (Some(m), Some(part)) => {
-                    let parts = m.evidence.as_ref().map(|e| e.parts.as_slice()).unwrap_or_default();
-                    let p = parts.iter().find(|p| &p.id == part).unwrap_or_else(|| panic!("{at} no part {part}"));
-                    p.evidence.points.as_ref().unwrap_or_else(|| panic!("{at} part {part} has no points")).points
+    for rules in rule_sets().values() {
+        let outcomes = rule_tests::run_rule_set(rules).unwrap_or_else(|errors| {
+            panic!(
+                "rule tests of {} do not load:\n{}",
+                rules.version,
+                errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+            )
+        });
+        for file in &outcomes {
+            for case in &file.cases {
+                cases += 1;
+                if let Some(error) = &case.error {
+                    failures.push(format!("[{}:{}] {}: {error}", file.file, case.line, case.name));
                 }
-            };
-            if actual != expected {
-                let why = metric.map(|x| x.explanation.clone()).unwrap_or_else(|| d.qualification.clone());
-                failures.push(format!("{at} expected {expected} points, got {actual}\n    {why}"));
-            }
-        }
-        if let Some(p) = &case.path {
-            if &d.path != p {
-                failures.push(format!("{at} expected path {p}, got {} ({})", d.path, d.path_reason));
-            }
-        }
-        if let Some(q) = case.qualified {
-            if d.qualified != q {
-                failures.push(format!("{at} expected qualified = {q}, got {} ({})", d.qualified, d.qualification));
-            }
-        }
-        if let Some(q) = case.qualified_in_window {
-            // Read as the report's field, in the shape `score --format json` prints.
-            let actual = serde_json::to_value(d).unwrap()["qualified_in_window"].as_bool();
-            if actual != Some(q) {
-                failures.push(format!("{at} expected qualified_in_window = {q}, got {actual:?}"));
-            }
-        }
-        if let Some(h) = case.held {
-            let status = report.program.as_ref().and_then(|p| p.held.iter().find(|x| &x.id == id));
-            let status = status.unwrap_or_else(|| panic!("{at} no held status for {id}"));
-            if status.held != h {
-                failures.push(format!("{at} expected held = {h}, got {} ({})", status.held, status.reason));
+                for check in case.checks.iter().filter(|c| !c.passed) {
+                    let got = check.got.as_ref().map_or("nothing".to_owned(), ToString::to_string);
+                    failures.push(format!(
+                        "[{}:{}] {}: {} expected {}, got {got}\n    {}",
+                        file.file,
+                        check.line,
+                        case.name,
+                        check.subject,
+                        check.expected,
+                        check.evidence.join("\n    ")
+                    ));
+                }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(cases >= 319, "only {cases} rule test cases found");
+    assert!(failures.is_empty(), "{} check(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Issue 14: every shipped version has at least one case for every (designation, path) pair it defines, the path
+/// being the one the case's partner was scored on.
+#[test]
+fn every_designation_path_of_every_version_has_a_rule_test() {
+    let mut missing = Vec::new();
+    for rules in rule_sets().values() {
+        let outcomes = rule_tests::run_rule_set(rules).unwrap_or_else(|e| panic!("{}: {e:?}", rules.version));
+        let covered: BTreeSet<(String, String)> =
+            outcomes.iter().flat_map(|f| &f.cases).flat_map(|c| c.paths.iter().cloned()).collect();
+        for d in &rules.designations {
+            for p in &d.paths {
+                if !covered.contains(&(d.id.clone(), p.id.clone())) {
+                    missing.push(format!("{}: {} on path {}", rules.version, d.id, p.id));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no rule test case for:\n{}", missing.join("\n"));
 }

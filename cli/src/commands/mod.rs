@@ -12,6 +12,7 @@ pub mod generate;
 pub mod schema;
 pub mod score;
 pub mod snapshot;
+pub mod test;
 
 /// Formats of commands that print either a report for people or JSON.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]

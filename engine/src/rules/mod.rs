@@ -29,7 +29,7 @@ pub use crate::metrics::{
 };
 pub use compile::load_rule_set;
 pub(crate) use compile::KindCompiler;
-pub use source::{RuleSource, MAX_RULE_FILE_BYTES};
+pub use source::{RuleSource, MAX_RULE_FILE_BYTES, TESTS_DIR};
 pub use sweep::sweep_scripts;
 
 /// A compiled, validated rule set.

@@ -119,8 +119,11 @@ impl RuleSource {
                             codes::OUTSIDE_FOLDER,
                             "not a relative path inside the rule set (use `/` between parts)",
                         ));
-                    } else if path.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
-                        // As a folder's listing skips them, so does memory: hidden files are not part of a rule set.
+                    } else if path.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                        || name.starts_with(&format!("{TESTS_DIR}/"))
+                    {
+                        // As a folder's listing skips them, so does memory: hidden files and the rule tests are
+                        // not part of a rule set.
                         continue;
                     } else if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
                         read.refused.push(refuse(
@@ -167,7 +170,11 @@ pub(crate) fn version_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// Every entry under `dir` that is not a folder (relative paths, sorted), skipping hidden files and folders.
+/// The folder of a rule set that holds its rule tests (`rules/<version>/tests/*.toml`): never part of the rule set.
+pub const TESTS_DIR: &str = "tests";
+
+/// Every entry under `dir` that is not a folder (relative paths, sorted), skipping hidden files and folders and
+/// the rule tests folder [`TESTS_DIR`] at the top.
 ///
 /// Symbolic links are listed, not followed (a link to a folder is an entry like any other), so that a link
 /// cannot lead the walk out of the folder or round in a loop; [`read_rule_file`] decides what may be read.
@@ -177,6 +184,11 @@ pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             let entry = entry?;
             let name = entry.file_name();
             if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            // The rule tests beside the rules (`tests/*.toml`, run by `designate test`) are not rule files:
+            // not compiled, not in the digest, so adding a case never changes the rules' identity.
+            if rel.as_os_str().is_empty() && name == TESTS_DIR && entry.file_type()?.is_dir() {
                 continue;
             }
             let rel = rel.join(&name);
