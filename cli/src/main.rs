@@ -24,6 +24,7 @@ macro_rules! with_examples {
 }
 
 mod commands;
+mod diagnostics;
 mod exit;
 mod html;
 mod output;
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
 fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyhow::Result<ExitCode> {
     match command {
         Command::Score(args) => score::run(args, rules_from_env, out),
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(args, out),
         Command::Compare(args) => compare::run(args, out),
         Command::DiffRules(args) => diff_rules::run(args, out),
         Command::Snapshot(args) => snapshot::run(args, rules_from_env),

@@ -89,6 +89,13 @@ pub fn diag(message: &str) {
     let _ = err.write_all(b"\n");
 }
 
+/// Text for stderr that its renderer already made safe (every control character of the input escaped, as
+/// [`crate::diagnostics::text`] does), written as it is: it may hold the renderer's own colours.
+pub fn diag_rendered(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+}
+
 /// `error: message` on stderr.
 pub fn error(message: &str) {
     diag(&format!("error: {message}"));

@@ -927,4 +927,154 @@ fn a_bad_rule_test_file_is_located_and_nothing_runs() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+/// The fixture of `check`'s golden tests: a rule set with two problems, one in each designation file.
+const TWO_PROBLEMS: &str = "cli/tests/check-formats/2024-06";
+
+/// `designate check ARGS... TWO_PROBLEMS` must exit 1 and print nothing on the stream it does not own; its output.
+fn check_two_problems(args: &[&str]) -> Output {
+    let out = designate(&[&["check"], args, &[TWO_PROBLEMS]].concat());
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
+    out
+}
+
+/// Compares `output` with the golden file `check-formats/<name>.snap` (insta: review a change with
+/// `cargo insta review`).
+fn assert_golden(name: &str, output: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("cli/tests/check-formats"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, output));
+}
+
+/// Issue 14: `check --format text|json|github|sarif` renders the same two problems for people, scripts, GitHub
+/// Actions and code scanning; each format is pinned by a golden file, and the machine formats go to stdout alone.
+#[test]
+fn check_renders_each_format_of_the_same_problems() {
+    let help = text(&designate(&["check", "--help"]).stdout);
+    for format in ["text", "json", "github", "sarif"] {
+        assert!(help.contains(&format!("- {format}:")), "check --help explains {format}:\n{help}");
+    }
+    assert!(help.contains("designate check --format sarif -o "), "{help}");
+
+    // Text, piped: exactly the lines of before issue 14 (no snippet, no code), on stderr only.
+    let plain = check_two_problems(&[]);
+    assert!(plain.stdout.is_empty());
+    let stderr = text(&plain.stderr);
+    assert!(stderr.starts_with(&format!("{TWO_PROBLEMS}/designations/adds.toml:9:1: unknown key `max_point`\n")));
+    assert!(!stderr.contains("^^^") && !stderr.contains("DS"), "{stderr}");
+    assert_golden("check-text", &stderr);
+
+    // Asked for, the snippets follow each problem, with a caret under the place and the code in their header.
+    let shown = check_two_problems(&["--show-source"]);
+    let stderr = text(&shown.stderr);
+    assert!(stderr.contains("9 | max_point = 30\n  | ^^^^^^^^^\n"), "{stderr}");
+    assert_golden("check-text-show-source", &stderr);
+
+    for format in ["json", "github", "sarif"] {
+        let out = check_two_problems(&["--format", format]);
+        assert!(out.stderr.is_empty(), "{format}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_golden(&format!("check-{format}"), &stdout);
+        match format {
+            "json" => {
+                let list: serde_json::Value = serde_json::from_str(&stdout).expect("the JSON parses");
+                let list = list.as_array().unwrap();
+                assert_eq!(list.len(), 2);
+                for item in list {
+                    let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+                    assert_eq!(keys, ["file", "line", "column", "code", "severity", "message", "hint", "field"]);
+                }
+                assert_eq!(list[1]["line"], 13);
+                assert_eq!(list[1]["column"], 13);
+                assert_eq!(list[1]["hint"], serde_json::Value::Null);
+            }
+            "github" => {
+                assert_eq!(stdout.lines().count(), 2, "{stdout}");
+                assert!(stdout.lines().all(|l| l.starts_with("::error file=cli/tests/check-formats/")), "{stdout}");
+                assert!(stdout.contains(",line=9,col=1,title=DS"), "{stdout}");
+                assert!(stdout.contains("%0Ahint: did you mean `max_points`?"), "{stdout}");
+            }
+            _ => {
+                let log: serde_json::Value = serde_json::from_str(&stdout).expect("the SARIF parses");
+                assert_eq!(log["version"], "2.1.0");
+                assert!(log["$schema"].as_str().unwrap().contains("sarif"));
+                let run = &log["runs"][0];
+                assert_eq!(run["tool"]["driver"]["name"], "designate");
+                assert!(run["tool"]["driver"]["version"].is_string());
+                let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+                assert!(rules.iter().all(|r| r["id"].is_string() && r["shortDescription"]["text"].is_string()));
+                let results = run["results"].as_array().unwrap();
+                assert_eq!(results.len(), 2);
+                for r in results {
+                    let id = r["ruleId"].as_str().unwrap();
+                    assert!(rules.iter().any(|rule| rule["id"] == id), "{id} has no rule");
+                    assert_eq!(r["level"], "error");
+                    assert!(r["message"]["text"].is_string());
+                    let place = &r["locations"][0]["physicalLocation"];
+                    assert!(place["artifactLocation"]["uri"].as_str().unwrap().starts_with(TWO_PROBLEMS));
+                    assert!(place["region"]["startLine"].is_u64() && place["region"]["startColumn"].is_u64());
+                }
+            }
+        }
+    }
+}
+
+/// Issue 14: `-o FILE` writes the document (or, for text, what stderr would show) to the file and nothing to
+/// stdout; clean rules give an empty JSON list and exit 0.
+#[test]
+fn check_writes_its_document_to_the_output_file() {
+    let dir = scratch("check-output");
+    let file = dir.join("problems.sarif");
+    let out = check_two_problems(&["--format", "sarif", "-o", file.to_str().unwrap()]);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", text(&out.stderr));
+    let piped = check_two_problems(&["--format", "sarif"]);
+    assert_eq!(std::fs::read(&file).unwrap(), piped.stdout);
+
+    let file = dir.join("problems.txt");
+    let out = check_two_problems(&["--output", file.to_str().unwrap()]);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&file).unwrap(), check_two_problems(&[]).stderr);
+
+    let clean = designate(&["check", "--format", "json", "rules/2024-06"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert_eq!(text(&clean.stdout), "[]\n");
+    assert!(clean.stderr.is_empty(), "no ok: line beside a document: {}", text(&clean.stderr));
+
+    let unwritable = designate(&["check", "--format", "json", "-o", "/no-such-folder/x.json", TWO_PROBLEMS]);
+    assert_eq!(unwritable.status.code(), Some(2), "{}", text(&unwritable.stderr));
+}
+
+/// Issue 14: `check` takes several paths at once, partner files among them: a partner file that does not
+/// validate is a problem (exit 1) next to the rules' `ok:` lines; a path that cannot be read, or a rule file named
+/// instead of its folder, means the check could not run (exit 2).
+#[test]
+fn check_takes_rule_sets_and_partner_files_together() {
+    let out = designate(&["check", "rules/2024-06", "snapshots/partners/contoso-smb.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("ok: rules/2024-06 (version 2024-06,"), "{stderr}");
+    assert!(stderr.contains("\nok: snapshots/partners/contoso-smb.yaml (partner file)\n"), "{stderr}");
+
+    let bad = "cli/tests/bad-inputs/unknown-key.yaml";
+    let out = designate(&["check", "--format", "json", "snapshots/partners/contoso-smb.yaml", bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["file"], bad);
+    assert_eq!((list[0]["line"].as_u64(), list[0]["column"].as_u64()), (Some(4), Some(1)));
+
+    for (args, start) in [
+        (&["check", "rules/2024-06", "no-such-partner.yaml"][..], "error: no-such-partner.yaml: cannot read file: "),
+        (&["check", "rules/2024-06/program.toml"], "error: rules/2024-06/program.toml: a file of the rule set"),
+        (&["check", "README.md"], "error: README.md: neither a rule set folder nor a partner file"),
+        (&["check", "--format", "sarif", "no-such-rules"], "error: no-such-rules: no such rules folder"),
+    ] {
+        let out = designate(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).starts_with(start), "{args:?}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{args:?}: no half document");
+    }
 }
