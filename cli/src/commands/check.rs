@@ -34,7 +34,7 @@ fn run_check(dir: PathBuf) -> Result<ExitCode> {
     for set in sets {
         match RuleSet::load(&set) {
             Ok(rules) => {
-                output::diag(&format!(
+                output::info(&format!(
                     "ok: {} (version {}, {} designations, {})",
                     set.display(),
                     rules.version,
