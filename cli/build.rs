@@ -21,8 +21,10 @@ fn main() {
     // A directory: cargo rebuilds when any file under it changes, so an edited rule is embedded at the next build.
     println!("cargo:rerun-if-changed={}", rules.display());
     println!("cargo:rerun-if-changed=build.rs");
-    let mut code = String::from("/// The shipped rule sets: (version folder name, [(relative path, bytes)]).\n");
-    code.push_str("pub static EMBEDDED: &[(&str, &[(&str, &[u8])])] = &[\n");
+    let mut code = String::from("/// One file of a rule set: its relative path (`/` between parts) and its bytes.\n");
+    code.push_str("pub type File = (&'static str, &'static [u8]);\n");
+    code.push_str("/// The shipped rule sets: (version folder name, its files).\n");
+    code.push_str("pub static EMBEDDED: &[(&str, &[File])] = &[\n");
     for (version, dir) in versions(&rules) {
         let mut files = Vec::new();
         walk(&dir, Path::new(""), &mut files);
