@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use commands::{bench, check, compare, diff, diff_rules, gap, generate, schema, score, snapshot, test};
+use commands::{
+    bench, check, compare, completions, diff, diff_rules, gap, generate, man, schema, score, snapshot, test,
+};
 
 /// A subcommand's help template with its examples. The examples are literal template text, which clap prints
 /// as written: a command is never wrapped mid-way, however narrow the terminal (the prose above still wraps).
@@ -50,10 +52,16 @@ Exit status:
 /// Score partners against Microsoft Solutions Partner designation rules.
 ///
 /// Rules are folders of TOML files under rules/<version>/; the engine interprets them and knows no
-/// designation by name. Every output names the rule version and the digest of its files.
+/// designation by name. Every output names the rule version and the digest of its files. Without --rules,
+/// a rules/ folder in the working directory or beside the binary is used, else the rules built into the
+/// binary (`designate --version` lists them).
 #[derive(Parser)]
 #[command(name = "designate", version, about, long_about = None, propagate_version = true, after_help = EXIT_STATUS)]
 struct Cli {
+    /// No progress or info lines on stderr (`ok: ...`, `wrote ...`); warnings, errors and the output itself
+    /// still print.
+    #[arg(short = 'q', long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,10 +80,19 @@ enum Command {
     Bench(bench::Args),
     Schema(schema::Args),
     Test(test::Args),
+    Completions(completions::Args),
+    Man(man::Args),
 }
 
 fn main() -> ExitCode {
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let mut command = Cli::command();
+    // The long `--version` names the built-in rule versions and their digests, which takes compiling them: only
+    // when `--version` is asked for (`-V` stays short). A value that merely reads `--version` costs that time
+    // and nothing else. Leaked: clap keeps the text for the rest of a process that is about to print it and end.
+    if std::env::args_os().skip(1).any(|a| a == "--version") {
+        command = command.long_version(&*Box::leak(rules_dir::long_version().into_boxed_str()));
+    }
+    let parsed = command.try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
         // clap's messages quote the arguments, raw on a terminal: when one holds a control character, the
@@ -88,6 +105,7 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    output::set_quiet(cli.quiet);
     let mut out = output::Stdout::new();
     // Everything printed is flushed before the exit status is decided: a write that fails late still fails.
     // `--rules` may come from DESIGNATE_RULES: messages about a bad folder must then name the variable.
@@ -96,8 +114,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            // What was written before the failure (a compare table before an unwritable --html) still goes out.
-            let _ = out.finish();
+            // What was written before the failure (a compare table before an unwritable --html) still goes out;
+            // a file of `-o` is left as it was.
+            out.abandon();
             output::error(&exit::message(&error));
             exit::code(&error)
         }
@@ -117,5 +136,7 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyh
         Command::Bench(args) => bench::run(args, rules_from_env, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Test(args) => test::run(args, out),
+        Command::Completions(args) => completions::run(args, out),
+        Command::Man(args) => man::run(args, out),
     }
 }

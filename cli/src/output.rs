@@ -1,5 +1,14 @@
-//! Where everything the binary prints goes through: stdout for results, stderr for diagnostics, files for
-//! `--html` and `gap --write`.
+//! Where everything the binary prints goes through: stdout (or `-o FILE`) for results, stderr for diagnostics,
+//! files for `--html` and `gap -o`.
+//!
+//! `-o/--output FILE` is one argument type, [`OutputArg`]: a command flattens it into its arguments
+//! (`#[command(flatten)] output: output::OutputArg`) and calls [`Stdout::redirect`] before its work; everything it
+//! then writes to its [`Stdout`] goes to a temporary file beside FILE, renamed over FILE when the command ends
+//! without error (`main` calls [`Stdout::finish`]). A failed command leaves FILE as it was; a folder that cannot
+//! be written is reported before any work, `FILE: cannot write: ...`, exit status 2. `-` is stdout.
+//!
+//! `--quiet` ([`set_quiet`]) silences [`info`] lines (`ok:`, `wrote ...`) and the progress line; warnings and
+//! errors still print.
 //!
 //! One writer so that every command treats its output alike: a reader that goes away (`| head`) ends the
 //! output quietly and the command exits as if it had been read; any other write error (a full disk, a
@@ -10,15 +19,47 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{anyhow, Result};
 
-/// Standard output, buffered, for one command (or, for `bench`, any writer in its place).
+/// `-o/--output FILE`, for every command that writes its output to stdout or a file. Flatten it into a command's
+/// arguments and pass it to [`Stdout::redirect`].
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OutputArg {
+    /// Write the output to FILE instead of stdout (`-`: stdout). FILE is replaced only once the whole output is
+    /// written; it is left as it was when the command fails.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputArg {
+    /// The file to write, `None` for stdout (no `-o`, or `-o -`).
+    pub fn file(&self) -> Option<&Path> {
+        self.output.as_deref().filter(|p| p.as_os_str() != "-")
+    }
+}
+
+/// Standard output, buffered, for one command (or, for `bench`, any writer in its place; or, after
+/// [`Stdout::redirect`], the file of `-o`).
 pub struct Stdout {
     out: io::BufWriter<Box<dyn Write>>,
     /// The reader went away: later writes are dropped and the command finishes as if they had been read.
     closed: bool,
+    /// What messages call the output: `stdout`, or the file of `-o`.
+    name: String,
+    /// With `-o FILE` (a regular file): the temporary file written, renamed over FILE by `finish`.
+    pending: Option<Pending>,
+}
+
+/// The temporary file of `-o FILE` and what `finish` needs to put it in place.
+struct Pending {
+    path: PathBuf,
+    /// Removed when dropped (a command that failed): FILE is left as it was.
+    tmp: tempfile::TempPath,
+    /// The same file as the writer's, to sync it to disk before the rename.
+    file: std::fs::File,
 }
 
 impl Stdout {
@@ -28,7 +69,40 @@ impl Stdout {
 
     /// Another writer in stdout's place: `bench` runs `score -` into a sink that only counts.
     pub fn to(writer: impl Write + 'static) -> Stdout {
-        Stdout { out: io::BufWriter::new(Box::new(writer)), closed: false }
+        Stdout { out: io::BufWriter::new(Box::new(writer)), closed: false, name: "stdout".to_owned(), pending: None }
+    }
+
+    /// Sends the command's output to the file of `-o` (nothing changes without one, or with `-o -`): a temporary
+    /// file beside it now, so that a folder that cannot be written fails before any work, renamed over it by
+    /// [`Stdout::finish`]. A file that is not a regular file (`/dev/null`, a pipe) is written in place. `inputs`
+    /// are the files the command reads: `-o` naming one of them is refused, never written over it.
+    pub fn redirect(&mut self, arg: &OutputArg, inputs: &[&Path]) -> Result<()> {
+        let Some(path) = arg.file() else { return Ok(()) };
+        // Anything written to stdout before the redirect (nothing, as commands redirect first) goes out first.
+        self.finish()?;
+        if inputs.iter().any(|input| same_file(input, path)) {
+            return Err(anyhow!(
+                "{}: -o names a file this command reads\n  hint: write the output to another file; the input is kept as it is",
+                path.display()
+            ));
+        }
+        let fail = |e: io::Error| anyhow!("{}: cannot write: {}", path.display(), reason(&e));
+        let regular = match std::fs::metadata(path) {
+            Ok(meta) => meta.is_file(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(fail(e)),
+        };
+        let writer: Box<dyn Write> = if regular {
+            let (file, tmp) = temp_beside(path).map_err(fail)?.into_parts();
+            let sync = file.try_clone().map_err(fail)?;
+            self.pending = Some(Pending { path: path.to_owned(), tmp, file: sync });
+            Box::new(file)
+        } else {
+            Box::new(std::fs::File::create(path).map_err(fail)?)
+        };
+        self.out = io::BufWriter::new(writer);
+        self.name = path.display().to_string();
+        Ok(())
     }
 
     /// Data for programs, written byte for byte.
@@ -55,13 +129,31 @@ impl Stdout {
         self.closed
     }
 
-    /// Flushes everything written, at the end of a command.
+    /// Flushes everything written, at the end of a command; with `-o FILE`, syncs the temporary file and renames
+    /// it over FILE.
     pub fn finish(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
         let result = self.out.flush();
-        self.check(result)
+        self.check(result)?;
+        if let Some(Pending { path, tmp, file }) = self.pending.take() {
+            let fail = |e: io::Error| anyhow!("{}: cannot write: {}", path.display(), reason(&e));
+            file.sync_all().map_err(fail)?;
+            tmp.persist(&path).map_err(|e| fail(e.error))?;
+        }
+        Ok(())
+    }
+
+    /// Ends a command that failed: what went to stdout before the failure still goes out (a compare table
+    /// before an unwritable `--html`); the temporary file of `-o` is removed, FILE left as it was.
+    pub fn abandon(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.closed = true;
+            drop(pending);
+            return;
+        }
+        let _ = self.finish();
     }
 
     fn check(&mut self, result: io::Result<()>) -> Result<()> {
@@ -75,10 +167,36 @@ impl Stdout {
                 // Nothing more can be written. What is still buffered is tried once more when the writer is
                 // dropped, which ignores errors.
                 self.closed = true;
-                Err(anyhow!("stdout: cannot write: {}", reason(&e)))
+                Err(anyhow!("{}: cannot write: {}", self.name, reason(&e)))
             }
         }
     }
+}
+
+/// `--quiet`: no info lines.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: from now on [`info`] prints nothing.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given: no progress line either.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A line that tells what was done (`ok: ...`, `wrote ...`) on stderr, unless `--quiet`. Warnings and errors are
+/// never info: they print whatever `--quiet` says.
+pub fn info(message: &str) {
+    if !quiet() {
+        diag(message);
+    }
+}
+
+/// Whether two paths name one existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok().is_some_and(|b| a == b))
 }
 
 /// A message for people on stderr, escaped. A stderr that cannot be written is ignored: there is nowhere
@@ -143,7 +261,16 @@ impl ReplaceError {
 /// one. The temporary file is opened like `File::create` opens (mode 0666 less the umask), so the result has
 /// the permissions a plain write would give it.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> std::result::Result<(), ReplaceError> {
-    let name = path.file_name().ok_or_else(|| ReplaceError::Write(io::Error::other("not a file name")))?;
+    let mut tmp = temp_beside(path).map_err(ReplaceError::Write)?;
+    tmp.as_file_mut().write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(ReplaceError::Write)?;
+    tmp.persist(path).map_err(|e| ReplaceError::Rename(e.error))?;
+    Ok(())
+}
+
+/// A new temporary file beside `path` (`.NAME.tmp-XXXXXX`, removed when dropped), opened like `File::create`
+/// opens (mode 0666 less the umask), to be renamed over `path`.
+fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let name = path.file_name().ok_or_else(|| io::Error::other("not a file name"))?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -151,13 +278,9 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::result::Result<(), Replac
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".tmp-");
-    let mut tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&prefix)
         .make_in(dir, |p| std::fs::File::options().write(true).create_new(true).open(p))
-        .map_err(ReplaceError::Write)?;
-    tmp.as_file_mut().write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(ReplaceError::Write)?;
-    tmp.persist(path).map_err(|e| ReplaceError::Rename(e.error))?;
-    Ok(())
 }
 
 /// Pretty JSON of a value the binary built itself; failing would be a defect, reported rather than panicking.

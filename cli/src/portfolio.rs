@@ -400,7 +400,8 @@ fn known(size_hint: (usize, Option<usize>), expected: Expected) -> Expected {
     }
 }
 
-/// A progress line on stderr for long runs, only when stderr is a terminal (never in pipes, logs or tests).
+/// A progress line on stderr for long runs, only when stderr is a terminal (never in pipes, logs or tests) and
+/// without `--quiet`.
 struct Progress {
     on: bool,
     expected: Expected,
@@ -416,7 +417,7 @@ impl Progress {
     fn new(expected: Expected) -> Progress {
         use std::io::IsTerminal;
         let now = std::time::Instant::now();
-        let on = std::io::stderr().is_terminal();
+        let on = std::io::stderr().is_terminal() && !crate::output::quiet();
         Progress { on, expected, started: now, last: now, done: 0, bytes: 0, shown: 0 }
     }
 

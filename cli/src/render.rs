@@ -14,21 +14,23 @@ const WIDTH: usize = 100;
 
 /// The `designate gap` command for one partner file under one rule folder, completed per designation.
 pub struct GapCommand {
+    /// `--rules DIR `, or nothing for the rules built into the binary (which `gap` picks by date as `score` did).
     rules: String,
     partner: String,
 }
 
 impl GapCommand {
     pub fn new(rules: &std::path::Path, partner: &std::path::Path) -> GapCommand {
-        GapCommand {
-            rules: shell_word(&rules.display().to_string()),
-            partner: shell_word(&partner.display().to_string()),
-        }
+        let rules = match crate::rules_dir::is_built_in(rules) {
+            true => String::new(),
+            false => format!("--rules {} ", shell_word(&rules.display().to_string())),
+        };
+        GapCommand { rules, partner: shell_word(&partner.display().to_string()) }
     }
 
     /// The command for one designation.
     pub fn for_designation(&self, id: &str) -> String {
-        format!("designate gap --rules {} --designation {} {}", self.rules, shell_word(id), self.partner)
+        format!("designate gap {}--designation {} {}", self.rules, shell_word(id), self.partner)
     }
 }
 

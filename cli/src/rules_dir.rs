@@ -1,5 +1,9 @@
 //! Finding rule sets: an explicit folder, a rules root chosen by the partner's `as_of`, or the shipped default (the
 //! shipped root, chosen the same way).
+//!
+//! The shipped default is a `rules/` folder in the working directory or beside the binary when there is one (a
+//! checkout, where rule authors edit the files), else the rule sets embedded in the binary at build time
+//! (`cli/build.rs`), named `<built-in>/rules/<version>` in messages: an installed binary works anywhere.
 
 use std::path::{Path, PathBuf};
 
@@ -49,11 +53,13 @@ impl RulesChoice {
         match arg {
             // Every shipped version, each partner by its as_of: a partner of 2023 is scored by the rules of 2023,
             // not by the newest (issue 13).
-            RulesArg::Default => {
-                let root = shipped_root()?;
-                let shown = root.display().to_string();
-                RulesChoice::at(root, &shown, "--rules")
-            }
+            RulesArg::Default => match shipped_root() {
+                Some(root) => {
+                    let shown = root.display().to_string();
+                    RulesChoice::at(root, &shown, "--rules")
+                }
+                None => RulesChoice::built_in(),
+            },
             RulesArg::Path { path, from_env } => {
                 let shown =
                     if from_env { format!("{RULES_ENV}={}", path.display()) } else { path.display().to_string() };
@@ -92,6 +98,22 @@ impl RulesChoice {
         Ok(RulesChoice::ByDate { root: path, sets })
     }
 
+    /// The rule sets embedded in the binary, each partner by its `as_of` (as for a rules root on disk).
+    fn built_in() -> Result<RulesChoice> {
+        let sets = built_in_sets()?;
+        if sets.is_empty() {
+            return Err(anyhow!(
+                "cannot find the shipped rules/ folder, and this binary was built without rules\n  hint: pass --rules DIR or set DESIGNATE_RULES"
+            ));
+        }
+        let overlaps = designate_engine::rules::overlapping_versions(&sets);
+        if !overlaps.is_empty() {
+            let text: Vec<String> = overlaps.iter().map(ToString::to_string).collect();
+            return Err(anyhow!("{}\n  hint: pass --rules DIR or set DESIGNATE_RULES", text.join("\nerror: ")));
+        }
+        Ok(RulesChoice::ByDate { root: PathBuf::from(BUILT_IN), sets })
+    }
+
     /// The one rule set, unless versions are chosen by date.
     pub fn single(&self) -> Option<&RuleSet> {
         match self {
@@ -127,15 +149,19 @@ impl RulesChoice {
             RulesChoice::Fixed(set) => Ok(set),
             RulesChoice::ByDate { root, sets } => sets.iter().rev().find(|s| s.applies_to(partner.as_of)).ok_or_else(|| {
                 let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
-                // Located at the partner's as_of: the partner, not the rules, is what no version covers.
+                // Located at the partner's as_of: the partner, not the rules, is what no version covers. The
+                // built-in rules are no folder to name: any rule folder on disk can be forced instead.
+                let force = match is_built_in(root) {
+                    true => "pass --rules DIR (a rule version folder) to force one".to_owned(),
+                    false => format!("pass --rules {}/<version> to force one", root.display().to_string().trim_end_matches('/')),
+                };
                 anyhow!(
-                    "{}: as_of: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions in {}: {}; pass --rules {}/<version> to force one",
+                    "{}: as_of: no rule version applies to as_of {} of partner \"{}\"\n  hint: versions in {}: {}; {force}",
                     partner.origin,
                     partner.as_of,
                     partner.id,
                     root.display(),
                     ranges.join(", "),
-                    root.display().to_string().trim_end_matches('/')
                 )
             }),
         }
@@ -209,19 +235,85 @@ fn version_dirs(path: &Path, shown: &str, flag: &str) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// The shipped `rules/` folder: in the working directory, beside the binary's workspace, or where it was built.
-pub fn shipped_root() -> Result<PathBuf> {
+/// The shipped `rules/` folder on disk: in the working directory, beside the binary, or in the workspace the
+/// binary was built in (`target/release/designate`); `None` when there is none, and the embedded rules are used.
+/// The folder the binary was built from is deliberately not a candidate: a copied or installed binary uses what
+/// it carries, not whatever the build folder holds later.
+pub fn shipped_root() -> Option<PathBuf> {
     let mut candidates = vec![PathBuf::from("rules")];
-    if let Ok(exe) = std::env::current_exe() {
+    if let Some(dir) = std::env::current_exe().ok().as_deref().and_then(Path::parent) {
+        candidates.push(dir.join("rules"));
         // target/release/designate → the workspace root is two folders up.
-        if let Some(ws) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
+        if let Some(ws) = dir.parent().and_then(Path::parent) {
             candidates.push(ws.join("rules"));
         }
     }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));
-    candidates.into_iter().find(|c| rule_set_dirs(c).is_ok()).ok_or_else(|| {
-        anyhow!("cannot find the shipped rules/ folder\n  hint: pass --rules DIR or set DESIGNATE_RULES")
-    })
+    candidates.into_iter().find(|c| rule_set_dirs(c).is_ok())
+}
+
+/// Where the embedded rules are said to live: `<built-in>/rules/<version>` in messages, never a real folder.
+pub const BUILT_IN: &str = "<built-in>/rules";
+
+/// The shipped rule sets as `cli/build.rs` embedded them: `(version folder name, [(relative path, bytes)])`.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+}
+
+/// Whether a rule set was loaded from the rules embedded in the binary (its folder cannot be passed to `--rules`).
+pub fn is_built_in(dir: &Path) -> bool {
+    dir.starts_with(BUILT_IN)
+}
+
+/// The embedded rule sets as sources, by version name: `<built-in>/rules/<version>` and their files.
+pub fn built_in_sources() -> Vec<RuleSource> {
+    embedded::EMBEDDED
+        .iter()
+        .map(|(version, files)| RuleSource::Files {
+            root: Path::new(BUILT_IN).join(version),
+            files: files.iter().map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec())).collect(),
+        })
+        .collect()
+}
+
+/// The embedded rule sets, loaded (their consistency lints as warnings, as for a folder).
+fn built_in_sets() -> Result<Vec<RuleSet>> {
+    built_in_sources()
+        .iter()
+        .map(|source| {
+            let (rules, lints) = RuleSet::from_source_with_lints(source).map_err(|errors| {
+                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow!(
+                    "{}\n  hint: the rules built into this binary do not load; pass --rules DIR",
+                    text.join("\nerror: ")
+                )
+            })?;
+            for lint in lints {
+                crate::output::warning(&lint.to_string());
+            }
+            Ok(rules)
+        })
+        .collect()
+}
+
+/// The long `--version`: the tool's version, then each embedded rule version with its effective range and digest
+/// (one line each). Computed only when `--version` is asked for: it compiles every embedded rule set.
+pub fn long_version() -> String {
+    let mut text = env!("CARGO_PKG_VERSION").to_owned();
+    for source in built_in_sources() {
+        let line = match RuleSet::from_source(&source) {
+            Ok(rules) => {
+                let until = rules.effective_until.map(|u| format!(" {u}")).unwrap_or_default();
+                format!("rules: {} ({} …{until}) {}", rules.version, rules.effective_from, rules.digest)
+            }
+            Err(errors) => format!("rules: {}: does not load ({} problem(s))", source.root().display(), errors.len()),
+        };
+        text.push('\n');
+        text.push_str(&line);
+    }
+    if embedded::EMBEDDED.is_empty() {
+        text.push_str("\nrules: none built in");
+    }
+    text
 }
 
 /// How to force one version of the root `root`, in the words of how the root was given.

@@ -462,8 +462,20 @@ fn examples(command: &str, columns: &str) -> String {
 /// issue 11: examples are commands to copy; a narrow terminal must not wrap them mid-command.
 #[test]
 fn help_examples_are_never_wrapped() {
-    let commands =
-        ["score", "check", "compare", "diff-rules", "snapshot", "diff", "generate", "gap", "bench", "schema"];
+    let commands = [
+        "score",
+        "check",
+        "compare",
+        "diff-rules",
+        "snapshot",
+        "diff",
+        "generate",
+        "gap",
+        "bench",
+        "schema",
+        "completions",
+        "man",
+    ];
     let mut longest = 0;
     for command in commands {
         let (narrow, wide) = (examples(command, "60"), examples(command, "400"));
@@ -1077,4 +1089,246 @@ fn check_takes_rule_sets_and_partner_files_together() {
         assert!(text(&out.stderr).starts_with(start), "{args:?}: {}", text(&out.stderr));
         assert!(out.stdout.is_empty(), "{args:?}: no half document");
     }
+
+/// The subcommands a user can type, as `designate --help` lists them (without `help`).
+fn subcommands() -> Vec<String> {
+    let help = text(&designate(&["--help"]).stdout);
+    let at = help.find("Commands:\n").expect("--help lists the commands");
+    help[at + "Commands:\n".len()..]
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        // A description wrapped onto more lines is indented further.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// issue 14: `-o FILE` writes exactly what stdout would carry, on every command with an output (`-` is stdout);
+/// the file is replaced only when the command succeeds, an input is never written over, and a path that cannot
+/// be written is exit 2 naming it, before any work.
+#[test]
+fn dash_o_writes_what_stdout_would_for_every_command() {
+    let dir = scratch("dash-o");
+    let file = dir.join("out.txt");
+    let f = file.to_str().unwrap();
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    // (gap's -o is the applied partner, tested below.)
+    let runs: [&[&str]; 8] = [
+        &["score", "--format", "json", partner],
+        &["score", partner],
+        &["score", "snapshots/portfolios/example.ndjson"],
+        &["compare", "--base", "rules/2023-07", "--candidate", "rules/2024-06", "snapshots/partners"],
+        &["diff-rules", "--format", "json", "rules/2023-07", "rules/2024-06"],
+        &["generate", "--partners", "3", "--seed", "5"],
+        &["schema", "report"],
+        &["completions", "bash"],
+    ];
+    for args in runs {
+        let plain = designate(args);
+        for flag in ["-o", "--output"] {
+            let _ = std::fs::remove_file(&file);
+            let to_file = designate(&[args, &[flag, f]].concat());
+            assert_eq!(to_file.status.code(), plain.status.code(), "{args:?}: {}", text(&to_file.stderr));
+            assert!(to_file.stdout.is_empty(), "{args:?}: {flag} FILE leaves stdout empty");
+            let written = std::fs::read(&file).unwrap();
+            assert!(written == plain.stdout, "{args:?}: the file differs from stdout");
+        }
+        let dash = designate(&[args, &["-o", "-"]].concat());
+        assert!(dash.stdout == plain.stdout, "{args:?}: -o - is stdout");
+    }
+    // A command that fails leaves the file as it was, and no temporary file beside it.
+    std::fs::write(&file, "kept").unwrap();
+    let failed = designate(&["score", "-o", f, "no-such-partner.yaml"]);
+    assert_eq!(failed.status.code(), Some(2), "{}", text(&failed.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept");
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // An input named as the output is refused, the input kept.
+    let copy = dir.join("partner.yaml");
+    std::fs::copy(workspace().join(partner), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let c = copy.to_str().unwrap();
+    let over = designate(&["score", "--format", "json", "-o", c, c]);
+    assert_eq!(over.status.code(), Some(2), "{}", text(&over.stderr));
+    assert!(text(&over.stderr).contains("-o names a file this command reads"), "{}", text(&over.stderr));
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    // A folder that does not exist: exit 2, the path named, nothing created.
+    let missing = dir.join("no-such-folder/out.json");
+    let m = missing.to_str().unwrap();
+    for args in [&["schema", "report", "-o", m][..], &["score", "-o", m, partner], &["man", "-o", m]] {
+        let out = designate(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(&format!("error: {m}: cannot write: ")), "{args:?}: {stderr}");
+    }
+    assert!(!dir.join("no-such-folder").exists());
+    // snapshot's folder and gap's applied partner take -o too (their old names stay).
+    let snap = dir.join("snap");
+    let out = designate(&["snapshot", "--rules", "rules/2024-06", "-o", snap.to_str().unwrap(), "snapshots/partners"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(snap.join("manifest.json").is_file());
+    let applied = dir.join("applied.json");
+    let out = designate(&["gap", "-o", applied.to_str().unwrap(), partner]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&applied).unwrap().contains("\"partner\""));
+    assert!(out.stdout == designate(&["gap", partner]).stdout, "the gaps stay on stdout");
+}
+
+/// issue 14: the format for people is `text` on every command, and `table` is the same (the CLI contract's
+/// `score --format table` keeps working).
+#[test]
+fn text_and_table_are_one_format_on_every_command() {
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let runs: [&[&str]; 5] = [
+        &["score", partner],
+        &["score", "snapshots/portfolios/example.ndjson"],
+        &["compare", "--base", "rules/2023-07", "--candidate", "rules/2024-06", "snapshots/partners"],
+        &["diff-rules", "rules/2023-07", "rules/2024-06"],
+        &["gap", partner],
+    ];
+    for args in runs {
+        let t = designate(&[args, &["--format", "text"]].concat());
+        let table = designate(&[args, &["--format", "table"]].concat());
+        assert_eq!(t.status.code(), table.status.code(), "{args:?}: {}", text(&t.stderr));
+        assert!(!t.stdout.is_empty() && !t.stdout.starts_with(b"{"), "{args:?}: {}", text(&t.stdout));
+        assert!(t.stdout == table.stdout, "{args:?}: text and table differ");
+    }
+    // diff: two snapshots of different rules.
+    let dir = scratch("text-table-diff");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for (rules, to) in [("rules/2023-07", &a), ("rules/2024-06", &b)] {
+        let out = designate(&["snapshot", "--rules", rules, "--out", to.to_str().unwrap(), "snapshots/partners"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let diff = |format: &str| designate(&["diff", "--format", format, a.to_str().unwrap(), b.to_str().unwrap()]);
+    let (t, table) = (diff("text"), diff("table"));
+    assert_eq!(t.status.code(), Some(1));
+    assert!(t.stdout == table.stdout, "diff: text and table differ");
+    let help = text(&designate(&["score", "--help"]).stdout);
+    assert!(help.contains("[possible values: text, json, yaml]"), "{help}");
+}
+
+/// issue 14: `--quiet` drops the lines that say what was done (`ok:`, `wrote ...`), never errors or the output.
+#[test]
+fn quiet_silences_info_lines_but_not_errors_or_output() {
+    let loud = designate(&["check", "rules/"]);
+    assert!(text(&loud.stderr).contains("ok: "), "{}", text(&loud.stderr));
+    for args in [&["-q", "check", "rules/"][..], &["check", "--quiet", "rules/"]] {
+        let quiet = designate(args);
+        assert_eq!(quiet.status.code(), Some(0));
+        assert!(quiet.stderr.is_empty(), "{args:?}: {}", text(&quiet.stderr));
+    }
+    let dir = scratch("quiet");
+    let applied = dir.join("applied.json");
+    let partner = "snapshots/partners/contoso-smb.yaml";
+    let loud = designate(&["gap", "-o", applied.to_str().unwrap(), partner]);
+    assert!(text(&loud.stderr).contains("wrote "), "{}", text(&loud.stderr));
+    let quiet = designate(&["gap", "-q", "-o", applied.to_str().unwrap(), partner]);
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+    assert!(quiet.stdout == loud.stdout && !quiet.stdout.is_empty(), "the output itself still prints");
+    let snap = dir.join("snap");
+    let quiet =
+        designate(&["-q", "snapshot", "--rules", "rules/2024-06", "-o", snap.to_str().unwrap(), "snapshots/partners"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet.stderr));
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+    let failed = designate(&["-q", "score", "no-such-partner.yaml"]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(text(&failed.stderr).starts_with("error: no-such-partner.yaml"), "{}", text(&failed.stderr));
+}
+
+/// issue 14: the completion script and the man page come from the same definitions as --help: every subcommand.
+#[test]
+fn completions_and_the_man_page_name_every_subcommand() {
+    let commands = subcommands();
+    assert!(commands.len() >= 12 && commands.iter().any(|c| c == "completions"), "{commands:?}");
+    let bash = designate(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0), "{}", text(&bash.stderr));
+    let script = text(&bash.stdout);
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = designate(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(text(&out.stdout).contains("designate"), "{shell}");
+    }
+    let man = designate(&["man"]);
+    assert_eq!(man.status.code(), Some(0), "{}", text(&man.stderr));
+    // roff writes a hyphen as `\-`.
+    let page = text(&man.stdout).replace("\\-", "-");
+    assert!(page.starts_with(".TH designate 1 "), "{page}");
+    for command in &commands {
+        assert!(script.contains(command.as_str()), "the bash completion lacks {command}");
+        assert!(page.contains(command.as_str()), "the man page lacks {command}");
+    }
+    assert_eq!(designate(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is a bad argument");
+}
+
+/// The shipped versions on disk, with their digests, as the engine loads them.
+fn shipped_digests() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(workspace().join("rules")).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.join("program.toml").is_file() {
+            let rules = designate_engine::RuleSet::load(&dir).unwrap();
+            out.push((rules.version.clone(), rules.digest.clone()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// issue 14: `--version` names each rule version built into the binary with its range and digest, the digest
+/// of the folder it was built from; `-V` stays one line.
+#[test]
+fn long_version_names_each_built_in_rule_version_and_its_digest() {
+    let short = text(&designate(&["-V"]).stdout);
+    assert_eq!(short, format!("designate {}\n", env!("CARGO_PKG_VERSION")));
+    let long = designate(&["--version"]);
+    assert_eq!(long.status.code(), Some(0));
+    let long = text(&long.stdout);
+    let mut lines = long.lines();
+    assert_eq!(lines.next(), Some(format!("designate {}", env!("CARGO_PKG_VERSION")).as_str()));
+    let rules: Vec<&str> = lines.collect();
+    let shipped = shipped_digests();
+    assert_eq!(rules.len(), shipped.len(), "{long}");
+    for ((version, digest), line) in shipped.iter().zip(&rules) {
+        assert!(line.starts_with(&format!("rules: {version} (")), "{line}");
+        assert!(line.ends_with(&format!(") {digest}")), "{line} vs {digest}");
+    }
+    assert!(long.contains("rules: 2023-07 (2023-07 … 2024-05) sha256:"), "{long}");
+}
+
+/// issue 14: a binary copied where no rules/ folder is (as `cargo install` puts it) scores with the rules built
+/// into it, by each partner's as_of, with the digests of the shipped folders; `--rules` still wins.
+#[test]
+fn an_installed_binary_scores_with_the_rules_built_into_it() {
+    let dir = scratch("installed");
+    let bin = dir.join("home/bin/designate");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_designate"), &bin).unwrap();
+    let partner = workspace().join("snapshots/partners/contoso-smb.yaml");
+    let run = |args: &[&str]| {
+        Command::new(&bin).args(args).current_dir(&dir).env_remove("DESIGNATE_RULES").output().expect("it runs")
+    };
+    let out = run(&["score", "--format", "json", partner.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_checkout = designate(&["score", "--format", "json", partner.to_str().unwrap()]);
+    assert!(out.stdout == from_checkout.stdout, "the built-in rules score as the shipped folder does");
+    let version = report["rules"]["version"].as_str().unwrap();
+    let digest = shipped_digests().into_iter().find(|(v, _)| v == version).unwrap().1;
+    assert_eq!(report["rules"]["digest"], digest.as_str());
+    // The table's gap commands omit a --rules no user could pass.
+    let table = text(&run(&["score", partner.to_str().unwrap()]).stdout);
+    assert!(!table.contains("<built-in>"), "{table}");
+    // A partner no built-in version covers names where the rules came from.
+    std::fs::write(dir.join("old.json"), r#"{"partner": {"id": "old"}, "as_of": "2019-01"}"#).unwrap();
+    let old = run(&["score", "old.json"]);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(text(&old.stderr).contains("versions in <built-in>/rules: 2023-07"), "{}", text(&old.stderr));
+    assert!(!text(&old.stderr).contains("--rules <built-in>"), "no folder to pass: {}", text(&old.stderr));
+    // --rules wins over the built-in rules.
+    let forced = run(&["score", "--format", "json", "--rules", "no-such-rules", partner.to_str().unwrap()]);
+    assert_eq!(forced.status.code(), Some(2), "{}", text(&forced.stderr));
+    let generated = run(&["generate", "--partners", "2"]);
+    assert_eq!(generated.status.code(), Some(0), "{}", text(&generated.stderr));
 }

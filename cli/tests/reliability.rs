@@ -478,10 +478,15 @@ fn unwritable_output_files_are_located_errors() {
     let partner = ws.join("snapshots/partners/contoso-smb.yaml").display().to_string();
     let dir = scratch("unwritable");
     let rules = ws.join("rules/2024-06").display().to_string();
-    let cases: [(Vec<&str>, &str); 3] = [
+    // issue 14: `-o FILE` of every command, the same way.
+    let cases: [(Vec<&str>, &str); 7] = [
         (vec!["compare", "--base", &rules, "--candidate", &rules, "--html", "/dev/full", &portfolio], "/dev/full"),
         (vec!["gap", "--write", "/dev/full", &partner], "/dev/full"),
         (vec!["gap", "--write", "no-such-folder/out.json", &partner], "no-such-folder/out.json"),
+        (vec!["score", "-o", "/dev/full", &partner], "/dev/full"),
+        (vec!["compare", "--base", &rules, "--candidate", &rules, "-o", "/dev/full", &portfolio], "/dev/full"),
+        (vec!["generate", "--partners", "2", "-o", "no-such-folder/p.ndjson"], "no-such-folder/p.ndjson"),
+        (vec!["diff-rules", &rules, &rules, "-o", "no-such-folder/d.txt"], "no-such-folder/d.txt"),
     ];
     for (args, place) in cases {
         let out = run_in(&dir, &args, &[], None);

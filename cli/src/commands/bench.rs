@@ -57,10 +57,13 @@ pub struct Args {
     /// A rule set folder; default: the newest shipped version (the generated partners are as of its first month).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
+    #[command(flatten)]
+    output: output::OutputArg,
 }
 
-/// `designate bench`: the report on stdout.
+/// `designate bench`: the report on stdout (or -o FILE).
 pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    out.redirect(&args.output, &[])?;
     let shipped = args.rules.is_none();
     let choice = RulesChoice::new(RulesArg::new(args.rules, rules_from_env))?;
     // The generated partners are as of one month: without --rules, the newest shipped version's (which then scores

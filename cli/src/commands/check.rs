@@ -93,6 +93,8 @@ fn write_text(args: &Args, found: &[Found], problems: usize) -> Result<ExitCode>
     let mut text = String::new();
     for f in found {
         match f {
+            // The `ok:` lines are info: `--quiet` leaves only the problems and their count.
+            Found::Clean(_) if output::quiet() => {}
             Found::Clean(line) => {
                 text.push_str(&output::escape(line));
                 text.push('\n');

@@ -20,7 +20,9 @@ use crate::{output, overrides, portfolio};
 /// Output formats of `compare`.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
-    Table,
+    /// For people (`table` is the same).
+    #[value(alias = "table")]
+    Text,
     Csv,
     Json,
 }
@@ -34,7 +36,7 @@ pub enum Format {
     "designate compare --base rules/2023-07 --candidate rules/2024-06 snapshots/portfolios/example.ndjson",
     "designate compare --base rules/2024-06 --candidate rules/2024-06 \\",
     "    --set qualification.min_total=65 --only-changed snapshots/portfolios/example.ndjson",
-    "designate compare ... --format csv > changes.csv",
+    "designate compare ... --format csv -o changes.csv",
     "designate compare ... --html report.html",
 ))]
 pub struct Args {
@@ -50,8 +52,10 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: output::OutputArg,
     /// List only partners (and, in CSV, designations) whose result changed; the summary still counts all.
     #[arg(long)]
     pub only_changed: bool,
@@ -66,15 +70,24 @@ pub struct Args {
 /// `designate compare`: the comparison in the chosen format, the HTML report when asked; exit 1 when partners
 /// failed.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
+    if let (Some(file), Some(html)) = (args.output.file(), &args.html) {
+        if file == html.as_path() || output::same_file(file, html) {
+            return Err(anyhow!(
+                "{}: -o and --html name the same file\n  hint: write the comparison and the HTML report to two files",
+                html.display()
+            ));
+        }
+    }
+    out.redirect(&args.output, &[&args.portfolio])?;
     let cmp = comparison(&args)?;
     match args.format {
-        Format::Table => out.text(&table(&cmp, &args))?,
+        Format::Text => out.text(&table(&cmp, &args))?,
         Format::Csv => out.data(&csv(&cmp, args.only_changed)?)?,
         Format::Json => out.data(&json(&cmp)?)?,
     }
     if let Some(path) = &args.html {
         output::write_file(path, html(&cmp).as_bytes())?;
-        output::diag(&format!("wrote {}", path.display()));
+        output::info(&format!("wrote {}", path.display()));
     }
     Ok(exit::findings_if(!cmp.failures.is_empty()))
 }

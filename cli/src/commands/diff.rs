@@ -33,12 +33,15 @@ const DIFF_SCHEMA_VERSION: u32 = 1;
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate diff snap-2024-05 snap-2024-06",
-    "designate diff --format json snap-2024-05 snap-2024-06 > changes.json",
+    "designate diff --format json -o changes.json snap-2024-05 snap-2024-06",
 ))]
 pub struct Args {
-    /// `text` (one block per partner, for people) or `json` (everything, every evidence item).
+    /// `text` (one block per partner, for people; `table` is the same) or `json` (everything, every evidence
+    /// item).
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
+    #[command(flatten)]
+    output: output::OutputArg,
     /// The earlier snapshot folder.
     #[arg(value_name = "DIR_A")]
     a: PathBuf,
@@ -49,6 +52,7 @@ pub struct Args {
 
 /// `designate diff`: exit 1 when the snapshots differ.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
+    out.redirect(&args.output, &[])?;
     let report = diff(&args.a, &args.b)?;
     match args.format {
         DiffFormat::Text => out.text(&report.to_text())?,
@@ -60,6 +64,7 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
 /// Output formats of `diff`.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum DiffFormat {
+    #[value(alias = "table")]
     Text,
     Json,
 }

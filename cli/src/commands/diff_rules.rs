@@ -17,7 +17,7 @@ use anyhow::{anyhow, Result};
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate diff-rules rules/2023-07 rules/2024-06",
-    "designate diff-rules --format json rules/2023-07 rules/2024-06",
+    "designate diff-rules --format json -o changes.json rules/2023-07 rules/2024-06",
 ))]
 pub struct Args {
     /// The earlier rule version folder.
@@ -26,18 +26,21 @@ pub struct Args {
     /// The later rule version folder.
     #[arg(value_name = "CANDIDATE")]
     candidate: PathBuf,
-    /// `table` (grouped text for people) or `json`.
-    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    /// `text` (grouped text for people; `table` is the same) or `json`.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     format: TextFormat,
+    #[command(flatten)]
+    output: output::OutputArg,
 }
 
 /// `designate diff-rules`: exit 1 when something changed.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { base, candidate, format } = args;
+    let Args { base, candidate, format, output } = args;
+    out.redirect(&output, &[])?;
     let d = designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| anyhow!(e.to_string()))?;
     match format {
         TextFormat::Json => out.data(&(json_pretty(&d, "a rule diff")? + "\n"))?,
-        TextFormat::Table => out.text(&d.to_text())?,
+        TextFormat::Text => out.text(&d.to_text())?,
     }
     Ok(exit::findings_if(!d.is_empty()))
 }

@@ -20,7 +20,7 @@ use anyhow::{anyhow, Result};
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate gap --designation data-ai snapshots/partners/contoso-smb.yaml",
-    "designate gap --write attaining.json snapshots/partners/contoso-smb.yaml",
+    "designate gap -o attaining.json snapshots/partners/contoso-smb.yaml",
 ))]
 pub struct Args {
     /// A rule set folder or a rules root; default: the shipped rules/ as a root (the version in force at as_of).
@@ -29,11 +29,12 @@ pub struct Args {
     /// Only this designation.
     #[arg(long, value_name = "ID")]
     designation: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    /// Output format: `text` (or `table`) or `json`.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     format: TextFormat,
-    /// Also write the partner with every suggestion applied (JSON) to this file, to check or edit.
-    #[arg(long, value_name = "FILE")]
+    /// Also write the partner with every suggestion applied (JSON) to this file, to check or edit (the gaps
+    /// stay on stdout). `--write` is the same.
+    #[arg(short = 'o', long = "output", alias = "write", value_name = "FILE")]
     write: Option<PathBuf>,
     /// The partner file.
     #[arg(value_name = "PARTNER_FILE")]
@@ -57,12 +58,15 @@ fn run_gap(
     // The applied partner is JSON: written over the partner file, it would replace the user's file (comments and
     // all) without a word.
     if let Some(path) = write {
-        let same = |a: &std::path::Path, b: &std::path::Path| {
-            a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok().is_some_and(|b| a == b))
-        };
-        if same(path, partner) {
+        // stdout carries the gaps: the applied partner after them would make neither readable.
+        if path.as_os_str() == "-" {
             return Err(anyhow!(
-                "{}: --write names the partner file itself\n  hint: write the applied partner to another file; the partner file is kept as it is",
+                "-o -: stdout already carries the gaps\n  hint: name a file for the partner with every suggestion applied"
+            ));
+        }
+        if output::same_file(path, partner) {
+            return Err(anyhow!(
+                "{}: -o/--write names the partner file itself\n  hint: write the applied partner to another file; the partner file is kept as it is",
                 path.display()
             ));
         }
@@ -96,14 +100,14 @@ fn run_gap(
             };
             out.data(&(json_pretty(&doc, "the gaps")? + "\n"))?;
         }
-        TextFormat::Table => out.text(&render::gaps(&partner, rules, &gaps))?,
+        TextFormat::Text => out.text(&render::gaps(&partner, rules, &gaps))?,
     }
     if let Some(path) = write {
         let additions: Vec<_> = gaps.iter().flat_map(|g| g.additions.clone()).collect();
         let applied = designate_engine::gap::apply_all(&partner, &additions);
         let text = json_pretty(&applied.to_json(), "the partner")? + "\n";
         output::write_file(path, text.as_bytes())?;
-        output::diag(&format!("wrote {} with {} additions", path.display(), additions.len()));
+        output::info(&format!("wrote {} with {} additions", path.display(), additions.len()));
     }
     Ok(ExitCode::SUCCESS)
 }

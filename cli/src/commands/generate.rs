@@ -7,7 +7,7 @@ use crate::output;
 use crate::rules_dir::{RulesArg, RulesChoice};
 use anyhow::{anyhow, Result};
 
-/// Write a synthetic portfolio as NDJSON on stdout, deterministic for a seed and a rule set.
+/// Write a synthetic portfolio as NDJSON on stdout (or -o FILE), deterministic for a seed and a rule set.
 ///
 /// Partners are generated from the rule set: the selections' products, measures, associations and offers,
 /// the catalogue's certifications, the path rules' tests and the software requirements, so that each
@@ -16,7 +16,7 @@ use anyhow::{anyhow, Result};
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate generate --partners 1000 --seed 7 > portfolio.ndjson",
-    "designate generate --rules rules/2023-07 --partners 60 > portfolio-2023.ndjson",
+    "designate generate --rules rules/2023-07 --partners 60 -o portfolio-2023.ndjson",
 ))]
 pub struct Args {
     /// How many partners.
@@ -33,11 +33,14 @@ pub struct Args {
     /// rules/ as a root (the newest version without --as-of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
+    #[command(flatten)]
+    output: output::OutputArg,
 }
 
 /// `designate generate`.
 pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { partners, seed, as_of, rules } = args;
+    let Args { partners, seed, as_of, rules, output } = args;
+    out.redirect(&output, &[])?;
     let month = match as_of {
         Some(text) => Some(text.parse::<designate_engine::value::Month>().map_err(|e| anyhow!("--as-of: {e}"))?),
         None => None,

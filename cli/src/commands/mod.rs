@@ -5,18 +5,26 @@
 pub mod bench;
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod diff;
 pub mod diff_rules;
 pub mod gap;
 pub mod generate;
+pub mod man;
 pub mod schema;
 pub mod score;
 pub mod snapshot;
 pub mod test;
 
 /// Formats of commands that print either a report for people or JSON.
+///
+/// Every command names its format for people `text`, and takes `table` for it too (the name `score`, `compare`,
+/// `gap` and `diff-rules` used first): one meaning of `--format` per kind of output.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum TextFormat {
-    Table,
+    /// For people.
+    #[value(alias = "table")]
+    Text,
+    /// For programs.
     Json,
 }

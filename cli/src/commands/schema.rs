@@ -16,8 +16,8 @@ use anyhow::{anyhow, Result};
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
     "designate schema --file designation > designation.schema.json",
-    "designate schema --file partner > partner.schema.json",
-    "designate schema report > report.schema.json",
+    "designate schema --file partner -o partner.schema.json",
+    "designate schema report -o report.schema.json",
 ))]
 pub struct Args {
     /// Which kind of rule file, or `partner` for partner files.
@@ -26,11 +26,14 @@ pub struct Args {
     /// Which output document: report, comparison, diff, gap or manifest.
     #[arg(value_name = "DOCUMENT", conflicts_with = "file", value_parser = ["report", "comparison", "diff", "gap", "manifest"])]
     document: Option<String>,
+    #[command(flatten)]
+    output: output::OutputArg,
 }
 
 /// `designate schema`.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { file, document } = args;
+    let Args { file, document, output } = args;
+    out.redirect(&output, &[])?;
     if let Some(document) = document {
         use designate_engine::report::document_schema;
         let schema = match document.as_str() {

@@ -19,18 +19,21 @@ use crate::{output, portfolio, render};
     "designate score --format json --rules rules/2023-07 partner.json",
     "cat portfolio.ndjson | designate score -        (one JSON result per line, input order)",
     "designate score snapshots/portfolios/tables     (CSV tables: partners.csv, usage.csv, ...)",
-    "designate score --format table snapshots/portfolios/example.ndjson   (one row per partner)",
+    "designate score --format text snapshots/portfolios/example.ndjson   (one row per partner)",
+    "designate score --format json -o report.json snapshots/partners/contoso-smb.yaml",
 ))]
 pub struct Args {
     /// A rule set folder (rules/2024-06), or a rules root (rules/) to pick the version whose effective
     /// range contains the partner's as_of. Default: the shipped rules/ as a root (each partner by its as_of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
-    /// Output format. `table` is for people; `json` and `yaml` are for programs and diffs. Default: `table`
-    /// for one partner; `json` for a portfolio (one line per partner), where `table` is one row per
-    /// partner with the designations it attains, then counts.
+    /// Output format. `text` (or `table`) is for people; `json` and `yaml` are for programs and diffs.
+    /// Default: `text` for one partner; `json` for a portfolio (one line per partner), where `text` is one
+    /// row per partner with the designations it attains, then counts.
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
+    #[command(flatten)]
+    output: output::OutputArg,
     /// A partner file (.yaml, .yml, .json, .toml); or a portfolio: `-` (NDJSON on stdin), an .ndjson file,
     /// a folder of partner files, or a folder of CSV tables (docs/partner-data.md). An NDJSON line longer
     /// than 64 MiB (or DESIGNATE_MAX_LINE_BYTES bytes) is reported and skipped.
@@ -40,13 +43,15 @@ pub struct Args {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
-    Table,
+    #[value(alias = "table")]
+    Text,
     Json,
     Yaml,
 }
 
 /// `designate score`.
 pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
+    out.redirect(&args.output, &[&args.partner])?;
     run_score(RulesArg::new(args.rules, rules_from_env), args.format, args.partner, out)
 }
 
@@ -63,10 +68,10 @@ fn run_score(
     {
         return match format.unwrap_or(OutputFormat::Json) {
             OutputFormat::Yaml => Err(anyhow!(
-                "a portfolio is scored as NDJSON (--format json) or a summary table (--format table), not YAML"
+                "a portfolio is scored as NDJSON (--format json) or a summary table (--format text), not YAML"
             )),
             OutputFormat::Json => score_stream(&choice, &partner, out),
-            OutputFormat::Table => score_table(&choice, &partner, out),
+            OutputFormat::Text => score_table(&choice, &partner, out),
         };
     }
     let file = partner;
@@ -88,10 +93,10 @@ fn run_score(
     for w in warnings_of(None, &partner, &report) {
         output::warning(&w);
     }
-    match format.unwrap_or(OutputFormat::Table) {
+    match format.unwrap_or(OutputFormat::Text) {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
         OutputFormat::Yaml => out.data(&report.to_yaml())?,
-        OutputFormat::Table => out.text(&render::table(&report, Some(render::GapCommand::new(&rules.dir, &file))))?,
+        OutputFormat::Text => out.text(&render::table(&report, Some(render::GapCommand::new(&rules.dir, &file))))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,20 +31,21 @@ use crate::rules_dir::{RulesArg, RulesChoice};
 /// Write one result file per partner and a manifest of digests, for auditors to keep and diff.
 ///
 /// Results are YAML, byte-identical for the same inputs and rules however many cores score them.
-/// Files are written atomically, the manifest last. --out must be new, empty or an earlier snapshot, and
+/// Files are written atomically, the manifest last. -o must be new, empty or an earlier snapshot, and
 /// outside the portfolio; one run at a time writes to it. Exits 2 when it cannot write, 1 when partners
 /// failed.
 #[derive(clap::Args)]
 #[command(help_template = with_examples!(
-    "designate snapshot --out snap-2024-06 snapshots/partners",
-    "designate snapshot --rules rules/ --out snap snapshots/portfolios/example.ndjson",
+    "designate snapshot -o snap-2024-06 snapshots/partners",
+    "designate snapshot --rules rules/ -o snap snapshots/portfolios/example.ndjson",
 ))]
 pub struct Args {
     /// A rule set folder or a rules root (chosen by each partner's as_of); default: the shipped rules/ as a root.
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
-    /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote.
-    #[arg(long, value_name = "DIR")]
+    /// The folder to write (created if needed): new, empty, or one an earlier snapshot wrote. `--out` is
+    /// the same.
+    #[arg(short = 'o', long = "output", alias = "out", value_name = "DIR")]
     out: PathBuf,
     /// A folder of partner files or CSV tables, an .ndjson file, or `-` for NDJSON on stdin.
     #[arg(value_name = "PORTFOLIO")]
@@ -410,7 +411,7 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
     for e in previous.partners.iter().filter(|e| !kept.contains(e.result.as_str())) {
         let _ = std::fs::remove_file(out.join(&e.result));
     }
-    crate::output::diag(&format!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display()));
+    crate::output::info(&format!("wrote {} results and manifest.json to {}", manifest.partners.len(), out.display()));
     Ok(manifest.failures.len())
 }
 

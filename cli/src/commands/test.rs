@@ -57,7 +57,15 @@ pub enum Format {
 /// `designate test`: exit 1 when a case fails (unless `--update` rewrote it), 2 when nothing could run.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let dirs = if args.rules.is_empty() {
-        rules_dir::rule_set_dirs(&rules_dir::shipped_root()?)?
+        {
+        // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
+        let root = rules_dir::shipped_root().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no rules/ folder here or beside the binary: the rule tests run from a rules folder\n  hint: name it: designate test path/to/rules"
+            )
+        })?;
+        rules_dir::rule_set_dirs(&root)?
+    }
     } else {
         let mut dirs = Vec::new();
         for path in &args.rules {
