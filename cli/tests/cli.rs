@@ -916,7 +916,7 @@ fn a_bad_rule_test_file_is_located_and_nothing_runs() {
     let head = "[[case]]\nname = \"c\"\npartner = \"../../../snapshots/partners/contoso-smb.yaml\"\n";
     let cases = [
         (format!("{head}designation = \"data-ai\"\npoints = \"10\"\npointz = \"3\"\n"), "error: rules/2024-06/tests/case.toml:6:1: unknown key `pointz`"),
-        (format!("{head}designation = \"data-ai\"\npoints = [1]\n"), "error: rules/2024-06/tests/case.toml:5:10: invalid type: sequence, expected points as a quoted decimal such as \"12.5\" or a whole number"),
+        (format!("{head}designation = \"data-ai\"\npoints = [1]\n"), "error: rules/2024-06/tests/case.toml:5:10: invalid type: a list, expected points as a quoted decimal such as \"12.5\" or a whole number"),
         (format!("{head}designation = \"data-ai\"\npoints = 10.5\n"), "error: rules/2024-06/tests/case.toml:5:10: write points with a fraction in quotes, such as \"12.5\", so they stay exact"),
         ("[[case]]\nname = \"c\"\npartner = \"nowhere.yaml\"\ndesignation = \"data-ai\"\npoints = \"10\"\n".to_owned(), "error: rules/2024-06/tests/case.toml:3:11: case \"c\": partner file rules/2024-06/tests/nowhere.yaml does not exist"),
         (format!("{head}designation = \"data-aj\"\npoints = \"10\"\n"), "error: rules/2024-06/tests/case.toml:4:15: case \"c\": unknown designation \"data-aj\""),
@@ -939,6 +939,7 @@ fn a_bad_rule_test_file_is_located_and_nothing_runs() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
 
 /// The fixture of `check`'s golden tests: a rule set with two problems, one in each designation file.
 const TWO_PROBLEMS: &str = "cli/tests/check-formats/2024-06";
@@ -1089,6 +1090,7 @@ fn check_takes_rule_sets_and_partner_files_together() {
         assert!(text(&out.stderr).starts_with(start), "{args:?}: {}", text(&out.stderr));
         assert!(out.stdout.is_empty(), "{args:?}: no half document");
     }
+}
 
 /// The subcommands a user can type, as `designate --help` lists them (without `help`).
 fn subcommands() -> Vec<String> {

@@ -107,19 +107,17 @@ fn every_bad_input_gets_its_located_message_and_exit_status() {
 fn check_reports_every_bad_input_as_score_does() {
     let dir = workspace().join("cli/tests/bad-inputs");
     let cases: Cases = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
-    // Valid files on their own that fail only against rules, when scored: `check` reads the file alone.
-    // FIXME(issue 14): checking a partner against the rules in force at its as_of is left to `score`.
-    let valid_alone = ["unknown-history-designation.yaml", "overflowing-sum.json", "overflowing-growth.json"];
     let mut wrong = Vec::new();
     for case in &cases.case {
         let out = run_in(&dir, &["check", &case.file], &[], None);
         let stderr = text(&out.stderr);
         let first = stderr.lines().next().unwrap_or_default();
-        let (exit, expected) = match (valid_alone.contains(&case.file.as_str()), case.exit) {
-            (true, _) => (0, format!("ok: {} (partner file)", case.file)),
+        // A partner that validates is also scored by the shipped rules in force at its as_of: files that fail only
+        // against rules (an unknown attained designation, sums past the largest decimal) fail check too.
+        let (exit, expected) = match case.exit {
             // A file `score` cannot even open: `check` cannot run either, and names the file.
-            (false, 2) => (2, format!("error: {}: ", case.file)),
-            (false, exit) => (exit, case.message.trim_start_matches("error: ").to_owned()),
+            2 => (2, format!("error: {}: ", case.file)),
+            exit => (exit, case.message.trim_start_matches("error: ").to_owned()),
         };
         let matches = if case.exit == 2 { first.starts_with(&expected) } else { first == expected };
         if out.status.code() != Some(exit) || !matches || !out.stdout.is_empty() {

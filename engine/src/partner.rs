@@ -643,6 +643,9 @@ impl Partner {
     }
 }
 
+/// Elements of a list that read, each with its index in the file.
+type Indexed<T> = Vec<(usize, T)>;
+
 /// A partner file as far as it reads, each list element with its index in the file: every element of a file
 /// that read strictly, or (when it did not) the sections and elements that read on their own. A part that did
 /// not read is absent, and the checks that depend on it are skipped (its own problem was reported).
@@ -654,8 +657,9 @@ struct Parts {
     customers: Option<(Vec<(usize, CustomerFile)>, bool)>,
     usage: Vec<(usize, UsageFile)>,
     /// Each person: their id when it read, and the certifications that read.
-    people: Vec<(usize, Option<String>, Vec<(usize, CertificationFile)>)>,
-    history: Option<(Option<Date>, Vec<(usize, AttainedFile)>)>,
+    people: Vec<(usize, Option<String>, Indexed<CertificationFile>)>,
+    /// The anniversary and the attained designations that read.
+    history: Option<(Option<Date>, Indexed<AttainedFile>)>,
     solutions: Vec<(usize, SolutionFile)>,
 }
 

@@ -328,8 +328,6 @@ fn a_rule_file_in_memory_is_named_in_its_errors_and_lints_come_back_as_lints() {
 }
 
 // Issue 14: every rule-file diagnostic carries a stable code, and only consistency lints (DS3xx) are warnings.
-// Script diagnostics (DS4xx) are classified with the script sweep; until then a script's own compile or run error
-// may still be DS999 (FIXME: drop this exemption once engine/src/script.rs sets its codes).
 #[test]
 fn every_rule_file_diagnostic_has_a_code_and_lints_are_warnings() {
     use designate_engine::error::Severity;
@@ -341,8 +339,7 @@ fn every_rule_file_diagnostic_has_a_code_and_lints_are_warnings() {
         let root = broken_copy(case, i + 10_000);
         for e in coded_diagnostics(&root) {
             seen += 1;
-            let script = e.place.file.ends_with(".rhai") || e.message.starts_with("script ");
-            if e.code == designate_engine::codes::UNCLASSIFIED && !script {
+            if e.code == designate_engine::codes::UNCLASSIFIED {
                 failures.push(format!("[cases.toml:{}] DS999: {e}", case.name));
             }
             let lint = e.code.id.starts_with("DS3");

@@ -10,6 +10,7 @@ use designate_engine::{Error, Format as PartnerFormat, Partner, RuleSet};
 
 use crate::diagnostics::{self, Format, Sources, TextStyle};
 use crate::exit;
+use crate::rules_dir::{RulesArg, RulesChoice};
 use crate::{output, rules_dir};
 
 /// Validate rule sets and partner files and list every problem found, each as file:line:col.
@@ -58,8 +59,10 @@ enum Found {
 /// `designate check`: exit 1 when there are problems.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let mut found = Vec::new();
+    // The shipped rules, loaded at the first partner file that validates.
+    let mut shipped = None;
     for path in &args.paths {
-        check_path(path, &mut found)?;
+        check_path(path, &mut found, &mut shipped)?;
     }
     let problems: Vec<Error> = found
         .iter()
@@ -114,9 +117,9 @@ fn write_text(args: &Args, found: &[Found], problems: usize) -> Result<ExitCode>
 
 /// One PATH: a partner file by its extension, else a rule set folder or root. What stops the check from running
 /// (a path that does not exist or cannot be read, a rule file named instead of its folder) is an error, exit 2.
-fn check_path(path: &Path, found: &mut Vec<Found>) -> Result<()> {
+fn check_path(path: &Path, found: &mut Vec<Found>, shipped: &mut Option<RulesChoice>) -> Result<()> {
     if !path.is_dir() && PartnerFormat::from_path(path).is_some() {
-        return check_partner_file(path, found);
+        return check_partner_file(path, found, shipped);
     }
     if path.is_file() {
         return Err(anyhow!(
@@ -168,7 +171,7 @@ fn more_problems(rules: &RuleSet) -> Vec<Error> {
 
 /// A partner file: one that cannot be opened means the check could not run (exit 2), as for `score`; one that
 /// does not validate is a problem (exit 1), each of its problems listed.
-fn check_partner_file(path: &Path, found: &mut Vec<Found>) -> Result<()> {
+fn check_partner_file(path: &Path, found: &mut Vec<Found>, shipped: &mut Option<RulesChoice>) -> Result<()> {
     let shown = path.display();
     // A rule file named by itself would be read as a partner and every key refused: point at its folder instead.
     let folders = path.ancestors().skip(1).take(3).map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
@@ -189,7 +192,7 @@ fn check_partner_file(path: &Path, found: &mut Vec<Found>) -> Result<()> {
         ));
     }
     std::fs::File::open(path).map_err(|e| anyhow!("{shown}: cannot read file: {}", output::reason(&e)))?;
-    let problems = partner_problems(path);
+    let problems = partner_problems(path, shipped)?;
     found.push(match problems.is_empty() {
         true => Found::Clean(format!("ok: {shown} (partner file)")),
         false => Found::Problems(problems),
@@ -197,7 +200,22 @@ fn check_partner_file(path: &Path, found: &mut Vec<Found>) -> Result<()> {
     Ok(())
 }
 
-/// Every problem of one partner file, in file order (empty when it validates).
-fn partner_problems(path: &Path) -> Vec<Error> {
-    Partner::load_all(path).err().unwrap_or_default()
+/// Every problem of one partner file, in file order (empty when it validates). A partner that validates is also
+/// scored by the shipped rules in force at its `as_of`, so that what fails only against rules (an attained
+/// designation the rules do not define, sums past the largest decimal, an `as_of` no version covers) fails
+/// `check` as it would fail `score` (issue 14).
+fn partner_problems(path: &Path, shipped: &mut Option<RulesChoice>) -> Result<Vec<Error>> {
+    let partner = match Partner::load_all(path) {
+        Ok(partner) => partner,
+        Err(problems) => return Ok(problems),
+    };
+    let rules = match shipped {
+        Some(rules) => rules,
+        None => shipped.insert(RulesChoice::new(RulesArg::Default)?),
+    };
+    let scored = match rules {
+        RulesChoice::Fixed(set) => designate_engine::score(set, &partner),
+        RulesChoice::ByDate { sets, .. } => designate_engine::score_by(sets.as_slice(), &partner),
+    };
+    Ok(scored.err().into_iter().collect())
 }

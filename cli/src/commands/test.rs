@@ -58,14 +58,14 @@ pub enum Format {
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let dirs = if args.rules.is_empty() {
         {
-        // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
-        let root = rules_dir::shipped_root().ok_or_else(|| {
+            // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
+            let root = rules_dir::shipped_root().ok_or_else(|| {
             anyhow::anyhow!(
                 "no rules/ folder here or beside the binary: the rule tests run from a rules folder\n  hint: name it: designate test path/to/rules"
             )
         })?;
-        rules_dir::rule_set_dirs(&root)?
-    }
+            rules_dir::rule_set_dirs(&root)?
+        }
     } else {
         let mut dirs = Vec::new();
         for path in &args.rules {
