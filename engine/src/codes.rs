@@ -124,9 +124,6 @@ codes! {
     EXPIRES_BEFORE_EARNED = "DS509", "expires-before-earned", "A certification expires before it was earned.";
     /// The file is a score report, given where a partner file belongs.
     SCORE_REPORT_GIVEN = "DS510", "score-report-given", "A score report was given where a partner file belongs.";
-    /// A value of the right type that the contract refuses (a negative value, month 13, an unknown measure).
-    BAD_PARTNER_VALUE = "DS512", "bad-partner-value",
-        "A partner value the contract refuses: negative, out of range, or not among the allowed values.";
     // --- DS6xx: rule tests ---
     /// A rule test file that does not parse.
     TEST_FILE_INVALID = "DS600", "test-file-invalid", "A rule test file that does not parse: TOML syntax, an unknown key or a value of the wrong type.";

@@ -427,9 +427,6 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
         Format::Yaml => crate::value::inexact_yaml_literals(text, origin),
         Format::Toml => crate::value::inexact_float_literals(text, origin),
     };
-    for e in &mut errors {
-        e.code = codes::INEXACT_NUMBER;
-    }
     if !all && !errors.is_empty() {
         errors.truncate(1);
         return Err(errors);
@@ -459,7 +456,6 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
             return Err(errors);
         }
         Err(e) => {
-            let e = classify_parse(e);
             let others = if all { shape_problems(text, format, origin, &e) } else { Vec::new() };
             errors.push(e);
             (None, others)
@@ -484,26 +480,6 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
             Err(errors)
         }
     }
-}
-
-/// A parser's problem under its stable code, by what it says (the parsers give no kind the three formats share).
-fn classify_parse(e: Error) -> Error {
-    if e.code != codes::UNCLASSIFIED {
-        return e;
-    }
-    let m = e.message.as_str();
-    let code = if m.starts_with("unknown key") || m.starts_with("unknown field") {
-        codes::UNKNOWN_KEY
-    } else if m.starts_with("missing field") || m.starts_with("missing key") {
-        codes::MISSING_KEY
-    } else if m.starts_with("invalid type") || m.starts_with("invalid length") || m.starts_with("expected a") {
-        codes::WRONG_TYPE
-    } else if m.starts_with("invalid value") || m.starts_with("unknown value") {
-        codes::BAD_PARTNER_VALUE
-    } else {
-        codes::SYNTAX
-    };
-    e.with_code(code)
 }
 
 /// Where a field path sorts: its section in the order of the contract, then its row numbers.
@@ -696,7 +672,7 @@ fn read_one<T: serde::de::DeserializeOwned, W: strict::Words>(
         Err(e) => e,
     };
     let at = |e: &serde_json::Error, field: String| {
-        let e = classify_parse(Error::from_json(origin, e));
+        let e = Error::from_json(origin, e);
         Error { place: Located::field(origin, field), ..e }
     };
     if let serde_json::Value::Object(map) = value {
@@ -825,7 +801,7 @@ impl Parts {
                     // serde's own message for the key, with the closest known key as a hint.
                     let alone = serde_json::Value::Object(serde_json::Map::from_iter([(key.clone(), value.clone())]));
                     if let Err(e) = Strict::<PartnerFile, W>::deserialize(&alone) {
-                        p.push(classify_parse(Error::from_json(origin, &e)));
+                        p.push(Error::from_json(origin, &e));
                     }
                 }
             }
