@@ -1334,3 +1334,34 @@ fn an_installed_binary_scores_with_the_rules_built_into_it() {
     let generated = run(&["generate", "--partners", "2"]);
     assert_eq!(generated.status.code(), Some(0), "{}", text(&generated.stderr));
 }
+
+/// Issue 14: `check` and `test` take `-o` as every other command does (one argument type, `output::OutputArg`):
+/// `-o -` is stdout, not a file named `-`, and a folder `-o` cannot write to stops the command before its work.
+#[test]
+fn check_and_test_take_dash_o_as_every_command_does() {
+    let dir = scratch("dash-o-check-test");
+    let fixture = workspace().join("cli/tests/check-formats/2024-06");
+    let rules = workspace().join("rules/2024-06");
+    let check = designate_in(&dir, &["check", "--format", "json", "-o", "-", fixture.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&check.stdout).expect("the JSON list on stdout");
+    assert_eq!(document.as_array().map(Vec::len), Some(2), "{document}");
+    let test = designate_in(&dir, &["test", "--format", "json", "-o", "-", rules.to_str().unwrap()]);
+    assert_eq!(test.status.code(), Some(0), "{}", text(&test.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&test.stdout).expect("the JSON document on stdout");
+    assert_eq!(document["failed"], 0, "{document}");
+    assert!(!dir.join("-").exists(), "`-o -` wrote a file named -");
+    // Text with `-o -` goes to stdout too, the problems and their count.
+    let text_out = designate_in(&dir, &["check", "-o", "-", fixture.to_str().unwrap()]);
+    assert_eq!(text_out.status.code(), Some(1));
+    assert!(text(&text_out.stdout).ends_with("error: 2 problem(s) found\n"), "{}", text(&text_out.stdout));
+    for command in ["check", "test"] {
+        let out = designate_in(&dir, &[command, "-o", "no-such-folder/out.txt", rules.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).starts_with("error: no-such-folder/out.txt: cannot write: "),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

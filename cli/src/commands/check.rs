@@ -39,9 +39,9 @@ pub struct Args {
     /// How to write the problems.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Write the problems to FILE: the text that would go to stderr, or the document that would go to stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// `-o FILE`: the text that would go to stderr, or the document that would go to stdout (`-`: stdout).
+    #[command(flatten)]
+    output: output::OutputArg,
     /// Show each problem's source line with a caret under the place even when stderr is not a terminal (text).
     #[arg(long)]
     show_source: bool,
@@ -58,6 +58,9 @@ enum Found {
 
 /// `designate check`: exit 1 when there are problems.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
+    // Before any work: a folder `-o` cannot write to, or `-o` naming a file checked, stops the command here.
+    let inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    out.redirect(&args.output, &inputs)?;
     let mut found = Vec::new();
     // The shipped rules, loaded at the first partner file that validates.
     let mut shipped = None;
@@ -73,23 +76,22 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
         .cloned()
         .collect();
     let document = match args.format {
-        Format::Text => return write_text(&args, &found, problems.len()),
+        Format::Text => return write_text(&args, &found, problems.len(), out),
         Format::Json => diagnostics::json(&problems)?,
         Format::Github => diagnostics::github(&problems),
         Format::Sarif => diagnostics::sarif(&problems)?,
     };
-    match &args.output {
-        Some(path) => output::write_file(path, document.as_bytes())?,
-        None => out.data(&document)?,
-    }
+    out.data(&document)?;
     Ok(exit::findings_if(!problems.is_empty()))
 }
 
 /// The text format: the `ok:` line of each clean path and each problem in the order found, then the count; on
 /// stderr, or in the file of `-o`. Snippets are shown on a terminal (in colour unless `NO_COLOR` is set) or when
 /// asked; never when piped unasked, since scripts and tests read these lines.
-fn write_text(args: &Args, found: &[Found], problems: usize) -> Result<ExitCode> {
-    let terminal = args.output.is_none() && std::io::stderr().is_terminal();
+fn write_text(args: &Args, found: &[Found], problems: usize, out: &mut output::Stdout) -> Result<ExitCode> {
+    // With `-o` the text goes to the command's output (the file, or stdout for `-o -`), never to a terminal.
+    let to_output = args.output.output.is_some();
+    let terminal = !to_output && std::io::stderr().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let style = TextStyle { snippets: terminal || args.show_source, color: terminal && !no_color };
     let mut sources = Sources::default();
@@ -108,9 +110,10 @@ fn write_text(args: &Args, found: &[Found], problems: usize) -> Result<ExitCode>
     if problems > 0 {
         text.push_str(&format!("error: {problems} problem(s) found\n"));
     }
-    match &args.output {
-        Some(path) => output::write_file(path, text.as_bytes())?,
-        None => output::diag_rendered(&text),
+    // The renderer escaped the input's control characters already: the text goes out as it is.
+    match to_output {
+        true => out.data(&text)?,
+        false => output::diag_rendered(&text),
     }
     Ok(exit::findings_if(problems > 0))
 }

@@ -41,9 +41,8 @@ pub struct Args {
     /// text: failing cases for people; json: every case and its outcome; junit: JUnit XML for CI.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Write the output to FILE instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: output::OutputArg,
 }
 
 /// The output formats of `designate test`.
@@ -56,16 +55,14 @@ pub enum Format {
 
 /// `designate test`: exit 1 when a case fails (unless `--update` rewrote it), 2 when nothing could run.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
+    // Before any work: a folder `-o` cannot write to stops the command here.
+    out.redirect(&args.output, &[])?;
     let dirs = if args.rules.is_empty() {
-        {
-            // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
-            let root = rules_dir::shipped_root().ok_or_else(|| {
-            anyhow::anyhow!(
-                "no rules/ folder here or beside the binary: the rule tests run from a rules folder\n  hint: name it: designate test path/to/rules"
-            )
+        // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
+        let root = rules_dir::shipped_root().ok_or_else(|| {
+            anyhow!("no rules/ folder here or beside the binary: the rule tests run from a rules folder\n  hint: name it: designate test path/to/rules")
         })?;
-            rules_dir::rule_set_dirs(&root)?
-        }
+        rules_dir::rule_set_dirs(&root)?
     } else {
         let mut dirs = Vec::new();
         for path in &args.rules {
@@ -86,10 +83,9 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     // With --update the text run's report is the list of changes; a JSON or JUnit document still describes the
     // run, and the changes go to stderr so that stdout stays one document.
     if !(args.update && args.format == Format::Text) {
-        match &args.output {
-            Some(path) => output::write_file(path, rendered.as_bytes())?,
-            None if args.format == Format::Text => out.text(&rendered)?,
-            None => out.data(&rendered)?,
+        match args.format {
+            Format::Text => out.text(&rendered)?,
+            Format::Json | Format::Junit => out.data(&rendered)?,
         }
     }
     if !args.update {
@@ -107,10 +103,7 @@ pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
         let _ = writeln!(report, "{line}");
     }
     if args.format == Format::Text {
-        match &args.output {
-            Some(path) => output::write_file(path, report.as_bytes())?,
-            None => out.text(&report)?,
-        }
+        out.text(&report)?;
     } else {
         output::diag(report.trim_end());
     }
