@@ -141,6 +141,7 @@ fn at_month(partner: &Partner, month: Month) -> Partner {
         name: partner.name.clone(),
         as_of: month,
         path: partner.path.clone(),
+        coverage: partner.coverage.clone(),
         segments: partner.segments.clone(),
         customers: partner.customers.clone(),
         usage: Vec::new(),
