@@ -105,8 +105,10 @@ impl Merge<'_> {
             ));
         }
         if self.into.as_of != other.as_of {
-            return Err(self
-                .conflict("as_of", format!("as_of {} here but {} in {}", other.as_of, self.into.as_of, self.there(None))));
+            return Err(self.conflict(
+                "as_of",
+                format!("as_of {} here but {} in {}", other.as_of, self.into.as_of, self.there(None)),
+            ));
         }
         let name = self.same("partner.name", "partner name", self.into.partner.name.clone(), other.partner.name)?;
         self.into.partner.name = name;
@@ -121,11 +123,16 @@ impl Merge<'_> {
     }
 
     /// One optional text both may state: the same, or only one of them.
-    fn same(&self, field: &str, what: &str, mine: Option<String>, theirs: Option<String>) -> Result<Option<String>, Error> {
+    fn same(
+        &self,
+        field: &str,
+        what: &str,
+        mine: Option<String>,
+        theirs: Option<String>,
+    ) -> Result<Option<String>, Error> {
         match (mine, theirs) {
-            (Some(a), Some(b)) if a.trim() != b.trim() => {
-                Err(self.conflict(field, format!("{what} \"{}\" here but \"{}\" in {}", b.trim(), a.trim(), self.there(None))))
-            }
+            (Some(a), Some(b)) if a.trim() != b.trim() => Err(self
+                .conflict(field, format!("{what} \"{}\" here but \"{}\" in {}", b.trim(), a.trim(), self.there(None)))),
             (a, b) => Ok(a.or(b)),
         }
     }
@@ -232,7 +239,8 @@ impl Merge<'_> {
         for (key, (j, total)) in &their_totals {
             if let Some((_, first)) = mine.get(key) {
                 if first != total {
-                    let show = |t: &Option<Decimal>| t.map_or("too large a sum".to_owned(), |d| d.normalize().to_string());
+                    let show =
+                        |t: &Option<Decimal>| t.map_or("too large a sum".to_owned(), |d| d.normalize().to_string());
                     let row = &theirs[*j];
                     return Err(self.conflict(
                         format!("usage[{j}].value"),
@@ -299,10 +307,8 @@ impl Merge<'_> {
         let mut merged = mine;
         match (merged.anniversary, theirs.anniversary) {
             (Some(a), Some(b)) if a != b => {
-                return Err(self.conflict(
-                    "history.anniversary",
-                    format!("anniversary {b} here but {a} in {}", self.there(None)),
-                ))
+                return Err(self
+                    .conflict("history.anniversary", format!("anniversary {b} here but {a} in {}", self.there(None))))
             }
             (None, b) => merged.anniversary = b,
             _ => {}
@@ -337,11 +343,7 @@ impl Merge<'_> {
                 Some(_) => {
                     return Err(self.conflict(
                         format!("solutions[{j}]"),
-                        format!(
-                            "solution \"{}\" has other facts here than in {}",
-                            s.id.trim(),
-                            self.there(None)
-                        ),
+                        format!("solution \"{}\" has other facts here than in {}", s.id.trim(), self.there(None)),
                     ))
                 }
             }
@@ -353,8 +355,8 @@ impl Merge<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partner::{Format, Partner};
     use crate::codes;
+    use crate::partner::{Format, Partner};
 
     fn file(text: &str) -> PartnerFile {
         serde_json::from_str(text).expect("a partner file")
