@@ -8,8 +8,9 @@ use anyhow::{anyhow, Context as _, Result};
 use designate_engine::{Format, Partner};
 use rayon::prelude::*;
 
-/// Partners handed to the workers at a time: enough to keep every core busy, few enough to bound memory.
-pub const CHUNK: usize = 512;
+/// Partners handed to the workers at a time: enough to keep every core busy, few enough to bound memory (the
+/// pipeline of `process_expecting` holds three chunks).
+pub const CHUNK: usize = 256;
 
 /// One partner of a portfolio, not yet parsed.
 pub struct Raw {
@@ -363,6 +364,12 @@ pub fn process<T: Send>(
 
 /// `process`, with what is known of the portfolio's size for the progress line (a count from `items`'
 /// exact length wins over `expected`).
+///
+/// A bounded pipeline (issue 15): this thread reads chunk k + 2 and hands chunk k's results to `sink` while a
+/// scoring thread has chunk k + 1 worked on by rayon's pool, so reading, scoring and writing overlap and every
+/// core scores. At most three chunks are held (one read, one scored, one written) and results still reach
+/// `sink` in input order, chunk after chunk, so the output is the serial one byte for byte. When `sink` fails the
+/// channels close, the scoring thread stops after its chunk, and nothing more is read.
 pub fn process_expecting<T: Send>(
     items: impl Iterator<Item = Raw>,
     expected: Expected,
@@ -370,24 +377,58 @@ pub fn process_expecting<T: Send>(
     mut sink: impl FnMut(Raw, Result<T>) -> Result<()>,
 ) -> Result<()> {
     let expected = known(items.size_hint(), expected);
-    let mut items = items.peekable();
+    let mut items = items;
     let mut progress = Progress::new(expected);
-    while items.peek().is_some() {
-        let chunk: Vec<Raw> = items.by_ref().take(CHUNK).collect();
-        let results: Vec<Result<T>> = chunk.par_iter().map(&work).collect();
-        for (raw, result) in chunk.into_iter().zip(results) {
-            // A line of an NDJSON file and its newline.
-            let bytes = match &raw.source {
-                Source::Line(text) => text.len() as u64 + 1,
-                _ => 0,
-            };
-            sink(raw, result)?;
-            progress.count(bytes);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let (to_score, scoring) = std::sync::mpsc::sync_channel::<Vec<Raw>>(1);
+        let (to_write, scored) = std::sync::mpsc::sync_channel::<Vec<(Raw, Result<T>)>>(1);
+        scope.spawn(move || {
+            for chunk in scoring {
+                let results: Vec<Result<T>> = chunk.par_iter().map(work).collect();
+                if to_write.send(chunk.into_iter().zip(results).collect()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut write = |batch: Vec<(Raw, Result<T>)>| -> Result<()> {
+            for (raw, result) in batch {
+                // A line of an NDJSON file and its newline.
+                let bytes = match &raw.source {
+                    Source::Line(text) => text.len() as u64 + 1,
+                    _ => 0,
+                };
+                sink(raw, result)?;
+                progress.count(bytes);
+            }
+            // A chunk is scored at once, so the line is updated per chunk: per partner, the first partners of a
+            // chunk would seem to have taken the whole chunk's time.
+            progress.show();
+            Ok(())
+        };
+        // Chunks sent to the scoring thread whose results are not written yet: at most two, the one scored and
+        // the one waiting for it.
+        let mut in_flight = 0usize;
+        loop {
+            let chunk: Vec<Raw> = items.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() || to_score.send(chunk).is_err() {
+                break;
+            }
+            in_flight += 1;
+            if in_flight == 2 {
+                match scored.recv() {
+                    Ok(batch) => write(batch)?,
+                    Err(_) => break,
+                }
+                in_flight -= 1;
+            }
         }
-        // A chunk is scored at once, so the line is updated per chunk: per partner, the first partners of a
-        // chunk would seem to have taken the whole chunk's time.
-        progress.show();
-    }
+        drop(to_score);
+        for batch in scored {
+            write(batch)?;
+        }
+        Ok::<(), anyhow::Error>(())
+    })?;
     progress.finish();
     Ok(())
 }
@@ -525,6 +566,63 @@ mod tests {
         let lines = (0..3).map(raw).filter(|_| true);
         assert_eq!(known(lines.size_hint(), Expected::Bytes(900)), Expected::Bytes(900));
         assert_eq!(expected(Path::new("-")), Expected::Unknown);
+    }
+
+    /// Numbered lines as a portfolio of `n` partners.
+    fn lines(n: usize) -> impl Iterator<Item = Raw> {
+        (1..=n).map(|i| Raw { origin: format!("<stdin>:{i}"), line: Some(i), source: Source::Line(format!("{i}")) })
+    }
+
+    // issue 15: the pipeline (reading, scoring and writing overlapped, several chunks in flight) hands every
+    // result to the sink in input order, failures included, exactly as scoring one partner after another would.
+    #[test]
+    fn the_pipelined_stream_gives_the_serial_results_in_input_order() {
+        let n = CHUNK * 7 + 3;
+        let work = |raw: &Raw| -> Result<String> {
+            let Source::Line(text) = &raw.source else { unreachable!("lines only") };
+            let i: usize = text.parse()?;
+            // Uneven work, so that later partners of a chunk finish before earlier ones.
+            let spin: usize = (0..(i * 7919) % 2000).map(|k| k % 3).sum();
+            if i % 97 == 0 {
+                return Err(anyhow!("{}: partner {i} fails", raw.origin));
+            }
+            Ok(format!("{i}:{spin}"))
+        };
+        let serial: Vec<String> = lines(n).map(|raw| work(&raw).unwrap_or_else(|e| format!("error {e}"))).collect();
+        let mut piped = Vec::new();
+        process(lines(n), work, |raw, result| {
+            assert!(matches!(&raw.source, Source::Line(t) if *t == (piped.len() + 1).to_string()), "{}", raw.origin);
+            piped.push(result.unwrap_or_else(|e| format!("error {e}")));
+            Ok(())
+        })
+        .expect("the pipeline runs");
+        assert_eq!(piped, serial);
+    }
+
+    // issue 15: a sink that fails (stdout closed) ends the pipeline: nothing more is handed to it, and the run
+    // returns the sink's error instead of waiting for the rest of the input.
+    #[test]
+    fn the_pipeline_stops_when_the_sink_fails() {
+        let read = std::sync::atomic::AtomicUsize::new(0);
+        let counted = lines(CHUNK * 50).inspect(|_| {
+            read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut seen = 0;
+        let outcome = process(
+            counted,
+            |_| Ok(()),
+            |_, _| {
+                seen += 1;
+                if seen == CHUNK + 5 {
+                    return Err(anyhow!("stdout closed"));
+                }
+                Ok(())
+            },
+        );
+        assert_eq!(outcome.expect_err("the sink's error").to_string(), "stdout closed");
+        assert_eq!(seen, CHUNK + 5);
+        // At most the chunks in flight were read beyond the one being written.
+        assert!(read.load(std::sync::atomic::Ordering::Relaxed) <= CHUNK * 4, "read on after the sink failed");
     }
 
     #[test]

@@ -58,18 +58,19 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
         ));
     };
     crate::status::check_history(rules, partner)?;
-    // The window's earlier months, oldest first: the same partner seen at each month's end. The usage is grouped
-    // once per version (by the context) and reused for every month that version scores.
+    // The window's earlier months, oldest first. Issue 15: the window is built once: the usage is grouped once per
+    // version (by the context) and every month is measured on those series, the context only pointed at the
+    // month; earlier months keep only their path, points and qualified, so they are measured `brief` (no
+    // evidence items, no English), and the partner is never copied.
     let longest = rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
-    let views: Vec<Partner> =
-        (1..longest).rev().map(|back| at_month(partner, partner.as_of.offset(-(back as i32)))).collect();
+    let months: Vec<Month> = (1..longest).rev().map(|back| partner.as_of.offset(-(back as i32))).collect();
     let mut ctx = Context::new(rules, partner);
     let mut designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     let mut others: Vec<Context> = Vec::new();
     let mut earlier: Vec<(Month, Option<&RuleSet>, Vec<DesignationResult>)> = Vec::new();
-    for view in &views {
-        let Some(version) = versions.in_force(view.as_of) else {
-            earlier.push((view.as_of, None, Vec::new()));
+    for &month in &months {
+        let Some(version) = versions.in_force(month) else {
+            earlier.push((month, None, Vec::new()));
             continue;
         };
         let month_ctx = if std::ptr::eq(version, rules) {
@@ -83,12 +84,14 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
                 }
             }
         };
-        month_ctx.partner = view;
+        month_ctx.as_of = month;
+        month_ctx.brief = true;
         let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
-        earlier.push((view.as_of, Some(version), results));
+        earlier.push((month, Some(version), results));
     }
-    // The contexts scored earlier months; as_of's own partner is the one an enrollment track re-scores.
-    ctx.partner = partner;
+    // The contexts measured earlier months; as_of itself is what an enrollment track re-scores, in full.
+    ctx.as_of = partner.as_of;
+    ctx.brief = false;
     for (k, d) in designations.iter_mut().enumerate() {
         let n = rules.designations[k].qualification.window_months as usize;
         let months = &earlier[earlier.len() + 1 - n..];
@@ -196,26 +199,6 @@ fn missing_data(rules: &RuleSet, partner: &Partner, m: &Metric) -> (Vec<crate::e
         })
         .collect();
     (missing, format!(" [missing from the data: {}]", words.join("; ")))
-}
-
-/// The partner as seen at the end of `month`: everything but its usage rows (the contexts keep those, grouped
-/// once) and its solutions (not scored per month), with `as_of` set to `month`.
-fn at_month(partner: &Partner, month: Month) -> Partner {
-    Partner {
-        origin: partner.origin.clone(),
-        id: partner.id.clone(),
-        name: partner.name.clone(),
-        as_of: month,
-        path: partner.path.clone(),
-        coverage: partner.coverage.clone(),
-        segments: partner.segments.clone(),
-        customers: partner.customers.clone(),
-        usage: Vec::new(),
-        people: partner.people.clone(),
-        anniversary: partner.anniversary,
-        attained: partner.attained.clone(),
-        solutions: Vec::new(),
-    }
 }
 
 /// One designation of `rules` scored for `partner`, exactly as [`score`] reports it.
@@ -330,7 +313,7 @@ impl Context<'_> {
     ) -> Result<(), Error> {
         let PathSelection::Rule(rule) = &d.path_selection else { return Ok(()) };
         let Some(prefers) = &self.rules.path_rules[*rule].enrollment_prefers else { return Ok(()) };
-        let as_of = self.partner.as_of;
+        let as_of = self.as_of;
         let from = earlier.first().map_or(as_of, |(m, _, _)| *m);
         let paths = earlier
             .iter()
@@ -431,7 +414,7 @@ impl Context<'_> {
     }
 
     fn path_test(&self, test: &PathTest) -> (bool, String) {
-        let as_of = self.partner.as_of;
+        let as_of = self.as_of;
         let ttm = (as_of.offset(-11), as_of);
         match test {
             PathTest::TtmTotalAtLeast { selection, amount } => {
@@ -579,15 +562,20 @@ impl Context<'_> {
                 let rule = m.points.as_ref().expect("compile gives a single-kind metric its points");
                 let pe = points(self, rule, m.max_points, &measured, &[])?;
                 let mut evidence = measured.evidence;
-                // The English is read back from the evidence, never written beside it.
-                let explanation =
-                    format!("{} → {}", kind.kind().explain(&evidence, self), explain_points(&pe, m.max_points));
+                // The English is read back from the evidence, never written beside it (and not at all for a
+                // month of the window, which keeps only the points).
+                let explanation = if self.brief {
+                    String::new()
+                } else {
+                    format!("{} → {}", kind.kind().explain(&evidence, self), explain_points(&pe, m.max_points))
+                };
                 evidence.points = Some(pe);
                 (evidence, explanation)
             }
             Measurement::Combined { combine, parts } => {
                 let evidence = combined::measure(self, m, *combine, parts)?;
-                let explanation = combined::explain(self, m, *combine, parts, &evidence);
+                let explanation =
+                    if self.brief { String::new() } else { combined::explain(self, m, *combine, parts, &evidence) };
                 (evidence, explanation)
             }
         };
@@ -604,5 +592,75 @@ impl Context<'_> {
             explanation,
             evidence: Some(evidence),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::WindowMonth;
+
+    /// The shipped rule versions, oldest first (a rules root, as `score_by` takes it).
+    fn shipped() -> Vec<RuleSet> {
+        ["2023-07", "2024-06"]
+            .iter()
+            .map(|v| {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
+                RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
+            })
+            .collect()
+    }
+
+    /// The window as it was scored before issue 15, kept as the oracle: each earlier month scored in full (evidence
+    /// and English) on a copy of the partner whose `as_of` is that month, by the version in force then.
+    fn window_by_rescoring<V: Versions + ?Sized>(versions: &V, partner: &Partner, id: &str, n: usize) -> Vec<WindowMonth> {
+        (1..n)
+            .rev()
+            .map(|back| {
+                let month = partner.as_of.offset(-(back as i32));
+                let version = versions.in_force(month);
+                let at = Partner { as_of: month, ..partner.clone() };
+                let result = version
+                    .and_then(|v| v.designations.iter().find(|d| d.id == id).map(|d| (v, d)))
+                    .map(|(v, d)| Context::new(v, &at).designation(d).expect("scores"));
+                WindowMonth {
+                    month: month.to_string(),
+                    version: version.map(|v| v.version.clone()),
+                    path: result.as_ref().map(|r| r.path.clone()),
+                    points: result.as_ref().map(|r| crate::evidence::Number(r.points.normalize())),
+                    qualified: result.is_some_and(|r| r.qualified),
+                }
+            })
+            .collect()
+    }
+
+    // issue 15: the window is built once (the context pointed at each month, earlier months measured without
+    // evidence items or English) and gives exactly the months the old per-month full scoring gave, on generated
+    // partners of every shipped version, one rule set alone and a root whose window crosses versions.
+    #[test]
+    fn the_window_built_once_gives_the_months_full_scoring_gave() {
+        let versions = shipped();
+        let mut compared = 0;
+        for (v, as_of) in [(0, "2023-12"), (1, "2024-08"), (1, "2026-06")] {
+            let rules = &versions[v];
+            let generator = crate::generate::Generator::new(rules);
+            for i in 0..24 {
+                let file = generator.partner(i, 15, as_of.parse().expect("a month"));
+                let partner = Partner::from_file(file, "generated").expect("generated partners validate");
+                let mut check = |report: ScoreReport, oracle: &dyn Fn(&str, usize) -> Vec<WindowMonth>| {
+                    for d in &report.designations {
+                        let (earlier, last) = d.window.split_at(d.window.len() - 1);
+                        assert_eq!(earlier, oracle(&d.id, d.window.len()), "partner {i} as of {as_of}, {}", d.id);
+                        assert_eq!(last[0].points, Some(crate::evidence::Number(d.points.normalize())));
+                        compared += earlier.len();
+                    }
+                };
+                check(score(rules, &partner).expect("scores"), &|id, n| window_by_rescoring(rules, &partner, id, n));
+                check(score_by(&versions[..], &partner).expect("scores"), &|id, n| {
+                    window_by_rescoring(&versions[..], &partner, id, n)
+                });
+            }
+        }
+        assert!(compared > 500, "only {compared} months compared");
     }
 }

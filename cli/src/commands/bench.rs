@@ -3,8 +3,8 @@
 //! The portfolio is generated in memory from the rule set as NDJSON lines (the bytes `designate generate --rules`
 //! writes for the same rules, seed and month), then two stages
 //! are timed over exactly those lines, handed to the portfolio pipeline as `designate score -` reads them (one
-//! [`Raw`] line each): chunks of 512 partners handed to rayon, results consumed in input order. Parse only turns
-//! every line into a validated [`Partner`] ([`portfolio::process`]); parse + score is `score -` itself
+//! [`Raw`] line each): chunks of `portfolio::CHUNK` partners scored on rayon's pool, results consumed in input
+//! order. Parse only turns every line into a validated [`Partner`] ([`portfolio::process`]); parse + score is `score -` itself
 //! ([`scoring::ndjson`]: every designation scored, each result serialized to a JSON line and written in order),
 //! with a counting sink in stdout's place. Each stage runs a few times and the best run is reported, since the slower ones
 //! measure the machine's other work rather than ours. A third part shows how scoring cost grows with one

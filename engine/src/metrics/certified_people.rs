@@ -93,7 +93,7 @@ impl Kind for CertifiedPeople {
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let (prerequisites, scoring) = (&self.prerequisites, &self.scoring);
         let cat = &ctx.rules.catalogue;
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let month_end = as_of.last_day();
         let relevant: BTreeSet<usize> = prerequisites
             .iter()
@@ -135,7 +135,7 @@ impl Kind for CertifiedPeople {
                 }
             }
             // A person holding none of them is not listed: the evidence stays the size of what the metric asks.
-            if !judged.is_empty() {
+            if !judged.is_empty() && !ctx.brief {
                 let scores = meets(scoring, &certs);
                 let mut item =
                     Item::new(ItemType::Person, &person.id, scores, if scores { "scoring" } else { "not-scoring" });
@@ -214,7 +214,7 @@ impl Kind for CertifiedPeople {
                 let date = c.date.as_deref().unwrap_or_default();
                 match c.reason.as_str() {
                     "earned-after-as-of" => {
-                        Some(format!("{}'s {code} (earned {date}, after {})", p.id, ctx.partner.as_of))
+                        Some(format!("{}'s {code} (earned {date}, after {})", p.id, ctx.as_of))
                     }
                     "expired" => Some(format!("{}'s {code} (expired {date})", p.id)),
                     "retired" => Some(format!("{}'s {code} (retired, eligible through {date})", p.id)),

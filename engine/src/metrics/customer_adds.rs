@@ -185,7 +185,7 @@ impl Kind for CustomerAdds {
             ref eligible,
             ..
         } = *self;
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let w = self.windows(as_of);
         let entities = ctx.series(sel).entities(entity, aggregate);
         let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
@@ -268,9 +268,11 @@ impl Kind for CustomerAdds {
                             continue;
                         };
                         moved = true;
-                        let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
-                        it.month = Some(m.to_string());
-                        ev.items.push(it);
+                        if !ctx.brief {
+                            let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
+                            it.month = Some(m.to_string());
+                            ev.items.push(it);
+                        }
                         if event == "added" {
                             plus += 1;
                             added.insert(key.clone());
@@ -278,7 +280,7 @@ impl Kind for CustomerAdds {
                             minus += 1;
                         }
                     }
-                    if !moved {
+                    if !moved && !ctx.brief {
                         ev.items.push(item(key, false, "no-transition", all()));
                     }
                     continue;
@@ -305,7 +307,9 @@ impl Kind for CustomerAdds {
                 "lost" => minus += 1,
                 _ => {}
             }
-            ev.items.push(item(key, reason == "added", reason, all()));
+            if !ctx.brief {
+                ev.items.push(item(key, reason == "added", reason, all()));
+            }
         }
         let net = match rule {
             AddsRule::EligibleCountDifference => now_count - base_count,
@@ -329,7 +333,7 @@ impl Kind for CustomerAdds {
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
         let CustomerAdds { selection: sel, entity, aggregate, rule, threshold, at_most, ref eligible, .. } = *self;
-        let w = self.windows(ctx.partner.as_of);
+        let w = self.windows(ctx.as_of);
         let money = |v: Decimal| ctx.money(sel, v);
         let show = |item: &Item, months: &[Month]| -> String {
             months.iter().map(|mo| format!("{} in {mo}", money(item.value_in(&mo.to_string())))).collect::<Vec<_>>().join(", ")

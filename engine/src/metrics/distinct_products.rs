@@ -60,7 +60,7 @@ impl Kind for DistinctProducts {
 
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
-        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
+        let (from, to, prior_from, prior_to) = self.windows(ctx.as_of);
         let series = ctx.series(sel);
         let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
         for ((_, product), months) in &series.cells {
@@ -83,6 +83,9 @@ impl Kind for DistinctProducts {
                 "used-in-window"
             };
             counted += (reason == "used-in-window") as usize;
+            if ctx.brief {
+                continue;
+            }
             let mut item = Item::new(ItemType::Product, name, reason == "used-in-window", reason);
             // The monthly totals the decision read: the window, and the window before it for `new_only`.
             let first = if new_only { prior_from } else { from };
@@ -94,7 +97,7 @@ impl Kind for DistinctProducts {
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
-        let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);
+        let (from, to, prior_from, prior_to) = self.windows(ctx.as_of);
         let named = |reason: &str| -> Vec<&str> {
             ev.items.iter().filter(|i| i.reason == reason).map(|i| i.id.as_str()).collect()
         };

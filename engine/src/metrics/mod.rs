@@ -339,6 +339,13 @@ pub(crate) fn value(months: &BTreeMap<Month, Decimal>, month: Month) -> Decimal 
 pub(crate) struct Context<'a> {
     pub rules: &'a RuleSet,
     pub partner: &'a Partner,
+    /// The month measured: the partner's `as_of`, or an earlier month of its qualification window. The usage is
+    /// grouped once, whatever the month; only this moves (issue 15: the window is not six copies of the partner).
+    pub as_of: Month,
+    /// True while measuring an earlier month of the window, of which only the path, points and qualification are
+    /// kept: kinds then skip the items of their evidence and the evaluator the English. Units, figures, gates
+    /// and points are computed exactly as for `as_of`, so the numbers cannot differ.
+    pub brief: bool,
     series: Vec<OnceCell<Series<'a>>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
@@ -358,6 +365,8 @@ impl<'a> Context<'a> {
         Context {
             rules,
             partner,
+            as_of: partner.as_of,
+            brief: false,
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
             by_measure,
             overflow: Cell::new(None),

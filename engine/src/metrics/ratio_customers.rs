@@ -120,7 +120,7 @@ impl Kind for RatioCustomers {
             ..
         } = *self;
         let eligible = self.eligible.as_ref();
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base = as_of.offset(-offset);
         let (num, den) = (ctx.series(numerator), ctx.series(denominator));
         let empty = BTreeMap::new();
@@ -154,8 +154,11 @@ impl Kind for RatioCustomers {
                         false,
                         "",
                     );
-                    item.customer = Some(customer.to_string());
-                    item.months = [base].iter().chain(&recent).filter_map(|m| share_in(customer, product, *m)).collect();
+                    if !ctx.brief {
+                        item.customer = Some(customer.to_string());
+                        item.months =
+                            [base].iter().chain(&recent).filter_map(|m| share_in(customer, product, *m)).collect();
+                    }
                     let crossed = recent.iter().find(|m| reaches(customer, product, **m)).copied();
                     item.reason = if eligible.is_some_and(|f| !ctx.passes(f, customer, as_of)) {
                         "not-eligible"
@@ -174,7 +177,9 @@ impl Kind for RatioCustomers {
                         "crossed"
                     }
                     .to_owned();
-                    ev.items.push(item);
+                    if !ctx.brief {
+                        ev.items.push(item);
+                    }
                 }
                 ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
                 Measured::customers(counted, ev)
@@ -199,7 +204,9 @@ impl Kind for RatioCustomers {
                     if reason == "new" {
                         counted.insert(customer.to_string());
                     }
-                    ev.items.push(Item::new(ItemType::Customer, customer, reason == "new", reason));
+                    if !ctx.brief {
+                        ev.items.push(Item::new(ItemType::Customer, customer, reason == "new", reason));
+                    }
                 }
                 let unit = Some("customers");
                 ev.figure("now", Decimal::from(now.len()), unit, Some(as_of.to_string()));
@@ -212,7 +219,7 @@ impl Kind for RatioCustomers {
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base = as_of.offset(-self.baseline_offset);
         let share = pct(self.ratio * Decimal::ONE_HUNDRED);
         let den_name = &ctx.rules.selections[self.denominator].name;

@@ -57,7 +57,7 @@ impl Kind for RollingSumCrossing {
 
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base_end = as_of.offset(-offset);
         let rolling = |m: &BTreeMap<Month, Decimal>, end: Month| sum_range(m, end.offset(-(window - 1)), end);
         let mut ev = Evidence::of(KIND.name);
@@ -66,14 +66,19 @@ impl Kind for RollingSumCrossing {
             // The rolling totals read, by the month each window ends: the baseline's, then each later one up to
             // the first above the threshold.
             let before = rolling(months, base_end);
-            let mut read = BTreeMap::from([(base_end.to_string(), Number(before))]);
+            let mut read = BTreeMap::new();
+            if !ctx.brief {
+                read.insert(base_end.to_string(), Number(before));
+            }
             let (reason, crossed) = if before > threshold {
                 ("above-threshold-at-baseline", None)
             } else {
                 let mut crossed = None;
                 for end in (0..offset).rev().map(|i| as_of.offset(-i)) {
                     let total = rolling(months, end);
-                    read.insert(end.to_string(), Number(total));
+                    if !ctx.brief {
+                        read.insert(end.to_string(), Number(total));
+                    }
                     if total > threshold {
                         crossed = Some(end);
                         break;
@@ -83,6 +88,9 @@ impl Kind for RollingSumCrossing {
             };
             if crossed.is_some() {
                 counted.insert(customer.to_string());
+            }
+            if ctx.brief {
+                continue;
             }
             let mut item = Item::new(ItemType::Customer, *customer, crossed.is_some(), reason);
             item.month = crossed.map(|m| m.to_string());
@@ -95,7 +103,7 @@ impl Kind for RollingSumCrossing {
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
         let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base_end = as_of.offset(-offset);
         let lines: Vec<String> = ev
             .counted()

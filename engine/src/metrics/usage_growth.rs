@@ -109,7 +109,7 @@ impl Kind for UsageGrowth {
         let UsageGrowth { selection: sel, compare, baseline_offset: offset, unit, min_ttm_total, min_baseline, .. } =
             *self;
         let eligible = self.eligible.as_ref();
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base_month = as_of.offset(-offset);
         let series = ctx.series(sel);
         let shown_unit = ctx.unit_of(sel);
@@ -136,9 +136,11 @@ impl Kind for UsageGrowth {
                 (false, true) => "eligible-baseline-only",
                 (false, false) => "not-eligible",
             };
-            let mut item = Item::new(ItemType::Customer, *customer, counts_now || counts_base, reason);
-            item.months = months_read(months, [base_month, as_of]);
-            ev.items.push(item);
+            if !ctx.brief {
+                let mut item = Item::new(ItemType::Customer, *customer, counts_now || counts_base, reason);
+                item.months = months_read(months, [base_month, as_of]);
+                ev.items.push(item);
+            }
         }
         ev.figure("now", now, u, Some(as_of.to_string()));
         ev.figure("baseline", base, u, Some(base_month.to_string()));
@@ -201,7 +203,7 @@ impl Kind for UsageGrowth {
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
         let (sel, unit) = (self.selection, self.unit);
-        let as_of = ctx.partner.as_of;
+        let as_of = ctx.as_of;
         let base_month = as_of.offset(-self.baseline_offset);
         let money = |v: Decimal| ctx.money(sel, v);
         let figure = |name: &str| ev.figure_value(name).unwrap_or_default();
