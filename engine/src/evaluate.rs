@@ -613,7 +613,12 @@ mod tests {
 
     /// The window as it was scored before issue 15, kept as the oracle: each earlier month scored in full (evidence
     /// and English) on a copy of the partner whose `as_of` is that month, by the version in force then.
-    fn window_by_rescoring<V: Versions + ?Sized>(versions: &V, partner: &Partner, id: &str, n: usize) -> Vec<WindowMonth> {
+    fn window_by_rescoring<V: Versions + ?Sized>(
+        versions: &V,
+        partner: &Partner,
+        id: &str,
+        n: usize,
+    ) -> Vec<WindowMonth> {
         (1..n)
             .rev()
             .map(|back| {
