@@ -5,6 +5,7 @@ import datetime
 import decimal
 import pathlib
 import tomllib
+import warnings
 
 import pytest
 
@@ -196,3 +197,18 @@ def test_a_partner_that_is_neither_dict_nor_path_is_a_type_error(workspace):
     rules = designate.RuleSet(workspace / "rules" / "2024-06")
     with pytest.raises(TypeError, match="a partner is a dict in the partner-file shape or the path of a partner file"):
         rules.score(12)
+
+
+def test_score_json_writes_the_cli_ndjson_line_byte_for_byte(workspace, cli):
+    rules = designate.RuleSet(workspace / "rules" / "2024-06")
+    path = workspace / "snapshots" / "portfolios" / "example.ndjson"
+    out = cli("score", "--rules", "rules/2024-06", "-", stdin=path.read_text())
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    expected = out.stdout.splitlines()
+    assert len(expected) == len(lines) > 0, out.stderr
+    for n, (line, want) in enumerate(zip(lines, expected), 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            assert rules.score_json(line) == want, f"example.ndjson:{n}"
+    with pytest.raises(designate.Error, match=r"^row 3:1:\d+: missing field `as_of`$"):
+        rules.score_json('{"partner": {"id": "p", "name": "P"}}', origin="row 3")
