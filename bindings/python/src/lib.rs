@@ -106,15 +106,16 @@ impl RuleSet {
     #[pyo3(signature = (text, *, origin = None))]
     fn score_json(&self, py: Python<'_>, text: &str, origin: Option<String>) -> PyResult<String> {
         let origin = origin.unwrap_or_else(|| "<json>".to_owned());
-        let (scored, warnings) = py.detach(|| {
-            let partner = designate_engine::Partner::parse_all(text, designate_engine::Format::Json, &origin)
-                .map_err(|errors| lines(errors.iter()))?;
-            let report = self.rules.score(&partner)?;
-            let warnings: Vec<String> =
-                report.warnings.iter().map(|w| w.render(&format!("{}: {}", partner.origin, w.field))).collect();
-            Ok::<_, String>((report.to_json_line(), warnings))
-        })
-        .map_err(problem)?;
+        let (scored, warnings) = py
+            .detach(|| {
+                let partner = designate_engine::Partner::parse_all(text, designate_engine::Format::Json, &origin)
+                    .map_err(|errors| lines(errors.iter()))?;
+                let report = self.rules.score(&partner)?;
+                let warnings: Vec<String> =
+                    report.warnings.iter().map(|w| w.render(&format!("{}: {}", partner.origin, w.field))).collect();
+                Ok::<_, String>((report.to_json_line(), warnings))
+            })
+            .map_err(problem)?;
         for w in warnings {
             warn(py, &format!("warning: {w}"))?;
         }

@@ -164,7 +164,8 @@ impl Writer<'_> {
     /// A `decimal.Decimal` as JSON number text; `None` when `obj` is no Decimal. NaN and infinities are refused.
     fn decimal(&self, obj: &Bound<'_, PyAny>, path: &str) -> Result<Option<String>, Error> {
         let py = obj.py();
-        let decimal = py.import("decimal").and_then(|m| m.getattr("Decimal")).map_err(|e| self.problem(path, e.to_string()))?;
+        let decimal =
+            py.import("decimal").and_then(|m| m.getattr("Decimal")).map_err(|e| self.problem(path, e.to_string()))?;
         if !obj.is_instance(&decimal).unwrap_or(false) {
             return Ok(None);
         }

@@ -46,7 +46,9 @@ pub fn venv(name: &str, packages: &[&str]) -> PathBuf {
         let started = Instant::now();
         run(
             "pip install",
-            Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages),
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args(packages),
         );
         std::fs::write(&marker, &wanted).unwrap();
         eprintln!("python: installed {} in {} in {:.0?}", packages.join(" "), venv.display(), started.elapsed());
