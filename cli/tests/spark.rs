@@ -2,9 +2,13 @@
 //! generated portfolio through one `designate score -` per partition, and its results must be the same lines
 //! as the single-machine run. The test brings what it needs: it checks the machine's Java and installs PyPI's
 //! pyspark into a virtualenv under the workspace's `target/spark-venv`, reused by later runs.
+//!
+//! The Arrow recipe of issue 15 (`docs/scale/spark_arrow.py`: `mapInArrow` and the Python module, no pipe) is run
+//! the same way and must give the same lines; its venv is the same one with pyarrow, pandas and the module added.
 
 mod common;
 
+use common::python::{install_module, run, venv};
 use common::{scratch, text, workspace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -13,19 +17,6 @@ use std::time::Instant;
 
 /// The pyspark the recipe is tested with; Spark 3.5 runs on Java 8, 11 and 17.
 const PYSPARK: &str = "3.5.9";
-
-/// Runs a command to the end, and fails the test with its output when it cannot start or exits non-zero.
-fn run(what: &str, command: &mut Command) -> Output {
-    let out = command.output().unwrap_or_else(|e| panic!("{what}: cannot start {command:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {command:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 /// Java as Spark's launcher finds it: `$JAVA_HOME/bin/java`, else `java` on PATH. Missing Java fails the test.
 fn java() -> String {
@@ -81,6 +72,48 @@ fn venv_python() -> &'static Path {
     })
 }
 
+/// What the Arrow recipe needs beside pyspark: Arrow and pandas at versions pyspark 3.5 supports, and maturin to
+/// build the module.
+const ARROW_PACKAGES: &[&str] = &["pyarrow==17.0.0", "pandas==2.2.3", "maturin==1.16.0"];
+
+/// The Spark venv with the Arrow packages and the module `designate` built from `bindings/python` installed.
+fn arrow_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        // pyspark first (the pipe recipe's venv), then what the Arrow recipe adds to it.
+        let spark = venv_python();
+        let python = venv("spark-venv", ARROW_PACKAGES);
+        assert_eq!(python, spark, "one venv for both recipes");
+        install_module(&python);
+        python
+    })
+}
+
+/// `spark-submit --master local[2] docs/scale/spark_arrow.py INPUT OUT rules/2024-06 4 [extra]`, as
+/// docs/scale.md shows it; the output is returned whatever the exit status.
+fn spark_arrow(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let python = arrow_python();
+    let started = Instant::now();
+    let output = Command::new(python.with_file_name("spark-submit"))
+        .args(["--master", "local[2]", "--conf", "spark.ui.enabled=false"])
+        .arg(workspace().join("docs/scale/spark_arrow.py"))
+        .arg(input)
+        .arg(out)
+        .arg(workspace().join("rules/2024-06"))
+        .arg("4")
+        .args(extra)
+        .env("PYSPARK_PYTHON", python)
+        .env_remove("PYSPARK_DRIVER_PYTHON")
+        .env_remove("SPARK_HOME")
+        .env("SPARK_LOCAL_IP", "127.0.0.1")
+        .current_dir(workspace())
+        .stdin(Stdio::null())
+        .output()
+        .expect("spark-submit starts");
+    eprintln!("spark: spark-submit (arrow) ran in {:.1?} ({})", started.elapsed(), output.status);
+    output
+}
+
 /// `spark-submit --master local[2] docs/scale/spark_score.py INPUT OUT designate rules/2024-06 4 [extra]`, as
 /// docs/scale.md shows it; the output is returned whatever the exit status.
 fn spark_score(input: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -107,7 +140,8 @@ fn spark_score(input: &Path, out: &Path, extra: &[&str]) -> Output {
     output
 }
 
-/// The result lines of a saveAsTextFile folder: its part files, in name order.
+/// The result lines of a saveAsTextFile (or DataFrame.write.text) folder: its part files, in name order (Spark's
+/// checksum files `.part-*.crc` are not parts).
 fn part_lines(dir: &Path) -> Vec<String> {
     assert!(dir.join("_SUCCESS").is_file(), "{} has no _SUCCESS marker", dir.display());
     let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -208,6 +242,60 @@ fn a_partner_that_cannot_be_scored_fails_the_job_unless_keep_going() {
     let (stdout, stderr) = (text(&kept.stdout), text(&kept.stderr));
     assert_eq!(kept.status.code(), Some(1), "a missing result still fails the script:\n{stdout}\n{stderr}");
     assert!(stdout.contains("scored 40 of 41 partners"), "{stdout}");
+    assert_eq!(part_lines(&dir.join("kept")).len(), 40, "the other partners' results are kept");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// issue 15: the `mapInArrow` recipe (the Python module in the executors' Python workers, no pipe, so Spark
+/// Connect too) gives, line for line, the bytes of the single-machine `designate score -` run.
+#[test]
+fn spark_map_in_arrow_gives_the_single_machine_results() {
+    eprintln!("spark: {}", java());
+    let dir = scratch("arrow-same");
+    let (input, mut single) = portfolio(&dir, 300);
+    let out = dir.join("results");
+    let spark = spark_arrow(&input, &out, &[]);
+    assert!(
+        spark.status.success(),
+        "spark_arrow.py failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        spark.status,
+        text(&spark.stdout),
+        text(&spark.stderr)
+    );
+    let mut distributed = part_lines(&out);
+    assert_eq!(distributed.len(), 300, "one result per partner");
+    single.sort();
+    distributed.sort();
+    assert!(single == distributed, "the Arrow recipe's results differ from the single-machine run's");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// issue 15: in the Arrow recipe a bad partner fails the job with its located message, unless `--keep-going`,
+/// which keeps the others and still fails the script on the count.
+#[test]
+fn map_in_arrow_fails_on_a_bad_partner_unless_keep_going() {
+    eprintln!("spark: {}", java());
+    let dir = scratch("arrow-bad");
+    let (good, _) = portfolio(&dir, 40);
+    let lines = std::fs::read_to_string(good).unwrap();
+    let mut lines: Vec<&str> = lines.lines().collect();
+    lines.insert(17, r#"{"partner":{"id":"p-broken","name":"No as_of"}}"#);
+    let input = dir.join("with-bad.ndjson");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+
+    let failed = spark_arrow(&input, &dir.join("strict"), &[]);
+    let (stdout, stderr) = (text(&failed.stdout), text(&failed.stderr));
+    assert_eq!(failed.status.code(), Some(1), "the job fails loudly:\n{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    assert!(all.contains("error: scoring failed: "), "{all}");
+    assert!(all.contains("missing field `as_of`"), "the partner's own message is shown:\n{all}");
+
+    let kept = spark_arrow(&input, &dir.join("kept"), &["--keep-going"]);
+    let (stdout, stderr) = (text(&kept.stdout), text(&kept.stderr));
+    let all = format!("{stdout}\n{stderr}");
+    assert_eq!(kept.status.code(), Some(1), "a missing result still fails the script:\n{all}");
+    assert!(all.contains("scored 40 of 41 partners"), "{all}");
+    assert!(all.contains("missing field `as_of`"), "the bad partner is reported:\n{all}");
     assert_eq!(part_lines(&dir.join("kept")).len(), 40, "the other partners' results are kept");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,8 @@
 //! Helpers the CLI test files share: the workspace, running the binary, scratch folders, copying rule sets.
 #![allow(dead_code)] // each test file uses its own share of these
 
+pub mod python;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
