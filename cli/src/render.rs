@@ -94,6 +94,14 @@ pub fn table(report: &ScoreReport, gap: Option<GapCommand>) -> String {
             wrap(&mut out, &format!("{}:", w.field), &format!("{}{hint}", w.message));
         }
     }
+    // Issue 16: metrics scored from a partner's incomplete data (its `coverage`) say so, never a silent zero.
+    if !report.data_gaps.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "data gaps (scored from the data there is; these months are missing, not zero)");
+        for g in &report.data_gaps {
+            wrap(&mut out, &format!("{} / {}:", g.designation, g.metric), &g.message);
+        }
+    }
     out
 }
 

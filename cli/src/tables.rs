@@ -354,6 +354,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 partner: PartnerIdFile { id: head.id.clone(), name: opt(head.row.get(&partners_table, "name")) },
                 as_of,
                 path: opt(head.row.get(&partners_table, "path")),
+                coverage: None,
                 customers,
                 usage,
                 people,

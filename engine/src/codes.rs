@@ -115,15 +115,24 @@ codes! {
     /// `path` names no path a partner file may state.
     UNKNOWN_PARTNER_PATH = "DS505", "unknown-partner-path", "A partner file's path is neither smb nor enterprise.";
     /// The same customer, person, attained designation or solution is listed twice.
-    DUPLICATE_ID = "DS506", "duplicate-id", "A customer, person, designation or solution is listed twice.";
+    DUPLICATE_ID = "DS506", "duplicate-id",
+        "A customer, person, designation, solution or coverage measure is listed twice.";
     /// A usage row names a customer that `customers` does not list.
     UNKNOWN_CUSTOMER = "DS507", "unknown-customer", "A usage row names a customer the file does not list.";
     /// A usage month or an attainment lies after `as_of`.
-    AFTER_AS_OF = "DS508", "after-as-of", "A usage month or an attainment is after as_of.";
+    AFTER_AS_OF = "DS508", "after-as-of", "A usage month, an attainment or a coverage range is after as_of.";
     /// A certification expires before it was earned.
     EXPIRES_BEFORE_EARNED = "DS509", "expires-before-earned", "A certification expires before it was earned.";
     /// The file is a score report, given where a partner file belongs.
     SCORE_REPORT_GIVEN = "DS510", "score-report-given", "A score report was given where a partner file belongs.";
+    /// A `coverage` range ends before it starts.
+    COVERAGE_RANGE = "DS511", "coverage-range", "A coverage range ends before it starts.";
+    /// A usage row of a measure or month its file's `coverage` says the data does not hold.
+    OUTSIDE_COVERAGE = "DS512", "outside-coverage",
+        "A usage row's measure or month lies outside the file's coverage.";
+    /// Two partner files merged state different values for the same fact.
+    MERGE_CONFLICT = "DS513", "merge-conflict",
+        "Two partner files merged state different values for the same fact (a usage value, a segment, the partner id).";
     // --- DS6xx: rule tests ---
     /// A rule test file that does not parse.
     TEST_FILE_INVALID = "DS600", "test-file-invalid", "A rule test file that does not parse: TOML syntax, an unknown key or a value of the wrong type.";

@@ -557,6 +557,7 @@ mod tests {
             program: None,
             software: Vec::new(),
             warnings: Vec::new(),
+            data_gaps: Vec::new(),
         }
     }
 

@@ -8,12 +8,14 @@
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Located};
-use crate::explain::{join_limited, pct};
+use crate::explain::{join_limited, month_runs, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
-use crate::metrics::{sum_range, uncounted_clouds, value, Context};
-use crate::partner::Partner;
-use crate::report::{DesignationResult, Enrollment, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth};
+use crate::metrics::{data_gaps, sum_range, uncounted_clouds, value, Context};
+use crate::partner::{Measure, Partner};
+use crate::report::{
+    DataGap, DesignationResult, Enrollment, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth,
+};
 use crate::rules::*;
 use crate::value::Month;
 
@@ -120,6 +122,18 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
         d.qualified_in_window = window.iter().any(|w| w.qualified);
         d.window = window;
     }
+    let data_gaps = designations
+        .iter()
+        .flat_map(|d| d.metrics.iter().map(move |m| (d, m)))
+        .flat_map(|(d, m)| m.evidence.iter().flat_map(|e| &e.missing).map(move |x| (d, m, x)))
+        .map(|(d, m, missing)| DataGap {
+            designation: d.id.clone(),
+            metric: m.id.clone(),
+            measure: missing.measure.clone(),
+            months_missing: missing.months.clone(),
+            message: gap_message(partner, missing),
+        })
+        .collect();
     Ok(ScoreReport {
         schema_version: crate::report::SCHEMA_VERSION,
         partner: partner.id.clone(),
@@ -129,7 +143,59 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
         software: crate::status::software(rules, partner),
         designations,
         warnings: certification_warnings(rules, partner).into_iter().chain(uncounted_clouds(rules, partner)).collect(),
+        data_gaps,
     })
+}
+
+/// A data gap in words: what the data lacks, what it holds of the measure and where from, and that the metric
+/// was scored from the data there is.
+fn gap_message(partner: &Partner, missing: &crate::evidence::Missing) -> String {
+    let months: Vec<Month> = missing.months.iter().filter_map(|m| m.parse().ok()).collect();
+    let coverage = Measure::ALL.iter().find(|m| m.name() == missing.measure).and_then(|m| partner.coverage_of(*m));
+    match coverage {
+        None => format!(
+            "{} is not in the data (coverage does not list it): {} read as none",
+            missing.measure,
+            month_runs(&months)
+        ),
+        Some(c) => {
+            let from = c.source.as_deref().map(|s| format!(" from {s}")).unwrap_or_default();
+            format!(
+                "{} of {} is missing from the data (it holds {}–{}{from}): scored from the months there are",
+                missing.measure,
+                month_runs(&months),
+                c.from,
+                c.to
+            )
+        }
+    }
+}
+
+/// What a metric's evidence says of the months it read that the partner's data lacks (its `coverage`), and the
+/// same in words for the end of its explanation; nothing for a partner without `coverage`.
+fn missing_data(rules: &RuleSet, partner: &Partner, m: &Metric) -> (Vec<crate::evidence::Missing>, String) {
+    let gaps = data_gaps(rules, partner, &m.measurement);
+    if gaps.is_empty() {
+        return (Vec::new(), String::new());
+    }
+    let mut words = Vec::new();
+    let missing = gaps
+        .into_iter()
+        .map(|(measure, months)| {
+            let not_in_data = partner.coverage_of(measure).is_none();
+            words.push(if not_in_data {
+                format!("{} (not in the data)", measure.name())
+            } else {
+                format!("{} {}", measure.name(), month_runs(&months))
+            });
+            crate::evidence::Missing {
+                measure: measure.name().to_owned(),
+                months: months.iter().map(Month::to_string).collect(),
+                not_in_data,
+            }
+        })
+        .collect();
+    (missing, format!(" [missing from the data: {}]", words.join("; ")))
 }
 
 /// The partner as seen at the end of `month`: everything but its usage rows (the contexts keep those, grouped
@@ -141,6 +207,7 @@ fn at_month(partner: &Partner, month: Month) -> Partner {
         name: partner.name.clone(),
         as_of: month,
         path: partner.path.clone(),
+        coverage: partner.coverage.clone(),
         segments: partner.segments.clone(),
         customers: partner.customers.clone(),
         usage: Vec::new(),
@@ -506,7 +573,7 @@ impl Context<'_> {
     }
 
     fn metric(&self, d: &Designation, m: &Metric) -> Result<MetricResult, Error> {
-        let (evidence, explanation) = match &m.measurement {
+        let (mut evidence, mut explanation) = match &m.measurement {
             Measurement::Single(kind) => {
                 let measured = kind.kind().measure(self);
                 let rule = m.points.as_ref().expect("compile gives a single-kind metric its points");
@@ -524,6 +591,9 @@ impl Context<'_> {
                 (evidence, explanation)
             }
         };
+        let (missing, words) = missing_data(self.rules, self.partner, m);
+        evidence.missing = missing;
+        explanation.push_str(&words);
         let points = evidence.points.as_ref().map_or(Decimal::ZERO, |p| p.points);
         self.overflow_error(|| format!("scoring metric \"{}\" of designation \"{}\"", m.id, d.id))?;
         Ok(MetricResult {

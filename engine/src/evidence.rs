@@ -34,6 +34,22 @@ pub struct Evidence {
     /// How the units became points; absent for a part whose units the combined metric turns into points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<PointsEvidence>,
+    /// Months the metric read that the partner's data does not hold (its `coverage`), by measure: the metric
+    /// was scored from the data there is, and these months were missing, not zero. Absent for a complete file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Missing>,
+}
+
+/// The months of one measure a metric read that the partner's data does not hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Missing {
+    /// The measure of the partner file (`acr_usd`, `protected_users`).
+    pub measure: String,
+    /// The months read and missing (`2024-05`), in order.
+    pub months: Vec<String>,
+    /// True when the data holds none of the measure (`coverage` does not list it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_in_data: bool,
 }
 
 /// A named number a kind computed.

@@ -67,6 +67,19 @@ pub fn list_months(months: &[Month], conjunction: &str) -> String {
     }
 }
 
+/// Months in order as runs of consecutive months: `2023-07–2023-12, 2024-03`.
+pub fn month_runs(months: &[Month]) -> String {
+    let mut runs: Vec<(Month, Month)> = Vec::new();
+    for m in months {
+        match runs.last_mut() {
+            Some((_, end)) if end.offset(1) == *m => *end = *m,
+            _ => runs.push((*m, *m)),
+        }
+    }
+    let runs: Vec<String> = runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}–{b}") }).collect();
+    runs.join(", ")
+}
+
 /// Items joined by commas, the first [`LIST_LIMIT`] in full and a count of the rest.
 pub fn join_limited<T: AsRef<str>>(items: &[T]) -> String {
     let shown: Vec<&str> = items.iter().take(LIST_LIMIT).map(AsRef::as_ref).collect();

@@ -356,6 +356,7 @@ impl<'g, 'r> Build<'g, 'r> {
             partner: PartnerIdFile { id: format!("p-{:06}", self.index + 1), name: Some(name) },
             as_of: self.as_of,
             path: None,
+            coverage: None,
             customers: Some(self.customers),
             usage: self.usage,
             people: self.people,

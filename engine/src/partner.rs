@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::codes;
+
+mod merge;
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
 use crate::value::{Date, Month, NonNegative};
@@ -64,6 +66,10 @@ pub struct PartnerFile {
     pub as_of: Month,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// What months of which measures the data holds, when it is not complete (data exported from Partner Center
+    /// holds only some measures and months). Absent: the file is complete, every month without a row is zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Vec<CoverageFile>>,
     /// The customers, when the file lists them (usage may then name only these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customers: Option<Vec<CustomerFile>>,
@@ -75,6 +81,23 @@ pub struct PartnerFile {
     pub history: Option<HistoryFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub solutions: Vec<SolutionFile>,
+}
+
+/// One measure of `coverage`: the months the data holds for it, and where it came from. A month a metric reads
+/// outside `from..=to` is missing (not zero), and so is every month of a measure `coverage` does not list.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageFile {
+    pub measure: Measure,
+    /// The first month the data holds for the measure.
+    #[serde(serialize_with = "display")]
+    pub from: Month,
+    /// The last month the data holds for the measure; not after `as_of`.
+    #[serde(serialize_with = "display")]
+    pub to: Month,
+    /// Where the data came from (an export's file name), for messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// `history`: the program anniversary and the designations attained before.
@@ -292,6 +315,9 @@ pub struct Partner {
     pub as_of: Month,
     /// A path fixed by the program (`smb`, `enterprise`), if the file states one.
     pub path: Option<String>,
+    /// The months of each measure the data holds, when the file says (`None`: complete, as every file before
+    /// `coverage` existed). A measure not listed is not in the data; a month outside its range is missing.
+    pub coverage: Option<Vec<Coverage>>,
     /// Customers' segments by customer id; customers without a stated segment are absent.
     pub segments: BTreeMap<String, Segment>,
     /// The customer ids the file lists, in order, when it lists them (usage must then name only these).
@@ -304,6 +330,36 @@ pub struct Partner {
     pub attained: Vec<(String, Date)>,
     /// Software solutions, for certified software designations.
     pub solutions: Vec<Solution>,
+}
+
+/// The months the data holds for one measure (`coverage` of the partner file, validated: `from <= to <= as_of`,
+/// each measure once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub measure: Measure,
+    pub from: Month,
+    pub to: Month,
+    /// Where the data came from, for messages.
+    pub source: Option<String>,
+}
+
+impl Partner {
+    /// The months of `months` the data does not hold for `measure`, in order: none when the partner has no
+    /// `coverage` (a complete file), all of them when `coverage` does not list the measure.
+    pub fn missing_months(&self, measure: Measure, months: impl IntoIterator<Item = Month>) -> Vec<Month> {
+        let Some(coverage) = &self.coverage else { return Vec::new() };
+        let range = coverage.iter().find(|c| c.measure == measure);
+        let mut out: Vec<Month> =
+            months.into_iter().filter(|m| range.is_none_or(|c| *m < c.from || *m > c.to)).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The coverage of `measure`, when the partner states coverage and lists it.
+    pub fn coverage_of(&self, measure: Measure) -> Option<&Coverage> {
+        self.coverage.as_ref()?.iter().find(|c| c.measure == measure)
+    }
 }
 
 /// A software solution and its facts.
@@ -484,7 +540,8 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
 
 /// Where a field path sorts: its section in the order of the contract, then its row numbers.
 fn order_key(field: &str) -> (usize, Vec<usize>) {
-    const SECTIONS: [&str; 8] = ["partner", "as_of", "path", "customers", "usage", "people", "history", "solutions"];
+    const SECTIONS: [&str; 9] =
+        ["partner", "as_of", "path", "coverage", "customers", "usage", "people", "history", "solutions"];
     let head = field.split(['.', '[']).next().unwrap_or("");
     let section = SECTIONS.iter().position(|s| *s == head).unwrap_or(SECTIONS.len());
     let rows = field.split('[').skip(1).filter_map(|r| r.split(']').next()?.parse().ok()).collect();
@@ -629,6 +686,8 @@ struct Parts {
     partner: Option<PartnerIdFile>,
     as_of: Option<Month>,
     path: Option<String>,
+    /// The coverage entries that read, and whether all of them did (else usage rows are not checked against it).
+    coverage: Option<(Indexed<CoverageFile>, bool)>,
     /// The customers that read, and whether all of them did (else a usage row's customer is not checked).
     customers: Option<(Vec<(usize, CustomerFile)>, bool)>,
     usage: Vec<(usize, UsageFile)>,
@@ -645,6 +704,7 @@ impl From<PartnerFile> for Parts {
             partner: Some(f.partner),
             as_of: Some(f.as_of),
             path: f.path,
+            coverage: f.coverage.map(|c| (c.into_iter().enumerate().collect(), true)),
             customers: f.customers.map(|c| (c.into_iter().enumerate().collect(), true)),
             usage: f.usage.into_iter().enumerate().collect(),
             people: f
@@ -741,6 +801,7 @@ impl Parts {
             partner: None,
             as_of: None,
             path: None,
+            coverage: None,
             customers: None,
             usage: Vec::new(),
             people: Vec::new(),
@@ -767,6 +828,9 @@ impl Parts {
                 "partner" => parts.partner = read_one::<PartnerIdFile, W>(value, key, origin, p),
                 "as_of" => parts.as_of = read_one::<Month, W>(value, key, origin, p),
                 "path" => parts.path = read_one::<Option<String>, W>(value, key, origin, p).flatten(),
+                "coverage" if !value.is_null() => {
+                    parts.coverage = Some(read_list::<CoverageFile, W>(value, key, origin, p))
+                }
                 "customers" if !value.is_null() => {
                     parts.customers = Some(read_list::<CustomerFile, W>(value, key, origin, p))
                 }
@@ -796,7 +860,7 @@ impl Parts {
                     }
                 }
                 "solutions" => parts.solutions = read_list::<SolutionFile, W>(value, key, origin, p).0,
-                "customers" | "history" => {}
+                "coverage" | "customers" | "history" => {}
                 _ => {
                     // serde's own message for the key, with the closest known key as a hint.
                     let alone = serde_json::Value::Object(serde_json::Map::from_iter([(key.clone(), value.clone())]));
@@ -831,6 +895,11 @@ impl Parts {
                 None
             }
         };
+
+        let coverage = self.coverage.as_ref().map(|(list, _)| check_coverage(list, self.as_of, origin, &mut problems));
+        // Usage is checked against the coverage only when every entry read (an entry that did not read has its
+        // own problem; its rows are not reported as outside a coverage the file may well state).
+        let coverage_check = self.coverage.as_ref().filter(|(_, complete)| *complete).and(coverage.as_ref());
 
         let mut segments = BTreeMap::new();
         let mut listed = Vec::new();
@@ -898,6 +967,11 @@ impl Parts {
                         .with_hint("as_of is the last complete month of data")
                         .with_code(codes::AFTER_AS_OF),
                     );
+                }
+            }
+            if let Some(coverage) = coverage_check {
+                if let Some(problem) = outside_coverage(coverage, row.measure, row.month, origin, i) {
+                    problems.push(problem);
                 }
             }
             let product = row.product.trim().to_owned();
@@ -1011,6 +1085,7 @@ impl Parts {
             name: self.partner.and_then(|p| p.name),
             as_of,
             path,
+            coverage,
             segments,
             customers,
             usage,
@@ -1064,6 +1139,11 @@ impl From<&Partner> for PartnerFile {
             partner: PartnerIdFile { id: p.id.clone(), name: p.name.clone() },
             as_of: p.as_of,
             path: p.path.clone(),
+            coverage: p.coverage.as_ref().map(|list| {
+                list.iter()
+                    .map(|c| CoverageFile { measure: c.measure, from: c.from, to: c.to, source: c.source.clone() })
+                    .collect()
+            }),
             customers: p.customers.as_ref().map(|ids| {
                 ids.iter().map(|id| CustomerFile { id: id.clone(), segment: p.segments.get(id).copied() }).collect()
             }),
@@ -1104,6 +1184,83 @@ impl From<&Partner> for PartnerFile {
                 .map(|s| SolutionFile { id: s.id.clone(), name: s.name.clone(), facts: s.facts.clone() })
                 .collect(),
         }
+    }
+}
+
+/// Checks `coverage`: each range from a month to a later (or the same) one, not after `as_of`, each measure once.
+/// The ranges that pass are the partner's coverage; a problem is pushed for each that does not.
+fn check_coverage(
+    list: &[(usize, CoverageFile)],
+    as_of: Option<Month>,
+    origin: &str,
+    problems: &mut Vec<Error>,
+) -> Vec<Coverage> {
+    let at = |field: String| Located::field(origin, field);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list {
+        let before = problems.len();
+        if !seen.insert(c.measure) {
+            problems.push(
+                Error::new(
+                    at(format!("coverage[{i}].measure")),
+                    format!("measure {} is listed twice in coverage", c.measure.name()),
+                )
+                .with_hint("give each measure one range, from its first month to its last")
+                .with_code(codes::DUPLICATE_ID),
+            );
+        }
+        if c.from > c.to {
+            problems.push(
+                Error::new(
+                    at(format!("coverage[{i}].to")),
+                    format!("coverage of {} ends ({}) before it starts ({})", c.measure.name(), c.to, c.from),
+                )
+                .with_code(codes::COVERAGE_RANGE),
+            );
+        }
+        if let Some(as_of) = as_of {
+            if c.to > as_of {
+                problems.push(
+                    Error::new(
+                        at(format!("coverage[{i}].to")),
+                        format!("coverage of {} ends {}, after as_of {as_of}", c.measure.name(), c.to),
+                    )
+                    .with_hint("as_of is the last complete month of data")
+                    .with_code(codes::AFTER_AS_OF),
+                );
+            }
+        }
+        if problems.len() == before {
+            let source = c.source.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+            out.push(Coverage { measure: c.measure, from: c.from, to: c.to, source });
+        }
+    }
+    out
+}
+
+/// The problem of a usage row of `measure` in `month` that `coverage` says the data does not hold: rows outside
+/// the coverage would be scored while the report calls their months missing.
+fn outside_coverage(coverage: &[Coverage], measure: Measure, month: Month, origin: &str, row: usize) -> Option<Error> {
+    let field = |f: &str| Located::field(origin, format!("usage[{row}].{f}"));
+    match coverage.iter().find(|c| c.measure == measure) {
+        None => Some(
+            Error::new(
+                field("measure"),
+                format!("usage row of measure {}, which coverage does not list", measure.name()),
+            )
+            .with_hint("add the measure to `coverage` with the months the data holds, or remove the row")
+            .with_code(codes::OUTSIDE_COVERAGE),
+        ),
+        Some(c) if month < c.from || month > c.to => Some(
+            Error::new(
+                field("month"),
+                format!("usage month {month} is outside the coverage of {} ({} to {})", measure.name(), c.from, c.to),
+            )
+            .with_hint("widen the measure's range in `coverage`, or remove the row")
+            .with_code(codes::OUTSIDE_COVERAGE),
+        ),
+        Some(_) => None,
     }
 }
 

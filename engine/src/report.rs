@@ -42,6 +42,24 @@ pub struct ScoreReport {
     /// the catalogue does not know but that looks like a misspelt one); left out when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+    /// Each metric that read months or measures the partner's data does not hold (the partner file's
+    /// `coverage`): scored from the data there is, the missing months not counted as zero in silence. Left out
+    /// when there are none, as for every file without `coverage`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_gaps: Vec<DataGap>,
+}
+
+/// A metric that lacked data: which measure, which months, and what that means in words.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct DataGap {
+    pub designation: String,
+    pub metric: String,
+    /// The measure of the partner file the data lacks (`protected_users`).
+    pub measure: String,
+    /// The months the metric read that the data does not hold (`2024-05`), in order.
+    pub months_missing: Vec<String>,
+    /// The gap in words: `protected_users is not in the data (...)`, `acr_usd of 2023-07–2023-12 is missing ...`.
+    pub message: String,
 }
 
 /// A problem with the partner's data found while scoring it, at a field of the partner file.
@@ -506,6 +524,7 @@ mod tests {
             program: None,
             software: Vec::new(),
             warnings: Vec::new(),
+            data_gaps: Vec::new(),
         };
         let yaml = report.to_yaml();
         assert!(yaml.starts_with("schema_version: 1\n"), "{yaml}");

@@ -18,7 +18,9 @@
 //! - `evidence` (optional): a subset of the metric's evidence as JSON (tables match key by key, arrays item by
 //!   item, numbers by value); a case that gives it fails until the kind fills its evidence;
 //! - `path` (with `[path_rule]`), `path_reason` (optional, a part of it): the path the rule chose and why;
-//! - `warnings` (optional): the report's warnings, each `field: message`, all of them in order.
+//! - `warnings` (optional): the report's warnings, each `field: message`, all of them in order;
+//! - `data_gaps` (optional): the report's data gaps (issue 16: a partner whose `coverage` lacks months or measures
+//!   the metric reads), each `measure: month, month`, all of them in order (`[]`: none).
 //!
 //! Issue 13: `[catalogue]` holds the top-level keys of `catalogue/certifications.toml` beside `certifications`
 //! (`retirement_grace_months`), and `[path_rule]` a path rule (`default`, `when`): the designation then has the
@@ -134,6 +136,7 @@ struct Scored {
     path: String,
     path_reason: String,
     warnings: Vec<String>,
+    data_gaps: Vec<String>,
 }
 
 /// Loads the case's rule folder and scores its partner: the metric's points and, as JSON, its evidence.
@@ -154,7 +157,16 @@ fn score_case(dir: &Path, version: &str, case: &Table, metric: &Table) -> Result
     let m = &d.metrics[0];
     let evidence = serde_json::to_value(&m.evidence).unwrap_or(Json::Null);
     let warnings = report.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
-    Ok(Scored { points: m.points, evidence, path: d.path.clone(), path_reason: d.path_reason.clone(), warnings })
+    let data_gaps =
+        report.data_gaps.iter().map(|g| format!("{}: {}", g.measure, g.months_missing.join(", "))).collect();
+    Ok(Scored {
+        points: m.points,
+        evidence,
+        path: d.path.clone(),
+        path_reason: d.path_reason.clone(),
+        warnings,
+        data_gaps,
+    })
 }
 
 /// Where `expected` (a subset) differs from `got`, as `path: expected …, found …`.
@@ -207,7 +219,8 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
         return Err(format!("the metric's kind is not \"{kind}\", the folder it is in"));
     }
     let version = "kind-case";
-    let Scored { points, evidence, path, path_reason, warnings } = score_case(scratch, version, &case, metric)?;
+    let Scored { points, evidence, path, path_reason, warnings, data_gaps } =
+        score_case(scratch, version, &case, metric)?;
     let mut problems = Vec::new();
     let want = decimal(expect.get("points").ok_or("[expect] needs `points`")?)?;
     if points != want {
@@ -230,6 +243,12 @@ fn run(file: &Path, kind: &str, scratch: &Path) -> Result<(), String> {
         let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
         if warnings != want {
             problems.push(format!("warnings: expected {want:?}, found {warnings:?}"));
+        }
+    }
+    if let Some(want) = expect.get("data_gaps").and_then(Value::as_array) {
+        let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+        if data_gaps != want {
+            problems.push(format!("data_gaps: expected {want:?}, found {data_gaps:?}"));
         }
     }
     if let Some(want) = expect.get("path").and_then(Value::as_str) {

@@ -154,3 +154,35 @@ people:
     assert!(all[2].starts_with("p.yaml: usage[2].value: invalid value: string \"lots\""), "{all:#?}");
     assert_eq!(all[3], "p.yaml: people[1].id: person \"ann\" is listed twice");
 }
+
+/// Issue 16: `coverage` is read into the partner (its source trimmed) and written back as it was read, so a
+/// partner imported from exports keeps saying what its data holds through `gap --write` and NDJSON.
+#[test]
+fn coverage_is_read_and_written_back() {
+    use designate_engine::partner::{Measure, PartnerFile};
+    let yaml = "
+partner: { id: p }
+as_of: 2024-06
+coverage:
+  - { measure: acr_usd, from: 2023-07, to: 2024-06, source: ' AzureUsage.tsv ' }
+  - { measure: paid_seats, from: 2024-01, to: 2024-05 }
+usage:
+  - { customer: c1, month: 2023-07, product: VM, measure: acr_usd, value: 1 }
+";
+    let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("a valid partner");
+    let coverage = partner.coverage.as_ref().expect("coverage read");
+    assert_eq!(coverage.len(), 2);
+    assert_eq!(coverage[0].source.as_deref(), Some("AzureUsage.tsv"));
+    let months = |list: &[&str]| list.iter().map(|m| m.parse().unwrap()).collect::<Vec<_>>();
+    assert_eq!(
+        partner.missing_months(Measure::PaidSeats, months(&["2023-12", "2024-01", "2024-06"])),
+        months(&["2023-12", "2024-06"])
+    );
+    assert_eq!(partner.missing_months(Measure::ProtectedUsers, months(&["2024-06"])), months(&["2024-06"]));
+    let again = Partner::parse(&PartnerFile::from(&partner).to_json_line(), Format::Json, "p.yaml").expect("read back");
+    assert_eq!(again, partner);
+    // Without coverage the file is complete: no month is missing and none is written.
+    let complete = Partner::parse("partner: { id: p }\nas_of: 2024-06\n", Format::Yaml, "p.yaml").unwrap();
+    assert!(complete.missing_months(Measure::AcrUsd, months(&["2020-01"])).is_empty());
+    assert!(!PartnerFile::from(&complete).to_json_line().contains("coverage"));
+}

@@ -151,3 +151,63 @@ fn every_designation_path_of_every_version_has_a_rule_test() {
     }
     assert!(missing.is_empty(), "no rule test case for:\n{}", missing.join("\n"));
 }
+
+/// Issue 16: `coverage` changes no score. Every example partner under every version, given coverage of every measure
+/// over all its months, scores to the same report byte for byte (no `data_gaps`); without protected users (in no
+/// Partner Center export), the metrics that read them are listed in `data_gaps` with their points those of the data
+/// there is, and no other metric is: Security's usage growth and deployments under 2024-06 among them.
+#[test]
+fn coverage_changes_no_score_and_lists_each_metric_lacking_data() {
+    use designate_engine::partner::{Coverage, Measure};
+    let dir = workspace().join("snapshots/partners");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("snapshots/partners").map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut security_gaps = BTreeSet::new();
+    for path in files {
+        let partner = Partner::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let all =
+            |m: Measure| Coverage { measure: m, from: partner.as_of.offset(-120), to: partner.as_of, source: None };
+        let mut full = partner.clone();
+        full.coverage = Some(Measure::ALL.iter().map(|m| all(*m)).collect());
+        let mut lacking = partner.clone();
+        lacking.usage.retain(|r| r.measure != Measure::ProtectedUsers);
+        let without_rows = lacking.clone();
+        lacking.coverage =
+            Some(Measure::ALL.iter().filter(|m| **m != Measure::ProtectedUsers).map(|m| all(*m)).collect());
+        for (version, rules) in rule_sets() {
+            let at = format!("{} @ {version}", path.display());
+            let base = score(rules, &partner).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let covered = score(rules, &full).unwrap_or_else(|e| panic!("{at}: {e}"));
+            assert_eq!(covered.to_yaml(), base.to_yaml(), "{at}: full coverage changed the report");
+            let gapped = score(rules, &lacking).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let plain = score(rules, &without_rows).unwrap_or_else(|e| panic!("{at}: {e}"));
+            for (g, p) in gapped.designations.iter().zip(&plain.designations) {
+                assert_eq!(g.points, p.points, "{at}: {} scored otherwise with a gap", g.id);
+            }
+            for gap in &gapped.data_gaps {
+                assert_eq!(gap.measure, "protected_users", "{at}: {gap:?}");
+                assert!(gap.message.starts_with("protected_users is not in the data"), "{at}: {}", gap.message);
+                if version == "2024-06" && gap.designation == "security" {
+                    security_gaps.insert(gap.metric.clone());
+                }
+            }
+            // Each metric with `missing` evidence is in `data_gaps`, and only those.
+            let missing: BTreeSet<(String, String)> = gapped
+                .designations
+                .iter()
+                .flat_map(|d| d.metrics.iter().map(move |m| (d, m)))
+                .filter(|(_, m)| m.evidence.as_ref().is_some_and(|e| !e.missing.is_empty()))
+                .map(|(d, m)| (d.id.clone(), m.id.clone()))
+                .collect();
+            let listed: BTreeSet<(String, String)> =
+                gapped.data_gaps.iter().map(|g| (g.designation.clone(), g.metric.clone())).collect();
+            assert_eq!(missing, listed, "{at}");
+        }
+    }
+    assert_eq!(
+        security_gaps,
+        BTreeSet::from(["deployments".to_owned(), "usage-growth".to_owned()]),
+        "Security's metrics reading protected users"
+    );
+}

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
-use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{list_months, Listing};
 use crate::generate::{months_from, percent, Build};
@@ -90,6 +90,22 @@ impl CustomerAdds {
         let base_span = recent.iter().map(|m| m.offset(-self.baseline_offset)).collect();
         Windows { recent, base_end, base, base_span }
     }
+
+    /// The months the rule reads of each entity, in order: those of its windows, and for a promoted entity as
+    /// many months earlier as `promoted_months` says.
+    fn months_read(&self, w: &Windows) -> Vec<Month> {
+        let mut read: BTreeSet<Month> = match self.rule {
+            AddsRule::EligibleCountDifference | AddsRule::Transitions => w.base.iter().chain(&w.recent).copied().collect(),
+            AddsRule::MonthlyTransitions => w.recent.iter().flat_map(|m| [m.offset(-1), *m]).collect(),
+            AddsRule::AverageCrossing => w.recent.iter().chain(&w.base_span).copied().collect(),
+        };
+        // A promoted entity's earlier months decide too: the evidence shows them.
+        if let Some(back) = self.promoted_months {
+            let earlier: Vec<Month> = read.iter().map(|m| m.offset(-back)).collect();
+            read.extend(earlier);
+        }
+        read.into_iter().collect()
+    }
 }
 
 fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
@@ -150,6 +166,14 @@ impl Kind for CustomerAdds {
         self.entity == Entity::Customer
     }
 
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        let read = self.months_read(&self.windows(as_of));
+        if let Some(f) = &self.eligible {
+            reads.filter(f, read.iter().copied());
+        }
+        reads.months(self.selection, read);
+    }
+
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let CustomerAdds {
             selection: sel,
@@ -184,22 +208,7 @@ impl Kind for CustomerAdds {
                 })
         };
         // The months each rule reads, for the evidence.
-        let mut read: Vec<Month> = match rule {
-            AddsRule::EligibleCountDifference | AddsRule::Transitions => {
-                w.base.iter().chain(w.recent.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
-            }
-            AddsRule::MonthlyTransitions => {
-                w.recent.iter().flat_map(|m| [m.offset(-1), *m]).collect::<BTreeSet<_>>().into_iter().collect()
-            }
-            AddsRule::AverageCrossing => {
-                w.recent.iter().chain(w.base_span.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect()
-            }
-        };
-        // A promoted entity's earlier months decide too: the evidence shows them.
-        if let Some(back) = self.promoted_months {
-            let earlier: Vec<Month> = read.iter().map(|m| m.offset(-back)).collect();
-            read = read.iter().chain(earlier.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect();
-        }
+        let read = self.months_read(&w);
         let item_type = match entity {
             Entity::Customer => ItemType::Customer,
             Entity::CustomerProduct => ItemType::CustomerProduct,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::additions::{in_file_units, row, row_shape};
-use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::generate::{months_from, Build, Slot};
@@ -52,6 +52,12 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 }
 
 impl Kind for DistinctProducts {
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        // `new_only` compares the window with the one before it.
+        let (from, to, prior_from, _) = self.windows(as_of);
+        reads.span(self.selection, if self.new_only { prior_from } else { from }, to);
+    }
+
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
         let (from, to, prior_from, prior_to) = self.windows(ctx.partner.as_of);

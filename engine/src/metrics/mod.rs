@@ -28,7 +28,7 @@ use crate::generate::Build;
 use crate::partner::{Cloud, Measure, Partner, UsageRow};
 use crate::report::Warning;
 use crate::rules::schema::MetricFile;
-use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
+use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, Measurement, RuleSet};
 use crate::value::Month;
 
 /// What every metric kind does once its parameters are compiled.
@@ -59,6 +59,70 @@ pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
     fn fixed_points(&self) -> Option<Decimal> {
         Some(Decimal::ZERO)
     }
+
+    /// The months of each selection the kind reads when it measures a partner at `as_of`, so that the report can
+    /// say which of them the partner's data lacks (`coverage`). A kind that reads no usage reads nothing.
+    fn reads(&self, _as_of: Month, _reads: &mut Reads) {}
+}
+
+/// The months of each selection a metric reads at one `as_of` (each kind answers for itself, [`Kind::reads`]),
+/// for [`data_gaps`]: a month a metric reads that the data does not hold is missing, not zero.
+#[derive(Debug, Default)]
+pub(crate) struct Reads(pub BTreeMap<usize, BTreeSet<Month>>);
+
+impl Reads {
+    /// Months of `selection` read.
+    pub fn months(&mut self, selection: usize, months: impl IntoIterator<Item = Month>) {
+        self.0.entry(selection).or_default().extend(months);
+    }
+
+    /// Every month of `selection` from `from` to `to`, both included.
+    pub fn span(&mut self, selection: usize, from: Month, to: Month) {
+        self.months(selection, (0..=to.since(from)).map(|i| from.offset(i)));
+    }
+
+    /// The months a customer filter reads when tested in each of `tested`: its `months` months ending there, and
+    /// as many `promoted_months` earlier.
+    pub fn filter(&mut self, filter: &CustomerFilter, tested: impl IntoIterator<Item = Month>) {
+        for month in tested {
+            for end in [Some(month), filter.promoted_months.map(|back| month.offset(-back))].into_iter().flatten() {
+                self.span(filter.selection, end.offset(-(filter.months - 1)), end);
+            }
+        }
+    }
+}
+
+/// The months each measure of `measurement` reads at the partner's `as_of` that its data lacks, by measure
+/// (none when the partner states no `coverage`): the months a metric reads outside its measure's coverage, or
+/// every month it reads of a measure the coverage does not list.
+pub(crate) fn data_gaps(
+    rules: &RuleSet,
+    partner: &Partner,
+    measurement: &Measurement,
+) -> BTreeMap<Measure, Vec<Month>> {
+    if partner.coverage.is_none() {
+        return BTreeMap::new();
+    }
+    let mut reads = Reads::default();
+    match measurement {
+        Measurement::Single(kind) => kind.kind().reads(partner.as_of, &mut reads),
+        Measurement::Combined { parts, .. } => {
+            for part in parts {
+                part.kind.kind().reads(partner.as_of, &mut reads);
+            }
+        }
+    }
+    let mut out: BTreeMap<Measure, BTreeSet<Month>> = BTreeMap::new();
+    for (selection, months) in &reads.0 {
+        let Some(sel) = rules.selections.get(*selection) else { continue };
+        for measure in Measure::ALL.iter().filter(|m| sel.reads(**m)) {
+            let missing = partner.missing_months(*measure, months.iter().copied());
+            if !missing.is_empty() {
+                out.entry(*measure).or_default().extend(missing);
+            }
+        }
+    }
+    out.into_iter().map(|(m, months)| (m, months.into_iter().collect())).collect()
 }
 
 /// One registered kind: its name in rule files, the keys it takes beside the common ones, and its compile step.

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
-use super::{value, Context, Kind, Measured, MetricKind, Registered};
+use super::{value, Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{join_limited, pct};
 use crate::generate::{percent, Build, Slot};
@@ -95,6 +95,17 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 impl Kind for RatioCustomers {
     fn counts_customers(&self) -> bool {
         true
+    }
+
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        // The baseline month and the window's months, of both the numerator and the denominator.
+        let base = as_of.offset(-self.baseline_offset);
+        let window: Vec<Month> = (0..self.window_months).map(|i| as_of.offset(-i)).chain([base]).collect();
+        reads.months(self.numerator, window.iter().copied());
+        reads.months(self.denominator, window.iter().copied());
+        if let Some(f) = &self.eligible {
+            reads.filter(f, window);
+        }
     }
 
     fn measure(&self, ctx: &Context<'_>) -> Measured {

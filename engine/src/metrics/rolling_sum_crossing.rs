@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::additions::{in_file_units, row, row_shape};
-use super::{sum_range, Context, Kind, Measured, MetricKind, Registered};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::generate::{months_from, percent, Build};
@@ -47,6 +47,12 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 impl Kind for RollingSumCrossing {
     fn counts_customers(&self) -> bool {
         true
+    }
+
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        // The window ending at the baseline, then each window ending in a later month up to as_of.
+        let base_end = as_of.offset(-self.baseline_offset);
+        reads.span(self.selection, base_end.offset(-(self.window_months - 1)), as_of);
     }
 
     fn measure(&self, ctx: &Context<'_>) -> Measured {

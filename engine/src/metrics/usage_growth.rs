@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{more_in_file_units, row, row_shape};
-use super::{months_read, value, Context, Kind, Measured, MetricKind, Registered};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Check, Evidence, Item, ItemType};
 use crate::explain::pct;
 use crate::generate::{percent, Build};
@@ -93,6 +93,18 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 }
 
 impl Kind for UsageGrowth {
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        let base_month = as_of.offset(-self.baseline_offset);
+        reads.months(self.selection, [base_month, as_of]);
+        if self.min_ttm_total.is_some() {
+            reads.span(self.selection, as_of.offset(-11), as_of);
+        }
+        if let Some(f) = &self.eligible {
+            let tested = if self.eligible_each_month { vec![as_of, base_month] } else { vec![as_of] };
+            reads.filter(f, tested);
+        }
+    }
+
     fn measure(&self, ctx: &Context<'_>) -> Measured {
         let UsageGrowth { selection: sel, compare, baseline_offset: offset, unit, min_ttm_total, min_baseline, .. } =
             *self;

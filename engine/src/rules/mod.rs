@@ -8,6 +8,7 @@ pub mod diff;
 pub mod schema;
 mod source;
 mod sweep;
+mod titles;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use compile::load_rule_set;
 pub(crate) use compile::KindCompiler;
 pub use source::{RuleSource, MAX_RULE_FILE_BYTES, TESTS_DIR};
 pub use sweep::sweep_scripts;
+pub use titles::TitleMatch;
 
 /// A compiled, validated rule set.
 #[derive(Debug)]
