@@ -31,7 +31,7 @@ fn score(args: &[&str]) -> serde_json::Value {
 fn each_export_shape_scores_as_the_partner_file_written_by_hand() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("azure-new", &["--partner-id", "1111111"], "azure-1111111.yaml"),
-        ("azure-old", &["--partner-id", "1111111"], "azure-1111111.yaml"),
+        ("azure-old", &["--partner-id", "1111111"], "azure-old-1111111.yaml"),
         ("azure-new", &["--partner-id", "9999999"], "azure-9999999.yaml"),
         ("modern-work", &[], "modern-work.yaml"),
         ("bizapps", &[], "bizapps.yaml"),
@@ -115,12 +115,14 @@ fn unknown_values_are_warned_about_at_file_line_and_column() {
     for expected in [
         format!("warning: {dir}/AzureUsage.tsv:3:111: unknown association type \"Deal Registration\" (2 rows)\n  hint: add it to [values.association] of the mapping (docs/partner-center.md)"),
         format!("warning: {dir}/AzureUsage.tsv:5:80: unknown customer segment \"Galactic Empire\" (1 row)"),
+        format!("warning: {dir}/TrainingCompletions.tsv:2:12: unknown certification title \"Microsoft Certified: Azure Administrator Asociate\"; it is kept and counts for nothing\n  hint: did you mean \"Azure Administrator Associate\"?"),
         format!("warning: {dir}/budget.csv: not a Partner Center export the mapping knows; the file is not read"),
     ] {
         assert!(stderr.contains(&expected), "missing:\n{expected}\nin:\n{stderr}");
     }
     let partner: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
-    let values: Vec<&str> = partner["usage"].as_array().unwrap().iter().map(|u| u["value"].as_str().unwrap_or("")).collect();
+    let values: Vec<&str> =
+        partner["usage"].as_array().unwrap().iter().map(|u| u["value"].as_str().unwrap_or("")).collect();
     assert_eq!(partner["usage"].as_array().unwrap().len(), 2, "{values:?}");
 }
 
@@ -164,4 +166,45 @@ fn a_partner_id_no_row_names_is_refused_with_the_ids_found() {
     let out = designate(&["score", "snapshots/partners/contoso-smb.yaml", "--partner-id", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a folder of Partner Center exports"), "{}", text(&out.stderr));
+}
+
+// issue 16: what no export carries is reported as missing data, not as zero, and a partner file given with
+// --with adds it; a partner file that states an exported fact differently fails the partner, naming both places.
+#[test]
+fn with_merges_a_partner_file_and_a_conflict_names_both_places() {
+    let gaps = |report: &serde_json::Value| -> Vec<String> {
+        report["data_gaps"]
+            .as_array()
+            .map(|g| g.iter().map(|g| g["measure"].as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    let alone = score(&["cli/tests/exports/azure-new", "--partner-id", "1111111"]);
+    assert!(gaps(&alone).contains(&"protected_users".to_owned()), "{:?}", alone["data_gaps"]);
+    let with = score(&[
+        "cli/tests/exports/azure-new",
+        "--partner-id",
+        "1111111",
+        "--with",
+        "cli/tests/exports/extra/protected-users.yaml",
+    ]);
+    assert!(!gaps(&with).contains(&"protected_users".to_owned()), "{:?}", with["data_gaps"]);
+
+    let out = designate(&[
+        "score",
+        "--rules",
+        RULES,
+        "cli/tests/exports/azure-new",
+        "--partner-id",
+        "1111111",
+        "--with",
+        "cli/tests/exports/extra/conflicting.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let error = stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(
+        error.starts_with("error: cli/tests/exports/extra/conflicting.yaml: usage[0].value:")
+            && error.contains("is 1750 here but 1700 in AzureUsage.tsv"),
+        "{stderr}"
+    );
 }

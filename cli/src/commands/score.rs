@@ -104,9 +104,9 @@ fn score_portfolio(
     out: &mut output::Stdout,
 ) -> Result<ExitCode> {
     match format.unwrap_or(OutputFormat::Json) {
-        OutputFormat::Yaml => Err(anyhow!(
-            "a portfolio is scored as NDJSON (--format json) or a summary table (--format text), not YAML"
-        )),
+        OutputFormat::Yaml => {
+            Err(anyhow!("a portfolio is scored as NDJSON (--format json) or a summary table (--format text), not YAML"))
+        }
         OutputFormat::Json => finish_stream(scoring::ndjson(choice, items, expected, out)),
         OutputFormat::Text => score_table(choice, items, expected, out),
     }

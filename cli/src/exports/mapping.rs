@@ -206,7 +206,11 @@ impl Mapping {
                 }
                 None => origin.to_owned(),
             };
-            let message = e.message().trim_end_matches('.').replace("unknown field", "unknown key").replace("unknown variant", "unknown value");
+            let message = e
+                .message()
+                .trim_end_matches('.')
+                .replace("unknown field", "unknown key")
+                .replace("unknown variant", "unknown value");
             anyhow!("{place}: {message}")
         })?;
         let mut datasets = Vec::new();
@@ -219,8 +223,9 @@ impl Mapping {
             };
             for c in needs {
                 if !d.columns.contains_key(c) {
-                    return Err(at(format!("a dataset that reads {:?} needs the column `{}`", d.reads, c.name())
-                        .to_lowercase()));
+                    return Err(at(
+                        format!("a dataset that reads {:?} needs the column `{}`", d.reads, c.name()).to_lowercase()
+                    ));
                 }
             }
             if d.reads == Reads::Usage && !MEASURES.iter().any(|m| d.columns.contains_key(m)) {
@@ -260,9 +265,9 @@ impl Mapping {
     /// The dataset a header (its names lower-cased) is a file of: the first whose `recognise_by` columns are all
     /// there.
     pub fn recognise(&self, header: &[String]) -> Option<&Dataset> {
-        self.datasets.iter().find(|d| {
-            d.recognise_by.iter().all(|c| d.columns[c].iter().any(|spelling| header.contains(spelling)))
-        })
+        self.datasets
+            .iter()
+            .find(|d| d.recognise_by.iter().all(|c| d.columns[c].iter().any(|spelling| header.contains(spelling))))
     }
 }
 

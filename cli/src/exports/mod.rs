@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::partner::{
-    Association, CertificationFile, CustomerFile, Measure, PartnerFile, PartnerIdFile, PersonFile, Segment, UsageFile,
+    Association, CertificationFile, CoverageFile, CustomerFile, Measure, PartnerFile, PartnerIdFile, PersonFile,
+    Segment, UsageFile,
 };
 use designate_engine::value::{Date, Month, NonNegative};
 use rust_decimal::Decimal;
@@ -188,8 +189,7 @@ impl Columns {
             .columns
             .iter()
             .map(|(c, spellings)| {
-                let found: Vec<usize> =
-                    spellings.iter().filter_map(|s| header.iter().position(|h| h == s)).collect();
+                let found: Vec<usize> = spellings.iter().filter_map(|s| header.iter().position(|h| h == s)).collect();
                 (*c, found)
             })
             .filter(|(_, found)| !found.is_empty())
@@ -496,7 +496,9 @@ pub fn read(dir: &Path, options: &Options, titles: Titles) -> Result<Import> {
         warnings.push(format!("{}: {} ({rows})\n  hint: {}", u.first, u.message, u.hint));
     }
     for (file, n) in duplicates {
-        notes.push(format!("{file}: {n} row(s) flagged as duplicates of another location's under the global account not counted again"));
+        notes.push(format!(
+            "{file}: {n} row(s) flagged as duplicates of another location's under the global account not counted again"
+        ));
     }
     for ((file, kind), n) in not_certifications {
         notes.push(format!("{file}: {n} row(s) of training type \"{kind}\" are not certifications and are not read"));
@@ -602,11 +604,11 @@ fn build(
             PersonFile { id: person, certifications }
         })
         .collect();
-    let _coverage = coverage(held, as_of);
     Ok(PartnerFile {
         partner: PartnerIdFile { id: id.to_owned(), name: g.name },
         as_of,
         path: None,
+        coverage: Some(coverage(held, as_of)),
         customers: Some(customers),
         usage,
         people,
@@ -615,19 +617,26 @@ fn build(
     })
 }
 
-/// The measures and months the files hold, one entry per measure and file, months cut at `as_of`.
-fn coverage(held: &[Held], as_of: Month) -> Vec<(Measure, Month, Month, String)> {
-    let mut out = Vec::new();
+/// The measures and months the files hold, months cut at `as_of`: one entry per measure, from the first month any
+/// of its files holds to the last, naming the files. A measure no file holds is not listed: "not in the data".
+fn coverage(held: &[Held], as_of: Month) -> Vec<CoverageFile> {
+    let mut by_measure: BTreeMap<Measure, (Month, Month, Vec<String>)> = BTreeMap::new();
     for h in held {
         let (Some(from), Some(to)) = (h.from, h.to) else { continue };
         if from > as_of {
             continue;
         }
         for m in &h.measures {
-            out.push((*m, from, to.min(as_of), h.source.clone()));
+            let entry = by_measure.entry(*m).or_insert((from, to.min(as_of), Vec::new()));
+            entry.0 = entry.0.min(from);
+            entry.1 = entry.1.max(to.min(as_of));
+            entry.2.push(h.source.clone());
         }
     }
-    out
+    by_measure
+        .into_iter()
+        .map(|(measure, (from, to, sources))| CoverageFile { measure, from, to, source: Some(sources.join(", ")) })
+        .collect()
 }
 
 /// Strips a title prefix the mapping lists (`Microsoft Certified: `), for matching.
@@ -673,9 +682,16 @@ pub fn load(
 
 /// The catalogue code for a title, tried as written and then without the mapping's prefix.
 fn match_title(rules: &designate_engine::RuleSet, title: &str, stripped: &str) -> Result<String, Option<String>> {
-    let _ = rules;
-    let _ = title;
-    Ok(stripped.to_owned())
+    use designate_engine::rules::TitleMatch;
+    match rules.certification_for_title(title) {
+        TitleMatch::Code(code) => Ok(code),
+        TitleMatch::Unknown { suggestion } => match rules.certification_for_title(stripped) {
+            TitleMatch::Code(code) => Ok(code),
+            TitleMatch::Unknown { suggestion: other } => {
+                Err(suggestion.or(other).map(|s| format!("did you mean \"{s}\"?")))
+            }
+        },
+    }
 }
 
 /// Merges the partner file `path` into the imported partner it names (or the only one): a fact that conflicts
@@ -707,10 +723,10 @@ fn merge_file(partners: &mut [Imported], path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Adds another partner file's facts to an imported one.
+/// Adds another partner file's facts to an imported one (`PartnerFile::merge`: a fact stated differently is an
+/// error naming both places, never an overwrite).
 fn merge(base: &mut PartnerFile, other: PartnerFile, origin: &str) -> Result<(), String> {
-    let _ = (base, other);
-    Err(format!("{origin}: merging a partner file into exports is not available yet"))
+    base.merge(other, origin).map_err(|e| e.to_string())
 }
 
 /// The partners of an exports folder as a portfolio (`score`, `compare`, `snapshot` on the folder), with the

@@ -36,7 +36,13 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
         if data.len() % 2 != 0 {
             return Err(anyhow!("{}: UTF-16 text with an odd number of bytes", path.display()));
         }
-        let units = data.chunks_exact(2).map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) });
+        let units = data.chunks_exact(2).map(|b| {
+            if le {
+                u16::from_le_bytes([b[0], b[1]])
+            } else {
+                u16::from_be_bytes([b[0], b[1]])
+            }
+        });
         char::decode_utf16(units)
             .collect::<Result<String, _>>()
             .map_err(|e| anyhow!("{}: invalid UTF-16 text ({e})", path.display()))

@@ -11,9 +11,7 @@ const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul"
 /// downloads write it), or the month's English name and the year (`Jun 2024`, `June 2024`, `2024-Jun`).
 pub fn month(text: &str) -> Result<Month, String> {
     let t = text.trim();
-    let bad = || {
-        format!("expected a month (2024-06, 2024-06-01, 202406, 6/1/2024 or Jun 2024), found \"{t}\"")
-    };
+    let bad = || format!("expected a month (2024-06, 2024-06-01, 202406, 6/1/2024 or Jun 2024), found \"{t}\"");
     if let Ok(date) = date(t) {
         return Ok(date.month());
     }
@@ -71,9 +69,18 @@ mod tests {
     // issue 16: the month spellings of the downloads and the API all read as the same month.
     #[test]
     fn months_in_every_spelling_partner_center_writes() {
-        for text in ["2024-06", "2024-06-01", "2024-06-01T00:00:00", "2024-06-01 00:00:00", "202406", "6/1/2024",
-            "06/01/2024 12:00:00 AM", "Jun 2024", "June 2024", "2024-Jun"]
-        {
+        for text in [
+            "2024-06",
+            "2024-06-01",
+            "2024-06-01T00:00:00",
+            "2024-06-01 00:00:00",
+            "202406",
+            "6/1/2024",
+            "06/01/2024 12:00:00 AM",
+            "Jun 2024",
+            "June 2024",
+            "2024-Jun",
+        ] {
             assert_eq!(month(text).map(|m| m.to_string()), Ok("2024-06".to_owned()), "{text}");
         }
         for bad in ["2024-13", "13/1/2024", "Juno 2024", "24-06", "lots", ""] {
