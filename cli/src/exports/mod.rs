@@ -128,6 +128,9 @@ struct Sum {
 /// The key of a usage row of the contract: rows with the same key are added up.
 type UsageKey = (String, Month, String, Measure, Option<Association>, Option<String>);
 
+/// One certification of a person (title, earned, expires), the key that keeps it once.
+type Certification = (String, Date, Option<Date>);
+
 /// Everything read for one partner.
 #[derive(Default)]
 struct Gathered {
@@ -138,7 +141,7 @@ struct Gathered {
     /// Customers seen in usage or customer files, with a segment when one was given (and where).
     customers: BTreeMap<String, Option<(Segment, String)>>,
     /// People: id → certifications (name, earned, expires) with the place of the title.
-    people: BTreeMap<String, BTreeMap<(String, Date, Option<Date>), String>>,
+    people: BTreeMap<String, BTreeMap<Certification, String>>,
     problems: Vec<String>,
 }
 

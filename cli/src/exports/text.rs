@@ -33,7 +33,7 @@ pub struct Delimited {
 /// one the text must be UTF-8.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
     let utf16 = |data: &[u8], le: bool| -> Result<String> {
-        if data.len() % 2 != 0 {
+        if !data.len().is_multiple_of(2) {
             return Err(anyhow!("{}: UTF-16 text with an odd number of bytes", path.display()));
         }
         let units = data.chunks_exact(2).map(|b| {

@@ -6,6 +6,20 @@ use designate_engine::value::{Date, Month};
 use rust_decimal::Decimal;
 
 const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const FULL_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 
 /// A month: `2024-06`, a day of it (with or without a time), `202406`, `6/1/2024` (month first, as the
 /// downloads write it), or the month's English name and the year (`Jun 2024`, `June 2024`, `2024-Jun`).
@@ -27,7 +41,8 @@ pub fn month(text: &str) -> Result<Month, String> {
     if let [a, b] = parts.as_slice() {
         let (name, year) = if a.bytes().all(|c| c.is_ascii_digit()) { (b, a) } else { (a, b) };
         let name = name.to_lowercase();
-        let number = MONTH_NAMES.iter().position(|m| name.len() >= 3 && m.starts_with(&name[..3]));
+        // The abbreviation or the whole name: `Juno` is no month.
+        let number = MONTH_NAMES.iter().position(|m| name == *m).or_else(|| FULL_NAMES.iter().position(|m| name == *m));
         if let (Some(n), true) = (number, year.len() == 4 && year.bytes().all(|c| c.is_ascii_digit())) {
             return Month::new(year.parse().map_err(|_| bad())?, n as u32 + 1).ok_or_else(bad);
         }
