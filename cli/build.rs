@@ -11,6 +11,11 @@
 //! Files are listed as the engine lists a folder (hidden files and folders skipped, symbolic links not
 //! followed, sorted by path), so that the embedded rules and the folder have one digest. `tests/` of a version
 //! holds rule tests, which are not part of a rule set.
+//!
+//! It also copies `../rules/partner-center.toml`, the mapping from Partner Center exports to partner files
+//! (`cli/src/exports/mapping.rs`), to `$OUT_DIR/partner_center_mapping.toml` for `include_str!`. The mapping is not
+//! a rule version (it has no `program.toml`), so no rule set or digest covers it. Without the file, the binary
+//! has an empty mapping and needs `--mapping`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,8 +44,10 @@ fn main() {
         code.push_str("    ]),\n");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
-    std::fs::write(out, code).expect("OUT_DIR is writable");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("embedded_rules.rs"), code).expect("OUT_DIR is writable");
+    let mapping = std::fs::read_to_string(rules.join("partner-center.toml")).unwrap_or_default();
+    std::fs::write(out_dir.join("partner_center_mapping.toml"), mapping).expect("OUT_DIR is writable");
 }
 
 /// The version folders of the rules root (those holding a `program.toml`), by name.

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    bench, check, compare, completions, diff, diff_rules, gap, generate, man, schema, score, snapshot, test,
+    bench, check, compare, completions, diff, diff_rules, gap, generate, import, man, schema, score, snapshot, test,
 };
 
 /// A subcommand's help template with its examples. The examples are literal template text, which clap prints
@@ -28,6 +28,7 @@ macro_rules! with_examples {
 mod commands;
 mod diagnostics;
 mod exit;
+mod exports;
 mod html;
 mod output;
 mod overrides;
@@ -77,6 +78,7 @@ enum Command {
     Diff(diff::Args),
     Generate(generate::Args),
     Gap(gap::Args),
+    Import(import::Args),
     Bench(bench::Args),
     Schema(schema::Args),
     Test(test::Args),
@@ -133,6 +135,7 @@ fn run(command: Command, rules_from_env: bool, out: &mut output::Stdout) -> anyh
         Command::Diff(args) => diff::run(args, out),
         Command::Generate(args) => generate::run(args, rules_from_env, out),
         Command::Gap(args) => gap::run(args, rules_from_env, out),
+        Command::Import(args) => import::run(args, rules_from_env, out),
         Command::Bench(args) => bench::run(args, rules_from_env, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Test(args) => test::run(args, out),

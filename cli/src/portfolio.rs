@@ -101,6 +101,9 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     if arg.is_dir() && crate::tables::is_tables(arg) {
         return crate::tables::open(arg);
     }
+    if crate::exports::is_exports(arg, None) {
+        return crate::exports::open(arg);
+    }
     if !arg.is_dir() {
         return Err(anyhow!(
             "{}: not a folder of partner files, an .ndjson file, or - for NDJSON on stdin",

@@ -1121,6 +1121,14 @@ impl PartnerFile {
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
+
+    /// The file as YAML (block style, every text quoted, numbers exact), as `designate import` writes it; it
+    /// reads back into the same file.
+    pub fn to_yaml(&self) -> String {
+        let mut out = String::new();
+        crate::report::yaml::write(&serde_json::to_value(self).unwrap_or_default(), 0, &mut out);
+        out
+    }
 }
 
 impl From<&Partner> for PartnerFile {

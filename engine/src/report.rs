@@ -371,7 +371,7 @@ impl ScoreReport {
 
 /// A small YAML writer for JSON values: block style, every string double-quoted (a valid YAML scalar),
 /// numbers as written. It exists because YAML serializers see arbitrary-precision numbers as maps.
-mod yaml {
+pub(crate) mod yaml {
     use serde_json::Value;
 
     pub fn write(v: &Value, indent: usize, out: &mut String) {

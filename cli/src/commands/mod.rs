@@ -10,6 +10,7 @@ pub mod diff;
 pub mod diff_rules;
 pub mod gap;
 pub mod generate;
+pub mod import;
 pub mod man;
 pub mod schema;
 pub mod score;
