@@ -20,6 +20,7 @@ pub mod error;
 mod evaluate;
 pub mod evidence;
 pub mod explain;
+pub mod flat;
 pub mod gap;
 pub mod generate;
 mod metrics;
