@@ -15,6 +15,8 @@
 #![forbid(unsafe_code)]
 
 pub mod codes;
+#[cfg(feature = "arrow")]
+pub mod columnar;
 pub mod compare;
 pub mod error;
 mod evaluate;
