@@ -25,6 +25,7 @@ macro_rules! with_examples {
     };
 }
 
+mod columnar_tables;
 mod commands;
 mod diagnostics;
 mod exit;
@@ -37,6 +38,7 @@ mod render;
 mod rules_dir;
 mod scoring;
 mod tables;
+mod tables_out;
 
 /// The exit statuses, from `exit.rs`; lines short enough not to wrap on a 60-column terminal.
 const EXIT_STATUS: &str = "\

@@ -26,6 +26,8 @@ pub enum Source {
     Line(String),
     /// A partner built from CSV tables, with the CSV lines its pieces came from.
     Table(Box<designate_engine::partner::PartnerFile>, crate::tables::Places),
+    /// Partner `usize` of Parquet tables, built from them on the worker that scores it.
+    Columnar(std::sync::Arc<designate_engine::columnar::Portfolio>, usize),
     Unreadable(String),
 }
 
@@ -64,6 +66,14 @@ impl Raw {
             Source::Table(file, places) => {
                 Partner::from_file((**file).clone(), &self.origin).map_err(|e| anyhow!(places.locate(e)))
             }
+            // Built from Parquet tables: a cell that does not read fails the partner at its row and column; a
+            // problem of the file built is put on the row it comes from.
+            Source::Columnar(portfolio, i) => {
+                let placed = portfolio.partner(*i);
+                let file = placed.file.map_err(|e| anyhow!(e.to_string()))?;
+                let places = crate::tables::Places::from_pairs(placed.places);
+                Partner::from_file(file, &self.origin).map_err(|e| anyhow!(places.locate(e)))
+            }
             Source::Unreadable(message) => Err(anyhow!(message.clone())),
         }
     }
@@ -83,13 +93,16 @@ impl Raw {
             Source::Line(text) => text.as_bytes().to_vec(),
             // The partner as the file it stands for, one JSON line.
             Source::Table(file, _) => file.to_json_line().into_bytes(),
+            Source::Columnar(portfolio, i) => {
+                portfolio.partner(*i).file.map(|f| f.to_json_line().into_bytes()).unwrap_or_default()
+            }
             Source::Unreadable(_) => Vec::new(),
         }
     }
 }
 
-/// The partners of a portfolio argument: a folder (its partner files, sorted by name, or CSV tables when it
-/// holds `partners.csv`), an `.ndjson` file, or `-` (NDJSON on stdin).
+/// The partners of a portfolio argument: a folder (its partner files, sorted by name, CSV tables when it
+/// holds `partners.csv`, Parquet tables when it holds `partners.parquet`), an `.ndjson` file, or `-` (NDJSON on stdin).
 pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     if arg.as_os_str() == "-" {
         return ndjson(std::io::stdin().lock(), "<stdin>".to_owned());
@@ -97,6 +110,9 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     if arg.is_file() && arg.extension().is_some_and(|e| e == "ndjson" || e == "jsonl") {
         let file = std::fs::File::open(arg).with_context(|| format!("{}: cannot read", arg.display()))?;
         return ndjson(std::io::BufReader::new(file), arg.display().to_string());
+    }
+    if arg.is_dir() && crate::columnar_tables::is_tables(arg) {
+        return crate::columnar_tables::open(arg);
     }
     if arg.is_dir() && crate::tables::is_tables(arg) {
         return crate::tables::open(arg);

@@ -465,6 +465,11 @@ pub struct Places {
 }
 
 impl Places {
+    /// Places given as (field path, place) pairs, as the engine's `columnar` module gives them for Parquet rows.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Places {
+        Places { fields: pairs.into_iter().collect() }
+    }
+
     /// The CSV line a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the
     /// longest path the partner's rows were written under that starts the field.
     pub fn of_field(&self, field: &str) -> Option<&str> {

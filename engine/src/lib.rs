@@ -15,11 +15,14 @@
 #![forbid(unsafe_code)]
 
 pub mod codes;
+#[cfg(feature = "arrow")]
+pub mod columnar;
 pub mod compare;
 pub mod error;
 mod evaluate;
 pub mod evidence;
 pub mod explain;
+pub mod flat;
 pub mod gap;
 pub mod generate;
 mod metrics;

@@ -17,6 +17,7 @@ use anyhow::{anyhow, Result};
 #[command(help_template = with_examples!(
     "designate generate --partners 1000 --seed 7 > portfolio.ndjson",
     "designate generate --rules rules/2023-07 --partners 60 -o portfolio-2023.ndjson",
+    "designate generate --partners 2000 --seed 7 --tables tables/ --tables-format parquet",
 ))]
 pub struct Args {
     /// How many partners.
@@ -33,13 +34,21 @@ pub struct Args {
     /// rules/ as a root (the newest version without --as-of).
     #[arg(long, value_name = "DIR", env = "DESIGNATE_RULES")]
     rules: Option<PathBuf>,
+    /// Write the portfolio as tables in folder DIR instead of NDJSON: partners, customers, usage and people,
+    /// the tables `designate score DIR` reads (docs/partner-data.md). Tables have no place for a partner's
+    /// `history` and `solutions`, which are left out.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    tables: Option<PathBuf>,
+    /// The tables' format: `csv`, or `parquet` (DATE months and dates, DECIMAL(18, 4) values).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv", requires = "tables")]
+    tables_format: crate::tables_out::TablesFormat,
     #[command(flatten)]
     output: output::OutputArg,
 }
 
 /// `designate generate`.
 pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result<ExitCode> {
-    let Args { partners, seed, as_of, rules, output } = args;
+    let Args { partners, seed, as_of, rules, tables, tables_format, output } = args;
     out.redirect(&output, &[])?;
     let month = match as_of {
         Some(text) => Some(text.parse::<designate_engine::value::Month>().map_err(|e| anyhow!("--as-of: {e}"))?),
@@ -49,6 +58,11 @@ pub fn run(args: Args, rules_from_env: bool, out: &mut output::Stdout) -> Result
     let rules = choice.for_month(month).map_err(anyhow::Error::msg)?;
     let month = month.unwrap_or(rules.effective_until.unwrap_or(rules.effective_from));
     let generator = designate_engine::generate::Generator::new(rules);
+    if let Some(dir) = tables {
+        let files = (0..partners).map(|i| generator.partner(i, seed, month));
+        crate::tables_out::write(&dir, tables_format, files)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     out.with(|w| generator.write_ndjson(partners, seed, month, w))?;
     Ok(ExitCode::SUCCESS)
 }

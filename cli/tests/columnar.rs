@@ -1,0 +1,420 @@
+//! Issue 15: Parquet tables in, flat results (`--format csv`, `--format parquet`) out. Every Parquet file here is
+//! written by the test itself (the `parquet` crate's ArrowWriter), from the CSV tables it must score like.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
+use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, RecordBatch, StringArray};
+use common::{designate, scratch, text, workspace};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+
+/// How a CSV column is written to Parquet: as text, or in the native type an analyst's table would use.
+#[derive(Clone, Copy, PartialEq)]
+enum Typing {
+    Text,
+    Native,
+}
+
+/// Days from 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn days(y: i64, m: i64, d: i64) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    (era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468) as i32
+}
+
+/// A CSV cell as a native Arrow value's column: months and dates as DATE, values as DECIMAL(18, 4).
+fn native(column: &str, cells: &[Option<String>]) -> Option<ArrayRef> {
+    let date = |c: &str| -> Option<i32> {
+        let p: Vec<i64> = c.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+        Some(match p[..] {
+            [y, m] => days(y, m, 1),
+            [y, m, d] => days(y, m, d),
+            _ => return None,
+        })
+    };
+    match column {
+        "as_of" | "month" | "earned" | "expires" => {
+            let v: Option<Vec<Option<i32>>> =
+                cells.iter().map(|c| c.as_deref().map_or(Some(None), |c| date(c).map(Some))).collect();
+            v.map(|v| Arc::new(Date32Array::from(v)) as ArrayRef)
+        }
+        "value" => {
+            let v: Option<Vec<Option<i128>>> = cells
+                .iter()
+                .map(|c| match c {
+                    None => Some(None),
+                    Some(c) => {
+                        let d: rust_decimal::Decimal = c.parse().ok()?;
+                        (d.scale() <= 4 && d >= rust_decimal::Decimal::ZERO)
+                            .then(|| Some(d.mantissa() * 10i128.pow(4 - d.scale())))
+                    }
+                })
+                .collect();
+            v.map(|v| Arc::new(Decimal128Array::from(v).with_precision_and_scale(18, 4).unwrap()) as ArrayRef)
+        }
+        _ => None,
+    }
+}
+
+/// Writes `csv` (a CSV table) as Parquet at `to`: empty cells are NULL; with `Native`, months, dates and values
+/// in their native types where every cell allows it. `None` when the CSV is not a well-formed table.
+fn csv_to_parquet(csv: &Path, to: &Path, typing: Typing) -> Option<()> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(csv).ok()?;
+    let headers: Vec<String> = reader.headers().ok()?.iter().map(str::to_owned).collect();
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    for record in reader.records() {
+        let record = record.ok()?;
+        for (i, cell) in record.iter().enumerate() {
+            columns[i].push((!cell.is_empty()).then(|| cell.to_owned()));
+        }
+    }
+    let arrays: Vec<(String, ArrayRef)> = headers
+        .iter()
+        .zip(&columns)
+        .map(|(h, cells)| {
+            let typed = if typing == Typing::Native { native(h, cells) } else { None };
+            (h.clone(), typed.unwrap_or_else(|| Arc::new(StringArray::from(cells.clone())) as ArrayRef))
+        })
+        .collect();
+    write_parquet(to, arrays);
+    Some(())
+}
+
+fn write_parquet(to: &Path, arrays: Vec<(String, ArrayRef)>) {
+    let batch = RecordBatch::try_from_iter(arrays).unwrap();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(to).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// A folder of Parquet tables made from the CSV tables of `from`, or `None` when one of them is not well-formed CSV.
+fn parquet_tables(from: &Path, name: &str, typing: Typing) -> Option<std::path::PathBuf> {
+    let dir = scratch(name);
+    for table in ["partners", "usage", "customers", "people"] {
+        let csv = from.join(format!("{table}.csv"));
+        if csv.is_file() {
+            csv_to_parquet(&csv, &dir.join(format!("{table}.parquet")), typing)?;
+        }
+    }
+    Some(dir)
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = designate(args);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// Issue 15: Parquet tables, text or native types (DATE, DECIMAL, NULL), score exactly as the CSV tables they
+/// hold, in JSON and in the flat CSV.
+#[test]
+fn parquet_tables_score_like_the_csv_tables() {
+    let csv = workspace().join("snapshots/portfolios/tables");
+    for typing in [Typing::Text, Typing::Native] {
+        let name = if typing == Typing::Text { "text" } else { "native" };
+        let dir = parquet_tables(&csv, name, typing).unwrap();
+        for format in ["json", "csv"] {
+            let want = run(&["score", "--format", format, csv.to_str().unwrap()]);
+            let got = run(&["score", "--format", format, dir.to_str().unwrap()]);
+            assert_eq!(want.0, Some(0), "{}", want.2);
+            assert_eq!(got, want, "{name} Parquet tables, --format {format}");
+        }
+    }
+}
+
+/// Issue 15: every broken CSV portfolio of tests/bad-tables that is a well-formed CSV table, as Parquet, gives the
+/// same outcome: the same exit status, the same partners scored, the problem named in the Parquet file. The one
+/// difference is order: Parquet rows may come in any order (they are attributed by partner_id), so a partner
+/// whose usage rows are not together is scored, not failed.
+#[test]
+fn bad_parquet_tables_fail_as_the_csv_tables_do() {
+    #[derive(serde::Deserialize)]
+    struct Cases {
+        case: Vec<Case>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Case {
+        folder: String,
+        exit: i32,
+        #[serde(default)]
+        scored: Vec<String>,
+    }
+    let root = workspace().join("cli/tests/bad-tables");
+    let cases: Cases = toml::from_str(&std::fs::read_to_string(root.join("expected.toml")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    let mut converted = 0;
+    for case in cases.case {
+        let Some(dir) = parquet_tables(&root.join(&case.folder), &format!("bad-{}", case.folder), Typing::Text) else {
+            continue;
+        };
+        converted += 1;
+        let (code, stdout, stderr) = run(&["score", "--rules", "rules/2024-06", dir.to_str().unwrap()]);
+        let scored: Vec<String> = stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["partner"].as_str().unwrap().to_owned())
+            .collect();
+        let (exit, want) = if case.folder == "usage-non-contiguous" {
+            (0, vec!["alpha".to_owned(), "beta".to_owned()])
+        } else {
+            (case.exit, case.scored.clone())
+        };
+        let first = stderr.lines().next().unwrap_or_default();
+        let named = exit == 0 || first.contains(".parquet") || first.contains("partner");
+        if code != Some(exit) || scored != want || !named || stderr.contains("panicked") {
+            wrong.push(format!("{}: exit {code:?}, scored {scored:?}, stderr:\n{stderr}", case.folder));
+        }
+    }
+    assert!(converted >= 12, "only {converted} cases converted");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The folder of valid tables, for the tests that break one thing.
+fn valid(name: &str) -> std::path::PathBuf {
+    parquet_tables(&workspace().join("snapshots/portfolios/tables"), name, Typing::Native).unwrap()
+}
+
+/// Issue 15: a column of a type that cannot hold its values, or a missing column, makes the portfolio unreadable
+/// (exit 2), naming the file and column; a row naming an unlisted partner names the row.
+#[test]
+fn parquet_bad_types_missing_columns_and_unknown_partners_are_located() {
+    let dir = valid("bad-type");
+    let partners = dir.join("partners.parquet");
+    let ids: ArrayRef = Arc::new(StringArray::from(vec!["contoso-smb"]));
+    write_parquet(
+        &partners,
+        vec![("partner_id".into(), ids.clone()), ("as_of".into(), Arc::new(BooleanArray::from(vec![true])))],
+    );
+    let (code, _, stderr) = run(&["score", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.lines().next().unwrap(),
+        format!("error: {}: column as_of: a column of type boolean cannot hold months", partners.display())
+    );
+    write_parquet(&partners, vec![("partner_id".into(), ids)]);
+    let (code, _, stderr) = run(&["score", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert_eq!(stderr.lines().next().unwrap(), format!("error: {}: missing column \"as_of\"", partners.display()));
+
+    let dir = valid("unknown-partner");
+    let usage = dir.join("usage.parquet");
+    let batch = read(&usage);
+    let mut cols: Vec<(String, ArrayRef)> =
+        batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect();
+    let mut ids: Vec<String> =
+        (0..batch.num_rows()).map(|i| cols[0].1.as_string::<i32>().value(i).to_owned()).collect();
+    ids[4] = "contoso-smbb".into();
+    cols[0].1 = Arc::new(StringArray::from(ids));
+    write_parquet(&usage, cols);
+    let (code, stdout, stderr) = run(&["score", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {}: row 5: partner \"contoso-smbb\" is not in {}\n  hint: did you mean \"contoso-smb\"?\n",
+            usage.display(),
+            dir.join("partners.parquet").display()
+        )
+    );
+}
+
+/// Issue 15: a cell that does not read (a NULL month, a float with a float's noise) fails its partner at the row
+/// and column (exit 1); the other partners are scored and their flat rows written.
+#[test]
+fn parquet_bad_cells_fail_one_partner_at_row_and_column() {
+    let dir = valid("bad-cell");
+    let usage = dir.join("usage.parquet");
+    let batch = read(&usage);
+    let mut cols: Vec<(String, ArrayRef)> =
+        batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect();
+    // Row 3 (contoso-smb's) as a binary float with a float's noise: refused, not rounded.
+    let values: Vec<f64> = (0..batch.num_rows())
+        .map(|i| {
+            let d = cols[5].1.as_primitive::<Decimal128Type>().value(i);
+            if i == 2 {
+                0.1 + 0.2
+            } else {
+                d as f64 / 10_000.0
+            }
+        })
+        .collect();
+    cols[5].1 = Arc::new(arrow_array::Float64Array::from(values));
+    write_parquet(&usage, cols);
+    let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let first = stderr.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "error: {}: row 3, column value: 0.30000000000000004 is a binary floating-point number with more significant digits than a float holds as written (15)",
+            usage.display()
+        )
+    );
+    assert!(stderr.contains("hint: store money and amounts as DECIMAL"), "{stderr}");
+    assert!(!stdout.contains("contoso-smb,"), "{stdout}");
+    for other in ["northwind-security,", "bizapps-smb,", "modernwork-smb-wins,"] {
+        assert!(stdout.contains(other), "{other} is scored: {stdout}");
+    }
+    // The other floats (exact as written) read as their decimals: with contoso's row fixed, the scores are the
+    // CSV tables' scores.
+    let batch = read(&usage);
+    let mut cols: Vec<(String, ArrayRef)> =
+        batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect();
+    let csv = workspace().join("snapshots/portfolios/tables");
+    let usage_csv = std::fs::read_to_string(csv.join("usage.csv")).unwrap();
+    let csv_value: f64 = usage_csv.lines().nth(3).unwrap().split(',').nth(5).unwrap().parse().unwrap();
+    let mut values: Vec<Option<f64>> = (0..batch.num_rows())
+        .map(|i| Some(cols[5].1.as_primitive::<arrow_array::types::Float64Type>().value(i)))
+        .collect();
+    values[2] = Some(csv_value);
+    cols[5].1 = Arc::new(arrow_array::Float64Array::from(values.clone()));
+    write_parquet(&usage, cols.clone());
+    assert_eq!(run(&["score", dir.to_str().unwrap()]), run(&["score", csv.to_str().unwrap()]));
+
+    // A NULL month is an empty cell: that partner fails at its row and column.
+    let months = cols[2].1.clone();
+    let mut m: Vec<Option<i32>> =
+        (0..months.len()).map(|i| Some(months.as_primitive::<arrow_array::types::Date32Type>().value(i))).collect();
+    m[0] = None;
+    cols[2].1 = Arc::new(Date32Array::from(m));
+    write_parquet(&usage, cols);
+    let (code, _, stderr) = run(&["score", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.starts_with(&format!("error: {}: row 1, column month: ", usage.display())), "{stderr}");
+}
+
+fn read(path: &Path) -> RecordBatch {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap().build().unwrap();
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    arrow_select_concat(&batches)
+}
+
+/// The one batch of a small file.
+fn arrow_select_concat(batches: &[RecordBatch]) -> RecordBatch {
+    assert_eq!(batches.len(), 1, "small test files are one batch");
+    batches[0].clone()
+}
+
+/// Issue 15: `--format parquet` carries the same rows and columns as `--format csv`, values exact.
+#[test]
+fn csv_and_parquet_results_carry_the_same_rows() {
+    let tables = workspace().join("snapshots/portfolios/tables");
+    let dir = scratch("out");
+    let file = dir.join("results.parquet");
+    let (code, csv, stderr) = run(&["score", "--format", "csv", tables.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) =
+        run(&["score", "--format", "parquet", "-o", file.to_str().unwrap(), tables.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.is_empty());
+    let batch = read(&file);
+    let mut lines = vec![batch.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>().join(",")];
+    for r in 0..batch.num_rows() {
+        let cells: Vec<String> = batch
+            .columns()
+            .iter()
+            .map(|c| match c.data_type() {
+                arrow_schema::DataType::Utf8 => c.as_string::<i32>().value(r).to_owned(),
+                arrow_schema::DataType::Boolean => c.as_boolean().value(r).to_string(),
+                arrow_schema::DataType::Decimal128(_, s) => {
+                    let d = rust_decimal::Decimal::from_i128_with_scale(
+                        c.as_primitive::<Decimal128Type>().value(r),
+                        *s as u32,
+                    );
+                    d.normalize().to_string()
+                }
+                t => panic!("unexpected column type {t}"),
+            })
+            .collect();
+        lines.push(cells.join(","));
+    }
+    assert_eq!(lines.join("\n") + "\n", csv);
+    assert!(csv.lines().count() > 20, "{csv}");
+    assert!(csv.starts_with(
+        "partner_id,as_of,rules_version,rules_digest,designation,path,metric,points,max_points,designation_points,qualified\n"
+    ));
+
+    // One partner file gives its own rows, the same as its rows in the portfolio.
+    let (code, one, _) = run(&["score", "--format", "csv", "snapshots/partners/contoso-smb.yaml"]);
+    assert_eq!(code, Some(0));
+    let mine: Vec<&str> = csv.lines().filter(|l| l.starts_with("contoso-smb,")).collect();
+    assert_eq!(one.lines().skip(1).collect::<Vec<_>>(), mine);
+}
+
+/// Issue 15: Parquet is a file: without -o it is refused before any work (exit 2), with a hint.
+#[test]
+fn parquet_output_needs_a_file() {
+    let (code, stdout, stderr) = run(&["score", "--format", "parquet", "snapshots/portfolios/tables"]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.is_empty());
+    assert!(stderr.starts_with("error: --format parquet writes a file: give -o FILE\n  hint: "), "{stderr}");
+}
+
+/// Issue 15: `generate --tables` writes the same partners as its NDJSON (less `history` and `solutions`, which
+/// tables do not hold), and scoring CSV tables, Parquet tables and the NDJSON gives the same flat results, byte
+/// for byte, serial or parallel.
+#[test]
+fn generated_tables_score_like_the_generated_ndjson() {
+    let dir = scratch("generated");
+    let args = ["generate", "--partners", "40", "--seed", "3"];
+    let (code, ndjson, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    let stripped: String = ndjson
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("history");
+            o.remove("solutions");
+            serde_json::to_string(&v).unwrap() + "\n"
+        })
+        .collect();
+    let file = dir.join("portfolio.ndjson");
+    std::fs::write(&file, stripped).unwrap();
+    let csv_dir = dir.join("csv");
+    let pq_dir = dir.join("parquet");
+    for (to, format) in [(&csv_dir, "csv"), (&pq_dir, "parquet")] {
+        let mut a = args.to_vec();
+        a.extend(["--tables", to.to_str().unwrap(), "--tables-format", format]);
+        let (code, _, stderr) = run(&a);
+        assert_eq!(code, Some(0), "{stderr}");
+    }
+    assert!(pq_dir.join("usage.parquet").is_file() && csv_dir.join("usage.csv").is_file());
+    let want = run(&["score", "--format", "csv", file.to_str().unwrap()]);
+    assert_eq!(want.0, Some(0), "{}", want.2);
+    assert!(want.1.lines().count() > 40 * 5);
+    for from in [&csv_dir, &pq_dir] {
+        assert_eq!(run(&["score", "--format", "csv", from.to_str().unwrap()]), want, "{}", from.display());
+    }
+    // Byte-identical serial or parallel, CSV and Parquet.
+    let serial = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_designate"))
+            .args(args)
+            .current_dir(workspace())
+            .env("RAYON_NUM_THREADS", "1")
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    assert_eq!(serial(&["score", "--format", "csv", pq_dir.to_str().unwrap()]), (want.0, want.1.clone()));
+    let (a, b) = (dir.join("a.parquet"), dir.join("b.parquet"));
+    serial(&["score", "--format", "parquet", "-o", a.to_str().unwrap(), pq_dir.to_str().unwrap()]);
+    run(&["score", "--format", "parquet", "-o", b.to_str().unwrap(), pq_dir.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // The NDJSON on stdin gives the same Parquet file.
+    let c = dir.join("c.parquet");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args(["score", "--format", "parquet", "-o", c.to_str().unwrap(), "-"])
+        .current_dir(workspace())
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&c).unwrap(), std::fs::read(&a).unwrap());
+}

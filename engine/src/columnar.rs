@@ -1,0 +1,784 @@
+//! Columnar data (issue 15), behind the engine's `arrow` feature: portfolios in as Arrow tables (what a Parquet
+//! file, a pandas DataFrame or a pyarrow Table holds), flat results out as an Arrow batch.
+//!
+//! In: [`Tables`] has the shape of the CSV tables of docs/partner-data.md (`partners`, `usage`, optional
+//! `customers` and `people`), the same column names, read cell by cell through the same reader a partner file's
+//! field is read by ([`field_from_text`]), so that a portfolio scores alike whichever form it comes in. Native
+//! types are accepted where they mean what the column means: text anywhere; integers for ids and numbers;
+//! DECIMAL for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is an empty cell.
+//! A binary floating-point number is accepted for a number only when its shortest decimal text has at most 15
+//! significant digits (6 for a 32-bit float), the digits a float holds as written; anything longer may be the
+//! float's noise rather than the value meant, and is refused with a hint to store DECIMAL (money is exact). This is
+//! the rule partner files follow for YAML and TOML floats (`value.rs`).
+//!
+//! Rows are attributed to partners by `partner_id`, never by position, and may come in any order. What fails
+//! follows the CSV tables (cli/src/tables.rs): a missing, unknown or duplicated column, a column of a type that
+//! cannot hold what it must, a partner listed twice, or a row naming a partner `partners` does not list makes
+//! the whole portfolio unreadable (the outer error); a cell that does not read fails its partner only, at
+//! `usage.parquet: row 12, column value`. The partners are built one at a time ([`Portfolio::partner`]), so
+//! memory holds the tables (columnar, compact) and the partners being built.
+//!
+//! Out: [`schema`] and [`batch`] are [`flat::COLUMNS`](crate::flat::COLUMNS) as Arrow columns: text, exact
+//! decimals (`Decimal128(38, 28)`: every value the engine's decimal holds below 10^10 points, far above any
+//! program's maximum), and a boolean.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use rust_decimal::Decimal;
+
+use crate::error::{closest, Located};
+use crate::flat::{Row, COLUMNS};
+use crate::partner::{
+    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, UsageFile,
+};
+use crate::Error;
+
+/// A portfolio as Arrow tables: the CSV tables' shape and column names (docs/partner-data.md).
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    pub partners: Vec<RecordBatch>,
+    pub usage: Vec<RecordBatch>,
+    pub customers: Option<Vec<RecordBatch>>,
+    pub people: Option<Vec<RecordBatch>>,
+}
+
+/// Each partner of `tables`, in `partners` order: its origin (`partners.parquet: row 3 (p1)`) and its partner
+/// file, or the located problem that fails it. `names` name the tables in messages (`partners`, `usage`,
+/// `customers`, `people`, in that order: file names, or plain names for tables in memory). The outer error means
+/// the portfolio cannot be read at all (the module comment says which problems those are).
+#[allow(clippy::type_complexity)]
+pub fn partners(tables: &Tables, names: [&str; 4]) -> Result<Vec<(String, Result<PartnerFile, Error>)>, Error> {
+    let portfolio = Portfolio::open(tables.clone(), names.map(str::to_owned))?;
+    Ok((0..portfolio.len())
+        .map(|i| {
+            let placed = portfolio.partner(i);
+            (placed.origin, placed.file)
+        })
+        .collect())
+}
+
+/// One partner built from the tables.
+pub struct Placed {
+    /// `partners.parquet: row 3 (p1)`.
+    pub origin: String,
+    /// The partner file, or the first cell of its rows that does not read.
+    pub file: Result<PartnerFile, Error>,
+    /// Where each piece came from, by field path of the partner file (`usage[3]` → `usage.parquet: row 812`), so
+    /// that a problem found when the file is validated or scored names the row.
+    pub places: Vec<(String, String)>,
+}
+
+/// A row of a table: which batch, which row in it.
+#[derive(Clone, Copy)]
+struct At {
+    batch: u32,
+    row: u32,
+}
+
+/// The tables indexed by partner: each partner's rows of `customers`, `people` and `usage`, found in one pass.
+pub struct Portfolio {
+    tables: [Table; 4],
+    /// Each partner's row of `partners` and its id.
+    heads: Vec<(At, String)>,
+    /// Each partner's rows of customers, people, usage (tables 1..=3), in table order.
+    rows: Vec<[Vec<At>; 3]>,
+}
+
+/// What a column must hold, which decides the native types it accepts.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// An id or a name: text or an integer.
+    Text,
+    /// A month: text or a date on the first of the month.
+    Month,
+    /// A date: text or a date.
+    Date,
+    /// A number: text, an integer, a decimal, or a float within the rule of the module comment.
+    Number,
+}
+
+/// The columns of each table, in `Tables` order: (name, kind, required).
+const COLUMNS_OF: [&[(&str, Kind, bool)]; 4] = [
+    &[
+        ("partner_id", Kind::Text, true),
+        ("as_of", Kind::Month, true),
+        ("name", Kind::Text, false),
+        ("path", Kind::Text, false),
+    ],
+    &[
+        ("partner_id", Kind::Text, true),
+        ("customer", Kind::Text, true),
+        ("month", Kind::Month, true),
+        ("product", Kind::Text, true),
+        ("measure", Kind::Text, true),
+        ("value", Kind::Number, true),
+        ("association", Kind::Text, false),
+        ("offer", Kind::Text, false),
+        ("cloud", Kind::Text, false),
+    ],
+    &[("partner_id", Kind::Text, true), ("customer_id", Kind::Text, true), ("segment", Kind::Text, false)],
+    &[
+        ("partner_id", Kind::Text, true),
+        ("person_id", Kind::Text, true),
+        ("certification", Kind::Text, true),
+        ("earned", Kind::Date, true),
+        ("expires", Kind::Date, false),
+    ],
+];
+
+/// One table: its batches, the column each name is in, and where each batch starts (for row numbers).
+struct Table {
+    name: String,
+    batches: Vec<RecordBatch>,
+    /// For each column of `COLUMNS_OF`, its index in the batches' schema, if present.
+    cols: Vec<Option<usize>>,
+    kinds: &'static [(&'static str, Kind, bool)],
+    starts: Vec<u64>,
+}
+
+impl Table {
+    /// Checks the columns of `batches` (all of one schema): the required ones present, nothing unknown (pandas'
+    /// `__index_level_N__` index columns aside), none twice, each of a type its kind accepts.
+    fn open(name: String, batches: Vec<RecordBatch>, which: usize) -> Result<Table, Error> {
+        let kinds = COLUMNS_OF[which];
+        let mut cols = vec![None; kinds.len()];
+        let mut starts = Vec::with_capacity(batches.len());
+        let mut total = 0u64;
+        if let Some(first) = batches.first() {
+            let schema = first.schema();
+            for (i, field) in schema.fields().iter().enumerate() {
+                let column = field.name();
+                if column.starts_with("__index_level_") {
+                    continue;
+                }
+                let Some(k) = kinds.iter().position(|(n, _, _)| n == column) else {
+                    let all: Vec<&str> = kinds.iter().map(|(n, _, _)| *n).collect();
+                    let mut e = Error::new(Located::file(&name), format!("unknown column \"{column}\""));
+                    e = match closest(column, all.iter().copied()) {
+                        Some(near) => e.with_hint(format!("did you mean \"{near}\"? columns: {}", all.join(", "))),
+                        None => e.with_hint(format!("columns: {}", all.join(", "))),
+                    };
+                    return Err(e);
+                };
+                if cols[k].replace(i).is_some() {
+                    return Err(Error::new(Located::file(&name), format!("column \"{column}\" appears twice"))
+                        .with_hint("keep one; which one is meant cannot be told"));
+                }
+                check_type(&name, column, kinds[k].1, field.data_type())?;
+            }
+            for b in &batches {
+                if b.schema().fields() != schema.fields() {
+                    return Err(Error::new(Located::file(&name), "the table's parts do not have the same columns"));
+                }
+            }
+        }
+        for b in &batches {
+            starts.push(total);
+            total += b.num_rows() as u64;
+        }
+        if !batches.is_empty() {
+            for (k, (column, _, required)) in kinds.iter().enumerate() {
+                if *required && cols[k].is_none() {
+                    return Err(Error::new(Located::file(&name), format!("missing column \"{column}\"")));
+                }
+            }
+        }
+        Ok(Table { name, batches, cols, kinds, starts })
+    }
+
+    /// Every row, in order.
+    fn each(&self) -> impl Iterator<Item = At> + '_ {
+        self.batches
+            .iter()
+            .enumerate()
+            .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| At { batch: b as u32, row: r as u32 }))
+    }
+
+    /// The row's number, from 1, across the batches.
+    fn number(&self, at: At) -> u64 {
+        self.starts[at.batch as usize] + u64::from(at.row) + 1
+    }
+
+    /// `usage.parquet: row 12`.
+    fn place(&self, at: At) -> String {
+        format!("{}: row {}", self.name, self.number(at))
+    }
+
+    /// The cell of `column` at `at` as text (`None`: NULL, empty text, or a column the table does not have), or
+    /// the located reason it cannot be read.
+    fn text(&self, at: At, column: &str) -> Result<Option<String>, Error> {
+        let Some(k) = self.kinds.iter().position(|(n, _, _)| *n == column) else { return Ok(None) };
+        let Some(i) = self.cols[k] else { return Ok(None) };
+        let array = self.batches[at.batch as usize].column(i);
+        cell(array.as_ref(), at.row as usize, self.kinds[k].1).map_err(|message| self.error(at, column, message))
+    }
+
+    /// A cell read as a field of the partner-file shape, as a CSV cell is.
+    fn field<T: serde::de::DeserializeOwned>(&self, at: At, column: &str) -> Result<T, Error> {
+        let text = self.text(at, column)?.unwrap_or_default();
+        field_from_text(&text).map_err(|m| self.error(at, column, m))
+    }
+
+    /// An optional cell: nothing when empty, else read as [`Table::field`] does.
+    fn opt_field<T: serde::de::DeserializeOwned>(&self, at: At, column: &str) -> Result<Option<T>, Error> {
+        match self.text(at, column)? {
+            None => Ok(None),
+            Some(text) => field_from_text(&text).map(Some).map_err(|m| self.error(at, column, m)),
+        }
+    }
+
+    fn error(&self, at: At, column: &str, message: String) -> Error {
+        let (message, hint) = match message.split_once("\n  hint: ") {
+            Some((m, h)) => (m.to_owned(), Some(h.to_owned())),
+            None => (message, None),
+        };
+        let e = Error::new(Located::field(&self.name, format!("row {}, column {column}", self.number(at))), message);
+        match hint {
+            Some(h) => e.with_hint(h),
+            None => e,
+        }
+    }
+}
+
+/// Refuses a column whose type cannot hold what its kind must, naming the file and column.
+fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(), Error> {
+    let t = match t {
+        DataType::Dictionary(_, values) => values.as_ref(),
+        t => t,
+    };
+    let text = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null);
+    let integer = t.is_integer();
+    let ok = match kind {
+        Kind::Text => text || integer,
+        Kind::Month | Kind::Date => text || matches!(t, DataType::Date32 | DataType::Date64),
+        Kind::Number => {
+            text || integer
+                || t.is_floating()
+                || matches!(t, DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..))
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    let (what, hint) = match kind {
+        Kind::Text => ("text", "store ids and names as text (or integers)"),
+        Kind::Month => ("months", "store months as text (2024-06) or as dates on the first of the month"),
+        Kind::Date => ("dates", "store dates as DATE or as text (2024-06-30)"),
+        Kind::Number => ("exact numbers", "store numbers as DECIMAL, integers or text"),
+    };
+    Err(Error::new(
+        Located::field(table, format!("column {column}")),
+        format!("a column of type {} cannot hold {what}", type_name(t)),
+    )
+    .with_hint(hint))
+}
+
+/// An Arrow type as people who write Parquet name it.
+fn type_name(t: &DataType) -> String {
+    match t {
+        DataType::Boolean => "boolean".into(),
+        DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Timestamp(..) => "timestamp".into(),
+        t if t.is_floating() => "floating-point".into(),
+        t if t.is_integer() => "integer".into(),
+        DataType::Decimal256(..) => "decimal(256-bit)".into(),
+        t => t.to_string().to_lowercase(),
+    }
+}
+
+/// The cell at `row` as text, `None` when NULL or empty (the CSV reader's empty cell; text is trimmed as it is).
+/// The column's type was checked for its kind by [`check_type`]; a type this does not read is refused, not
+/// guessed.
+fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Option<String>, String> {
+    if array.is_null(row) {
+        return Ok(None);
+    }
+    if let Some(dict) = array.as_any_dictionary_opt() {
+        let key = integer(dict.keys(), row).ok_or("the dictionary key cannot be read")?;
+        let key = usize::try_from(key)
+            .ok()
+            .filter(|k| *k < dict.values().len())
+            .ok_or("the dictionary key is out of range")?;
+        return cell(dict.values().as_ref(), key, kind);
+    }
+    let text: Cow<str> = match array.data_type() {
+        DataType::Null => return Ok(None),
+        DataType::Utf8 => Cow::Borrowed(array.as_string::<i32>().value(row)),
+        DataType::LargeUtf8 => Cow::Borrowed(array.as_string::<i64>().value(row)),
+        DataType::Utf8View => Cow::Borrowed(array.as_string_view().value(row)),
+        t if t.is_integer() => Cow::Owned(integer(array, row).ok_or("the integer cannot be read")?.to_string()),
+        DataType::Decimal32(_, s) => decimal(i128::from(array.as_primitive::<Decimal32Type>().value(row)), *s)?,
+        DataType::Decimal64(_, s) => decimal(i128::from(array.as_primitive::<Decimal64Type>().value(row)), *s)?,
+        DataType::Decimal128(_, s) => decimal(array.as_primitive::<Decimal128Type>().value(row), *s)?,
+        DataType::Float64 => float(array.as_primitive::<Float64Type>().value(row), 15)?,
+        DataType::Float32 => float(array.as_primitive::<Float32Type>().value(row), 6)?,
+        DataType::Date32 => date(i64::from(array.as_primitive::<Date32Type>().value(row)), kind)?,
+        DataType::Date64 => date(array.as_primitive::<Date64Type>().value(row).div_euclid(86_400_000), kind)?,
+        t => return Err(format!("a value of type {} cannot be read here", type_name(t))),
+    };
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// An integer cell of any width.
+fn integer(array: &dyn Array, row: usize) -> Option<i128> {
+    Some(match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().value(row).into(),
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(row).into(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(row).into(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).into(),
+        DataType::UInt8 => array.as_primitive::<UInt8Type>().value(row).into(),
+        DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).into(),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).into(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).into(),
+        _ => return None,
+    })
+}
+
+/// A DECIMAL's unscaled value and scale as exact decimal text; refused when the engine's decimal cannot hold it
+/// exactly (more than 28 digits after the point, or more significant digits than it has).
+fn decimal(unscaled: i128, scale: i8) -> Result<Cow<'static, str>, String> {
+    let exact = u32::try_from(scale).ok().and_then(|s| Decimal::try_from_i128_with_scale(unscaled, s).ok());
+    match exact {
+        Some(d) => Ok(Cow::Owned(d.to_string())),
+        None if scale < 0 => Err(format!("a decimal with a negative scale ({scale}) is not read")),
+        None => Err("the decimal has more digits than an exact decimal holds (28 significant digits)".to_owned()),
+    }
+}
+
+/// A float's shortest decimal text, when it has at most `digits` significant digits (see the module comment).
+fn float<F: std::fmt::Display + Copy>(v: F, digits: usize) -> Result<Cow<'static, str>, String> {
+    let text = v.to_string();
+    let significant = text.trim_start_matches('-').replace('.', "");
+    let significant = significant.trim_start_matches('0').trim_end_matches('0');
+    let finite = text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    if !finite {
+        return Err(format!("{text} is not a number"));
+    }
+    if significant.len() > digits {
+        return Err(format!(
+            "{text} is a binary floating-point number with more significant digits than a float holds as written ({digits})\n  hint: store money and amounts as DECIMAL, which is exact (pandas: decimal.Decimal values; DuckDB: CAST(x AS DECIMAL(18, 4)))"
+        ));
+    }
+    Ok(Cow::Owned(text))
+}
+
+/// A date (days since 1970-01-01) as `YYYY-MM-DD`, or for a month column `YYYY-MM` when it is the first of the
+/// month.
+fn date(days: i64, kind: Kind) -> Result<Cow<'static, str>, String> {
+    let (y, m, d) = civil(days);
+    if !(1..=9999).contains(&y) {
+        return Err(format!("the date is outside the years 1 to 9999 ({y})"));
+    }
+    match kind {
+        Kind::Month if d != 1 => Err(format!(
+            "the date {y:04}-{m:02}-{d:02} is not the first of a month\n  hint: a month column holds months: text (2024-06) or the first day of the month"
+        )),
+        Kind::Month => Ok(Cow::Owned(format!("{y:04}-{m:02}"))),
+        _ => Ok(Cow::Owned(format!("{y:04}-{m:02}-{d:02}"))),
+    }
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+impl Portfolio {
+    /// Checks the tables' columns and attributes every row to its partner by `partner_id`. An error means the
+    /// portfolio cannot be read (the module comment says which problems those are).
+    pub fn open(tables: Tables, names: [String; 4]) -> Result<Portfolio, Error> {
+        let [pn, un, cn, ppn] = names;
+        let partners = Table::open(pn, tables.partners, 0)?;
+        let usage = Table::open(un, tables.usage, 1)?;
+        let customers = Table::open(cn, tables.customers.unwrap_or_default(), 2)?;
+        let people = Table::open(ppn, tables.people.unwrap_or_default(), 3)?;
+        let mut heads: Vec<(At, String)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for at in partners.each() {
+            // An empty id is the partner validation's to report (`partner id is empty`); no row can name it.
+            let id = partners.text(at, "partner_id")?.unwrap_or_default();
+            if !id.is_empty() {
+                if let Some(first) = index.get(&id) {
+                    let first = partners.number(heads[*first].0);
+                    return Err(Error::new(
+                        Located::field(&partners.name, format!("row {}", partners.number(at))),
+                        format!("partner \"{id}\" is listed twice (first at row {first})"),
+                    ));
+                }
+                index.insert(id.clone(), heads.len());
+            }
+            heads.push((at, id));
+        }
+        let mut rows: Vec<[Vec<At>; 3]> = (0..heads.len()).map(|_| Default::default()).collect();
+        for (t, table) in [&customers, &people, &usage].into_iter().enumerate() {
+            let Some(k) = table.cols.first().copied().flatten() else { continue };
+            for at in table.each() {
+                let array = table.batches[at.batch as usize].column(k);
+                let id = cell(array.as_ref(), at.row as usize, Kind::Text)
+                    .map_err(|m| table.error(at, "partner_id", m))?
+                    .unwrap_or_default();
+                match index.get(&id) {
+                    Some(i) => rows[*i][t].push(at),
+                    None if id.is_empty() => {
+                        return Err(Error::new(
+                            Located::field(&table.name, format!("row {}", table.number(at))),
+                            "row has no partner_id",
+                        ))
+                    }
+                    None => {
+                        let hint = match closest(&id, index.keys().map(String::as_str)) {
+                            Some(near) => format!("did you mean \"{near}\"?"),
+                            None => format!("add the partner to {}, or fix the id", partners.name),
+                        };
+                        return Err(Error::new(
+                            Located::field(&table.name, format!("row {}", table.number(at))),
+                            format!("partner \"{id}\" is not in {}", partners.name),
+                        )
+                        .with_hint(hint));
+                    }
+                }
+            }
+        }
+        Ok(Portfolio { tables: [partners, usage, customers, people], heads, rows })
+    }
+
+    /// How many partners `partners` lists.
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    /// Whether `partners` lists none.
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    /// Where partner `i` comes from: `partners.parquet: row 3 (p1)`.
+    pub fn origin(&self, i: usize) -> String {
+        let (at, id) = &self.heads[i];
+        format!("{} ({id})", self.tables[0].place(*at))
+    }
+
+    /// Partner `i` (in `partners` order) as a partner file, with where its pieces came from.
+    pub fn partner(&self, i: usize) -> Placed {
+        let origin = self.origin(i);
+        let mut places = Vec::new();
+        let file = self.build(i, &mut places);
+        Placed { origin, file, places }
+    }
+
+    fn build(&self, i: usize, places: &mut Vec<(String, String)>) -> Result<PartnerFile, Error> {
+        let [partners, usage, customers, people] = &self.tables;
+        let (head, id) = &self.heads[i];
+        let [customer_rows, people_rows, usage_rows] = &self.rows[i];
+        let name = partners.text(*head, "name")?;
+        let path = partners.text(*head, "path")?;
+        let as_of = partners.field(*head, "as_of")?;
+        let customers = if customer_rows.is_empty() {
+            None
+        } else {
+            let mut list = Vec::with_capacity(customer_rows.len());
+            for (n, at) in customer_rows.iter().enumerate() {
+                places.push((format!("customers[{n}]"), customers.place(*at)));
+                let id = customers.text(*at, "customer_id")?.unwrap_or_default();
+                list.push(CustomerFile { id, segment: customers.opt_field(*at, "segment")? });
+            }
+            Some(list)
+        };
+        // People: one row per certification; persons in first-seen order.
+        let mut persons: Vec<(String, Vec<(CertificationFile, At)>)> = Vec::new();
+        for at in people_rows {
+            let cert = CertificationFile {
+                name: people.text(*at, "certification")?.unwrap_or_default(),
+                earned: people.field(*at, "earned")?,
+                expires: people.opt_field(*at, "expires")?,
+            };
+            let person = people.text(*at, "person_id")?.unwrap_or_default();
+            match persons.iter_mut().find(|(p, _)| *p == person) {
+                Some((_, certs)) => certs.push((cert, *at)),
+                None => persons.push((person, vec![(cert, *at)])),
+            }
+        }
+        let mut rows = Vec::with_capacity(usage_rows.len());
+        for (n, at) in usage_rows.iter().enumerate() {
+            places.push((format!("usage[{n}]"), usage.place(*at)));
+            rows.push(UsageFile {
+                customer: usage.text(*at, "customer")?.unwrap_or_default(),
+                month: usage.field(*at, "month")?,
+                product: usage.text(*at, "product")?.unwrap_or_default(),
+                measure: usage.field(*at, "measure")?,
+                value: usage.field(*at, "value")?,
+                association: usage.opt_field(*at, "association")?,
+                offer: usage.text(*at, "offer")?,
+                cloud: usage.opt_field(*at, "cloud")?,
+            });
+        }
+        let people = persons
+            .into_iter()
+            .enumerate()
+            .map(|(n, (id, certs))| {
+                if let Some((_, first)) = certs.first() {
+                    places.push((format!("people[{n}]"), people.place(*first)));
+                }
+                let certifications = certs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(m, (c, at))| {
+                        places.push((format!("people[{n}].certifications[{m}]"), people.place(at)));
+                        c
+                    })
+                    .collect();
+                PersonFile { id, certifications }
+            })
+            .collect();
+        Ok(PartnerFile {
+            partner: PartnerIdFile { id: id.clone(), name },
+            as_of,
+            path,
+            customers,
+            usage: rows,
+            people,
+            history: None,
+            solutions: Vec::new(),
+        })
+    }
+}
+
+/// The Arrow schema of flat results: [`COLUMNS`], text, exact decimals (`Decimal128(38, 28)`) and a boolean.
+pub fn schema() -> SchemaRef {
+    let field = |name: &str| {
+        let t = match name {
+            "points" | "max_points" | "designation_points" => DataType::Decimal128(38, SCALE as i8),
+            "qualified" => DataType::Boolean,
+            _ => DataType::Utf8,
+        };
+        // A decimal the column cannot hold is NULL (see `batch`); the other columns are never NULL.
+        Field::new(name, t.clone(), matches!(t, DataType::Decimal128(..)))
+    };
+    Arc::new(Schema::new(COLUMNS.iter().map(|c| field(c)).collect::<Vec<_>>()))
+}
+
+/// The decimal places of the flat results' decimal columns.
+const SCALE: u32 = 28;
+
+/// Flat rows as one Arrow batch of [`schema`], rows in the order given. A decimal is held exactly; one of
+/// 10^10 or more (no program's points come near it) does not fit `Decimal128(38, 28)` and is NULL.
+pub fn batch(rows: &[Row]) -> RecordBatch {
+    let text = |f: fn(&Row) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(rows.iter().map(f))) };
+    let dec = |f: fn(&Row) -> Decimal| -> ArrayRef {
+        let values = rows.iter().map(|r| scaled(f(r)));
+        let array = Decimal128Array::from_iter(values).with_precision_and_scale(38, SCALE as i8);
+        // 38 and 28 are a valid precision and scale, so this always holds; an empty array is the fallback.
+        Arc::new(array.unwrap_or_else(|_| Decimal128Array::from(Vec::<i128>::new())))
+    };
+    let columns: Vec<ArrayRef> = vec![
+        text(|r| &r.partner_id),
+        text(|r| &r.as_of),
+        text(|r| &r.rules_version),
+        text(|r| &r.rules_digest),
+        text(|r| &r.designation),
+        text(|r| &r.path),
+        text(|r| &r.metric),
+        dec(|r| r.points),
+        dec(|r| r.max_points),
+        dec(|r| r.designation_points),
+        Arc::new(BooleanArray::from(rows.iter().map(|r| r.qualified).collect::<Vec<_>>())),
+    ];
+    RecordBatch::try_new(schema(), columns).unwrap_or_else(|_| RecordBatch::new_empty(schema()))
+}
+
+/// `d` as a `Decimal128(38, 28)` unscaled value, `None` when it does not fit (10^10 or more).
+fn scaled(d: Decimal) -> Option<i128> {
+    let unscaled = d.mantissa().checked_mul(10i128.checked_pow(SCALE - d.scale())?)?;
+    (unscaled.unsigned_abs() < 10u128.pow(38)).then_some(unscaled)
+}
+
+/// Whether every decimal of `row` fits the decimal columns of [`schema`] (see [`batch`]).
+pub fn fits(row: &Row) -> bool {
+    [row.points, row.max_points, row.designation_points].into_iter().all(|d| scaled(d).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Issue 15: Arrow tables in, the same partner files as CSV cells; flat rows out, the same values.
+    use super::*;
+    use arrow_array::{Date32Array, Float64Array, Int64Array};
+    use std::str::FromStr;
+
+    fn strings(v: &[Option<&str>]) -> ArrayRef {
+        Arc::new(StringArray::from(v.to_vec()))
+    }
+
+    fn table(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter(cols).unwrap()
+    }
+
+    fn names() -> [&'static str; 4] {
+        ["partners", "usage", "customers", "people"]
+    }
+
+    fn base() -> Tables {
+        Tables {
+            partners: vec![table(vec![
+                ("partner_id", strings(&[Some("p1"), Some("p2")])),
+                ("as_of", Arc::new(Date32Array::from(vec![19875, 19875])) as ArrayRef), // 2024-06-01
+            ])],
+            usage: vec![table(vec![
+                ("partner_id", strings(&[Some("p2"), Some("p1"), Some("p2")])),
+                ("customer", Arc::new(Int64Array::from(vec![7, 1, 7])) as ArrayRef),
+                ("month", strings(&[Some("2024-05"), Some("2024-06"), Some("2024-06")])),
+                ("product", strings(&[Some("Azure"), Some("Azure"), Some("Azure")])),
+                ("measure", strings(&[Some("acr_usd"), Some("acr_usd"), Some("acr_usd")])),
+                (
+                    "value",
+                    Arc::new(
+                        Decimal128Array::from(vec![Some(1980), Some(5), None]).with_precision_and_scale(10, 2).unwrap(),
+                    ) as ArrayRef,
+                ),
+            ])],
+            customers: None,
+            people: None,
+        }
+    }
+
+    /// Issue 15: rows go to the partner their partner_id names, whatever their order; DECIMAL stays exact,
+    /// integers read as ids, a DATE on the first of a month reads as a month.
+    #[test]
+    fn columnar_rows_go_to_their_partner_with_native_types() {
+        let got = partners(&base(), names()).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, "partners: row 1 (p1)");
+        let p1 = got[0].1.as_ref().unwrap();
+        assert_eq!(p1.as_of.to_string(), "2024-06");
+        assert_eq!(p1.usage.len(), 1);
+        assert_eq!(p1.usage[0].customer, "1");
+        assert_eq!(p1.usage[0].value.0.to_string(), "0.05");
+        assert_eq!(got[1].0, "partners: row 2 (p2)");
+    }
+
+    /// Issue 15: a NULL in a required cell is an empty cell, refused as the CSV reader refuses it, failing only
+    /// its partner, at its row and column.
+    #[test]
+    fn columnar_null_value_fails_its_partner_at_row_and_column() {
+        let got = partners(&base(), names()).unwrap();
+        assert!(got[0].1.is_ok());
+        let e = got[1].1.as_ref().unwrap_err().to_string();
+        assert!(e.starts_with("usage: row 3, column value: "), "{e}");
+    }
+
+    /// Issue 15: a row naming a partner that `partners` does not list makes the portfolio unreadable.
+    #[test]
+    fn columnar_unknown_partner_is_a_portfolio_error() {
+        let mut t = base();
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            ("partner_id", strings(&[Some("p3")])),
+            ("customer", strings(&[Some("c")])),
+            ("month", strings(&[Some("2024-06")])),
+            ("product", strings(&[Some("x")])),
+            ("measure", strings(&[Some("acr_usd")])),
+            ("value", strings(&[Some("1")])),
+        ];
+        t.usage = vec![table(cols)];
+        let e = partners(&t, names()).err().unwrap().to_string();
+        assert!(e.starts_with("usage: row 1: partner \"p3\" is not in partners"), "{e}");
+        assert!(e.contains("hint: did you mean \"p1\"?"), "{e}");
+    }
+
+    /// Issue 15: a float holding more digits than a float holds as written is refused with a hint; one that
+    /// reads back as written is its decimal.
+    #[test]
+    fn columnar_floats_are_exact_as_written_or_refused() {
+        assert_eq!(float(0.1f64, 15).unwrap(), "0.1");
+        assert_eq!(float(19.8f64, 15).unwrap(), "19.8");
+        assert_eq!(float(1e20f64, 15).unwrap(), "100000000000000000000");
+        let e = float(0.1f64 + 0.2f64, 15).unwrap_err();
+        assert!(e.contains("0.30000000000000004") && e.contains("hint: store money"), "{e}");
+        assert!(float(f64::NAN, 15).is_err());
+        let mut t = base();
+        let mut cols: Vec<(String, ArrayRef)> =
+            t.usage[0].schema().fields().iter().map(|f| f.name().clone()).zip(t.usage[0].columns().to_vec()).collect();
+        cols[5].1 = Arc::new(Float64Array::from(vec![1.5, 0.1 + 0.2, 2.0]));
+        t.usage = vec![RecordBatch::try_from_iter(cols).unwrap()];
+        let got = partners(&t, names()).unwrap();
+        let e = got[0].1.as_ref().unwrap_err().to_string();
+        assert!(e.starts_with("usage: row 2, column value: 0.30000000000000004 is a binary"), "{e}");
+        let p2 = got[1].1.as_ref().unwrap();
+        let values: Vec<String> = p2.usage.iter().map(|u| u.value.0.to_string()).collect();
+        assert_eq!(values, ["1.5", "2"]);
+    }
+
+    /// Issue 15: a column whose type cannot hold its values, or a missing one, names the table and the column.
+    #[test]
+    fn columnar_bad_type_and_missing_column_are_located() {
+        let mut t = base();
+        t.partners = vec![table(vec![
+            ("partner_id", strings(&[Some("p1")])),
+            ("as_of", Arc::new(BooleanArray::from(vec![true])) as ArrayRef),
+        ])];
+        let e = partners(&t, names()).err().unwrap().to_string();
+        assert_eq!(
+            e,
+            "partners: column as_of: a column of type boolean cannot hold months\n  hint: store months as text (2024-06) or as dates on the first of the month"
+        );
+        t.partners = vec![table(vec![("partner_id", strings(&[Some("p1")]))])];
+        let e = partners(&t, names()).err().unwrap().to_string();
+        assert_eq!(e, "partners: missing column \"as_of\"");
+    }
+
+    #[test]
+    fn civil_dates_follow_the_calendar() {
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(19875), (2024, 6, 1));
+        assert_eq!(civil(-1), (1969, 12, 31));
+        assert_eq!(civil(11016), (2000, 2, 29));
+    }
+
+    /// Issue 15: the Arrow batch carries the flat rows' values exactly, in the CSV's columns.
+    #[test]
+    fn columnar_batch_holds_flat_rows_exactly() {
+        let row = Row {
+            partner_id: "p".into(),
+            as_of: "2024-06".into(),
+            rules_version: "2024-06".into(),
+            rules_digest: "sha256:x".into(),
+            designation: "d".into(),
+            path: "smb".into(),
+            metric: "m".into(),
+            points: Decimal::from_str("19.8").unwrap(),
+            max_points: Decimal::from_str("6.6666666666666666666666666667").unwrap(),
+            designation_points: Decimal::from(100),
+            qualified: true,
+        };
+        let b = batch(std::slice::from_ref(&row));
+        assert_eq!(b.num_rows(), 1);
+        let schema = b.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, COLUMNS);
+        let points = b.column(7).as_primitive::<Decimal128Type>();
+        assert_eq!(points.value_as_string(0), "19.8000000000000000000000000000");
+        let max = b.column(8).as_primitive::<Decimal128Type>();
+        assert_eq!(max.value_as_string(0), "6.6666666666666666666666666667");
+        assert!(fits(&row));
+        let big = Row { points: Decimal::from(10_000_000_000i64), ..row };
+        assert!(!fits(&big));
+        assert!(batch(&[big]).column(7).is_null(0));
+    }
+}

@@ -1,0 +1,269 @@
+//! Flat results (issue 15): a score report as rows, one per (partner, designation, metric), for analysts who
+//! read results into a table (pandas, DuckDB, Spark, a spreadsheet) rather than walking nested JSON.
+//!
+//! The rows are a rendering of [`ScoreReport`], never a second computation: every value is read from the
+//! report, in its order (designations, then each designation's metrics). [`COLUMNS`] is the one list of
+//! column names; `score --format csv` writes it through [`write_csv`], and `--format parquet` and the Python
+//! module build their columns from the same [`Row`]s (`columnar::batch`), so the three carry the same columns.
+//! Decimals are written as the JSON report writes them (normalised: `19.8`, not `19.80`), booleans as
+//! `true`/`false`, so equal reports give equal bytes.
+
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+
+use crate::report::ScoreReport;
+
+/// The columns of a flat result, in order: the CSV header, the Parquet schema's field names.
+pub const COLUMNS: [&str; 11] = [
+    "partner_id",
+    "as_of",
+    "rules_version",
+    "rules_digest",
+    "designation",
+    "path",
+    "metric",
+    "points",
+    "max_points",
+    "designation_points",
+    "qualified",
+];
+
+/// One metric of one designation of one partner's report, with the designation's total and outcome repeated
+/// on each of its metrics' rows (what a table needs to filter or group without a join).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub partner_id: String,
+    pub as_of: String,
+    pub rules_version: String,
+    pub rules_digest: String,
+    /// The designation's id.
+    pub designation: String,
+    /// The path the designation was scored on.
+    pub path: String,
+    /// The metric's id.
+    pub metric: String,
+    /// The metric's points.
+    pub points: Decimal,
+    /// The metric's maximum.
+    pub max_points: Decimal,
+    /// The designation's total points.
+    pub designation_points: Decimal,
+    /// Whether the designation is attained at `as_of`.
+    pub qualified: bool,
+}
+
+/// A report's rows: its designations in report order, each designation's metrics in report order. Decimals
+/// are normalised, as the JSON report writes them.
+pub fn rows(report: &ScoreReport) -> Vec<Row> {
+    let mut out = Vec::new();
+    for d in &report.designations {
+        for m in &d.metrics {
+            out.push(Row {
+                partner_id: report.partner.clone(),
+                as_of: report.as_of.clone(),
+                rules_version: report.rules.version.clone(),
+                rules_digest: report.rules.digest.clone(),
+                designation: d.id.clone(),
+                path: d.path.clone(),
+                metric: m.id.clone(),
+                points: m.points.normalize(),
+                max_points: m.max_points.normalize(),
+                designation_points: d.points.normalize(),
+                qualified: d.qualified,
+            });
+        }
+    }
+    out
+}
+
+impl Row {
+    /// The row's cells as text, in [`COLUMNS`] order: decimals as the JSON report writes them.
+    pub fn cells(&self) -> [String; 11] {
+        [
+            self.partner_id.clone(),
+            self.as_of.clone(),
+            self.rules_version.clone(),
+            self.rules_digest.clone(),
+            self.designation.clone(),
+            self.path.clone(),
+            self.metric.clone(),
+            self.points.normalize().to_string(),
+            self.max_points.normalize().to_string(),
+            self.designation_points.normalize().to_string(),
+            self.qualified.to_string(),
+        ]
+    }
+}
+
+/// Writes `rows` as CSV (RFC 4180: comma-separated, `\n` line ends, a cell quoted only when it holds a comma, a
+/// quote, a line break or leading or trailing space), with the [`COLUMNS`] header first when `header` is true (a
+/// portfolio written in pieces writes it once).
+pub fn write_csv<W: Write>(rows: &[Row], header: bool, mut w: W) -> io::Result<()> {
+    let mut line = String::new();
+    if header {
+        push_line(&mut line, COLUMNS.iter().copied());
+        w.write_all(line.as_bytes())?;
+    }
+    for row in rows {
+        line.clear();
+        let cells = row.cells();
+        push_line(&mut line, cells.iter().map(String::as_str));
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn push_line<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>) {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        push_cell(line, cell);
+    }
+    line.push('\n');
+}
+
+/// A cell, quoted when a reader would otherwise split, join or trim it. Ids come from partner files and may
+/// hold anything; quoting them keeps every row 11 cells wide.
+fn push_cell(line: &mut String, cell: &str) {
+    let needs_quotes = cell.contains([',', '"', '\n', '\r'])
+        || cell.starts_with(char::is_whitespace)
+        || cell.ends_with(char::is_whitespace);
+    if needs_quotes {
+        line.push('"');
+        line.push_str(&cell.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(cell);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Issue 15: the flat rows are the report's designations × metrics, exactly.
+    use super::*;
+    use crate::report::{DesignationResult, MetricResult, RulesRef};
+    use std::path::Path;
+    use std::str::FromStr;
+
+    fn workspace() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    }
+
+    fn metric(id: &str, points: &str, max: &str) -> MetricResult {
+        MetricResult {
+            id: id.into(),
+            category: "performance".into(),
+            points: Decimal::from_str(points).unwrap(),
+            max_points: Decimal::from_str(max).unwrap(),
+            explanation: String::new(),
+            evidence: None,
+        }
+    }
+
+    fn designation(id: &str, points: &str, qualified: bool, metrics: Vec<MetricResult>) -> DesignationResult {
+        DesignationResult {
+            id: id.into(),
+            name: id.into(),
+            path: "smb".into(),
+            path_reason: String::new(),
+            points: Decimal::from_str(points).unwrap(),
+            max_points: Decimal::from(100),
+            qualified,
+            qualification: String::new(),
+            qualified_in_window: qualified,
+            window: Vec::new(),
+            enrollment: None,
+            min_total: None,
+            min_each_metric: None,
+            metrics,
+        }
+    }
+
+    fn report(partner: &str, designations: Vec<DesignationResult>) -> ScoreReport {
+        ScoreReport {
+            schema_version: 1,
+            partner: partner.into(),
+            as_of: "2024-06".into(),
+            rules: RulesRef { version: "2024-06".into(), digest: "sha256:ab".into() },
+            designations,
+            program: None,
+            software: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Issue 15: points are exact decimals written as the JSON report writes them (`19.8`, never `19.80` or a
+    /// float's `19.800000000000001`).
+    #[test]
+    fn flat_decimals_are_exact_and_normalised_as_in_json() {
+        let r = report(
+            "p1",
+            vec![designation("azure", "19.80", false, vec![metric("a", "19.80", "20.0"), metric("b", "0.000", "10")])],
+        );
+        let mut out = Vec::new();
+        write_csv(&rows(&r), true, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "partner_id,as_of,rules_version,rules_digest,designation,path,metric,points,max_points,\
+             designation_points,qualified\n\
+             p1,2024-06,2024-06,sha256:ab,azure,smb,a,19.8,20,19.8,false\n\
+             p1,2024-06,2024-06,sha256:ab,azure,smb,b,0,10,19.8,false\n"
+        );
+        let json = r.to_json_line();
+        assert!(json.contains("\"points\":19.8"), "{json}");
+    }
+
+    /// Issue 15: a cell holding a comma, quote, line break or edge space is quoted, so every row keeps 11 cells.
+    #[test]
+    fn flat_csv_quotes_cells_that_would_split_a_row() {
+        let r = report("a,\"b\"\nc ", vec![designation("d", "1", true, vec![metric("m", "1", "1")])]);
+        let mut out = Vec::new();
+        write_csv(&rows(&r), false, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a,\"\"b\"\"\nc \",2024-06,2024-06,sha256:ab,d,smb,m,1,1,1,true\n"
+        );
+    }
+
+    /// Issue 15: a real partner's rows are its JSON report's designations × metrics, in report order, with the
+    /// numbers the JSON holds.
+    #[test]
+    fn flat_rows_are_the_reports_designations_times_metrics() {
+        let rules = crate::RuleSet::load(&workspace().join("rules/2024-06")).expect("rules load");
+        let partner = crate::Partner::load(&workspace().join("snapshots/partners/contoso-smb.yaml")).expect("loads");
+        let report = crate::score(&rules, &partner).expect("scores");
+        let json: serde_json::Value = serde_json::from_str(&report.to_json_line()).unwrap();
+        let rows = rows(&report);
+        let mut expected = Vec::new();
+        for d in json["designations"].as_array().unwrap() {
+            for m in d["metrics"].as_array().unwrap() {
+                expected.push((
+                    d["id"].as_str().unwrap().to_string(),
+                    d["path"].as_str().unwrap().to_string(),
+                    m["id"].as_str().unwrap().to_string(),
+                    m["points"].to_string(),
+                    m["max_points"].to_string(),
+                    d["points"].to_string(),
+                    d["qualified"].as_bool().unwrap(),
+                ));
+            }
+        }
+        assert!(!expected.is_empty());
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let c = r.cells();
+                (c[4].clone(), c[5].clone(), c[6].clone(), c[7].clone(), c[8].clone(), c[9].clone(), r.qualified)
+            })
+            .collect();
+        assert_eq!(got, expected);
+        for r in &rows {
+            assert_eq!(r.partner_id, json["partner"].as_str().unwrap());
+            assert_eq!(r.as_of, json["as_of"].as_str().unwrap());
+            assert_eq!(r.rules_version, json["rules"]["version"].as_str().unwrap());
+            assert_eq!(r.rules_digest, json["rules"]["digest"].as_str().unwrap());
+        }
+    }
+}
