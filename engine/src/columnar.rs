@@ -556,6 +556,7 @@ impl Portfolio {
             customers,
             usage: rows,
             people,
+            coverage: None,
             history: None,
             solutions: Vec::new(),
         })
