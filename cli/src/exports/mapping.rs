@@ -297,4 +297,25 @@ mod tests {
         let e = Mapping::parse(text, "m.toml").err().unwrap().to_string();
         assert!(e.starts_with("m.toml:2:24: unknown value `pall`"), "{e}");
     }
+
+    // issue 16: Partner Center's titles of the Dynamics 365 role certifications carry the product before the
+    // catalogue's name; the shipped mapping reads past it, so they match their codes instead of coming back unknown.
+    #[test]
+    fn dynamics_365_titles_match_their_catalogue_codes() {
+        use designate_engine::rules::TitleMatch;
+        let m = Mapping::load(None).unwrap();
+        let rules = designate_engine::RuleSet::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../rules/2024-06"
+        )))
+        .unwrap();
+        let title = "Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate";
+        assert!(matches!(rules.certification_for_title(title), TitleMatch::Unknown { .. }));
+        let stripped = crate::exports::strip_title(&m, title);
+        assert_eq!(stripped, "Finance Functional Consultant Associate");
+        assert_eq!(rules.certification_for_title(stripped), TitleMatch::Code("MB-310".into()));
+        // Other titles keep the generic prefix only.
+        let title = "Microsoft Certified: Azure Administrator Associate";
+        assert_eq!(crate::exports::strip_title(&m, title), "Azure Administrator Associate");
+    }
 }
