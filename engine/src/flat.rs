@@ -191,6 +191,7 @@ mod tests {
             program: None,
             software: Vec::new(),
             warnings: Vec::new(),
+            data_gaps: Vec::new(),
         }
     }
 
