@@ -1208,7 +1208,7 @@ fn text_and_table_are_one_format_on_every_command() {
     assert_eq!(t.status.code(), Some(1));
     assert!(t.stdout == table.stdout, "diff: text and table differ");
     let help = text(&designate(&["score", "--help"]).stdout);
-    assert!(help.contains("[possible values: text, json, yaml]"), "{help}");
+    assert!(help.contains("[possible values: text, json, yaml, csv, parquet]"), "{help}");
 }
 
 /// issue 14: `--quiet` drops the lines that say what was done (`ok:`, `wrote ...`), never errors or the output.
