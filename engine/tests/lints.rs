@@ -87,7 +87,10 @@ fn diagnostics(root: &Path) -> Vec<String> {
 
 /// Every diagnostic for the root, as the engine gives them (with code and severity).
 fn coded_diagnostics(root: &Path) -> Vec<designate_engine::Error> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).collect();
+    // The root's folders: a file beside the versions (the shipped `partner-center.toml` mapping, issue 16) is not a
+    // rule set, as `designate check rules/` and the engine's root reader skip it.
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     let mut out = Vec::new();
     let mut sets = Vec::new();
