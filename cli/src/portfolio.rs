@@ -602,7 +602,7 @@ mod tests {
             let i: usize = text.parse()?;
             // Uneven work, so that later partners of a chunk finish before earlier ones.
             let spin: usize = (0..(i * 7919) % 2000).map(|k| k % 3).sum();
-            if i % 97 == 0 {
+            if i.is_multiple_of(97) {
                 return Err(anyhow!("{}: partner {i} fails", raw.origin));
             }
             Ok(format!("{i}:{spin}"))
