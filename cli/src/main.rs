@@ -25,6 +25,11 @@ macro_rules! with_examples {
     };
 }
 
+/// The allocator (issue 15): scoring allocates many small maps and strings per partner; with glibc's malloc
+/// they were about 30 % of `score -`'s CPU time (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod columnar_tables;
 mod commands;
 mod diagnostics;

@@ -105,33 +105,33 @@ impl Kind for CertifiedPeople {
         // Which relevant certifications each person holds at the end of the month, and why the others do not count.
         let mut ev = Evidence::of(KIND.name);
         let mut held: Vec<BTreeSet<usize>> = Vec::new();
-        for person in &ctx.partner.people {
+        for (person, found) in ctx.partner.people.iter().zip(ctx.certifications()) {
             let mut certs = BTreeSet::new();
             let mut judged = Vec::new();
-            for c in &person.certifications {
-                let judge = |code: Option<&str>, counted: bool, reason: &str, date: Option<String>| {
-                    CertificationEvidence {
-                        name: c.name.clone(),
-                        code: code.map(str::to_owned),
-                        counted,
-                        reason: reason.to_owned(),
-                        date,
-                    }
-                };
+            for (c, found) in person.certifications.iter().zip(found) {
                 // Only certifications the metric asks for are looked at (and listed): the others, and names the
                 // catalogue does not know (which the report warns about), cannot count here.
-                let Some(i) = cat.find(&c.name).filter(|i| relevant.contains(i)) else { continue };
-                let code = cat.certifications[i].code.as_str();
+                let Some(i) = found.filter(|i| relevant.contains(i)) else { continue };
                 let through = cat.certifications[i].eligible_through;
-                if c.earned > month_end {
-                    judged.push(judge(Some(code), false, "earned-after-as-of", Some(c.earned.to_string())));
+                let why_not = if c.earned > month_end {
+                    Some(("earned-after-as-of", c.earned))
                 } else if let Some(exp) = c.expires.filter(|e| *e < month_end) {
-                    judged.push(judge(Some(code), false, "expired", Some(exp.to_string())));
-                } else if let Some(t) = through.filter(|t| *t < month_end) {
-                    judged.push(judge(Some(code), false, "retired", Some(t.to_string())));
+                    Some(("expired", exp))
                 } else {
+                    through.filter(|t| *t < month_end).map(|t| ("retired", t))
+                };
+                if why_not.is_none() {
                     certs.insert(i);
-                    judged.push(judge(Some(code), true, "counts", None));
+                }
+                // A month of the window keeps no evidence items: nothing to write about each certification.
+                if !ctx.brief {
+                    judged.push(CertificationEvidence {
+                        name: c.name.clone(),
+                        code: Some(cat.certifications[i].code.clone()),
+                        counted: why_not.is_none(),
+                        reason: why_not.map_or("counts", |(reason, _)| reason).to_owned(),
+                        date: why_not.map(|(_, date)| date.to_string()),
+                    });
                 }
             }
             // A person holding none of them is not listed: the evidence stays the size of what the metric asks.

@@ -161,6 +161,11 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     }))
 }
 
+/// An entity's customer: the key itself, or the part before " / " of a customer product's key.
+fn customer_of(key: &str) -> &str {
+    key.split(" / ").next().unwrap_or(key)
+}
+
 impl Kind for CustomerAdds {
     fn counts_customers(&self) -> bool {
         self.entity == Entity::Customer
@@ -190,8 +195,7 @@ impl Kind for CustomerAdds {
         let entities = ctx.series(sel).entities(entity, aggregate);
         let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
         // An entity's customer passes the filter in the month (the customer is the part before " / ").
-        let customer_of = |key: &str| key.split(" / ").next().unwrap_or(key).to_owned();
-        let passes = |key: &str, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes(f, &customer_of(key), month));
+        let passes = |key: &str, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes(f, customer_of(key), month));
         let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
             in_range(value(months, month)) && passes(key, month)
         };
@@ -216,7 +220,7 @@ impl Kind for CustomerAdds {
         let item = |key: &str, counted: bool, reason: &str, months: BTreeMap<String, Number>| {
             let mut it = Item::new(item_type, key, counted, reason);
             if entity == Entity::CustomerProduct {
-                it.customer = Some(customer_of(key));
+                it.customer = Some(customer_of(key).to_owned());
             }
             it.months = months;
             it
@@ -226,6 +230,7 @@ impl Kind for CustomerAdds {
         let (mut plus, mut minus) = (0i64, 0i64);
         let (mut now_count, mut base_count) = (0i64, 0i64);
         for (key, months) in &entities {
+            let key: &str = key;
             let all = || months_read(months, read.iter().copied());
             let reason = match rule {
                 AddsRule::EligibleCountDifference => {
@@ -275,7 +280,7 @@ impl Kind for CustomerAdds {
                         }
                         if event == "added" {
                             plus += 1;
-                            added.insert(key.clone());
+                            added.insert(key.to_owned());
                         } else {
                             minus += 1;
                         }
@@ -302,7 +307,7 @@ impl Kind for CustomerAdds {
             match reason {
                 "added" => {
                     plus += 1;
-                    added.insert(key.clone());
+                    added.insert(key.to_owned());
                 }
                 "lost" => minus += 1,
                 _ => {}

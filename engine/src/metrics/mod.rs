@@ -279,33 +279,38 @@ impl<'p> Series<'p> {
         self.customers.values().map(|m| sum_range(m, from, to)).sum()
     }
 
-    /// Monthly values per counted entity: customers (their products summed or the largest product)
-    /// or each product of each customer.
+    /// Monthly values per counted entity, in the order of their keys: customers (their products summed or the
+    /// largest product) or each product of each customer (`customer / product`). Keys and months are borrowed
+    /// where the series holds them (issue 15: scoring calls this for many metrics and every month of the window).
+    #[allow(clippy::type_complexity)]
     pub fn entities(
         &self,
         entity: Entity,
         aggregate: Aggregate,
-    ) -> BTreeMap<String, Cow<'_, BTreeMap<Month, Decimal>>> {
-        // Borrowed where the series already holds the months: scoring calls this for many metrics.
+    ) -> Vec<(Cow<'p, str>, Cow<'_, BTreeMap<Month, Decimal>>)> {
         match (entity, aggregate) {
             (Entity::Customer, Aggregate::Sum) => {
-                self.customers.iter().map(|(c, m)| (c.to_string(), Cow::Borrowed(m))).collect()
+                self.customers.iter().map(|(c, m)| (Cow::Borrowed(*c), Cow::Borrowed(m))).collect()
             }
             (Entity::Customer, Aggregate::Max) => {
-                let mut out: BTreeMap<String, BTreeMap<Month, Decimal>> = BTreeMap::new();
+                let mut out: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
                 for ((customer, _), months) in &self.cells {
-                    let target = out.entry(customer.to_string()).or_default();
+                    let target = out.entry(*customer).or_default();
                     for (month, v) in months {
                         let slot = target.entry(*month).or_insert(*v);
                         *slot = (*slot).max(*v);
                     }
                 }
-                out.into_iter().map(|(k, m)| (k, Cow::Owned(m))).collect()
+                out.into_iter().map(|(k, m)| (Cow::Borrowed(k), Cow::Owned(m))).collect()
             }
+            // Ordered by the key written, as the evidence lists them.
             (Entity::CustomerProduct, _) => self
                 .cells
                 .iter()
                 .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), Cow::Borrowed(m)))
+                .collect::<BTreeMap<String, _>>()
+                .into_iter()
+                .map(|(k, m)| (Cow::Owned(k), m))
                 .collect(),
         }
     }
@@ -347,6 +352,9 @@ pub(crate) struct Context<'a> {
     /// and points are computed exactly as for `as_of`, so the numbers cannot differ.
     pub brief: bool,
     series: Vec<OnceCell<Series<'a>>>,
+    /// Each person's certifications found in the version's catalogue (by index), looked up once per partner
+    /// rather than per metric and month (issue 15).
+    certifications: OnceCell<Vec<Vec<Option<usize>>>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
     /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
@@ -368,6 +376,7 @@ impl<'a> Context<'a> {
             as_of: partner.as_of,
             brief: false,
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
+            certifications: OnceCell::new(),
             by_measure,
             overflow: Cell::new(None),
         }
@@ -428,6 +437,15 @@ impl<'a> Context<'a> {
                 s.merge(r, months);
             }
             s
+        })
+    }
+
+    /// Each person's certifications (in the partner's order) as catalogue indices, `None` for a name the
+    /// catalogue does not know; found once, on first use.
+    pub fn certifications(&self) -> &[Vec<Option<usize>>] {
+        self.certifications.get_or_init(|| {
+            let cat = &self.rules.catalogue;
+            self.partner.people.iter().map(|p| p.certifications.iter().map(|c| cat.find(&c.name)).collect()).collect()
         })
     }
 
