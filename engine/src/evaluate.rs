@@ -480,7 +480,7 @@ impl Context<'_> {
                     .entities(*entity, Aggregate::Sum)
                     .into_iter()
                     .filter(|(_, m)| value(m, as_of) > *above && value(m, base) > *above)
-                    .map(|(k, _)| k.into_owned())
+                    .map(|(k, _)| k.to_owned())
                     .collect();
                 let holds = found.len() >= *at_least;
                 let op = if holds { "≥" } else { "<" };

@@ -229,8 +229,7 @@ impl Kind for CustomerAdds {
         let mut added = BTreeSet::new();
         let (mut plus, mut minus) = (0i64, 0i64);
         let (mut now_count, mut base_count) = (0i64, 0i64);
-        for (key, months) in &entities {
-            let key: &str = key;
+        for &(key, months) in &entities {
             let all = || months_read(months, read.iter().copied());
             let reason = match rule {
                 AddsRule::EligibleCountDifference => {

@@ -1,7 +1,7 @@
 //! `distinct-products`: the distinct products with usage in a trailing window (all customers added up),
 //! optionally only those new in it, never those the metric excludes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
@@ -62,16 +62,11 @@ impl Kind for DistinctProducts {
         let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
         let (from, to, prior_from, prior_to) = self.windows(ctx.as_of);
         let series = ctx.series(sel);
-        let mut products: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
-        for ((_, product), months) in &series.cells {
-            let target = products.entry(product).or_default();
-            for (m, v) in months {
-                *target.entry(*m).or_default() += *v;
-            }
-        }
+        // The product totals do not depend on the month measured: built once per partner (issue 15).
+        let products = series.products();
         let mut ev = Evidence::of(KIND.name);
         let mut counted = 0usize;
-        for (key, months) in &products {
+        for (key, months) in products {
             let name = series.names.get(key).copied().unwrap_or(key);
             let reason = if sum_range(months, from, to) <= Decimal::ZERO {
                 "not-used-in-window"

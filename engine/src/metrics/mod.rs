@@ -14,7 +14,6 @@ pub(crate) mod additions;
 pub(crate) mod combined;
 pub(crate) mod points;
 
-use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -246,6 +245,7 @@ pub(crate) fn months_read(
 /// refuse them), so every total here is at most the sum of all of the selection's weighted rows. Building the
 /// series checks that sum row by row; when it fits, every sum over the series' months or customers is a part
 /// of it and fits too, so the plain additions here and in the metric kinds cannot overflow.
+#[derive(Default)]
 pub(crate) struct Series<'p> {
     /// (customer, product key) → monthly totals.
     pub cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
@@ -253,6 +253,20 @@ pub(crate) struct Series<'p> {
     pub names: BTreeMap<&'p str, &'p str>,
     /// Customer → monthly totals over all its products.
     pub customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
+    /// What the metrics read of the series besides, built on first use and kept for every metric and every
+    /// month of the window (issue 15): none of it depends on the month measured.
+    derived: Derived<'p>,
+}
+
+/// The views of a [`Series`] built on first use.
+#[derive(Default)]
+struct Derived<'p> {
+    /// Customer → monthly values of its largest product.
+    customer_max: OnceCell<BTreeMap<&'p str, BTreeMap<Month, Decimal>>>,
+    /// `customer / product` → monthly totals, ordered by that key.
+    customer_products: OnceCell<BTreeMap<String, BTreeMap<Month, Decimal>>>,
+    /// Product key → monthly totals over every customer.
+    products: OnceCell<BTreeMap<&'p str, BTreeMap<Month, Decimal>>>,
 }
 
 impl<'p> Series<'p> {
@@ -280,52 +294,61 @@ impl<'p> Series<'p> {
     }
 
     /// Monthly values per counted entity, in the order of their keys: customers (their products summed or the
-    /// largest product) or each product of each customer (`customer / product`). Keys and months are borrowed
-    /// where the series holds them (issue 15: scoring calls this for many metrics and every month of the window).
-    #[allow(clippy::type_complexity)]
-    pub fn entities(
-        &self,
-        entity: Entity,
-        aggregate: Aggregate,
-    ) -> Vec<(Cow<'p, str>, Cow<'_, BTreeMap<Month, Decimal>>)> {
+    /// largest product) or each product of each customer (`customer / product`).
+    pub fn entities(&self, entity: Entity, aggregate: Aggregate) -> Vec<(&str, &BTreeMap<Month, Decimal>)> {
         match (entity, aggregate) {
-            (Entity::Customer, Aggregate::Sum) => {
-                self.customers.iter().map(|(c, m)| (Cow::Borrowed(*c), Cow::Borrowed(m))).collect()
-            }
-            (Entity::Customer, Aggregate::Max) => {
-                let mut out: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
-                for ((customer, _), months) in &self.cells {
-                    let target = out.entry(*customer).or_default();
-                    for (month, v) in months {
-                        let slot = target.entry(*month).or_insert(*v);
-                        *slot = (*slot).max(*v);
-                    }
-                }
-                out.into_iter().map(|(k, m)| (Cow::Borrowed(k), Cow::Owned(m))).collect()
-            }
-            // Ordered by the key written, as the evidence lists them.
-            (Entity::CustomerProduct, _) => self
-                .cells
-                .iter()
-                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), Cow::Borrowed(m)))
-                .collect::<BTreeMap<String, _>>()
-                .into_iter()
-                .map(|(k, m)| (Cow::Owned(k), m))
-                .collect(),
+            (Entity::Customer, Aggregate::Sum) => self.customers.iter().map(|(c, m)| (*c, m)).collect(),
+            (Entity::Customer, Aggregate::Max) => self.customer_max().iter().map(|(c, m)| (*c, m)).collect(),
+            (Entity::CustomerProduct, _) => self.customer_products().iter().map(|(k, m)| (k.as_str(), m)).collect(),
         }
+    }
+
+    /// Customer → monthly values of its largest product.
+    fn customer_max(&self) -> &BTreeMap<&'p str, BTreeMap<Month, Decimal>> {
+        self.derived.customer_max.get_or_init(|| {
+            let mut out: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+            for ((customer, _), months) in &self.cells {
+                let target = out.entry(*customer).or_default();
+                for (month, v) in months {
+                    let slot = target.entry(*month).or_insert(*v);
+                    *slot = (*slot).max(*v);
+                }
+            }
+            out
+        })
+    }
+
+    /// `customer / product` (the product's name as first written) → monthly totals, ordered by that key.
+    fn customer_products(&self) -> &BTreeMap<String, BTreeMap<Month, Decimal>> {
+        self.derived.customer_products.get_or_init(|| {
+            self.cells
+                .iter()
+                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), m.clone()))
+                .collect()
+        })
+    }
+
+    /// Product key → monthly totals over every customer.
+    pub fn products(&self) -> &BTreeMap<&'p str, BTreeMap<Month, Decimal>> {
+        self.derived.products.get_or_init(|| {
+            let mut products: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+            for ((_, product), months) in &self.cells {
+                let target = products.entry(*product).or_default();
+                for (m, v) in months {
+                    *target.entry(*m).or_default() += *v;
+                }
+            }
+            products
+        })
     }
 
     /// A customer's value in a month, its products summed or the largest taken.
     pub fn customer_value(&self, customer: &str, month: Month, aggregate: Aggregate) -> Decimal {
         match aggregate {
             Aggregate::Sum => self.customers.get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default(),
-            Aggregate::Max => self
-                .cells
-                .range((customer, "")..)
-                .take_while(|((c, _), _)| *c == customer)
-                .filter_map(|(_, m)| m.get(&month).copied())
-                .max()
-                .unwrap_or_default(),
+            Aggregate::Max => {
+                self.customer_max().get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default()
+            }
         }
     }
 }
@@ -410,7 +433,7 @@ impl<'a> Context<'a> {
     pub fn series(&self, index: usize) -> &Series<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
-            let mut s = Series { cells: BTreeMap::new(), names: BTreeMap::new(), customers: BTreeMap::new() };
+            let mut s = Series::default();
             // Rows of one customer and product usually come together (a month after another): they are summed
             // in a run and merged into the maps once per run, not once per row.
             let mut run: Option<(&'a str, &'a str, &'a str)> = None;
