@@ -423,13 +423,15 @@ impl Context<'_> {
                 let op = if holds { "≥" } else { "<" };
                 (
                     holds,
-                    format!(
-                        "total over {}–{} is {} {op} {}",
-                        ttm.0,
-                        ttm.1,
-                        self.money(*selection, total),
-                        self.money(*selection, *amount)
-                    ),
+                    self.words(|| {
+                        format!(
+                            "total over {}–{} is {} {op} {}",
+                            ttm.0,
+                            ttm.1,
+                            self.money(*selection, total),
+                            self.money(*selection, *amount)
+                        )
+                    }),
                 )
             }
             PathTest::SegmentShareBelow { selection, segments, share, months } => {
@@ -463,14 +465,16 @@ impl Context<'_> {
                 let op = if holds { "<" } else { "≥" };
                 (
                     holds,
-                    format!(
-                        "{} of {} customers with usage in {span} are {} ({} {op} {})",
-                        inside,
-                        active.len(),
-                        names.join("/"),
-                        pct(ratio * Decimal::ONE_HUNDRED),
-                        pct(*share * Decimal::ONE_HUNDRED)
-                    ),
+                    self.words(|| {
+                        format!(
+                            "{} of {} customers with usage in {span} are {} ({} {op} {})",
+                            inside,
+                            active.len(),
+                            names.join("/"),
+                            pct(ratio * Decimal::ONE_HUNDRED),
+                            pct(*share * Decimal::ONE_HUNDRED)
+                        )
+                    }),
                 )
             }
             PathTest::EntitiesAboveInBothMonths { selection, entity, above, at_least, baseline_offset } => {
@@ -484,15 +488,18 @@ impl Context<'_> {
                     .collect();
                 let holds = found.len() >= *at_least;
                 let op = if holds { "≥" } else { "<" };
-                let mut why = format!(
-                    "{} over {} in both {base} and {as_of}: {} {op} {at_least}",
-                    if *entity == Entity::Customer { "customers" } else { "customer products" },
-                    self.money(*selection, *above),
-                    found.len()
-                );
-                if !found.is_empty() {
-                    why.push_str(&format!(" ({})", join_limited(&found)));
-                }
+                let why = self.words(|| {
+                    let mut why = format!(
+                        "{} over {} in both {base} and {as_of}: {} {op} {at_least}",
+                        if *entity == Entity::Customer { "customers" } else { "customer products" },
+                        self.money(*selection, *above),
+                        found.len()
+                    );
+                    if !found.is_empty() {
+                        why.push_str(&format!(" ({})", join_limited(&found)));
+                    }
+                    why
+                });
                 (holds, why)
             }
         }
@@ -514,7 +521,7 @@ impl Context<'_> {
             .collect();
         let total_ok = points >= q.min_total;
         let qualified = total_ok && short.is_empty();
-        let qualification = match (total_ok, short.is_empty()) {
+        let qualification = self.words(|| match (total_ok, short.is_empty()) {
             (true, true) => format!(
                 "attained: {} ≥ {} points, and every metric has at least {}",
                 points.normalize(),
@@ -536,7 +543,7 @@ impl Context<'_> {
                 q.min_each_metric.normalize(),
                 short.join(", ")
             ),
-        };
+        });
         Ok(DesignationResult {
             id: d.id.clone(),
             name: d.name.clone(),

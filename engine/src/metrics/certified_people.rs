@@ -166,7 +166,7 @@ impl Kind for CertifiedPeople {
             ev.checks.push(Check {
                 name: "prerequisites".to_owned(),
                 passed: all_met,
-                detail: format!("{met} of {} prerequisite steps met", prerequisites.len()),
+                detail: ctx.words(|| format!("{met} of {} prerequisite steps met", prerequisites.len())),
             });
         }
         Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }

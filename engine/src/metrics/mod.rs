@@ -405,6 +405,17 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Words for the report: `write()`, or nothing while measuring an earlier month of the window, which keeps
+    /// only its path, points and qualification (issue 15: the English of six months nobody reads was a tenth of
+    /// the scoring).
+    pub fn words(&self, write: impl FnOnce() -> String) -> String {
+        if self.brief {
+            String::new()
+        } else {
+            write()
+        }
+    }
+
     /// Notes an overflow (the first one wins) and stands in zero for the value that has none.
     pub fn overflowed(&self, what: impl FnOnce() -> String) -> Decimal {
         let first = self.overflow.take().unwrap_or_else(what);

@@ -152,7 +152,9 @@ impl Kind for UsageGrowth {
             ev.checks.push(Check {
                 name: "min-ttm-total".to_owned(),
                 passed,
-                detail: format!("{} over {}–{as_of}, at least {} needed", money(ttm), as_of.offset(-11), money(min)),
+                detail: ctx.words(|| {
+                    format!("{} over {}–{as_of}, at least {} needed", money(ttm), as_of.offset(-11), money(min))
+                }),
             });
             if !passed {
                 return Measured::closed(ev);
@@ -163,7 +165,7 @@ impl Kind for UsageGrowth {
             ev.checks.push(Check {
                 name: "min-baseline".to_owned(),
                 passed,
-                detail: format!("{} in {base_month}, at least {} needed", money(base), money(min)),
+                detail: ctx.words(|| format!("{} in {base_month}, at least {} needed", money(base), money(min))),
             });
             if !passed {
                 return Measured::closed(ev);
@@ -175,7 +177,7 @@ impl Kind for UsageGrowth {
                 ev.checks.push(Check {
                     name: "baseline-not-zero".to_owned(),
                     passed: defined,
-                    detail: format!("{} in {base_month}", money(base)),
+                    detail: ctx.words(|| format!("{} in {base_month}", money(base))),
                 });
                 if !defined {
                     return Measured::closed(ev);
