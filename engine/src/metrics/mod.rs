@@ -754,6 +754,44 @@ mod tests {
         assert!(checked > 100, "only {checked} items checked");
     }
 
+    // issue 15: a series builds its derived views once and every metric and month reads them: the largest
+    // product per customer, `customer / product` keys and product totals must be what the rows say, whichever
+    // month is asked first and however often.
+    #[test]
+    fn a_series_derives_each_view_once_and_as_the_rows_say() {
+        use testing::{all_of, partner_with, rules_with};
+        let rules = rules_with(all_of(crate::partner::Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("c1", "2024-05", "VMs", 100),
+            ("c1", "2024-05", "SQL", 300),
+            ("c1", "2024-06", "VMs", 250),
+            ("c2", "2024-06", "SQL", 40),
+            ("c2", "2024-06", "SQL", 2),
+        ]);
+        let ctx = Context::new(&rules, &partner);
+        let series = ctx.series(0);
+        let (may, june): (Month, Month) = ("2024-05".parse().unwrap(), "2024-06".parse().unwrap());
+        for _ in 0..2 {
+            assert_eq!(series.customer_value("c1", may, Aggregate::Max), Decimal::from(300));
+            assert_eq!(series.customer_value("c1", may, Aggregate::Sum), Decimal::from(400));
+            assert_eq!(series.customer_value("c2", june, Aggregate::Max), Decimal::from(42));
+            assert_eq!(series.customer_value("c2", may, Aggregate::Max), Decimal::ZERO);
+            let keys: Vec<&str> =
+                series.entities(Entity::CustomerProduct, Aggregate::Sum).iter().map(|(k, _)| *k).collect();
+            assert_eq!(keys, ["c1 / SQL", "c1 / VMs", "c2 / SQL"]);
+            let max: Vec<(&str, Decimal)> = series
+                .entities(Entity::Customer, Aggregate::Max)
+                .iter()
+                .map(|(k, m)| (*k, value(m, may) + value(m, june)))
+                .collect();
+            assert_eq!(max, [("c1", Decimal::from(550)), ("c2", Decimal::from(42))]);
+            let products: Vec<(&str, Decimal)> =
+                series.products().iter().map(|(k, m)| (*k, sum_range(m, may, june))).collect();
+            assert_eq!(products.len(), 2);
+            assert_eq!(products.iter().map(|(_, v)| *v).sum::<Decimal>(), Decimal::from(692));
+        }
+    }
+
     #[test]
     fn the_registry_names_each_kind_once() {
         let names = kind_names();
