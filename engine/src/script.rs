@@ -120,6 +120,11 @@ impl Script {
         Ok(Script { file: shown.to_owned(), engine: Arc::clone(engine), ast: Arc::new(ast) })
     }
 
+    /// Which script this is, for memos: scripts compiled once share their syntax tree.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.ast) as usize
+    }
+
     /// Runs the script with the given named decimals in scope and returns the decimal it evaluates to.
     /// `context` says what the run was for in error messages, e.g. `scoring partner "fabrikam"`.
     pub fn run(&self, inputs: &[(String, Decimal)], context: &str) -> Result<Decimal, Error> {

@@ -378,6 +378,9 @@ pub(crate) struct Context<'a> {
     /// Each person's certifications found in the version's catalogue (by index), looked up once per partner
     /// rather than per metric and month (issue 15).
     certifications: OnceCell<Vec<Vec<Option<usize>>>>,
+    /// The points scripts' results for this partner by script and inputs: the months of the window often give a
+    /// script the same inputs, and a script is a pure function of them (issue 15).
+    scripted: std::cell::RefCell<Vec<(usize, Vec<(String, Decimal)>, Decimal)>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
     /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
@@ -400,6 +403,7 @@ impl<'a> Context<'a> {
             brief: false,
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
             certifications: OnceCell::new(),
+            scripted: Default::default(),
             by_measure,
             overflow: Cell::new(None),
         }
@@ -414,6 +418,17 @@ impl<'a> Context<'a> {
         } else {
             write()
         }
+    }
+
+    /// Runs a points script on `inputs`, or gives the result it gave on the same inputs for this partner before.
+    pub fn run_script(&self, script: &crate::script::Script, inputs: &[(String, Decimal)]) -> Result<Decimal, Error> {
+        let id = script.id();
+        if let Some((_, _, result)) = self.scripted.borrow().iter().find(|(s, i, _)| *s == id && i == inputs) {
+            return Ok(*result);
+        }
+        let result = script.run(inputs, &format!("scoring partner \"{}\"", self.partner.id))?;
+        self.scripted.borrow_mut().push((id, inputs.to_vec(), result));
+        Ok(result)
     }
 
     /// Notes an overflow (the first one wins) and stands in zero for the value that has none.

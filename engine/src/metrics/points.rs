@@ -32,7 +32,7 @@ pub(crate) fn points(
             let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
             inputs.extend(rule.params.iter().cloned());
             inputs.extend(parts.iter().cloned());
-            let p = script.run(&inputs, &format!("scoring partner \"{}\"", ctx.partner.id))?;
+            let p = ctx.run_script(script, &inputs)?;
             pe.script = Some(script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned());
             // What the explanation shows: not `max_points`, and not `units` when the parts' units are shown.
             pe.inputs = inputs
