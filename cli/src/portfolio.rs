@@ -25,7 +25,7 @@ pub enum Source {
     File(PathBuf),
     Line(String),
     /// A partner built from CSV tables, with the CSV lines its pieces came from.
-    Table(Box<designate_engine::partner::PartnerFile>, crate::tables::Places),
+    Table(Box<designate_engine::partner::PartnerFile>, designate_engine::partner::Places),
     /// Partner `usize` of Parquet tables, built from them on the worker that scores it.
     Columnar(std::sync::Arc<designate_engine::columnar::Portfolio>, usize),
     Unreadable(String),
@@ -64,15 +64,14 @@ impl Raw {
             },
             // Built from tables: a problem is put on the CSV line it comes from.
             Source::Table(file, places) => {
-                Partner::from_file((**file).clone(), &self.origin).map_err(|e| anyhow!(places.locate(e)))
+                Partner::from_file((**file).clone(), &self.origin).map_err(|e| anyhow!(places.locate(e).to_string()))
             }
             // Built from Parquet tables: a cell that does not read fails the partner at its row and column; a
             // problem of the file built is put on the row it comes from.
             Source::Columnar(portfolio, i) => {
                 let placed = portfolio.partner(*i);
                 let file = placed.file.map_err(|e| anyhow!(e.to_string()))?;
-                let places = crate::tables::Places::from_pairs(placed.places);
-                Partner::from_file(file, &self.origin).map_err(|e| anyhow!(places.locate(e)))
+                Partner::from_file(file, &self.origin).map_err(|e| anyhow!(placed.places.locate(e).to_string()))
             }
             Source::Unreadable(message) => Err(anyhow!(message.clone())),
         }
