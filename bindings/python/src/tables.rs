@@ -17,7 +17,7 @@
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::RecordBatch;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -188,7 +188,7 @@ fn batches<'py>(py: Python<'py>, obj: Option<&Bound<'py, PyAny>>, name: &str) ->
     // released one in its place, so the capsule's destructor, which releases only a stream not yet released,
     // does not free what the reader now owns. No Python code runs between reading the pointer and the move.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.cast::<FFI_ArrowArrayStream>().as_ptr()) };
-    let reader = ArrowArrayStreamReader::try_new(stream).map_err(|e| unreadable(&e))?;
+    let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| unreadable(&e))?;
     let read: Result<Vec<RecordBatch>, _> = reader.collect();
     read.map(Some).map_err(|e| unreadable(&e))
 }
