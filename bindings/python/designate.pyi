@@ -2,14 +2,17 @@
 
 import os
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Literal, Mapping, Optional, Union
 
 __version__: str
 
 class Error(ValueError):
     """A problem with rules or a partner. The message is the designate CLI's: `file:line:col: message` or
-    `file: field.path: message` (a dict partner is `<dict>`), optionally followed by `\\n  hint: ...`; several
-    problems are one per line."""
+    `file: field.path: message` (a dict partner is `<dict>`, a table row `usage: row 12, column value`), optionally
+    followed by `\\n  hint: ...`; several problems are one per line. Raised by `score_tables` for partners that
+    failed, it carries the rows of the partners that scored as `.result` (a pandas DataFrame); `None` otherwise."""
+
+    result: Optional[Any]
 
 class RuleSet:
     """A rule version folder (`rules/2024-06`) or a rules root (`rules/`, each partner by the version in force at
@@ -35,3 +38,23 @@ class RuleSet:
     def score_json(self, text: str, *, origin: Optional[str] = None) -> str:
         """One partner as JSON text (an NDJSON line) in, its result line out: the bytes `designate score -` writes
         for that line, without the newline. `origin` names the text in messages (default `<json>`)."""
+    def score_tables(
+        self,
+        partners: Any,
+        usage: Any,
+        customers: Optional[Any] = None,
+        people: Optional[Any] = None,
+        *,
+        errors: Literal["raise", "warn"] = "raise",
+    ) -> Any:
+        """A portfolio as tables in, flat results out: each table a pandas DataFrame, a pyarrow Table, or anything
+        with `__arrow_c_stream__` (a polars DataFrame, a pyarrow RecordBatchReader), with the columns of the CSV
+        tables (docs/partner-data.md; a DataFrame's NaN is an empty cell, its index is not read). Returns a pandas
+        DataFrame with the rows (in `partners` order) and columns of `designate score --format csv` for the same
+        tables: text as `str`, `qualified` as `bool`, `points`, `max_points` and `designation_points` as
+        `Decimal` (`str(value)` is the CSV cell). A portfolio that cannot be read (a missing, unknown or mistyped
+        column, a partner listed twice, a row naming an unlisted partner, an argument that is not a table) raises
+        `Error` naming the table, row and column. A partner that fails (a bad cell, a file that does not
+        validate) does not stop the others: with `errors="raise"`, once all are scored, `Error` lists every failed
+        partner and holds the others' rows as `.result`; with `errors="warn"`, each failed partner is a
+        `UserWarning` and the others' rows are returned. Partner warnings are `UserWarning`s."""

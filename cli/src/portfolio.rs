@@ -1,10 +1,12 @@
 //! Portfolios: a folder of partner files or NDJSON on stdin, read lazily and scored in parallel chunks
 //! whose results come back in input order, so memory stays bounded and output stays deterministic.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
+use designate_engine::partner::Places;
 use designate_engine::{Format, Partner};
 use rayon::prelude::*;
 
@@ -25,7 +27,7 @@ pub enum Source {
     File(PathBuf),
     Line(String),
     /// A partner built from CSV tables, with the CSV lines its pieces came from.
-    Table(Box<designate_engine::partner::PartnerFile>, crate::tables::Places),
+    Table(Box<designate_engine::partner::PartnerFile>, Places),
     /// Partner `usize` of Parquet tables, built from them on the worker that scores it.
     Columnar(std::sync::Arc<designate_engine::columnar::Portfolio>, usize),
     Unreadable(String),
@@ -34,17 +36,23 @@ pub enum Source {
 impl Raw {
     /// Reads and validates the partner.
     pub fn parse(&self) -> Result<Partner> {
-        let mut partner = self.parse_source()?;
+        self.parse_placed().map(|(partner, _)| partner)
+    }
+
+    /// Reads and validates the partner; for a partner built from tables, also the table row each of its pieces
+    /// came from, so that the warnings found when it is scored name the row as its errors do.
+    pub fn parse_placed(&self) -> Result<(Partner, Option<Cow<'_, Places>>)> {
+        let (mut partner, places) = self.parse_source()?;
         // Problems found when scoring name the partner as the portfolio does: `<stdin>:2`, a table row.
         if self.line.is_some() {
             partner.origin.clone_from(&self.origin);
         }
-        Ok(partner)
+        Ok((partner, places))
     }
 
-    fn parse_source(&self) -> Result<Partner> {
-        match &self.source {
-            Source::File(path) => Partner::load(path).map_err(|e| anyhow!(e.to_string())),
+    fn parse_source(&self) -> Result<(Partner, Option<Cow<'_, Places>>)> {
+        let partner = match &self.source {
+            Source::File(path) => Partner::load(path).map_err(|e| anyhow!(e.to_string()))?,
             Source::Line(text) => match self.line {
                 // Each line is its own JSON document: place errors on the input's line.
                 Some(line) => {
@@ -55,35 +63,31 @@ impl Raw {
                     })?;
                     // Errors found while scoring (a sum that overflows) then name the line too.
                     partner.origin = self.origin.clone();
-                    Ok(partner)
+                    partner
                 }
                 None => Partner::parse(text, Format::Json, &self.origin).map_err(|mut e| {
                     e.place.line = None;
                     anyhow!(e.to_string())
-                }),
+                })?,
             },
             // Built from tables: a problem is put on the CSV line it comes from.
             Source::Table(file, places) => {
-                Partner::from_file((**file).clone(), &self.origin).map_err(|e| anyhow!(places.locate(e)))
+                let partner = Partner::from_file((**file).clone(), &self.origin)
+                    .map_err(|e| anyhow!(places.locate(e).to_string()))?;
+                return Ok((partner, Some(Cow::Borrowed(places))));
             }
             // Built from Parquet tables: a cell that does not read fails the partner at its row and column; a
             // problem of the file built is put on the row it comes from.
             Source::Columnar(portfolio, i) => {
                 let placed = portfolio.partner(*i);
                 let file = placed.file.map_err(|e| anyhow!(e.to_string()))?;
-                let places = crate::tables::Places::from_pairs(placed.places);
-                Partner::from_file(file, &self.origin).map_err(|e| anyhow!(places.locate(e)))
+                let partner =
+                    Partner::from_file(file, &self.origin).map_err(|e| anyhow!(placed.places.locate(e).to_string()))?;
+                return Ok((partner, Some(Cow::Owned(placed.places))));
             }
-            Source::Unreadable(message) => Err(anyhow!(message.clone())),
-        }
-    }
-
-    /// The CSV line a field of a partner assembled from tables comes from, for warnings found when scoring.
-    pub fn place_of(&self, field: &str) -> Option<&str> {
-        match &self.source {
-            Source::Table(_, places) => places.of_field(field),
-            _ => None,
-        }
+            Source::Unreadable(message) => return Err(anyhow!(message.clone())),
+        };
+        Ok((partner, None))
     }
 
     /// A file's bytes, for input digests; a line's text for stdin.

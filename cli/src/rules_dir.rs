@@ -185,16 +185,8 @@ impl RulesChoice {
 }
 
 fn load(dir: &Path) -> Result<RuleSet> {
-    load_for_scoring(dir).map_err(|errors| {
-        let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        text.push(format!(
-            "the rule set {} has {} problem(s); `designate check {}` lists them",
-            dir.display(),
-            errors.len(),
-            dir.display()
-        ));
-        anyhow!(text.join("\nerror: "))
-    })
+    load_for_scoring(dir)
+        .map_err(|errors| anyhow!(designate_engine::rules::load_failure(dir, &errors).join("\nerror: ")))
 }
 
 /// Loads a rule set folder to score with: a consistency lint (maxima that do not add up, a cap never reached, a

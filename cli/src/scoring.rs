@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
+use designate_engine::partner::Places;
 use designate_engine::Partner;
 
 use crate::exit::{self, Closed};
@@ -75,9 +76,9 @@ pub fn score_each<T: Send>(
         items,
         expected,
         |raw| {
-            let partner = raw.parse()?;
+            let (partner, places) = raw.parse_placed()?;
             let report = choice.score(&partner)?;
-            let warnings = warnings_of(Some(raw), &partner, &report);
+            let warnings = warnings_of(places.as_deref(), &partner, &report);
             Ok((prepare(report), warnings))
         },
         |_, result| {
@@ -99,13 +100,14 @@ pub fn score_each<T: Send>(
     Streamed { processed, written, failed }
 }
 
-/// The report's warnings, each at its place: a partner from tables is warned about at the CSV line the field
-/// comes from, any other (and a partner file given alone, without a `raw`) at its file and field.
-pub fn warnings_of(raw: Option<&Raw>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
+/// The report's warnings, each at its place: a partner from tables is warned about at the table row the field
+/// comes from (`folder/people.csv:4`, `folder/people.parquet: row 3`), any other (and a partner file given alone,
+/// without `places`) at its file and field.
+pub fn warnings_of(places: Option<&Places>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
     report
         .warnings
         .iter()
-        .map(|w| match raw.and_then(|raw| raw.place_of(&w.field)) {
+        .map(|w| match places.and_then(|places| places.of_field(&w.field)) {
             Some(place) => w.render(place),
             None => w.render(&format!("{}: {}", partner.origin, w.field)),
         })

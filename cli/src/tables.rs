@@ -21,8 +21,9 @@
 //!
 //! Each partner is built as a [`PartnerFile`] (the one type of the partner-file shape): each cell is read by the
 //! same reader a partner file's field is (a month, a date, a measure, an exact decimal), and a cell it refuses fails
-//! the partner at its CSV line. The file is then validated exactly like a partner file; [`Places`] keeps which CSV
-//! line each customer, usage row, person and certification came from, so that its problems name the line.
+//! the partner at its CSV line. The file is then validated exactly like a partner file; [`Places`] (the engine's,
+//! shared with the Parquet tables and the Python module) keeps which CSV line each customer, usage row, person and
+//! certification came from, so that its problems name the line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
 use designate_engine::partner::{
-    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, UsageFile,
+    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, Places, UsageFile,
 };
 
 use crate::portfolio::{Raw, Source};
@@ -320,7 +321,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 list.into_iter()
                     .enumerate()
                     .map(|(n, (c, line))| {
-                        places.fields.insert(format!("customers[{n}]"), file("customers.csv", line));
+                        places.insert(format!("customers[{n}]"), file("customers.csv", line));
                         c
                     })
                     .collect()
@@ -329,7 +330,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 .into_iter()
                 .enumerate()
                 .map(|(n, (row, line))| {
-                    places.fields.insert(format!("usage[{n}]"), file("usage.csv", line));
+                    places.insert(format!("usage[{n}]"), file("usage.csv", line));
                     row
                 })
                 .collect();
@@ -338,12 +339,12 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 .enumerate()
                 .map(|(n, (id, certs))| {
                     let first = certs.first().map_or(0, |(_, line)| *line);
-                    places.fields.insert(format!("people[{n}]"), file("people.csv", first));
+                    places.insert(format!("people[{n}]"), file("people.csv", first));
                     let certifications = certs
                         .into_iter()
                         .enumerate()
                         .map(|(m, (c, line))| {
-                            places.fields.insert(format!("people[{n}].certifications[{m}]"), file("people.csv", line));
+                            places.insert(format!("people[{n}].certifications[{m}]"), file("people.csv", line));
                             c
                         })
                         .collect();
@@ -454,41 +455,5 @@ impl Usage {
             rows.push((value, row.line));
         }
         Ok(rows)
-    }
-}
-
-/// Where the pieces of a partner built from tables came from (`folder/usage.csv:7`), by field path
-/// (`usage[3]`, `people[0].certifications[1]`), so that its problems are reported on the CSV line.
-#[derive(Default)]
-pub struct Places {
-    fields: BTreeMap<String, String>,
-}
-
-impl Places {
-    /// Places given as (field path, place) pairs, as the engine's `columnar` module gives them for Parquet rows.
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Places {
-        Places { fields: pairs.into_iter().collect() }
-    }
-
-    /// The CSV line a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the
-    /// longest path the partner's rows were written under that starts the field.
-    pub fn of_field(&self, field: &str) -> Option<&str> {
-        let mut path = field;
-        loop {
-            if let Some(place) = self.fields.get(path) {
-                return Some(place);
-            }
-            path = &path[..path.rfind('.')?];
-        }
-    }
-
-    /// An error of the partner, put back on its CSV line when the place is known (`origin` names the partner
-    /// otherwise).
-    pub fn locate(&self, mut e: designate_engine::Error) -> String {
-        if let Some(place) = e.place.field.as_deref().and_then(|field| self.of_field(field)) {
-            e.place = designate_engine::Located::file(place);
-        }
-        e.place.line = None;
-        e.to_string()
     }
 }

@@ -430,3 +430,25 @@ fn generated_tables_score_like_the_generated_ndjson() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&c).unwrap(), std::fs::read(&a).unwrap());
 }
+
+/// Issue 15: a warning found when a partner from Parquet tables is scored (a misspelt certification) names the
+/// table row it comes from, as for CSV tables; it used to name the partner's field path
+/// (`partners.parquet: row 1 (contoso-smb): people[0].certifications[1]`), a place in no file.
+#[test]
+fn parquet_warnings_name_their_row() {
+    let dir = valid("warning");
+    let people = dir.join("people.parquet");
+    let batch = read(&people);
+    let mut cols: Vec<(String, ArrayRef)> =
+        batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect();
+    let k = cols.iter().position(|(name, _)| name == "certification").unwrap();
+    let mut certs: Vec<String> =
+        (0..batch.num_rows()).map(|i| cols[k].1.as_string::<i32>().value(i).to_owned()).collect();
+    certs[1] = "AZ-1O4".into();
+    cols[k].1 = Arc::new(StringArray::from(certs));
+    write_parquet(&people, cols);
+    let (code, _, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let want = format!("warning: {}: row 2: unknown certification \"AZ-1O4\"\n", people.display());
+    assert!(stderr.starts_with(&want), "{stderr}");
+}

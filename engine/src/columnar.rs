@@ -38,7 +38,7 @@ use rust_decimal::Decimal;
 use crate::error::{closest, Located};
 use crate::flat::{Row, COLUMNS};
 use crate::partner::{
-    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, UsageFile,
+    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, Places, UsageFile,
 };
 use crate::Error;
 
@@ -74,7 +74,7 @@ pub struct Placed {
     pub file: Result<PartnerFile, Error>,
     /// Where each piece came from, by field path of the partner file (`usage[3]` → `usage.parquet: row 812`), so
     /// that a problem found when the file is validated or scored names the row.
-    pub places: Vec<(String, String)>,
+    pub places: Places,
 }
 
 /// A row of a table: which batch, which row in it.
@@ -480,12 +480,12 @@ impl Portfolio {
     /// Partner `i` (in `partners` order) as a partner file, with where its pieces came from.
     pub fn partner(&self, i: usize) -> Placed {
         let origin = self.origin(i);
-        let mut places = Vec::new();
+        let mut places = Places::default();
         let file = self.build(i, &mut places);
         Placed { origin, file, places }
     }
 
-    fn build(&self, i: usize, places: &mut Vec<(String, String)>) -> Result<PartnerFile, Error> {
+    fn build(&self, i: usize, places: &mut Places) -> Result<PartnerFile, Error> {
         let [partners, usage, customers, people] = &self.tables;
         let (head, id) = &self.heads[i];
         let [customer_rows, people_rows, usage_rows] = &self.rows[i];
@@ -497,7 +497,7 @@ impl Portfolio {
         } else {
             let mut list = Vec::with_capacity(customer_rows.len());
             for (n, at) in customer_rows.iter().enumerate() {
-                places.push((format!("customers[{n}]"), customers.place(*at)));
+                places.insert(format!("customers[{n}]"), customers.place(*at));
                 let id = customers.text(*at, "customer_id")?.unwrap_or_default();
                 list.push(CustomerFile { id, segment: customers.opt_field(*at, "segment")? });
             }
@@ -519,7 +519,7 @@ impl Portfolio {
         }
         let mut rows = Vec::with_capacity(usage_rows.len());
         for (n, at) in usage_rows.iter().enumerate() {
-            places.push((format!("usage[{n}]"), usage.place(*at)));
+            places.insert(format!("usage[{n}]"), usage.place(*at));
             rows.push(UsageFile {
                 customer: usage.text(*at, "customer")?.unwrap_or_default(),
                 month: usage.field(*at, "month")?,
@@ -536,13 +536,13 @@ impl Portfolio {
             .enumerate()
             .map(|(n, (id, certs))| {
                 if let Some((_, first)) = certs.first() {
-                    places.push((format!("people[{n}]"), people.place(*first)));
+                    places.insert(format!("people[{n}]"), people.place(*first));
                 }
                 let certifications = certs
                     .into_iter()
                     .enumerate()
                     .map(|(m, (c, at))| {
-                        places.push((format!("people[{n}].certifications[{m}]"), people.place(at)));
+                        places.insert(format!("people[{n}].certifications[{m}]"), people.place(at));
                         c
                     })
                     .collect();

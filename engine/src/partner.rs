@@ -676,6 +676,49 @@ impl Partner {
     }
 }
 
+/// Where the pieces of a partner built from tables came from (`folder/usage.csv:7`, `usage: row 812`), by field
+/// path of its partner file (`usage[3]`, `people[0].certifications[1]`), so that a problem found when the file is
+/// validated or scored names the table row a person can open, not a field of a file they never saw. One type for
+/// every table source: the CLI's CSV and Parquet tables and the Python module's DataFrames.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    fields: BTreeMap<String, String>,
+}
+
+impl Places {
+    /// Places given as (field path, place) pairs.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Places {
+        Places { fields: pairs.into_iter().collect() }
+    }
+
+    /// Notes that the piece at field path `field` came from `place`.
+    pub fn insert(&mut self, field: impl Into<String>, place: impl Into<String>) {
+        self.fields.insert(field.into(), place.into());
+    }
+
+    /// The place a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the place of
+    /// the longest noted path that starts the field.
+    pub fn of_field(&self, field: &str) -> Option<&str> {
+        let mut path = field;
+        loop {
+            if let Some(place) = self.fields.get(path) {
+                return Some(place);
+            }
+            path = &path[..path.rfind('.')?];
+        }
+    }
+
+    /// An error of the partner, put on the row its field comes from when that is known (else it keeps the
+    /// partner's origin and field); a line and column of a text the tables never were is dropped.
+    pub fn locate(&self, mut e: Error) -> Error {
+        if let Some(place) = e.place.field.as_deref().and_then(|field| self.of_field(field)) {
+            e.place = Located::file(place);
+        }
+        e.place.line = None;
+        e
+    }
+}
+
 /// Elements of a list that read, each with its index in the file.
 type Indexed<T> = Vec<(usize, T)>;
 

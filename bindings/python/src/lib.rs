@@ -1,6 +1,7 @@
 //! The Python module `designate`: `designate.RuleSet(path)` loads a rule version folder or a rules root, and
-//! scores partners given as dicts or files (`score`) the way `designate score --format json` does. Scoring runs
-//! with the GIL released. Every problem is raised as `designate.Error` carrying the engine's located message
+//! scores partners given as dicts or files (`score`) the way `designate score --format json` does, and portfolios
+//! given as tables (`score_tables`, tables.rs) the way `designate score --format csv` does. Scoring runs with the
+//! GIL released. Every problem is raised as `designate.Error` carrying the engine's located message
 //! (`file:line:col: message` or `file: field.path: message`, with its `hint:` line), exactly as the CLI prints it;
 //! rule lints and partner warnings the CLI prints on stderr are Python warnings.
 
@@ -14,6 +15,7 @@ use pyo3::types::{PyDict, PyMapping};
 
 mod partner;
 mod rules;
+mod tables;
 
 create_exception!(
     designate,
@@ -122,6 +124,27 @@ impl RuleSet {
         Ok(scored)
     }
 
+    /// Scores a portfolio given as tables of the CSV-tables shape (docs/partner-data.md): `partners`, `usage` and
+    /// optionally `customers` and `people`, each a pandas DataFrame, a pyarrow Table, or anything with
+    /// `__arrow_c_stream__`. Returns a pandas DataFrame with the rows and columns `designate score --format csv`
+    /// writes for the same tables (decimals as `decimal.Decimal`). A portfolio that cannot be read raises
+    /// `designate.Error`; a partner that fails does not stop the others: `errors="raise"` (the default) raises
+    /// `designate.Error` listing every failed partner once all are scored, the others' rows as its `.result`;
+    /// `errors="warn"` issues one `UserWarning` per failed partner and returns the others' rows.
+    #[pyo3(signature = (partners, usage, customers = None, people = None, *, errors = "raise"))]
+    fn score_tables<'py>(
+        &self,
+        py: Python<'py>,
+        partners: &Bound<'py, PyAny>,
+        usage: &Bound<'py, PyAny>,
+        customers: Option<&Bound<'py, PyAny>>,
+        people: Option<&Bound<'py, PyAny>>,
+        errors: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let on_error = tables::OnError::parse(errors)?;
+        tables::score(py, &self.rules, [Some(partners), Some(usage), customers, people], on_error)
+    }
+
     fn __repr__(&self) -> String {
         let versions: Vec<&str> = self.rules.versions().iter().map(|s| s.version.as_str()).collect();
         format!("RuleSet({:?}, versions=[{}])", self.path, versions.join(", "))
@@ -165,7 +188,10 @@ fn json_loads(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
 #[pymodule]
 fn designate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RuleSet>()?;
-    m.add("Error", m.py().get_type::<Error>())?;
+    let error = m.py().get_type::<Error>();
+    // `score_tables` sets `.result` on the error it raises for failed partners; every other error has `None`.
+    error.setattr("result", m.py().None())?;
+    m.add("Error", error)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -97,15 +97,6 @@ fn load_one(dir: &Path, lints: &mut Vec<String>) -> Result<RuleSet, String> {
             lints.extend(found.iter().map(ToString::to_string));
             Ok(set)
         }
-        Err(errors) => {
-            let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            text.push(format!(
-                "the rule set {} has {} problem(s); `designate check {}` lists them",
-                dir.display(),
-                errors.len(),
-                dir.display()
-            ));
-            Err(text.join("\n"))
-        }
+        Err(errors) => Err(designate_engine::rules::load_failure(dir, &errors).join("\n")),
     }
 }

@@ -178,7 +178,7 @@ def test_every_bad_partner_file_raises_the_cli_first_line(workspace):
         assert first == expected, case["file"]
 
 
-def test_rules_that_do_not_load_raise_every_problem(workspace, tmp_path):
+def test_rules_that_do_not_load_raise_every_problem(workspace, cli, tmp_path):
     with pytest.raises(designate.Error, match=r"nope: no such rules folder$"):
         designate.RuleSet(tmp_path / "nope")
     with pytest.raises(designate.Error, match=r"neither a rule set \(no program.toml\) nor a folder of rule sets"):
@@ -191,6 +191,10 @@ def test_rules_that_do_not_load_raise_every_problem(workspace, tmp_path):
     lines = str(raised.value).splitlines()
     assert lines[0].startswith(str(broken / "program.toml") + ":"), lines
     assert lines[-1].startswith(f"the rule set {broken} has ")
+    # issue 15: the same words as the CLI's (one engine function writes them), problem for problem.
+    out = cli("score", "--rules", str(broken), "snapshots/partners/contoso-smb.yaml")
+    assert out.returncode == 2
+    assert [line.removeprefix("error: ") for line in out.stderr.splitlines()] == lines
 
 
 def test_a_partner_that_is_neither_dict_nor_path_is_a_type_error(workspace):

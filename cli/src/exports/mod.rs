@@ -743,7 +743,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = crate::portfolio::Raw>
 pub fn raw(p: Imported) -> crate::portfolio::Raw {
     use crate::portfolio::{Raw, Source};
     let source = match p.file {
-        Ok(file) => Source::Table(Box::new(file), crate::tables::Places::default()),
+        Ok(file) => Source::Table(Box::new(file), designate_engine::partner::Places::default()),
         Err(problems) => Source::Unreadable(problems.join("\nerror: ")),
     };
     Raw { origin: p.origin, line: None, source }

@@ -499,6 +499,20 @@ pub fn overlapping_versions(sets: &[RuleSet]) -> Vec<Error> {
     version_problems(sets, false)
 }
 
+/// What to say of a rule set folder that does not load: each of its problems, then one line saying how many there
+/// are and that `designate check DIR` lists them (with their source lines). The CLI and the Python module both
+/// report a rule set that does not load in these words; each joins the lines as it prints problems.
+pub fn load_failure(dir: &Path, errors: &[Error]) -> Vec<String> {
+    let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.push(format!(
+        "the rule set {} has {} problem(s); `designate check {}` lists them",
+        dir.display(),
+        errors.len(),
+        dir.display()
+    ));
+    lines
+}
+
 impl RuleSet {
     /// The version and its effective range as messages write them: `2023-07 (2023-07 to 2024-05)`, `2024-06
     /// (from 2024-06)`.
