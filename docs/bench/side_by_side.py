@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,11 +33,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def run(cmd, stdin=None, stdout=subprocess.DEVNULL):
     """Runs `cmd` to its end: (wall s, CPU s of the process and its children, peak RSS in MB, stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
-    out = proc.stdout.read() if stdout == subprocess.PIPE else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode()
+    # stderr into a file, not a pipe: a run that warns a lot would fill the pipe and wait for it forever.
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=errors)
+        out = proc.stdout.read() if stdout == subprocess.PIPE else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"side_by_side: {' '.join(cmd)} failed:\n{err}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out

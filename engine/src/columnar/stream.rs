@@ -420,7 +420,8 @@ mod tests {
     #[test]
     fn streamed_partners_are_the_whole_tables_partners_in_any_row_order() {
         let (n, per) = (7, 5);
-        let orders: [(&str, Box<dyn Fn(usize) -> usize>); 3] = [
+        type Order = Box<dyn Fn(usize) -> usize>;
+        let orders: [(&str, Order); 3] = [
             ("grouped", Box::new(|k| k)),
             ("shuffled", Box::new(move |k| k * 11 % (n * per))),
             ("reversed", Box::new(move |k| n * per - 1 - k)),
