@@ -1,25 +1,34 @@
 //! Portfolios as Parquet tables (issue 15): a folder holding `partners.parquet`, `usage.parquet` and, optionally,
 //! `customers.parquet` and `people.parquet`, with the columns of the CSV tables (docs/partner-data.md).
 //!
-//! Each file is read into Arrow batches with the `parquet` crate; the engine's `columnar` module checks the
-//! columns, attributes every row to its partner by `partner_id` (never by position, in any order) and builds each
-//! partner's file on the worker that scores it. Columnar batches are compact, so memory holds the tables plus the
-//! partners being scored. The guarantees are those of the CSV tables (tables.rs): a problem that cannot be pinned
-//! on one partner (a missing, unknown or mistyped column, a partner listed twice, a row naming an unlisted
-//! partner) makes the portfolio unreadable (exit 2); a cell that does not read fails its partner only (exit 1),
-//! at `usage.parquet: row 12, column value`.
+//! Read column by column with the `parquet` crate, in two passes (the engine's `columnar::Stream`): first the
+//! `partner_id` column alone of each table, counting each partner's rows and refusing rows that name no listed
+//! partner; then every column, batch by batch, each partner handed to the scoring pipeline once all its rows are
+//! in hand and built into its partner file on the worker that scores it. Rows are attributed by `partner_id`,
+//! never by position, in any order; memory holds `partners`, a batch of each table and the partners in flight
+//! when the rows are grouped by partner in `partners` order, and more when they are not (a batch is kept until
+//! its last row's partner comes). The guarantees are those of the CSV tables (tables.rs): a problem that cannot
+//! be pinned on one partner (a missing, unknown or mistyped column, a partner listed twice, a row naming an
+//! unlisted partner) makes the portfolio unreadable (exit 2) before anything is scored; a cell that does not
+//! read fails its partner only (exit 1), at `usage.parquet: row 12, column value`.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _, Result};
-use designate_engine::columnar::{Portfolio, Tables};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use designate_engine::columnar::{Rows, Stream};
+use designate_engine::{Error, Located};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
 
 use crate::portfolio::{Raw, Source};
 
 /// The table files, in `Tables` order.
 const FILES: [&str; 4] = ["partners.parquet", "usage.parquet", "customers.parquet", "people.parquet"];
+
+/// Rows per batch of the second pass: what is read of a table at a time beside the partners being built.
+const BATCH: usize = 8192;
 
 /// True when `dir` holds a Parquet portfolio.
 pub fn is_tables(dir: &Path) -> bool {
@@ -39,32 +48,91 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
         }
     }
     let names = FILES.map(|f| dir.join(f).display().to_string());
-    let read = |i: usize| -> Result<Option<Vec<arrow_array::RecordBatch>>> {
-        let path = dir.join(FILES[i]);
+    // Every file's footer first: a file that is not Parquet is named before any row is read.
+    let mut files = Vec::with_capacity(FILES.len());
+    for f in FILES {
+        files.push(Table::open(&dir.join(f))?);
+    }
+    let partners = match &files[0] {
+        Some(table) => table.read_all()?,
+        None => Vec::new(),
+    };
+    // A table with no rows holds nothing whose columns could be checked, as a table of no batches.
+    let schema = |i: usize| files[i].as_ref().filter(|t| t.rows() > 0).map(|t| Arc::clone(t.meta.schema()));
+    let mut stream =
+        Stream::open(names, partners, [schema(1), schema(2), schema(3)]).map_err(|e| anyhow!(e.to_string()))?;
+    let tables = [(Rows::Customers, 2), (Rows::People, 3), (Rows::Usage, 1)];
+    // The first pass, in the order the whole-table reader checked the rows: customers, people, usage.
+    for (rows, i) in tables {
+        let (Some(table), Some(k)) = (&files[i], stream.id_column(rows)) else { continue };
+        for batch in table.reader(Some(k), BATCH * 8)? {
+            let batch = batch.map_err(|e| table.not_parquet(e))?;
+            stream.tally(rows, batch.column(0).as_ref()).map_err(|e| anyhow!(e.to_string()))?;
+        }
+    }
+    // The second pass: every column, read as the partners need them.
+    for (rows, i) in tables {
+        let (Some(table), Some(_)) = (&files[i], stream.id_column(rows)) else { continue };
+        let path = table.path.display().to_string();
+        let batches = table
+            .reader(None, BATCH)?
+            .map(move |b| b.map_err(|e| Error::new(Located::file(&path), format!("cannot read as Parquet: {e}"))));
+        stream.rows(rows, Box::new(batches));
+    }
+    Ok(Box::new(stream.map(|(origin, part)| {
+        let source = match part {
+            Ok(part) => Source::Columnar(Arc::new(part), 0),
+            Err(e) => Source::Unreadable(e.to_string()),
+        };
+        Raw { origin, line: None, source }
+    })))
+}
+
+/// One Parquet file: its path and footer, read once for both passes.
+struct Table {
+    path: PathBuf,
+    meta: ArrowReaderMetadata,
+}
+
+impl Table {
+    /// The file's footer, `None` when there is no such file; a file that is not Parquet is named with the reason.
+    fn open(path: &Path) -> Result<Option<Table>> {
         if !path.exists() {
             return Ok(None);
         }
-        read_table(&path).map(Some)
-    };
-    let tables = Tables {
-        partners: read(0)?.unwrap_or_default(),
-        usage: read(1)?.unwrap_or_default(),
-        customers: read(2)?,
-        people: read(3)?,
-    };
-    let portfolio = Arc::new(Portfolio::open(tables, names).map_err(|e| anyhow!(e.to_string()))?);
-    let items = (0..portfolio.len()).map(move |i| Raw {
-        origin: portfolio.origin(i),
-        line: None,
-        source: Source::Columnar(Arc::clone(&portfolio), i),
-    });
-    Ok(Box::new(items))
-}
+        let file = File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let table = Table {
+            path: path.to_owned(),
+            meta: ArrowReaderMetadata::load(&file, Default::default())
+                .map_err(|e| anyhow!("{}: cannot read as Parquet: {e}", path.display()))?,
+        };
+        Ok(Some(table))
+    }
 
-/// One Parquet file as Arrow batches; a file that is not Parquet, or not readable, is named with the reason.
-fn read_table(path: &Path) -> Result<Vec<arrow_array::RecordBatch>> {
-    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let not_parquet = |e: parquet::errors::ParquetError| anyhow!("{}: cannot read as Parquet: {e}", path.display());
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(not_parquet)?.build().map_err(not_parquet)?;
-    reader.map(|batch| batch.map_err(|e| anyhow!("{}: cannot read as Parquet: {e}", path.display()))).collect()
+    /// Rows the footer counts.
+    fn rows(&self) -> i64 {
+        self.meta.metadata().file_metadata().num_rows()
+    }
+
+    fn not_parquet(&self, e: impl std::fmt::Display) -> anyhow::Error {
+        anyhow!("{}: cannot read as Parquet: {e}", self.path.display())
+    }
+
+    /// A reader of the file's batches of `batch` rows: column `only` alone (an index of the schema's fields),
+    /// or every column. Each reader has a file handle of its own.
+    fn reader(&self, only: Option<usize>, batch: usize) -> Result<ParquetRecordBatchReader> {
+        let file = File::open(&self.path).with_context(|| format!("{}: cannot read", self.path.display()))?;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone()).with_batch_size(batch);
+        if let Some(k) = only {
+            let mask = ProjectionMask::roots(builder.parquet_schema(), [k]);
+            builder = builder.with_projection(mask);
+        }
+        builder.build().map_err(|e| self.not_parquet(e))
+    }
+
+    /// Every row, as the batches of one reader: for `partners`, one row per partner.
+    fn read_all(&self) -> Result<Vec<arrow_array::RecordBatch>> {
+        self.reader(None, BATCH)?.map(|b| b.map_err(|e| self.not_parquet(e))).collect()
+    }
 }

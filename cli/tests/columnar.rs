@@ -452,3 +452,101 @@ fn parquet_warnings_name_their_row() {
     let want = format!("warning: {}: row 2: unknown certification \"AZ-1O4\"\n", people.display());
     assert!(stderr.starts_with(&want), "{stderr}");
 }
+
+/// The rows of `batches` (one table, of the types `generate --tables` writes: text, DATE, DECIMAL) in the order
+/// k → k × step mod n, which scatters every partner's rows across the file.
+fn scattered(batches: &[RecordBatch]) -> RecordBatch {
+    use arrow_array::types::Date32Type;
+    let schema = batches[0].schema();
+    let rows: Vec<(usize, usize)> =
+        batches.iter().enumerate().flat_map(|(b, x)| (0..x.num_rows()).map(move |r| (b, r))).collect();
+    let n = rows.len();
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let step = (7919..).find(|s| gcd(*s, n) == 1).unwrap();
+    let order: Vec<(usize, usize)> = (0..n).map(|k| rows[k * step % n]).collect();
+    let columns: Vec<ArrayRef> = (0..schema.fields().len())
+        .map(|c| -> ArrayRef {
+            let cells = order.iter().map(|&(b, r)| (batches[b].column(c), r));
+            match schema.field(c).data_type() {
+                arrow_schema::DataType::Utf8 => Arc::new(StringArray::from_iter(
+                    cells.map(|(a, r)| (!a.is_null(r)).then(|| a.as_string::<i32>().value(r).to_owned())),
+                )),
+                arrow_schema::DataType::Date32 => Arc::new(Date32Array::from_iter(
+                    cells.map(|(a, r)| (!a.is_null(r)).then(|| a.as_primitive::<Date32Type>().value(r))),
+                )),
+                arrow_schema::DataType::Decimal128(p, s) => Arc::new(
+                    Decimal128Array::from_iter(
+                        cells.map(|(a, r)| (!a.is_null(r)).then(|| a.as_primitive::<Decimal128Type>().value(r))),
+                    )
+                    .with_precision_and_scale(*p, *s)
+                    .unwrap(),
+                ),
+                t => panic!("unexpected column type {t}"),
+            }
+        })
+        .collect();
+    RecordBatch::try_new(schema, columns).unwrap()
+}
+
+/// Issue 15: Parquet tables are read partner by partner (memory bounded by the largest partner plus a batch when
+/// rows are grouped), but rows need not be grouped: usage, customers and people with every partner's rows
+/// scattered across the file, in row groups of 1,000 rows, score to the same flat CSV as the grouped tables,
+/// byte for byte, serial or parallel; no row is dropped or given to another partner.
+#[test]
+fn parquet_rows_not_grouped_by_partner_score_like_grouped_ones() {
+    let dir = scratch("scattered");
+    let grouped = dir.join("grouped");
+    let (code, _, stderr) = run(&[
+        "generate",
+        "--partners",
+        "60",
+        "--seed",
+        "5",
+        "--tables",
+        grouped.to_str().unwrap(),
+        "--tables-format",
+        "parquet",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let apart = dir.join("scattered");
+    std::fs::create_dir_all(&apart).unwrap();
+    std::fs::copy(grouped.join("partners.parquet"), apart.join("partners.parquet")).unwrap();
+    let mut usage_rows = 0;
+    for table in ["usage", "customers", "people"] {
+        let file = format!("{table}.parquet");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(grouped.join(&file)).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        let batch = scattered(&batches);
+        if table == "usage" {
+            usage_rows = batch.num_rows();
+        }
+        let props =
+            parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(apart.join(&file)).unwrap(), batch.schema(), Some(props))
+                .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+    // Several batches of the reader (8,192 rows) and many row groups, so that rows wait for their partner.
+    assert!(usage_rows > 3 * 8192, "{usage_rows} usage rows");
+    let want = run(&["score", "--format", "csv", grouped.to_str().unwrap()]);
+    assert_eq!(want.0, Some(0), "{}", want.2);
+    assert!(want.1.lines().count() > 60 * 5);
+    assert_eq!(run(&["score", "--format", "csv", apart.to_str().unwrap()]), want);
+    let serial = std::process::Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args(["score", "--format", "csv", apart.to_str().unwrap()])
+        .current_dir(workspace())
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(text(&serial.stdout), want.1);
+}

@@ -9,7 +9,10 @@ Runs, alternating, best of --runs by wall time:
     process too (without Python's start and `import duckdb`), and the table shows that, DuckDB's better figure;
   * with --tables DIR (partners.parquet, usage.parquet ...): `designate score DIR --format csv` and the same SQL on
     duckdb_source_parquet.sql;
-then `designate bench` once on the same generated portfolio for parse only against parse + score.
+then `designate bench` once on the same generated portfolio for parse only against parse + score, and (unless
+--no-check) a check that DuckDB's numbers equal designate's evidence for every partner: the figures `ttm-total`
+and `growth-percent` of usage-growth, `net` of net-customer-adds and the path of the Infrastructure designation
+(`score --format json`), over the NDJSON and over the Parquet tables.
 The machine may be shared: compare CPU times and the ratios, which are taken in the same minutes.
 
 Needs DuckDB from PyPI (docs/bench/side-by-side.sh installs it into target/bench-venv).
@@ -21,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,28 +33,84 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def run(cmd, stdin=None, stdout=subprocess.DEVNULL):
     """Runs `cmd` to its end: (wall s, CPU s of the process and its children, peak RSS in MB, stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
-    out = proc.stdout.read() if stdout == subprocess.PIPE else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode()
+    # stderr into a file, not a pipe: a run that warns a lot would fill the pipe and wait for it forever.
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=errors)
+        out = proc.stdout.read() if stdout == subprocess.PIPE else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"side_by_side: {' '.join(cmd)} failed:\n{err}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
-def query(source, target):
-    """The child process of a DuckDB run: the three metrics over `source`; prints its own timings as JSON."""
+def views(source, target):
+    """The SQL of duckdb_source_{source}.sql for `target`. customers.parquet is optional in the tables: without it
+    the customers' segments are an empty table (no customer has a segment), as designate reads such tables."""
+    key = "{path}" if source == "ndjson" else "{dir}"
+    sql = open(os.path.join(HERE, f"duckdb_source_{source}.sql")).read()
+    if source == "parquet" and not os.path.exists(os.path.join(target, "customers.parquet")):
+        sql = sql.replace("read_parquet('{dir}/customers.parquet')",
+                          "(SELECT NULL::VARCHAR AS partner_id, NULL::VARCHAR AS customer_id, "
+                          "NULL::VARCHAR AS segment WHERE false)")
+    return sql.replace(key, target)
+
+
+def three_metrics(source, target):
+    """DuckDB's rows (partner_id, ttm_acr, path, net_customer_adds, usage_growth_percent) and its timings."""
     import duckdb
 
     con = duckdb.connect()
-    key = "{path}" if source == "ndjson" else "{dir}"
-    view = open(os.path.join(HERE, f"duckdb_source_{source}.sql")).read().replace(key, target)
     sql = open(os.path.join(HERE, "duckdb_three_metrics.sql")).read()
     wall, cpu = time.perf_counter(), time.process_time()
-    con.execute(view)
+    con.execute(views(source, target))
     rows = con.execute(sql).fetchall()
-    print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "rows": len(rows)}))
+    return rows, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def query(source, target):
+    """The child process of a DuckDB run: the three metrics over `source`; prints its own timings as JSON."""
+    rows, wall, cpu = three_metrics(source, target)
+    print(json.dumps({"wall": wall, "cpu": cpu, "rows": len(rows)}))
+
+
+def check(args, source, target):
+    """DuckDB's numbers against designate's evidence, partner by partner: (partners compared, differences).
+
+    A partner with no eligible ACR has no row in DuckDB (its query starts from the usage): designate must then
+    show a zero total and no growth. Growth is exact in designate and a DOUBLE in DuckDB's decimal division, so
+    it is compared to 1e-9 of its size."""
+    from decimal import Decimal
+
+    rows, _, _ = three_metrics(source, target)
+    duck = {r[0]: r[1:] for r in rows}
+    cmd = [args.designate, "score", "--rules", args.rules, "--format", "json"]
+    stdin = None
+    if source == "ndjson":
+        cmd.append("-")
+        stdin = open(target, "rb")
+    else:
+        cmd.append(target)
+    out = subprocess.run(cmd, stdin=stdin, capture_output=True, check=True).stdout
+    compared, differences = 0, []
+    for line in out.splitlines():
+        report = json.loads(line, parse_float=Decimal, parse_int=Decimal)
+        infra = next(d for d in report["designations"] if d["id"] == "infrastructure")
+        figures = {m["id"]: {f["name"]: f["value"] for f in m["evidence"]["figures"]} for m in infra["metrics"]}
+        growth = figures["usage-growth"]
+        ours = (growth.get("ttm-total", Decimal(0)), infra["path"], figures["net-customer-adds"]["net"],
+                growth.get("growth-percent"))
+        theirs = duck.pop(report["partner"], (Decimal(0), None, 0, None))
+        same = (Decimal(theirs[0]) == ours[0] and theirs[1] in (None, ours[1]) and Decimal(theirs[2]) == ours[2]
+                and (theirs[3] is None) == (ours[3] is None)
+                and (ours[3] is None or abs(Decimal(str(theirs[3])) - ours[3]) <= abs(ours[3]) * Decimal("1e-9")))
+        compared += 1
+        if not same:
+            differences.append(f"{report['partner']}: designate {ours}, DuckDB {theirs}")
+    differences += [f"{p}: DuckDB only" for p in duck]
+    return compared, differences
 
 
 def duckdb_run(source, target):
@@ -81,6 +141,7 @@ def main():
     ap.add_argument("--work", default="target/bench", help="where the generated portfolio is kept")
     ap.add_argument("--tables", help="a folder of Parquet tables (partners.parquet, usage.parquet, ...) to add")
     ap.add_argument("--no-bench", action="store_true", help="skip `designate bench` (parse only vs score)")
+    ap.add_argument("--no-check", action="store_true", help="skip checking DuckDB's numbers against designate's")
     args = ap.parse_args()
 
     os.makedirs(args.work, exist_ok=True)
@@ -125,6 +186,16 @@ def main():
         o, t = rows[ours], rows[theirs]
         print(f"DuckDB ÷ designate ({ours.split('(')[-1].rstrip(')')}): wall {t['wall'] / o['wall']:.2f}×, "
               f"CPU {t['cpu'] / o['cpu']:.2f}×  (above 1: designate is faster)")
+
+    if not args.no_check:
+        sources = [("ndjson", ndjson)] + ([("parquet", args.tables)] if args.tables else [])
+        for source, target in sources:
+            compared, differences = check(args, source, target)
+            if differences:
+                print(f"check ({source}): {len(differences)} of {compared} partners differ:")
+                print("\n".join("  " + d for d in differences[:20]))
+            else:
+                print(f"check ({source}): DuckDB's three metrics equal designate's evidence for all {compared} partners")
 
     if not args.no_bench:
         out = subprocess.run([args.designate, "bench", "--partners", str(args.partners), "--seed", str(args.seed),

@@ -42,6 +42,9 @@ use crate::partner::{
 };
 use crate::Error;
 
+mod stream;
+pub use stream::{Rows, Stream};
+
 /// A portfolio as Arrow tables: the CSV tables' shape and column names (docs/partner-data.md).
 #[derive(Debug, Clone, Default)]
 pub struct Tables {
@@ -203,6 +206,12 @@ impl Table {
             .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| At { batch: b as u32, row: r as u32 }))
     }
 
+    /// The same table (name, columns) holding `batches`, whose first rows are rows `starts[i] + 1` of the whole
+    /// table: a part of it, rows numbered as in the whole.
+    fn part(&self, batches: Vec<RecordBatch>, starts: Vec<u64>) -> Table {
+        Table { name: self.name.clone(), batches, cols: self.cols.clone(), kinds: self.kinds, starts }
+    }
+
     /// The row's number, from 1, across the batches.
     fn number(&self, at: At) -> u64 {
         self.starts[at.batch as usize] + u64::from(at.row) + 1
@@ -237,11 +246,16 @@ impl Table {
     }
 
     fn error(&self, at: At, column: &str, message: String) -> Error {
+        self.error_at(self.number(at), column, message)
+    }
+
+    /// [`Table::error`] at row `number` of the whole table (from 1).
+    fn error_at(&self, number: u64, column: &str, message: String) -> Error {
         let (message, hint) = match message.split_once("\n  hint: ") {
             Some((m, h)) => (m.to_owned(), Some(h.to_owned())),
             None => (message, None),
         };
-        let e = Error::new(Located::field(&self.name, format!("row {}, column {column}", self.number(at))), message);
+        let e = Error::new(Located::field(&self.name, format!("row {number}, column {column}")), message);
         match hint {
             Some(h) => e.with_hint(h),
             None => e,
@@ -402,6 +416,64 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// Each row of `partners` with its id, and each id's partner (its index in `partners` order); a partner listed
+/// twice makes the portfolio unreadable. An empty id is the partner validation's to report (`partner id is
+/// empty`); no row can name it.
+#[allow(clippy::type_complexity)]
+fn heads(partners: &Table) -> Result<(Vec<(At, String)>, HashMap<String, usize>), Error> {
+    let mut heads: Vec<(At, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for at in partners.each() {
+        let id = partners.text(at, "partner_id")?.unwrap_or_default();
+        if !id.is_empty() {
+            if let Some(first) = index.get(&id) {
+                let first = partners.number(heads[*first].0);
+                return Err(Error::new(
+                    Located::field(&partners.name, format!("row {}", partners.number(at))),
+                    format!("partner \"{id}\" is listed twice (first at row {first})"),
+                ));
+            }
+            index.insert(id.clone(), heads.len());
+        }
+        heads.push((at, id));
+    }
+    Ok((heads, index))
+}
+
+/// The `partner_id` cell of row `row` of `ids` (row `number` of `table`), trimmed, empty when NULL. Text is
+/// borrowed, not copied: every row of a table is attributed through here.
+fn partner_id<'a>(table: &Table, ids: &'a dyn Array, row: usize, number: u64) -> Result<Cow<'a, str>, Error> {
+    match ids.as_string_opt::<i32>() {
+        Some(text) if text.is_null(row) => Ok(Cow::Borrowed("")),
+        Some(text) => Ok(Cow::Borrowed(text.value(row).trim())),
+        None => Ok(Cow::Owned(
+            cell(ids, row, Kind::Text).map_err(|m| table.error_at(number, "partner_id", m))?.unwrap_or_default(),
+        )),
+    }
+}
+
+/// The partner (its index in `partners` order) whose `partner_id` row `number` of `table` holds; a row with no
+/// id, or naming a partner `partners` (named `listed`) does not list, makes the portfolio unreadable.
+fn owner(table: &Table, id: &str, number: u64, index: &HashMap<String, usize>, listed: &str) -> Result<usize, Error> {
+    match index.get(id) {
+        Some(i) => Ok(*i),
+        None if id.is_empty() => {
+            Err(Error::new(Located::field(&table.name, format!("row {number}")), "row has no partner_id"))
+        }
+        None => {
+            let hint = match closest(id, index.keys().map(String::as_str)) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => format!("add the partner to {listed}, or fix the id"),
+            };
+            Err(Error::new(
+                Located::field(&table.name, format!("row {number}")),
+                format!("partner \"{id}\" is not in {listed}"),
+            )
+            .with_hint(hint))
+        }
+    }
+}
+
 impl Portfolio {
     /// Checks the tables' columns and attributes every row to its partner by `partner_id`. An error means the
     /// portfolio cannot be read (the module comment says which problems those are).
@@ -411,51 +483,15 @@ impl Portfolio {
         let usage = Table::open(un, tables.usage, 1)?;
         let customers = Table::open(cn, tables.customers.unwrap_or_default(), 2)?;
         let people = Table::open(ppn, tables.people.unwrap_or_default(), 3)?;
-        let mut heads: Vec<(At, String)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for at in partners.each() {
-            // An empty id is the partner validation's to report (`partner id is empty`); no row can name it.
-            let id = partners.text(at, "partner_id")?.unwrap_or_default();
-            if !id.is_empty() {
-                if let Some(first) = index.get(&id) {
-                    let first = partners.number(heads[*first].0);
-                    return Err(Error::new(
-                        Located::field(&partners.name, format!("row {}", partners.number(at))),
-                        format!("partner \"{id}\" is listed twice (first at row {first})"),
-                    ));
-                }
-                index.insert(id.clone(), heads.len());
-            }
-            heads.push((at, id));
-        }
+        let (heads, index) = heads(&partners)?;
         let mut rows: Vec<[Vec<At>; 3]> = (0..heads.len()).map(|_| Default::default()).collect();
         for (t, table) in [&customers, &people, &usage].into_iter().enumerate() {
             let Some(k) = table.cols.first().copied().flatten() else { continue };
             for at in table.each() {
                 let array = table.batches[at.batch as usize].column(k);
-                let id = cell(array.as_ref(), at.row as usize, Kind::Text)
-                    .map_err(|m| table.error(at, "partner_id", m))?
-                    .unwrap_or_default();
-                match index.get(&id) {
-                    Some(i) => rows[*i][t].push(at),
-                    None if id.is_empty() => {
-                        return Err(Error::new(
-                            Located::field(&table.name, format!("row {}", table.number(at))),
-                            "row has no partner_id",
-                        ))
-                    }
-                    None => {
-                        let hint = match closest(&id, index.keys().map(String::as_str)) {
-                            Some(near) => format!("did you mean \"{near}\"?"),
-                            None => format!("add the partner to {}, or fix the id", partners.name),
-                        };
-                        return Err(Error::new(
-                            Located::field(&table.name, format!("row {}", table.number(at))),
-                            format!("partner \"{id}\" is not in {}", partners.name),
-                        )
-                        .with_hint(hint));
-                    }
-                }
+                let number = table.number(at);
+                let id = partner_id(table, array.as_ref(), at.row as usize, number)?;
+                rows[owner(table, &id, number, &index, &partners.name)?][t].push(at);
             }
         }
         Ok(Portfolio { tables: [partners, usage, customers, people], heads, rows })
