@@ -28,11 +28,12 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
+    Date32Type, Date64Type, Decimal128Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
     Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use rust_decimal::Decimal;
 
 use crate::error::{closest, Located};
@@ -273,7 +274,7 @@ fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(),
     let integer = t.is_integer();
     let ok = match kind {
         Kind::Text => text || integer,
-        Kind::Month | Kind::Date => text || matches!(t, DataType::Date32 | DataType::Date64),
+        Kind::Month | Kind::Date => text || matches!(t, DataType::Date32 | DataType::Date64) || is_utc_timestamp(t),
         Kind::Number => {
             text || integer
                 || t.is_floating()
@@ -285,8 +286,14 @@ fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(),
     }
     let (what, hint) = match kind {
         Kind::Text => ("text", "store ids and names as text (or integers)"),
-        Kind::Month => ("months", "store months as text (2024-06) or as dates on the first of the month"),
-        Kind::Date => ("dates", "store dates as DATE or as text (2024-06-30)"),
+        Kind::Month => (
+            "months",
+            "store months as text (2024-06), or as dates or timestamps without a time zone (or in UTC) at midnight on the first of the month",
+        ),
+        Kind::Date => (
+            "dates",
+            "store dates as DATE, as text (2024-06-30), or as timestamps without a time zone (or in UTC) at midnight",
+        ),
         Kind::Number => ("exact numbers", "store numbers as DECIMAL, integers or text"),
     };
     Err(Error::new(
@@ -337,6 +344,21 @@ fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Option<String>, Str
         DataType::Float32 => float(array.as_primitive::<Float32Type>().value(row), 6)?,
         DataType::Date32 => date(i64::from(array.as_primitive::<Date32Type>().value(row)), kind)?,
         DataType::Date64 => date(array.as_primitive::<Date64Type>().value(row).div_euclid(86_400_000), kind)?,
+        DataType::Timestamp(unit, _) => {
+            let (value, per_day) = match unit {
+                TimeUnit::Second => (array.as_primitive::<TimestampSecondType>().value(row), 86_400),
+                TimeUnit::Millisecond => (array.as_primitive::<TimestampMillisecondType>().value(row), 86_400_000),
+                TimeUnit::Microsecond => (array.as_primitive::<TimestampMicrosecondType>().value(row), 86_400_000_000),
+                TimeUnit::Nanosecond => {
+                    (array.as_primitive::<TimestampNanosecondType>().value(row), 86_400_000_000_000)
+                }
+            };
+            // A day with a time of day is not a date: which date it stands for is a guess.
+            if value.rem_euclid(per_day) != 0 {
+                return Err("the timestamp has a time of day; a date is midnight\n  hint: store dates as DATE, as text (2024-06-30), or as timestamps at midnight".to_owned());
+            }
+            date(value.div_euclid(per_day), kind)?
+        }
         t => return Err(format!("a value of type {} cannot be read here", type_name(t))),
     };
     let text = text.trim();
@@ -399,6 +421,16 @@ fn date(days: i64, kind: Kind) -> Result<Cow<'static, str>, String> {
         )),
         Kind::Month => Ok(Cow::Owned(format!("{y:04}-{m:02}"))),
         _ => Ok(Cow::Owned(format!("{y:04}-{m:02}-{d:02}"))),
+    }
+}
+
+/// A timestamp whose day is the day written: without a time zone (what pandas' `datetime64` becomes), or in UTC.
+/// In another zone, the instant stored is another day's midnight.
+fn is_utc_timestamp(t: &DataType) -> bool {
+    match t {
+        DataType::Timestamp(_, None) => true,
+        DataType::Timestamp(_, Some(tz)) => matches!(tz.as_ref(), "UTC" | "utc" | "Etc/UTC" | "+00:00" | "Z"),
+        _ => false,
     }
 }
 
@@ -709,6 +741,24 @@ mod tests {
         assert_eq!(p1.usage[0].customer, "1");
         assert_eq!(p1.usage[0].value.0.to_string(), "0.05");
         assert_eq!(got[1].0, "partners: row 2 (p2)");
+    }
+
+    /// Issue 15: a timestamp at midnight (pandas' `datetime64`, naive or in UTC) is a date, and on the first of
+    /// a month a month; a time of day, or another time zone, is refused rather than read as some day.
+    #[test]
+    fn columnar_timestamps_at_midnight_are_dates() {
+        use arrow_array::TimestampNanosecondArray;
+        let june = 1_717_200_000_000_000_000_i64; // 2024-06-01T00:00:00Z
+        let naive = TimestampNanosecondArray::from(vec![june, june + 29 * 86_400_000_000_000, june + 3_600_000_000_000]);
+        assert_eq!(cell(&naive, 0, Kind::Month).unwrap().as_deref(), Some("2024-06"));
+        assert_eq!(cell(&naive, 1, Kind::Date).unwrap().as_deref(), Some("2024-06-30"));
+        assert!(cell(&naive, 1, Kind::Month).unwrap_err().contains("not the first of a month"));
+        assert!(cell(&naive, 2, Kind::Date).unwrap_err().contains("time of day"));
+        let utc = naive.clone().with_timezone("UTC");
+        assert!(check_type("usage", "month", Kind::Month, utc.data_type()).is_ok());
+        let elsewhere = naive.with_timezone("America/New_York");
+        let e = check_type("usage", "month", Kind::Month, elsewhere.data_type()).unwrap_err().to_string();
+        assert!(e.starts_with("usage: column month: a column of type timestamp cannot hold months"), "{e}");
     }
 
     /// Issue 15: a NULL in a required cell is an empty cell, refused as the CSV reader refuses it, failing only

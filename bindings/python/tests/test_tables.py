@@ -223,6 +223,19 @@ def test_a_pandas_float_column_reads_exactly_as_written(root):
         root.score_tables(**as_floats)
 
 
+def test_a_pandas_datetime_column_reads_as_its_months(root):
+    """pandas' datetime64 (an Arrow timestamp without a time zone) at midnight is a date; on the first, a month."""
+    as_dates = small()
+    as_dates["usage"]["month"] = pandas.to_datetime(["2024-06-01", "2024-05-01"])
+    as_dates["partners"]["as_of"] = pandas.to_datetime(["2024-06-01", "2024-06-01"])
+    assert as_dates["usage"]["month"].dtype.kind == "M"
+    assert root.score_tables(**as_dates).equals(root.score_tables(**small()))
+    # A time of day is not a month: refused at its cell, not rounded to some day.
+    as_dates["usage"]["month"] = pandas.to_datetime(["2024-06-01 12:00", "2024-05-01"])
+    with pytest.raises(designate.Error, match=r"^usage: row 1, column month: the timestamp has a time of day"):
+        root.score_tables(**as_dates)
+
+
 def test_a_decimal_column_of_pandas_reads_as_its_text(root):
     """An object column of decimal.Decimal becomes an Arrow DECIMAL: exact, the same partner as the text."""
     as_decimals = small()
