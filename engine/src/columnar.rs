@@ -28,9 +28,9 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Decimal128Type, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
-    Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -749,7 +749,8 @@ mod tests {
     fn columnar_timestamps_at_midnight_are_dates() {
         use arrow_array::TimestampNanosecondArray;
         let june = 1_717_200_000_000_000_000_i64; // 2024-06-01T00:00:00Z
-        let naive = TimestampNanosecondArray::from(vec![june, june + 29 * 86_400_000_000_000, june + 3_600_000_000_000]);
+        let naive =
+            TimestampNanosecondArray::from(vec![june, june + 29 * 86_400_000_000_000, june + 3_600_000_000_000]);
         assert_eq!(cell(&naive, 0, Kind::Month).unwrap().as_deref(), Some("2024-06"));
         assert_eq!(cell(&naive, 1, Kind::Date).unwrap().as_deref(), Some("2024-06-30"));
         assert!(cell(&naive, 1, Kind::Month).unwrap_err().contains("not the first of a month"));
@@ -823,7 +824,7 @@ mod tests {
         let e = partners(&t, names()).err().unwrap().to_string();
         assert_eq!(
             e,
-            "partners: column as_of: a column of type boolean cannot hold months\n  hint: store months as text (2024-06) or as dates on the first of the month"
+            "partners: column as_of: a column of type boolean cannot hold months\n  hint: store months as text (2024-06), or as dates or timestamps without a time zone (or in UTC) at midnight on the first of the month"
         );
         t.partners = vec![table(vec![("partner_id", strings(&[Some("p1")]))])];
         let e = partners(&t, names()).err().unwrap().to_string();

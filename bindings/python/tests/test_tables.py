@@ -231,7 +231,7 @@ def test_a_pandas_datetime_column_reads_as_its_months(root):
     assert as_dates["usage"]["month"].dtype.kind == "M"
     assert root.score_tables(**as_dates).equals(root.score_tables(**small()))
     # A time of day is not a month: refused at its cell, not rounded to some day.
-    as_dates["usage"]["month"] = pandas.to_datetime(["2024-06-01 12:00", "2024-05-01"])
+    as_dates["usage"]["month"] = pandas.to_datetime(["2024-06-01 12:00", "2024-05-01 00:00"])
     with pytest.raises(designate.Error, match=r"^usage: row 1, column month: the timestamp has a time of day"):
         root.score_tables(**as_dates)
 

@@ -363,6 +363,9 @@ pub(crate) fn value(months: &BTreeMap<Month, Decimal>, month: Month) -> Decimal 
     months.get(&month).copied().unwrap_or_default()
 }
 
+/// A points script's result for this partner: (the script, its inputs, what it gave).
+type Scripted = (usize, Vec<(String, Decimal)>, Decimal);
+
 /// What every kind measures against: the rules, the partner, and the usage rows grouped once per selection.
 pub(crate) struct Context<'a> {
     pub rules: &'a RuleSet,
@@ -380,7 +383,7 @@ pub(crate) struct Context<'a> {
     certifications: OnceCell<Vec<Vec<Option<usize>>>>,
     /// The points scripts' results for this partner by script and inputs: the months of the window often give a
     /// script the same inputs, and a script is a pure function of them (issue 15).
-    scripted: std::cell::RefCell<Vec<(usize, Vec<(String, Decimal)>, Decimal)>>,
+    scripted: std::cell::RefCell<Vec<Scripted>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
     /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
