@@ -28,7 +28,7 @@ pub struct NonNegative(pub Decimal);
 struct DecVisitor;
 
 /// serde_json's private key for a number kept as text (`arbitrary_precision`).
-const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub(crate) const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 impl<'de> Visitor<'de> for DecVisitor {
     type Value = Decimal;
