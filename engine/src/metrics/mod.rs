@@ -312,22 +312,40 @@ struct Derived<'p> {
     products: OnceCell<Vec<(&'p str, Monthly)>>,
 }
 
-/// A [`Series`] being built from the usage rows, in maps (rows come in any order); [`Builder::finish`] sorts
-/// it into the series the kinds read.
+/// Adds `v` to `month` of the sorted `months`, a month not there yet starting from zero: exactly the additions
+/// `*map.entry(month).or_default() += v` made, on a vector (rows mostly come in month order: a push).
+fn add_to(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
+    let from_zero = || {
+        let mut total = Decimal::ZERO;
+        total += v;
+        total
+    };
+    match months.last_mut() {
+        Some((last, total)) if *last == month => *total += v,
+        Some((last, _)) if *last > month => match months.binary_search_by_key(&month, |(m, _)| *m) {
+            Ok(i) => months[i].1 += v,
+            Err(i) => months.insert(i, (month, from_zero())),
+        },
+        _ => months.push((month, from_zero())),
+    }
+}
+
+/// A [`Series`] being built from the usage rows (runs of one customer's product, in any order);
+/// [`Builder::finish`] gives the series the kinds read.
 #[derive(Default)]
 struct Builder<'p> {
-    cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
+    cells: BTreeMap<(&'p str, &'p str), Vec<(Month, Decimal)>>,
     names: BTreeMap<&'p str, &'p str>,
-    customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
+    customers: BTreeMap<&'p str, Vec<(Month, Decimal)>>,
 }
 
 impl<'p> Builder<'p> {
-    /// Adds one run of monthly values of a customer's product.
-    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: BTreeMap<Month, Decimal>) {
+    /// Adds one run of monthly values of a customer's product (sorted by month).
+    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: Vec<(Month, Decimal)>) {
         self.names.entry(product).or_insert(name);
         let total = self.customers.entry(customer).or_default();
         for (m, v) in &months {
-            *total.entry(*m).or_default() += *v;
+            add_to(total, *m, *v);
         }
         match self.cells.entry((customer, product)) {
             std::collections::btree_map::Entry::Vacant(e) => {
@@ -335,7 +353,7 @@ impl<'p> Builder<'p> {
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
                 for (m, v) in months {
-                    *e.get_mut().entry(m).or_default() += v;
+                    add_to(e.get_mut(), m, v);
                 }
             }
         }
@@ -343,9 +361,9 @@ impl<'p> Builder<'p> {
 
     fn finish(self) -> Series<'p> {
         Series {
-            cells: self.cells.into_iter().map(|(k, m)| (k, m.into())).collect(),
+            cells: self.cells.into_iter().map(|(k, m)| (k, Monthly(m))).collect(),
             names: self.names,
-            customers: self.customers.into_iter().map(|(c, m)| (c, m.into())).collect(),
+            customers: self.customers.into_iter().map(|(c, m)| (c, Monthly(m))).collect(),
             derived: Derived::default(),
         }
     }
@@ -438,14 +456,14 @@ impl<'p> Series<'p> {
     /// Product key → monthly totals over every customer.
     pub fn products(&self) -> &[(&'p str, Monthly)] {
         self.derived.products.get_or_init(|| {
-            let mut products: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+            let mut products: BTreeMap<&'p str, Vec<(Month, Decimal)>> = BTreeMap::new();
             for ((_, product), months) in &self.cells {
                 let target = products.entry(*product).or_default();
                 for (m, v) in months.iter() {
-                    *target.entry(m).or_default() += v;
+                    add_to(target, m, v);
                 }
             }
-            products.into_iter().map(|(p, m)| (p, m.into())).collect()
+            products.into_iter().map(|(p, m)| (p, Monthly(m))).collect()
         })
     }
 
@@ -569,7 +587,7 @@ impl<'a> Context<'a> {
             // Rows of one customer and product usually come together (a month after another): they are summed
             // in a run and merged into the maps once per run, not once per row.
             let mut run: Option<(&'a str, &'a str, &'a str)> = None;
-            let mut months: BTreeMap<Month, Decimal> = BTreeMap::new();
+            let mut months: Vec<(Month, Decimal)> = Vec::new();
             let mut all = Decimal::ZERO;
             let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
             // The product's part of the selection is asked once per run of rows of one product and measure.
@@ -599,7 +617,7 @@ impl<'a> Context<'a> {
                     s.merge(run.take().expect("a run"), std::mem::take(&mut months));
                 }
                 run = Some(key);
-                *months.entry(row.month).or_default() += v;
+                add_to(&mut months, row.month, v);
             }
             if let Some(r) = run {
                 s.merge(r, months);
@@ -943,13 +961,24 @@ mod tests {
     fn monthly_values_read_as_the_map_of_the_same_rows() {
         let m = |s: &str| -> Month { s.parse().unwrap() };
         let d = |s: &str| -> Decimal { s.parse().unwrap() };
+        // Rows out of month order too: a month added to again after a later one, a month before the first.
+        let rows = [
+            ("2023-11", "5"),
+            ("2024-01", "0.00"),
+            ("2024-02", "12.5"),
+            ("2024-06", "7"),
+            ("2024-02", "0.25"),
+            ("2023-10", "1.5"),
+        ];
         let mut map: BTreeMap<Month, Decimal> = BTreeMap::new();
-        for (month, v) in
-            [("2023-11", "5"), ("2024-01", "0.00"), ("2024-02", "12.5"), ("2024-06", "7"), ("2024-02", "0.25")]
-        {
+        let mut added: Vec<(Month, Decimal)> = Vec::new();
+        for (month, v) in rows {
             *map.entry(m(month)).or_default() += d(v);
+            add_to(&mut added, m(month), d(v));
         }
         let monthly = Monthly::from(map.clone());
+        assert_eq!(Monthly(added.clone()), monthly, "the series are built by `add_to` as the map was");
+        assert!(added.iter().zip(&map).all(|(a, (_, v))| a.1.scale() == v.scale()), "each month's decimal as the map's");
         let listed: Vec<(Month, Decimal)> = monthly.iter().collect();
         let mapped: Vec<(Month, Decimal)> = map.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(listed, mapped);
