@@ -253,7 +253,8 @@ fn letter_in_number(name: &str) -> bool {
 
 /// The winning path of a `best-total` designation, ranked by `by` (a tie goes to the path listed first), and
 /// why it won: the winner, the rule that decided against the runner-up, and every path's total.
-fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy) -> (usize, String) {
+/// A month of the window (`brief`) keeps only the winner: the reason is not written.
+fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy, brief: bool) -> (usize, String) {
     let rank = |r: &DesignationResult| match by {
         BestBy::Points => (false, r.points),
         BestBy::QualifiedThenPoints => (r.qualified, r.points),
@@ -264,6 +265,9 @@ fn best_total(paths: &[ScoringPath], scored: &[DesignationResult], by: BestBy) -
         if rank(r) > rank(&scored[best]) {
             best = i;
         }
+    }
+    if brief {
+        return (best, String::new());
     }
     let runner_up = (0..scored.len())
         .filter(|i| *i != best)
@@ -378,7 +382,7 @@ impl Context<'_> {
                 for p in &d.paths {
                     scored.push(self.path(d, p)?);
                 }
-                let (best, reason) = best_total(&d.paths, &scored, *by);
+                let (best, reason) = best_total(&d.paths, &scored, *by, self.brief);
                 let mut result = scored.swap_remove(best);
                 result.path_reason = reason;
                 return Ok(result);
@@ -514,14 +518,17 @@ impl Context<'_> {
         let sum: Decimal = metrics.iter().map(|m| m.points).sum();
         let points = sum.min(d.max_points);
         let q = &d.qualification;
-        let short: Vec<String> = metrics
-            .iter()
-            .filter(|m| m.points < q.min_each_metric)
-            .map(|m| format!("{} has {}", m.id, m.points.normalize()))
-            .collect();
+        let below = |m: &&MetricResult| m.points < q.min_each_metric;
+        let each_ok = !metrics.iter().any(|m| below(&m));
         let total_ok = points >= q.min_total;
-        let qualified = total_ok && short.is_empty();
-        let qualification = self.words(|| match (total_ok, short.is_empty()) {
+        let qualified = total_ok && each_ok;
+        // The metrics short of the minimum are named only in words, which a month of the window does not keep.
+        let short = || -> String {
+            let short: Vec<String> =
+                metrics.iter().filter(below).map(|m| format!("{} has {}", m.id, m.points.normalize())).collect();
+            short.join(", ")
+        };
+        let qualification = self.words(|| match (total_ok, each_ok) {
             (true, true) => format!(
                 "attained: {} ≥ {} points, and every metric has at least {}",
                 points.normalize(),
@@ -533,7 +540,7 @@ impl Context<'_> {
                 points.normalize(),
                 q.min_total.normalize(),
                 q.min_each_metric.normalize(),
-                short.join(", ")
+                short()
             ),
             (false, true) => format!("not attained: {} < {} points", points.normalize(), q.min_total.normalize()),
             (false, false) => format!(
@@ -541,7 +548,7 @@ impl Context<'_> {
                 points.normalize(),
                 q.min_total.normalize(),
                 q.min_each_metric.normalize(),
-                short.join(", ")
+                short()
             ),
         });
         Ok(DesignationResult {

@@ -24,6 +24,9 @@ pub(crate) const KIND: Registered = Registered { name: "certified-people", keys:
 pub struct CertifiedPeople {
     pub prerequisites: Vec<Prerequisite>,
     pub scoring: CertRequirement,
+    /// Every certification (catalogue index) a step or the scoring asks for: the only ones measuring looks at.
+    /// Found when the rule compiles (issue 15: it was rebuilt for every partner, metric and month).
+    pub relevant: BTreeSet<usize>,
 }
 
 /// A prerequisite step: at least `people` people meeting `requirement`, worth `points` when met.
@@ -61,11 +64,17 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
             CertRequirement { all_of: vec![], any_of: vec![] }
         }
     };
-    Some(MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring }))
+    let relevant = prerequisites
+        .iter()
+        .map(|p| &p.requirement)
+        .chain(std::iter::once(&scoring))
+        .flat_map(|r| r.all_of.iter().chain(r.any_of.iter()).copied())
+        .collect();
+    Some(MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring, relevant }))
 }
 
-/// Whether certifications `certs` (catalogue indices) meet a requirement.
-fn meets(r: &CertRequirement, certs: &BTreeSet<usize>) -> bool {
+/// Whether certifications `certs` (catalogue indices, a person's few) meet a requirement.
+fn meets(r: &CertRequirement, certs: &[usize]) -> bool {
     r.all_of.iter().all(|c| certs.contains(c)) && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
 }
 
@@ -90,23 +99,18 @@ impl Kind for CertifiedPeople {
         self.prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points))
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let (prerequisites, scoring) = (&self.prerequisites, &self.scoring);
         let cat = &ctx.rules.catalogue;
         let as_of = ctx.as_of;
         let month_end = as_of.last_day();
-        let relevant: BTreeSet<usize> = prerequisites
-            .iter()
-            .map(|p| &p.requirement)
-            .chain(std::iter::once(scoring))
-            .flat_map(|r| r.all_of.iter().chain(r.any_of.iter()).copied())
-            .collect();
+        let relevant = &self.relevant;
 
         // Which relevant certifications each person holds at the end of the month, and why the others do not count.
         let mut ev = Evidence::of(KIND.name);
-        let mut held: Vec<BTreeSet<usize>> = Vec::new();
+        let mut held: Vec<Vec<usize>> = Vec::with_capacity(ctx.partner.people.len());
         for (person, found) in ctx.partner.people.iter().zip(ctx.certifications()) {
-            let mut certs = BTreeSet::new();
+            let mut certs = Vec::new();
             let mut judged = Vec::new();
             for (c, found) in person.certifications.iter().zip(found) {
                 // Only certifications the metric asks for are looked at (and listed): the others, and names the
@@ -121,7 +125,7 @@ impl Kind for CertifiedPeople {
                     through.filter(|t| *t < month_end).map(|t| ("retired", t))
                 };
                 if why_not.is_none() {
-                    certs.insert(i);
+                    certs.push(i);
                 }
                 // A month of the window keeps no evidence items: nothing to write about each certification.
                 if !ctx.brief {
@@ -146,14 +150,20 @@ impl Kind for CertifiedPeople {
         }
 
         let mut all_met = true;
+        let mut steps_met = 0;
         let mut fixed = Decimal::ZERO;
         for (n, step) in prerequisites.iter().enumerate() {
             let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
             let met = people >= step.people;
             all_met &= met;
+            steps_met += usize::from(met);
             if met {
                 fixed = ctx
                     .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
+            }
+            // A month of the window keeps no items (the step's points are in `fixed`).
+            if ctx.brief {
+                continue;
             }
             let mut item = Item::new(ItemType::Step, format!("prerequisite-{}", n + 1), met, if met { "met" } else { "not-met" });
             item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
@@ -162,11 +172,10 @@ impl Kind for CertifiedPeople {
         let scorers = held.iter().filter(|c| meets(scoring, c)).count();
         ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
         if !prerequisites.is_empty() {
-            let met = ev.items.iter().filter(|i| i.item_type == ItemType::Step && i.counted).count();
             ev.checks.push(Check {
                 name: "prerequisites".to_owned(),
                 passed: all_met,
-                detail: ctx.words(|| format!("{met} of {} prerequisite steps met", prerequisites.len())),
+                detail: ctx.words(|| format!("{steps_met} of {} prerequisite steps met", prerequisites.len())),
             });
         }
         Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
@@ -176,7 +185,7 @@ impl Kind for CertifiedPeople {
         let cat = &ctx.rules.catalogue;
         let people: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Person).collect();
         // What each person holds, by catalogue index: the certifications the evidence says count.
-        let held: Vec<BTreeSet<usize>> = people
+        let held: Vec<Vec<usize>> = people
             .iter()
             .map(|p| {
                 p.certifications.iter().filter(|c| c.counted).filter_map(|c| c.code.as_deref().and_then(|code| cat.find(code))).collect()

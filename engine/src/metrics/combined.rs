@@ -45,9 +45,12 @@ pub(crate) fn measure(ctx: &Context<'_>, m: &Metric, combine: Combine, parts: &[
             })
         }),
         _ => {
-            let all: BTreeSet<&String> =
-                measured.iter().filter_map(|(_, mm)| mm.customers.as_ref()).flatten().collect();
-            ev.items = all.iter().map(|c| Item::new(ItemType::Customer, c.as_str(), true, REASONS[0])).collect();
+            let all: BTreeSet<&str> =
+                measured.iter().filter_map(|(_, mm)| mm.customers.as_ref()).flatten().copied().collect();
+            // A month of the window keeps no items: only the count of customers matters then.
+            if !ctx.brief {
+                ev.items = all.iter().map(|c| Item::new(ItemType::Customer, *c, true, REASONS[0])).collect();
+            }
             Decimal::from(all.len())
         }
     };

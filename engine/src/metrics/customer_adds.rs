@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
-use super::{months_read, value, Context, Kind, Measured, MetricKind, Reads, Registered};
+use super::{months_read, value, Context, Kind, Measured, MetricKind, Monthly, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{list_months, Listing};
 use crate::generate::{months_from, percent, Build};
@@ -179,7 +179,7 @@ impl Kind for CustomerAdds {
         reads.months(self.selection, read);
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let CustomerAdds {
             selection: sel,
             entity,
@@ -194,25 +194,26 @@ impl Kind for CustomerAdds {
         let w = self.windows(as_of);
         let entities = ctx.series(sel).entities(entity, aggregate);
         let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
-        // An entity's customer passes the filter in the month (the customer is the part before " / ").
-        let passes = |key: &str, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes(f, customer_of(key), month));
-        let hit_in = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
-            in_range(value(months, month)) && passes(key, month)
+        // An entity's customer passes the filter in the month (the customer is the part before " / "). The
+        // customer's values in the filter's selection (`fm`) are found once per entity, not per month tested.
+        let passes = |fm: Option<&Monthly>, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, month));
+        let hit_in = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
+            in_range(value(months, month)) && passes(fm, month)
         };
         // An entity counts in a window when it is in range in a month of it, or (promoted) over `at_most` in a
         // month of it and in range in a month of the same window `promoted_months` earlier.
-        let over = |key: &str, months: &BTreeMap<Month, Decimal>, month: Month| {
-            at_most.is_some_and(|max| value(months, month) > max) && passes(key, month)
+        let over = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
+            at_most.is_some_and(|max| value(months, month) > max) && passes(fm, month)
         };
-        let hit_window = |key: &str, months: &BTreeMap<Month, Decimal>, window: &[Month]| {
-            window.iter().any(|m| hit_in(key, months, *m))
+        let hit_window = |fm: Option<&Monthly>, months: &Monthly, window: &[Month]| {
+            window.iter().any(|m| hit_in(fm, months, *m))
                 || self.promoted_months.is_some_and(|back| {
-                    window.iter().any(|m| over(key, months, *m))
-                        && window.iter().any(|m| hit_in(key, months, m.offset(-back)))
+                    window.iter().any(|m| over(fm, months, *m))
+                        && window.iter().any(|m| hit_in(fm, months, m.offset(-back)))
                 })
         };
-        // The months each rule reads, for the evidence.
-        let read = self.months_read(&w);
+        // The months each rule reads, for the evidence (which a month of the window does not keep).
+        let read = if ctx.brief { Vec::new() } else { self.months_read(&w) };
         let item_type = match entity {
             Entity::Customer => ItemType::Customer,
             Entity::CustomerProduct => ItemType::CustomerProduct,
@@ -230,11 +231,12 @@ impl Kind for CustomerAdds {
         let (mut plus, mut minus) = (0i64, 0i64);
         let (mut now_count, mut base_count) = (0i64, 0i64);
         for &(key, months) in &entities {
+            let fm = eligible.as_ref().and_then(|f| ctx.filter_months(f, customer_of(key)));
             let all = || months_read(months, read.iter().copied());
             let reason = match rule {
                 AddsRule::EligibleCountDifference => {
-                    let recent_hit = hit_window(key, months, &w.recent);
-                    let base_hit = hit_window(key, months, &w.base);
+                    let recent_hit = hit_window(fm, months, &w.recent);
+                    let base_hit = hit_window(fm, months, &w.base);
                     now_count += recent_hit as i64;
                     base_count += base_hit as i64;
                     match (recent_hit, base_hit) {
@@ -245,8 +247,8 @@ impl Kind for CustomerAdds {
                     }
                 }
                 AddsRule::Transitions => {
-                    let recent_hit = hit_window(key, months, &w.recent);
-                    let base_hit = hit_window(key, months, &w.base);
+                    let recent_hit = hit_window(fm, months, &w.recent);
+                    let base_hit = hit_window(fm, months, &w.base);
                     let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
                     if base_zero && recent_hit {
                         "added"
@@ -264,9 +266,9 @@ impl Kind for CustomerAdds {
                     let mut moved = false;
                     for m in &w.recent {
                         let (before, now) = (value(months, m.offset(-1)), value(months, *m));
-                        let event = if before.is_zero() && hit_window(key, months, &[*m]) {
+                        let event = if before.is_zero() && hit_window(fm, months, &[*m]) {
                             "added"
-                        } else if hit_window(key, months, &[m.offset(-1)]) && now.is_zero() {
+                        } else if hit_window(fm, months, &[m.offset(-1)]) && now.is_zero() {
                             "lost"
                         } else {
                             continue;
@@ -279,7 +281,7 @@ impl Kind for CustomerAdds {
                         }
                         if event == "added" {
                             plus += 1;
-                            added.insert(key.to_owned());
+                            added.insert(key);
                         } else {
                             minus += 1;
                         }
@@ -294,7 +296,7 @@ impl Kind for CustomerAdds {
                     let now_avg = w.recent.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
                     let base_avg = w.base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
                     let (now_in, base_in) =
-                        (in_range(now_avg) && passes(key, as_of), in_range(base_avg) && passes(key, w.base_end));
+                        (in_range(now_avg) && passes(fm, as_of), in_range(base_avg) && passes(fm, w.base_end));
                     match (now_in, base_in) {
                         (true, false) => "added",
                         (false, true) => "lost",
@@ -306,7 +308,7 @@ impl Kind for CustomerAdds {
             match reason {
                 "added" => {
                     plus += 1;
-                    added.insert(key.to_owned());
+                    added.insert(key);
                 }
                 "lost" => minus += 1,
                 _ => {}
@@ -577,11 +579,12 @@ mod tests {
             ("both", "2024-06", "App Service", 900),
             ("gone", "2023-06", "App Service", 700),
         ]);
-        let m = adds(AddsRule::EligibleCountDifference).measure(&Context::new(&rules, &partner));
+        let ctx = Context::new(&rules, &partner);
+        let m = adds(AddsRule::EligibleCountDifference).measure(&ctx);
         // now: both, exact; then: both, gone.
         assert_eq!(m.units, Decimal::ZERO);
         let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
         assert_eq!(reasons, [("both", "in-both"), ("exact", "added"), ("gone", "lost"), ("short", "not-reached")]);
-        assert_eq!(m.customers, Some(["exact".to_owned()].into()));
+        assert_eq!(m.customers, Some(["exact"].into()));
     }
 }

@@ -58,7 +58,7 @@ impl Kind for DistinctProducts {
         reads.span(self.selection, if self.new_only { prior_from } else { from }, to);
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let (sel, exclude, new_only) = (self.selection, &self.exclude, self.new_only);
         let (from, to, prior_from, prior_to) = self.windows(ctx.as_of);
         let series = ctx.series(sel);
@@ -84,7 +84,7 @@ impl Kind for DistinctProducts {
             let mut item = Item::new(ItemType::Product, name, reason == "used-in-window", reason);
             // The monthly totals the decision read: the window, and the window before it for `new_only`.
             let first = if new_only { prior_from } else { from };
-            item.months = months.range(first..=to).map(|(m, v)| (m.to_string(), Number(*v))).collect();
+            item.months = months.between(first, to).iter().map(|(m, v)| (m.to_string(), Number(*v))).collect();
             ev.items.push(item);
         }
         ev.figure("products", Decimal::from(counted), Some("products"), None);

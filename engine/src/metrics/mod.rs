@@ -34,7 +34,7 @@ use crate::value::Month;
 pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
     /// Measures the partner: units for the points rule, points earned outside it, and the evidence of what
     /// counted, what did not and why.
-    fn measure(&self, ctx: &Context<'_>) -> Measured;
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c>;
 
     /// The evidence in English, as the report's explanation reads before `→` and the points. Everything it says
     /// comes from the evidence and the kind's parameters.
@@ -196,10 +196,11 @@ impl MetricKind {
 
 /// What a metric kind measured: units for the points rule, points earned outside it, and the evidence, which
 /// the kind's [`Kind::explain`] renders as English.
-pub(crate) struct Measured {
+pub(crate) struct Measured<'c> {
     pub units: Decimal,
-    /// The customers counted, for kinds that count customers.
-    pub customers: Option<BTreeSet<String>>,
+    /// The customers counted, for kinds that count customers, borrowed from the partner (issue 15: not a
+    /// copy of each id for every metric and month).
+    pub customers: Option<BTreeSet<&'c str>>,
     /// Points earned regardless of units (prerequisite points).
     pub fixed_points: Decimal,
     /// False when a gate closed: the units earn nothing.
@@ -207,9 +208,9 @@ pub(crate) struct Measured {
     pub evidence: Evidence,
 }
 
-impl Measured {
+impl<'c> Measured<'c> {
     /// Units that are the customers counted.
-    pub fn customers(counted: BTreeSet<String>, evidence: Evidence) -> Measured {
+    pub fn customers(counted: BTreeSet<&'c str>, evidence: Evidence) -> Measured<'c> {
         Measured {
             units: Decimal::from(counted.len()),
             customers: Some(counted),
@@ -220,23 +221,64 @@ impl Measured {
     }
 
     /// Units with nothing else: no customers, no fixed points, the gate open.
-    pub fn units(units: Decimal, evidence: Evidence) -> Measured {
+    pub fn units(units: Decimal, evidence: Evidence) -> Measured<'c> {
         Measured { units, customers: None, fixed_points: Decimal::ZERO, open: true, evidence }
     }
 
     /// A closed gate: the units earn nothing.
-    pub fn closed(evidence: Evidence) -> Measured {
+    pub fn closed(evidence: Evidence) -> Measured<'c> {
         Measured { units: Decimal::ZERO, customers: None, fixed_points: Decimal::ZERO, open: false, evidence }
     }
 }
 
 /// The values of `months` read for `list`, keyed as evidence keys them (`2024-05`), zeros included: the evidence
 /// shows every value a decision read.
-pub(crate) fn months_read(
-    months: &BTreeMap<Month, Decimal>,
-    list: impl IntoIterator<Item = Month>,
-) -> BTreeMap<String, Number> {
-    list.into_iter().map(|m| (m.to_string(), Number(value(months, m)))).collect()
+pub(crate) fn months_read(months: &Monthly, list: impl IntoIterator<Item = Month>) -> BTreeMap<String, Number> {
+    list.into_iter().map(|m| (m.to_string(), Number(months.at(m)))).collect()
+}
+
+/// The monthly totals of one customer, product or customer product: each month that has rows, in order, with
+/// its total. A month without rows reads as zero.
+///
+/// Issue 15: the series were `BTreeMap<Month, Decimal>` per customer and product, looked up a month at a time
+/// for every entity, window and month of the qualification window; one sorted vector is one allocation, a
+/// binary search and a contiguous slice for a range. Months that have rows only (not a dense array from the
+/// first month): a partner may have rows decades apart, and the totals keep every month's own decimal, a
+/// written zero (`0.00`) included, so that every sum is the additions the map gave, in the same order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Monthly(Vec<(Month, Decimal)>);
+
+impl Monthly {
+    /// The total of `month`, zero when it has no rows.
+    pub fn at(&self, month: Month) -> Decimal {
+        match self.0.binary_search_by_key(&month, |(m, _)| *m) {
+            Ok(i) => self.0[i].1,
+            Err(_) => Decimal::ZERO,
+        }
+    }
+
+    /// The months from `from` to `to` (both included) that have rows, in order; none when `from` is after `to`.
+    pub fn between(&self, from: Month, to: Month) -> &[(Month, Decimal)] {
+        let lo = self.0.partition_point(|(m, _)| *m < from);
+        let hi = self.0.partition_point(|(m, _)| *m <= to);
+        &self.0[lo..hi.max(lo)]
+    }
+
+    /// The total of the months from `from` to `to`, both included.
+    pub fn sum(&self, from: Month, to: Month) -> Decimal {
+        self.between(from, to).iter().map(|(_, v)| *v).sum()
+    }
+
+    /// Every month that has rows, in order, with its total.
+    pub fn iter(&self) -> impl Iterator<Item = (Month, Decimal)> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl From<BTreeMap<Month, Decimal>> for Monthly {
+    fn from(months: BTreeMap<Month, Decimal>) -> Monthly {
+        Monthly(months.into_iter().collect())
+    }
 }
 
 /// Monthly totals of one selection, per customer and product and per customer.
@@ -247,12 +289,12 @@ pub(crate) fn months_read(
 /// of it and fits too, so the plain additions here and in the metric kinds cannot overflow.
 #[derive(Default)]
 pub(crate) struct Series<'p> {
-    /// (customer, product key) → monthly totals.
-    pub cells: BTreeMap<(&'p str, &'p str), BTreeMap<Month, Decimal>>,
+    /// (customer, product key) → monthly totals, in key order (found by [`Series::cell`]).
+    pub cells: Vec<((&'p str, &'p str), Monthly)>,
     /// Product key → the name as first written.
     pub names: BTreeMap<&'p str, &'p str>,
-    /// Customer → monthly totals over all its products.
-    pub customers: BTreeMap<&'p str, BTreeMap<Month, Decimal>>,
+    /// Customer → monthly totals over all its products, in customer order (found by [`Series::customer`]).
+    pub customers: Vec<(&'p str, Monthly)>,
     /// What the metrics read of the series besides, built on first use and kept for every metric and every
     /// month of the window (issue 15): none of it depends on the month measured.
     derived: Derived<'p>,
@@ -261,21 +303,49 @@ pub(crate) struct Series<'p> {
 /// The views of a [`Series`] built on first use.
 #[derive(Default)]
 struct Derived<'p> {
-    /// Customer → monthly values of its largest product.
-    customer_max: OnceCell<BTreeMap<&'p str, BTreeMap<Month, Decimal>>>,
-    /// `customer / product` → monthly totals, ordered by that key.
-    customer_products: OnceCell<BTreeMap<String, BTreeMap<Month, Decimal>>>,
+    /// The monthly values of each customer's largest product, in the order of [`Series::customers`].
+    customer_max: OnceCell<Vec<Monthly>>,
+    /// `customer / product` → its index in [`Series::cells`], ordered by that key (the key is text the evidence
+    /// shows; the months are borrowed from the cell, not copied).
+    customer_products: OnceCell<Vec<(String, usize)>>,
     /// Product key → monthly totals over every customer.
-    products: OnceCell<BTreeMap<&'p str, BTreeMap<Month, Decimal>>>,
+    products: OnceCell<Vec<(&'p str, Monthly)>>,
 }
 
-impl<'p> Series<'p> {
-    /// Adds one run of monthly values of a customer's product.
-    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: BTreeMap<Month, Decimal>) {
+/// Adds `v` to `month` of the sorted `months`, a month not there yet starting from zero: exactly the additions
+/// `*map.entry(month).or_default() += v` made, on a vector (rows mostly come in month order: a push).
+fn add_to(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
+    let from_zero = || {
+        let mut total = Decimal::ZERO;
+        total += v;
+        total
+    };
+    match months.last_mut() {
+        Some((last, total)) if *last == month => *total += v,
+        Some((last, _)) if *last > month => match months.binary_search_by_key(&month, |(m, _)| *m) {
+            Ok(i) => months[i].1 += v,
+            Err(i) => months.insert(i, (month, from_zero())),
+        },
+        _ => months.push((month, from_zero())),
+    }
+}
+
+/// A [`Series`] being built from the usage rows (runs of one customer's product, in any order);
+/// [`Builder::finish`] gives the series the kinds read.
+#[derive(Default)]
+struct Builder<'p> {
+    cells: BTreeMap<(&'p str, &'p str), Vec<(Month, Decimal)>>,
+    names: BTreeMap<&'p str, &'p str>,
+    customers: BTreeMap<&'p str, Vec<(Month, Decimal)>>,
+}
+
+impl<'p> Builder<'p> {
+    /// Adds one run of monthly values of a customer's product (sorted by month).
+    fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: Vec<(Month, Decimal)>) {
         self.names.entry(product).or_insert(name);
         let total = self.customers.entry(customer).or_default();
         for (m, v) in &months {
-            *total.entry(*m).or_default() += *v;
+            add_to(total, *m, *v);
         }
         match self.cells.entry((customer, product)) {
             std::collections::btree_map::Entry::Vacant(e) => {
@@ -283,84 +353,135 @@ impl<'p> Series<'p> {
             }
             std::collections::btree_map::Entry::Occupied(mut e) => {
                 for (m, v) in months {
-                    *e.get_mut().entry(m).or_default() += v;
+                    add_to(e.get_mut(), m, v);
                 }
             }
         }
     }
 
+    fn finish(self) -> Series<'p> {
+        Series {
+            cells: self.cells.into_iter().map(|(k, m)| (k, Monthly(m))).collect(),
+            names: self.names,
+            customers: self.customers.into_iter().map(|(c, m)| (c, Monthly(m))).collect(),
+            derived: Derived::default(),
+        }
+    }
+}
+
+impl<'p> Series<'p> {
     pub fn total_between(&self, from: Month, to: Month) -> Decimal {
-        self.customers.values().map(|m| sum_range(m, from, to)).sum()
+        self.customers.iter().map(|(_, m)| m.sum(from, to)).sum()
     }
 
     /// Monthly values per counted entity, in the order of their keys: customers (their products summed or the
     /// largest product) or each product of each customer (`customer / product`).
-    pub fn entities(&self, entity: Entity, aggregate: Aggregate) -> Vec<(&str, &BTreeMap<Month, Decimal>)> {
+    pub fn entities(&self, entity: Entity, aggregate: Aggregate) -> Vec<(&str, &Monthly)> {
         match (entity, aggregate) {
             (Entity::Customer, Aggregate::Sum) => self.customers.iter().map(|(c, m)| (*c, m)).collect(),
-            (Entity::Customer, Aggregate::Max) => self.customer_max().iter().map(|(c, m)| (*c, m)).collect(),
-            (Entity::CustomerProduct, _) => self.customer_products().iter().map(|(k, m)| (k.as_str(), m)).collect(),
+            (Entity::Customer, Aggregate::Max) => {
+                self.customers.iter().zip(self.customer_max()).map(|((c, _), m)| (*c, m)).collect()
+            }
+            (Entity::CustomerProduct, _) => {
+                self.customer_products().iter().map(|(k, i)| (k.as_str(), &self.cells[*i].1)).collect()
+            }
         }
     }
 
-    /// Customer → monthly values of its largest product.
-    fn customer_max(&self) -> &BTreeMap<&'p str, BTreeMap<Month, Decimal>> {
+    /// The index of a customer in [`Series::customers`].
+    pub fn customer(&self, customer: &str) -> Option<usize> {
+        self.customers.binary_search_by(|(c, _)| (*c).cmp(customer)).ok()
+    }
+
+    /// A customer's monthly values, its products summed or the largest taken; `None` when it has no rows here.
+    pub fn customer_months(&self, customer: &str, aggregate: Aggregate) -> Option<&Monthly> {
+        let i = self.customer(customer)?;
+        match aggregate {
+            Aggregate::Sum => Some(&self.customers[i].1),
+            Aggregate::Max => self.customer_max().get(i),
+        }
+    }
+
+    /// The monthly totals of a customer's product (by product key).
+    pub fn cell(&self, customer: &str, product: &str) -> Option<&Monthly> {
+        let i = self.cells.binary_search_by(|((c, p), _)| (*c, *p).cmp(&(customer, product))).ok()?;
+        Some(&self.cells[i].1)
+    }
+
+    /// The monthly values of each customer's largest product, in the order of [`Series::customers`].
+    fn customer_max(&self) -> &[Monthly] {
         self.derived.customer_max.get_or_init(|| {
-            let mut out: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+            // Cells are in (customer, product) order: each customer's products are together, customers in order.
+            let mut out: Vec<Monthly> = Vec::with_capacity(self.customers.len());
+            let mut current: Option<(&str, BTreeMap<Month, Decimal>)> = None;
             for ((customer, _), months) in &self.cells {
-                let target = out.entry(*customer).or_default();
-                for (month, v) in months {
-                    let slot = target.entry(*month).or_insert(*v);
-                    *slot = (*slot).max(*v);
+                if current.as_ref().is_some_and(|(c, _)| c != customer) {
+                    out.push(current.take().map(|(_, m)| m.into()).unwrap_or_default());
                 }
+                let target = &mut current.get_or_insert_with(|| (*customer, BTreeMap::new())).1;
+                for (month, v) in months.iter() {
+                    let slot = target.entry(month).or_insert(v);
+                    *slot = (*slot).max(v);
+                }
+            }
+            if let Some((_, m)) = current {
+                out.push(m.into());
             }
             out
         })
     }
 
-    /// `customer / product` (the product's name as first written) → monthly totals, ordered by that key.
-    fn customer_products(&self) -> &BTreeMap<String, BTreeMap<Month, Decimal>> {
+    /// `customer / product` (the product's name as first written) → its cell, ordered by that key.
+    fn customer_products(&self) -> &[(String, usize)] {
         self.derived.customer_products.get_or_init(|| {
-            self.cells
+            let mut keys: Vec<(String, usize)> = self
+                .cells
                 .iter()
-                .map(|((c, p), m)| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), m.clone()))
-                .collect()
+                .enumerate()
+                .map(|(i, ((c, p), _))| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), i))
+                .collect();
+            // A BTreeMap keyed by the text kept the last cell of two whose keys read alike; so does this.
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut unique: Vec<(String, usize)> = Vec::with_capacity(keys.len());
+            for (k, i) in keys {
+                match unique.last_mut() {
+                    Some(last) if last.0 == k => last.1 = i,
+                    _ => unique.push((k, i)),
+                }
+            }
+            unique
         })
     }
 
     /// Product key → monthly totals over every customer.
-    pub fn products(&self) -> &BTreeMap<&'p str, BTreeMap<Month, Decimal>> {
+    pub fn products(&self) -> &[(&'p str, Monthly)] {
         self.derived.products.get_or_init(|| {
-            let mut products: BTreeMap<&'p str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+            let mut products: BTreeMap<&'p str, Vec<(Month, Decimal)>> = BTreeMap::new();
             for ((_, product), months) in &self.cells {
                 let target = products.entry(*product).or_default();
-                for (m, v) in months {
-                    *target.entry(*m).or_default() += *v;
+                for (m, v) in months.iter() {
+                    add_to(target, m, v);
                 }
             }
-            products
+            products.into_iter().map(|(p, m)| (p, Monthly(m))).collect()
         })
     }
 
     /// A customer's value in a month, its products summed or the largest taken.
+    #[cfg(test)]
     pub fn customer_value(&self, customer: &str, month: Month, aggregate: Aggregate) -> Decimal {
-        match aggregate {
-            Aggregate::Sum => self.customers.get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default(),
-            Aggregate::Max => {
-                self.customer_max().get(customer).and_then(|m| m.get(&month)).copied().unwrap_or_default()
-            }
-        }
+        self.customer_months(customer, aggregate).map_or(Decimal::ZERO, |m| m.at(month))
     }
 }
 
 /// The total of `months` from `from` to `to`, both included.
-pub(crate) fn sum_range(months: &BTreeMap<Month, Decimal>, from: Month, to: Month) -> Decimal {
-    months.range(from..=to).map(|(_, v)| *v).sum()
+pub(crate) fn sum_range(months: &Monthly, from: Month, to: Month) -> Decimal {
+    months.sum(from, to)
 }
 
 /// The value of `month`, zero when there is none.
-pub(crate) fn value(months: &BTreeMap<Month, Decimal>, month: Month) -> Decimal {
-    months.get(&month).copied().unwrap_or_default()
+pub(crate) fn value(months: &Monthly, month: Month) -> Decimal {
+    months.at(month)
 }
 
 /// A points script's result for this partner: (the script, its inputs, what it gave).
@@ -462,15 +583,28 @@ impl<'a> Context<'a> {
     pub fn series(&self, index: usize) -> &Series<'a> {
         self.series[index].get_or_init(|| {
             let sel = &self.rules.selections[index];
-            let mut s = Series::default();
+            let mut s = Builder::default();
             // Rows of one customer and product usually come together (a month after another): they are summed
             // in a run and merged into the maps once per run, not once per row.
             let mut run: Option<(&'a str, &'a str, &'a str)> = None;
-            let mut months: BTreeMap<Month, Decimal> = BTreeMap::new();
+            let mut months: Vec<(Month, Decimal)> = Vec::new();
             let mut all = Decimal::ZERO;
             let rows = Measure::ALL.iter().filter(|m| sel.reads(**m)).flat_map(|m| self.by_measure[*m as usize].iter());
+            // The product's part of the selection is asked once per run of rows of one product and measure.
+            let mut product: Option<(&'a str, Measure, Option<Decimal>)> = None;
             for row in rows {
-                let Some(weight) = sel.selects(row) else { continue };
+                if !sel.admits(row) {
+                    continue;
+                }
+                let weight = match product {
+                    Some((key, measure, weight)) if measure == row.measure && key == row.product_key => weight,
+                    _ => {
+                        let weight = sel.product_weight(&row.product_key, row.measure);
+                        product = Some((row.product_key.as_str(), row.measure, weight));
+                        weight
+                    }
+                };
+                let Some(weight) = weight else { continue };
                 let weighted = if weight == Decimal::ONE { Some(row.value) } else { row.value.checked_mul(weight) };
                 let Some(v) = weighted.filter(|v| all.checked_add(*v).is_some()) else {
                     // Nothing of this selection is summed past here: the partner fails with this note.
@@ -483,12 +617,12 @@ impl<'a> Context<'a> {
                     s.merge(run.take().expect("a run"), std::mem::take(&mut months));
                 }
                 run = Some(key);
-                *months.entry(row.month).or_default() += v;
+                add_to(&mut months, row.month, v);
             }
             if let Some(r) = run {
                 s.merge(r, months);
             }
-            s
+            s.finish()
         })
     }
 
@@ -515,23 +649,26 @@ impl<'a> Context<'a> {
     /// Whether a customer passes the filter tested at `month`: its value there in range, or (with
     /// `promoted_months`) over the range there and in it `promoted_months` earlier.
     pub fn passes(&self, filter: &CustomerFilter, customer: &str, month: Month) -> bool {
-        let v = self.filter_value(filter, customer, month);
+        self.passes_months(filter, self.filter_months(filter, customer), month)
+    }
+
+    /// The monthly values a filter tests of a customer (after `aggregate`), `None` when it has no rows in the
+    /// filter's selection: found once per customer and handed to [`Context::passes_months`] for every month
+    /// tested (issue 15: the customer was looked up by name for every month of the filter, entity and window).
+    pub fn filter_months(&self, filter: &CustomerFilter, customer: &str) -> Option<&Monthly> {
+        self.series(filter.selection).customer_months(customer, filter.aggregate)
+    }
+
+    /// [`Context::passes`] on the monthly values [`Context::filter_months`] found.
+    pub fn passes_months(&self, filter: &CustomerFilter, months: Option<&Monthly>, month: Month) -> bool {
+        let v = filter_value(filter, months, month);
         if filter.in_range(v) {
             return true;
         }
         match (filter.promoted_months, filter.at_most) {
-            (Some(back), Some(max)) if v > max => {
-                filter.in_range(self.filter_value(filter, customer, month.offset(-back)))
-            }
+            (Some(back), Some(max)) if v > max => filter.in_range(filter_value(filter, months, month.offset(-back))),
             _ => false,
         }
-    }
-
-    /// The value a filter tests at `month`: the customer's monthly values (after `aggregate`) summed over the
-    /// filter's `months` months ending there.
-    fn filter_value(&self, filter: &CustomerFilter, customer: &str, month: Month) -> Decimal {
-        let series = self.series(filter.selection);
-        (0..filter.months).map(|i| series.customer_value(customer, month.offset(-i), filter.aggregate)).sum()
     }
 
     /// A filter in words: `customers with 11 paid_seats to 300 paid_seats on their largest product`, `customers
@@ -562,6 +699,13 @@ impl<'a> Context<'a> {
         };
         format!("customers with {range}{how}{over}{promoted}")
     }
+}
+
+/// The value a filter tests at `month`: the customer's monthly values (after `aggregate`) summed over the
+/// filter's `months` months ending there, the latest first (the additions as they always were made).
+fn filter_value(filter: &CustomerFilter, months: Option<&Monthly>, month: Month) -> Decimal {
+    let Some(months) = months else { return Decimal::ZERO };
+    (0..filter.months).map(|i| months.at(month.offset(-i))).sum()
 }
 
 /// One warning per cloud whose usage rows the version does not count (`[usage] clouds`): the rows are in the
@@ -808,6 +952,96 @@ mod tests {
             assert_eq!(products.len(), 2);
             assert_eq!(products.iter().map(|(_, v)| *v).sum::<Decimal>(), Decimal::from(692));
         }
+    }
+
+    // issue 15: the series' months are a sorted vector (`Monthly`) instead of a map: the value of a month, a
+    // range's sum and the months in order must be exactly what the map gave on the same rows: months with gaps,
+    // a written zero kept as written, ranges reaching before the first month and past the last, an empty range.
+    #[test]
+    fn monthly_values_read_as_the_map_of_the_same_rows() {
+        let m = |s: &str| -> Month { s.parse().unwrap() };
+        let d = |s: &str| -> Decimal { s.parse().unwrap() };
+        // Rows out of month order too: a month added to again after a later one, a month before the first.
+        let rows = [
+            ("2023-11", "5"),
+            ("2024-01", "0.00"),
+            ("2024-02", "12.5"),
+            ("2024-06", "7"),
+            ("2024-02", "0.25"),
+            ("2023-10", "1.5"),
+        ];
+        let mut map: BTreeMap<Month, Decimal> = BTreeMap::new();
+        let mut added: Vec<(Month, Decimal)> = Vec::new();
+        for (month, v) in rows {
+            *map.entry(m(month)).or_default() += d(v);
+            add_to(&mut added, m(month), d(v));
+        }
+        let monthly = Monthly::from(map.clone());
+        assert_eq!(Monthly(added.clone()), monthly, "the series are built by `add_to` as the map was");
+        assert!(added.iter().zip(&map).all(|(a, (_, v))| a.1.scale() == v.scale()), "each month's decimal as the map's");
+        let listed: Vec<(Month, Decimal)> = monthly.iter().collect();
+        let mapped: Vec<(Month, Decimal)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(listed, mapped);
+        // Every month from before the first to after the last: values, and every range's sum and months.
+        let months: Vec<Month> = (0..12).map(|i| m("2023-09").offset(i)).collect();
+        for &a in &months {
+            let at = monthly.at(a);
+            assert_eq!(at, map.get(&a).copied().unwrap_or_default(), "{a}");
+            assert_eq!(at.scale(), map.get(&a).copied().unwrap_or_default().scale(), "{a}: the decimal as written");
+            for &b in months.iter().filter(|b| **b >= a) {
+                let sum: Decimal = map.range(a..=b).map(|(_, v)| *v).sum();
+                assert_eq!(monthly.sum(a, b), sum, "{a}–{b}");
+                assert_eq!(monthly.sum(a, b).scale(), sum.scale(), "{a}–{b}");
+                let range: Vec<(Month, Decimal)> = map.range(a..=b).map(|(k, v)| (*k, *v)).collect();
+                assert_eq!(monthly.between(a, b), range.as_slice(), "{a}–{b}");
+            }
+        }
+        assert_eq!(monthly.at(m("2024-01")).to_string(), "0.00");
+        assert_eq!(monthly.sum(m("2024-02"), m("2024-06")), d("19.75"));
+        // A range whose start is after its end reads as empty (the map would panic).
+        assert!(monthly.between(m("2024-06"), m("2023-11")).is_empty());
+        assert_eq!(Monthly::default().sum(m("2020-01"), m("2030-01")), Decimal::ZERO);
+        assert_eq!(Monthly::default().at(m("2024-01")), Decimal::ZERO);
+    }
+
+    // issue 15: a customer filter finds the customer's months once and tests them per month; it passes exactly
+    // the customers and months the lookup by name passed, promoted customers and customers without rows included.
+    #[test]
+    fn a_filter_on_found_months_passes_as_by_name() {
+        use testing::{all_of, partner_with, rules_with};
+        let rules = rules_with(all_of(crate::partner::Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("c1", "2024-04", "VMs", 100),
+            ("c1", "2024-05", "SQL", 300),
+            ("c1", "2024-06", "VMs", 250),
+            ("c2", "2024-06", "SQL", 40),
+        ]);
+        let ctx = Context::new(&rules, &partner);
+        let filter = CustomerFilter {
+            selection: 0,
+            aggregate: Aggregate::Sum,
+            at_least: Some(Decimal::from(200)),
+            at_most: Some(Decimal::from(500)),
+            more_than: None,
+            months: 2,
+            promoted_months: Some(1),
+        };
+        let june: Month = "2024-06".parse().unwrap();
+        let mut seen = Vec::new();
+        for customer in ["c1", "c2", "nobody"] {
+            let found = ctx.filter_months(&filter, customer);
+            for back in 0..4 {
+                let month = june.offset(-back);
+                let passes = ctx.passes(&filter, customer, month);
+                assert_eq!(ctx.passes_months(&filter, found, month), passes, "{customer} {month}");
+                seen.push((customer, month.to_string(), passes));
+            }
+        }
+        // c1: 550 over May–June is above 500, but 400 over April–May was in range (promoted); 300 in April–May.
+        assert!(seen.contains(&("c1", "2024-06".into(), true)));
+        assert!(seen.contains(&("c1", "2024-05".into(), true)));
+        assert!(seen.contains(&("c1", "2024-03".into(), false)));
+        assert!(!seen.iter().any(|(c, _, p)| *c != "c1" && *p));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub(crate) fn points(
     ctx: &Context<'_>,
     rule: &PointsRule,
     max_points: Decimal,
-    measured: &Measured,
+    measured: &Measured<'_>,
     parts: &[(String, Decimal)],
 ) -> Result<PointsEvidence, Error> {
     let mut units = measured.units.max(Decimal::ZERO);
@@ -33,14 +33,19 @@ pub(crate) fn points(
             inputs.extend(rule.params.iter().cloned());
             inputs.extend(parts.iter().cloned());
             let p = ctx.run_script(script, &inputs)?;
-            pe.script = Some(script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned());
-            // What the explanation shows: not `max_points`, and not `units` when the parts' units are shown.
-            pe.inputs = inputs
-                .into_iter()
-                .filter(|(k, _)| k != "max_points" && (parts.is_empty() || k != "units"))
-                .map(|(name, value)| Figure { name, value, unit: None, month: None })
-                .collect();
-            p
+            // A month of the window keeps only the points: the script's name and inputs are for the explanation.
+            if ctx.brief {
+                p
+            } else {
+                pe.script = Some(script.file.rsplit(['/', '\\']).next().unwrap_or(&script.file).to_owned());
+                // What the explanation shows: not `max_points`, and not `units` when the parts' units are shown.
+                pe.inputs = inputs
+                    .into_iter()
+                    .filter(|(k, _)| k != "max_points" && (parts.is_empty() || k != "units"))
+                    .map(|(name, value)| Figure { name, value, unit: None, month: None })
+                    .collect();
+                p
+            }
         }
         (None, Some(per)) => ctx.checked(units.checked_mul(per), || {
             format!("usage: {} units × {} points overflows", units.normalize(), per.normalize())
@@ -116,7 +121,7 @@ mod tests {
         }
     }
 
-    fn measured(units: i64, fixed: i64, open: bool) -> Measured {
+    fn measured(units: i64, fixed: i64, open: bool) -> Measured<'static> {
         Measured {
             units: Decimal::from(units),
             customers: None,
@@ -127,7 +132,7 @@ mod tests {
     }
 
     /// Units into points and the words for it, under an empty partner.
-    fn run(rule: &PointsRule, max: i64, m: &Measured) -> (String, String) {
+    fn run(rule: &PointsRule, max: i64, m: &Measured<'_>) -> (String, String) {
         let (rules, partner) = (rules_with(all_of(Measure::AcrUsd)), partner_with(&[]));
         let pe = points(&Context::new(&rules, &partner), rule, Decimal::from(max), m, &[]).unwrap();
         (pe.points.to_string(), explain(&pe, Decimal::from(max)))

@@ -1,13 +1,13 @@
 //! `ratio-customers`: customers with a product whose numerator (active users, say) reaches a share of its
 //! denominator (paid seats), counted as crossings from the baseline or as a difference of counts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
-use super::{value, Context, Kind, Measured, MetricKind, Reads, Registered};
+use super::{value, Context, Kind, Measured, MetricKind, Monthly, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::{join_limited, pct};
 use crate::generate::{percent, Build, Slot};
@@ -108,7 +108,7 @@ impl Kind for RatioCustomers {
         }
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let RatioCustomers {
             numerator,
             denominator,
@@ -123,63 +123,59 @@ impl Kind for RatioCustomers {
         let as_of = ctx.as_of;
         let base = as_of.offset(-offset);
         let (num, den) = (ctx.series(numerator), ctx.series(denominator));
-        let empty = BTreeMap::new();
-        let values = |series: &super::Series<'_>, customer: &str, product: &str, month: Month| {
-            value(series.cells.get(&(customer, product)).unwrap_or(&empty), month)
-        };
+        // Each product of each customer with a denominator, its denominator's and numerator's months found once
+        // (issue 15: not looked up by name for every month tested), in (customer, product) order.
+        let empty = Monthly::default();
+        let pairs: Vec<(&str, &str, &Monthly, &Monthly)> = den
+            .cells
+            .iter()
+            .map(|((c, p), d)| (*c, *p, d, num.cell(c, p).unwrap_or(&empty)))
+            .collect();
         // A product reaches the ratio in a month when its denominator is positive and the numerator is at least ratio × denominator.
-        let reaches = |customer: &str, product: &str, month: Month| -> bool {
-            let d = values(den, customer, product, month);
-            let n = values(num, customer, product, month);
+        let reaches = |d: &Monthly, n: &Monthly, month: Month| -> bool {
+            let d = value(d, month);
             // A ratio × denominator too large for a decimal is more than any numerator: not reached.
-            d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| n >= needed)
+            d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| value(n, month) >= needed)
         };
         // The share of the denominator a product's numerator reached in a month (4 places), for the evidence.
-        let share_in = |customer: &str, product: &str, month: Month| -> Option<(String, Number)> {
-            let d = values(den, customer, product, month);
-            let n = values(num, customer, product, month);
-            n.checked_div(d).map(|s| (month.to_string(), Number(s.round_dp(4).normalize())))
+        let share_in = |d: &Monthly, n: &Monthly, month: Month| -> Option<(String, Number)> {
+            value(n, month).checked_div(value(d, month)).map(|s| (month.to_string(), Number(s.round_dp(4).normalize())))
         };
-        let pairs: BTreeSet<(&str, &str)> = den.cells.keys().copied().collect();
         let name = |p: &str| den.names.get(p).copied().unwrap_or(p).to_owned();
         let mut ev = Evidence::of(KIND.name);
         let mut counted = BTreeSet::new();
         match rule {
             RatioRule::Crossing => {
                 let recent: Vec<Month> = (0..window).rev().map(|i| as_of.offset(-i)).collect();
-                for (customer, product) in &pairs {
-                    let mut item = Item::new(
-                        ItemType::CustomerProduct,
-                        format!("{customer} / {}", name(product)),
-                        false,
-                        "",
-                    );
-                    if !ctx.brief {
-                        item.customer = Some(customer.to_string());
-                        item.months =
-                            [base].iter().chain(&recent).filter_map(|m| share_in(customer, product, *m)).collect();
-                    }
-                    let crossed = recent.iter().find(|m| reaches(customer, product, **m)).copied();
-                    item.reason = if eligible.is_some_and(|f| !ctx.passes(f, customer, as_of)) {
+                for &(customer, product, d, n) in &pairs {
+                    let crossed = recent.iter().find(|m| reaches(d, n, **m)).copied();
+                    let reason = if eligible.is_some_and(|f| !ctx.passes(f, customer, as_of)) {
                         "not-eligible"
-                    } else if counted.contains(*customer) {
+                    } else if counted.contains(customer) {
                         "customer-already-counted"
-                    } else if reaches(customer, product, base) {
+                    } else if reaches(d, n, base) {
                         "at-ratio-in-baseline"
                     } else if crossed.is_none() {
                         "not-reached"
-                    } else if min_denominator.is_some_and(|min| values(den, customer, product, as_of) < min) {
+                    } else if min_denominator.is_some_and(|min| value(d, as_of) < min) {
                         "below-min-denominator"
                     } else {
-                        counted.insert(customer.to_string());
+                        counted.insert(customer);
+                        "crossed"
+                    };
+                    // A month of the window keeps no items: nothing is written about each product then.
+                    if ctx.brief {
+                        continue;
+                    }
+                    let mut item =
+                        Item::new(ItemType::CustomerProduct, format!("{customer} / {}", name(product)), false, reason);
+                    item.customer = Some(customer.to_string());
+                    item.months = [base].iter().chain(&recent).filter_map(|m| share_in(d, n, *m)).collect();
+                    if reason == "crossed" {
                         item.counted = true;
                         item.month = crossed.map(|m| m.to_string());
-                        "crossed"
                     }
-                    .to_owned();
-                    if !ctx.brief {
-                        ev.items.push(item);
-                    }
+                    ev.items.push(item);
                 }
                 ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
                 Measured::customers(counted, ev)
@@ -188,12 +184,14 @@ impl Kind for RatioCustomers {
                 let deployed = |month: Month| -> BTreeSet<&str> {
                     pairs
                         .iter()
-                        .filter(|(c, p)| reaches(c, p, month) && eligible.is_none_or(|f| ctx.passes(f, c, month)))
-                        .map(|(c, _)| *c)
+                        .filter(|(c, _, d, n)| {
+                            reaches(d, n, month) && eligible.is_none_or(|f| ctx.passes(f, c, month))
+                        })
+                        .map(|(c, _, _, _)| *c)
                         .collect()
                 };
                 let (now, then) = (deployed(as_of), deployed(base));
-                let customers: BTreeSet<&str> = pairs.iter().map(|(c, _)| *c).collect();
+                let customers: BTreeSet<&str> = pairs.iter().map(|(c, _, _, _)| *c).collect();
                 for customer in customers {
                     let reason = match (now.contains(customer), then.contains(customer)) {
                         (true, false) => "new",
@@ -202,7 +200,7 @@ impl Kind for RatioCustomers {
                         (false, false) => "in-neither",
                     };
                     if reason == "new" {
-                        counted.insert(customer.to_string());
+                        counted.insert(customer);
                     }
                     if !ctx.brief {
                         ev.items.push(Item::new(ItemType::Customer, customer, reason == "new", reason));

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::additions::{in_file_units, row, row_shape};
-use super::{sum_range, Context, Kind, Measured, MetricKind, Reads, Registered};
+use super::{sum_range, Context, Kind, Measured, MetricKind, Monthly, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::generate::{months_from, percent, Build};
@@ -55,11 +55,11 @@ impl Kind for RollingSumCrossing {
         reads.span(self.selection, base_end.offset(-(self.window_months - 1)), as_of);
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let RollingSumCrossing { selection: sel, window_months: window, threshold, baseline_offset: offset } = *self;
         let as_of = ctx.as_of;
         let base_end = as_of.offset(-offset);
-        let rolling = |m: &BTreeMap<Month, Decimal>, end: Month| sum_range(m, end.offset(-(window - 1)), end);
+        let rolling = |m: &Monthly, end: Month| sum_range(m, end.offset(-(window - 1)), end);
         let mut ev = Evidence::of(KIND.name);
         let mut counted = BTreeSet::new();
         for (customer, months) in &ctx.series(sel).customers {
@@ -87,7 +87,7 @@ impl Kind for RollingSumCrossing {
                 (if crossed.is_some() { "crossed" } else { "not-crossed" }, crossed)
             };
             if crossed.is_some() {
-                counted.insert(customer.to_string());
+                counted.insert(*customer);
             }
             if ctx.brief {
                 continue;
@@ -185,7 +185,8 @@ mod tests {
             threshold: Decimal::from(1000),
             baseline_offset: 12,
         };
-        let m = kind.measure(&Context::new(&rules, &partner));
+        let ctx = Context::new(&rules, &partner);
+        let m = kind.measure(&ctx);
         assert_eq!(m.units, Decimal::ONE);
         let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
         assert_eq!(reasons, [("above", "above-threshold-at-baseline"), ("at-bar", "crossed"), ("reaches", "not-crossed")]);

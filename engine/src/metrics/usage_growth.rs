@@ -105,7 +105,7 @@ impl Kind for UsageGrowth {
         }
     }
 
-    fn measure(&self, ctx: &Context<'_>) -> Measured {
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
         let UsageGrowth { selection: sel, compare, baseline_offset: offset, unit, min_ttm_total, min_baseline, .. } =
             *self;
         let eligible = self.eligible.as_ref();
@@ -117,11 +117,13 @@ impl Kind for UsageGrowth {
         let mut ev = Evidence::of(KIND.name);
         let (mut now, mut base) = (Decimal::ZERO, Decimal::ZERO);
         for (customer, months) in &series.customers {
-            let counts_now = eligible.is_none_or(|f| ctx.passes(f, customer, as_of));
+            // The customer's values in the filter's selection, found once for both months tested.
+            let fm = eligible.and_then(|f| ctx.filter_months(f, customer));
+            let counts_now = eligible.is_none_or(|f| ctx.passes_months(f, fm, as_of));
             // With `eligible_each_month` the baseline's customers are those eligible in the baseline month;
             // without it, the test of as_of decides both (and is not run twice).
             let counts_base = match eligible {
-                Some(f) if self.eligible_each_month => ctx.passes(f, customer, base_month),
+                Some(f) if self.eligible_each_month => ctx.passes_months(f, fm, base_month),
                 _ => counts_now,
             };
             if counts_now {
@@ -275,7 +277,8 @@ impl Kind for UsageGrowth {
         let as_of = p.as_of;
         let mut out = Vec::new();
         let shape = row_shape(rules, p, self.selection, &BTreeSet::new());
-        let measured = self.measure(&Context::new(rules, p));
+        let ctx = Context::new(rules, p);
+        let measured = self.measure(&ctx);
         let base = measured.evidence.figure_value("baseline").unwrap_or_default();
         // Customers whose usage in `as_of` counts (not those eligible in the baseline month only).
         let counted: BTreeSet<&str> = measured

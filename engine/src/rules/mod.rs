@@ -183,14 +183,27 @@ impl Selection {
     /// association, offer, product (`products`, `exclude_products`) and measure (or rate) all decide. The one
     /// selection filter: the evaluator's series and `gap`'s additions both ask it.
     pub fn selects(&self, row: &crate::partner::UsageRow) -> Option<Decimal> {
-        // Cheap enum checks first, then the name lookups.
-        if !self.associations.as_ref().is_none_or(|a| a.contains(&row.association)) {
+        if !self.admits(row) {
             return None;
         }
-        let keep = !self.exclude_offers.contains(&row.offer)
-            && self.products.as_ref().is_none_or(|p| p.contains(&row.product_key))
-            && !self.exclude_products.contains(&row.product_key);
-        self.weight(&row.product_key, row.measure).filter(|_| keep)
+        self.product_weight(&row.product_key, row.measure)
+    }
+
+    /// The part of [`Selection::selects`] that depends on more than the row's product and measure: its
+    /// association and offer.
+    pub fn admits(&self, row: &crate::partner::UsageRow) -> bool {
+        // Cheap enum checks first, then the name lookup.
+        self.associations.as_ref().is_none_or(|a| a.contains(&row.association))
+            && !self.exclude_offers.contains(&row.offer)
+    }
+
+    /// The part of [`Selection::selects`] that depends only on the row's product (`products`,
+    /// `exclude_products`, rates) and measure: the same for every row of a run of one product, so the series
+    /// ask it once per run (issue 15).
+    pub fn product_weight(&self, product_key: &str, measure: Measure) -> Option<Decimal> {
+        let keep = self.products.as_ref().is_none_or(|p| p.contains(product_key))
+            && !self.exclude_products.contains(product_key);
+        self.weight(product_key, measure).filter(|_| keep)
     }
 
     /// True when rows of `measure` can be in this selection (a cheap test before the product lookups).
