@@ -79,11 +79,8 @@ impl Raw {
             // Built from Parquet tables: a cell that does not read fails the partner at its row and column; a
             // problem of the file built is put on the row it comes from.
             Source::Columnar(portfolio, i) => {
-                let placed = portfolio.partner(*i);
-                let file = placed.file.map_err(|e| anyhow!(e.to_string()))?;
-                let partner =
-                    Partner::from_file(file, &self.origin).map_err(|e| anyhow!(placed.places.locate(e).to_string()))?;
-                return Ok((partner, Some(Cow::Owned(placed.places))));
+                let (partner, places) = portfolio.partner(*i).into_partner().map_err(|e| anyhow!(e.to_string()))?;
+                return Ok((partner, Some(Cow::Owned(places))));
             }
             Source::Unreadable(message) => return Err(anyhow!(message.clone())),
         };

@@ -100,18 +100,14 @@ pub fn score_each<T: Send>(
     Streamed { processed, written, failed }
 }
 
-/// The report's warnings, each at its place: a partner from tables is warned about at the table row the field
-/// comes from (`folder/people.csv:4`, `folder/people.parquet: row 3`), any other (and a partner file given alone,
-/// without `places`) at its file and field.
+/// The report's warnings, each at its place (`Places::warnings`): a partner from tables is warned about at the
+/// table row the field comes from, any other (and a partner file given alone, without `places`) at its file and
+/// field.
 pub fn warnings_of(places: Option<&Places>, partner: &Partner, report: &designate_engine::ScoreReport) -> Vec<String> {
-    report
-        .warnings
-        .iter()
-        .map(|w| match places.and_then(|places| places.of_field(&w.field)) {
-            Some(place) => w.render(place),
-            None => w.render(&format!("{}: {}", partner.origin, w.field)),
-        })
-        .collect()
+    match places {
+        Some(places) => places.warnings(&partner.origin, report),
+        None => Places::default().warnings(&partner.origin, report),
+    }
 }
 
 /// Ends a streamed run early when stdout failed or its reader went away.

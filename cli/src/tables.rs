@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
 use designate_engine::partner::{
-    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, Places, UsageFile,
+    field_from_text, CertificationFile, CustomerFile, Numbering, PartnerFile, PartnerIdFile, PersonFile, Places,
+    UsageFile,
 };
 
 use crate::portfolio::{Raw, Source};
@@ -311,43 +312,28 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
                 Err(e) => return unreadable(format!("{e:#}")),
             };
             // The partner in the file shape, with the CSV line each piece came from, by its field path.
-            let file = |name: &str, line: u64| format!("{shown}/{name}:{line}");
+            let file = |name: &str| format!("{shown}/{name}");
             let as_of = match cell(&partners_table, &head.row, "as_of") {
                 Ok(as_of) => as_of,
                 Err(message) => return unreadable(message),
             };
             let mut places = Places::default();
             let customers = customers.map(|list| {
-                list.into_iter()
-                    .enumerate()
-                    .map(|(n, (c, line))| {
-                        places.insert(format!("customers[{n}]"), file("customers.csv", line));
-                        c
-                    })
-                    .collect()
+                let (list, lines): (Vec<CustomerFile>, Vec<u64>) = list.into_iter().unzip();
+                places.list("customers", &file("customers.csv"), Numbering::Line, lines);
+                list
             });
-            let usage = rows
-                .into_iter()
-                .enumerate()
-                .map(|(n, (row, line))| {
-                    places.insert(format!("usage[{n}]"), file("usage.csv", line));
-                    row
-                })
-                .collect();
+            let (usage, lines): (Vec<UsageFile>, Vec<u64>) = rows.into_iter().unzip();
+            places.list("usage", &file("usage.csv"), Numbering::Line, lines);
+            let people_csv = file("people.csv");
+            let firsts = people.iter().map(|(_, certs)| certs.first().map_or(0, |(_, line)| *line)).collect();
+            places.list("people", &people_csv, Numbering::Line, firsts);
             let people = people
                 .into_iter()
                 .enumerate()
                 .map(|(n, (id, certs))| {
-                    let first = certs.first().map_or(0, |(_, line)| *line);
-                    places.insert(format!("people[{n}]"), file("people.csv", first));
-                    let certifications = certs
-                        .into_iter()
-                        .enumerate()
-                        .map(|(m, (c, line))| {
-                            places.insert(format!("people[{n}].certifications[{m}]"), file("people.csv", line));
-                            c
-                        })
-                        .collect();
+                    let (certifications, lines): (Vec<CertificationFile>, Vec<u64>) = certs.into_iter().unzip();
+                    places.list(format!("people[{n}].certifications"), &people_csv, Numbering::Line, lines);
                     PersonFile { id, certifications }
                 })
                 .collect();

@@ -2,10 +2,13 @@
 //! file, a pandas DataFrame or a pyarrow Table holds), flat results out as an Arrow batch.
 //!
 //! In: [`Tables`] has the shape of the CSV tables of docs/partner-data.md (`partners`, `usage`, optional
-//! `customers` and `people`), the same column names, read cell by cell through the same reader a partner file's
-//! field is read by ([`field_from_text`]), so that a portfolio scores alike whichever form it comes in. Native
+//! `customers` and `people`), the same column names, each cell read as the same reader a partner file's field is
+//! read by ([`field_from_text`]) reads its text, so that a portfolio scores alike whichever form it comes in. Native
 //! types are accepted where they mean what the column means: text anywhere; integers for ids and numbers;
 //! DECIMAL for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is an empty cell.
+//! The common types are read straight into the field (a DECIMAL into its exact decimal, a DATE into a month or a
+//! date, text borrowed from the array), each column's type resolved once per batch; a cell of another type, or a
+//! value the straight reading refuses, is made text and read by `field_from_text`, which gives the message.
 //! A binary floating-point number is accepted for a number only when its shortest decimal text has at most 15
 //! significant digits (6 for a 32-bit float), the digits a float holds as written; anything longer may be the
 //! float's noise rather than the value meant, and is refused with a hint to store DECIMAL (money is exact). This is
@@ -32,16 +35,20 @@ use arrow_array::types::{
     Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Decimal128Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use rust_decimal::Decimal;
 
 use crate::error::{closest, Located};
 use crate::flat::{Row, COLUMNS};
 use crate::partner::{
-    field_from_text, CertificationFile, CustomerFile, PartnerFile, PartnerIdFile, PersonFile, Places, UsageFile,
+    field_from_text, Association, CertificationFile, Cloud, CustomerFile, Measure, Numbering, PartnerFile,
+    PartnerIdFile, PersonFile, Places, Segment, UsageFile,
 };
-use crate::Error;
+use crate::value::{Date, Month, NonNegative};
+use crate::{Error, Partner};
 
 mod stream;
 pub use stream::{Rows, Stream};
@@ -79,6 +86,20 @@ pub struct Placed {
     /// Where each piece came from, by field path of the partner file (`usage[3]` → `usage.parquet: row 812`), so
     /// that a problem found when the file is validated or scored names the row.
     pub places: Places,
+}
+
+impl Placed {
+    /// The partner validated, with where its pieces came from: a cell that did not read fails it at its row and
+    /// column (`usage.parquet: row 12, column value`); a problem of the file built is put on the table row its
+    /// field comes from ([`Places::locate`]). The one way a partner built from table rows becomes a partner, for
+    /// the CLI's Parquet tables and the Python module's DataFrames alike.
+    pub fn into_partner(self) -> Result<(Partner, Places), Error> {
+        let file = self.file?;
+        match Partner::from_file(file, &self.origin) {
+            Ok(partner) => Ok((partner, self.places)),
+            Err(e) => Err(self.places.locate(e)),
+        }
+    }
 }
 
 /// A row of a table: which batch, which row in it.
@@ -553,68 +574,73 @@ impl Portfolio {
         Placed { origin, file, places }
     }
 
+    /// Partner `i`'s file, its cells read in the order of the columns of each table (partners, customers, people,
+    /// usage), so that the first cell that does not read is the one reported; each list's rows noted in `places`.
     fn build(&self, i: usize, places: &mut Places) -> Result<PartnerFile, Error> {
         let [partners, usage, customers, people] = &self.tables;
         let (head, id) = &self.heads[i];
         let [customer_rows, people_rows, usage_rows] = &self.rows[i];
-        let name = partners.text(*head, "name")?;
-        let path = partners.text(*head, "path")?;
-        let as_of = partners.field(*head, "as_of")?;
+        let numbers = |table: &Table, rows: &[At]| rows.iter().map(|at| table.number(*at)).collect::<Vec<u64>>();
+        let mut r = Reader::new(partners);
+        let name = r.opt_string(*head, r.column("name"))?;
+        let path = r.opt_string(*head, r.column("path"))?;
+        let as_of = r.field(*head, r.column("as_of"))?;
         let customers = if customer_rows.is_empty() {
             None
         } else {
+            let mut r = Reader::new(customers);
+            let (id, segment) = (r.column("customer_id"), r.column("segment"));
             let mut list = Vec::with_capacity(customer_rows.len());
-            for (n, at) in customer_rows.iter().enumerate() {
-                places.insert(format!("customers[{n}]"), customers.place(*at));
-                let id = customers.text(*at, "customer_id")?.unwrap_or_default();
-                list.push(CustomerFile { id, segment: customers.opt_field(*at, "segment")? });
+            for at in customer_rows {
+                list.push(CustomerFile { id: r.string(*at, id)?, segment: r.opt_field(*at, segment)? });
             }
+            places.list("customers", &customers.name, Numbering::Row, numbers(customers, customer_rows));
             Some(list)
         };
         // People: one row per certification; persons in first-seen order.
         let mut persons: Vec<(String, Vec<(CertificationFile, At)>)> = Vec::new();
+        let mut r = Reader::new(people);
+        let [person, certification, earned, expires] =
+            ["person_id", "certification", "earned", "expires"].map(|c| r.column(c));
         for at in people_rows {
             let cert = CertificationFile {
-                name: people.text(*at, "certification")?.unwrap_or_default(),
-                earned: people.field(*at, "earned")?,
-                expires: people.opt_field(*at, "expires")?,
+                name: r.string(*at, certification)?,
+                earned: r.field(*at, earned)?,
+                expires: r.opt_field(*at, expires)?,
             };
-            let person = people.text(*at, "person_id")?.unwrap_or_default();
+            let person = r.string(*at, person)?;
             match persons.iter_mut().find(|(p, _)| *p == person) {
                 Some((_, certs)) => certs.push((cert, *at)),
                 None => persons.push((person, vec![(cert, *at)])),
             }
         }
+        let mut r = Reader::new(usage);
+        let [customer, month, product, measure, value, association, offer, cloud] =
+            ["customer", "month", "product", "measure", "value", "association", "offer", "cloud"].map(|c| r.column(c));
         let mut rows = Vec::with_capacity(usage_rows.len());
-        for (n, at) in usage_rows.iter().enumerate() {
-            places.insert(format!("usage[{n}]"), usage.place(*at));
+        for at in usage_rows {
             rows.push(UsageFile {
-                customer: usage.text(*at, "customer")?.unwrap_or_default(),
-                month: usage.field(*at, "month")?,
-                product: usage.text(*at, "product")?.unwrap_or_default(),
-                measure: usage.field(*at, "measure")?,
-                value: usage.field(*at, "value")?,
-                association: usage.opt_field(*at, "association")?,
-                offer: usage.text(*at, "offer")?,
-                cloud: usage.opt_field(*at, "cloud")?,
+                customer: r.string(*at, customer)?,
+                month: r.field(*at, month)?,
+                product: r.string(*at, product)?,
+                measure: r.field(*at, measure)?,
+                value: r.field(*at, value)?,
+                association: r.opt_field(*at, association)?,
+                offer: r.opt_string(*at, offer)?,
+                cloud: r.opt_field(*at, cloud)?,
             });
         }
+        places.list("usage", &usage.name, Numbering::Row, numbers(usage, usage_rows));
+        // Every person was first seen with a certification: each has a first row.
+        let firsts = persons.iter().filter_map(|(_, certs)| certs.first().map(|(_, at)| people.number(*at))).collect();
+        places.list("people", &people.name, Numbering::Row, firsts);
         let people = persons
             .into_iter()
             .enumerate()
             .map(|(n, (id, certs))| {
-                if let Some((_, first)) = certs.first() {
-                    places.insert(format!("people[{n}]"), people.place(*first));
-                }
-                let certifications = certs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(m, (c, at))| {
-                        places.insert(format!("people[{n}].certifications[{m}]"), people.place(at));
-                        c
-                    })
-                    .collect();
-                PersonFile { id, certifications }
+                let rows = certs.iter().map(|(_, at)| people.number(*at)).collect();
+                places.list(format!("people[{n}].certifications"), &people.name, Numbering::Row, rows);
+                PersonFile { id, certifications: certs.into_iter().map(|(c, _)| c).collect() }
             })
             .collect();
         Ok(PartnerFile {
@@ -628,6 +654,264 @@ impl Portfolio {
             history: None,
             solutions: Vec::new(),
         })
+    }
+}
+
+/// A cell as what it holds, read without making text of it (issue 15): text borrowed from the array, an integer,
+/// a decimal's unscaled value and scale, a day. Whatever the typed reading does not take (`Other`, or a value it
+/// refuses) goes through the text reader ([`cell`], [`field_from_text`]), so every value read either way is the
+/// same, and every message is the text reader's.
+#[derive(Clone, Copy)]
+enum Cell<'a> {
+    /// NULL, or text that is empty once trimmed: an empty CSV cell.
+    Empty,
+    /// Text, trimmed as the CSV reader trims it.
+    Text(&'a str),
+    Int(i128),
+    /// A DECIMAL's unscaled value and scale.
+    Dec(i128, i8),
+    /// A DATE, or a timestamp at midnight: days since 1970-01-01.
+    Days(i64),
+    Other,
+}
+
+/// One column of one batch, its type looked at once rather than per cell.
+#[derive(Clone, Copy)]
+struct Col<'a> {
+    /// `None`: the table has no such column, and every cell is empty.
+    array: Option<&'a dyn Array>,
+    typed: Typed<'a>,
+}
+
+/// The values of a column of a type read natively; `Other` is read through [`cell`].
+#[derive(Clone, Copy)]
+enum Typed<'a> {
+    Utf8(&'a StringArray),
+    LargeUtf8(&'a LargeStringArray),
+    View(&'a StringViewArray),
+    /// Dictionary-encoded text: its keys and its values.
+    Dictionary(&'a dyn Array, &'a StringArray),
+    Integer,
+    D128(&'a [i128], i8),
+    D64(&'a [i64], i8),
+    D32(&'a [i32], i8),
+    Date32(&'a [i32]),
+    /// Milliseconds, the day they fall in (what [`cell`] reads a DATE64 as).
+    Date64(&'a [i64]),
+    /// A timestamp's values and how many of them make a day.
+    Stamp(&'a [i64], i64),
+    Other,
+}
+
+impl<'a> Col<'a> {
+    const ABSENT: Col<'static> = Col { array: None, typed: Typed::Other };
+
+    fn of(array: &'a dyn Array) -> Col<'a> {
+        let typed = match array.data_type() {
+            DataType::Utf8 => Typed::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Typed::LargeUtf8(array.as_string::<i64>()),
+            DataType::Utf8View => Typed::View(array.as_string_view()),
+            DataType::Dictionary(_, values) if **values == DataType::Utf8 => match array.as_any_dictionary_opt() {
+                Some(dict) => Typed::Dictionary(dict.keys(), dict.values().as_string::<i32>()),
+                None => Typed::Other,
+            },
+            t if t.is_integer() => Typed::Integer,
+            DataType::Decimal128(_, s) => Typed::D128(array.as_primitive::<Decimal128Type>().values(), *s),
+            DataType::Decimal64(_, s) => Typed::D64(array.as_primitive::<Decimal64Type>().values(), *s),
+            DataType::Decimal32(_, s) => Typed::D32(array.as_primitive::<Decimal32Type>().values(), *s),
+            DataType::Date32 => Typed::Date32(array.as_primitive::<Date32Type>().values()),
+            DataType::Date64 => Typed::Date64(array.as_primitive::<Date64Type>().values()),
+            DataType::Timestamp(unit, _) => match unit {
+                TimeUnit::Second => Typed::Stamp(array.as_primitive::<TimestampSecondType>().values(), 86_400),
+                TimeUnit::Millisecond => {
+                    Typed::Stamp(array.as_primitive::<TimestampMillisecondType>().values(), 86_400_000)
+                }
+                TimeUnit::Microsecond => {
+                    Typed::Stamp(array.as_primitive::<TimestampMicrosecondType>().values(), 86_400_000_000)
+                }
+                TimeUnit::Nanosecond => {
+                    Typed::Stamp(array.as_primitive::<TimestampNanosecondType>().values(), 86_400_000_000_000)
+                }
+            },
+            _ => Typed::Other,
+        };
+        Col { array: Some(array), typed }
+    }
+
+    /// The cell at `row`, as [`cell`] reads it but without making text of it.
+    fn at(&self, row: usize) -> Cell<'a> {
+        let Some(array) = self.array else { return Cell::Empty };
+        if row >= array.len() {
+            return Cell::Other;
+        }
+        if array.is_null(row) {
+            return Cell::Empty;
+        }
+        let text = |t: &'a str| match t.trim() {
+            "" => Cell::Empty,
+            t => Cell::Text(t),
+        };
+        let day = |values: &[i64], per_day: i64| {
+            // A time of day is the text reader's to refuse.
+            values
+                .get(row)
+                .filter(|v| v.rem_euclid(per_day) == 0)
+                .map_or(Cell::Other, |v| Cell::Days(v.div_euclid(per_day)))
+        };
+        match self.typed {
+            Typed::Utf8(a) => text(a.value(row)),
+            Typed::LargeUtf8(a) => text(a.value(row)),
+            Typed::View(a) => text(a.value(row)),
+            Typed::Dictionary(keys, values) => {
+                match integer(keys, row).and_then(|k| usize::try_from(k).ok()).filter(|k| *k < values.len()) {
+                    Some(k) if values.is_null(k) => Cell::Empty,
+                    Some(k) => text(values.value(k)),
+                    None => Cell::Other,
+                }
+            }
+            Typed::Integer => integer(array, row).map_or(Cell::Other, Cell::Int),
+            Typed::D128(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(*v, s)),
+            Typed::D64(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(i128::from(*v), s)),
+            Typed::D32(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(i128::from(*v), s)),
+            Typed::Date32(v) => v.get(row).map_or(Cell::Other, |v| Cell::Days(i64::from(*v))),
+            Typed::Date64(v) => v.get(row).map_or(Cell::Other, |v| Cell::Days(v.div_euclid(86_400_000))),
+            Typed::Stamp(v, per_day) => day(v, per_day),
+            Typed::Other => Cell::Other,
+        }
+    }
+}
+/// Reads the cells of a table's rows, each column's type resolved once per batch, not per cell (issue 15).
+struct Reader<'a> {
+    table: &'a Table,
+    /// The batch `cols` are of (`usize::MAX`: none yet).
+    batch: usize,
+    /// The batch's columns, in `COLUMNS_OF` order.
+    cols: Vec<Col<'a>>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(table: &'a Table) -> Reader<'a> {
+        Reader { table, batch: usize::MAX, cols: Vec::new() }
+    }
+
+    /// Where `column` is in `COLUMNS_OF`, found once per partner and table, not per cell.
+    fn column(&self, column: &str) -> usize {
+        self.table.kinds.iter().position(|(n, _, _)| *n == column).unwrap_or(usize::MAX)
+    }
+
+    /// The name of column `k`, for the text reader and its messages.
+    fn name(&self, k: usize) -> &'static str {
+        self.table.kinds.get(k).map_or("", |(n, _, _)| *n)
+    }
+
+    fn cell(&mut self, at: At, k: usize) -> Cell<'a> {
+        let table = self.table;
+        if at.batch as usize != self.batch {
+            self.batch = at.batch as usize;
+            let batch = table.batches.get(self.batch);
+            self.cols = table
+                .cols
+                .iter()
+                .map(|i| match (batch, i) {
+                    (Some(batch), Some(i)) => batch.columns().get(*i).map_or(Col::ABSENT, |a| Col::of(a.as_ref())),
+                    _ => Col::ABSENT,
+                })
+                .collect();
+        }
+        self.cols.get(k).map_or(Cell::Empty, |c| c.at(at.row as usize))
+    }
+
+    /// A text cell (an id, a name): empty when NULL.
+    fn string(&mut self, at: At, k: usize) -> Result<String, Error> {
+        Ok(self.opt_string(at, k)?.unwrap_or_default())
+    }
+
+    /// An optional text cell: `None` when NULL or empty, as [`Table::text`].
+    fn opt_string(&mut self, at: At, k: usize) -> Result<Option<String>, Error> {
+        match self.cell(at, k) {
+            Cell::Empty => Ok(None),
+            Cell::Text(t) => Ok(Some(t.to_owned())),
+            Cell::Int(i) => Ok(Some(i.to_string())),
+            _ => self.table.text(at, self.name(k)),
+        }
+    }
+
+    /// A cell read as a field of the partner-file shape, as [`Table::field`] reads it.
+    fn field<T: Native>(&mut self, at: At, k: usize) -> Result<T, Error> {
+        match T::native(self.cell(at, k)) {
+            Some(v) => Ok(v),
+            None => self.table.field(at, self.name(k)),
+        }
+    }
+
+    /// An optional cell: nothing when empty, else read as [`Reader::field`] reads it.
+    fn opt_field<T: Native>(&mut self, at: At, k: usize) -> Result<Option<T>, Error> {
+        match self.cell(at, k) {
+            Cell::Empty => Ok(None),
+            cell => match T::native(cell) {
+                Some(v) => Ok(Some(v)),
+                None => self.table.opt_field(at, self.name(k)),
+            },
+        }
+    }
+}
+
+/// A field of the partner file read straight from a cell: the very value the text reader gives for the cell's
+/// text, or `None` to let the text reader read it (a type not read natively, or a value refused, whose message
+/// is the text reader's).
+trait Native: serde::de::DeserializeOwned {
+    fn native(cell: Cell<'_>) -> Option<Self> {
+        match cell {
+            Cell::Text(t) => field_from_text(t).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Native for Measure {}
+impl Native for Association {}
+impl Native for Cloud {}
+impl Native for Segment {}
+
+impl Native for Month {
+    fn native(cell: Cell<'_>) -> Option<Month> {
+        match cell {
+            Cell::Text(t) => t.parse().ok(),
+            // What `date` writes for a month column: the first of a month in the years 1 to 9999.
+            Cell::Days(days) => match civil(days) {
+                (y, m, 1) if (1..=9999).contains(&y) => Month::new(y as i32, m),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Native for Date {
+    fn native(cell: Cell<'_>) -> Option<Date> {
+        match cell {
+            Cell::Text(t) => t.parse().ok(),
+            Cell::Days(days) => match civil(days) {
+                (y, m, d) if (1..=9999).contains(&y) => Date::new(y as i32, m, d),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Native for NonNegative {
+    fn native(cell: Cell<'_>) -> Option<NonNegative> {
+        let exact = match cell {
+            Cell::Text(t) => return field_from_text(t).ok(),
+            Cell::Int(i) => Decimal::try_from_i128_with_scale(i, 0).ok()?,
+            Cell::Dec(unscaled, scale) => {
+                Decimal::try_from_i128_with_scale(unscaled, u32::try_from(scale).ok()?).ok()?
+            }
+            _ => return None,
+        };
+        // A negative value is the text reader's to refuse, in its words.
+        (!exact.is_sign_negative() || exact.is_zero()).then_some(NonNegative(exact))
     }
 }
 
@@ -829,6 +1113,146 @@ mod tests {
         t.partners = vec![table(vec![("partner_id", strings(&[Some("p1")]))])];
         let e = partners(&t, names()).err().unwrap().to_string();
         assert_eq!(e, "partners: missing column \"as_of\"");
+    }
+
+    /// A usage table whose `column` holds `arrays`, one batch each, the other columns absent: enough for a reader
+    /// of that column (the type checks of `Table::open` left out, so that any type can be tried).
+    fn one_column(column: &str, arrays: Vec<ArrayRef>) -> Table {
+        // Usage's columns, and for `earned` (the one column of dates) the people's.
+        let kinds = COLUMNS_OF[if column == "earned" { 3 } else { 1 }];
+        let mut cols = vec![None; kinds.len()];
+        cols[kinds.iter().position(|(n, _, _)| *n == column).unwrap()] = Some(0);
+        let batches: Vec<RecordBatch> = arrays.into_iter().map(|a| table(vec![(column, a)])).collect();
+        let mut starts = Vec::new();
+        let mut total = 0;
+        for b in &batches {
+            starts.push(total);
+            total += b.num_rows() as u64;
+        }
+        Table { name: "usage".into(), batches, cols, kinds, starts }
+    }
+
+    /// Every cell of `column` read typed (`Reader`) and through its text (`Table`, the reader before issue 15):
+    /// the same value, to the decimal's scale, or the same message.
+    fn typed_as_text<T: Native + std::fmt::Debug>(t: &Table, column: &str) -> usize {
+        let show = |r: Result<Option<T>, Error>| match r {
+            Ok(v) => Ok(format!("{v:?}")),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut r = Reader::new(t);
+        let k = r.column(column);
+        let mut errors = 0;
+        for at in t.each() {
+            let typed = show(r.field::<T>(at, k).map(Some));
+            assert_eq!(typed, show(t.field::<T>(at, column).map(Some)), "{column} row {}", t.number(at));
+            assert_eq!(show(r.opt_field::<T>(at, k)), show(t.opt_field::<T>(at, column)), "{column} {}", t.number(at));
+            errors += usize::from(typed.is_err());
+        }
+        errors
+    }
+
+    /// Issue 15: a cell read straight from its Arrow type (a DECIMAL or an integer into a decimal, a DATE or a
+    /// timestamp into a month or a date, text borrowed) is the value its text reads as, and a cell that does not
+    /// read gets the text reader's message, byte for byte: every native type, good values and bad, in batches.
+    #[test]
+    fn typed_cells_read_as_their_text_does() {
+        use arrow_array::{
+            Date64Array, Decimal32Array, Decimal64Array, DictionaryArray, Int32Array, Int8Array,
+            TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray,
+        };
+        let dec = |v: Vec<Option<i128>>, p: u8, s: i8| -> ArrayRef {
+            Arc::new(Decimal128Array::from(v).with_precision_and_scale(p, s).unwrap())
+        };
+        let max = 79_228_162_514_643_264_337_593_543_950_335_i128; // the largest mantissa a decimal holds
+        let values: Vec<ArrayRef> = vec![
+            dec(vec![Some(1980), Some(5), None, Some(0), Some(-5), Some(-0), Some(120_000)], 10, 2),
+            dec(vec![Some(1), Some(max), Some(max + 1), Some(-max), Some(10i128.pow(37))], 38, 0),
+            dec(vec![Some(max), Some(7)], 38, 10),
+            dec(vec![Some(12)], 10, -2),
+            Arc::new(Decimal64Array::from(vec![Some(15_000), Some(-1), None]).with_precision_and_scale(18, 4).unwrap()),
+            Arc::new(Decimal32Array::from(vec![Some(15), Some(0)]).with_precision_and_scale(9, 1).unwrap()),
+            Arc::new(Int64Array::from(vec![Some(0), Some(42), Some(-3), None, Some(i64::MAX)])),
+            Arc::new(Int8Array::from(vec![Some(-1), Some(7)])),
+            Arc::new(Float64Array::from(vec![1.5, 0.1 + 0.2, -2.0])),
+            strings(&[Some(" 12.50 "), Some("1_000"), Some("1e3"), Some("-3"), Some(""), Some("  "), None, Some("x")]),
+        ];
+        // Every scale a decimal holds, with its largest mantissa, its smallest step, and trailing zeros kept.
+        let scales = (0..=28).map(|s| dec(vec![Some(max), Some(1), Some(10i128.pow(s)), Some(-1)], 38, s as i8));
+        let values: Vec<ArrayRef> = values.into_iter().chain(scales).collect();
+        // The bad cells among them (NULL, negative, too many digits, a negative scale, a float's noise, text).
+        assert!(typed_as_text::<NonNegative>(&one_column("value", values), "value") > 40);
+        let june = 19_875; // 2024-06-01
+        let day_ms = 86_400_000_i64;
+        let months: Vec<ArrayRef> = vec![
+            Arc::new(Date32Array::from(vec![Some(june), Some(june + 29), None, Some(-719_529), Some(2_932_897)])),
+            Arc::new(Date32Array::from(vec![Some(june + 30), Some(-719_162), Some(2_932_896)])),
+            Arc::new(Date64Array::from(vec![
+                june as i64 * day_ms,
+                june as i64 * day_ms + 5,
+                (june as i64 + 3) * day_ms,
+            ])),
+            Arc::new(TimestampSecondArray::from(vec![june as i64 * 86_400, june as i64 * 86_400 + 1])),
+            Arc::new(TimestampMillisecondArray::from(vec![june as i64 * day_ms]).with_timezone("UTC")),
+            Arc::new(TimestampNanosecondArray::from(vec![june as i64 * day_ms * 1_000_000, -1])),
+            strings(&[
+                Some("2024-06"),
+                Some(" 2024-06 "),
+                Some("2024-13"),
+                Some("2024-6"),
+                Some("2024-06-01"),
+                Some(""),
+            ]),
+        ];
+        // The build reads months from month columns and dates from date columns (their kinds differ in what a
+        // DATE reads as), as here.
+        assert!(typed_as_text::<Month>(&one_column("month", months.clone()), "month") > 5);
+        assert!(typed_as_text::<Date>(&one_column("earned", months), "earned") > 3);
+        let keys = Int32Array::from(vec![Some(0), Some(1), None, Some(2), Some(3), Some(0)]);
+        let words = StringArray::from(vec![Some("acr_usd"), Some(" seats "), Some("bogus"), None]);
+        let dictionary: ArrayRef = Arc::new(DictionaryArray::try_new(keys, Arc::new(words)).unwrap());
+        let measures: Vec<ArrayRef> = vec![
+            dictionary.clone(),
+            strings(&[Some("acr_usd"), Some("ACR_usd"), Some(""), None]),
+            Arc::new(arrow_array::LargeStringArray::from(vec![Some("seats"), Some("x")])),
+            Arc::new(arrow_array::StringViewArray::from(vec![Some(" acr_usd"), Some("pal")])),
+            Arc::new(Int64Array::from(vec![1])),
+        ];
+        assert!(typed_as_text::<Measure>(&one_column("measure", measures), "measure") > 3);
+        // Text cells: trimmed, empty when NULL or blank, integers as their digits, the same as the text reader.
+        let customers: Vec<ArrayRef> = vec![
+            strings(&[Some(" c1 "), Some(""), None, Some("  ")]),
+            Arc::new(Int64Array::from(vec![Some(7), None, Some(-2)])),
+            dictionary,
+            Arc::new(arrow_array::StringViewArray::from(vec![Some("a"), None])),
+        ];
+        let t = one_column("customer", customers);
+        let mut r = Reader::new(&t);
+        let k = r.column("customer");
+        for at in t.each() {
+            let text = t.text(at, "customer").map_err(|e| e.to_string());
+            assert_eq!(r.opt_string(at, k).map_err(|e| e.to_string()), text, "row {}", t.number(at));
+        }
+    }
+
+    /// Issue 15: a partner built from rows becomes a partner in one place: a cell that does not read fails it at
+    /// its row and column, a problem of the file built is put on the row it comes from.
+    #[test]
+    fn placed_partners_are_validated_with_their_rows() {
+        let mut t = base();
+        let (partner, places) =
+            Portfolio::open(t.clone(), names().map(str::to_owned)).unwrap().partner(0).into_partner().unwrap();
+        assert_eq!(partner.origin, "partners: row 1 (p1)");
+        assert_eq!(places.of_field("usage[0].value").as_deref(), Some("usage: row 2"));
+        let e =
+            Portfolio::open(t.clone(), names().map(str::to_owned)).unwrap().partner(1).into_partner().err().unwrap();
+        assert!(e.to_string().starts_with("usage: row 3, column value: "), "{e}");
+        // A usage month after as_of: the file does not validate, at the row of the month.
+        let mut cols: Vec<(String, ArrayRef)> =
+            t.usage[0].schema().fields().iter().map(|f| f.name().clone()).zip(t.usage[0].columns().to_vec()).collect();
+        cols[2].1 = strings(&[Some("2024-05"), Some("2024-07"), Some("2024-06")]);
+        t.usage = vec![RecordBatch::try_from_iter(cols).unwrap()];
+        let e = Portfolio::open(t, names().map(str::to_owned)).unwrap().partner(0).into_partner().err().unwrap();
+        assert!(e.to_string().starts_with("usage: row 2: "), "{e}");
     }
 
     #[test]

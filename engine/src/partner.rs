@@ -680,42 +680,110 @@ impl Partner {
 /// path of its partner file (`usage[3]`, `people[0].certifications[1]`), so that a problem found when the file is
 /// validated or scored names the table row a person can open, not a field of a file they never saw. One type for
 /// every table source: the CLI's CSV and Parquet tables and the Python module's DataFrames.
+///
+/// Stored compactly (issue 15): per list of the file, its table and the row number of each element, a place
+/// rendered only when it is asked for. Most partners have no warning and no error, and then the places cost a
+/// row number per row, not a string and a map entry per row.
 #[derive(Debug, Clone, Default)]
 pub struct Places {
-    fields: BTreeMap<String, String>,
+    /// Each table named: its label (`usage.parquet`, `folder/usage.csv`) and how its rows are numbered.
+    tables: Vec<(String, Numbering)>,
+    lists: Vec<PlacedList>,
+}
+
+/// How a table's places are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// `usage.parquet: row 812`: a row of an Arrow table (Parquet, a DataFrame), from 1.
+    Row,
+    /// `folder/usage.csv:7`: a line of a text file, from 1.
+    Line,
+}
+
+/// One list of the partner file: element `n` came from row `rows[n]` of table `table` (an index of `tables`).
+#[derive(Debug, Clone)]
+struct PlacedList {
+    /// Its field path: `usage`, `people`, `people[0].certifications`.
+    field: std::borrow::Cow<'static, str>,
+    table: usize,
+    rows: Vec<u64>,
 }
 
 impl Places {
-    /// Places given as (field path, place) pairs.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Places {
-        Places { fields: pairs.into_iter().collect() }
-    }
-
-    /// Notes that the piece at field path `field` came from `place`.
-    pub fn insert(&mut self, field: impl Into<String>, place: impl Into<String>) {
-        self.fields.insert(field.into(), place.into());
+    /// Notes that element `n` of the list at field path `list` (`usage`, `people[0].certifications`) came from
+    /// row (or line) `rows[n]` of `table`, numbered as `numbering` says. Each list is noted once.
+    pub fn list(
+        &mut self,
+        list: impl Into<std::borrow::Cow<'static, str>>,
+        table: &str,
+        numbering: Numbering,
+        rows: Vec<u64>,
+    ) {
+        let t = match self.tables.iter().position(|(label, n)| label == table && *n == numbering) {
+            Some(t) => t,
+            None => {
+                self.tables.push((table.to_owned(), numbering));
+                self.tables.len() - 1
+            }
+        };
+        self.lists.push(PlacedList { field: list.into(), table: t, rows });
     }
 
     /// The place a field path (`usage[3].month`, `people[0].certifications[1]`) comes from, if any: the place of
-    /// the longest noted path that starts the field.
-    pub fn of_field(&self, field: &str) -> Option<&str> {
+    /// the longest noted element that starts the field.
+    pub fn of_field(&self, field: &str) -> Option<String> {
         let mut path = field;
         loop {
-            if let Some(place) = self.fields.get(path) {
+            if let Some(place) = self.element(path) {
                 return Some(place);
             }
             path = &path[..path.rfind('.')?];
         }
     }
 
+    /// The place of a list element's path (`usage[3]`), if that element was noted: its index written as the
+    /// engine writes indices (digits, no leading zero), so exactly the paths `list[n]` of the noted lists match.
+    fn element(&self, path: &str) -> Option<String> {
+        let inner = path.strip_suffix(']')?;
+        let open = inner.rfind('[')?;
+        let (list, index) = (&inner[..open], &inner[open + 1..]);
+        let canonical =
+            !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) && (index == "0" || !index.starts_with('0'));
+        if !canonical {
+            return None;
+        }
+        let n: usize = index.parse().ok()?;
+        let placed = self.lists.iter().find(|l| l.field == list)?;
+        let row = placed.rows.get(n)?;
+        let (label, numbering) = self.tables.get(placed.table)?;
+        Some(match numbering {
+            Numbering::Row => format!("{label}: row {row}"),
+            Numbering::Line => format!("{label}:{row}"),
+        })
+    }
+
     /// An error of the partner, put on the row its field comes from when that is known (else it keeps the
     /// partner's origin and field); a line and column of a text the tables never were is dropped.
     pub fn locate(&self, mut e: Error) -> Error {
         if let Some(place) = e.place.field.as_deref().and_then(|field| self.of_field(field)) {
-            e.place = Located::file(place);
+            e.place = Located::file(&place);
         }
         e.place.line = None;
         e
+    }
+
+    /// The warnings of a report on the partner from `origin`, each at its place: on the table row its field comes
+    /// from when that is known (`folder/people.csv:4`, `people.parquet: row 3`), else at `origin: field`. A
+    /// partner read from a file has no places (`Places::default()`): every warning is at its file and field.
+    pub fn warnings(&self, origin: &str, report: &crate::ScoreReport) -> Vec<String> {
+        report
+            .warnings
+            .iter()
+            .map(|w| match self.of_field(&w.field) {
+                Some(place) => w.render(&place),
+                None => w.render(&format!("{origin}: {}", w.field)),
+            })
+            .collect()
     }
 }
 
@@ -1313,4 +1381,61 @@ fn outside_coverage(coverage: &[Coverage], measure: Measure, month: Month, origi
 pub fn field_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let d = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text);
     T::deserialize(d).map_err(|e| crate::error::plain_words(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Issue 15: places of partners built from tables, kept as row numbers and rendered only when asked for.
+    use super::*;
+
+    /// A partner's places as the table readers note them: rows of Arrow tables, lines of CSV files.
+    fn places() -> Places {
+        let mut p = Places::default();
+        p.list("usage", "usage.parquet", Numbering::Row, vec![3, 812, 9]);
+        p.list("people", "dir/people.csv", Numbering::Line, vec![2, 5]);
+        p.list("people[0].certifications", "dir/people.csv", Numbering::Line, vec![2, 3]);
+        p.list("people[1].certifications", "dir/people.csv", Numbering::Line, vec![5]);
+        p
+    }
+
+    /// Issue 15: every field path under a noted element names its row or line, written as the readers wrote
+    /// them when each place was a string of its own (`usage.parquet: row 812`, `dir/people.csv:3`); a path
+    /// under no noted element, past the end of a list, or with an index the engine never writes, has none.
+    #[test]
+    fn places_name_the_row_of_the_longest_noted_element() {
+        let p = places();
+        let of = |field: &str| p.of_field(field);
+        assert_eq!(of("usage[1]").as_deref(), Some("usage.parquet: row 812"));
+        assert_eq!(of("usage[1].month").as_deref(), Some("usage.parquet: row 812"));
+        assert_eq!(of("people[0].certifications[1].earned").as_deref(), Some("dir/people.csv:3"));
+        assert_eq!(of("people[1].id").as_deref(), Some("dir/people.csv:5"));
+        // No certifications[1] for the second person: the person's own line.
+        assert_eq!(of("people[1].certifications[1]").as_deref(), Some("dir/people.csv:5"));
+        for none in ["usage[3]", "usage[01]", "usage[+1]", "usage[]", "usage", "customers[0]", "as_of", "usage[1]x"] {
+            assert_eq!(of(none), None, "{none}");
+        }
+        let e = p.locate(Error::new(Located::field("partners.parquet: row 1 (p1)", "usage[2].value"), "bad"));
+        assert_eq!(e.to_string(), "usage.parquet: row 9: bad");
+        let e = p.locate(Error::new(Located::field("partners.parquet: row 1 (p1)", "as_of"), "bad"));
+        assert_eq!(e.to_string(), "partners.parquet: row 1 (p1): as_of: bad");
+    }
+
+    /// Issue 15: a scored partner's warnings are placed by one function for every caller: on the table row
+    /// their field comes from when it is known, else at the partner's origin and field.
+    #[test]
+    fn places_put_warnings_on_their_row_else_on_origin_and_field() {
+        let rules =
+            crate::RuleSet::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/2024-06")))
+                .expect("the shipped rules load");
+        let yaml = "partner: {id: p1}\nas_of: 2024-06\nusage: []\npeople:\n  - id: a\n    certifications:\n      - {name: AZ-104, earned: 2024-01-15}\n  - id: b\n    certifications:\n      - {name: AZ-1O4, earned: 2024-01-15}\n";
+        let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("the partner validates");
+        let report = crate::score(&rules, &partner).expect("the partner scores");
+        let first = |w: Vec<String>| w.first().map(|w| w.lines().next().unwrap_or_default().to_owned());
+        let unknown = "unknown certification \"AZ-1O4\"";
+        assert_eq!(
+            first(Places::default().warnings(&partner.origin, &report)),
+            Some(format!("p.yaml: people[1].certifications[0]: {unknown}"))
+        );
+        assert_eq!(first(places().warnings(&partner.origin, &report)), Some(format!("dir/people.csv:5: {unknown}")));
+    }
 }

@@ -13,6 +13,8 @@ use pyo3::exceptions::{PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 
+use designate_engine::partner::Places;
+
 mod partner;
 mod rules;
 mod tables;
@@ -96,8 +98,8 @@ impl RuleSet {
         };
         let partner = parsed.map_err(|errors| problem(lines(errors.iter())))?;
         let report = py.detach(|| self.rules.score(&partner)).map_err(problem)?;
-        for w in &report.warnings {
-            warn(py, &format!("warning: {}", w.render(&format!("{}: {}", partner.origin, w.field))))?;
+        for w in Places::default().warnings(&partner.origin, &report) {
+            warn(py, &format!("warning: {w}"))?;
         }
         let text = py.detach(|| report.to_json_pretty());
         json_loads(py, &text)
@@ -113,8 +115,7 @@ impl RuleSet {
                 let partner = designate_engine::Partner::parse_all(text, designate_engine::Format::Json, &origin)
                     .map_err(|errors| lines(errors.iter()))?;
                 let report = self.rules.score(&partner)?;
-                let warnings: Vec<String> =
-                    report.warnings.iter().map(|w| w.render(&format!("{}: {}", partner.origin, w.field))).collect();
+                let warnings = Places::default().warnings(&partner.origin, &report);
                 Ok::<_, String>((report.to_json_line(), warnings))
             })
             .map_err(problem)?;

@@ -25,7 +25,6 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict, PyList};
 
 use designate_engine::columnar::{Portfolio, Tables};
 use designate_engine::flat::{self, Row, COLUMNS};
-use designate_engine::Partner;
 
 use crate::rules::Rules;
 use crate::{problem, warn};
@@ -150,18 +149,9 @@ fn score_all(rules: &Rules, portfolio: &Portfolio) -> Vec<Outcome> {
 
 /// Partner `i` built from its rows, validated and scored as the CLI does (`Source::Columnar`), into its flat rows.
 fn score_one(rules: &Rules, portfolio: &Portfolio, i: usize) -> Outcome {
-    let placed = portfolio.partner(i);
-    let file = placed.file.map_err(|e| e.to_string())?;
-    let partner = Partner::from_file(file, &placed.origin).map_err(|e| placed.places.locate(e).to_string())?;
+    let (partner, places) = portfolio.partner(i).into_partner().map_err(|e| e.to_string())?;
     let report = rules.score(&partner)?;
-    let warnings = report
-        .warnings
-        .iter()
-        .map(|w| match placed.places.of_field(&w.field) {
-            Some(place) => w.render(place),
-            None => w.render(&format!("{}: {}", partner.origin, w.field)),
-        })
-        .collect();
+    let warnings = places.warnings(&partner.origin, &report);
     Ok((flat::rows(&report), warnings))
 }
 
