@@ -978,7 +978,10 @@ mod tests {
         }
         let monthly = Monthly::from(map.clone());
         assert_eq!(Monthly(added.clone()), monthly, "the series are built by `add_to` as the map was");
-        assert!(added.iter().zip(&map).all(|(a, (_, v))| a.1.scale() == v.scale()), "each month's decimal as the map's");
+        assert!(
+            added.iter().zip(&map).all(|(a, (_, v))| a.1.scale() == v.scale()),
+            "each month's decimal as the map's"
+        );
         let listed: Vec<(Month, Decimal)> = monthly.iter().collect();
         let mapped: Vec<(Month, Decimal)> = map.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(listed, mapped);
