@@ -250,7 +250,11 @@ impl Kind for CustomerAdds {
                 AddsRule::Transitions => {
                     let recent_hit = hit_window(fm, months, &w.recent);
                     let base_hit = hit_window(fm, months, &w.base);
-                    let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
+                    // The baseline months are consecutive: the months of it that have rows are one slice.
+                    let base_zero = match (w.base.first(), w.base.last()) {
+                        (Some(first), Some(last)) => months.between(*first, *last).iter().all(|(_, v)| v.is_zero()),
+                        _ => true,
+                    };
                     if base_zero && recent_hit {
                         "added"
                     } else if base_hit && !recent_hit {
