@@ -256,7 +256,12 @@ impl Evidence {
 
 impl Item {
     /// An item with nothing but its type, id, whether it counted and why.
-    pub fn new(item_type: ItemType, id: impl Into<String>, counted: bool, reason: impl Into<Cow<'static, str>>) -> Item {
+    pub fn new(
+        item_type: ItemType,
+        id: impl Into<String>,
+        counted: bool,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Item {
         Item {
             item_type,
             id: id.into(),
