@@ -20,8 +20,8 @@ use crate::value::Month;
 /// What one metric (or one part of a combined metric) counted, and how its units became points.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
-    /// The metric kind that measured (`customer-adds`, ..., or `combined`): the registry's name, borrowed
-    /// (issue 15: not a copy per metric and month).
+    /// The metric kind that measured (`customer-adds`, ..., or `combined`).
+    // The registry's name, borrowed (issue 15: not a copy per metric and month); the doc comment is the schema's.
     pub kind: Cow<'static, str>,
     /// Numbers the kind computed, in the order it computed them (a baseline, a growth, a trailing total).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -113,7 +113,8 @@ pub struct Item {
     /// True when it added to the units (or, for a step, when the step is met).
     pub counted: bool,
     /// A stable, kebab-case reason (`added`, `lost`, `not-reached`, `not-eligible`, ...; docs/rules.md lists
-    /// every kind's reasons). A kind's reasons are its registry's words, borrowed (issue 15: not a copy per item).
+    /// every kind's reasons).
+    // A kind's reasons are its registry's words, borrowed (issue 15: not a copy per item).
     pub reason: Cow<'static, str>,
     /// The month the decision turned on (the month a customer crossed, a monthly transition's month).
     #[serde(default, skip_serializing_if = "Option::is_none")]
