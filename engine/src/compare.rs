@@ -511,7 +511,7 @@ mod tests {
                     item_type: ItemType::Customer,
                     id: (*id).to_owned(),
                     counted: true,
-                    reason: "crossed-threshold".to_owned(),
+                    reason: "crossed-threshold".into(),
                     customer: None,
                     month: None,
                     months: Default::default(),

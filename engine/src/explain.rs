@@ -1,5 +1,7 @@
 //! How numbers, months and lists read in explanations: `USD 1,200.50`, `15.72%`, `2023-05 and 2023-06`.
 
+use std::fmt::Write;
+
 use rust_decimal::Decimal;
 
 use crate::partner::Measure;
@@ -10,36 +12,83 @@ const LIST_LIMIT: usize = 25;
 
 /// A value of a measure as people read it: money as `USD 1,200.50`, counts as `1,200 paid_seats`.
 pub fn amount(v: Decimal, measure: Measure) -> String {
-    let text = grouped(v);
+    let mut out = String::with_capacity(24);
     if measure.is_money() {
-        format!("USD {text}")
+        out.push_str("USD ");
+        push_grouped(&mut out, v);
     } else {
-        format!("{text} {}", measure.name())
+        push_grouped(&mut out, v);
+        out.push(' ');
+        out.push_str(measure.name());
     }
+    out
 }
 
 /// A decimal with thousands separators and no trailing zeros beyond cents (`1,200.5` → `1,200.50`).
 pub fn grouped(v: Decimal) -> String {
+    let mut out = String::with_capacity(20);
+    push_grouped(&mut out, v);
+    out
+}
+
+/// [`grouped`] written at the end of `out`. Issue 15: explanations show thousands of values; each was three
+/// allocations (the decimal's text, the grouped digits, the result), now none beyond `out`'s own.
+pub(crate) fn push_grouped(out: &mut String, v: Decimal) {
     let v = v.normalize();
-    let text = if v.scale() == 1 { format!("{v:.2}") } else { v.to_string() };
+    let mut text = Text::default();
+    // A decimal's text is at most 31 bytes and the buffer holds 48: the write cannot fail.
+    let _ = if v.scale() == 1 { write!(text, "{v:.2}") } else { write!(text, "{v}") };
+    let text = text.as_str();
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
+        None => ("", text),
     };
     let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (digits, None),
     };
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
+    out.push_str(sign);
+    // The integer part is ASCII digits: a byte is a character.
+    for (i, ch) in int.bytes().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             out.push(',');
         }
-        out.push(ch);
+        out.push(char::from(ch));
     }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+}
+
+/// Text written into a buffer on the stack, for [`push_grouped`]: writing more than it holds fails.
+struct Text {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text { bytes: [0; 48], len: 0 }
+    }
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are written: the bytes are UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl Write for Text {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(std::fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

@@ -133,7 +133,7 @@ impl Kind for CertifiedPeople {
                         name: c.name.clone(),
                         code: Some(cat.certifications[i].code.clone()),
                         counted: why_not.is_none(),
-                        reason: why_not.map_or("counts", |(reason, _)| reason).to_owned(),
+                        reason: why_not.map_or("counts", |(reason, _)| reason).into(),
                         date: why_not.map(|(_, date)| date.to_string()),
                     });
                 }
@@ -221,7 +221,7 @@ impl Kind for CertifiedPeople {
             .filter_map(|(p, c)| {
                 let code = c.code.as_deref().unwrap_or(&c.name);
                 let date = c.date.as_deref().unwrap_or_default();
-                match c.reason.as_str() {
+                match &*c.reason {
                     "earned-after-as-of" => {
                         Some(format!("{}'s {code} (earned {date}, after {})", p.id, ctx.as_of))
                     }

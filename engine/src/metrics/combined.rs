@@ -36,8 +36,8 @@ pub(crate) fn measure(ctx: &Context<'_>, m: &Metric, combine: Combine, parts: &[
         return Ok(ev);
     }
     let open = measured.iter().any(|(_, mm)| mm.open);
-    let part_units: Vec<(String, Decimal)> =
-        measured.iter().map(|(p, mm)| (p.id.clone(), open_units(mm.units, mm.open))).collect();
+    let part_units: Vec<(&str, Decimal)> =
+        measured.iter().map(|(p, mm)| (p.id.as_str(), open_units(mm.units, mm.open))).collect();
     let units = match combine {
         Combine::Sum => measured.iter().filter(|(_, mm)| mm.open).fold(Decimal::ZERO, |sum, (p, mm)| {
             ctx.checked(sum.checked_add(mm.units), || {

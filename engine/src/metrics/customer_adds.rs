@@ -1,14 +1,15 @@
 //! `customer-adds`: net customer adds. Customers (or customer products) whose monthly value reaches a threshold
 //! recently, against a baseline a year earlier, counted by one of four rules.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 use crate::codes;
 
 use super::additions::{filter_rows, in_file_units, row, row_shape};
 use super::{months_read, value, Context, Kind, Measured, MetricKind, Monthly, Reads, Registered};
-use crate::evidence::{Evidence, Item, ItemType, Number};
+use crate::evidence::{Evidence, Item, ItemType, Months};
 use crate::explain::{list_months, Listing};
 use crate::generate::{months_from, percent, Build};
 use crate::gap::{Addition, Row};
@@ -218,7 +219,7 @@ impl Kind for CustomerAdds {
             Entity::Customer => ItemType::Customer,
             Entity::CustomerProduct => ItemType::CustomerProduct,
         };
-        let item = |key: &str, counted: bool, reason: &str, months: BTreeMap<String, Number>| {
+        let item = |key: &str, counted: bool, reason: &'static str, months: Months| {
             let mut it = Item::new(item_type, key, counted, reason);
             if entity == Entity::CustomerProduct {
                 it.customer = Some(customer_of(key).to_owned());
@@ -249,7 +250,11 @@ impl Kind for CustomerAdds {
                 AddsRule::Transitions => {
                     let recent_hit = hit_window(fm, months, &w.recent);
                     let base_hit = hit_window(fm, months, &w.base);
-                    let base_zero = w.base.iter().all(|m| value(months, *m).is_zero());
+                    // The baseline months are consecutive: the months of it that have rows are one slice.
+                    let base_zero = match (w.base.first(), w.base.last()) {
+                        (Some(first), Some(last)) => months.between(*first, *last).iter().all(|(_, v)| v.is_zero()),
+                        _ => true,
+                    };
                     if base_zero && recent_hit {
                         "added"
                     } else if base_hit && !recent_hit {
@@ -342,7 +347,15 @@ impl Kind for CustomerAdds {
         let w = self.windows(ctx.as_of);
         let money = |v: Decimal| ctx.money(sel, v);
         let show = |item: &Item, months: &[Month]| -> String {
-            months.iter().map(|mo| format!("{} in {mo}", money(item.value_in(&mo.to_string())))).collect::<Vec<_>>().join(", ")
+            let mut out = String::new();
+            for (i, mo) in months.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&money(item.value_in(*mo)));
+                let _ = write!(out, " in {mo}");
+            }
+            out
         };
         let (recent_any, base_any, base_all) =
             (list_months(&w.recent, "or"), list_months(&w.base, "or"), list_months(&w.base, "and"));
@@ -369,7 +382,7 @@ impl Kind for CustomerAdds {
         let mut not_new = Listing::default();
         for item in &ev.items {
             let key = &item.id;
-            let listing = match item.reason.as_str() {
+            let listing = match &*item.reason {
                 "added" => &mut plus,
                 "lost" => &mut minus,
                 "not-new" => &mut not_new,
@@ -384,17 +397,18 @@ impl Kind for CustomerAdds {
                 AddsRule::MonthlyTransitions => {
                     // The two months read: the month before and the transition's month.
                     let mut read = item.months.iter();
-                    let (before_month, before) = read.next().map_or((String::new(), Decimal::ZERO), |(m, v)| (m.clone(), v.0));
+                    let (before_month, before) = read.next().map_or((String::new(), Decimal::ZERO), |(m, v)| (m.to_string(), v.0));
                     let m = item.month.clone().unwrap_or_default();
                     if is_lost {
                         format!("{key} in {m} ({} in {before_month}, none in {m})", money(before))
                     } else {
-                        format!("{key} in {m} ({} in {before_month}, {} in {m})", money(before), money(item.value_in(&m)))
+                        let now = item.months.get_text(&m).map_or(Decimal::ZERO, |v| v.0);
+                        format!("{key} in {m} ({} in {before_month}, {} in {m})", money(before), money(now))
                     }
                 }
                 AddsRule::AverageCrossing => {
                     let n = Decimal::from(w.recent.len());
-                    let avg = |months: &[Month]| months.iter().map(|m| item.value_in(&m.to_string())).sum::<Decimal>() / n;
+                    let avg = |months: &[Month]| months.iter().map(|m| item.value_in(*m)).sum::<Decimal>() / n;
                     format!(
                         "{key} (average {} a month then, {} now)",
                         money(avg(&w.base_span).round_dp(2)),
@@ -583,7 +597,7 @@ mod tests {
         let m = adds(AddsRule::EligibleCountDifference).measure(&ctx);
         // now: both, exact; then: both, gone.
         assert_eq!(m.units, Decimal::ZERO);
-        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), &*i.reason)).collect();
         assert_eq!(reasons, [("both", "in-both"), ("exact", "added"), ("gone", "lost"), ("short", "not-reached")]);
         assert_eq!(m.customers, Some(["exact"].into()));
     }

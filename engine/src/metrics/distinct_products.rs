@@ -84,7 +84,7 @@ impl Kind for DistinctProducts {
             let mut item = Item::new(ItemType::Product, name, reason == "used-in-window", reason);
             // The monthly totals the decision read: the window, and the window before it for `new_only`.
             let first = if new_only { prior_from } else { from };
-            item.months = months.between(first, to).iter().map(|(m, v)| (m.to_string(), Number(*v))).collect();
+            item.months = months.between(first, to).iter().map(|(m, v)| (*m, Number(*v))).collect();
             ev.items.push(item);
         }
         ev.figure("products", Decimal::from(counted), Some("products"), None);

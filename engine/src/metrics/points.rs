@@ -16,7 +16,7 @@ pub(crate) fn points(
     rule: &PointsRule,
     max_points: Decimal,
     measured: &Measured<'_>,
-    parts: &[(String, Decimal)],
+    parts: &[(&str, Decimal)],
 ) -> Result<PointsEvidence, Error> {
     let mut units = measured.units.max(Decimal::ZERO);
     if !measured.open {
@@ -29,9 +29,11 @@ pub(crate) fn points(
     pe.units_counted = units;
     let mut earned = match (&rule.script, rule.per_unit) {
         (Some(script), _) => {
-            let mut inputs = vec![("units".to_owned(), units), ("max_points".to_owned(), max_points)];
-            inputs.extend(rule.params.iter().cloned());
-            inputs.extend(parts.iter().cloned());
+            // The names borrowed, not copied: a month of the window usually finds the result cached (issue 15).
+            let mut inputs: Vec<(&str, Decimal)> = Vec::with_capacity(2 + rule.params.len() + parts.len());
+            inputs.extend([("units", units), ("max_points", max_points)]);
+            inputs.extend(rule.params.iter().map(|(k, v)| (k.as_str(), *v)));
+            inputs.extend(parts.iter().copied());
             let p = ctx.run_script(script, &inputs)?;
             // A month of the window keeps only the points: the script's name and inputs are for the explanation.
             if ctx.brief {
@@ -41,8 +43,8 @@ pub(crate) fn points(
                 // What the explanation shows: not `max_points`, and not `units` when the parts' units are shown.
                 pe.inputs = inputs
                     .into_iter()
-                    .filter(|(k, _)| k != "max_points" && (parts.is_empty() || k != "units"))
-                    .map(|(name, value)| Figure { name, value, unit: None, month: None })
+                    .filter(|(k, _)| *k != "max_points" && (parts.is_empty() || *k != "units"))
+                    .map(|(name, value)| Figure { name: name.to_owned(), value, unit: None, month: None })
                     .collect();
                 p
             }

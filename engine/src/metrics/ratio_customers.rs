@@ -138,8 +138,8 @@ impl Kind for RatioCustomers {
             d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| value(n, month) >= needed)
         };
         // The share of the denominator a product's numerator reached in a month (4 places), for the evidence.
-        let share_in = |d: &Monthly, n: &Monthly, month: Month| -> Option<(String, Number)> {
-            value(n, month).checked_div(value(d, month)).map(|s| (month.to_string(), Number(s.round_dp(4).normalize())))
+        let share_in = |d: &Monthly, n: &Monthly, month: Month| -> Option<(Month, Number)> {
+            value(n, month).checked_div(value(d, month)).map(|s| (month, Number(s.round_dp(4).normalize())))
         };
         let name = |p: &str| den.names.get(p).copied().unwrap_or(p).to_owned();
         let mut ev = Evidence::of(KIND.name);

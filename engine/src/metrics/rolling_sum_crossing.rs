@@ -1,7 +1,7 @@
 //! `rolling-sum-crossing`: customers whose total over a rolling window went from at most a threshold (the window
 //! ending at the baseline) to above it (a window ending in some later month up to `as_of`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
@@ -66,9 +66,9 @@ impl Kind for RollingSumCrossing {
             // The rolling totals read, by the month each window ends: the baseline's, then each later one up to
             // the first above the threshold.
             let before = rolling(months, base_end);
-            let mut read = BTreeMap::new();
+            let mut read = Vec::new();
             if !ctx.brief {
-                read.insert(base_end.to_string(), Number(before));
+                read.push((base_end, Number(before)));
             }
             let (reason, crossed) = if before > threshold {
                 ("above-threshold-at-baseline", None)
@@ -77,7 +77,7 @@ impl Kind for RollingSumCrossing {
                 for end in (0..offset).rev().map(|i| as_of.offset(-i)) {
                     let total = rolling(months, end);
                     if !ctx.brief {
-                        read.insert(end.to_string(), Number(total));
+                        read.push((end, Number(total)));
                     }
                     if total > threshold {
                         crossed = Some(end);
@@ -94,7 +94,7 @@ impl Kind for RollingSumCrossing {
             }
             let mut item = Item::new(ItemType::Customer, *customer, crossed.is_some(), reason);
             item.month = crossed.map(|m| m.to_string());
-            item.months = read;
+            item.months = read.into_iter().collect();
             ev.items.push(item);
         }
         ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
@@ -112,8 +112,8 @@ impl Kind for RollingSumCrossing {
                 format!(
                     "{} ({} in the {window} months to {base_end}, {} in the {window} months to {end})",
                     item.id,
-                    ctx.money(sel, item.value_in(&base_end.to_string())),
-                    ctx.money(sel, item.value_in(&end))
+                    ctx.money(sel, item.value_in(base_end)),
+                    ctx.money(sel, item.months.get_text(&end).map_or(Decimal::ZERO, |v| v.0))
                 )
             })
             .collect();
@@ -188,7 +188,7 @@ mod tests {
         let ctx = Context::new(&rules, &partner);
         let m = kind.measure(&ctx);
         assert_eq!(m.units, Decimal::ONE);
-        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), i.reason.as_str())).collect();
+        let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), &*i.reason)).collect();
         assert_eq!(reasons, [("above", "above-threshold-at-baseline"), ("at-bar", "crossed"), ("reaches", "not-crossed")]);
         assert_eq!(m.evidence.items[1].month.as_deref(), Some("2024-06"));
     }
