@@ -228,6 +228,73 @@ mod tests {
         );
     }
 
+    /// Issue 15: flat results are scored with `Detail::Points` (as_of measured brief, without evidence items or
+    /// English); the rows, warnings, data gaps, window, enrollment track and program status are exactly those of
+    /// a full report, on generated partners of every shipped version (each alone and as a root whose window
+    /// crosses versions) and on every snapshot partner (data gaps, enrollment tracks, history).
+    #[test]
+    fn flat_rows_of_a_brief_report_are_those_of_a_full_one() {
+        use crate::evaluate::{score_by_with, Detail};
+        let mut dirs: Vec<_> = std::fs::read_dir(workspace().join("rules"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("program.toml").is_file())
+            .collect();
+        dirs.sort();
+        assert!(dirs.len() >= 3, "shipped versions: {dirs:?}");
+        // Oldest first: a rules root as `score_by` takes it.
+        let root: Vec<crate::RuleSet> = dirs.iter().map(|d| crate::RuleSet::load(d).expect("shipped rules load")).collect();
+        let mut partners = Vec::new();
+        for rules in &root {
+            let generator = crate::generate::Generator::new(rules);
+            let from = rules.effective_from;
+            for as_of in [from, from.offset(2), from.offset(7)] {
+                for i in 0..20 {
+                    let file = generator.partner(i, 15, as_of);
+                    partners.push(crate::Partner::from_file(file, "generated").expect("generated partners validate"));
+                }
+            }
+        }
+        for entry in std::fs::read_dir(workspace().join("snapshots/partners")).unwrap() {
+            partners.push(crate::Partner::load(&entry.unwrap().path()).expect("snapshot partners load"));
+        }
+        let mut compared = 0;
+        let mut check = |full: Result<ScoreReport, crate::Error>, brief: Result<ScoreReport, crate::Error>, what: &str| {
+            let (full, brief) = match (full, brief) {
+                (Ok(f), Ok(b)) => (f, b),
+                (Err(f), Err(b)) => return assert_eq!(f.to_string(), b.to_string(), "{what}"),
+                (f, b) => panic!("{what}: full {:?}, brief {:?}", f.err(), b.err()),
+            };
+            assert_eq!(rows(&full), rows(&brief), "{what}");
+            assert_eq!(full.warnings, brief.warnings, "{what}");
+            assert_eq!(full.data_gaps, brief.data_gaps, "{what}");
+            assert_eq!(full.program, brief.program, "{what}");
+            assert_eq!(full.software, brief.software, "{what}");
+            for (f, b) in full.designations.iter().zip(&brief.designations) {
+                assert_eq!(f.window, b.window, "{what}: {}", f.id);
+                assert_eq!(f.qualified_in_window, b.qualified_in_window, "{what}: {}", f.id);
+                assert_eq!(f.enrollment, b.enrollment, "{what}: {}", f.id);
+                assert!(b.metrics.iter().all(|m| m.explanation.is_empty() || m.explanation.starts_with(" [")));
+            }
+            compared += rows(&full).len();
+        };
+        for partner in &partners {
+            for rules in root.iter().filter(|r| r.applies_to(partner.as_of)) {
+                check(
+                    crate::score(rules, partner),
+                    score_by_with(rules, partner, Detail::Points),
+                    &format!("{} under {}", partner.origin, rules.version),
+                );
+            }
+            check(
+                crate::score_by(&root[..], partner),
+                score_by_with(&root[..], partner, Detail::Points),
+                &format!("{} under the root", partner.origin),
+            );
+        }
+        assert!(compared > 5000, "only {compared} rows compared");
+    }
+
     /// Issue 15: a real partner's rows are its JSON report's designations × metrics, in report order, with the
     /// numbers the JSON holds.
     #[test]
