@@ -188,7 +188,7 @@ fn score_one(
         OutputFormat::Text => {
             out.text(&render::table(&report, file.map(|file| render::GapCommand::new(&rules.dir, file))))?
         }
-        OutputFormat::Csv => out.with(|w| flat::write_csv(&flat::rows(&report), true, w))?,
+        OutputFormat::Csv => out.with(|w| flat::write_report_csv(&report, true, w))?,
         OutputFormat::Parquet => {
             let mut parquet = ParquetOut::new()?;
             parquet.push(flat::rows(&report))?;
@@ -226,7 +226,7 @@ fn score_csv(
     let prepare = |report| {
         let mut csv = Vec::new();
         // Writing to memory cannot fail.
-        let _ = flat::write_csv(&flat::rows(&report), false, &mut csv);
+        let _ = flat::write_report_csv(&report, false, &mut csv);
         csv
     };
     let run = score_each(choice, Detail::Points, items, expected, out, header, prepare, |out, csv| out.with(|w| w.write_all(&csv)));
