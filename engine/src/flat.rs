@@ -330,7 +330,8 @@ mod tests {
         dirs.sort();
         assert!(dirs.len() >= 3, "shipped versions: {dirs:?}");
         // Oldest first: a rules root as `score_by` takes it.
-        let root: Vec<crate::RuleSet> = dirs.iter().map(|d| crate::RuleSet::load(d).expect("shipped rules load")).collect();
+        let root: Vec<crate::RuleSet> =
+            dirs.iter().map(|d| crate::RuleSet::load(d).expect("shipped rules load")).collect();
         let mut partners = Vec::new();
         for rules in &root {
             let generator = crate::generate::Generator::new(rules);
@@ -346,25 +347,26 @@ mod tests {
             partners.push(crate::Partner::load(&entry.unwrap().path()).expect("snapshot partners load"));
         }
         let mut compared = 0;
-        let mut check = |full: Result<ScoreReport, crate::Error>, brief: Result<ScoreReport, crate::Error>, what: &str| {
-            let (full, brief) = match (full, brief) {
-                (Ok(f), Ok(b)) => (f, b),
-                (Err(f), Err(b)) => return assert_eq!(f.to_string(), b.to_string(), "{what}"),
-                (f, b) => panic!("{what}: full {:?}, brief {:?}", f.err(), b.err()),
+        let mut check =
+            |full: Result<ScoreReport, crate::Error>, brief: Result<ScoreReport, crate::Error>, what: &str| {
+                let (full, brief) = match (full, brief) {
+                    (Ok(f), Ok(b)) => (f, b),
+                    (Err(f), Err(b)) => return assert_eq!(f.to_string(), b.to_string(), "{what}"),
+                    (f, b) => panic!("{what}: full {:?}, brief {:?}", f.err(), b.err()),
+                };
+                assert_eq!(rows(&full), rows(&brief), "{what}");
+                assert_eq!(full.warnings, brief.warnings, "{what}");
+                assert_eq!(full.data_gaps, brief.data_gaps, "{what}");
+                assert_eq!(full.program, brief.program, "{what}");
+                assert_eq!(full.software, brief.software, "{what}");
+                for (f, b) in full.designations.iter().zip(&brief.designations) {
+                    assert_eq!(f.window, b.window, "{what}: {}", f.id);
+                    assert_eq!(f.qualified_in_window, b.qualified_in_window, "{what}: {}", f.id);
+                    assert_eq!(f.enrollment, b.enrollment, "{what}: {}", f.id);
+                    assert!(b.metrics.iter().all(|m| m.explanation.is_empty() || m.explanation.starts_with(" [")));
+                }
+                compared += rows(&full).len();
             };
-            assert_eq!(rows(&full), rows(&brief), "{what}");
-            assert_eq!(full.warnings, brief.warnings, "{what}");
-            assert_eq!(full.data_gaps, brief.data_gaps, "{what}");
-            assert_eq!(full.program, brief.program, "{what}");
-            assert_eq!(full.software, brief.software, "{what}");
-            for (f, b) in full.designations.iter().zip(&brief.designations) {
-                assert_eq!(f.window, b.window, "{what}: {}", f.id);
-                assert_eq!(f.qualified_in_window, b.qualified_in_window, "{what}: {}", f.id);
-                assert_eq!(f.enrollment, b.enrollment, "{what}: {}", f.id);
-                assert!(b.metrics.iter().all(|m| m.explanation.is_empty() || m.explanation.starts_with(" [")));
-            }
-            compared += rows(&full).len();
-        };
         for partner in &partners {
             for rules in root.iter().filter(|r| r.applies_to(partner.as_of)) {
                 check(

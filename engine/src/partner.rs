@@ -1172,11 +1172,7 @@ impl Parts {
                         );
                     }
                 }
-                certifications.push(HeldCertification {
-                    name: trimmed(c.name),
-                    earned: c.earned,
-                    expires: c.expires,
-                });
+                certifications.push(HeldCertification { name: trimmed(c.name), earned: c.earned, expires: c.expires });
             }
             if let Some(id) = pid {
                 people.push(Person { id, certifications });

@@ -565,7 +565,9 @@ mod tests {
             }
         }
         assert!(checked > 100_000, "{checked}");
-        for (d, text) in [(Decimal::MAX, "79228162514264337593543950335"), (Decimal::MIN, "-79228162514264337593543950335")] {
+        for (d, text) in
+            [(Decimal::MAX, "79228162514264337593543950335"), (Decimal::MIN, "-79228162514264337593543950335")]
+        {
             assert_eq!(DecimalText::new(&d).as_str(), text);
         }
         let mut negative_zero = Decimal::ZERO;

@@ -208,7 +208,8 @@ fn score_table(
 ) -> Result<ExitCode> {
     let mut table = render::PortfolioTable::default();
     let header = out.text(&render::PortfolioTable::header());
-    let mut run = score_each(choice, Detail::Full, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
+    let mut run =
+        score_each(choice, Detail::Full, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = out.text(&table.footer(run.failed));
     }
@@ -229,7 +230,9 @@ fn score_csv(
         let _ = flat::write_report_csv(&report, false, &mut csv);
         csv
     };
-    let run = score_each(choice, Detail::Points, items, expected, out, header, prepare, |out, csv| out.with(|w| w.write_all(&csv)));
+    let run = score_each(choice, Detail::Points, items, expected, out, header, prepare, |out, csv| {
+        out.with(|w| w.write_all(&csv))
+    });
     finish_stream(run)
 }
 
@@ -241,7 +244,16 @@ fn score_parquet(
     out: &mut output::Stdout,
 ) -> Result<ExitCode> {
     let mut parquet = ParquetOut::new()?;
-    let mut run = score_each(choice, Detail::Points, items, expected, out, Ok(()), |r| flat::rows(&r), |_, rows| parquet.push(rows));
+    let mut run = score_each(
+        choice,
+        Detail::Points,
+        items,
+        expected,
+        out,
+        Ok(()),
+        |r| flat::rows(&r),
+        |_, rows| parquet.push(rows),
+    );
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = parquet.finish().and_then(|bytes| out.with(|w| w.write_all(&bytes)));
     }
