@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::rules::RuleSource;
 use designate_engine::value::Month;
-use designate_engine::{Error, Partner, RuleSet};
+use designate_engine::{Detail, Error, Partner, RuleSet};
 
 /// What the user said about rules.
 pub enum RulesArg {
@@ -173,11 +173,17 @@ impl RulesChoice {
     /// by the version in force that month. A partner whose `as_of` no version covers is refused as
     /// [`RulesChoice::for_partner`] words it.
     pub fn score(&self, partner: &Partner) -> Result<designate_engine::ScoreReport> {
+        self.score_with(partner, Detail::Full)
+    }
+
+    /// [`RulesChoice::score`] writing only the `detail` asked for: flat results (`--format csv`, `parquet`)
+    /// need only points, paths and qualification (issue 15).
+    pub fn score_with(&self, partner: &Partner, detail: Detail) -> Result<designate_engine::ScoreReport> {
         let scored = match self {
-            RulesChoice::Fixed(set) => designate_engine::score(set, partner),
+            RulesChoice::Fixed(set) => designate_engine::score_by_with(set.as_ref(), partner, detail),
             RulesChoice::ByDate { sets, .. } => {
                 self.for_partner(partner)?;
-                designate_engine::score_by(sets.as_slice(), partner)
+                designate_engine::score_by_with(sets.as_slice(), partner, detail)
             }
         };
         scored.map_err(|e| anyhow!(e.to_string()))

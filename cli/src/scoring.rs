@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use designate_engine::partner::Places;
-use designate_engine::Partner;
+use designate_engine::{Detail, Partner};
 
 use crate::exit::{self, Closed};
 use crate::output;
@@ -55,15 +55,18 @@ pub fn ndjson(
     expected: Expected,
     out: &mut output::Stdout,
 ) -> Streamed {
-    score_each(choice, items, expected, out, Ok(()), |r| r.to_json_line() + "\n", |out, line| out.data(&line))
+    let json = |r: designate_engine::ScoreReport| r.to_json_line() + "\n";
+    score_each(choice, Detail::Full, items, expected, out, Ok(()), json, |out, line| out.data(&line))
 }
 
-/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core; `prepare` turns
+/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core, each report with
+/// the `detail` that what is written reads (warnings are the same either way); `prepare` turns
 /// each report into what is written (on the worker threads), `emit` writes it, in input order. Warnings and
 /// failed partners go to stderr; the run stops early when stdout fails (`written` may already have) or its reader
 /// goes away.
 pub fn score_each<T: Send>(
     choice: &RulesChoice,
+    detail: Detail,
     items: impl Iterator<Item = Raw>,
     expected: Expected,
     out: &mut output::Stdout,
@@ -77,7 +80,7 @@ pub fn score_each<T: Send>(
         expected,
         |raw| {
             let (partner, places) = raw.parse_placed()?;
-            let report = choice.score(&partner)?;
+            let report = choice.score_with(&partner, detail)?;
             let warnings = warnings_of(places.as_deref(), &partner, &report);
             Ok((prepare(report), warnings))
         },

@@ -681,6 +681,10 @@ struct Col<'a> {
     /// `None`: the table has no such column, and every cell is empty.
     array: Option<&'a dyn Array>,
     typed: Typed<'a>,
+    /// The array's length, and whether it has a null buffer at all, taken once rather than asked of the array
+    /// per cell (issue 15).
+    len: usize,
+    nulls: bool,
 }
 
 /// The values of a column of a type read natively; `Other` is read through [`cell`].
@@ -704,7 +708,7 @@ enum Typed<'a> {
 }
 
 impl<'a> Col<'a> {
-    const ABSENT: Col<'static> = Col { array: None, typed: Typed::Other };
+    const ABSENT: Col<'static> = Col { array: None, typed: Typed::Other, len: 0, nulls: false };
 
     fn of(array: &'a dyn Array) -> Col<'a> {
         let typed = match array.data_type() {
@@ -735,16 +739,17 @@ impl<'a> Col<'a> {
             },
             _ => Typed::Other,
         };
-        Col { array: Some(array), typed }
+        Col { array: Some(array), typed, len: array.len(), nulls: array.nulls().is_some() }
     }
 
     /// The cell at `row`, as [`cell`] reads it but without making text of it.
     fn at(&self, row: usize) -> Cell<'a> {
         let Some(array) = self.array else { return Cell::Empty };
-        if row >= array.len() {
+        if row >= self.len {
             return Cell::Other;
         }
-        if array.is_null(row) {
+        // `Array::is_null` reads the null buffer, which an array without nulls need not have.
+        if self.nulls && array.is_null(row) {
             return Cell::Empty;
         }
         let text = |t: &'a str| match t.trim() {

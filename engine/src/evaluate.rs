@@ -51,6 +51,31 @@ pub fn score(rules: &RuleSet, partner: &Partner) -> Result<ScoreReport, Error> {
 /// Scores `partner` under the version in force at its `as_of`, each earlier month of the qualification window
 /// under the version in force that month. Fails as [`score`] does, and when no version is in force at `as_of`.
 pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result<ScoreReport, Error> {
+    score_by_with(versions, partner, Detail::Full)
+}
+
+/// How much of a report [`score_by_with`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything: each metric's evidence items and explanation, each designation's reasons in words.
+    #[default]
+    Full,
+    /// What flat results keep (issue 15): each designation's path, points and qualification, each metric's
+    /// points. `as_of` is measured as the earlier months of the window are: the kinds record no evidence items
+    /// and no English is written, so `explanation`, `path_reason` and `qualification` are empty and the
+    /// evidence holds only its numbers. The numbers themselves, the whole window, the enrollment track, program
+    /// status, warnings and data gaps are exactly those of [`Detail::Full`].
+    Points,
+}
+
+/// [`score_by`] writing only the `detail` asked for: `score --format csv` and `--format parquet` (and the
+/// Python module's `score_tables`) read only points, paths and qualification, and measuring `as_of` without
+/// its evidence items and English costs a fraction of measuring it in full.
+pub fn score_by_with<V: Versions + ?Sized>(
+    versions: &V,
+    partner: &Partner,
+    detail: Detail,
+) -> Result<ScoreReport, Error> {
     let Some(rules) = versions.in_force(partner.as_of) else {
         return Err(Error::new(
             Located::field(&partner.origin, "as_of"),
@@ -64,7 +89,9 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
     // evidence items, no English), and the partner is never copied.
     let longest = rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
     let months: Vec<Month> = (1..longest).rev().map(|back| partner.as_of.offset(-(back as i32))).collect();
+    let brief = detail == Detail::Points;
     let mut ctx = Context::new(rules, partner);
+    ctx.brief = brief;
     let mut designations = rules.designations.iter().map(|d| ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
     let mut others: Vec<Context> = Vec::new();
     let mut earlier: Vec<(Month, Option<&RuleSet>, Vec<DesignationResult>)> = Vec::new();
@@ -89,9 +116,10 @@ pub fn score_by<V: Versions + ?Sized>(versions: &V, partner: &Partner) -> Result
         let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
         earlier.push((month, Some(version), results));
     }
-    // The contexts measured earlier months; as_of itself is what an enrollment track re-scores, in full.
+    // The contexts measured earlier months; as_of itself is what an enrollment track re-scores, in the detail
+    // asked for.
     ctx.as_of = partner.as_of;
-    ctx.brief = false;
+    ctx.brief = brief;
     for (k, d) in designations.iter_mut().enumerate() {
         let n = rules.designations[k].qualification.window_months as usize;
         let months = &earlier[earlier.len() + 1 - n..];

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-use crate::report::ScoreReport;
+use crate::report::{DecimalText, DesignationResult, MetricResult, ScoreReport};
 
 /// The columns of a flat result, in order: the CSV header, the Parquet schema's field names.
 pub const COLUMNS: [&str; 11] = [
@@ -53,33 +53,36 @@ pub struct Row {
     pub qualified: bool,
 }
 
+/// The (designation, metric) pairs a report's rows are read from: its designations in report order, each
+/// designation's metrics in report order.
+fn each(report: &ScoreReport) -> impl Iterator<Item = (&DesignationResult, &MetricResult)> {
+    report.designations.iter().flat_map(|d| d.metrics.iter().map(move |m| (d, m)))
+}
+
 /// A report's rows: its designations in report order, each designation's metrics in report order. Decimals
 /// are normalised, as the JSON report writes them.
 pub fn rows(report: &ScoreReport) -> Vec<Row> {
-    let mut out = Vec::new();
-    for d in &report.designations {
-        for m in &d.metrics {
-            out.push(Row {
-                partner_id: report.partner.clone(),
-                as_of: report.as_of.clone(),
-                rules_version: report.rules.version.clone(),
-                rules_digest: report.rules.digest.clone(),
-                designation: d.id.clone(),
-                path: d.path.clone(),
-                metric: m.id.clone(),
-                points: m.points.normalize(),
-                max_points: m.max_points.normalize(),
-                designation_points: d.points.normalize(),
-                qualified: d.qualified,
-            });
-        }
-    }
-    out
+    each(report)
+        .map(|(d, m)| Row {
+            partner_id: report.partner.clone(),
+            as_of: report.as_of.clone(),
+            rules_version: report.rules.version.clone(),
+            rules_digest: report.rules.digest.clone(),
+            designation: d.id.clone(),
+            path: d.path.clone(),
+            metric: m.id.clone(),
+            points: m.points.normalize(),
+            max_points: m.max_points.normalize(),
+            designation_points: d.points.normalize(),
+            qualified: d.qualified,
+        })
+        .collect()
 }
 
 impl Row {
     /// The row's cells as text, in [`COLUMNS`] order: decimals as the JSON report writes them.
     pub fn cells(&self) -> [String; 11] {
+        let number = |d: &Decimal| DecimalText::new(&d.normalize()).as_str().to_owned();
         [
             self.partner_id.clone(),
             self.as_of.clone(),
@@ -88,10 +91,23 @@ impl Row {
             self.designation.clone(),
             self.path.clone(),
             self.metric.clone(),
-            self.points.normalize().to_string(),
-            self.max_points.normalize().to_string(),
-            self.designation_points.normalize().to_string(),
+            number(&self.points),
+            number(&self.max_points),
+            number(&self.designation_points),
             self.qualified.to_string(),
+        ]
+    }
+
+    /// The row's text cells, in [`COLUMNS`] order.
+    fn texts(&self) -> [&str; 7] {
+        [
+            &self.partner_id,
+            &self.as_of,
+            &self.rules_version,
+            &self.rules_digest,
+            &self.designation,
+            &self.path,
+            &self.metric,
         ]
     }
 }
@@ -102,26 +118,61 @@ impl Row {
 pub fn write_csv<W: Write>(rows: &[Row], header: bool, mut w: W) -> io::Result<()> {
     let mut line = String::new();
     if header {
-        push_line(&mut line, COLUMNS.iter().copied());
-        w.write_all(line.as_bytes())?;
+        push_header(&mut line);
     }
     for row in rows {
-        line.clear();
-        let cells = row.cells();
-        push_line(&mut line, cells.iter().map(String::as_str));
-        w.write_all(line.as_bytes())?;
+        let numbers = [&row.points, &row.max_points, &row.designation_points];
+        push_row(&mut line, row.texts(), numbers, row.qualified);
     }
-    Ok(())
+    w.write_all(line.as_bytes())
 }
 
-fn push_line<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>) {
-    for (i, cell) in cells.enumerate() {
+/// Writes a report's rows as CSV, exactly the bytes [`write_csv`] writes for [`rows`]`(report)`, read straight
+/// from the report (issue 15: no [`Row`] is built, no cell is a string of its own).
+pub fn write_report_csv<W: Write>(report: &ScoreReport, header: bool, mut w: W) -> io::Result<()> {
+    let mut line = String::new();
+    if header {
+        push_header(&mut line);
+    }
+    for (d, m) in each(report) {
+        let texts = [
+            report.partner.as_str(),
+            &report.as_of,
+            &report.rules.version,
+            &report.rules.digest,
+            &d.id,
+            &d.path,
+            &m.id,
+        ];
+        push_row(&mut line, texts, [&m.points, &m.max_points, &d.points], d.qualified);
+    }
+    w.write_all(line.as_bytes())
+}
+
+fn push_header(line: &mut String) {
+    for (i, column) in COLUMNS.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
-        push_cell(line, cell);
+        push_cell(line, column);
     }
     line.push('\n');
+}
+
+/// One row: its text cells, then its decimals normalised as the JSON report writes them (digits, a point and a
+/// sign: never quoted), then `true` or `false`.
+fn push_row(line: &mut String, texts: [&str; 7], numbers: [&Decimal; 3], qualified: bool) {
+    for (i, text) in texts.into_iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        push_cell(line, text);
+    }
+    for number in numbers {
+        line.push(',');
+        line.push_str(DecimalText::new(&number.normalize()).as_str());
+    }
+    line.push_str(if qualified { ",true\n" } else { ",false\n" });
 }
 
 /// A cell, quoted when a reader would otherwise split, join or trim it. Ids come from partner files and may
@@ -216,6 +267,42 @@ mod tests {
         assert!(json.contains("\"points\":19.8"), "{json}");
     }
 
+    /// Issue 15: the CSV written straight from a report is byte for byte the CSV of its rows, with and without
+    /// the header, for every snapshot partner under every shipped version, and for ids that must be quoted and
+    /// numbers with trailing zeros, negative or with every digit a decimal holds.
+    #[test]
+    fn flat_csv_written_from_the_report_is_the_csv_of_its_rows() {
+        let csv = |report: &ScoreReport, header: bool| {
+            let (mut of_rows, mut direct) = (Vec::new(), Vec::new());
+            write_csv(&rows(report), header, &mut of_rows).unwrap();
+            write_report_csv(report, header, &mut direct).unwrap();
+            assert_eq!(String::from_utf8(direct).unwrap(), String::from_utf8(of_rows).unwrap());
+        };
+        let mut odd = report(
+            "a,\"b\"\nc ",
+            vec![
+                designation(" d", "-0.50", true, vec![metric("m,1", "79228162514264337593543950335", "1.000")]),
+                designation("e", "0.0000000000000000000000000001", false, vec![metric("m", "-0", "-12.30")]),
+            ],
+        );
+        csv(&odd, true);
+        csv(&odd, false);
+        odd.designations.clear();
+        csv(&odd, true);
+        let mut partners = 0;
+        for version in ["2023-07", "2024-06", "2026-07"] {
+            let rules = crate::RuleSet::load(&workspace().join("rules").join(version)).expect("rules load");
+            for entry in std::fs::read_dir(workspace().join("snapshots/partners")).unwrap() {
+                let partner = crate::Partner::load(&entry.unwrap().path()).expect("loads");
+                if let Ok(report) = crate::score(&rules, &partner) {
+                    csv(&report, true);
+                    partners += 1;
+                }
+            }
+        }
+        assert!(partners > 50, "{partners}");
+    }
+
     /// Issue 15: a cell holding a comma, quote, line break or edge space is quoted, so every row keeps 11 cells.
     #[test]
     fn flat_csv_quotes_cells_that_would_split_a_row() {
@@ -226,6 +313,75 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "\"a,\"\"b\"\"\nc \",2024-06,2024-06,sha256:ab,d,smb,m,1,1,1,true\n"
         );
+    }
+
+    /// Issue 15: flat results are scored with `Detail::Points` (as_of measured brief, without evidence items or
+    /// English); the rows, warnings, data gaps, window, enrollment track and program status are exactly those of
+    /// a full report, on generated partners of every shipped version (each alone and as a root whose window
+    /// crosses versions) and on every snapshot partner (data gaps, enrollment tracks, history).
+    #[test]
+    fn flat_rows_of_a_brief_report_are_those_of_a_full_one() {
+        use crate::evaluate::{score_by_with, Detail};
+        let mut dirs: Vec<_> = std::fs::read_dir(workspace().join("rules"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("program.toml").is_file())
+            .collect();
+        dirs.sort();
+        assert!(dirs.len() >= 3, "shipped versions: {dirs:?}");
+        // Oldest first: a rules root as `score_by` takes it.
+        let root: Vec<crate::RuleSet> =
+            dirs.iter().map(|d| crate::RuleSet::load(d).expect("shipped rules load")).collect();
+        let mut partners = Vec::new();
+        for rules in &root {
+            let generator = crate::generate::Generator::new(rules);
+            let from = rules.effective_from;
+            for as_of in [from, from.offset(2), from.offset(7)] {
+                for i in 0..20 {
+                    let file = generator.partner(i, 15, as_of);
+                    partners.push(crate::Partner::from_file(file, "generated").expect("generated partners validate"));
+                }
+            }
+        }
+        for entry in std::fs::read_dir(workspace().join("snapshots/partners")).unwrap() {
+            partners.push(crate::Partner::load(&entry.unwrap().path()).expect("snapshot partners load"));
+        }
+        let mut compared = 0;
+        let mut check =
+            |full: Result<ScoreReport, crate::Error>, brief: Result<ScoreReport, crate::Error>, what: &str| {
+                let (full, brief) = match (full, brief) {
+                    (Ok(f), Ok(b)) => (f, b),
+                    (Err(f), Err(b)) => return assert_eq!(f.to_string(), b.to_string(), "{what}"),
+                    (f, b) => panic!("{what}: full {:?}, brief {:?}", f.err(), b.err()),
+                };
+                assert_eq!(rows(&full), rows(&brief), "{what}");
+                assert_eq!(full.warnings, brief.warnings, "{what}");
+                assert_eq!(full.data_gaps, brief.data_gaps, "{what}");
+                assert_eq!(full.program, brief.program, "{what}");
+                assert_eq!(full.software, brief.software, "{what}");
+                for (f, b) in full.designations.iter().zip(&brief.designations) {
+                    assert_eq!(f.window, b.window, "{what}: {}", f.id);
+                    assert_eq!(f.qualified_in_window, b.qualified_in_window, "{what}: {}", f.id);
+                    assert_eq!(f.enrollment, b.enrollment, "{what}: {}", f.id);
+                    assert!(b.metrics.iter().all(|m| m.explanation.is_empty() || m.explanation.starts_with(" [")));
+                }
+                compared += rows(&full).len();
+            };
+        for partner in &partners {
+            for rules in root.iter().filter(|r| r.applies_to(partner.as_of)) {
+                check(
+                    crate::score(rules, partner),
+                    score_by_with(rules, partner, Detail::Points),
+                    &format!("{} under {}", partner.origin, rules.version),
+                );
+            }
+            check(
+                crate::score_by(&root[..], partner),
+                score_by_with(&root[..], partner, Detail::Points),
+                &format!("{} under the root", partner.origin),
+            );
+        }
+        assert!(compared > 5000, "only {compared} rows compared");
     }
 
     /// Issue 15: a real partner's rows are its JSON report's designations × metrics, in report order, with the

@@ -627,7 +627,7 @@ fn push_rows(p: &mut Partner, customer: &str, rows: &[Row]) {
             measure: r.measure,
             value: r.value,
             association: r.association,
-            offer: "pay-as-you-go".to_owned(),
+            offer: crate::partner::DEFAULT_OFFER.into(),
             cloud: crate::partner::Cloud::Public,
         });
     }

@@ -37,7 +37,7 @@ pub mod value;
 pub mod vocabulary;
 
 pub use error::{Code, Error, Located, Severity};
-pub use evaluate::{score, score_by, Versions};
+pub use evaluate::{score, score_by, score_by_with, Detail, Versions};
 pub use partner::{Format, Partner};
 pub use report::ScoreReport;
 pub use rules::RuleSet;

@@ -4,6 +4,7 @@
 //! The serde structs here mirror the file shape exactly and refuse unknown keys; [`Partner`] is the
 //! checked form, with product names trimmed and lower-cased once so that rules match them cheaply.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -382,10 +383,42 @@ pub struct UsageRow {
     pub measure: Measure,
     pub value: Decimal,
     pub association: Association,
-    /// The offer, trimmed and lower-cased (`pay-as-you-go` when the file gives none).
-    pub offer: String,
+    /// The offer, trimmed and lower-cased ([`DEFAULT_OFFER`], `pay-as-you-go`, when the file gives none: not
+    /// allocated once per row).
+    pub offer: Cow<'static, str>,
     /// The cloud of the subscription (`public` when the file gives none); a rule version may count only some.
     pub cloud: Cloud,
+}
+
+/// The offer of a usage row whose file gives none.
+pub const DEFAULT_OFFER: &str = "pay-as-you-go";
+
+/// `text` trimmed: `text` itself when it has nothing to trim, so that a string already trimmed (a cell of a
+/// table) is not copied again (issue 15).
+fn trimmed(text: String) -> String {
+    let t = text.trim();
+    if t.len() == text.len() {
+        text
+    } else {
+        t.to_owned()
+    }
+}
+
+/// `text` lower-cased as `str::to_lowercase` does: unchanged (not copied) when it is lower case already, as
+/// product names and offers usually are.
+fn lower_case(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            let mut text = text.into_owned();
+            // For ASCII text this is exactly `to_lowercase`.
+            text.make_ascii_lowercase();
+            Cow::Owned(text)
+        } else {
+            text
+        }
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
 }
 
 /// A person and the certifications they hold.
@@ -1048,15 +1081,19 @@ impl Parts {
             }
         }
 
-        let mut usage = Vec::with_capacity(self.usage.len());
+        let mut usage: Vec<UsageRow> = Vec::with_capacity(self.usage.len());
+        // Issue 15: the strings of a row are taken, not copied, when there is nothing to trim or lower-case (a
+        // partner built from tables hands over strings it has just made), and a row naming the customer of the
+        // row before is not looked up again.
         for (i, row) in self.usage {
             let before = problems.len();
-            let customer = row.customer.trim().to_owned();
+            let customer = trimmed(row.customer);
+            let same_customer = usage.last().is_some_and(|last| last.customer == customer);
             if customer.is_empty() {
                 problems.push(
                     Error::new(at(format!("usage[{i}].customer")), "customer id is empty").with_code(codes::EMPTY_ID),
                 );
-            } else if let Some(known) = &known_customers {
+            } else if let (Some(known), false) = (&known_customers, same_customer) {
                 if !known.contains(&customer) {
                     problems.push(
                         Error::new(
@@ -1085,7 +1122,7 @@ impl Parts {
                     problems.push(problem);
                 }
             }
-            let product = row.product.trim().to_owned();
+            let product = trimmed(row.product);
             if product.is_empty() {
                 problems
                     .push(Error::new(at(format!("usage[{i}].product")), "product is empty").with_code(codes::EMPTY_ID));
@@ -1096,16 +1133,15 @@ impl Parts {
             usage.push(UsageRow {
                 customer,
                 month: row.month,
-                product_key: product.to_lowercase(),
+                product_key: lower_case(Cow::Borrowed(&product)).into_owned(),
                 product,
                 measure: row.measure,
                 value: row.value.0,
                 association: row.association.unwrap_or(Association::Pal),
-                offer: row
-                    .offer
-                    .map(|o| o.trim().to_lowercase())
-                    .filter(|o| !o.is_empty())
-                    .unwrap_or_else(|| "pay-as-you-go".to_owned()),
+                offer: match row.offer.map(|o| lower_case(Cow::Owned(trimmed(o)))) {
+                    Some(o) if !o.is_empty() => Cow::Owned(o.into_owned()),
+                    _ => Cow::Borrowed(DEFAULT_OFFER),
+                },
                 cloud: row.cloud.unwrap_or(Cloud::Public),
             });
         }
@@ -1113,7 +1149,7 @@ impl Parts {
         let mut people = Vec::with_capacity(self.people.len());
         let mut seen_people = BTreeSet::new();
         for (i, pid, certs) in self.people {
-            let pid = pid.map(|p| p.trim().to_owned());
+            let pid = pid.map(trimmed);
             match &pid {
                 Some(p) if p.is_empty() => problems
                     .push(Error::new(at(format!("people[{i}].id")), "person id is empty").with_code(codes::EMPTY_ID)),
@@ -1136,11 +1172,7 @@ impl Parts {
                         );
                     }
                 }
-                certifications.push(HeldCertification {
-                    name: c.name.trim().to_owned(),
-                    earned: c.earned,
-                    expires: c.expires,
-                });
+                certifications.push(HeldCertification { name: trimmed(c.name), earned: c.earned, expires: c.expires });
             }
             if let Some(id) = pid {
                 people.push(Person { id, certifications });
@@ -1268,7 +1300,7 @@ impl From<&Partner> for PartnerFile {
                     measure: r.measure,
                     value: NonNegative(r.value),
                     association: Some(r.association),
-                    offer: Some(r.offer.clone()),
+                    offer: Some(r.offer.to_string()),
                     // Written only when not the default, so that files without clouds read and write as before.
                     cloud: (r.cloud != Cloud::Public).then_some(r.cloud),
                 })
@@ -1418,6 +1450,45 @@ mod tests {
         assert_eq!(e.to_string(), "usage.parquet: row 9: bad");
         let e = p.locate(Error::new(Located::field("partners.parquet: row 1 (p1)", "as_of"), "bad"));
         assert_eq!(e.to_string(), "partners.parquet: row 1 (p1): as_of: bad");
+    }
+
+    /// Issue 15: a usage row's strings are taken rather than copied when there is nothing to trim or lower-case,
+    /// and a customer repeated from the row before is not looked up again; the values are still those of
+    /// `trim()` and `to_lowercase()` (ASCII or not, upper case or not), the default offer is `pay-as-you-go`,
+    /// and a row naming an unlisted customer after a listed one, or the same unlisted customer twice, is still
+    /// refused at each row.
+    #[test]
+    fn usage_rows_are_trimmed_and_lower_cased_without_copies_as_before() {
+        let yaml = "partner: {id: ' p1 '}\nas_of: 2024-06\ncustomers: [{id: c1}, {id: ' C2 '}]\nusage:\n\
+            - {customer: c1, month: 2024-06, product: azure sql, measure: acr_usd, value: 1}\n\
+            - {customer: ' c1', month: 2024-06, product: ' Azure SQL ', measure: acr_usd, value: 1, offer: ' Trial '}\n\
+            - {customer: C2, month: 2024-06, product: 'ÄRGER İstanbul', measure: acr_usd, value: 1, offer: 'ÖFFER'}\n\
+            - {customer: C2, month: 2024-06, product: x, measure: acr_usd, value: 1, offer: '  '}\n\
+            - {customer: C2, month: 2024-06, product: x, measure: acr_usd, value: 1, offer: sponsored}\n";
+        let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("the partner validates");
+        let got: Vec<(&str, &str, &str, &str)> = partner
+            .usage
+            .iter()
+            .map(|r| (r.customer.as_str(), r.product.as_str(), r.product_key.as_str(), r.offer.as_ref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("c1", "azure sql", "azure sql", "pay-as-you-go"),
+                ("c1", "Azure SQL", "azure sql", "trial"),
+                ("C2", "ÄRGER İstanbul", "ÄRGER İstanbul".to_lowercase().as_str(), "öffer"),
+                ("C2", "x", "x", "pay-as-you-go"),
+                ("C2", "x", "x", "sponsored"),
+            ]
+        );
+        assert_eq!(partner.id, "p1");
+        let unlisted = "partner: {id: p1}\nas_of: 2024-06\ncustomers: [{id: c1}]\nusage:\n\
+            - {customer: c1, month: 2024-06, product: a, measure: acr_usd, value: 1}\n\
+            - {customer: c9, month: 2024-06, product: a, measure: acr_usd, value: 1}\n\
+            - {customer: c9, month: 2024-06, product: a, measure: acr_usd, value: 1}\n";
+        let errors = Partner::parse_all(unlisted, Format::Yaml, "p.yaml").expect_err("unlisted customers");
+        let places: Vec<String> = errors.iter().map(|e| e.to_string().split(':').take(2).collect()).collect();
+        assert_eq!(places, ["p.yaml usage[1].customer", "p.yaml usage[2].customer"]);
     }
 
     /// Issue 15: a scored partner's warnings are placed by one function for every caller: on the table row

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use designate_engine::rules::{overlapping_versions, RuleSource};
-use designate_engine::{Partner, RuleSet, ScoreReport};
+use designate_engine::{Detail, Partner, RuleSet, ScoreReport};
 
 /// Loaded rules: one version for every partner, or every version of a root.
 pub enum Rules {
@@ -69,8 +69,14 @@ impl Rules {
     /// Scores one validated partner, as `designate score` does; a partner no version of a root covers is refused
     /// in the CLI's words (cli/src/rules_dir.rs, `for_partner`).
     pub fn score(&self, partner: &Partner) -> Result<ScoreReport, String> {
+        self.score_with(partner, Detail::Full)
+    }
+
+    /// [`Rules::score`] writing only the `detail` asked for: `score_tables` keeps only points, paths and
+    /// qualification, as `designate score --format csv` does (issue 15).
+    pub fn score_with(&self, partner: &Partner, detail: Detail) -> Result<ScoreReport, String> {
         let scored = match self {
-            Rules::Fixed(set) => designate_engine::score(set, partner),
+            Rules::Fixed(set) => designate_engine::score_by_with(set.as_ref(), partner, detail),
             Rules::ByDate { root, sets } => {
                 if !sets.iter().any(|s| s.applies_to(partner.as_of)) {
                     let ranges: Vec<String> = sets.iter().map(RuleSet::version_and_range).collect();
@@ -83,7 +89,7 @@ impl Rules {
                         root.trim_end_matches('/'),
                     ));
                 }
-                designate_engine::score_by(sets.as_slice(), partner)
+                designate_engine::score_by_with(sets.as_slice(), partner, detail)
             }
         };
         scored.map_err(|e| e.to_string())

@@ -14,7 +14,7 @@ use crate::portfolio::{Expected, Raw};
 use crate::rules_dir::{RulesArg, RulesChoice};
 use crate::scoring::{self, finish_stream, load_partner, score_each, warnings_of};
 use crate::{exports, output, portfolio, render};
-use designate_engine::Partner;
+use designate_engine::{Detail, Partner};
 
 /// Score one partner file (YAML, JSON or TOML), or a portfolio as NDJSON results, one line per partner.
 #[derive(clap::Args)]
@@ -172,17 +172,23 @@ fn score_one(
         ));
     }
     // A partner that cannot be scored (a value that overflows, a failing script) is a finding, like bad data.
-    let report = choice.score(&partner).map_err(|e| exit::finding(e.to_string()))?;
+    // Flat results read only points, paths and qualification: the rest is not written (issue 15).
+    let format = format.unwrap_or(OutputFormat::Text);
+    let detail = match format {
+        OutputFormat::Csv | OutputFormat::Parquet => Detail::Points,
+        OutputFormat::Text | OutputFormat::Json | OutputFormat::Yaml => Detail::Full,
+    };
+    let report = choice.score_with(&partner, detail).map_err(|e| exit::finding(e.to_string()))?;
     for w in warnings_of(None, &partner, &report) {
         output::warning(&w);
     }
-    match format.unwrap_or(OutputFormat::Text) {
+    match format {
         OutputFormat::Json => out.data(&(report.to_json_pretty() + "\n"))?,
         OutputFormat::Yaml => out.data(&report.to_yaml())?,
         OutputFormat::Text => {
             out.text(&render::table(&report, file.map(|file| render::GapCommand::new(&rules.dir, file))))?
         }
-        OutputFormat::Csv => out.with(|w| flat::write_csv(&flat::rows(&report), true, w))?,
+        OutputFormat::Csv => out.with(|w| flat::write_report_csv(&report, true, w))?,
         OutputFormat::Parquet => {
             let mut parquet = ParquetOut::new()?;
             parquet.push(flat::rows(&report))?;
@@ -202,7 +208,8 @@ fn score_table(
 ) -> Result<ExitCode> {
     let mut table = render::PortfolioTable::default();
     let header = out.text(&render::PortfolioTable::header());
-    let mut run = score_each(choice, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
+    let mut run =
+        score_each(choice, Detail::Full, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = out.text(&table.footer(run.failed));
     }
@@ -220,10 +227,12 @@ fn score_csv(
     let prepare = |report| {
         let mut csv = Vec::new();
         // Writing to memory cannot fail.
-        let _ = flat::write_csv(&flat::rows(&report), false, &mut csv);
+        let _ = flat::write_report_csv(&report, false, &mut csv);
         csv
     };
-    let run = score_each(choice, items, expected, out, header, prepare, |out, csv| out.with(|w| w.write_all(&csv)));
+    let run = score_each(choice, Detail::Points, items, expected, out, header, prepare, |out, csv| {
+        out.with(|w| w.write_all(&csv))
+    });
     finish_stream(run)
 }
 
@@ -235,7 +244,16 @@ fn score_parquet(
     out: &mut output::Stdout,
 ) -> Result<ExitCode> {
     let mut parquet = ParquetOut::new()?;
-    let mut run = score_each(choice, items, expected, out, Ok(()), |r| flat::rows(&r), |_, rows| parquet.push(rows));
+    let mut run = score_each(
+        choice,
+        Detail::Points,
+        items,
+        expected,
+        out,
+        Ok(()),
+        |r| flat::rows(&r),
+        |_, rows| parquet.push(rows),
+    );
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = parquet.finish().and_then(|bytes| out.with(|w| w.write_all(&bytes)));
     }

@@ -194,7 +194,7 @@ impl Selection {
     pub fn admits(&self, row: &crate::partner::UsageRow) -> bool {
         // Cheap enum checks first, then the name lookup.
         self.associations.as_ref().is_none_or(|a| a.contains(&row.association))
-            && !self.exclude_offers.contains(&row.offer)
+            && !self.exclude_offers.contains(row.offer.as_ref())
     }
 
     /// The part of [`Selection::selects`] that depends only on the row's product (`products`,
