@@ -56,17 +56,25 @@ pub fn ndjson(
     out: &mut output::Stdout,
 ) -> Streamed {
     let json = |r: designate_engine::ScoreReport| r.to_json_line() + "\n";
-    score_each(choice, Detail::Full, items, expected, out, Ok(()), json, |out, line| out.data(&line))
+    score_each(Scoring { choice, detail: Detail::Full }, items, expected, out, Ok(()), json, |out, line| {
+        out.data(&line)
+    })
 }
 
-/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core, each report with
-/// the `detail` that what is written reads (warnings are the same either way); `prepare` turns
+/// The rules a stream is scored by, and how much of each report is built: the `detail` that what is written
+/// reads (warnings are the same either way).
+#[derive(Clone, Copy)]
+pub struct Scoring<'a> {
+    pub choice: &'a RulesChoice,
+    pub detail: Detail,
+}
+
+/// Scores every partner of `items` (a portfolio as `portfolio::open` reads it) on every core, by `scoring`; `prepare` turns
 /// each report into what is written (on the worker threads), `emit` writes it, in input order. Warnings and
 /// failed partners go to stderr; the run stops early when stdout fails (`written` may already have) or its reader
 /// goes away.
 pub fn score_each<T: Send>(
-    choice: &RulesChoice,
-    detail: Detail,
+    Scoring { choice, detail }: Scoring<'_>,
     items: impl Iterator<Item = Raw>,
     expected: Expected,
     out: &mut output::Stdout,

@@ -12,7 +12,7 @@ use crate::commands::import::ExportArgs;
 use crate::exit;
 use crate::portfolio::{Expected, Raw};
 use crate::rules_dir::{RulesArg, RulesChoice};
-use crate::scoring::{self, finish_stream, load_partner, score_each, warnings_of};
+use crate::scoring::{self, finish_stream, load_partner, score_each, warnings_of, Scoring};
 use crate::{exports, output, portfolio, render};
 use designate_engine::{Detail, Partner};
 
@@ -208,8 +208,15 @@ fn score_table(
 ) -> Result<ExitCode> {
     let mut table = render::PortfolioTable::default();
     let header = out.text(&render::PortfolioTable::header());
-    let mut run =
-        score_each(choice, Detail::Full, items, expected, out, header, |r| r, |out, r| out.text(&table.row(&r)));
+    let mut run = score_each(
+        Scoring { choice, detail: Detail::Full },
+        items,
+        expected,
+        out,
+        header,
+        |r| r,
+        |out, r| out.text(&table.row(&r)),
+    );
     if run.processed.is_ok() && run.written.is_ok() {
         run.written = out.text(&table.footer(run.failed));
     }
@@ -230,9 +237,10 @@ fn score_csv(
         let _ = flat::write_report_csv(&report, false, &mut csv);
         csv
     };
-    let run = score_each(choice, Detail::Points, items, expected, out, header, prepare, |out, csv| {
-        out.with(|w| w.write_all(&csv))
-    });
+    let run =
+        score_each(Scoring { choice, detail: Detail::Points }, items, expected, out, header, prepare, |out, csv| {
+            out.with(|w| w.write_all(&csv))
+        });
     finish_stream(run)
 }
 
@@ -245,8 +253,7 @@ fn score_parquet(
 ) -> Result<ExitCode> {
     let mut parquet = ParquetOut::new()?;
     let mut run = score_each(
-        choice,
-        Detail::Points,
+        Scoring { choice, detail: Detail::Points },
         items,
         expected,
         out,
