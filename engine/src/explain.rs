@@ -1,7 +1,5 @@
 //! How numbers, months and lists read in explanations: `USD 1,200.50`, `15.72%`, `2023-05 and 2023-06`.
 
-use std::fmt::Write;
-
 use rust_decimal::Decimal;
 
 use crate::partner::Measure;
@@ -35,9 +33,9 @@ pub fn grouped(v: Decimal) -> String {
 /// allocations (the decimal's text, the grouped digits, the result), now none beyond `out`'s own.
 pub(crate) fn push_grouped(out: &mut String, v: Decimal) {
     let v = v.normalize();
-    let mut text = Text::default();
-    // A decimal's text is at most 31 bytes and the buffer holds 48: the write cannot fail.
-    let _ = if v.scale() == 1 { write!(text, "{v:.2}") } else { write!(text, "{v}") };
+    // The decimal's text as `Display` writes it, on the stack (the report's own writer); one decimal place reads as
+    // cents (`{v:.2}`): the same digits and a zero.
+    let text = crate::report::DecimalText::new(&v);
     let text = text.as_str();
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
@@ -58,37 +56,9 @@ pub(crate) fn push_grouped(out: &mut String, v: Decimal) {
     if let Some(f) = frac {
         out.push('.');
         out.push_str(f);
-    }
-}
-
-/// Text written into a buffer on the stack, for [`push_grouped`]: writing more than it holds fails.
-struct Text {
-    bytes: [u8; 48],
-    len: usize,
-}
-
-impl Default for Text {
-    fn default() -> Text {
-        Text { bytes: [0; 48], len: 0 }
-    }
-}
-
-impl Text {
-    fn as_str(&self) -> &str {
-        // Only whole `&str`s are written: the bytes are UTF-8.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-impl Write for Text {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.bytes.len() {
-            return Err(std::fmt::Error);
+        if v.scale() == 1 {
+            out.push('0');
         }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
     }
 }
 
@@ -177,6 +147,58 @@ impl Listing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: grouped digits are cut from the report's stack writer; they must read as they did when cut from
+    /// `format!` (`{v:.2}` for one decimal place, `{v}` otherwise).
+    #[test]
+    fn grouped_reads_as_the_formatted_decimal_did() {
+        let old = |v: Decimal| {
+            let v = v.normalize();
+            let text = if v.scale() == 1 { format!("{v:.2}") } else { v.to_string() };
+            let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |r| ("-", r));
+            let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+            let mut out = sign.to_owned();
+            for (i, ch) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            frac.map_or(out.clone(), |f| format!("{out}.{f}"))
+        };
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.0",
+            "0.5",
+            "-0.5",
+            "1200.5",
+            "1200.50",
+            "-1200.5",
+            "999",
+            "1000",
+            "-1000000",
+            "0.05",
+            "12345678.9",
+            "0.0000000000000000000000000001",
+            "-79228162514264337593543950335",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(Decimal::new((x >> 1) as i64 * if x & 1 == 0 { 1 } else { -1 }, (x % 29) as u32));
+        }
+        for v in cases {
+            assert_eq!(grouped(v), old(v), "{v:?}");
+        }
+    }
 
     #[test]
     fn amounts_read_like_money() {
