@@ -3,8 +3,9 @@
 //!
 //! The rows are a rendering of [`ScoreReport`], never a second computation: every value is read from the
 //! report, in its order (designations, then each designation's metrics). [`COLUMNS`] is the one list of
-//! column names; `score --format csv` writes it through [`write_csv`], and `--format parquet` and the Python
-//! module build their columns from the same [`Row`]s (`columnar::batch`), so the three carry the same columns.
+//! column names; `score --format csv` writes each report straight from it through [`write_report_csv`] (the
+//! bytes [`write_csv`] writes for its [`Row`]s), and `--format parquet` and the Python module build their columns
+//! from the same [`Row`]s (`columnar::batch`), so the three carry the same columns.
 //! Decimals are written as the JSON report writes them (normalised: `19.8`, not `19.80`), booleans as
 //! `true`/`false`, so equal reports give equal bytes.
 

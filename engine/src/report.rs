@@ -343,7 +343,7 @@ pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
 /// token with the number's text as its one field, which is exactly what `serde_json::Number` serializes as, so every
 /// serializer sees what it saw before. Issue 15: a report holds thousands of numbers, and going through a `Number`
 /// cost two allocations and a parse each (six per cent of `score -`); the text is now written on the stack, by
-/// [`DecimalText`].
+/// `DecimalText`.
 pub fn number<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeStruct;
     let token = crate::value::JSON_NUMBER_TOKEN;
