@@ -383,7 +383,24 @@ impl FromStr for Month {
 
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year(), self.number())
+        let (year, number) = (self.year(), self.number());
+        // Issue 15: the months of evidence and of the window are written by the tens of thousands; the digits of
+        // a four-digit year are set by hand, exactly what `{:04}-{:02}` writes (which writes every other year).
+        if (0..=9999).contains(&year) {
+            let y = year as u32;
+            let digit = |n: u32| b'0' + n as u8;
+            let text = [
+                digit(y / 1000),
+                digit(y / 100 % 10),
+                digit(y / 10 % 10),
+                digit(y % 10),
+                b'-',
+                digit(number / 10),
+                digit(number % 10),
+            ];
+            return f.write_str(std::str::from_utf8(&text).expect("ASCII digits"));
+        }
+        write!(f, "{year:04}-{number:02}")
     }
 }
 
@@ -501,6 +518,19 @@ mod tests {
         assert_eq!(m.offset(-13).to_string(), "2022-12");
         assert_eq!(m.since(m.offset(-12)), 12);
         assert_eq!("2024-02".parse::<Month>().unwrap().last_day().to_string(), "2024-02-29");
+    }
+
+    // Issue 15: a month is written with hand-set digits for years 0–9999; every month reads exactly as
+    // `{:04}-{:02}` writes it, at the edges of that range and beyond it (negative years, five digits).
+    #[test]
+    fn months_are_written_as_the_format_string_writes_them() {
+        for year in (-120..=130).chain(1890..=2110).chain(9890..=10_130) {
+            for number in 1..=12 {
+                let month = Month::new(year, number).expect("a month");
+                assert_eq!(month.to_string(), format!("{year:04}-{number:02}"), "{year} {number}");
+                assert_eq!(format!("[{month}]"), format!("[{year:04}-{number:02}]"));
+            }
+        }
     }
 
     #[test]
