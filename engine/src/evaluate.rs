@@ -399,7 +399,7 @@ impl Context<'_> {
 
     fn designation(&self, d: &Designation) -> Result<DesignationResult, Error> {
         let (path_index, path_reason) = match &d.path_selection {
-            PathSelection::Single => (0, "the designation has one path".to_owned()),
+            PathSelection::Single => (0, self.words(|| "the designation has one path".to_owned())),
             PathSelection::Rule(rule) => {
                 let chosen = self.assigned_path(d, &self.rules.path_rules[*rule]);
                 self.overflow_error(|| format!("choosing the path of designation \"{}\"", d.id))?;
@@ -433,9 +433,13 @@ impl Context<'_> {
         for (path, test) in &rule.tests {
             let (holds, why) = self.path_test(test);
             if holds {
-                return (index_of(path).unwrap_or(0), format!("{path}: {why}"));
+                return (index_of(path).unwrap_or(0), self.words(|| format!("{path}: {why}")));
             }
             failed.push(why);
+        }
+        // A month of the window keeps only the path chosen, not why.
+        if self.brief {
+            return (index_of(&rule.default).unwrap_or(0), String::new());
         }
         let reason = if failed.is_empty() {
             format!("{}: the rule's default", rule.default)
