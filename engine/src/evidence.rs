@@ -60,14 +60,16 @@ pub struct Missing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Figure {
     /// A stable, kebab-case name (`baseline`, `now`, `growth-percent`, `ttm-total`).
-    pub name: String,
+    // The kind's own words or a script input's name, borrowed where they are static (issue 15: not two copies per
+    // figure, metric and month); the doc comment above is the schema's.
+    pub name: Cow<'static, str>,
     #[serde(serialize_with = "number", deserialize_with = "decimal")]
     #[schemars(with = "crate::report::ExactNumber")]
     pub value: Decimal,
     /// The unit of the value: a measure of the partner file (`acr_usd`, `active_users`), a selection's name,
     /// `percent`, `customers`, `products` or `people`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<Cow<'static, str>>,
     /// The month the value is of, when it is of one month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month: Option<String>,
@@ -223,8 +225,14 @@ impl Evidence {
     }
 
     /// Adds a figure.
-    pub fn figure(&mut self, name: &str, value: Decimal, unit: Option<&str>, month: Option<String>) {
-        self.figures.push(Figure { name: name.to_owned(), value, unit: unit.map(str::to_owned), month });
+    pub fn figure(
+        &mut self,
+        name: &'static str,
+        value: Decimal,
+        unit: Option<Cow<'static, str>>,
+        month: Option<String>,
+    ) {
+        self.figures.push(Figure { name: Cow::Borrowed(name), value, unit, month });
     }
 
     /// The figure called `name`, if the kind computed it.

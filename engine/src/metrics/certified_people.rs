@@ -1,6 +1,7 @@
 //! `certified-people`: the people holding the scoring certifications, once every prerequisite step (so many
 //! people with given certifications) is met; met steps may earn points of their own.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -94,20 +95,65 @@ fn describe(ctx: &Context<'_>, r: &CertRequirement) -> String {
     }
 }
 
+impl CertifiedPeople {
+    /// The prerequisite steps and the scoring people, from what each person holds that counts (`held`, catalogue
+    /// indices), into `ev`.
+    fn tally<'c>(&self, ctx: &'c Context<'_>, held: &[Vec<usize>], mut ev: Evidence) -> Measured<'c> {
+        let prerequisites = &self.prerequisites;
+        let scoring = &self.scoring;
+        let mut all_met = true;
+        let mut steps_met = 0;
+        let mut fixed = Decimal::ZERO;
+        for (n, step) in prerequisites.iter().enumerate() {
+            let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
+            let met = people >= step.people;
+            all_met &= met;
+            steps_met += usize::from(met);
+            if met {
+                fixed = ctx
+                    .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
+            }
+            // A month of the window keeps no items (the step's points are in `fixed`).
+            if ctx.brief {
+                continue;
+            }
+            let mut item = Item::new(ItemType::Step, format!("prerequisite-{}", n + 1), met, if met { "met" } else { "not-met" });
+            item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
+            ev.items.push(item);
+        }
+        let scorers = held.iter().filter(|c| meets(scoring, c)).count();
+        ev.figure("scoring-people", Decimal::from(scorers), Some(Cow::Borrowed("people")), None);
+        if !prerequisites.is_empty() {
+            ev.checks.push(Check {
+                name: "prerequisites".to_owned(),
+                passed: all_met,
+                detail: ctx.words(|| format!("{steps_met} of {} prerequisite steps met", prerequisites.len())),
+            });
+        }
+        Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
+    }
+}
+
 impl Kind for CertifiedPeople {
     fn fixed_points(&self) -> Option<Decimal> {
         self.prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points))
     }
 
     fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
-        let (prerequisites, scoring) = (&self.prerequisites, &self.scoring);
+        let scoring = &self.scoring;
         let cat = &ctx.rules.catalogue;
         let as_of = ctx.as_of;
         let month_end = as_of.last_day();
         let relevant = &self.relevant;
 
-        // Which relevant certifications each person holds at the end of the month, and why the others do not count.
         let mut ev = Evidence::of(KIND.name);
+        // A month of the window keeps no items: what each person holds that counts at the end of the month is
+        // found once for every metric of the month (the certifications this one does not ask for cannot meet its
+        // requirements, so they need not be left out).
+        if ctx.brief {
+            return ctx.with_valid_certifications(|held| self.tally(ctx, held, ev));
+        }
+        // Which relevant certifications each person holds at the end of the month, and why the others do not count.
         let mut held: Vec<Vec<usize>> = Vec::with_capacity(ctx.partner.people.len());
         for (person, found) in ctx.partner.people.iter().zip(ctx.certifications()) {
             let mut certs = Vec::new();
@@ -148,37 +194,7 @@ impl Kind for CertifiedPeople {
             }
             held.push(certs);
         }
-
-        let mut all_met = true;
-        let mut steps_met = 0;
-        let mut fixed = Decimal::ZERO;
-        for (n, step) in prerequisites.iter().enumerate() {
-            let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
-            let met = people >= step.people;
-            all_met &= met;
-            steps_met += usize::from(met);
-            if met {
-                fixed = ctx
-                    .checked(fixed.checked_add(step.points), || "usage: sum of prerequisite points overflows".into());
-            }
-            // A month of the window keeps no items (the step's points are in `fixed`).
-            if ctx.brief {
-                continue;
-            }
-            let mut item = Item::new(ItemType::Step, format!("prerequisite-{}", n + 1), met, if met { "met" } else { "not-met" });
-            item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
-            ev.items.push(item);
-        }
-        let scorers = held.iter().filter(|c| meets(scoring, c)).count();
-        ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
-        if !prerequisites.is_empty() {
-            ev.checks.push(Check {
-                name: "prerequisites".to_owned(),
-                passed: all_met,
-                detail: ctx.words(|| format!("{steps_met} of {} prerequisite steps met", prerequisites.len())),
-            });
-        }
-        Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
+        self.tally(ctx, &held, ev)
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {

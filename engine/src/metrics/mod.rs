@@ -14,6 +14,7 @@ pub(crate) mod additions;
 pub(crate) mod combined;
 pub(crate) mod points;
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -345,9 +346,18 @@ impl<'p> Builder<'p> {
     /// Adds one run of monthly values of a customer's product (sorted by month).
     fn merge(&mut self, (customer, product, name): (&'p str, &'p str, &'p str), months: Vec<(Month, Decimal)>) {
         self.names.entry(product).or_insert(name);
-        let total = self.customers.entry(customer).or_default();
-        for (m, v) in &months {
-            add_to(total, *m, *v);
+        match self.customers.entry(customer) {
+            // A customer's first run is its total so far: adding each month to an empty total gives zero plus the
+            // value, which is the value itself (rust_decimal returns the other operand of a zero unchanged), so
+            // it is copied at once rather than grown a month at a time (issue 15).
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(months.clone());
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                for (m, v) in &months {
+                    add_to(e.get_mut(), *m, *v);
+                }
+            }
         }
         match self.cells.entry((customer, product)) {
             std::collections::btree_map::Entry::Vacant(e) => {
@@ -512,6 +522,10 @@ pub(crate) struct Context<'a> {
     /// Each person's certifications found in the version's catalogue (by index), looked up once per partner
     /// rather than per metric and month (issue 15).
     certifications: OnceCell<Vec<Vec<Option<usize>>>>,
+    /// Each person's catalogue certifications that count at the end of one month (earned by then, neither
+    /// expired nor retired before it), for that month: every `certified-people` metric of a month of the window
+    /// asks the same, and a month of the window keeps no per-certification evidence (issue 15).
+    valid_certifications: std::cell::RefCell<Option<(Month, Vec<Vec<usize>>)>>,
     /// The points scripts' results for this partner by script and inputs: the months of the window often give a
     /// script the same inputs, and a script is a pure function of them (issue 15).
     scripted: std::cell::RefCell<Vec<Scripted>>,
@@ -537,6 +551,7 @@ impl<'a> Context<'a> {
             brief: false,
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
             certifications: OnceCell::new(),
+            valid_certifications: Default::default(),
             scripted: Default::default(),
             by_measure,
             overflow: Cell::new(None),
@@ -628,7 +643,9 @@ impl<'a> Context<'a> {
                 all += v;
                 let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
                 if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
-                    s.merge(run.take().expect("a run"), std::mem::take(&mut months));
+                    // The next run is usually as long as this one: its vector is made that size at once.
+                    let next = Vec::with_capacity(months.len());
+                    s.merge(run.take().expect("a run"), std::mem::replace(&mut months, next));
                 }
                 run = Some(key);
                 add_to(&mut months, row.month, v);
@@ -649,10 +666,43 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Runs `f` on each person's catalogue certifications that count at the end of `as_of` (in the partner's
+    /// order, `None` and certifications not yet earned, expired or retired by then left out), found once per month.
+    pub fn with_valid_certifications<R>(&self, f: impl FnOnce(&[Vec<usize>]) -> R) -> R {
+        let as_of = self.as_of;
+        let mut cache = self.valid_certifications.borrow_mut();
+        if cache.as_ref().is_none_or(|(month, _)| *month != as_of) {
+            let cat = &self.rules.catalogue;
+            let month_end = as_of.last_day();
+            let valid = self
+                .partner
+                .people
+                .iter()
+                .zip(self.certifications())
+                .map(|(person, found)| {
+                    person
+                        .certifications
+                        .iter()
+                        .zip(found)
+                        .filter_map(|(c, found)| {
+                            let i = (*found)?;
+                            let counts = c.earned <= month_end
+                                && c.expires.is_none_or(|e| e >= month_end)
+                                && cat.certifications[i].eligible_through.is_none_or(|t| t >= month_end);
+                            counts.then_some(i)
+                        })
+                        .collect()
+                })
+                .collect();
+            *cache = Some((as_of, valid));
+        }
+        f(&cache.as_ref().expect("just filled").1)
+    }
+
     /// The unit evidence gives a value of selection `index`: its measure, or the selection's name.
-    pub fn unit_of(&self, index: usize) -> String {
+    pub fn unit_of(&self, index: usize) -> Cow<'static, str> {
         let sel = &self.rules.selections[index];
-        sel.shown_as().map_or_else(|| sel.name.clone(), |m| m.name().to_owned())
+        sel.shown_as().map_or_else(|| Cow::Owned(sel.name.clone()), |m| Cow::Borrowed(m.name()))
     }
 
     /// A value of a selection as people read it: `USD 1,200.50`, `40 paid_seats`, `12,000 bizapps-mcv`.
@@ -829,6 +879,49 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 15: a customer's first run of monthly values is copied as its total, where adding each month to an
+    // empty total was zero plus the value. That holds only if zero plus a value is that value to the bit (its
+    // scale, a written zero's included): pinned here for small and large mantissas, every scale and zeros.
+    #[test]
+    fn zero_plus_a_value_is_the_value_to_the_bit() {
+        let mantissas: [i128; 9] =
+            [0, 1, 7, 1_999, u32::MAX as i128, u32::MAX as i128 + 1, 1 << 40, u64::MAX as i128, (1 << 95) - 1];
+        for m in mantissas {
+            for scale in 0..=28 {
+                let v = Decimal::from_i128_with_scale(m, scale);
+                let mut total = Decimal::ZERO;
+                total += v;
+                assert_eq!(total.serialize(), v.serialize(), "{m} at scale {scale}");
+            }
+        }
+        // And the series built from runs of one customer add up as month-by-month additions would.
+        let runs = [
+            ("c1", vec![("2024-01", "1.50"), ("2024-02", "0.00")]),
+            ("c1", vec![("2024-02", "2"), ("2024-03", "3.125")]),
+            ("c2", vec![("2024-01", "0")]),
+        ];
+        let mut builder = Builder::default();
+        let mut oracle: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for (i, (customer, months)) in runs.iter().enumerate() {
+            let months: Vec<(Month, Decimal)> =
+                months.iter().map(|(m, v)| (m.parse().expect("a month"), v.parse().expect("a decimal"))).collect();
+            for (m, v) in &months {
+                *oracle.entry(*customer).or_default().entry(*m).or_default() += *v;
+            }
+            let product = if i == 0 { "p1" } else { "p2" };
+            builder.merge((*customer, product, product), months);
+        }
+        let series = builder.finish();
+        for (customer, months) in &series.customers {
+            let expected: Vec<(Month, Decimal)> = oracle[customer].iter().map(|(m, v)| (*m, *v)).collect();
+            let got: Vec<(Month, Decimal)> = months.iter().collect();
+            assert_eq!(got.len(), expected.len(), "{customer}");
+            for ((gm, gv), (em, ev)) in got.iter().zip(&expected) {
+                assert_eq!((gm, gv.serialize()), (em, ev.serialize()), "{customer}");
+            }
+        }
+    }
 
     fn rules_md() -> String {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).expect("docs/rules.md")

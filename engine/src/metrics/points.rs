@@ -44,7 +44,7 @@ pub(crate) fn points(
                 pe.inputs = inputs
                     .into_iter()
                     .filter(|(k, _)| *k != "max_points" && (parts.is_empty() || *k != "units"))
-                    .map(|(name, value)| Figure { name: name.to_owned(), value, unit: None, month: None })
+                    .map(|(name, value)| Figure { name: name.to_owned().into(), value, unit: None, month: None })
                     .collect();
                 p
             }

@@ -1,6 +1,7 @@
 //! `usage-growth`: growth of a selection's total from a baseline month to `as_of`, in percent or as a
 //! difference, in whole units, behind optional gates (a trailing-twelve-month total, a baseline).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -113,7 +114,7 @@ impl Kind for UsageGrowth {
         let base_month = as_of.offset(-offset);
         let series = ctx.series(sel);
         let shown_unit = ctx.unit_of(sel);
-        let u = Some(shown_unit.as_str());
+        let u = || Some(shown_unit.clone());
         let mut ev = Evidence::of(KIND.name);
         let (mut now, mut base) = (Decimal::ZERO, Decimal::ZERO);
         for (customer, months) in &series.customers {
@@ -144,12 +145,12 @@ impl Kind for UsageGrowth {
                 ev.items.push(item);
             }
         }
-        ev.figure("now", now, u, Some(as_of.to_string()));
-        ev.figure("baseline", base, u, Some(base_month.to_string()));
+        ev.figure("now", now, u(), Some(as_of.to_string()));
+        ev.figure("baseline", base, u(), Some(base_month.to_string()));
         let money = |v: Decimal| ctx.money(sel, v);
         if let Some(min) = min_ttm_total {
             let ttm = series.total_between(as_of.offset(-11), as_of);
-            ev.figure("ttm-total", ttm, u, None);
+            ev.figure("ttm-total", ttm, u(), None);
             let passed = ttm >= min;
             ev.checks.push(Check {
                 name: "min-ttm-total".to_owned(),
@@ -190,12 +191,12 @@ impl Kind for UsageGrowth {
                 };
                 let growth = ctx
                     .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
-                ev.figure("growth-percent", growth, Some("percent"), None);
+                ev.figure("growth-percent", growth, Some(Cow::Borrowed("percent")), None);
                 ctx.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO)
             }
             Compare::Difference => {
                 let diff = now - base;
-                ev.figure("change", diff, u, None);
+                ev.figure("change", diff, u(), None);
                 let what =
                     || format!("usage: change of {} in units of {unit} overflows", ctx.rules.selections[sel].name);
                 ctx.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO)
