@@ -15,11 +15,16 @@ pub fn amount(v: Decimal, measure: Measure) -> String {
         out.push_str("USD ");
         push_grouped(&mut out, v);
     } else {
-        push_grouped(&mut out, v);
-        out.push(' ');
-        out.push_str(measure.name());
+        push_with_unit(&mut out, v, measure.name());
     }
     out
+}
+
+/// Writes `v` with thousands separators, a space and its unit: `40 paid_seats`, `12,000 bizapps-mcv`.
+pub fn push_with_unit(out: &mut String, v: Decimal, unit: &str) {
+    push_grouped(out, v);
+    out.push(' ');
+    out.push_str(unit);
 }
 
 /// A decimal with thousands separators and no trailing zeros beyond cents (`1,200.5` → `1,200.50`).

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Located};
 use crate::evidence::{Evidence, Months, Number};
-use crate::explain::{amount, push_grouped};
+use crate::explain::{amount, push_with_unit};
 use crate::gap::Addition;
 use crate::generate::Build;
 use crate::partner::{Cloud, Measure, Partner, UsageRow};
@@ -808,9 +808,7 @@ pub(crate) fn shown(rules: &RuleSet, selection: usize, v: Decimal) -> String {
         Some(measure) => amount(v, measure),
         None => {
             let mut out = String::with_capacity(20 + sel.name.len());
-            push_grouped(&mut out, v);
-            out.push(' ');
-            out.push_str(&sel.name);
+            push_with_unit(&mut out, v, &sel.name);
             out
         }
     }
