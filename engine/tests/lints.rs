@@ -54,10 +54,9 @@ struct Edit {
     replace: String,
 }
 
-/// A copy of the shipped rules root with the case's edits applied; returns the root.
-fn broken_copy(case: &Case, index: usize) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("designate-lint-{}-{index}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+/// A copy of the shipped rules root with the case's edits applied; returns the root (removed when dropped).
+fn broken_copy(case: &Case, index: usize) -> Scratch {
+    let root = common::scratch(&format!("lint-{index}"));
     copy_dir(&workspace().join("rules"), &root);
     let version = case.version.as_deref().unwrap_or("2024-06");
     for edit in &case.edits {
@@ -125,7 +124,6 @@ fn each_lint_reports_its_located_message() {
                 codes
             ));
         }
-        let _ = std::fs::remove_dir_all(&root);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -352,7 +350,6 @@ fn every_rule_file_diagnostic_has_a_code_and_lints_are_warnings() {
                 failures.push(format!("[cases.toml:{}] {} is {:?}: {e}", case.name, e.code, e.severity));
             }
         }
-        let _ = std::fs::remove_dir_all(&root);
     }
     assert!(seen > 50, "the cases gave diagnostics ({seen})");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
