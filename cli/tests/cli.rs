@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{copy_dir, designate, scratch, text, workspace};
+use common::{copy_dir, designate, scratch, text, workspace, Scratch};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn designate_stdin(args: &[&str], input: &str) -> Output {
@@ -182,7 +182,8 @@ fn the_shipped_rules_pass_check() {
 
 #[test]
 fn a_rule_typo_is_located_with_a_hint_and_stops_scoring() {
-    let dir = scratch("typo").join("2024-06");
+    let tmp = scratch("typo");
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     let file = dir.join("designations/data-ai.toml");
     let original = std::fs::read_to_string(&file).unwrap();
@@ -418,7 +419,8 @@ fn the_rules_reference_covers_every_key_and_kind() {
 fn a_missing_input_exits_2_for_every_command() {
     let missing = "no-such-input.yaml";
     let rules = "rules/2024-06";
-    let out_dir = scratch("missing").join("snap").display().to_string();
+    let tmp = scratch("missing");
+    let out_dir = tmp.join("snap").display().to_string();
     let runs: [&[&str]; 11] = [
         &["score", missing],
         &["score", "no-such-portfolio.ndjson"],
@@ -492,7 +494,7 @@ fn help_examples_are_never_wrapped() {
 }
 
 /// A copy of the shipped `rules/` where 2023-07 runs on to 2024-08, into 2024-06's range.
-fn overlapping_root() -> std::path::PathBuf {
+fn overlapping_root() -> Scratch {
     let root = scratch("overlapping-root");
     copy_dir(&workspace().join("rules"), &root);
     let program = root.join("2023-07/program.toml");
@@ -580,7 +582,8 @@ fn a_bad_designate_rules_names_the_variable() {
         "error: DESIGNATE_RULES=docs: neither a rule set (no program.toml) nor a folder of rule sets\n  hint: point DESIGNATE_RULES at rules/ or at rules/<version>\n"
     );
     // A rule set that does not load says where it came from too.
-    let broken = scratch("broken-env-rules").join("2024-06");
+    let tmp = scratch("broken-env-rules");
+    let broken = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &broken);
     std::fs::write(broken.join("program.toml"), "version = \n").unwrap();
     let bad = run(&broken.display().to_string(), &["score", partner]);
@@ -790,7 +793,7 @@ fn designate_in(dir: &Path, args: &[&str]) -> Output {
 
 /// A copy of rules/2024-06 under `scratch(name)/rules/2024-06` whose only test file is `case`, with the one
 /// partner it uses at `snapshots/partners/contoso-smb.yaml` beside it (the relative path the shipped tests use).
-fn rule_set_with_tests(name: &str, case: &str) -> PathBuf {
+fn rule_set_with_tests(name: &str, case: &str) -> Scratch {
     let root = scratch(name);
     let rules = root.join("rules/2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &rules);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
 use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, RecordBatch, StringArray};
-use common::{designate, scratch, text, workspace};
+use common::{designate, scratch, text, workspace, Scratch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 
@@ -95,7 +95,7 @@ fn write_parquet(to: &Path, arrays: Vec<(String, ArrayRef)>) {
 }
 
 /// A folder of Parquet tables made from the CSV tables of `from`, or `None` when one of them is not well-formed CSV.
-fn parquet_tables(from: &Path, name: &str, typing: Typing) -> Option<std::path::PathBuf> {
+fn parquet_tables(from: &Path, name: &str, typing: Typing) -> Option<Scratch> {
     let dir = scratch(name);
     for table in ["partners", "usage", "customers", "people"] {
         let csv = from.join(format!("{table}.csv"));
@@ -175,7 +175,7 @@ fn bad_parquet_tables_fail_as_the_csv_tables_do() {
 }
 
 /// The folder of valid tables, for the tests that break one thing.
-fn valid(name: &str) -> std::path::PathBuf {
+fn valid(name: &str) -> Scratch {
     parquet_tables(&workspace().join("snapshots/portfolios/tables"), name, Typing::Native).unwrap()
 }
 

@@ -343,7 +343,8 @@ fn one_overflowing_partner_fails_alone_in_a_portfolio() {
 #[test]
 fn a_failing_script_fails_only_the_partners_it_fails_on() {
     // A formula that loops for partners with no scoring engineers: those fail, located; the others are scored.
-    let dir = scratch("script").join("2024-06");
+    let tmp = scratch("script");
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     std::fs::write(
         dir.join("scripts/share-of-max.rhai"),

@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::{designate, mkfifo, scratch, text, workspace};
+use common::{designate, mkfifo, scratch, text, workspace, Scratch};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 /// A scratch folder holding `in/` with two partner files copied from the examples.
-fn portfolio(name: &str) -> (PathBuf, PathBuf) {
+fn portfolio(name: &str) -> (Scratch, PathBuf) {
     let dir = scratch(name);
     let input = dir.join("in");
     std::fs::create_dir_all(&input).unwrap();
@@ -51,7 +51,7 @@ fn an_output_folder_overlapping_the_input_is_refused() {
     let cases = [
         (input.clone(), "is the input"),
         (input.join("results"), "is inside the input"),
-        (dir.clone(), "contains the input"),
+        (dir.to_path_buf(), "contains the input"),
         #[cfg(unix)]
         (dir.join("link"), "is the input"),
         #[cfg(unix)]

@@ -216,7 +216,6 @@ fn spark_local_mode_gives_the_single_machine_results() {
     digests.sort();
     digests.dedup();
     assert_eq!(digests.len(), 1, "one rule digest across every partition: {digests:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -243,7 +242,6 @@ fn a_partner_that_cannot_be_scored_fails_the_job_unless_keep_going() {
     assert_eq!(kept.status.code(), Some(1), "a missing result still fails the script:\n{stdout}\n{stderr}");
     assert!(stdout.contains("scored 40 of 41 partners"), "{stdout}");
     assert_eq!(part_lines(&dir.join("kept")).len(), 40, "the other partners' results are kept");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// issue 15: the `mapInArrow` recipe (the Python module in the executors' Python workers, no pipe, so Spark
@@ -267,7 +265,6 @@ fn spark_map_in_arrow_gives_the_single_machine_results() {
     single.sort();
     distributed.sort();
     assert!(single == distributed, "the Arrow recipe's results differ from the single-machine run's");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// issue 15: in the Arrow recipe a bad partner fails the job with its located message, unless `--keep-going`,
@@ -297,5 +294,4 @@ fn map_in_arrow_fails_on_a_bad_partner_unless_keep_going() {
     assert!(all.contains("scored 40 of 41 partners"), "{all}");
     assert!(all.contains("missing field `as_of`"), "the bad partner is reported:\n{all}");
     assert_eq!(part_lines(&dir.join("kept")).len(), 40, "the other partners' results are kept");
-    let _ = std::fs::remove_dir_all(&dir);
 }

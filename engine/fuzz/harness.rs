@@ -31,9 +31,15 @@ fn fuzz_rules_dir() -> PathBuf {
     fuzz_workspace().join("rules").join(FUZZ_RULE_VERSION)
 }
 
+/// Where [`fuzz_scratch`] puts the folder `name` of this process. The per-process state holding it is never
+/// dropped, so nothing here removes it: `engine/tests/fuzz_corpus.rs` does once it has replayed a target.
+fn fuzz_scratch_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("designate-fuzz-{}-{name}", std::process::id()))
+}
+
 /// A folder of its own for this process under the system's temp folder.
 fn fuzz_scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("designate-fuzz-{}-{name}", std::process::id()));
+    let dir = fuzz_scratch_dir(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the scratch folder");
     dir

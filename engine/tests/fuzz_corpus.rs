@@ -25,6 +25,15 @@ fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
 /// Runs every corpus and regression input of `target` through `harness`, then fails naming every input
 /// that panicked or took longer than [`LIMIT`].
 fn replay(target: &str, harness: fn(&[u8])) {
+    // The harness's scratch folder for `target` (the rules and script targets have one, named after them) lives
+    // in a static that is never dropped: remove it when the replay is done, passed or failed.
+    struct RemoveScratch(PathBuf);
+    impl Drop for RemoveScratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _scratch = RemoveScratch(fuzz_scratch_dir(target));
     let files: Vec<PathBuf> = inputs("corpus", target).into_iter().chain(inputs("regressions", target)).collect();
     assert!(!inputs("corpus", target).is_empty(), "engine/fuzz/corpus/{target}/ has no seeds");
     // Warm up the per-process state (loading the shipped rules, copying them) outside the timed runs.

@@ -297,7 +297,6 @@ fn every_kind_case_scores_as_expected() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
     assert!(failures.is_empty(), "{} of {ran} kind cases failed:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{copy_dir, workspace};
+use common::{copy_dir, workspace, Scratch};
 use std::path::{Path, PathBuf};
 
 use designate_engine::rules::check_versions;
@@ -54,10 +54,9 @@ struct Edit {
     replace: String,
 }
 
-/// A copy of the shipped rules root with the case's edits applied; returns the root.
-fn broken_copy(case: &Case, index: usize) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("designate-lint-{}-{index}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+/// A copy of the shipped rules root with the case's edits applied; returns the root (removed when dropped).
+fn broken_copy(case: &Case, index: usize) -> Scratch {
+    let root = common::scratch(&format!("lint-{index}"));
     copy_dir(&workspace().join("rules"), &root);
     let version = case.version.as_deref().unwrap_or("2024-06");
     for edit in &case.edits {
@@ -125,7 +124,6 @@ fn each_lint_reports_its_located_message() {
                 codes
             ));
         }
-        let _ = std::fs::remove_dir_all(&root);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -135,11 +133,13 @@ fn the_shipped_rules_have_no_diagnostics() {
     assert_eq!(diagnostics(&workspace().join("rules")), Vec::<String>::new());
 }
 
-/// The shipped 2024-06 copied to a scratch folder, for tests that add file system entries no edit can make.
-fn scratch_rule_set(name: &str) -> PathBuf {
-    let dir = common::scratch(name).join("2024-06");
+/// The shipped 2024-06 copied to a scratch folder, for tests that add file system entries no edit can make: the
+/// scratch folder (keep it while the test runs) and the rule set in it.
+fn scratch_rule_set(name: &str) -> (Scratch, PathBuf) {
+    let tmp = common::scratch(name);
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
-    dir
+    (tmp, dir)
 }
 
 /// Loads a rule set on a thread of its own: a load that hangs (a FIFO opened for reading waits for a writer)
@@ -165,7 +165,7 @@ fn problems(dir: &Path) -> Vec<String> {
 // Issue 11: a FIFO in a rules folder hung `check` and `score`; it is refused, located, and never opened.
 #[test]
 fn a_fifo_in_a_rule_folder_is_refused_without_being_opened() {
-    let dir = scratch_rule_set("fifo");
+    let (_tmp, dir) = scratch_rule_set("fifo");
     common::mkfifo(&dir.join("designations/pipe.toml"));
     assert_eq!(problems(&dir), ["designations/pipe.toml: not a regular file (a FIFO)"]);
 }
@@ -173,7 +173,7 @@ fn a_fifo_in_a_rule_folder_is_refused_without_being_opened() {
 // Issue 11: a symbolic link to a FIFO or a device is refused the same way, never opened.
 #[test]
 fn a_symlink_to_a_fifo_or_a_device_is_refused() {
-    let dir = scratch_rule_set("link-to-fifo");
+    let (_tmp, dir) = scratch_rule_set("link-to-fifo");
     common::mkfifo(&dir.join("scripts/pipe"));
     std::os::unix::fs::symlink("../scripts/pipe", dir.join("designations/pipe.toml")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.join("designations/zero.toml")).unwrap();
@@ -190,7 +190,7 @@ fn a_symlink_to_a_fifo_or_a_device_is_refused() {
 // Issue 11: a script reached through a symbolic link out of the folder was read, and was outside the digest.
 #[test]
 fn a_script_linked_from_outside_the_rule_folder_is_refused() {
-    let dir = scratch_rule_set("link-out");
+    let (_tmp, dir) = scratch_rule_set("link-out");
     let outside = dir.parent().unwrap().join("outside.rhai");
     std::fs::write(&outside, "units").unwrap();
     std::fs::remove_file(dir.join("scripts/share-of-max.rhai")).unwrap();
@@ -208,7 +208,7 @@ fn a_script_linked_from_outside_the_rule_folder_is_refused() {
 // Issue 11: a link to a regular file inside the folder is followed, and the bytes read are in the digest.
 #[test]
 fn a_symlink_inside_the_rule_folder_is_followed_and_digested() {
-    let dir = scratch_rule_set("link-in");
+    let (_tmp, dir) = scratch_rule_set("link-in");
     let before = load_within_time_limit(&dir).expect("the copy loads").digest;
     std::fs::rename(dir.join("scripts/share-of-max.rhai"), dir.join("scripts/real.rhai")).unwrap();
     std::os::unix::fs::symlink("real.rhai", dir.join("scripts/share-of-max.rhai")).unwrap();
@@ -223,7 +223,7 @@ fn a_symlink_inside_the_rule_folder_is_followed_and_digested() {
 // Issue 11: a huge rule file is refused at a documented limit instead of being read into memory.
 #[test]
 fn a_rule_file_over_the_size_limit_is_refused() {
-    let dir = scratch_rule_set("huge");
+    let (_tmp, dir) = scratch_rule_set("huge");
     let file = std::fs::File::create(dir.join("README.md")).unwrap();
     // A sparse file: 11 MB long without writing 11 MB.
     file.set_len(designate_engine::rules::MAX_RULE_FILE_BYTES + 1).unwrap();
@@ -233,7 +233,7 @@ fn a_rule_file_over_the_size_limit_is_refused() {
 // Issue 11: `diff-rules` reads rule folders too: a FIFO there is refused, not waited on.
 #[test]
 fn diff_rules_refuses_a_fifo_without_opening_it() {
-    let dir = scratch_rule_set("diff-fifo");
+    let (_tmp, dir) = scratch_rule_set("diff-fifo");
     common::mkfifo(&dir.join("scripts/pipe.rhai"));
     let (send, receive) = std::sync::mpsc::channel();
     let (a, b) = (workspace().join("rules/2024-06"), dir.clone());
@@ -350,7 +350,6 @@ fn every_rule_file_diagnostic_has_a_code_and_lints_are_warnings() {
                 failures.push(format!("[cases.toml:{}] {} is {:?}: {e}", case.name, e.code, e.severity));
             }
         }
-        let _ = std::fs::remove_dir_all(&root);
     }
     assert!(seen > 50, "the cases gave diagnostics ({seen})");
     assert!(failures.is_empty(), "{}", failures.join("\n"));

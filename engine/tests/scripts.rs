@@ -82,7 +82,8 @@ fn security_points(rules: &RuleSet, metric: &str) -> Decimal {
 
 #[test]
 fn editing_a_formula_or_a_number_changes_the_score_without_a_rebuild() {
-    let dir = scratch("edit").join("2024-06");
+    let tmp = scratch("edit");
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     let before = RuleSet::load(&dir).unwrap();
     assert_eq!(security_points(&before, "deployments").to_string(), "6.7");
@@ -115,7 +116,8 @@ fn editing_a_formula_or_a_number_changes_the_score_without_a_rebuild() {
 
 #[test]
 fn a_failing_script_names_the_script_and_the_partner() {
-    let dir = scratch("failing").join("2024-06");
+    let tmp = scratch("failing");
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     // Endless only for a partner with no units, so that loading (which runs it with many units) succeeds.
     std::fs::write(
@@ -215,7 +217,8 @@ fn huge_scripts_are_refused_before_they_compile() {
 /// them, and reports the first input that fails, naming the script, the metric and the input, under DS401.
 #[test]
 fn the_script_sweep_catches_a_formula_that_divides_by_zero_units() {
-    let dir = scratch("sweep-zero").join("2024-06");
+    let tmp = scratch("sweep-zero");
+    let dir = tmp.join("2024-06");
     copy_dir(&workspace().join("rules/2024-06"), &dir);
     std::fs::write(dir.join("scripts/share-of-max.rhai"), "min(max_points, units * max_points + 10 / units)").unwrap();
     let rules = RuleSet::load(&dir).expect("loading runs the script with many units only, where it works");
@@ -244,7 +247,8 @@ fn the_script_sweep_refuses_negative_oversized_and_non_number_results() {
         ("oversized", "if units == 0.0 { max_points + 1 } else { min(max_points, units) }", "more than max_points"),
         ("text", "if units == 1.0 { \"one\" } else { min(max_points, units) }", "instead of a number"),
     ] {
-        let dir = scratch(&format!("sweep-{name}")).join("2024-06");
+        let tmp = scratch(&format!("sweep-{name}"));
+        let dir = tmp.join("2024-06");
         copy_dir(&workspace().join("rules/2024-06"), &dir);
         std::fs::write(dir.join("scripts/share-of-max.rhai"), source).unwrap();
         let rules = RuleSet::load(&dir).unwrap_or_else(|e| panic!("{name}: {e:?}"));
