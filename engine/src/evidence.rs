@@ -224,15 +224,16 @@ impl Evidence {
         Evidence { kind: kind.into(), ..Evidence::default() }
     }
 
-    /// Adds a figure.
-    pub fn figure(
+    /// Adds a figure: a static name (the kind's own word), a unit borrowed when it is static (`"customers"`, a
+    /// measure's name) or owned (a selection's name).
+    pub fn figure<U: Into<Cow<'static, str>>>(
         &mut self,
         name: &'static str,
         value: Decimal,
-        unit: Option<Cow<'static, str>>,
+        unit: Option<U>,
         month: Option<String>,
     ) {
-        self.figures.push(Figure { name: Cow::Borrowed(name), value, unit, month });
+        self.figures.push(Figure { name: Cow::Borrowed(name), value, unit: unit.map(Into::into), month });
     }
 
     /// The figure called `name`, if the kind computed it.

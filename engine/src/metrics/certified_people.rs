@@ -1,7 +1,6 @@
 //! `certified-people`: the people holding the scoring certifications, once every prerequisite step (so many
 //! people with given certifications) is met; met steps may earn points of their own.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -122,7 +121,7 @@ impl CertifiedPeople {
             ev.items.push(item);
         }
         let scorers = held.iter().filter(|c| meets(scoring, c)).count();
-        ev.figure("scoring-people", Decimal::from(scorers), Some(Cow::Borrowed("people")), None);
+        ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
         if !prerequisites.is_empty() {
             ev.checks.push(Check {
                 name: "prerequisites".to_owned(),

@@ -54,7 +54,7 @@ pub(crate) fn measure(ctx: &Context<'_>, m: &Metric, combine: Combine, parts: &[
             Decimal::from(all.len())
         }
     };
-    ev.figure("units", units, None, None);
+    ev.figure("units", units, None::<&str>, None);
     let total = Measured { units, customers: None, fixed_points: Decimal::ZERO, open, evidence: Evidence::default() };
     let rule = m.points.as_ref().expect("compile gives a summed or distinct metric its points");
     ev.points = Some(points(ctx, rule, m.max_points, &total, &part_units)?);

@@ -1,7 +1,6 @@
 //! `customer-adds`: net customer adds. Customers (or customer products) whose monthly value reaches a threshold
 //! recently, against a baseline a year earlier, counted by one of four rules.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -327,18 +326,18 @@ impl Kind for CustomerAdds {
             AddsRule::EligibleCountDifference => now_count - base_count,
             _ => plus - minus,
         };
-        let unit = || Some(Cow::Borrowed(if entity == Entity::Customer { "customers" } else { "customer-products" }));
+        let unit = Some(if entity == Entity::Customer { "customers" } else { "customer-products" });
         match rule {
             AddsRule::EligibleCountDifference => {
-                ev.figure("now", Decimal::from(now_count), unit(), None);
-                ev.figure("then", Decimal::from(base_count), unit(), None);
+                ev.figure("now", Decimal::from(now_count), unit, None);
+                ev.figure("then", Decimal::from(base_count), unit, None);
             }
             _ => {
-                ev.figure("added", Decimal::from(plus), unit(), None);
-                ev.figure("lost", Decimal::from(minus), unit(), None);
+                ev.figure("added", Decimal::from(plus), unit, None);
+                ev.figure("lost", Decimal::from(minus), unit, None);
             }
         }
-        ev.figure("net", Decimal::from(net), unit(), None);
+        ev.figure("net", Decimal::from(net), unit, None);
         let customers = (entity == Entity::Customer).then_some(added);
         Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, evidence: ev }
     }

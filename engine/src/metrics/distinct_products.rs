@@ -1,7 +1,6 @@
 //! `distinct-products`: the distinct products with usage in a trailing window (all customers added up),
 //! optionally only those new in it, never those the metric excludes.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -88,7 +87,7 @@ impl Kind for DistinctProducts {
             item.months = months.between(first, to).iter().map(|(m, v)| (*m, Number(*v))).collect();
             ev.items.push(item);
         }
-        ev.figure("products", Decimal::from(counted), Some(Cow::Borrowed("products")), None);
+        ev.figure("products", Decimal::from(counted), Some("products"), None);
         Measured::units(Decimal::from(counted), ev)
     }
 

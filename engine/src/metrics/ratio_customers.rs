@@ -1,7 +1,6 @@
 //! `ratio-customers`: customers with a product whose numerator (active users, say) reaches a share of its
 //! denominator (paid seats), counted as crossings from the baseline or as a difference of counts.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -178,7 +177,7 @@ impl Kind for RatioCustomers {
                     }
                     ev.items.push(item);
                 }
-                ev.figure("customers", Decimal::from(counted.len()), Some(Cow::Borrowed("customers")), None);
+                ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
                 Measured::customers(counted, ev)
             }
             RatioRule::CountDifference => {
@@ -207,11 +206,11 @@ impl Kind for RatioCustomers {
                         ev.items.push(Item::new(ItemType::Customer, customer, reason == "new", reason));
                     }
                 }
-                let unit = || Some(Cow::Borrowed("customers"));
-                ev.figure("now", Decimal::from(now.len()), unit(), Some(as_of.to_string()));
-                ev.figure("then", Decimal::from(then.len()), unit(), Some(base.to_string()));
+                let unit = Some("customers");
+                ev.figure("now", Decimal::from(now.len()), unit, Some(as_of.to_string()));
+                ev.figure("then", Decimal::from(then.len()), unit, Some(base.to_string()));
                 let units = Decimal::from(now.len() as i64 - then.len() as i64);
-                ev.figure("net", units, unit(), None);
+                ev.figure("net", units, unit, None);
                 Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, evidence: ev }
             }
         }

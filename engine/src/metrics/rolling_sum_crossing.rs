@@ -1,7 +1,6 @@
 //! `rolling-sum-crossing`: customers whose total over a rolling window went from at most a threshold (the window
 //! ending at the baseline) to above it (a window ending in some later month up to `as_of`).
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -98,7 +97,7 @@ impl Kind for RollingSumCrossing {
             item.months = read.into_iter().collect();
             ev.items.push(item);
         }
-        ev.figure("customers", Decimal::from(counted.len()), Some(Cow::Borrowed("customers")), None);
+        ev.figure("customers", Decimal::from(counted.len()), Some("customers"), None);
         Measured::customers(counted, ev)
     }
 

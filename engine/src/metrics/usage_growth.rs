@@ -1,7 +1,6 @@
 //! `usage-growth`: growth of a selection's total from a baseline month to `as_of`, in percent or as a
 //! difference, in whole units, behind optional gates (a trailing-twelve-month total, a baseline).
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -191,7 +190,7 @@ impl Kind for UsageGrowth {
                 };
                 let growth = ctx
                     .checked((now - base).checked_mul(Decimal::ONE_HUNDRED).and_then(|g| g.checked_div(base)), what);
-                ev.figure("growth-percent", growth, Some(Cow::Borrowed("percent")), None);
+                ev.figure("growth-percent", growth, Some("percent"), None);
                 ctx.checked(growth.checked_div(unit), what).floor().max(Decimal::ZERO)
             }
             Compare::Difference => {
@@ -202,7 +201,7 @@ impl Kind for UsageGrowth {
                 ctx.checked(diff.checked_div(unit), what).floor().max(Decimal::ZERO)
             }
         };
-        ev.figure("units", units, None, None);
+        ev.figure("units", units, None::<&str>, None);
         Measured::units(units, ev)
     }
 
