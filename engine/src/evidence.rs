@@ -320,7 +320,7 @@ impl MonthKey {
     /// The key's text, written into `buf` for the months of four-digit years (every month a partner reads).
     fn text<'a>(&'a self, buf: &'a mut [u8; 7]) -> Cow<'a, str> {
         match self {
-            MonthKey::Month(m) => match month_text(*m, buf) {
+            MonthKey::Month(m) => match m.write_text(buf) {
                 Some(text) => Cow::Borrowed(text),
                 None => Cow::Owned(m.to_string()),
             },
@@ -331,33 +331,10 @@ impl MonthKey {
     /// The order of the keys' texts (the map's order): the months' own order when both are of four-digit years.
     fn cmp_text(&self, other: &MonthKey) -> Ordering {
         match (self, other) {
-            (MonthKey::Month(a), MonthKey::Month(b)) if four_digit(*a) && four_digit(*b) => a.cmp(b),
+            (MonthKey::Month(a), MonthKey::Month(b)) if a.four_digit_year() && b.four_digit_year() => a.cmp(b),
             _ => self.text(&mut [0; 7]).cmp(&other.text(&mut [0; 7])),
         }
     }
-}
-
-/// Whether a month's year has four digits (0000–9999), so that its text sorts as the month does.
-fn four_digit(m: Month) -> bool {
-    (0..=9999).contains(&m.year())
-}
-
-/// `YYYY-MM` written into `buf` without formatting machinery; `None` outside the years 0000–9999.
-fn month_text(m: Month, buf: &mut [u8; 7]) -> Option<&str> {
-    if !four_digit(m) {
-        return None;
-    }
-    let (y, n) = (m.year() as u32, m.number());
-    *buf = [
-        b'0' + (y / 1000) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-        b'-',
-        b'0' + (n / 10) as u8,
-        b'0' + (n % 10) as u8,
-    ];
-    std::str::from_utf8(buf).ok()
 }
 
 /// The month whose text is exactly `text` (`2024-05`; `-001-12` for a year before 0), if any.

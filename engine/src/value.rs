@@ -381,26 +381,41 @@ impl FromStr for Month {
     }
 }
 
+impl Month {
+    /// Whether the year has four digits (0000–9999): every month a partner reads, and the months whose text sorts
+    /// as they do.
+    pub fn four_digit_year(self) -> bool {
+        (0..=9999).contains(&self.year())
+    }
+
+    /// `YYYY-MM` written into `buf` with hand-set digits, exactly what `Display` writes; `None` outside the years
+    /// 0000–9999. Issue 15: the months of evidence and of the window are written by the tens of thousands.
+    pub fn write_text(self, buf: &mut [u8; 7]) -> Option<&str> {
+        if !self.four_digit_year() {
+            return None;
+        }
+        let (y, n) = (self.year() as u32, self.number());
+        let digit = |d: u32| b'0' + d as u8;
+        *buf = [
+            digit(y / 1000),
+            digit(y / 100 % 10),
+            digit(y / 10 % 10),
+            digit(y % 10),
+            b'-',
+            digit(n / 10),
+            digit(n % 10),
+        ];
+        std::str::from_utf8(buf).ok()
+    }
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let (year, number) = (self.year(), self.number());
-        // Issue 15: the months of evidence and of the window are written by the tens of thousands; the digits of
-        // a four-digit year are set by hand, exactly what `{:04}-{:02}` writes (which writes every other year).
-        if (0..=9999).contains(&year) {
-            let y = year as u32;
-            let digit = |n: u32| b'0' + n as u8;
-            let text = [
-                digit(y / 1000),
-                digit(y / 100 % 10),
-                digit(y / 10 % 10),
-                digit(y % 10),
-                b'-',
-                digit(number / 10),
-                digit(number % 10),
-            ];
-            return f.write_str(std::str::from_utf8(&text).expect("ASCII digits"));
+        match self.write_text(&mut [0; 7]) {
+            Some(text) => f.write_str(text),
+            // Years before 0 and after 9999: the sign and every digit, as `{:04}` writes them.
+            None => write!(f, "{:04}-{:02}", self.year(), self.number()),
         }
-        write!(f, "{year:04}-{number:02}")
     }
 }
 
