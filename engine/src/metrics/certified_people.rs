@@ -12,7 +12,8 @@ use crate::evidence::{CertificationEvidence, Check, Evidence, Item, ItemType, Nu
 use crate::explain::join_limited;
 use crate::generate::{Build, Held};
 use crate::gap::Addition;
-use crate::partner::Partner;
+use crate::partner::{HeldCertification, Partner};
+use crate::value::Date;
 use crate::rules::schema::MetricFile;
 use crate::rules::{CertRequirement, KindCompiler, RuleSet};
 
@@ -94,6 +95,18 @@ fn describe(ctx: &Context<'_>, r: &CertRequirement) -> String {
     }
 }
 
+/// Why a certification held does not count at `month_end`, with the date behind it (earned after it, expired or
+/// retired (`through`, its last eligible day) before it), or `None` when it counts.
+pub(super) fn why_not_counted(c: &HeldCertification, through: Option<Date>, month_end: Date) -> Option<(&'static str, Date)> {
+    if c.earned > month_end {
+        Some(("earned-after-as-of", c.earned))
+    } else if let Some(exp) = c.expires.filter(|e| *e < month_end) {
+        Some(("expired", exp))
+    } else {
+        through.filter(|t| *t < month_end).map(|t| ("retired", t))
+    }
+}
+
 impl CertifiedPeople {
     /// The prerequisite steps and the scoring people, from what each person holds that counts (`held`, catalogue
     /// indices), into `ev`.
@@ -161,14 +174,7 @@ impl Kind for CertifiedPeople {
                 // Only certifications the metric asks for are looked at (and listed): the others, and names the
                 // catalogue does not know (which the report warns about), cannot count here.
                 let Some(i) = found.filter(|i| relevant.contains(i)) else { continue };
-                let through = cat.certifications[i].eligible_through;
-                let why_not = if c.earned > month_end {
-                    Some(("earned-after-as-of", c.earned))
-                } else if let Some(exp) = c.expires.filter(|e| *e < month_end) {
-                    Some(("expired", exp))
-                } else {
-                    through.filter(|t| *t < month_end).map(|t| ("retired", t))
-                };
+                let why_not = why_not_counted(c, cat.certifications[i].eligible_through, month_end);
                 if why_not.is_none() {
                     certs.push(i);
                 }

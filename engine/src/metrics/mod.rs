@@ -670,8 +670,7 @@ impl<'a> Context<'a> {
     /// order, `None` and certifications not yet earned, expired or retired by then left out), found once per month.
     pub fn with_valid_certifications<R>(&self, f: impl FnOnce(&[Vec<usize>]) -> R) -> R {
         let as_of = self.as_of;
-        let mut cache = self.valid_certifications.borrow_mut();
-        if cache.as_ref().is_none_or(|(month, _)| *month != as_of) {
+        if self.valid_certifications.borrow().as_ref().is_none_or(|(month, _)| *month != as_of) {
             let cat = &self.rules.catalogue;
             let month_end = as_of.last_day();
             let valid = self
@@ -686,17 +685,16 @@ impl<'a> Context<'a> {
                         .zip(found)
                         .filter_map(|(c, found)| {
                             let i = (*found)?;
-                            let counts = c.earned <= month_end
-                                && c.expires.is_none_or(|e| e >= month_end)
-                                && cat.certifications[i].eligible_through.is_none_or(|t| t >= month_end);
-                            counts.then_some(i)
+                            let through = cat.certifications[i].eligible_through;
+                            certified_people::why_not_counted(c, through, month_end).is_none().then_some(i)
                         })
                         .collect()
                 })
                 .collect();
-            *cache = Some((as_of, valid));
+            *self.valid_certifications.borrow_mut() = Some((as_of, valid));
         }
-        f(&cache.as_ref().expect("just filled").1)
+        // Only read while `f` runs.
+        f(&self.valid_certifications.borrow().as_ref().expect("just filled").1)
     }
 
     /// The unit evidence gives a value of selection `index`: its measure, or the selection's name.
