@@ -339,6 +339,11 @@ impl Month {
         self.0 - earlier.0
     }
 
+    /// How many months `earlier` is before `self`: `None` when it is after `self` or too far to count in a `u32`.
+    pub fn months_after(self, earlier: Month) -> Option<u32> {
+        u32::try_from(i64::from(self.0) - i64::from(earlier.0)).ok()
+    }
+
     pub fn year(self) -> i32 {
         self.0.div_euclid(12)
     }
