@@ -933,6 +933,49 @@ mod tests {
         }
     }
 
+    // issue 15: the series are built from runs of rows, a customer's first run copied as its total. Runs in any
+    // order (a customer's runs apart, one customer's product in several runs, decimals of several scales) give the
+    // cells and customers, in key order and to the bit, that adding each value to ordered maps gives.
+    #[test]
+    fn series_from_runs_in_any_order_are_the_maps_additions() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let (customers, products) = (["c3", "c1", "c10", "c2"], ["z", "a", "m"]);
+        let mut builder = Builder::default();
+        let mut cells: BTreeMap<(&str, &str), BTreeMap<Month, Decimal>> = BTreeMap::new();
+        let mut by_customer: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for _ in 0..400 {
+            let (c, p) = (customers[next(4) as usize], products[next(3) as usize]);
+            let first: Month = "2023-01".parse().expect("a month");
+            let mut months: Vec<(Month, Decimal)> = (0..1 + next(4))
+                .map(|_| (first.offset(next(30) as i32), Decimal::new(next(100_000) as i64, next(5) as u32)))
+                .collect();
+            months.sort_by_key(|(m, _)| *m);
+            months.dedup_by_key(|(m, _)| *m);
+            for (m, v) in &months {
+                *cells.entry((c, p)).or_default().entry(*m).or_default() += *v;
+                *by_customer.entry(c).or_default().entry(*m).or_default() += *v;
+            }
+            builder.merge((c, p, p), months);
+        }
+        let series = builder.finish();
+        let bits = |m: &BTreeMap<Month, Decimal>| m.iter().map(|(m, v)| (*m, v.serialize())).collect::<Vec<_>>();
+        let got = |m: &Monthly| m.iter().map(|(m, v)| (m, v.serialize())).collect::<Vec<_>>();
+        let cell_keys: Vec<(&str, &str)> = series.cells.iter().map(|(k, _)| *k).collect();
+        assert_eq!(cell_keys, cells.keys().copied().collect::<Vec<_>>(), "cells in key order");
+        for ((key, months), (_, expected)) in series.cells.iter().zip(&cells) {
+            assert_eq!(got(months), bits(expected), "{key:?}");
+        }
+        let customer_keys: Vec<&str> = series.customers.iter().map(|(c, _)| *c).collect();
+        assert_eq!(customer_keys, ["c1", "c10", "c2", "c3"], "customers in key order");
+        for ((customer, months), (_, expected)) in series.customers.iter().zip(&by_customer) {
+            assert_eq!(got(months), bits(expected), "{customer}");
+        }
+    }
+
     fn rules_md() -> String {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).expect("docs/rules.md")
     }
