@@ -94,6 +94,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Transparent huge pages off for this process (issue 15): where the system gives them to every allocation
+    // (`always`), each fault of the allocator's memory zeroes 2 MiB; that was 9 to 19 % of a Parquet run's
+    // samples, with a third more peak memory (docs/performance.md). Best effort: a kernel without the flag
+    // leaves things as they were.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let mut command = Cli::command();
     // The long `--version` names the built-in rule versions and their digests, which takes compiling them: only
     // when `--version` is asked for (`-V` stays short). A value that merely reads `--version` costs that time

@@ -1368,3 +1368,37 @@ fn check_and_test_take_dash_o_as_every_command_does() {
         );
     }
 }
+
+// issue 15: the command turns transparent huge pages off for itself, since with THP `always` every fault of the
+// allocator's memory zeroed 2 MiB (docs/performance.md). Its /proc status says so while it waits for its input;
+// the test process's own status, read the same way, says they are on (the field means what the test takes it to).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_command_runs_without_transparent_huge_pages() {
+    let thp = |pid: &str| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix("THP_enabled:")).map(|v| v.trim().to_owned())
+    };
+    assert_eq!(thp("self").as_deref(), Some("1"), "the test process keeps transparent huge pages");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_designate"))
+        .args(["score", "--rules", "rules/2024-06", "-"])
+        .current_dir(workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let pid = child.id().to_string();
+    let mut seen = thp(&pid);
+    for _ in 0..400 {
+        if seen.as_deref() == Some("0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        seen = thp(&pid);
+    }
+    drop(child.stdin.take());
+    let status = child.wait().expect("the command ends");
+    assert_eq!(seen.as_deref(), Some("0"), "`designate score -` runs with transparent huge pages off");
+    assert!(status.success(), "no input, no partners: {status}");
+}
