@@ -1167,7 +1167,7 @@ mod tests {
         }
         assert_eq!(monthly.at(m("2024-01")).to_string(), "0.00");
         // A month found at its place counted from the first (2023-11), one whose place holds another month
-        // (2024-01, after the gap), and months far before, after and beyond what a `u32` counts.
+        // (2024-02, after the gap), and months far before, after and beyond what a `u32` counts.
         assert_eq!(monthly.at(m("2023-11")), d("5"));
         assert_eq!(monthly.at(m("2024-02")), d("12.75"));
         for far in [-1_000_000, 1_000_000, i32::MAX / 2, i32::MIN / 2] {
