@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::codes;
 
+mod fast_json;
 mod merge;
 use crate::error::{Error, Located};
 use crate::strict::{self, Strict};
@@ -525,9 +526,11 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
         Format::Yaml => serde_saphyr::from_str_with_options::<Strict<_, strict::Yaml>>(text, yaml_options(text))
             .map(|s| s.0)
             .map_err(|e| Error::from_yaml(origin, text, &e)),
-        Format::Json => {
-            serde_json::from_str::<Strict<_, strict::Json>>(text).map(|s| s.0).map_err(|e| Error::from_json(origin, &e))
-        }
+        // Plainly valid JSON is read by the fast reader; the rest, and every message, by serde_json.
+        Format::Json => match fast_json::read(text) {
+            Some(file) => Ok(file),
+            None => serde_json_file(text).map_err(|e| Error::from_json(origin, &e)),
+        },
         Format::Toml => {
             toml::from_str::<Strict<_, strict::Toml>>(text).map(|s| s.0).map_err(|e| Error::from_toml(origin, text, &e))
         }
@@ -569,6 +572,21 @@ fn parse_text(text: &str, format: Format, origin: &str, all: bool) -> Result<Par
             Err(errors)
         }
     }
+}
+
+/// Whether the fast JSON reader agrees with serde_json and the strict reader on `text`: it gives up, or it reads
+/// the file they read, to the last digit of every decimal. For the fuzz harness and the tests.
+#[doc(hidden)]
+pub fn json_readers_agree(text: &str) -> bool {
+    match fast_json::read(text) {
+        None => true,
+        Some(fast) => serde_json_file(text).is_ok_and(|slow| format!("{fast:?}") == format!("{slow:?}")),
+    }
+}
+
+/// A partner file read from JSON by serde_json and the strict reader, the reader of record.
+fn serde_json_file(text: &str) -> Result<PartnerFile, serde_json::Error> {
+    serde_json::from_str::<Strict<_, strict::Json>>(text).map(|s| s.0)
 }
 
 /// Where a field path sorts: its section in the order of the contract, then its row numbers.

@@ -305,12 +305,30 @@ impl<'de> Deserialize<'de> for Dec {
 impl<'de> Deserialize<'de> for NonNegative {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = d.deserialize_any(DecVisitor)?;
-        if v.is_sign_negative() && !v.is_zero() {
+        NonNegative::new(v).ok_or_else(|| {
             let shown = v.to_string();
-            return Err(de::Error::invalid_value(de::Unexpected::Other(&shown), &"a non-negative number"));
-        }
-        Ok(NonNegative(v))
+            de::Error::invalid_value(de::Unexpected::Other(&shown), &"a non-negative number")
+        })
     }
+}
+
+impl NonNegative {
+    /// The value, unless it is below zero (a negative zero is kept as it was written).
+    pub(crate) fn new(v: Decimal) -> Option<NonNegative> {
+        (!v.is_sign_negative() || v.is_zero()).then_some(NonNegative(v))
+    }
+}
+
+/// The decimal a JSON number token (its text exactly as written, as serde_json's `arbitrary_precision` hands it
+/// over) reads as, or `None` where [`Dec`]'s reader refuses it. A token of at most [`MAX_DIGITS`] digits and no
+/// exponent is what `Decimal::from_str` makes of it (exact: its mantissa is below 10²⁸ and its scale at most 28,
+/// which is all the checks of `parse_exact` find then); any other token takes `parse_exact` itself.
+pub(crate) fn json_number(token: &str) -> Option<Decimal> {
+    let digits = token.bytes().filter(u8::is_ascii_digit).count();
+    if digits <= MAX_DIGITS && !token.contains(['e', 'E', '_']) && token.trim() == token {
+        return Decimal::from_str(token).ok();
+    }
+    parse_exact(token).ok()
 }
 
 impl fmt::Display for Dec {
@@ -375,6 +393,17 @@ impl FromStr for Month {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Month, String> {
+        // The usual text, `YYYY-MM` and nothing around it, read digit by digit (issue 15: a portfolio holds
+        // months by the million); a month out of range, and any other text, takes the general way below.
+        if let &[y0, y1, y2, y3, b'-', m0, m1] = s.as_bytes() {
+            let digits = [y0, y1, y2, y3, m0, m1];
+            if digits.iter().all(u8::is_ascii_digit) {
+                let [y0, y1, y2, y3, m0, m1] = digits.map(|d| i32::from(d - b'0'));
+                if let Some(month) = Month::new(((y0 * 10 + y1) * 10 + y2) * 10 + y3, (m0 * 10 + m1) as u32) {
+                    return Ok(month);
+                }
+            }
+        }
         let bad = || format!("expected a month as YYYY-MM, found \"{s}\"");
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
         if !digits(y, 4) || !digits(m, 2) {
@@ -530,6 +559,74 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_numbers_read_as_the_decimal_reader_reads_them() {
+        let mut tokens: Vec<String> = [
+            "0",
+            "-0",
+            "-0.00",
+            "1200.50",
+            "1200.5",
+            "0.1",
+            "100",
+            "-3",
+            "1e3",
+            "1E-3",
+            "2.5e+2",
+            "1e400",
+            "9999999999999999999999999999",
+            "99999999999999999999999999999",
+            "0.0000000000000000000000000001",
+            "0.00000000000000000000000000001",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+            "1234567890123456789012345678.9",
+            "0.1000000000000000000000000000",
+            "123456789012345678901234567890",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        // Every length of digits around the limit, with the point at every place and either sign.
+        for len in 1..=31 {
+            let digits: String = (0..len).map(|i| char::from(b'1' + (i % 9) as u8)).collect();
+            for point in 0..len {
+                let (int, frac) = digits.split_at(point + 1);
+                let text = if frac.is_empty() { int.to_owned() } else { format!("{int}.{frac}") };
+                tokens.push(format!("-{text}"));
+                tokens.push(text);
+            }
+        }
+        for t in &tokens {
+            let exact = parse_exact(t).ok();
+            let fast = json_number(t);
+            assert_eq!(format!("{fast:?}"), format!("{exact:?}"), "{t}");
+        }
+    }
+
+    #[test]
+    fn months_of_seven_characters_read_as_the_general_way_reads_them() {
+        let general = |s: &str| -> Result<Month, String> {
+            let (y, m) = s.trim().split_once('-').ok_or("no dash")?;
+            if !digits(y, 4) || !digits(m, 2) {
+                return Err("digits".into());
+            }
+            Month::new(y.parse().unwrap(), m.parse().unwrap()).ok_or_else(|| "range".into())
+        };
+        for text in [
+            "2024-06", "0000-01", "9999-12", "2024-00", "2024-13", "2024-99", "20a4-06", "2024+06", "+024-06",
+            "-024-06", "2024-6 ", " 2024-6", "2024-1٣",
+        ] {
+            assert_eq!(text.parse::<Month>().ok(), general(text).ok(), "{text}");
+        }
+        for y in (0..10_000).step_by(7) {
+            for m in 0..=13 {
+                let text = format!("{y:04}-{m:02}");
+                assert_eq!(text.parse::<Month>().ok(), general(&text).ok(), "{text}");
+            }
+        }
+    }
 
     #[test]
     fn months_do_arithmetic_across_years() {
