@@ -6,8 +6,10 @@
 //! operations, call depth, expression depth and string, array and map sizes, so a runaway script
 //! stops with an error instead of hanging. Literals are exact decimals (`no_float`): `6 * 3.3` is `19.8`.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rhai::packages::{ArithmeticPackage, BasicMathPackage, LogicPackage, Package};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST, INT};
@@ -24,12 +26,61 @@ const MAX_OPERATIONS: u64 = 200_000;
 /// a few lines (the shipped ones are under 1 KiB).
 pub const MAX_SCRIPT_BYTES: usize = 32 * 1024;
 
+/// The most results a script keeps (see [`Script::run_memo`]); past it, runs are no longer kept. A result is a
+/// few dozen bytes, so this bounds a script's memo at a few megabytes whatever the portfolio.
+pub const MEMO_ENTRIES: usize = 65_536;
+
 /// A compiled formula and the file it came from.
 #[derive(Clone)]
 pub struct Script {
     pub file: String,
     engine: Arc<Engine>,
     ast: Arc<AST>,
+    /// Results by exact inputs, shared by the clones of one compiled script (see [`Script::run_memo`]).
+    memo: Arc<Mutex<(Memo, usize)>>,
+}
+
+/// A script's results by the key of its inputs, each with the inputs it was computed from: names, and decimals
+/// as their 16 bytes (mantissa, scale and sign, so `1.5`, `1.50` and `-0` are each their own input). Beside it in
+/// the mutex, how many results it holds.
+type Memo = HashMap<u64, Vec<(Vec<(Box<str>, [u8; 16])>, Decimal)>, BuildHasherDefault<Mixed>>;
+
+/// The hasher of a memo's keys, which are mixed already (see [`inputs_key`]): it passes them through.
+#[derive(Default)]
+struct Mixed(u64);
+
+impl Hasher for Mixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = mix(self.0, u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// One step of a multiplicative hash (the one rustc's own hash maps use): cheap, and well spread for keys that
+/// are matched in full anyway.
+fn mix(h: u64, word: u64) -> u64 {
+    (h.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+/// The key of a script's inputs in its memo: the names' lengths and first bytes and the decimals' 16 bytes,
+/// mixed. Inputs that share a key are told apart by comparing them in full.
+fn inputs_key(inputs: &[(&str, Decimal)]) -> u64 {
+    inputs.iter().fold(0, |h, (name, value)| {
+        let head = name.bytes().take(8).fold(name.len() as u64, |h, b| h << 8 | u64::from(b));
+        let bytes = value.serialize();
+        let (low, high) = bytes.split_at(8);
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        mix(mix(mix(h, head), word(low)), word(high))
+    })
 }
 
 impl std::fmt::Debug for Script {
@@ -117,12 +168,45 @@ impl Script {
             }
             err
         })?;
-        Ok(Script { file: shown.to_owned(), engine: Arc::clone(engine), ast: Arc::new(ast) })
+        Ok(Script { file: shown.to_owned(), engine: Arc::clone(engine), ast: Arc::new(ast), memo: Default::default() })
     }
 
-    /// Which script this is, for memos: scripts compiled once share their syntax tree.
-    pub fn id(&self) -> usize {
-        Arc::as_ptr(&self.ast) as usize
+    /// [`Script::run`], or the result an earlier run on exactly the same inputs gave (issue 15: the months of the
+    /// window and the partners of a portfolio give a formula the same few inputs over and over).
+    ///
+    /// A script is a pure function of its inputs: the sandbox has no clock, files, randomness or state kept
+    /// between runs, so the result it gives once is the one it would give again. Inputs are matched exactly:
+    /// the same names in the same order, each decimal to the bit. A run that fails is not kept, so each failure
+    /// is reported with its own `context` (written only when the script runs).
+    pub fn run_memo(&self, inputs: &[(&str, Decimal)], context: impl FnOnce() -> String) -> Result<Decimal, Error> {
+        let key = inputs_key(inputs);
+        let same = |kept: &[(Box<str>, [u8; 16])]| {
+            kept.len() == inputs.len()
+                && kept.iter().zip(inputs).all(|((a, x), (b, y))| **a == **b && *x == y.serialize())
+        };
+        let memo = || self.memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, result)) = memo().0.get(&key).and_then(|runs| runs.iter().find(|(kept, _)| same(kept))) {
+            return Ok(*result);
+        }
+        let owned: Vec<(String, Decimal)> = inputs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        let result = self.run(&owned, &context())?;
+        let mut memo = memo();
+        let (runs, held) = &mut *memo;
+        if *held < MEMO_ENTRIES {
+            let kept: Vec<(Box<str>, [u8; 16])> = inputs.iter().map(|(k, v)| (Box::from(*k), v.serialize())).collect();
+            let bucket = runs.entry(key).or_default();
+            // Another thread may have run the same inputs meanwhile: a result is kept once.
+            if !bucket.iter().any(|(k, _)| same(k)) {
+                bucket.push((kept, result));
+                *held += 1;
+            }
+        }
+        Ok(result)
+    }
+
+    /// How many results [`Script::run_memo`] holds, for all the clones of this compiled script.
+    pub fn memo_len(&self) -> usize {
+        self.memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1
     }
 
     /// Runs the script with the given named decimals in scope and returns the decimal it evaluates to.

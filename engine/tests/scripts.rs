@@ -267,3 +267,81 @@ fn the_shipped_scripts_pass_the_sweep() {
         assert!(problems.is_empty(), "{version}: {problems:#?}");
     }
 }
+
+/// Compiles `source` for the inputs `units` and `k`.
+fn compiled(name: &str, source: &str) -> Script {
+    let dir = scratch(name);
+    let path = dir.join(format!("{name}.rhai"));
+    std::fs::write(&path, source).unwrap();
+    let engine = Arc::new(sandbox());
+    Script::compile(&engine, &path, &format!("{name}.rhai"), &["units".to_owned(), "k".to_owned()]).unwrap()
+}
+
+/// Issue 15: a script's results are kept by their exact inputs and shared by every partner (and thread); what
+/// the memo gives is what a run gives, inputs of another scale or sign are other inputs, and a failure is never
+/// kept, so each partner's failure names that partner.
+#[test]
+fn a_scripts_memo_gives_what_a_run_gives_and_keeps_no_failure() {
+    let script = compiled("memo", "if units > 50.0 { throw \"too many units\" }\nunits * k + units");
+    let d = |s: &str| s.parse::<Decimal>().unwrap();
+    let inputs = ["0", "-0", "0.0", "1.5", "1.50", "1.500", "7", "7.0", "49.99", "50"];
+    let runs = |units: &str| {
+        let by_name = [("units".to_owned(), d(units)), ("k".to_owned(), d("3.3"))];
+        script.run(&by_name, "scoring partner \"direct\"").unwrap()
+    };
+    let memo = |units: &str, partner: &str| {
+        script.run_memo(&[("units", d(units)), ("k", d("3.3"))], || format!("scoring partner \"{partner}\""))
+    };
+    for units in inputs {
+        assert_eq!(memo(units, "a").unwrap(), runs(units), "{units}");
+    }
+    // Each input of another scale or sign is its own entry (rust_decimal reads "-0" as 0 exactly, one input);
+    // asking again adds none.
+    let distinct: std::collections::BTreeSet<[u8; 16]> = inputs.iter().map(|u| d(u).serialize()).collect();
+    assert_eq!(distinct.len(), inputs.len() - 1);
+    assert_eq!(script.memo_len(), distinct.len());
+    for units in inputs {
+        assert_eq!(memo(units, "b").unwrap(), runs(units), "{units}");
+    }
+    assert_eq!(script.memo_len(), distinct.len());
+    assert_eq!(memo("6", "a").unwrap().to_string(), "25.8");
+    // The same numbers under the other names are other inputs.
+    let swapped = script.run_memo(&[("k", d("6")), ("units", d("3.3"))], || "scoring partner \"s\"".to_owned());
+    assert_eq!(swapped.unwrap().to_string(), "23.1");
+    assert_eq!(memo("6", "a").unwrap().to_string(), "25.8");
+    // A failure names the partner it failed for, every time.
+    for partner in ["p-1", "p-2", "p-1"] {
+        let err = memo("51", partner).unwrap_err().to_string();
+        assert!(err.contains("too many units") && err.contains(&format!("scoring partner \"{partner}\"")), "{err}");
+    }
+    assert_eq!(script.memo_len(), distinct.len() + 2, "the failures kept nothing");
+    // A clone shares the memo; threads asking at once get what a run gives.
+    let clone = script.clone();
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let clone = &clone;
+            s.spawn(move || {
+                for i in 0..200 {
+                    let units = Decimal::new((i * 7 + t) % 300, 1);
+                    let got = clone.run_memo(&[("units", units), ("k", d("3.3"))], || "scoring partner \"t\"".into());
+                    let by_name = [("units".to_owned(), units), ("k".to_owned(), d("3.3"))];
+                    assert_eq!(got.unwrap(), clone.run(&by_name, "scoring partner \"t\"").unwrap());
+                }
+            });
+        }
+    });
+    assert_eq!(clone.memo_len(), script.memo_len());
+    assert!(script.memo_len() <= distinct.len() + 2 + 300, "{}", script.memo_len());
+}
+
+/// The memo is bounded: past its limit, results are computed and no longer kept.
+#[test]
+fn a_scripts_memo_holds_at_most_its_limit() {
+    let script = compiled("bounded", "units + k");
+    let limit = designate_engine::script::MEMO_ENTRIES;
+    for i in 0..limit as i64 + 50 {
+        let got = script.run_memo(&[("units", Decimal::from(i)), ("k", Decimal::ONE)], || "scoring".into()).unwrap();
+        assert_eq!(got, Decimal::from(i + 1));
+    }
+    assert_eq!(script.memo_len(), limit);
+}

@@ -518,9 +518,6 @@ pub(crate) fn value(months: &Monthly, month: Month) -> Decimal {
     months.at(month)
 }
 
-/// A points script's result for this partner: (the script, its inputs, what it gave).
-type Scripted = (usize, Vec<(String, Decimal)>, Decimal);
-
 /// What every kind measures against: the rules, the partner, and the usage rows grouped once per selection.
 pub(crate) struct Context<'a> {
     pub rules: &'a RuleSet,
@@ -540,9 +537,6 @@ pub(crate) struct Context<'a> {
     /// expired nor retired before it), for that month: every `certified-people` metric of a month of the window
     /// asks the same, and a month of the window keeps no per-certification evidence (issue 15).
     valid_certifications: std::cell::RefCell<Option<(Month, Vec<Vec<usize>>)>>,
-    /// The points scripts' results for this partner by script and inputs: the months of the window often give a
-    /// script the same inputs, and a script is a pure function of them (issue 15).
-    scripted: std::cell::RefCell<Vec<Scripted>>,
     /// Usage rows by measure, so each selection visits only the rows of the measures it reads.
     by_measure: Vec<Vec<&'a UsageRow>>,
     /// The first value found too large for a decimal, as `field: what overflows`. Sums are taken inside
@@ -566,7 +560,6 @@ impl<'a> Context<'a> {
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
             certifications: OnceCell::new(),
             valid_certifications: Default::default(),
-            scripted: Default::default(),
             by_measure,
             overflow: Cell::new(None),
         }
@@ -583,19 +576,10 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Runs a points script on `inputs`, or gives the result it gave on the same inputs for this partner before.
+    /// Runs a points script on `inputs`, or gives the result it gave on exactly the same inputs before (for this
+    /// partner or another: [`crate::script::Script::run_memo`]).
     pub fn run_script(&self, script: &crate::script::Script, inputs: &[(&str, Decimal)]) -> Result<Decimal, Error> {
-        let id = script.id();
-        let same = |cached: &[(String, Decimal)]| {
-            cached.len() == inputs.len() && cached.iter().zip(inputs).all(|((a, x), (b, y))| a == b && x == y)
-        };
-        if let Some((_, _, result)) = self.scripted.borrow().iter().find(|(s, i, _)| *s == id && same(i)) {
-            return Ok(*result);
-        }
-        let owned: Vec<(String, Decimal)> = inputs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
-        let result = script.run(&owned, &format!("scoring partner \"{}\"", self.partner.id))?;
-        self.scripted.borrow_mut().push((id, owned, result));
-        Ok(result)
+        script.run_memo(inputs, || format!("scoring partner \"{}\"", self.partner.id))
     }
 
     /// Notes an overflow (the first one wins) and stands in zero for the value that has none.
