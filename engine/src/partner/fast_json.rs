@@ -40,19 +40,25 @@ struct Reader<'a> {
     at: usize,
 }
 
-/// Which keys of an object were read, so that a repeated one gives up (serde refuses it as a duplicate field).
-#[derive(Default)]
-struct Seen(u32);
-
-impl Seen {
-    fn first(&mut self, bit: u32) -> Option<()> {
-        let mask = 1 << bit;
-        if self.0 & mask != 0 {
-            return None;
-        }
-        self.0 |= mask;
-        Some(())
-    }
+/// Reads an object whose keys are among the listed ones into a local `Option` per key, each key's value read by
+/// its function: `"key" => local: read`. A key given twice (serde refuses it as a duplicate field), any other key
+/// or a value its function does not read gives up with `None`.
+macro_rules! fields {
+    ($reader:expr, $($key:literal => $local:ident: $read:expr),+ $(,)?) => {
+        $(let mut $local = None;)+
+        $reader.object(|r, key| {
+            match key {
+                $($key => {
+                    if $local.is_some() {
+                        return None;
+                    }
+                    $local = Some(($read)(r)?);
+                })+
+                _ => return None,
+            }
+            Some(())
+        })?;
+    };
 }
 
 impl<'a> Reader<'a> {
@@ -195,174 +201,61 @@ impl<'a> Reader<'a> {
     }
 
     fn partner_file(&mut self) -> Option<PartnerFile> {
-        let mut seen = Seen::default();
-        let (mut partner, mut as_of, mut path, mut coverage, mut customers) = (None, None, None, None, None);
-        let (mut usage, mut people, mut history, mut solutions) = (Vec::new(), Vec::new(), None, Vec::new());
-        self.object(|r, key| {
-            match key {
-                "partner" => {
-                    seen.first(0)?;
-                    partner = Some(r.partner_id()?);
-                }
-                "as_of" => {
-                    seen.first(1)?;
-                    as_of = Some(r.month()?);
-                }
-                "path" => {
-                    seen.first(2)?;
-                    path = Some(r.string()?);
-                }
-                "coverage" => {
-                    seen.first(3)?;
-                    coverage = Some(r.array(Reader::coverage)?);
-                }
-                "customers" => {
-                    seen.first(4)?;
-                    customers = Some(r.array(Reader::customer)?);
-                }
-                "usage" => {
-                    seen.first(5)?;
-                    usage = r.array(Reader::usage)?;
-                }
-                "people" => {
-                    seen.first(6)?;
-                    people = r.array(Reader::person)?;
-                }
-                "history" => {
-                    seen.first(7)?;
-                    history = Some(r.history()?);
-                }
-                "solutions" => {
-                    seen.first(8)?;
-                    solutions = r.array(Reader::solution)?;
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self,
+            "partner" => partner: Reader::partner_id,
+            "as_of" => as_of: Reader::month,
+            "path" => path: Reader::string,
+            "coverage" => coverage: |r: &mut Self| r.array(Reader::coverage),
+            "customers" => customers: |r: &mut Self| r.array(Reader::customer),
+            "usage" => usage: |r: &mut Self| r.array(Reader::usage),
+            "people" => people: |r: &mut Self| r.array(Reader::person),
+            "history" => history: Reader::history,
+            "solutions" => solutions: |r: &mut Self| r.array(Reader::solution),
+        );
         Some(PartnerFile {
             partner: partner?,
             as_of: as_of?,
             path,
             coverage,
             customers,
-            usage,
-            people,
+            usage: usage.unwrap_or_default(),
+            people: people.unwrap_or_default(),
             history,
-            solutions,
+            solutions: solutions.unwrap_or_default(),
         })
     }
 
     fn partner_id(&mut self) -> Option<PartnerIdFile> {
-        let mut seen = Seen::default();
-        let (mut id, mut name) = (None, None);
-        self.object(|r, key| {
-            match key {
-                "id" => {
-                    seen.first(0)?;
-                    id = Some(r.string()?);
-                }
-                "name" => {
-                    seen.first(1)?;
-                    name = Some(r.string()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self, "id" => id: Reader::string, "name" => name: Reader::string);
         Some(PartnerIdFile { id: id?, name })
     }
 
     fn coverage(&mut self) -> Option<CoverageFile> {
-        let mut seen = Seen::default();
-        let (mut measure, mut from, mut to, mut source) = (None, None, None, None);
-        self.object(|r, key| {
-            match key {
-                "measure" => {
-                    seen.first(0)?;
-                    measure = Some(r.word()?);
-                }
-                "from" => {
-                    seen.first(1)?;
-                    from = Some(r.month()?);
-                }
-                "to" => {
-                    seen.first(2)?;
-                    to = Some(r.month()?);
-                }
-                "source" => {
-                    seen.first(3)?;
-                    source = Some(r.string()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self,
+            "measure" => measure: Reader::word,
+            "from" => from: Reader::month,
+            "to" => to: Reader::month,
+            "source" => source: Reader::string,
+        );
         Some(CoverageFile { measure: measure?, from: from?, to: to?, source })
     }
 
     fn customer(&mut self) -> Option<CustomerFile> {
-        let mut seen = Seen::default();
-        let (mut id, mut segment) = (None, None);
-        self.object(|r, key| {
-            match key {
-                "id" => {
-                    seen.first(0)?;
-                    id = Some(r.string()?);
-                }
-                "segment" => {
-                    seen.first(1)?;
-                    segment = Some(r.word()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self, "id" => id: Reader::string, "segment" => segment: Reader::word);
         Some(CustomerFile { id: id?, segment })
     }
 
     fn usage(&mut self) -> Option<UsageFile> {
-        let mut seen = Seen::default();
-        let (mut customer, mut month, mut product, mut measure, mut value) = (None, None, None, None, None);
-        let (mut association, mut offer, mut cloud) = (None, None, None);
-        self.object(|r, key| {
-            match key {
-                "customer" => {
-                    seen.first(0)?;
-                    customer = Some(r.string()?);
-                }
-                "month" => {
-                    seen.first(1)?;
-                    month = Some(r.month()?);
-                }
-                "product" => {
-                    seen.first(2)?;
-                    product = Some(r.string()?);
-                }
-                "measure" => {
-                    seen.first(3)?;
-                    measure = Some(r.word()?);
-                }
-                "value" => {
-                    seen.first(4)?;
-                    value = Some(NonNegative::new(json_number(r.number()?)?)?);
-                }
-                "association" => {
-                    seen.first(5)?;
-                    association = Some(r.word()?);
-                }
-                "offer" => {
-                    seen.first(6)?;
-                    offer = Some(r.string()?);
-                }
-                "cloud" => {
-                    seen.first(7)?;
-                    cloud = Some(r.word()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self,
+            "customer" => customer: Reader::string,
+            "month" => month: Reader::month,
+            "product" => product: Reader::string,
+            "measure" => measure: Reader::word,
+            "value" => value: Reader::amount,
+            "association" => association: Reader::word,
+            "offer" => offer: Reader::string,
+            "cloud" => cloud: Reader::word,
+        );
         Some(UsageFile {
             customer: customer?,
             month: month?,
@@ -376,115 +269,49 @@ impl<'a> Reader<'a> {
     }
 
     fn person(&mut self) -> Option<PersonFile> {
-        let mut seen = Seen::default();
-        let (mut id, mut certifications) = (None, Vec::new());
-        self.object(|r, key| {
-            match key {
-                "id" => {
-                    seen.first(0)?;
-                    id = Some(r.string()?);
-                }
-                "certifications" => {
-                    seen.first(1)?;
-                    certifications = r.array(Reader::certification)?;
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
-        Some(PersonFile { id: id?, certifications })
+        fields!(self,
+            "id" => id: Reader::string,
+            "certifications" => certifications: |r: &mut Self| r.array(Reader::certification),
+        );
+        Some(PersonFile { id: id?, certifications: certifications.unwrap_or_default() })
     }
 
     fn certification(&mut self) -> Option<CertificationFile> {
-        let mut seen = Seen::default();
-        let (mut name, mut earned, mut expires) = (None, None, None);
-        self.object(|r, key| {
-            match key {
-                "name" => {
-                    seen.first(0)?;
-                    name = Some(r.string()?);
-                }
-                "earned" => {
-                    seen.first(1)?;
-                    earned = Some(r.date()?);
-                }
-                "expires" => {
-                    seen.first(2)?;
-                    expires = Some(r.date()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self, "name" => name: Reader::string, "earned" => earned: Reader::date, "expires" => expires: Reader::date);
         Some(CertificationFile { name: name?, earned: earned?, expires })
     }
 
     fn history(&mut self) -> Option<HistoryFile> {
-        let mut seen = Seen::default();
-        let (mut anniversary, mut designations) = (None, Vec::new());
-        self.object(|r, key| {
-            match key {
-                "anniversary" => {
-                    seen.first(0)?;
-                    anniversary = Some(r.date()?);
-                }
-                "designations" => {
-                    seen.first(1)?;
-                    designations = r.array(Reader::attained)?;
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
-        Some(HistoryFile { anniversary, designations })
+        fields!(self,
+            "anniversary" => anniversary: Reader::date,
+            "designations" => designations: |r: &mut Self| r.array(Reader::attained),
+        );
+        Some(HistoryFile { anniversary, designations: designations.unwrap_or_default() })
     }
 
     fn attained(&mut self) -> Option<AttainedFile> {
-        let mut seen = Seen::default();
-        let (mut id, mut attained) = (None, None);
-        self.object(|r, key| {
-            match key {
-                "id" => {
-                    seen.first(0)?;
-                    id = Some(r.string()?);
-                }
-                "attained" => {
-                    seen.first(1)?;
-                    attained = Some(r.date()?);
-                }
-                _ => return None,
-            }
-            Some(())
-        })?;
+        fields!(self, "id" => id: Reader::string, "attained" => attained: Reader::date);
         Some(AttainedFile { id: id?, attained: attained? })
     }
 
     fn solution(&mut self) -> Option<SolutionFile> {
-        let mut seen = Seen::default();
-        let (mut id, mut name, mut facts) = (None, None, BTreeMap::new());
-        self.object(|r, key| {
-            match key {
-                "id" => {
-                    seen.first(0)?;
-                    id = Some(r.string()?);
-                }
-                "name" => {
-                    seen.first(1)?;
-                    name = Some(r.string()?);
-                }
-                "facts" => {
-                    seen.first(2)?;
-                    // A fact named twice gives up: the full reader decides what that means.
-                    r.object(|r, name| {
-                        let fact = r.fact()?;
-                        facts.insert(name.to_owned(), fact).is_none().then_some(())
-                    })?;
-                }
-                _ => return None,
-            }
-            Some(())
+        fields!(self, "id" => id: Reader::string, "name" => name: Reader::string, "facts" => facts: Reader::facts);
+        Some(SolutionFile { id: id?, name, facts: facts.unwrap_or_default() })
+    }
+
+    /// A solution's facts by name; a fact named twice gives up: the full reader decides what that means.
+    fn facts(&mut self) -> Option<BTreeMap<String, Fact>> {
+        let mut facts = BTreeMap::new();
+        self.object(|r, name| {
+            let fact = r.fact()?;
+            facts.insert(name.to_owned(), fact).is_none().then_some(())
         })?;
-        Some(SolutionFile { id: id?, name, facts })
+        Some(facts)
+    }
+
+    /// An amount: a number in JSON's syntax, read by the decimal reader, not below zero.
+    fn amount(&mut self) -> Option<NonNegative> {
+        NonNegative::new(json_number(self.number()?)?)
     }
 
     /// A fact: a number, `true` or `false`, a text, or a list of texts.
