@@ -32,13 +32,35 @@ fn fuzz_rules_dir() -> PathBuf {
 }
 
 /// Where [`fuzz_scratch`] puts the folder `name` of this process. The per-process state holding it is never
-/// dropped, so nothing here removes it: `engine/tests/fuzz_corpus.rs` does once it has replayed a target.
+/// dropped, so the process cannot remove it: `engine/tests/fuzz_corpus.rs` does once it has replayed a target,
+/// and the next [`fuzz_scratch`] removes those of fuzzing processes that have ended.
 fn fuzz_scratch_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("designate-fuzz-{}-{name}", std::process::id()))
 }
 
-/// A folder of its own for this process under the system's temp folder.
+/// Removes the scratch folders (`designate-fuzz-<pid>-<name>`) of processes that no longer run, where the
+/// system says which run (`/proc`); a folder of a running process, or of a pid taken again, is left as it is.
+fn fuzz_remove_ended() {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((pid, _)) = name.to_str().and_then(|n| n.strip_prefix("designate-fuzz-")?.split_once('-')) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A folder of its own for this process under the system's temp folder (the folders of ended fuzzing
+/// processes removed first).
 fn fuzz_scratch(name: &str) -> PathBuf {
+    fuzz_remove_ended();
     let dir = fuzz_scratch_dir(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the scratch folder");

@@ -81,3 +81,30 @@ fn rules_corpus_loads_without_panics() {
 fn script_corpus_compiles_and_runs_without_panics() {
     replay("script", fuzz_script);
 }
+
+#[test]
+fn scratch_folders_of_ended_processes_are_removed_and_those_of_running_ones_kept() {
+    // A process that has ended: its pid, once waited for, runs nothing (unless taken again at once, which the
+    // check below would show as a kept folder, not as a removed live one).
+    let mut child = std::process::Command::new("true").spawn().expect("run true");
+    let ended = child.id();
+    child.wait().expect("wait for true");
+    let temp = std::env::temp_dir();
+    let of_ended = temp.join(format!("designate-fuzz-{ended}-scratch-test"));
+    let of_running = temp.join(format!("designate-fuzz-{}-scratch-test-running", std::process::id()));
+    let unrelated = temp.join(format!("designate-fuzz-notapid-{}", std::process::id()));
+    for dir in [&of_ended, &of_running, &unrelated] {
+        std::fs::create_dir_all(dir.join("inside")).unwrap();
+    }
+    let own = fuzz_scratch("scratch-test-own");
+    assert!(own.is_dir());
+    let removed = !of_ended.exists();
+    let kept = (of_running.is_dir(), unrelated.is_dir());
+    for dir in [&of_ended, &of_running, &unrelated, &own] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    if std::path::Path::new("/proc/self").exists() && !std::path::Path::new(&format!("/proc/{ended}")).exists() {
+        assert!(removed, "the folder of ended process {ended} is still there");
+    }
+    assert_eq!(kept, (true, true), "a running process's folder and a name without a pid are kept");
+}
