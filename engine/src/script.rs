@@ -7,7 +7,6 @@
 //! stops with an error instead of hanging. Literals are exact decimals (`no_float`): `6 * 3.3` is `19.8`.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -40,30 +39,10 @@ pub struct Script {
     memo: Arc<Mutex<(Memo, usize)>>,
 }
 
-/// A script's results by the key of its inputs, each with the inputs it was computed from: names, and decimals
-/// as their 16 bytes (mantissa, scale and sign, so `1.5`, `1.50` and `-0` are each their own input). Beside it in
-/// the mutex, how many results it holds.
-type Memo = HashMap<u64, Vec<(Vec<(Box<str>, [u8; 16])>, Decimal)>, BuildHasherDefault<Mixed>>;
-
-/// The hasher of a memo's keys, which are mixed already (see [`inputs_key`]): it passes them through.
-#[derive(Default)]
-struct Mixed(u64);
-
-impl Hasher for Mixed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = mix(self.0, u64::from(*b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
+/// A script's results by the key of its inputs ([`inputs_key`]), each with the inputs it was computed from: names,
+/// and decimals as their 16 bytes (mantissa, scale and sign, so `1.5`, `1.50` and `-0` are each their own input).
+/// Beside it in the mutex, how many results it holds.
+type Memo = HashMap<u64, Vec<(Vec<(Box<str>, [u8; 16])>, Decimal)>>;
 
 /// One step of a multiplicative hash (the one rustc's own hash maps use): cheap, and well spread for keys that
 /// are matched in full anyway.
