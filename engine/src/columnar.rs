@@ -382,7 +382,7 @@ fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Option<String>, Str
         }
         t => return Err(format!("a value of type {} cannot be read here", type_name(t))),
     };
-    let text = text.trim();
+    let text = crate::value::trim(&text);
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
@@ -498,7 +498,7 @@ fn heads(partners: &Table) -> Result<(Vec<(At, String)>, HashMap<String, usize>)
 fn partner_id<'a>(table: &Table, ids: &'a dyn Array, row: usize, number: u64) -> Result<Cow<'a, str>, Error> {
     match ids.as_string_opt::<i32>() {
         Some(text) if text.is_null(row) => Ok(Cow::Borrowed("")),
-        Some(text) => Ok(Cow::Borrowed(text.value(row).trim())),
+        Some(text) => Ok(Cow::Borrowed(crate::value::trim(text.value(row)))),
         None => Ok(Cow::Owned(
             cell(ids, row, Kind::Text).map_err(|m| table.error_at(number, "partner_id", m))?.unwrap_or_default(),
         )),
@@ -752,7 +752,7 @@ impl<'a> Col<'a> {
         if self.nulls && array.is_null(row) {
             return Cell::Empty;
         }
-        let text = |t: &'a str| match t.trim() {
+        let text = |t: &'a str| match crate::value::trim(t) {
             "" => Cell::Empty,
             t => Cell::Text(t),
         };

@@ -397,7 +397,7 @@ pub const DEFAULT_OFFER: &str = "pay-as-you-go";
 /// `text` trimmed: `text` itself when it has nothing to trim, so that a string already trimmed (a cell of a
 /// table) is not copied again (issue 15).
 fn trimmed(text: String) -> String {
-    let t = text.trim();
+    let t = crate::value::trim(&text);
     if t.len() == text.len() {
         text
     } else {
@@ -1073,7 +1073,7 @@ impl Parts {
             customers_listed = true;
             let mut seen = BTreeSet::new();
             for (i, c) in list {
-                let cid = c.id.trim().to_owned();
+                let cid = crate::value::trim(&c.id).to_owned();
                 if cid.is_empty() {
                     problems.push(
                         Error::new(at(format!("customers[{i}].id")), "customer id is empty").with_code(codes::EMPTY_ID),

@@ -331,6 +331,17 @@ pub(crate) fn json_number(token: &str) -> Option<Decimal> {
     parse_exact(token).ok()
 }
 
+/// `text.trim()`, without looking at characters when the text is trimmed already: it starts and ends with an
+/// ASCII character above the space, none of which is white space. Issue 15: every id, product and offer of every
+/// usage row is trimmed, and `str::trim` decodes a character at each end to test it against Unicode's white
+/// space (about 50 instructions a call; 5 % of scoring Parquet tables).
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(b'!'..=b'~'), Some(b'!'..=b'~')) => text,
+        _ => text.trim(),
+    }
+}
+
 impl fmt::Display for Dec {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "{}", self.0.normalize())
@@ -559,6 +570,20 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: [`trim`] is `str::trim` for every character at either end (all of Unicode's scalar values,
+    /// each with plain text on the other side and with the same character there), for text of one character,
+    /// for the empty text and for text that is all white space.
+    #[test]
+    fn trim_is_what_str_trim_gives() {
+        let mut cases = vec![String::new(), " ".into(), " \t\n\r\x0b\x0c\u{85}\u{a0}\u{3000} ".into()];
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            cases.extend([format!("{c}"), format!("{c}id"), format!("id{c}"), format!("{c}i d{c}"), format!("{c}{c}")]);
+            for text in cases.drain(..) {
+                assert_eq!(trim(&text), text.trim(), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn json_numbers_read_as_the_decimal_reader_reads_them() {
