@@ -331,6 +331,101 @@ pub(crate) fn json_number(token: &str) -> Option<Decimal> {
     parse_exact(token).ok()
 }
 
+/// A decimal's scale, sign and mantissa, when the mantissa is not zero and fits in 64 bits.
+#[inline(always)]
+fn parts(d: &Decimal) -> Option<(u32, bool, u64)> {
+    let b = d.serialize();
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    if word(12) != 0 {
+        return None;
+    }
+    let m = u64::from(word(4)) | u64::from(word(8)) << 32;
+    let flags = word(0);
+    (m != 0).then_some(((flags >> 16) & 0xff, flags >> 31 == 1, m))
+}
+
+/// 10⁰ to 10¹⁹, the powers of ten a `u64` holds.
+const POWERS_OF_TEN: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// The mantissas of two decimals of the same sign at the larger of their scales, with that scale; `None` when one
+/// of them is zero or does not fit in 64 bits, or the signs differ, or the scales are more than 19 apart.
+#[inline(always)]
+fn aligned(a: &Decimal, b: &Decimal) -> Option<(u128, u128, u32, bool)> {
+    let ((sa, na, ma), (sb, nb, mb)) = (parts(a)?, parts(b)?);
+    if na != nb {
+        return None;
+    }
+    // Below 2⁶⁴ times at most 10¹⁹ < 2⁶⁴: below 2¹²⁸.
+    let up = |m: u64, by: u32| POWERS_OF_TEN.get(by as usize).map(|p| u128::from(m) * u128::from(*p));
+    if sa == sb {
+        Some((u128::from(ma), u128::from(mb), sa, na))
+    } else if sa < sb {
+        Some((up(ma, sb - sa)?, u128::from(mb), sb, na))
+    } else {
+        Some((u128::from(ma), up(mb, sa - sb)?, sa, na))
+    }
+}
+
+/// `a + b`, the same decimal to the bit (value and scale) as rust_decimal's `+` gives, and the same panic on
+/// overflow. Issue 15: summing usage values is most of the decimal work of scoring, and nearly every sum is of
+/// two non-zero values of the same sign whose mantissas fit in 64 bits; those are added here as integers at the
+/// larger scale, exactly, which is what rust_decimal gives whenever the sum fits in 96 bits (it rescales only
+/// beyond). Anything else (a zero, whose other operand rust_decimal returns as it is; opposite signs; a larger
+/// mantissa) takes rust_decimal's own path.
+#[inline]
+pub(crate) fn add(a: Decimal, b: Decimal) -> Decimal {
+    match integer_sum(&a, &b) {
+        Some(sum) => sum,
+        None => a + b,
+    }
+}
+
+/// The sum of `values` as rust_decimal's `Sum` makes it (zero plus each value in turn), with [`add`].
+#[inline]
+pub(crate) fn sum(values: impl Iterator<Item = Decimal>) -> Decimal {
+    let mut total = Decimal::ZERO;
+    for v in values {
+        total = add(total, v);
+    }
+    total
+}
+
+/// `a.checked_add(b)`, to the bit, with [`add`]'s integer path.
+#[inline]
+pub(crate) fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    match integer_sum(&a, &b) {
+        Some(sum) => Some(sum),
+        None => a.checked_add(b),
+    }
+}
+
+#[inline(always)]
+fn integer_sum(a: &Decimal, b: &Decimal) -> Option<Decimal> {
+    let (x, y, scale, negative) = aligned(a, b)?;
+    let sum = x.checked_add(y).filter(|s| *s >> 96 == 0)?;
+    Some(Decimal::from_parts(sum as u32, (sum >> 32) as u32, (sum >> 64) as u32, negative, scale))
+}
+
+/// `a.cmp(b)` (by value: `1.5` equals `1.50`), comparing the mantissas as integers at the larger scale when both
+/// are non-zero, of the same sign and fit in 64 bits, as usage values and the thresholds they are tested against
+/// nearly always do (issue 15).
+#[inline]
+pub(crate) fn cmp(a: &Decimal, b: &Decimal) -> std::cmp::Ordering {
+    match aligned(a, b) {
+        Some((x, y, _, false)) => x.cmp(&y),
+        Some((x, y, _, true)) => y.cmp(&x),
+        None => a.cmp(b),
+    }
+}
+
 /// `text.trim()`, without looking at characters when the text is trimmed already: it starts and ends with an
 /// ASCII character above the space, none of which is white space. Issue 15: every id, product and offer of every
 /// usage row is trimmed, and `str::trim` decodes a character at each end to test it against Unicode's white
@@ -570,6 +665,64 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decimals of every kind the integer paths of [`add`] and [`cmp`] meet or pass on: zeros of every scale and
+    /// both signs, mantissas around 2³², 2⁶⁴ and 2⁹⁶, scales 0 to 28, both signs.
+    fn decimals() -> Vec<Decimal> {
+        let mantissas: [u128; 14] = [
+            0,
+            1,
+            7,
+            250,
+            30_250,
+            u32::MAX as u128,
+            u32::MAX as u128 + 1,
+            1 << 52,
+            u64::MAX as u128 - 1,
+            u64::MAX as u128,
+            u64::MAX as u128 + 1,
+            (1 << 80) + 3,
+            (1 << 96) - 2,
+            (1 << 96) - 1,
+        ];
+        let mut out = Vec::new();
+        for m in mantissas {
+            for scale in [0, 1, 2, 3, 9, 19, 27, 28] {
+                let v = Decimal::from_i128_with_scale(m as i128, scale);
+                out.extend([v, -v]);
+                let mut negative_zero = v;
+                negative_zero.set_sign_negative(true);
+                out.push(negative_zero);
+            }
+        }
+        out
+    }
+
+    /// Issue 15: [`add`], [`checked_add`] and [`cmp`] give rust_decimal's results to the bit for every pair of
+    /// [`decimals`], in both orders: the same value and scale (`serialize`), the same overflow.
+    #[test]
+    fn integer_sums_and_comparisons_are_rust_decimals() {
+        let all = decimals();
+        let mut integer = 0;
+        for a in &all {
+            for b in &all {
+                let expected = a.checked_add(*b);
+                assert_eq!(
+                    checked_add(*a, *b).map(|d| d.serialize()),
+                    expected.map(|d| d.serialize()),
+                    "{a:?} + {b:?}"
+                );
+                if let Some(sum) = expected {
+                    assert_eq!(add(*a, *b).serialize(), sum.serialize(), "{a:?} + {b:?}");
+                }
+                assert_eq!(cmp(a, b), a.cmp(b), "{a:?} against {b:?}");
+                integer += usize::from(integer_sum(a, b).is_some());
+            }
+        }
+        assert!(integer > 1_000, "the integer path was taken {integer} times");
+        let overflow = std::panic::catch_unwind(|| add(Decimal::MAX, Decimal::MAX));
+        assert!(overflow.is_err(), "an overflowing sum panics as `+` does");
+    }
 
     /// Issue 15: [`trim`] is `str::trim` for every character at either end (all of Unicode's scalar values,
     /// each with plain text on the other side and with the same character there), for text of one character,

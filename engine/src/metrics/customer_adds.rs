@@ -16,7 +16,7 @@ use crate::gap::{Addition, Row};
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, RuleSet};
-use crate::value::Month;
+use crate::value::{cmp, Month};
 
 pub(crate) const KIND: Registered = Registered {
     name: "customer-adds",
@@ -194,7 +194,7 @@ impl Kind for CustomerAdds {
         let as_of = ctx.as_of;
         let w = self.windows(as_of);
         let entities = ctx.series(sel).entities(entity, aggregate);
-        let in_range = |v: Decimal| v >= threshold && at_most.is_none_or(|max| v <= max);
+        let in_range = |v: Decimal| cmp(&v, &threshold).is_ge() && at_most.is_none_or(|max| cmp(&v, &max).is_le());
         // An entity's customer passes the filter in the month (the customer is the part before " / "). The
         // customer's values in the filter's selection (`fm`) are found once per entity, not per month tested.
         let passes = |fm: Option<&Monthly>, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, month));
@@ -204,7 +204,7 @@ impl Kind for CustomerAdds {
         // An entity counts in a window when it is in range in a month of it, or (promoted) over `at_most` in a
         // month of it and in range in a month of the same window `promoted_months` earlier.
         let over = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
-            at_most.is_some_and(|max| value(months, month) > max) && passes(fm, month)
+            at_most.is_some_and(|max| cmp(&value(months, month), &max).is_gt()) && passes(fm, month)
         };
         let hit_window = |fm: Option<&Monthly>, months: &Monthly, window: &[Month]| {
             window.iter().any(|m| hit_in(fm, months, *m))

@@ -29,7 +29,7 @@ use crate::partner::{Cloud, Measure, Partner, UsageRow};
 use crate::report::Warning;
 use crate::rules::schema::MetricFile;
 use crate::rules::{Aggregate, CustomerFilter, Entity, KindCompiler, Measurement, RuleSet};
-use crate::value::Month;
+use crate::value::{add, checked_add, cmp, sum, Month};
 
 /// What every metric kind does once its parameters are compiled.
 pub(crate) trait Kind: std::fmt::Debug + Send + Sync {
@@ -281,7 +281,7 @@ impl Monthly {
 
     /// The total of the months from `from` to `to`, both included.
     pub fn sum(&self, from: Month, to: Month) -> Decimal {
-        self.between(from, to).iter().map(|(_, v)| *v).sum()
+        sum(self.between(from, to).iter().map(|(_, v)| *v))
     }
 
     /// Every month that has rows, in order, with its total.
@@ -332,15 +332,11 @@ struct Derived<'p> {
 /// Adds `v` to `month` of the sorted `months`, a month not there yet starting from zero: exactly the additions
 /// `*map.entry(month).or_default() += v` made, on a vector (rows mostly come in month order: a push).
 fn add_to(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
-    let from_zero = || {
-        let mut total = Decimal::ZERO;
-        total += v;
-        total
-    };
+    let from_zero = || add(Decimal::ZERO, v);
     match months.last_mut() {
-        Some((last, total)) if *last == month => *total += v,
+        Some((last, total)) if *last == month => *total = add(*total, v),
         Some((last, _)) if *last > month => match months.binary_search_by_key(&month, |(m, _)| *m) {
-            Ok(i) => months[i].1 += v,
+            Ok(i) => months[i].1 = add(months[i].1, v),
             Err(i) => months.insert(i, (month, from_zero())),
         },
         _ => months.push((month, from_zero())),
@@ -403,7 +399,7 @@ impl<'p> Series<'p> {
         if let Some((_, total)) = self.derived.totals.borrow().iter().find(|(span, _)| *span == (from, to)) {
             return *total;
         }
-        let total = self.customers.iter().map(|(_, m)| m.sum(from, to)).sum();
+        let total = sum(self.customers.iter().map(|(_, m)| m.sum(from, to)));
         self.derived.totals.borrow_mut().push(((from, to), total));
         total
     }
@@ -455,7 +451,10 @@ impl<'p> Series<'p> {
                 let target = &mut current.get_or_insert_with(|| (*customer, BTreeMap::new())).1;
                 for (month, v) in months.iter() {
                     let slot = target.entry(month).or_insert(v);
-                    *slot = (*slot).max(v);
+                    // `Decimal::max`: the later value only when it is greater.
+                    if cmp(slot, &v).is_lt() {
+                        *slot = v;
+                    }
                 }
             }
             if let Some((_, m)) = current {
@@ -633,12 +632,12 @@ impl<'a> Context<'a> {
                 };
                 let Some(weight) = weight else { continue };
                 let weighted = if weight == Decimal::ONE { Some(row.value) } else { row.value.checked_mul(weight) };
-                let Some(v) = weighted.filter(|v| all.checked_add(*v).is_some()) else {
+                let Some((v, sum)) = weighted.and_then(|v| checked_add(all, v).map(|sum| (v, sum))) else {
                     // Nothing of this selection is summed past here: the partner fails with this note.
                     self.overflowed(|| format!("usage: sum of {} overflows", sel.name));
                     break;
                 };
-                all += v;
+                all = sum;
                 let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
                 if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
                     // The next run is usually as long as this one: its vector is made that size at once.
@@ -726,7 +725,9 @@ impl<'a> Context<'a> {
             return true;
         }
         match (filter.promoted_months, filter.at_most) {
-            (Some(back), Some(max)) if v > max => filter.in_range(filter_value(filter, months, month.offset(-back))),
+            (Some(back), Some(max)) if cmp(&v, &max).is_gt() => {
+                filter.in_range(filter_value(filter, months, month.offset(-back)))
+            }
             _ => false,
         }
     }
@@ -765,7 +766,7 @@ impl<'a> Context<'a> {
 /// filter's `months` months ending there, the latest first (the additions as they always were made).
 fn filter_value(filter: &CustomerFilter, months: Option<&Monthly>, month: Month) -> Decimal {
     let Some(months) = months else { return Decimal::ZERO };
-    (0..filter.months).map(|i| months.at(month.offset(-i))).sum()
+    sum((0..filter.months).map(|i| months.at(month.offset(-i))))
 }
 
 /// One warning per cloud whose usage rows the version does not count (`[usage] clouds`): the rows are in the

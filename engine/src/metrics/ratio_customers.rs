@@ -15,7 +15,7 @@ use crate::gap::Addition;
 use crate::partner::{Association, Partner};
 use crate::rules::schema::MetricFile;
 use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
-use crate::value::Month;
+use crate::value::{cmp, Month};
 
 pub(crate) const KIND: Registered = Registered {
     name: "ratio-customers",
@@ -135,7 +135,7 @@ impl Kind for RatioCustomers {
         let reaches = |d: &Monthly, n: &Monthly, month: Month| -> bool {
             let d = value(d, month);
             // A ratio × denominator too large for a decimal is more than any numerator: not reached.
-            d > Decimal::ZERO && ratio.checked_mul(d).is_some_and(|needed| value(n, month) >= needed)
+            cmp(&d, &Decimal::ZERO).is_gt() && ratio.checked_mul(d).is_some_and(|needed| cmp(&value(n, month), &needed).is_ge())
         };
         // The share of the denominator a product's numerator reached in a month (4 places), for the evidence.
         let share_in = |d: &Monthly, n: &Monthly, month: Month| -> Option<(Month, Number)> {

@@ -14,7 +14,7 @@ use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{KindCompiler, RuleSet};
-use crate::value::Month;
+use crate::value::{cmp, Month};
 
 pub(crate) const KIND: Registered = Registered {
     name: "rolling-sum-crossing",
@@ -70,7 +70,7 @@ impl Kind for RollingSumCrossing {
             if !ctx.brief {
                 read.push((base_end, Number(before)));
             }
-            let (reason, crossed) = if before > threshold {
+            let (reason, crossed) = if cmp(&before, &threshold).is_gt() {
                 ("above-threshold-at-baseline", None)
             } else {
                 let mut crossed = None;
@@ -79,7 +79,7 @@ impl Kind for RollingSumCrossing {
                     if !ctx.brief {
                         read.push((end, Number(total)));
                     }
-                    if total > threshold {
+                    if cmp(&total, &threshold).is_gt() {
                         crossed = Some(end);
                         break;
                     }

@@ -15,7 +15,7 @@ use crate::gap::Addition;
 use crate::partner::Partner;
 use crate::rules::schema::MetricFile;
 use crate::rules::{CustomerFilter, KindCompiler, RuleSet};
-use crate::value::Month;
+use crate::value::{add, Month};
 
 pub(crate) const KIND: Registered = Registered {
     name: "usage-growth",
@@ -127,10 +127,10 @@ impl Kind for UsageGrowth {
                 _ => counts_now,
             };
             if counts_now {
-                now += value(months, as_of);
+                now = add(now, value(months, as_of));
             }
             if counts_base {
-                base += value(months, base_month);
+                base = add(base, value(months, base_month));
             }
             let reason = match (counts_now, counts_base) {
                 (true, true) => "in-selection",

@@ -460,9 +460,10 @@ pub struct CustomerFilter {
 impl CustomerFilter {
     /// Whether a value lies in the filter's range (`at_least` or `more_than`, and `at_most`).
     pub fn in_range(&self, v: Decimal) -> bool {
-        self.at_least.is_none_or(|min| v >= min)
-            && self.more_than.is_none_or(|min| v > min)
-            && self.at_most.is_none_or(|max| v <= max)
+        use crate::value::cmp;
+        self.at_least.is_none_or(|min| cmp(&v, &min).is_ge())
+            && self.more_than.is_none_or(|min| cmp(&v, &min).is_gt())
+            && self.at_most.is_none_or(|max| cmp(&v, &max).is_le())
     }
 
     /// The least whole value that passes the lower bound: `at_least`, or the next whole number above
