@@ -207,8 +207,10 @@ impl Kind for RatioCustomers {
                     }
                 }
                 let unit = Some("customers");
-                ev.figure("now", Decimal::from(now.len()), unit, Some(as_of.to_string()));
-                ev.figure("then", Decimal::from(then.len()), unit, Some(base.to_string()));
+                // A figure's month is evidence, which a month of the window does not keep.
+                let month = |m: Month| (!ctx.brief).then(|| m.to_string());
+                ev.figure("now", Decimal::from(now.len()), unit, month(as_of));
+                ev.figure("then", Decimal::from(then.len()), unit, month(base));
                 let units = Decimal::from(now.len() as i64 - then.len() as i64);
                 ev.figure("net", units, unit, None);
                 Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, evidence: ev }

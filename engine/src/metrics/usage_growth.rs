@@ -144,8 +144,10 @@ impl Kind for UsageGrowth {
                 ev.items.push(item);
             }
         }
-        ev.figure("now", now, u(), Some(as_of.to_string()));
-        ev.figure("baseline", base, u(), Some(base_month.to_string()));
+        // A figure's month is evidence, which a month of the window does not keep.
+        let month = |m: Month| (!ctx.brief).then(|| m.to_string());
+        ev.figure("now", now, u(), month(as_of));
+        ev.figure("baseline", base, u(), month(base_month));
         let money = |v: Decimal| ctx.money(sel, v);
         if let Some(min) = min_ttm_total {
             let ttm = series.total_between(as_of.offset(-11), as_of);
