@@ -246,6 +246,11 @@ impl<'a> Reader<'a> {
     }
 
     fn usage(&mut self) -> Option<UsageFile> {
+        let start = self.at;
+        if let Some(row) = self.usage_in_order() {
+            return Some(row);
+        }
+        self.at = start;
         fields!(self,
             "customer" => customer: Reader::string,
             "month" => month: Reader::month,
@@ -266,6 +271,60 @@ impl<'a> Reader<'a> {
             offer,
             cloud,
         })
+    }
+
+    /// A usage row whose keys come in the order the file's writers put them (`customer`, `month`, `product`,
+    /// `measure`, `value`, then those of `association`, `offer` and `cloud` it has, in that order), as nearly
+    /// every row of a portfolio does: each key is matched where it is expected, byte for byte, instead of being
+    /// read as a string and looked up (issue 15: keys were half of reading a row). The values are read as
+    /// [`Reader::usage`] reads them. `None` on anything else, and the row is read again the general way.
+    fn usage_in_order(&mut self) -> Option<UsageFile> {
+        self.expect(b'{')?;
+        self.key(b"customer")?;
+        let customer = self.string()?;
+        self.next_key(b"month")?;
+        let month = self.month()?;
+        self.next_key(b"product")?;
+        let product = self.string()?;
+        self.next_key(b"measure")?;
+        let measure = self.word()?;
+        self.next_key(b"value")?;
+        let value = self.amount()?;
+        let association = if self.next_key_if(b"association") { Some(self.word()?) } else { None };
+        let offer = if self.next_key_if(b"offer") { Some(self.string()?) } else { None };
+        let cloud = if self.next_key_if(b"cloud") { Some(self.word()?) } else { None };
+        self.expect(b'}')?;
+        Some(UsageFile { customer, month, product, measure, value, association, offer, cloud })
+    }
+
+    /// The key `key` (without escapes, as a key the general way must be too) and its colon.
+    fn key(&mut self, key: &[u8]) -> Option<()> {
+        self.skip_space();
+        let rest = &self.bytes[self.at..];
+        let quoted = rest.first() == Some(&b'"')
+            && rest.get(1..=key.len()) == Some(key)
+            && rest.get(key.len() + 1) == Some(&b'"');
+        if !quoted {
+            return None;
+        }
+        self.at += key.len() + 2;
+        self.expect(b':')
+    }
+
+    /// A comma, then the key `key` and its colon.
+    fn next_key(&mut self, key: &[u8]) -> Option<()> {
+        self.expect(b',')?;
+        self.key(key)
+    }
+
+    /// [`Reader::next_key`] when the text has it there; otherwise nothing is read.
+    fn next_key_if(&mut self, key: &[u8]) -> bool {
+        let at = self.at;
+        if self.next_key(key).is_some() {
+            return true;
+        }
+        self.at = at;
+        false
     }
 
     fn person(&mut self) -> Option<PersonFile> {
@@ -555,6 +614,65 @@ mod tests {
         }
         // Some mutations leave a valid file (a repeated digit, a space): those were read, not only given up.
         assert!(taken > 1_000, "{taken}");
+    }
+
+    /// Issue 15: a usage row with its keys in the writers' order is read by `usage_in_order`; in any other
+    /// order, with spaces, with an unknown, repeated or escaped key, it is not, and `usage` reads it the general
+    /// way to the same row (or gives up, as the general way does).
+    #[test]
+    fn usage_rows_in_the_writers_order_read_as_in_any_order() {
+        let fields = [
+            r#""customer":"c-1""#,
+            r#""month":"2024-06""#,
+            r#""product":"Azure Plan 2""#,
+            r#""measure":"acr_usd""#,
+            r#""value":1200.50"#,
+            r#""association":"csp""#,
+            r#""offer":"pay-as-you-go""#,
+            r#""cloud":"government""#,
+        ];
+        let usage = |text: &str| Reader { text, bytes: text.as_bytes(), at: 0 }.usage();
+        let in_order = |text: &str| Reader { text, bytes: text.as_bytes(), at: 0 }.usage_in_order();
+        let mut rng = Lcg(11);
+        let (mut fast, mut general) = (0, 0);
+        for round in 0..4_000 {
+            // The five required fields and a subset of the optional ones, in order or shuffled.
+            let mut chosen: Vec<&str> = fields[..5].to_vec();
+            chosen.extend(fields[5..].iter().filter(|_| rng.next(2) == 0));
+            if round % 2 == 1 {
+                for i in (1..chosen.len()).rev() {
+                    chosen.swap(i, rng.next(i + 1));
+                }
+            }
+            let plain = chosen.join(",");
+            let spaced = format!(" {{ {} }} ", chosen.join(" , ").replace(':', " : "));
+            let ordered = chosen.iter().zip(fields.iter().filter(|f| chosen.contains(f))).all(|(a, b)| a == b);
+            for text in [format!("{{{plain}}}"), spaced] {
+                let expected: Option<UsageFile> = serde_json::from_str(&text).ok();
+                assert_eq!(usage(&text), expected, "{text}");
+                assert_eq!(in_order(&text).is_some(), ordered, "{text}");
+                if ordered {
+                    assert_eq!(in_order(&text), expected, "{text}");
+                    fast += 1;
+                } else {
+                    general += 1;
+                }
+            }
+        }
+        assert!(fast > 500 && general > 500, "{fast} in order, {general} not");
+        // What the general way gives up on, the in-order way does not take either.
+        for text in [
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":1,"cloud":"government","cloud":"government"}"#,
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":1,"colour":"blue"}"#,
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":1,"association":"csp","association":"csp"}"#,
+            r#"{"cust\u006fmer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":1}"#,
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd"}"#,
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":-1}"#,
+            r#"{"customer":"c-1","month":"2024-06","product":"p","measure":"acr_usd","value":1,}"#,
+        ] {
+            assert_eq!(in_order(text), None, "{text}");
+            assert_eq!(usage(text), None, "{text}");
+        }
     }
 
     #[test]
