@@ -62,7 +62,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
         None => {
             let id = c.id().to_owned();
             c.err_here(codes::MISSING_KEY, format!("\"{id}\" needs `scoring`"), Some("scoring = { any_of = [\"...\"] }"));
-            CertRequirement { all_of: vec![], any_of: vec![] }
+            CertRequirement::new(vec![], vec![])
         }
     };
     let relevant = prerequisites
@@ -76,7 +76,7 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
 
 /// Whether certifications `certs` (catalogue indices, a person's few) meet a requirement.
 fn meets(r: &CertRequirement, certs: &[usize]) -> bool {
-    r.all_of.iter().all(|c| certs.contains(c)) && (r.any_of.is_empty() || r.any_of.iter().any(|c| certs.contains(c)))
+    r.met_by(certs)
 }
 
 /// A requirement in words: `AZ-104 and one of AZ-305, AZ-400`.
@@ -304,5 +304,36 @@ impl Kind for CertifiedPeople {
             };
             build.person(scoring, how);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15: a requirement met through its sorted `any_of` is met exactly when the rules' list, looked through
+    /// in order, says so: every pair of requirement and held certifications over a universe of six certifications
+    /// (lists of up to four, in any order, with repeats, empty ones included).
+    #[test]
+    fn a_requirement_is_met_as_its_lists_in_order_say() {
+        let lists: Vec<Vec<usize>> = (0..6usize.pow(4))
+            .flat_map(|code| {
+                let digits = [code % 6, code / 6 % 6, code / 36 % 6, code / 216 % 6];
+                (0..=4).map(move |len| digits[..len].to_vec())
+            })
+            .collect();
+        let mut checked = 0;
+        for (i, any_of) in lists.iter().enumerate().step_by(7) {
+            let all_of = &lists[(i * 31) % lists.len()];
+            let r = CertRequirement::new(any_of.clone(), all_of.clone());
+            assert_eq!(r.any_of, *any_of, "the rules' order is kept for the words");
+            for certs in lists.iter().step_by(3) {
+                let in_order = all_of.iter().all(|c| certs.contains(c))
+                    && (any_of.is_empty() || any_of.iter().any(|c| certs.contains(c)));
+                assert_eq!(meets(&r, certs), in_order, "any of {any_of:?}, all of {all_of:?}, held {certs:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
     }
 }

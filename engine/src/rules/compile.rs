@@ -1745,7 +1745,7 @@ impl Compiler {
             self.err(codes::MISSING_KEY, f, at, "a certification requirement needs `any_of` or `all_of`", None);
         }
         // Without a catalogue that loaded there is nothing to resolve against (and its problem is reported).
-        let Some(cat) = cat else { return CertRequirement { any_of: Vec::new(), all_of: Vec::new() } };
+        let Some(cat) = cat else { return CertRequirement::new(Vec::new(), Vec::new()) };
         let mut resolve = |list: &[Spanned<String>]| -> Vec<usize> {
             list.iter()
                 .filter_map(|name| {
@@ -1766,7 +1766,7 @@ impl Compiler {
                 })
                 .collect()
         };
-        CertRequirement { any_of: resolve(any_of), all_of: resolve(all_of) }
+        CertRequirement::new(resolve(any_of), resolve(all_of))
     }
 
     /// Compiles a points rule; `parts` are the part ids a script may read beside `units` and `max_points`.

@@ -477,7 +477,25 @@ impl CustomerFilter {
 #[derive(Debug, Clone)]
 pub struct CertRequirement {
     pub all_of: Vec<usize>,
+    /// In the order the rules give them (the order a requirement is written in words).
     pub any_of: Vec<usize>,
+    /// `any_of` sorted, to look a person's few certifications up in (issue 15: a person's certifications were
+    /// each compared with every one of `any_of`, a list of up to twenty, for every metric and month).
+    pub any_sorted: Vec<usize>,
+}
+
+impl CertRequirement {
+    pub fn new(any_of: Vec<usize>, all_of: Vec<usize>) -> CertRequirement {
+        let mut any_sorted = any_of.clone();
+        any_sorted.sort_unstable();
+        CertRequirement { all_of, any_of, any_sorted }
+    }
+
+    /// Whether certifications `certs` (catalogue indices, a person's few) meet the requirement.
+    pub fn met_by(&self, certs: &[usize]) -> bool {
+        self.all_of.iter().all(|c| certs.contains(c))
+            && (self.any_sorted.is_empty() || certs.iter().any(|c| self.any_sorted.binary_search(c).is_ok()))
+    }
 }
 
 /// How units become points: per unit up to a number of units, or a script; then rounding.
