@@ -1148,10 +1148,16 @@ impl Parts {
             if problems.len() > before {
                 continue;
             }
+            // A row of the product of the row before (rows come in runs) copies its key rather than lower-case
+            // the name again.
+            let product_key = match usage.last() {
+                Some(last) if last.product == product => last.product_key.clone(),
+                _ => lower_case(Cow::Borrowed(&product)).into_owned(),
+            };
             usage.push(UsageRow {
                 customer,
                 month: row.month,
-                product_key: lower_case(Cow::Borrowed(&product)).into_owned(),
+                product_key,
                 product,
                 measure: row.measure,
                 value: row.value.0,
@@ -1482,7 +1488,10 @@ mod tests {
             - {customer: ' c1', month: 2024-06, product: ' Azure SQL ', measure: acr_usd, value: 1, offer: ' Trial '}\n\
             - {customer: C2, month: 2024-06, product: 'ÄRGER İstanbul', measure: acr_usd, value: 1, offer: 'ÖFFER'}\n\
             - {customer: C2, month: 2024-06, product: x, measure: acr_usd, value: 1, offer: '  '}\n\
-            - {customer: C2, month: 2024-06, product: x, measure: acr_usd, value: 1, offer: sponsored}\n";
+            - {customer: C2, month: 2024-06, product: x, measure: acr_usd, value: 1, offer: sponsored}\n\
+            - {customer: C2, month: 2024-04, product: ' Azure SQL', measure: acr_usd, value: 1}\n\
+            - {customer: C2, month: 2024-05, product: Azure SQL, measure: acr_usd, value: 1}\n\
+            - {customer: C2, month: 2024-05, product: AZURE SQL, measure: acr_usd, value: 1}\n";
         let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("the partner validates");
         let got: Vec<(&str, &str, &str, &str)> = partner
             .usage
@@ -1497,6 +1506,10 @@ mod tests {
                 ("C2", "ÄRGER İstanbul", "ÄRGER İstanbul".to_lowercase().as_str(), "öffer"),
                 ("C2", "x", "x", "pay-as-you-go"),
                 ("C2", "x", "x", "sponsored"),
+                // A product's key copied from the row before, and one lower-cased again after another spelling.
+                ("C2", "Azure SQL", "azure sql", "pay-as-you-go"),
+                ("C2", "Azure SQL", "azure sql", "pay-as-you-go"),
+                ("C2", "AZURE SQL", "azure sql", "pay-as-you-go"),
             ]
         );
         assert_eq!(partner.id, "p1");
