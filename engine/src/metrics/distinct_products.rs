@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 
 use super::additions::{in_file_units, row, row_shape};
-use super::{sum_range, Context, Kind, Measured, MetricKind, Reads, Registered};
+use super::{Context, Kind, Measured, MetricKind, Reads, Registered};
 use crate::evidence::{Evidence, Item, ItemType, Number};
 use crate::explain::join_limited;
 use crate::generate::{months_from, Build, Slot};
@@ -68,11 +68,11 @@ impl Kind for DistinctProducts {
         let mut counted = 0usize;
         for (key, months) in products {
             let name = series.names.get(key).copied().unwrap_or(key);
-            let reason = if sum_range(months, from, to) <= Decimal::ZERO {
+            let reason = if !months.any_above_zero(from, to) {
                 "not-used-in-window"
             } else if exclude.contains(*key) {
                 "excluded"
-            } else if new_only && sum_range(months, prior_from, prior_to) > Decimal::ZERO {
+            } else if new_only && months.any_above_zero(prior_from, prior_to) {
                 "not-new"
             } else {
                 "used-in-window"

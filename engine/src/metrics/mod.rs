@@ -279,6 +279,12 @@ impl Monthly {
         (self.0.get(i)?.0 == month).then_some(i)
     }
 
+    /// Whether the total of the months from `from` to `to` is above zero. A series' values are never negative
+    /// (see [`Series`]), so it is when one of them is above zero: found without adding them (issue 15).
+    pub fn any_above_zero(&self, from: Month, to: Month) -> bool {
+        self.between(from, to).iter().any(|(_, v)| !v.is_zero())
+    }
+
     /// The total of the months from `from` to `to`, both included.
     pub fn sum(&self, from: Month, to: Month) -> Decimal {
         sum(self.between(from, to).iter().map(|(_, v)| *v))
@@ -1146,6 +1152,7 @@ mod tests {
                 let sum: Decimal = map.range(a..=b).map(|(_, v)| *v).sum();
                 assert_eq!(monthly.sum(a, b), sum, "{a}–{b}");
                 assert_eq!(monthly.sum(a, b).scale(), sum.scale(), "{a}–{b}");
+                assert_eq!(monthly.any_above_zero(a, b), sum > Decimal::ZERO, "{a}–{b}");
                 let range: Vec<(Month, Decimal)> = map.range(a..=b).map(|(k, v)| (*k, *v)).collect();
                 assert_eq!(monthly.between(a, b), range.as_slice(), "{a}–{b}");
             }
