@@ -160,7 +160,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Rng {
-    fn new(seed: u64, i: usize) -> Rng {
+    pub(crate) fn new(seed: u64, i: usize) -> Rng {
         // Mixing the index before combining keeps neighbouring partners' streams unrelated.
         Rng(mix(seed ^ mix((i as u64).wrapping_add(0x632B_E59B_D9B4_E019))))
     }

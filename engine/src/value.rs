@@ -763,11 +763,8 @@ mod tests {
         }
         assert!(integer > 1_000, "the integer path was taken {integer} times");
         // Sums of up to 24 of them, in a deterministic order, as `Sum` makes them (or both overflow).
-        let mut state = 7u64;
-        let mut next = |below: usize| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 33) % below as u64) as usize
-        };
+        let mut rng = crate::generate::Rng::new(7, 0);
+        let mut next = |below: usize| rng.below(below as u64) as usize;
         let positives: Vec<Decimal> = all.iter().copied().filter(|d| !d.is_sign_negative()).collect();
         let (mut summed, mut overflowed) = (0, 0);
         for round in 0..60_000 {

@@ -74,11 +74,6 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     Some(MetricKind::CertifiedPeople(CertifiedPeople { prerequisites, scoring, relevant }))
 }
 
-/// Whether certifications `certs` (catalogue indices, a person's few) meet a requirement.
-fn meets(r: &CertRequirement, certs: &[usize]) -> bool {
-    r.met_by(certs)
-}
-
 /// A requirement in words: `AZ-104 and one of AZ-305, AZ-400`.
 fn describe(ctx: &Context<'_>, r: &CertRequirement) -> String {
     let codes = |list: &[usize]| -> Vec<String> {
@@ -117,7 +112,7 @@ impl CertifiedPeople {
         let mut steps_met = 0;
         let mut fixed = Decimal::ZERO;
         for (n, step) in prerequisites.iter().enumerate() {
-            let people = held.iter().filter(|c| meets(&step.requirement, c)).count();
+            let people = held.iter().filter(|c| step.requirement.met_by(c)).count();
             let met = people >= step.people;
             all_met &= met;
             steps_met += usize::from(met);
@@ -133,7 +128,7 @@ impl CertifiedPeople {
             item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
             ev.items.push(item);
         }
-        let scorers = held.iter().filter(|c| meets(scoring, c)).count();
+        let scorers = held.iter().filter(|c| scoring.met_by(c)).count();
         ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
         if !prerequisites.is_empty() {
             ev.checks.push(Check {
@@ -191,7 +186,7 @@ impl Kind for CertifiedPeople {
             }
             // A person holding none of them is not listed: the evidence stays the size of what the metric asks.
             if !judged.is_empty() && !ctx.brief {
-                let scores = meets(scoring, &certs);
+                let scores = scoring.met_by(&certs);
                 let mut item =
                     Item::new(ItemType::Person, &person.id, scores, if scores { "scoring" } else { "not-scoring" });
                 item.certifications = judged;
@@ -213,7 +208,7 @@ impl Kind for CertifiedPeople {
             })
             .collect();
         let who = |r: &CertRequirement| -> Vec<&str> {
-            people.iter().zip(&held).filter(|(_, c)| meets(r, c)).map(|(p, _)| p.id.as_str()).collect()
+            people.iter().zip(&held).filter(|(_, c)| r.met_by(c)).map(|(p, _)| p.id.as_str()).collect()
         };
         let steps: Vec<&Item> = ev.items.iter().filter(|i| i.item_type == ItemType::Step).collect();
         let mut parts = Vec::new();
@@ -330,7 +325,7 @@ mod tests {
             for certs in lists.iter().step_by(3) {
                 let in_order = all_of.iter().all(|c| certs.contains(c))
                     && (any_of.is_empty() || any_of.iter().any(|c| certs.contains(c)));
-                assert_eq!(meets(&r, certs), in_order, "any of {any_of:?}, all of {all_of:?}, held {certs:?}");
+                assert_eq!(r.met_by(certs), in_order, "any of {any_of:?}, all of {all_of:?}, held {certs:?}");
                 checked += 1;
             }
         }

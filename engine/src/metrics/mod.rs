@@ -338,14 +338,15 @@ struct Derived<'p> {
 /// Adds `v` to `month` of the sorted `months`, a month not there yet starting from zero: exactly the additions
 /// `*map.entry(month).or_default() += v` made, on a vector (rows mostly come in month order: a push).
 fn add_to(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
-    let from_zero = || add(Decimal::ZERO, v);
+    // A month not there yet starts as zero plus `v`, which is `v` to the bit (rust_decimal returns the other
+    // operand of a zero; `zero_plus_a_value_is_the_value_to_the_bit`), as `Builder::merge` relies on too.
     match months.last_mut() {
         Some((last, total)) if *last == month => *total = add(*total, v),
         Some((last, _)) if *last > month => match months.binary_search_by_key(&month, |(m, _)| *m) {
             Ok(i) => months[i].1 = add(months[i].1, v),
-            Err(i) => months.insert(i, (month, from_zero())),
+            Err(i) => months.insert(i, (month, v)),
         },
-        _ => months.push((month, from_zero())),
+        _ => months.push((month, v)),
     }
 }
 

@@ -280,45 +280,39 @@ impl<'a> Reader<'a> {
     /// [`Reader::usage`] reads them. `None` on anything else, and the row is read again the general way.
     fn usage_in_order(&mut self) -> Option<UsageFile> {
         self.expect(b'{')?;
-        self.key(b"customer")?;
+        self.key(r#""customer""#)?;
         let customer = self.string()?;
-        self.next_key(b"month")?;
+        self.next_key(r#""month""#)?;
         let month = self.month()?;
-        self.next_key(b"product")?;
+        self.next_key(r#""product""#)?;
         let product = self.string()?;
-        self.next_key(b"measure")?;
+        self.next_key(r#""measure""#)?;
         let measure = self.word()?;
-        self.next_key(b"value")?;
+        self.next_key(r#""value""#)?;
         let value = self.amount()?;
-        let association = if self.next_key_if(b"association") { Some(self.word()?) } else { None };
-        let offer = if self.next_key_if(b"offer") { Some(self.string()?) } else { None };
-        let cloud = if self.next_key_if(b"cloud") { Some(self.word()?) } else { None };
+        let association = if self.next_key_if(r#""association""#) { Some(self.word()?) } else { None };
+        let offer = if self.next_key_if(r#""offer""#) { Some(self.string()?) } else { None };
+        let cloud = if self.next_key_if(r#""cloud""#) { Some(self.word()?) } else { None };
         self.expect(b'}')?;
         Some(UsageFile { customer, month, product, measure, value, association, offer, cloud })
     }
 
-    /// The key `key` (without escapes, as a key the general way must be too) and its colon.
-    fn key(&mut self, key: &[u8]) -> Option<()> {
+    /// The key `key`, written with its quotes and without escapes (as a key the general way must be too), and its
+    /// colon.
+    fn key(&mut self, key: &str) -> Option<()> {
         self.skip_space();
-        let rest = &self.bytes[self.at..];
-        let quoted = rest.first() == Some(&b'"')
-            && rest.get(1..=key.len()) == Some(key)
-            && rest.get(key.len() + 1) == Some(&b'"');
-        if !quoted {
-            return None;
-        }
-        self.at += key.len() + 2;
+        self.literal(key)?;
         self.expect(b':')
     }
 
     /// A comma, then the key `key` and its colon.
-    fn next_key(&mut self, key: &[u8]) -> Option<()> {
+    fn next_key(&mut self, key: &str) -> Option<()> {
         self.expect(b',')?;
         self.key(key)
     }
 
     /// [`Reader::next_key`] when the text has it there; otherwise nothing is read.
-    fn next_key_if(&mut self, key: &[u8]) -> bool {
+    fn next_key_if(&mut self, key: &str) -> bool {
         let at = self.at;
         if self.next_key(key).is_some() {
             return true;
