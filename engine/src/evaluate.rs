@@ -113,6 +113,7 @@ pub fn score_by_with<V: Versions + ?Sized>(
         };
         month_ctx.as_of = month;
         month_ctx.brief = true;
+        month_ctx.window_month = true;
         let results = version.designations.iter().map(|d| month_ctx.designation(d)).collect::<Result<Vec<_>, _>>()?;
         earlier.push((month, Some(version), results));
     }
@@ -120,6 +121,7 @@ pub fn score_by_with<V: Versions + ?Sized>(
     // asked for.
     ctx.as_of = partner.as_of;
     ctx.brief = brief;
+    ctx.window_month = false;
     for (k, d) in designations.iter_mut().enumerate() {
         let n = rules.designations[k].qualification.window_months as usize;
         let months = &earlier[earlier.len() + 1 - n..];
@@ -542,16 +544,27 @@ impl Context<'_> {
     }
 
     fn path(&self, d: &Designation, path: &ScoringPath) -> Result<DesignationResult, Error> {
-        let mut metrics = Vec::with_capacity(path.metrics.len());
-        for m in &path.metrics {
-            metrics.push(self.metric(d, m)?);
+        let mut metrics = Vec::new();
+        // An earlier month of the window keeps no metric results: only their points are summed and checked.
+        let mut window_points = Vec::new();
+        if self.window_month {
+            window_points.reserve(path.metrics.len());
+            for m in &path.metrics {
+                window_points.push(self.metric_points(d, m)?);
+            }
+        } else {
+            metrics.reserve(path.metrics.len());
+            for m in &path.metrics {
+                metrics.push(self.metric(d, m)?);
+            }
         }
+        let all_points = || metrics.iter().map(|m| m.points).chain(window_points.iter().copied());
         // Each metric's points are capped at its max_points, whose sum the rules check: this cannot overflow.
-        let sum: Decimal = metrics.iter().map(|m| m.points).sum();
+        let sum: Decimal = all_points().sum();
         let points = sum.min(d.max_points);
         let q = &d.qualification;
         let below = |m: &&MetricResult| m.points < q.min_each_metric;
-        let each_ok = !metrics.iter().any(|m| below(&m));
+        let each_ok = !all_points().any(|p| p < q.min_each_metric);
         let total_ok = points >= q.min_total;
         let qualified = total_ok && each_ok;
         // The metrics short of the minimum are named only in words, which a month of the window does not keep.
@@ -601,6 +614,28 @@ impl Context<'_> {
         })
     }
 
+    /// A metric's points in an earlier month of the window: measured and scored as [`Context::metric`] does
+    /// (the same kinds, points and overflow errors), without the result around them.
+    fn metric_points(&self, d: &Designation, m: &Metric) -> Result<Decimal, Error> {
+        let points = match &m.measurement {
+            Measurement::Single(kind) => {
+                let measured = kind.kind().measure(self);
+                let rule = m.points.as_ref().expect("compile gives a single-kind metric its points");
+                points(self, rule, m.max_points, &measured, &[])?.points
+            }
+            Measurement::Combined { combine, parts } => {
+                combined::measure(self, m, *combine, parts)?.points.as_ref().map_or(Decimal::ZERO, |p| p.points)
+            }
+        };
+        self.metric_overflow(d, m)?;
+        Ok(points)
+    }
+
+    /// The partner's error when a sum overflowed while `m` was scored.
+    fn metric_overflow(&self, d: &Designation, m: &Metric) -> Result<(), Error> {
+        self.overflow_error(|| format!("scoring metric \"{}\" of designation \"{}\"", m.id, d.id))
+    }
+
     fn metric(&self, d: &Designation, m: &Metric) -> Result<MetricResult, Error> {
         let (mut evidence, mut explanation) = match &m.measurement {
             Measurement::Single(kind) => {
@@ -629,7 +664,7 @@ impl Context<'_> {
         evidence.missing = missing;
         explanation.push_str(&words);
         let points = evidence.points.as_ref().map_or(Decimal::ZERO, |p| p.points);
-        self.overflow_error(|| format!("scoring metric \"{}\" of designation \"{}\"", m.id, d.id))?;
+        self.metric_overflow(d, m)?;
         Ok(MetricResult {
             id: m.id.clone(),
             category: m.category.clone(),
@@ -713,5 +748,56 @@ mod tests {
             }
         }
         assert!(compared > 500, "only {compared} months compared");
+    }
+
+    // issue 15: an earlier month of the window sums each metric's points without building its result; the points
+    // and the errors (a sum that overflows) are those of the full result, for every metric of every path, in
+    // every month of the window, on generated partners and on the same partners with values that overflow.
+    #[test]
+    fn a_window_months_points_and_errors_are_the_full_results() {
+        let load = |v: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
+            RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
+        };
+        let (mut compared, mut failed) = (0, 0);
+        for (v, as_of) in
+            [("2023-07", "2023-12"), ("2024-06", "2024-08"), ("2024-06", "2026-06"), ("2026-07", "2026-09")]
+        {
+            let rules = &load(v);
+            let generator = crate::generate::Generator::new(rules);
+            for i in 0..12 {
+                let mut partner =
+                    Partner::from_file(generator.partner(i, 15, as_of.parse().expect("a month")), "generated")
+                        .expect("generated partners validate");
+                // Every third partner: a value of every fifth row is the largest decimal, so sums overflow.
+                if i % 3 == 2 {
+                    for row in partner.usage.iter_mut().step_by(5) {
+                        row.value = Decimal::MAX;
+                    }
+                }
+                for back in 0..6 {
+                    let month = partner.as_of.offset(-back);
+                    for d in &rules.designations {
+                        for path in &d.paths {
+                            for m in &path.metrics {
+                                let (mut full, mut window) =
+                                    (Context::new(rules, &partner), Context::new(rules, &partner));
+                                full.as_of = month;
+                                full.brief = true;
+                                window.as_of = month;
+                                window.brief = true;
+                                window.window_month = true;
+                                let full = full.metric(d, m).map(|r| r.points).map_err(|e| e.to_string());
+                                let window = window.metric_points(d, m).map_err(|e| e.to_string());
+                                assert_eq!(window, full, "partner {i}, {month}, {} {} {}", d.id, path.id, m.id);
+                                compared += 1;
+                                failed += full.is_err() as usize;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 5_000 && failed > 100, "{compared} metrics compared, {failed} of them errors");
     }
 }

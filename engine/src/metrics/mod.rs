@@ -535,6 +535,10 @@ pub(crate) struct Context<'a> {
     /// kept: kinds then skip the items of their evidence and the evaluator the English. Units, figures, gates
     /// and points are computed exactly as for `as_of`, so the numbers cannot differ.
     pub brief: bool,
+    /// True while measuring an earlier month of the window (always `brief` too): of a designation only its
+    /// path, points and qualification are kept, so the evaluator builds no metric results for it, only each
+    /// metric's points (computed exactly as for a kept month).
+    pub window_month: bool,
     series: Vec<OnceCell<Series<'a>>>,
     /// Each person's certifications found in the version's catalogue (by index), looked up once per partner
     /// rather than per metric and month (issue 15).
@@ -563,6 +567,7 @@ impl<'a> Context<'a> {
             partner,
             as_of: partner.as_of,
             brief: false,
+            window_month: false,
             series: (0..rules.selections.len()).map(|_| OnceCell::new()).collect(),
             certifications: OnceCell::new(),
             valid_certifications: Default::default(),
