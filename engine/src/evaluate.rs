@@ -11,7 +11,7 @@ use crate::error::{Error, Located};
 use crate::explain::{join_limited, month_runs, pct};
 use crate::metrics::combined;
 use crate::metrics::points::{explain as explain_points, points};
-use crate::metrics::{data_gaps, sum_range, uncounted_clouds, value, Context};
+use crate::metrics::{data_gaps, uncounted_clouds, value, Context};
 use crate::partner::{Measure, Partner};
 use crate::report::{
     DataGap, DesignationResult, Enrollment, MetricResult, RulesRef, ScoreReport, Warning, WindowMonth,
@@ -476,39 +476,42 @@ impl Context<'_> {
                 let series = self.series(*selection);
                 // The customers counted: a value above 0 in the last `months` months ending at as_of.
                 let from = as_of.offset(-(months - 1));
-                let span = if *months == 1 { as_of.to_string() } else { format!("{from}–{as_of}") };
-                let active: Vec<&str> = series
-                    .customers
-                    .iter()
-                    .filter(|(_, m)| sum_range(m, from, as_of) > Decimal::ZERO)
-                    .map(|(c, _)| *c)
-                    .collect();
-                let names: Vec<&str> = segments.iter().map(|s| s.name()).collect();
-                if active.is_empty() {
+                // Words only: a month of the window keeps none.
+                let span = || if *months == 1 { as_of.to_string() } else { format!("{from}–{as_of}") };
+                // Counted in one pass: those active, and those of them in the segments.
+                let (mut active, mut inside) = (0usize, 0usize);
+                for (c, m) in &series.customers {
+                    if m.any_above_zero(from, as_of) {
+                        active += 1;
+                        inside += self.partner.segments.get(*c).is_some_and(|s| segments.contains(s)) as usize;
+                    }
+                }
+                let names = || segments.iter().map(|s| s.name()).collect::<Vec<&str>>().join("/");
+                if active == 0 {
                     return (
                         false,
-                        format!(
-                            "no customer has usage in {span}, so the {} share is not below {}",
-                            names.join("/"),
-                            pct(*share * Decimal::ONE_HUNDRED)
-                        ),
+                        self.words(|| {
+                            format!(
+                                "no customer has usage in {}, so the {} share is not below {}",
+                                span(),
+                                names(),
+                                pct(*share * Decimal::ONE_HUNDRED)
+                            )
+                        }),
                     );
                 }
-                let inside = active
-                    .iter()
-                    .filter(|c| self.partner.segments.get(**c).is_some_and(|s| segments.contains(s)))
-                    .count();
-                let ratio = Decimal::from(inside) / Decimal::from(active.len());
+                let ratio = Decimal::from(inside) / Decimal::from(active);
                 let holds = ratio < *share;
                 let op = if holds { "<" } else { "≥" };
                 (
                     holds,
                     self.words(|| {
                         format!(
-                            "{} of {} customers with usage in {span} are {} ({} {op} {})",
+                            "{} of {} customers with usage in {} are {} ({} {op} {})",
                             inside,
-                            active.len(),
-                            names.join("/"),
+                            active,
+                            span(),
+                            names(),
                             pct(ratio * Decimal::ONE_HUNDRED),
                             pct(*share * Decimal::ONE_HUNDRED)
                         )
