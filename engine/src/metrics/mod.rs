@@ -862,6 +862,7 @@ pub(crate) mod testing {
             rates: Vec::new(),
             associations: None,
             exclude_offers: Default::default(),
+            excludes_default_offer: false,
             products: None,
             exclude_products: Default::default(),
             product_names: BTreeMap::new(),

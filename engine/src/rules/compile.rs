@@ -743,12 +743,14 @@ impl Compiler {
                 .chain(s.rates.iter().flat_map(|r| r.get_ref().products.iter()))
                 .map(|p| (p.get_ref().trim().to_lowercase(), p.get_ref().trim().to_owned()))
                 .collect();
+            let exclude_offers = lower_set(&s.exclude_offers);
             out.push(Selection {
                 name: name.clone(),
                 measure,
                 rates,
                 associations,
-                exclude_offers: lower_set(&s.exclude_offers),
+                excludes_default_offer: exclude_offers.contains(crate::partner::DEFAULT_OFFER),
+                exclude_offers,
                 products: s.products.as_ref().map(|p| self.product_names(f, p, known)),
                 exclude_products: self.product_names(f, &s.exclude_products, known),
                 product_names,

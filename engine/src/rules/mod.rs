@@ -156,6 +156,11 @@ pub struct Selection {
     pub rates: Vec<Rate>,
     pub associations: Option<Vec<Association>>,
     pub exclude_offers: BTreeSet<String>,
+    /// Whether `exclude_offers` holds the offer of rows whose file gives none ([`DEFAULT_OFFER`]), most rows:
+    /// found once, so [`Selection::admits`] does not look it up per row (issue 15).
+    ///
+    /// [`DEFAULT_OFFER`]: crate::partner::DEFAULT_OFFER
+    pub(crate) excludes_default_offer: bool,
     pub products: Option<BTreeSet<String>>,
     pub exclude_products: BTreeSet<String>,
     /// Product names as the rules write them, by lower-cased name (for suggestions shown to people).
@@ -192,9 +197,15 @@ impl Selection {
     /// The part of [`Selection::selects`] that depends on more than the row's product and measure: its
     /// association and offer.
     pub fn admits(&self, row: &crate::partner::UsageRow) -> bool {
-        // Cheap enum checks first, then the name lookup.
+        // Cheap enum checks first, then the name lookup: none for a row given no offer, whose offer is the
+        // default borrowed (a row that writes the default out is looked up, with the same answer).
         self.associations.as_ref().is_none_or(|a| a.contains(&row.association))
-            && !self.exclude_offers.contains(row.offer.as_ref())
+            && !match &row.offer {
+                std::borrow::Cow::Borrowed(offer) if std::ptr::eq(*offer, crate::partner::DEFAULT_OFFER) => {
+                    self.excludes_default_offer
+                }
+                offer => self.exclude_offers.contains(offer.as_ref()),
+            }
     }
 
     /// The part of [`Selection::selects`] that depends only on the row's product (`products`,
@@ -697,5 +708,60 @@ mod tests {
         for text in ["Scrum Master", "ITIL 4 Foundation", "DP-OOO", "AZ-1040", "A-104", "AZ-10", "PMP"] {
             assert!(!looks_like_exam_code(text), "{text}");
         }
+    }
+
+    /// Issue 15: a row given no offer is admitted by the flag compile found, not a lookup; the answer is the
+    /// lookup's, for every selection of every shipped version, and of each with the default offer excluded too.
+    #[test]
+    fn rows_of_the_default_offer_are_admitted_as_the_offers_excluded_say() {
+        use crate::partner::{UsageRow, DEFAULT_OFFER};
+        use std::borrow::Cow;
+        let row = |association: Association, offer: Cow<'static, str>| UsageRow {
+            customer: "c".into(),
+            month: "2024-06".parse().expect("a month"),
+            product: "p".into(),
+            product_key: "p".into(),
+            measure: Measure::AcrUsd,
+            value: Decimal::ONE,
+            association,
+            offer,
+            cloud: Cloud::Public,
+        };
+        let (mut checked, mut excluded) = (0, 0);
+        for version in ["2023-07", "2024-06", "2026-07"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(version);
+            let RuleSource::Files { root, mut files } = RuleSource::read_dir(&dir).expect("shipped rules read") else {
+                unreachable!("read_dir gives files")
+            };
+            let shipped = RuleSet::from_source(&RuleSource::Files { root: root.clone(), files: files.clone() });
+            // The same rules with the default offer excluded wherever offers are.
+            for text in files.values_mut() {
+                let edited = String::from_utf8_lossy(text)
+                    .replace("exclude_offers = [", "exclude_offers = [\"Pay-As-You-Go\", ");
+                *text = edited.into_bytes();
+            }
+            let edited = RuleSet::from_source(&RuleSource::Files { root, files });
+            for rules in [shipped, edited] {
+                let rules = rules.unwrap_or_else(|e| panic!("{version}: {e:?}"));
+                for sel in &rules.selections {
+                    for association in [Association::Pal, Association::Dpor, Association::Csp, Association::Cpor] {
+                        for offer in [
+                            Cow::Borrowed(DEFAULT_OFFER),
+                            Cow::Owned(DEFAULT_OFFER.to_owned()),
+                            "support".into(),
+                            "csp".into(),
+                        ] {
+                            let r = row(association, offer.clone());
+                            let expected = sel.associations.as_ref().is_none_or(|a| a.contains(&association))
+                                && !sel.exclude_offers.contains(offer.as_ref());
+                            assert_eq!(sel.admits(&r), expected, "{version} {} {association:?} {offer}", sel.name);
+                            checked += 1;
+                            excluded += (offer == DEFAULT_OFFER && sel.exclude_offers.contains(DEFAULT_OFFER)) as usize;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000 && excluded > 40, "{checked} rows checked, {excluded} of the default offer excluded");
     }
 }
