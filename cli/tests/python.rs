@@ -16,8 +16,11 @@ fn the_python_module_passes_its_pytest_suite() {
     let python = venv("python-venv", MODULE_TEST_PACKAGES);
     install_module(&python);
     let tests = Instant::now();
+    // pytest's temporary folders go under target/, which pytest empties at each run, not /tmp/pytest-of-<user>.
+    let basetemp = workspace().join("target").join("pytest-tmp");
     let out = Command::new(&python)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "bindings/python/tests"])
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "bindings/python/tests", "--basetemp"])
+        .arg(&basetemp)
         .env("DESIGNATE_BIN", env!("CARGO_BIN_EXE_designate"))
         // Warnings are part of what the tests check: none may be turned into noise or errors from outside.
         .env_remove("PYTHONWARNINGS")
