@@ -684,15 +684,15 @@ mod tests {
     use super::*;
     use crate::report::WindowMonth;
 
+    /// The shipped rule version `v` (`rules/<v>`).
+    fn shipped_version(v: &str) -> RuleSet {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
+        RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
+    }
+
     /// The shipped rule versions, oldest first (a rules root, as `score_by` takes it).
     fn shipped() -> Vec<RuleSet> {
-        ["2023-07", "2024-06"]
-            .iter()
-            .map(|v| {
-                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
-                RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
-            })
-            .collect()
+        ["2023-07", "2024-06"].into_iter().map(shipped_version).collect()
     }
 
     /// The window as it was scored before issue 15, kept as the oracle: each earlier month scored in full (evidence
@@ -758,15 +758,11 @@ mod tests {
     // every month of the window, on generated partners and on the same partners with values that overflow.
     #[test]
     fn a_window_months_points_and_errors_are_the_full_results() {
-        let load = |v: &str| {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
-            RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
-        };
         let (mut compared, mut failed) = (0, 0);
         for (v, as_of) in
             [("2023-07", "2023-12"), ("2024-06", "2024-08"), ("2024-06", "2026-06"), ("2026-07", "2026-09")]
         {
-            let rules = &load(v);
+            let rules = &shipped_version(v);
             let generator = crate::generate::Generator::new(rules);
             for i in 0..12 {
                 let mut partner =
