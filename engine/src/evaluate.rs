@@ -618,7 +618,10 @@ impl Context<'_> {
     }
 
     /// A metric's points in an earlier month of the window: measured and scored as [`Context::metric`] does
-    /// (the same kinds, points and overflow errors), without the result around them.
+    /// (the same kinds, points and overflow errors), without the result around them. The three measuring lines
+    /// repeat `metric`'s on purpose: a shared helper returning the measurement and its points moved both
+    /// through memcpy, 0.6 % more instructions for `score -` and 1.0 % over Parquet tables even inlined
+    /// (callgrind, 3 December); `a_window_months_points_and_errors_are_the_full_results` holds the two equal.
     fn metric_points(&self, d: &Designation, m: &Metric) -> Result<Decimal, Error> {
         let points = match &m.measurement {
             Measurement::Single(kind) => {
