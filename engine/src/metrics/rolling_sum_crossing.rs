@@ -60,6 +60,8 @@ impl Kind for RollingSumCrossing {
         let as_of = ctx.as_of;
         let base_end = as_of.offset(-offset);
         let rolling = |m: &Monthly, end: Month| sum_range(m, end.offset(-(window - 1)), end);
+        // The first month of the earliest later window: every later window lies in `later_from..=as_of`.
+        let later_from = as_of.offset(-(offset - 1)).offset(-(window - 1));
         let mut ev = Evidence::of(KIND.name);
         let mut counted = BTreeSet::new();
         for (customer, months) in &ctx.series(sel).customers {
@@ -72,6 +74,11 @@ impl Kind for RollingSumCrossing {
             }
             let (reason, crossed) = if cmp(&before, &threshold).is_gt() {
                 ("above-threshold-at-baseline", None)
+            } else if ctx.brief && cmp(&sum_range(months, later_from, as_of), &threshold).is_le() {
+                // A month of the window keeps no totals: when the months of every later window together are at
+                // most the threshold, no one window is above it (values are never negative), and it has not
+                // crossed, without a total per window (issue 15).
+                ("not-crossed", None)
             } else {
                 let mut crossed = None;
                 for end in (0..offset).rev().map(|i| as_of.offset(-i)) {
@@ -191,5 +198,59 @@ mod tests {
         let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), &*i.reason)).collect();
         assert_eq!(reasons, [("above", "above-threshold-at-baseline"), ("at-bar", "crossed"), ("reaches", "not-crossed")]);
         assert_eq!(m.evidence.items[1].month.as_deref(), Some("2024-06"));
+    }
+
+    /// Issue 15: a month of the window (`brief`, which keeps no totals) counts the customers `as_of` counts, also
+    /// where it skips the total of each window because the later months together are at most the threshold:
+    /// customers never near it, above it only over all later months together, exactly at it, crossing, and
+    /// above it at the baseline, for several windows and offsets and every month around their rows.
+    #[test]
+    fn a_month_of_the_window_counts_the_customers_as_of_counts() {
+        let rules = rules_with(all_of(Measure::AcrUsd));
+        let partner = partner_with(&[
+            ("small", "2023-06", "Sentinel", 300),
+            ("small", "2024-03", "Sentinel", 400),
+            ("small", "2024-06", "Sentinel", 300),
+            ("spread", "2023-07", "Sentinel", 600),
+            ("spread", "2024-06", "Sentinel", 600),
+            ("at-bar", "2023-09", "Sentinel", 500),
+            ("at-bar", "2024-01", "Sentinel", 500),
+            ("crosses", "2024-02", "Sentinel", 1001),
+            ("above", "2023-06", "Sentinel", 2000),
+            ("above", "2024-06", "Sentinel", 5000),
+        ]);
+        let (mut skipped, mut looped, mut counted) = (0, 0, 0);
+        for (window, offset) in [(1, 12), (3, 12), (12, 12), (12, 1), (6, 3), (2, 24)] {
+            let kind = RollingSumCrossing {
+                selection: 0,
+                window_months: window,
+                threshold: Decimal::from(1000),
+                baseline_offset: offset,
+            };
+            for as_of in months_from("2022-06".parse().unwrap(), "2026-06".parse().unwrap()) {
+                let mut full = Context::new(&rules, &partner);
+                full.as_of = as_of;
+                let mut brief = Context::new(&rules, &partner);
+                brief.as_of = as_of;
+                brief.brief = true;
+                let (f, b) = (kind.measure(&full), kind.measure(&brief));
+                assert_eq!((b.units, &b.customers), (f.units, &f.customers), "window {window}, offset {offset}, {as_of}");
+                counted += f.units.to_string().parse::<usize>().unwrap();
+                // A customer whose later months are at most the threshold in all, not above it at the baseline.
+                let base_end = as_of.offset(-offset);
+                for (customer, months) in &full.series(0).customers {
+                    let later = sum_range(months, as_of.offset(-(offset - 1)).offset(-(window - 1)), as_of);
+                    let before = sum_range(months, base_end.offset(-(window - 1)), base_end);
+                    if cmp(&before, &kind.threshold).is_le() {
+                        let crossed = f.customers.as_ref().is_some_and(|c| c.contains(customer));
+                        // Skipped by the month of the window, or looked at window by window and not crossed.
+                        skipped += usize::from(cmp(&later, &kind.threshold).is_le());
+                        looped += usize::from(cmp(&later, &kind.threshold).is_gt() && !crossed);
+                    }
+                }
+            }
+        }
+        // Both ways of finding "not crossed" were taken, and customers were counted.
+        assert!(skipped > 100 && looped > 10 && counted > 100, "skipped {skipped}, looped {looped}, counted {counted}");
     }
 }
