@@ -235,15 +235,15 @@ mod tests {
                 brief.brief = true;
                 let (f, b) = (kind.measure(&full), kind.measure(&brief));
                 assert_eq!((b.units, &b.customers), (f.units, &f.customers), "window {window}, offset {offset}, {as_of}");
-                counted += f.units.to_string().parse::<usize>().unwrap();
-                // A customer whose later months are at most the threshold in all, not above it at the baseline.
+                counted += f.customers.as_ref().map_or(0, BTreeSet::len);
+                // Each customer not above the threshold at the baseline: skipped (its later months together at
+                // most the threshold), or looked at window by window and not crossed.
                 let base_end = as_of.offset(-offset);
                 for (customer, months) in &full.series(0).customers {
                     let later = sum_range(months, as_of.offset(-(offset - 1)).offset(-(window - 1)), as_of);
                     let before = sum_range(months, base_end.offset(-(window - 1)), base_end);
                     if cmp(&before, &kind.threshold).is_le() {
                         let crossed = f.customers.as_ref().is_some_and(|c| c.contains(customer));
-                        // Skipped by the month of the window, or looked at window by window and not crossed.
                         skipped += usize::from(cmp(&later, &kind.threshold).is_le());
                         looped += usize::from(cmp(&later, &kind.threshold).is_gt() && !crossed);
                     }
