@@ -24,7 +24,8 @@ fn java() -> String {
         Some(home) if !home.is_empty() => Path::new(&home).join("bin/java").display().to_string(),
         _ => "java".to_owned(),
     };
-    let out = Command::new(&java).arg("-version").output().unwrap_or_else(|e| {
+    // Without perf data, as the recipes' JVMs run (`without_perf_data`).
+    let out = Command::new(&java).args(["-XX:-UsePerfData", "-version"]).output().unwrap_or_else(|e| {
         panic!(
             "Java is missing: the Spark test needs a JDK 8, 11 or 17 (`{java}`: {e}). \
              Install one (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME."
@@ -89,6 +90,32 @@ fn arrow_python() -> &'static Path {
     })
 }
 
+/// `JAVA_TOOL_OPTIONS` for every JVM a test starts (Spark's launcher and driver): the caller's own options, and
+/// `-XX:-UsePerfData`, so that no JVM leaves `/tmp/hsperfdata_<user>` behind (a JVM with perf data makes that
+/// folder and never removes it). The JVM notes the options on stderr ("Picked up JAVA_TOOL_OPTIONS").
+fn without_perf_data() -> String {
+    match std::env::var("JAVA_TOOL_OPTIONS") {
+        Ok(own) if !own.trim().is_empty() => format!("{own} -XX:-UsePerfData"),
+        _ => "-XX:-UsePerfData".to_owned(),
+    }
+}
+
+/// The JVMs' perf-data folder, `/tmp/hsperfdata_<user>` (Linux: always under /tmp, whatever TMPDIR says).
+fn perf_data_folder() -> PathBuf {
+    let user = run("id -un", Command::new("id").arg("-un"));
+    PathBuf::from(format!("/tmp/hsperfdata_{}", text(&user.stdout).trim()))
+}
+
+/// Fails when `/tmp/hsperfdata_<user>`, absent before a test's JVMs ran (`absent_before`), is there after them.
+fn assert_no_perf_data_left(absent_before: bool) {
+    let folder = perf_data_folder();
+    assert!(
+        !absent_before || !folder.exists(),
+        "a JVM of the test left {} behind (every JVM should run with -XX:-UsePerfData)",
+        folder.display()
+    );
+}
+
 /// `spark-submit --master local[2] docs/scale/spark_arrow.py INPUT OUT rules/2024-06 4 [extra]`, as
 /// docs/scale.md shows it; the output is returned whatever the exit status.
 fn spark_arrow(input: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -106,6 +133,7 @@ fn spark_arrow(input: &Path, out: &Path, extra: &[&str]) -> Output {
         .env_remove("PYSPARK_DRIVER_PYTHON")
         .env_remove("SPARK_HOME")
         .env("SPARK_LOCAL_IP", "127.0.0.1")
+        .env("JAVA_TOOL_OPTIONS", without_perf_data())
         .current_dir(workspace())
         .stdin(Stdio::null())
         .output()
@@ -132,6 +160,7 @@ fn spark_score(input: &Path, out: &Path, extra: &[&str]) -> Output {
         .env_remove("PYSPARK_DRIVER_PYTHON")
         .env_remove("SPARK_HOME")
         .env("SPARK_LOCAL_IP", "127.0.0.1")
+        .env("JAVA_TOOL_OPTIONS", without_perf_data())
         .current_dir(workspace())
         .stdin(Stdio::null())
         .output()
@@ -182,6 +211,7 @@ fn portfolio(dir: &Path, partners: usize) -> (PathBuf, Vec<String>) {
 
 #[test]
 fn spark_local_mode_gives_the_single_machine_results() {
+    let perf_data_absent = !perf_data_folder().exists();
     eprintln!("spark: {}", java());
     let dir = scratch("same");
     let (input, mut single) = portfolio(&dir, 300);
@@ -216,6 +246,7 @@ fn spark_local_mode_gives_the_single_machine_results() {
     digests.sort();
     digests.dedup();
     assert_eq!(digests.len(), 1, "one rule digest across every partition: {digests:?}");
+    assert_no_perf_data_left(perf_data_absent);
 }
 
 #[test]
@@ -248,6 +279,7 @@ fn a_partner_that_cannot_be_scored_fails_the_job_unless_keep_going() {
 /// Connect too) gives, line for line, the bytes of the single-machine `designate score -` run.
 #[test]
 fn spark_map_in_arrow_gives_the_single_machine_results() {
+    let perf_data_absent = !perf_data_folder().exists();
     eprintln!("spark: {}", java());
     let dir = scratch("arrow-same");
     let (input, mut single) = portfolio(&dir, 300);
@@ -265,6 +297,7 @@ fn spark_map_in_arrow_gives_the_single_machine_results() {
     single.sort();
     distributed.sort();
     assert!(single == distributed, "the Arrow recipe's results differ from the single-machine run's");
+    assert_no_perf_data_left(perf_data_absent);
 }
 
 /// issue 15: in the Arrow recipe a bad partner fails the job with its located message, unless `--keep-going`,
