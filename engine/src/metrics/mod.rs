@@ -450,22 +450,8 @@ impl<'p> Series<'p> {
         self.derived.customer_max.get_or_init(|| {
             // Cells are in (customer, product) order: each customer's products are together, customers in order.
             let mut out: Vec<Monthly> = Vec::with_capacity(self.customers.len());
-            let mut current: Option<(&str, BTreeMap<Month, Decimal>)> = None;
-            for ((customer, _), months) in &self.cells {
-                if current.as_ref().is_some_and(|(c, _)| c != customer) {
-                    out.push(current.take().map(|(_, m)| m.into()).unwrap_or_default());
-                }
-                let target = &mut current.get_or_insert_with(|| (*customer, BTreeMap::new())).1;
-                for (month, v) in months.iter() {
-                    let slot = target.entry(month).or_insert(v);
-                    // `Decimal::max`: the later value only when it is greater.
-                    if cmp(slot, &v).is_lt() {
-                        *slot = v;
-                    }
-                }
-            }
-            if let Some((_, m)) = current {
-                out.push(m.into());
+            for products in self.cells.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+                out.push(largest(products.iter().map(|(_, months)| months)));
             }
             out
         })
@@ -478,7 +464,15 @@ impl<'p> Series<'p> {
                 .cells
                 .iter()
                 .enumerate()
-                .map(|(i, ((c, p), _))| (format!("{c} / {}", self.names.get(p).copied().unwrap_or(p)), i))
+                .map(|(i, ((c, p), _))| {
+                    // `format!("{c} / {name}")`, without the formatting machinery (issue 15).
+                    let name = self.names.get(p).copied().unwrap_or(p);
+                    let mut key = String::with_capacity(c.len() + 3 + name.len());
+                    key.push_str(c);
+                    key.push_str(" / ");
+                    key.push_str(name);
+                    (key, i)
+                })
                 .collect();
             // A BTreeMap keyed by the text kept the last cell of two whose keys read alike; so does this.
             keys.sort_by(|a, b| a.0.cmp(&b.0));
@@ -512,6 +506,37 @@ impl<'p> Series<'p> {
     pub fn customer_value(&self, customer: &str, month: Month, aggregate: Aggregate) -> Decimal {
         self.customer_months(customer, aggregate).map_or(Decimal::ZERO, |m| m.at(month))
     }
+}
+
+/// Month by month, the largest value of `products` (one customer's products, in key order): of equal values
+/// the first product's (`1.5` before a later `1.50`), a month only one product has rows in taken as it is. Issue
+/// 15: one customer's months of every product, sorted by month (stably: products stay in order within a month)
+/// and folded, where a map was grown a month at a time; a customer of one product is its product's months.
+fn largest<'m>(mut products: impl Iterator<Item = &'m Monthly>) -> Monthly {
+    let Some(first) = products.next() else { return Monthly::default() };
+    let mut all: Vec<(Month, Decimal)> = first.0.clone();
+    let mut more = false;
+    for months in products {
+        all.extend_from_slice(&months.0);
+        more = true;
+    }
+    if !more {
+        return Monthly(all);
+    }
+    all.sort_by_key(|(m, _)| *m);
+    let mut out: Vec<(Month, Decimal)> = Vec::with_capacity(all.len());
+    for (m, v) in all {
+        match out.last_mut() {
+            // `Decimal::max`: the later value only when it is greater.
+            Some((last, slot)) if *last == m => {
+                if cmp(slot, &v).is_lt() {
+                    *slot = v;
+                }
+            }
+            _ => out.push((m, v)),
+        }
+    }
+    Monthly(out)
 }
 
 /// The total of `months` from `from` to `to`, both included.
@@ -972,6 +997,53 @@ mod tests {
         for ((customer, months), (_, expected)) in series.customers.iter().zip(&by_customer) {
             assert_eq!(got(months), bits(expected), "{customer}");
         }
+        // Each customer's largest product month by month, as a map grown a month at a time in product order
+        // gave it (of equal values the first product's, its scale kept), and each customer product's key as
+        // `format!` wrote it.
+        let mut largest: BTreeMap<&str, BTreeMap<Month, Decimal>> = BTreeMap::new();
+        for ((c, _), months) in &cells {
+            let target = largest.entry(c).or_default();
+            for (m, v) in months {
+                let slot = target.entry(*m).or_insert(*v);
+                if cmp(slot, v).is_lt() {
+                    *slot = *v;
+                }
+            }
+        }
+        let entities = series.entities(Entity::Customer, Aggregate::Max);
+        assert_eq!(entities.len(), largest.len());
+        for ((customer, months), (c, expected)) in entities.iter().zip(&largest) {
+            assert_eq!((customer, got(months)), (c, bits(expected)));
+        }
+        let keys: Vec<String> =
+            series.entities(Entity::CustomerProduct, Aggregate::Sum).iter().map(|(k, _)| k.to_string()).collect();
+        let expected: Vec<String> =
+            cells.keys().map(|(c, p)| format!("{c} / {p}")).collect::<BTreeSet<_>>().into_iter().collect();
+        assert_eq!(keys, expected);
+    }
+
+    // The largest product month by month keeps the first of equal values (`1.5` before `1.50`, whichever scale),
+    // a later greater value wins, and a customer of one product is that product's months.
+    #[test]
+    fn the_largest_product_keeps_the_first_of_equal_values() {
+        let month = |m: &str| m.parse::<Month>().expect("a month");
+        let d = |v: &str| v.parse::<Decimal>().expect("a decimal");
+        let a = Monthly(vec![(month("2024-01"), d("1.5")), (month("2024-03"), d("2"))]);
+        let b = Monthly(vec![(month("2024-01"), d("1.50")), (month("2024-02"), d("7")), (month("2024-03"), d("2.5"))]);
+        let c = Monthly(vec![(month("2024-01"), d("1.500")), (month("2024-03"), d("2.50"))]);
+        let bits = |m: &Monthly| m.iter().map(|(m, v)| (m.to_string(), v.to_string())).collect::<Vec<_>>();
+        let want =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(m, v)| (m.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&largest([&a, &b, &c].into_iter())),
+            want(&[("2024-01", "1.5"), ("2024-02", "7"), ("2024-03", "2.5")])
+        );
+        assert_eq!(
+            bits(&largest([&c, &b, &a].into_iter())),
+            want(&[("2024-01", "1.500"), ("2024-02", "7"), ("2024-03", "2.50")])
+        );
+        assert_eq!(bits(&largest([&b].into_iter())), bits(&b));
+        assert_eq!(largest(std::iter::empty()), Monthly::default());
     }
 
     fn rules_md() -> String {
