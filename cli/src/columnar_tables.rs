@@ -47,18 +47,22 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
             ));
         }
     }
+    crate::tables::required_usage(dir, FILES[1], FILES[0])?;
     let names = FILES.map(|f| dir.join(f).display().to_string());
     // Every file's footer first: a file that is not Parquet is named before any row is read.
     let mut files = Vec::with_capacity(FILES.len());
     for f in FILES {
         files.push(Table::open(&dir.join(f))?);
     }
+    // A table with no rows has its columns' names checked (an unknown or missing column is refused as in a table
+    // with rows, and as a CSV header is), not their types: an empty pandas column is written as type null.
     let partners = match &files[0] {
+        Some(table) if table.rows() == 0 => vec![arrow_array::RecordBatch::new_empty(table.names_only())],
         Some(table) => table.read_all()?,
         None => Vec::new(),
     };
-    // A table with no rows holds nothing whose columns could be checked, as a table of no batches.
-    let schema = |i: usize| files[i].as_ref().filter(|t| t.rows() > 0).map(|t| Arc::clone(t.meta.schema()));
+    let schema =
+        |i: usize| files[i].as_ref().map(|t| if t.rows() == 0 { t.names_only() } else { Arc::clone(t.meta.schema()) });
     let mut stream =
         Stream::open(names, partners, [schema(1), schema(2), schema(3)]).map_err(|e| anyhow!(e.to_string()))?;
     let tables = [(Rows::Customers, 2), (Rows::People, 3), (Rows::Usage, 1)];
@@ -74,18 +78,40 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     for (rows, i) in tables {
         let (Some(table), Some(_)) = (&files[i], stream.id_column(rows)) else { continue };
         let path = table.path.display().to_string();
-        let batches = table
-            .reader(None, BATCH)?
-            .map(move |b| b.map_err(|e| Error::new(Located::file(&path), format!("cannot read as Parquet: {e}"))));
+        let batches = table.reader(None, BATCH)?.map(move |b| {
+            b.map_err(|e| Error::new(Located::file(&path), format!("cannot read as Parquet: {}", reason(e))))
+        });
         stream.rows(rows, Box::new(batches));
     }
     Ok(Box::new(stream.map(|(origin, part)| {
         let source = match part {
             Ok(part) => Source::Columnar(Arc::new(part), 0),
-            Err(e) => Source::Unreadable(e.to_string()),
+            // The same file error may fail many partners: each line says whose rows could not be read.
+            Err(e) => {
+                let e = e.to_string();
+                let (message, hint) = e.split_once('\n').map_or((e.as_str(), None), |(m, h)| (m, Some(h)));
+                let hint = hint.map(|h| format!("\n{h}")).unwrap_or_default();
+                Source::Unreadable(format!("{message} (the rows of {origin}){hint}"))
+            }
         };
         Raw { origin, line: None, source }
     })))
+}
+
+/// Why the `parquet` crate could not read a file, in words: a compression this build leaves out is named as
+/// the codec the file was written with, with the ones it reads.
+fn reason(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    let Some((_, feature)) = text.split_once("Disabled feature at compile time: ") else { return text };
+    let codec = match feature.trim() {
+        "flate2" => "gzip",
+        "lz4" | "lz4_flex" => "LZ4",
+        "brotli" => "Brotli",
+        other => other,
+    };
+    format!(
+        "it is compressed with {codec}, which designate does not read\n  hint: write it with snappy (what pandas, DuckDB and Spark write by default), zstd or no compression"
+    )
 }
 
 /// One Parquet file: its path and footer, read once for both passes.
@@ -104,7 +130,7 @@ impl Table {
         let table = Table {
             path: path.to_owned(),
             meta: ArrowReaderMetadata::load(&file, Default::default())
-                .map_err(|e| anyhow!("{}: cannot read as Parquet: {e}", path.display()))?,
+                .map_err(|e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e)))?,
         };
         Ok(Some(table))
     }
@@ -114,8 +140,21 @@ impl Table {
         self.meta.metadata().file_metadata().num_rows()
     }
 
+    /// The file's columns, each of type null (which every column may be): what a table without rows is checked
+    /// against.
+    fn names_only(&self) -> arrow_schema::SchemaRef {
+        let fields: Vec<arrow_schema::Field> = self
+            .meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Null, true))
+            .collect();
+        Arc::new(arrow_schema::Schema::new(fields))
+    }
+
     fn not_parquet(&self, e: impl std::fmt::Display) -> anyhow::Error {
-        anyhow!("{}: cannot read as Parquet: {e}", self.path.display())
+        anyhow!("{}: cannot read as Parquet: {}", self.path.display(), reason(e))
     }
 
     /// A reader of the file's batches of `batch` rows: column `only` alone (an index of the schema's fields),
@@ -134,5 +173,22 @@ impl Table {
     /// Every row, as the batches of one reader: for `partners`, one row per partner.
     fn read_all(&self) -> Result<Vec<arrow_array::RecordBatch>> {
         self.reader(None, BATCH)?.map(|b| b.map_err(|e| self.not_parquet(e))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason;
+
+    // A file compressed with a codec this build leaves out is named by its codec, with what is read instead; any
+    // other error is passed on as the crate words it.
+    #[test]
+    fn a_codec_left_out_is_named_with_a_hint() {
+        let said =
+            |feature: &str| reason(format!("Parquet argument error: Disabled feature at compile time: {feature}"));
+        assert!(said("flate2").starts_with("it is compressed with gzip, which designate does not read\n  hint: "));
+        assert!(said("lz4").starts_with("it is compressed with LZ4,"));
+        assert!(said("brotli").starts_with("it is compressed with Brotli,"));
+        assert_eq!(reason("Invalid or corrupted RLE value"), "Invalid or corrupted RLE value");
     }
 }

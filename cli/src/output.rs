@@ -80,7 +80,7 @@ impl Stdout {
         let Some(path) = arg.file() else { return Ok(()) };
         // Anything written to stdout before the redirect (nothing, as commands redirect first) goes out first.
         self.finish()?;
-        if inputs.iter().any(|input| same_file(input, path)) {
+        if inputs.iter().any(|input| same_file(input, path) || read_in_folder(input, path)) {
             return Err(anyhow!(
                 "{}: -o names a file this command reads\n  hint: write the output to another file; the input is kept as it is",
                 path.display()
@@ -191,6 +191,23 @@ pub fn quiet() -> bool {
 pub fn info(message: &str) {
     if !quiet() {
         diag(message);
+    }
+}
+
+/// Whether `path` is a file a command given the folder `input` may read: an existing file in it (at any depth) of
+/// a kind read from folders (tables, partner files, rule files, snapshots, exports: `.csv`, `.parquet`, `.yaml`,
+/// `.yml`, `.json`, `.toml`, `.ndjson`, `.rhai`). `score tables/ -o tables/usage.parquet` would otherwise replace
+/// the table it read.
+fn read_in_folder(input: &Path, path: &Path) -> bool {
+    const READ: [&str; 8] = ["csv", "parquet", "yaml", "yml", "json", "toml", "ndjson", "rhai"];
+    let kind =
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| READ.contains(&e.to_ascii_lowercase().as_str()));
+    if !kind || !input.is_dir() || !path.is_file() {
+        return false;
+    }
+    match (input.canonicalize(), path.canonicalize()) {
+        (Ok(folder), Ok(file)) => file.starts_with(folder),
+        _ => false,
     }
 }
 

@@ -225,6 +225,19 @@ type Lined<T> = (T, u64);
 /// A person's id and certifications, from the rows of `people.csv`.
 type Person = (String, Vec<Lined<CertificationFile>>);
 
+/// Refuses a folder of tables without its usage table (`usage`, beside `partners`): a misnamed or forgotten file
+/// would score every partner as if it had no usage at all. Partners with no usage have a usage table of its
+/// header alone (CSV) or of no rows (Parquet).
+pub fn required_usage(dir: &Path, usage: &str, partners: &str) -> Result<()> {
+    if dir.join(usage).is_file() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "{}: holds {partners} but no {usage}\n  hint: a folder of tables needs its usage table (docs/partner-data.md); when the partners have no usage, give {usage} without rows",
+        dir.display()
+    ))
+}
+
 /// Where one partner's rows of `usage.csv` start, and how many there are.
 struct Run {
     start: csv::Position,
@@ -234,6 +247,17 @@ struct Run {
 /// The partners of a CSV portfolio, in `partners.csv` order. An error means the portfolio cannot be read
 /// (see the module comment for which problems fail one partner instead).
 pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
+    // Tables of two formats in one folder: a Parquet table beside the CSV ones would be left out silently, and
+    // its rows with it (as `columnar_tables::open` refuses CSV tables beside partners.parquet).
+    for parquet in ["usage.parquet", "customers.parquet", "people.parquet"] {
+        if dir.join(parquet).exists() {
+            return Err(anyhow!(
+                "{}: holds both CSV tables (partners.csv) and Parquet tables ({parquet})\n  hint: keep the tables of one format in a folder",
+                dir.display()
+            ));
+        }
+    }
+    required_usage(dir, "usage.csv", "partners.csv")?;
     let mut partners_table = Table::open(&dir.join("partners.csv"), &["partner_id", "as_of"], &["name", "path"])?;
     let mut heads = Vec::new();
     let mut partners = Partners { index: BTreeMap::new() };

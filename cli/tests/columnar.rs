@@ -550,3 +550,138 @@ fn parquet_rows_not_grouped_by_partner_score_like_grouped_ones() {
         .unwrap();
     assert_eq!(text(&serial.stdout), want.1);
 }
+
+/// The columns of `batch`, by name, to edit one of them.
+fn columns(batch: &RecordBatch) -> Vec<(String, ArrayRef)> {
+    batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect()
+}
+
+/// A Parquet file of `fields` (all text) and no rows.
+fn no_rows(to: &Path, fields: &[&str]) {
+    let fields: Vec<arrow_schema::Field> =
+        fields.iter().map(|f| arrow_schema::Field::new(*f, arrow_schema::DataType::Utf8, true)).collect();
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let w = ArrowWriter::try_new(std::fs::File::create(to).unwrap(), schema, None).unwrap();
+    w.close().unwrap();
+}
+
+// A DECIMAL value column of a scale larger than the engine's decimal holds (Spark's DECIMAL(38, 18), or more)
+// scores exactly as the same values at scale 4: each value is read as its exact text, trailing zeros dropped.
+#[test]
+fn parquet_decimals_of_a_large_scale_score_as_their_exact_text() {
+    let dir = valid("large-scale");
+    let want = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(want.0, Some(0), "{}", want.2);
+    let usage = dir.join("usage.parquet");
+    let original = read(&usage);
+    for scale in [18i8, 24, 28, 30] {
+        let mut cols = columns(&original);
+        let value = cols.iter_mut().find(|(n, _)| n == "value").unwrap();
+        let at_4 = value.1.as_primitive::<Decimal128Type>().clone();
+        assert_eq!(at_4.scale(), 4);
+        let scaled: Decimal128Array =
+            at_4.iter().map(|v| v.map(|v| v * 10i128.pow((scale - 4) as u32))).collect::<Decimal128Array>();
+        value.1 = Arc::new(scaled.with_precision_and_scale(38, scale).unwrap());
+        write_parquet(&usage, cols);
+        assert_eq!(run(&["score", "--format", "csv", dir.to_str().unwrap()]), want, "DECIMAL(38, {scale})");
+    }
+}
+
+// A table without rows has its column names checked as a table with rows has (and a CSV header has): an unknown
+// column makes the portfolio unreadable (exit 2), partners or usage alike; a table of the right names and no
+// rows is read, as empty.
+#[test]
+fn parquet_tables_without_rows_have_their_columns_checked() {
+    let dir = valid("no-rows");
+    let partners = run(&["score", "--format", "csv", dir.to_str().unwrap()]).1.lines().count();
+    no_rows(&dir.join("usage.parquet"), &["foo", "bar"]);
+    let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("usage.parquet") && stderr.contains("foo"), "{stderr}");
+    no_rows(&dir.join("usage.parquet"), &["partner_id", "customer", "month", "product", "measure", "value"]);
+    let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), partners, "every partner's rows, scored without usage: {stdout}");
+    no_rows(&dir.join("partners.parquet"), &["foo"]);
+    let (code, _, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("partners.parquet") && stderr.contains("foo"), "{stderr}");
+}
+
+// A folder of tables without its usage table is refused (exit 2), Parquet or CSV: a misnamed or forgotten file
+// would score every partner as if it had no usage. So is a folder of CSV tables beside a Parquet table, which would
+// be left out.
+#[test]
+fn tables_without_usage_or_of_two_formats_are_refused() {
+    let dir = valid("no-usage");
+    std::fs::rename(dir.join("usage.parquet"), dir.join("Usage.parquet")).unwrap();
+    let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
+    assert!(stderr.contains("holds partners.parquet but no usage.parquet"), "{stderr}");
+
+    let csv = scratch("csv-no-usage");
+    for f in ["partners.csv", "customers.csv", "people.csv"] {
+        std::fs::copy(workspace().join("snapshots/portfolios/tables").join(f), csv.join(f)).unwrap();
+    }
+    let (code, _, stderr) = run(&["score", "--format", "csv", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("holds partners.csv but no usage.csv"), "{stderr}");
+
+    std::fs::copy(workspace().join("snapshots/portfolios/tables/usage.csv"), csv.join("usage.csv")).unwrap();
+    std::fs::remove_file(csv.join("people.csv")).unwrap();
+    let parquet = valid("people-parquet");
+    std::fs::copy(parquet.join("people.parquet"), csv.join("people.parquet")).unwrap();
+    let (code, _, stderr) = run(&["score", "--format", "csv", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("holds both CSV tables (partners.csv) and Parquet tables (people.parquet)"), "{stderr}");
+}
+
+// `-o` naming a table the command reads is refused before any work (exit 2), and the table is kept as it was.
+#[test]
+fn output_over_an_input_table_is_refused() {
+    let dir = valid("output-over-input");
+    let usage = dir.join("usage.parquet");
+    let before = std::fs::read(&usage).unwrap();
+    let (code, _, stderr) =
+        run(&["score", "--format", "parquet", "-o", usage.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("-o names a file this command reads"), "{stderr}");
+    assert_eq!(std::fs::read(&usage).unwrap(), before, "the input is kept");
+    // A new file in the same folder is not an input: it is written.
+    let out = dir.join("results.csv");
+    let (code, _, stderr) = run(&["score", "--format", "csv", "-o", out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("partner_id,"));
+}
+
+// A certification whose name is NULL (or blank) fails its partner at its row, as an empty product does; the
+// other partners are scored.
+#[test]
+fn a_certification_without_a_name_fails_its_partner() {
+    let dir = valid("no-certification");
+    let all = run(&["score", "--format", "csv", dir.to_str().unwrap()]).1;
+    let people = dir.join("people.parquet");
+    let mut cols = columns(&read(&people));
+    let names = cols.iter_mut().find(|(n, _)| n == "certification").unwrap();
+    let mut values: Vec<Option<String>> =
+        (0..names.1.len()).map(|i| Some(names.1.as_string::<i32>().value(i).to_owned())).collect();
+    values[1] = None;
+    names.1 = Arc::new(StringArray::from(values));
+    write_parquet(&people, cols);
+    let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("people.parquet: row 2") && stderr.contains("certification name is empty"), "{stderr}");
+    // The partner of that row: its rows are gone, every other partner's are written as before.
+    let failed = cols_partner(&people, 1);
+    let others: Vec<&str> = all.lines().filter(|l| !l.starts_with(&format!("{failed},"))).collect();
+    assert!(others.len() < all.lines().count());
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), others);
+}
+
+/// The partner_id of row `i` of a small Parquet file.
+fn cols_partner(path: &Path, i: usize) -> String {
+    let batch = read(path);
+    let ids = batch.column_by_name("partner_id").unwrap();
+    ids.as_string::<i32>().value(i).to_owned()
+}

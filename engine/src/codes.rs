@@ -111,7 +111,7 @@ codes! {
     PARTNER_FILE_UNREADABLE = "DS503", "partner-file-unreadable",
         "A partner file cannot be read: missing, not a regular file, or not UTF-8 text.";
     /// An id or product name that must say something is empty.
-    EMPTY_ID = "DS504", "empty-id", "A partner, customer or person id, or a product name, is empty.";
+    EMPTY_ID = "DS504", "empty-id", "A partner, customer or person id, or a product or certification name, is empty.";
     /// `path` names no path a partner file may state.
     UNKNOWN_PARTNER_PATH = "DS505", "unknown-partner-path", "A partner file's path is neither smb nor enterprise.";
     /// The same customer, person, attained designation or solution is listed twice.

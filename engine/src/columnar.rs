@@ -401,15 +401,31 @@ fn integer(array: &dyn Array, row: usize) -> Option<i128> {
     })
 }
 
-/// A DECIMAL's unscaled value and scale as exact decimal text; refused when the engine's decimal cannot hold it
-/// exactly (more than 28 digits after the point, or more significant digits than it has).
+/// A DECIMAL's unscaled value and scale as exact decimal text. What the engine's decimal holds at once is written
+/// as it reads; anything else (a scale above 28 or a negative one, a mantissa beyond 96 bits) is written out digit
+/// by digit, so that the text reader takes it exactly as it takes the same text in a CSV cell: trailing zeros
+/// dropped (`DECIMAL(38, 24)` holding `95682.000…0` is 95682), and a value of more than 28 significant digits
+/// refused in its words.
 fn decimal(unscaled: i128, scale: i8) -> Result<Cow<'static, str>, String> {
-    let exact = u32::try_from(scale).ok().and_then(|s| Decimal::try_from_i128_with_scale(unscaled, s).ok());
-    match exact {
-        Some(d) => Ok(Cow::Owned(d.to_string())),
-        None if scale < 0 => Err(format!("a decimal with a negative scale ({scale}) is not read")),
-        None => Err("the decimal has more digits than an exact decimal holds (28 significant digits)".to_owned()),
+    if let Some(d) = u32::try_from(scale).ok().and_then(|s| Decimal::try_from_i128_with_scale(unscaled, s).ok()) {
+        return Ok(Cow::Owned(d.to_string()));
     }
+    Ok(Cow::Owned(decimal_text(unscaled, scale)))
+}
+
+/// `unscaled × 10^-scale` as plain decimal text, every digit written: `-0.000123`, `1200`.
+fn decimal_text(unscaled: i128, scale: i8) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let Ok(places) = usize::try_from(scale) else {
+        return format!("{sign}{digits}{}", "0".repeat(usize::from(scale.unsigned_abs())));
+    };
+    if places == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = places + 1);
+    let (int, frac) = padded.split_at(padded.len() - places);
+    format!("{sign}{int}.{frac}")
 }
 
 /// A float's shortest decimal text, when it has at most `digits` significant digits (see the module comment).
@@ -910,6 +926,7 @@ impl Native for NonNegative {
         let exact = match cell {
             Cell::Text(t) => return field_from_text(t).ok(),
             Cell::Int(i) => Decimal::try_from_i128_with_scale(i, 0).ok()?,
+            // What the decimal does not hold at once goes through the text reader ([`decimal`]).
             Cell::Dec(unscaled, scale) => {
                 Decimal::try_from_i128_with_scale(unscaled, u32::try_from(scale).ok()?).ok()?
             }
@@ -1237,6 +1254,41 @@ mod tests {
             let text = t.text(at, "customer").map_err(|e| e.to_string());
             assert_eq!(r.opt_string(at, k).map_err(|e| e.to_string()), text, "row {}", t.number(at));
         }
+    }
+
+    /// A DECIMAL column of a large scale (Spark's `DECIMAL(38, 18)`, the tool's own `DECIMAL(38, 28)`, or more)
+    /// reads each value as its exact text reads in a CSV cell: trailing zeros beyond what the engine's decimal
+    /// holds are dropped, a negative scale is whole tens, and only a value of more than 28 significant digits
+    /// is refused, in the text reader's words.
+    #[test]
+    fn decimals_of_any_scale_read_as_their_exact_text() {
+        assert_eq!(decimal_text(95_682 * 10i128.pow(24), 24), format!("95682.{}", "0".repeat(24)));
+        assert_eq!(decimal_text(-123, 6), "-0.000123");
+        assert_eq!(decimal_text(12, -2), "1200");
+        assert_eq!(decimal_text(7, 0), "7");
+        let read = |unscaled: i128, scale: i8| {
+            let text = decimal(unscaled, scale).expect("decimal text");
+            field_from_text::<NonNegative>(&text).map(|v| v.0.normalize().to_string()).map_err(|e| e.to_string())
+        };
+        assert_eq!(read(95_682 * 10i128.pow(24), 24), Ok("95682".to_owned()));
+        assert_eq!(read(10i128.pow(29), 29), Ok("1".to_owned()));
+        assert_eq!(read(1_050 * 10i128.pow(34), 37), Ok("1.05".to_owned()));
+        assert_eq!(read(12, -2), Ok("1200".to_owned()));
+        let too_many = read(10i128.pow(29) + 1, 29).unwrap_err();
+        assert_eq!(
+            Err(too_many),
+            field_from_text::<NonNegative>(&format!("1.{}1", "0".repeat(28))).map(|_| ()).map_err(|e| e.to_string())
+        );
+        // In a table: the typed reading and the text reading agree, and the column's rows read.
+        let dec = |v: Vec<Option<i128>>, p: u8, s: i8| -> ArrayRef {
+            Arc::new(Decimal128Array::from(v).with_precision_and_scale(p, s).unwrap())
+        };
+        let values = vec![
+            dec(vec![Some(95_682 * 10i128.pow(24)), Some(5 * 10i128.pow(23)), Some(1)], 38, 24),
+            dec(vec![Some(10i128.pow(28)), Some(2 * 10i128.pow(28))], 38, 28),
+            dec(vec![Some(3)], 10, -1),
+        ];
+        assert_eq!(typed_as_text::<NonNegative>(&one_column("value", values), "value"), 0);
     }
 
     /// Issue 15: a partner built from rows becomes a partner in one place: a cell that does not read fails it at

@@ -1196,7 +1196,16 @@ impl Parts {
                         );
                     }
                 }
-                certifications.push(HeldCertification { name: trimmed(c.name), earned: c.earned, expires: c.expires });
+                let name = trimmed(c.name);
+                // An empty name (a NULL or blank cell of a table) would be a certification that counts for nothing,
+                // without a word: refused, as an empty product is.
+                if name.is_empty() {
+                    problems.push(
+                        Error::new(at(format!("people[{i}].certifications[{j}].name")), "certification name is empty")
+                            .with_code(codes::EMPTY_ID),
+                    );
+                }
+                certifications.push(HeldCertification { name, earned: c.earned, expires: c.expires });
             }
             if let Some(id) = pid {
                 people.push(Person { id, certifications });

@@ -52,7 +52,7 @@ pub struct Args {
 
 /// `designate diff`: exit 1 when the snapshots differ.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
-    out.redirect(&args.output, &[])?;
+    out.redirect(&args.output, &[&args.a, &args.b])?;
     let report = diff(&args.a, &args.b)?;
     match args.format {
         DiffFormat::Text => out.text(&report.to_text())?,

@@ -36,7 +36,7 @@ pub struct Args {
 /// `designate diff-rules`: exit 1 when something changed.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     let Args { base, candidate, format, output } = args;
-    out.redirect(&output, &[])?;
+    out.redirect(&output, &[&base, &candidate])?;
     let d = designate_engine::rules::diff::diff_rule_dirs(&base, &candidate).map_err(|e| anyhow!(e.to_string()))?;
     match format {
         TextFormat::Json => out.data(&(json_pretty(&d, "a rule diff")? + "\n"))?,

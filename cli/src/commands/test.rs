@@ -56,7 +56,8 @@ pub enum Format {
 /// `designate test`: exit 1 when a case fails (unless `--update` rewrote it), 2 when nothing could run.
 pub fn run(args: Args, out: &mut output::Stdout) -> Result<ExitCode> {
     // Before any work: a folder `-o` cannot write to stops the command here.
-    out.redirect(&args.output, &[])?;
+    let inputs: Vec<&std::path::Path> = args.rules.iter().map(|p| p.as_path()).collect();
+    out.redirect(&args.output, &inputs)?;
     let dirs = if args.rules.is_empty() {
         // The rule tests are not built into the binary (only the rule sets are): they are run from a folder.
         let root = rules_dir::shipped_root().ok_or_else(|| {
