@@ -141,6 +141,16 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     }
     entries.sort_by(|a, b| a.origin.cmp(&b.origin));
     if entries.is_empty() {
+        // Tables without their partners table: say which one is missing, not that partner files are.
+        for ext in ["parquet", "csv"] {
+            let tables = ["usage", "customers", "people"].map(|t| format!("{t}.{ext}"));
+            if let Some(table) = tables.iter().find(|t| arg.join(t).is_file()) {
+                return Err(anyhow!(
+                    "{}: holds {table} but no partners.{ext}\n  hint: a folder of tables needs partners.{ext}, one row per partner (docs/partner-data.md)",
+                    arg.display()
+                ));
+            }
+        }
         return Err(anyhow!("{}: no partner files (.yaml, .yml, .json, .toml) in this folder", arg.display()));
     }
     Ok(Box::new(entries.into_iter()))

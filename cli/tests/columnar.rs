@@ -628,6 +628,13 @@ fn tables_without_usage_or_of_two_formats_are_refused() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("holds partners.csv but no usage.csv"), "{stderr}");
 
+    // Usage without its partners table: the partners table is named as missing.
+    let only_usage = scratch("only-usage");
+    std::fs::copy(workspace().join("snapshots/portfolios/tables/usage.csv"), only_usage.join("usage.csv")).unwrap();
+    let (code, _, stderr) = run(&["score", only_usage.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("holds usage.csv but no partners.csv"), "{stderr}");
+
     std::fs::copy(workspace().join("snapshots/portfolios/tables/usage.csv"), csv.join("usage.csv")).unwrap();
     std::fs::remove_file(csv.join("people.csv")).unwrap();
     let parquet = valid("people-parquet");
