@@ -429,8 +429,13 @@ fn decimal_text(unscaled: i128, scale: i8) -> String {
 }
 
 /// A float's shortest decimal text, when it has at most `digits` significant digits (see the module comment).
-fn float<F: std::fmt::Display + Copy>(v: F, digits: usize) -> Result<Cow<'static, str>, String> {
+fn float<F: std::fmt::Display + std::fmt::LowerExp + Copy>(v: F, digits: usize) -> Result<Cow<'static, str>, String> {
     let text = v.to_string();
+    // Beyond any decimal's reach (`1e300` displays as 301 digits): its shortest form in scientific notation, which
+    // the text reader refuses as out of range in a short message, as it does the same text in a CSV cell.
+    if text.len() > 32 && text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+        return Ok(Cow::Owned(format!("{v:e}")));
+    }
     let significant = text.trim_start_matches('-').replace('.', "");
     let significant = significant.trim_start_matches('0').trim_end_matches('0');
     let finite = text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
@@ -1289,6 +1294,24 @@ mod tests {
             dec(vec![Some(3)], 10, -1),
         ];
         assert_eq!(typed_as_text::<NonNegative>(&one_column("value", values), "value"), 0);
+    }
+
+    /// A float far out of a decimal's range is refused in the text reader's short words, as its scientific text
+    /// in a CSV cell is, not as hundreds of digits.
+    #[test]
+    fn floats_out_of_range_are_refused_as_their_scientific_text() {
+        for (v, text) in [(1e300, "1e300"), (-2.5e40, "-2.5e40"), (1e-300, "1e-300")] {
+            assert_eq!(float(v, 15).as_deref(), Ok(text));
+            let e = field_from_text::<NonNegative>(text).map(|_| ()).unwrap_err();
+            assert!(e.len() < 120, "{e}");
+        }
+        assert_eq!(
+            float(1e300, 15).and_then(|t| field_from_text::<NonNegative>(&t).map(|_| ())).unwrap_err(),
+            field_from_text::<NonNegative>("1e300").map(|_| ()).unwrap_err()
+        );
+        // Within reach, as before.
+        assert_eq!(float(410.25, 15).as_deref(), Ok("410.25"));
+        assert_eq!(float(1e27, 15).as_deref(), Ok("1000000000000000000000000000"));
     }
 
     /// Issue 15: a partner built from rows becomes a partner in one place: a cell that does not read fails it at
