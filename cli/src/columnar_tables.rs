@@ -37,17 +37,7 @@ pub fn is_tables(dir: &Path) -> bool {
 
 /// The partners of a Parquet portfolio, in `partners.parquet` order. An error means the portfolio cannot be read.
 pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
-    // Tables of two formats in one folder: which rows belong is a guess, and a table left out silently would
-    // drop rows.
-    for csv in ["partners.csv", "usage.csv", "customers.csv", "people.csv"] {
-        if dir.join(csv).exists() {
-            return Err(anyhow!(
-                "{}: holds both Parquet tables (partners.parquet) and CSV tables ({csv})\n  hint: keep the tables of one format in a folder",
-                dir.display()
-            ));
-        }
-    }
-    crate::tables::required_usage(dir, FILES[1], FILES[0])?;
+    crate::tables::check_folder(dir, ("parquet", "Parquet"), ("csv", "CSV"))?;
     let names = FILES.map(|f| dir.join(f).display().to_string());
     // Every file's footer first: a file that is not Parquet is named before any row is read.
     let mut files = Vec::with_capacity(FILES.len());

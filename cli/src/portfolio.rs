@@ -143,7 +143,7 @@ pub fn open(arg: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
     if entries.is_empty() {
         // Tables without their partners table: say which one is missing, not that partner files are.
         for ext in ["parquet", "csv"] {
-            let tables = ["usage", "customers", "people"].map(|t| format!("{t}.{ext}"));
+            let tables = crate::tables::TABLES.map(|t| format!("{t}.{ext}"));
             if let Some(table) = tables.iter().find(|t| arg.join(t).is_file()) {
                 return Err(anyhow!(
                     "{}: holds {table} but no partners.{ext}\n  hint: a folder of tables needs partners.{ext}, one row per partner (docs/partner-data.md)",

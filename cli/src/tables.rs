@@ -225,15 +225,25 @@ type Lined<T> = (T, u64);
 /// A person's id and certifications, from the rows of `people.csv`.
 type Person = (String, Vec<Lined<CertificationFile>>);
 
-/// Refuses a folder of tables without its usage table (`usage`, beside `partners`): a misnamed or forgotten file
-/// would score every partner as if it had no usage at all. Partners with no usage have a usage table of its
-/// header alone (CSV) or of no rows (Parquet).
-pub fn required_usage(dir: &Path, usage: &str, partners: &str) -> Result<()> {
-    if dir.join(usage).is_file() {
+/// The tables of a portfolio given as tables, by name; a file per table, `usage.csv` or `usage.parquet`.
+pub const TABLES: [&str; 4] = ["partners", "usage", "customers", "people"];
+
+/// Refuses a folder of tables in format `ext` (`csv`, `parquet`) that also holds a table in the other format
+/// (`other`): which rows belong is a guess, and a table left out silently would drop its rows. Refuses one without
+/// its usage table too: a misnamed or forgotten file would score every partner as if it had no usage at all.
+/// Partners with no usage have a usage table of its header alone (CSV) or of no rows (Parquet).
+pub fn check_folder(dir: &Path, (ext, name): (&str, &str), (other, other_name): (&str, &str)) -> Result<()> {
+    if let Some(t) = TABLES.iter().find(|t| dir.join(format!("{t}.{other}")).exists()) {
+        return Err(anyhow!(
+            "{}: holds both {name} tables (partners.{ext}) and {other_name} tables ({t}.{other})\n  hint: keep the tables of one format in a folder",
+            dir.display()
+        ));
+    }
+    if dir.join(format!("usage.{ext}")).is_file() {
         return Ok(());
     }
     Err(anyhow!(
-        "{}: holds {partners} but no {usage}\n  hint: a folder of tables needs its usage table (docs/partner-data.md); when the partners have no usage, give {usage} without rows",
+        "{}: holds partners.{ext} but no usage.{ext}\n  hint: a folder of tables needs its usage table (docs/partner-data.md); when the partners have no usage, give usage.{ext} without rows",
         dir.display()
     ))
 }
@@ -247,17 +257,7 @@ struct Run {
 /// The partners of a CSV portfolio, in `partners.csv` order. An error means the portfolio cannot be read
 /// (see the module comment for which problems fail one partner instead).
 pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
-    // Tables of two formats in one folder: a Parquet table beside the CSV ones would be left out silently, and
-    // its rows with it (as `columnar_tables::open` refuses CSV tables beside partners.parquet).
-    for parquet in ["usage.parquet", "customers.parquet", "people.parquet"] {
-        if dir.join(parquet).exists() {
-            return Err(anyhow!(
-                "{}: holds both CSV tables (partners.csv) and Parquet tables ({parquet})\n  hint: keep the tables of one format in a folder",
-                dir.display()
-            ));
-        }
-    }
-    required_usage(dir, "usage.csv", "partners.csv")?;
+    check_folder(dir, ("csv", "CSV"), ("parquet", "Parquet"))?;
     let mut partners_table = Table::open(&dir.join("partners.csv"), &["partner_id", "as_of"], &["name", "path"])?;
     let mut heads = Vec::new();
     let mut partners = Partners { index: BTreeMap::new() };

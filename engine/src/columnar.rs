@@ -358,9 +358,9 @@ fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Option<String>, Str
         DataType::LargeUtf8 => Cow::Borrowed(array.as_string::<i64>().value(row)),
         DataType::Utf8View => Cow::Borrowed(array.as_string_view().value(row)),
         t if t.is_integer() => Cow::Owned(integer(array, row).ok_or("the integer cannot be read")?.to_string()),
-        DataType::Decimal32(_, s) => decimal(i128::from(array.as_primitive::<Decimal32Type>().value(row)), *s)?,
-        DataType::Decimal64(_, s) => decimal(i128::from(array.as_primitive::<Decimal64Type>().value(row)), *s)?,
-        DataType::Decimal128(_, s) => decimal(array.as_primitive::<Decimal128Type>().value(row), *s)?,
+        DataType::Decimal32(_, s) => decimal(i128::from(array.as_primitive::<Decimal32Type>().value(row)), *s),
+        DataType::Decimal64(_, s) => decimal(i128::from(array.as_primitive::<Decimal64Type>().value(row)), *s),
+        DataType::Decimal128(_, s) => decimal(array.as_primitive::<Decimal128Type>().value(row), *s),
         DataType::Float64 => float(array.as_primitive::<Float64Type>().value(row), 15)?,
         DataType::Float32 => float(array.as_primitive::<Float32Type>().value(row), 6)?,
         DataType::Date32 => date(i64::from(array.as_primitive::<Date32Type>().value(row)), kind)?,
@@ -406,11 +406,11 @@ fn integer(array: &dyn Array, row: usize) -> Option<i128> {
 /// by digit, so that the text reader takes it exactly as it takes the same text in a CSV cell: trailing zeros
 /// dropped (`DECIMAL(38, 24)` holding `95682.000…0` is 95682), and a value of more than 28 significant digits
 /// refused in its words.
-fn decimal(unscaled: i128, scale: i8) -> Result<Cow<'static, str>, String> {
-    if let Some(d) = u32::try_from(scale).ok().and_then(|s| Decimal::try_from_i128_with_scale(unscaled, s).ok()) {
-        return Ok(Cow::Owned(d.to_string()));
+fn decimal(unscaled: i128, scale: i8) -> Cow<'static, str> {
+    match u32::try_from(scale).ok().and_then(|s| Decimal::try_from_i128_with_scale(unscaled, s).ok()) {
+        Some(d) => Cow::Owned(d.to_string()),
+        None => Cow::Owned(decimal_text(unscaled, scale)),
     }
-    Ok(Cow::Owned(decimal_text(unscaled, scale)))
 }
 
 /// `unscaled × 10^-scale` as plain decimal text, every digit written: `-0.000123`, `1200`.
@@ -431,17 +431,17 @@ fn decimal_text(unscaled: i128, scale: i8) -> String {
 /// A float's shortest decimal text, when it has at most `digits` significant digits (see the module comment).
 fn float<F: std::fmt::Display + std::fmt::LowerExp + Copy>(v: F, digits: usize) -> Result<Cow<'static, str>, String> {
     let text = v.to_string();
-    // Beyond any decimal's reach (`1e300` displays as 301 digits): its shortest form in scientific notation, which
-    // the text reader refuses as out of range in a short message, as it does the same text in a CSV cell.
-    if text.len() > 32 && text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
-        return Ok(Cow::Owned(format!("{v:e}")));
-    }
-    let significant = text.trim_start_matches('-').replace('.', "");
-    let significant = significant.trim_start_matches('0').trim_end_matches('0');
     let finite = text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
     if !finite {
         return Err(format!("{text} is not a number"));
     }
+    // Beyond any decimal's reach (`1e300` displays as 301 digits): its shortest form in scientific notation, which
+    // the text reader refuses as out of range in a short message, as it does the same text in a CSV cell.
+    if text.len() > 32 {
+        return Ok(Cow::Owned(format!("{v:e}")));
+    }
+    let significant = text.trim_start_matches('-').replace('.', "");
+    let significant = significant.trim_start_matches('0').trim_end_matches('0');
     if significant.len() > digits {
         return Err(format!(
             "{text} is a binary floating-point number with more significant digits than a float holds as written ({digits})\n  hint: store money and amounts as DECIMAL, which is exact (pandas: decimal.Decimal values; DuckDB: CAST(x AS DECIMAL(18, 4)))"
@@ -1272,7 +1272,7 @@ mod tests {
         assert_eq!(decimal_text(12, -2), "1200");
         assert_eq!(decimal_text(7, 0), "7");
         let read = |unscaled: i128, scale: i8| {
-            let text = decimal(unscaled, scale).expect("decimal text");
+            let text = decimal(unscaled, scale);
             field_from_text::<NonNegative>(&text).map(|v| v.0.normalize().to_string()).map_err(|e| e.to_string())
         };
         assert_eq!(read(95_682 * 10i128.pow(24), 24), Ok("95682".to_owned()));
