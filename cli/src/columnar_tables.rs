@@ -17,10 +17,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _, Result};
+use arrow_schema::{DataType, Field, Schema};
 use designate_engine::columnar::{Rows, Stream};
 use designate_engine::{Error, Located};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
+use parquet::basic::Encoding;
 
 use crate::portfolio::{Raw, Source};
 
@@ -117,12 +121,9 @@ impl Table {
             return Ok(None);
         }
         let file = File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let table = Table {
-            path: path.to_owned(),
-            meta: ArrowReaderMetadata::load(&file, Default::default())
-                .map_err(|e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e)))?,
-        };
-        Ok(Some(table))
+        let meta = ArrowReaderMetadata::load(&file, Default::default())
+            .map_err(|e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e)))?;
+        Ok(Some(Table { path: path.to_owned(), meta: dictionaries_kept(meta) }))
     }
 
     /// Rows the footer counts.
@@ -164,6 +165,50 @@ impl Table {
     fn read_all(&self) -> Result<Vec<arrow_array::RecordBatch>> {
         self.reader(None, BATCH)?.map(|b| b.map_err(|e| self.not_parquet(e))).collect()
     }
+}
+
+/// The file read with its dictionary-encoded text columns kept as dictionaries (issue 15). A text column that
+/// every row group stores as a dictionary (what pandas, DuckDB, Spark and designate write) is read as the
+/// dictionary's values once and a key per row, instead of each row's text copied out of it; the engine reads a
+/// key's text as it reads the text itself. Any other column, or a file the hint does not fit, is read as it is.
+fn dictionaries_kept(meta: ArrowReaderMetadata) -> ArrowReaderMetadata {
+    let schema = meta.schema();
+    let parquet = meta.metadata();
+    // A flat table: field `i` is Parquet column `i` (a nested column is refused by its type later).
+    if parquet.file_metadata().schema_descr().num_columns() != schema.fields().len() {
+        return meta;
+    }
+    // Every data page of the column's every row group keys into a dictionary: a writer that gave up on its
+    // dictionary part way (too many distinct values) wrote plain pages, which the reader would have to hash into a
+    // dictionary of its own. A file without page statistics is taken at its dictionary's word.
+    let encoded = |i: usize| {
+        parquet.row_groups().iter().all(|g| {
+            let c = g.column(i);
+            c.dictionary_page_offset().is_some()
+                && c.page_encoding_stats_mask()
+                    .is_none_or(|m| m.is_only(Encoding::RLE_DICTIONARY) || m.is_only(Encoding::PLAIN_DICTIONARY))
+        })
+    };
+    let mut changed = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 if encoded(i) => {
+                changed = true;
+                f.as_ref()
+                    .clone()
+                    .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)))
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    if !changed {
+        return meta;
+    }
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(Arc::clone(parquet), ArrowReaderOptions::new().with_schema(hinted)).unwrap_or(meta)
 }
 
 #[cfg(test)]

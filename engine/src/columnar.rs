@@ -514,15 +514,19 @@ fn heads(partners: &Table) -> Result<(Vec<(At, String)>, HashMap<String, usize>)
     Ok((heads, index))
 }
 
-/// The `partner_id` cell of row `row` of `ids` (row `number` of `table`), trimmed, empty when NULL. Text is
-/// borrowed, not copied: every row of a table is attributed through here.
-fn partner_id<'a>(table: &Table, ids: &'a dyn Array, row: usize, number: u64) -> Result<Cow<'a, str>, Error> {
-    match ids.as_string_opt::<i32>() {
-        Some(text) if text.is_null(row) => Ok(Cow::Borrowed("")),
-        Some(text) => Ok(Cow::Borrowed(crate::value::trim(text.value(row)))),
-        None => Ok(Cow::Owned(
-            cell(ids, row, Kind::Text).map_err(|m| table.error_at(number, "partner_id", m))?.unwrap_or_default(),
-        )),
+/// The `partner_id` cell of row `row` of `ids` (row `number` of `table`; `col` is `Col::of(ids)`, made once per
+/// batch), trimmed, empty when NULL. Text is borrowed, not copied, from the array or its dictionary: every row of
+/// a table is attributed through here.
+fn partner_id<'a>(table: &Table, col: &Col<'a>, row: usize, number: u64) -> Result<Cow<'a, str>, Error> {
+    match col.at(row) {
+        Cell::Empty => Ok(Cow::Borrowed("")),
+        Cell::Text(t) => Ok(Cow::Borrowed(t)),
+        _ => match col.array {
+            Some(ids) => Ok(Cow::Owned(
+                cell(ids, row, Kind::Text).map_err(|m| table.error_at(number, "partner_id", m))?.unwrap_or_default(),
+            )),
+            None => Ok(Cow::Borrowed("")),
+        },
     }
 }
 
@@ -561,11 +565,14 @@ impl Portfolio {
         let mut rows: Vec<[Vec<At>; 3]> = (0..heads.len()).map(|_| Default::default()).collect();
         for (t, table) in [&customers, &people, &usage].into_iter().enumerate() {
             let Some(k) = table.cols.first().copied().flatten() else { continue };
-            for at in table.each() {
-                let array = table.batches[at.batch as usize].column(k);
-                let number = table.number(at);
-                let id = partner_id(table, array.as_ref(), at.row as usize, number)?;
-                rows[owner(table, &id, number, &index, &partners.name)?][t].push(at);
+            for (b, batch) in table.batches.iter().enumerate() {
+                let ids = Col::of(batch.column(k).as_ref());
+                for row in 0..batch.num_rows() {
+                    let at = At { batch: b as u32, row: row as u32 };
+                    let number = table.number(at);
+                    let id = partner_id(table, &ids, row, number)?;
+                    rows[owner(table, &id, number, &index, &partners.name)?][t].push(at);
+                }
             }
         }
         Ok(Portfolio { tables: [partners, usage, customers, people], heads, rows })
@@ -702,10 +709,10 @@ struct Col<'a> {
     /// `None`: the table has no such column, and every cell is empty.
     array: Option<&'a dyn Array>,
     typed: Typed<'a>,
-    /// The array's length, and whether it has a null buffer at all, taken once rather than asked of the array
+    /// The array's length, and its null buffer when it holds a NULL, taken once rather than asked of the array
     /// per cell (issue 15).
     len: usize,
-    nulls: bool,
+    nulls: Option<&'a arrow_buffer::NullBuffer>,
 }
 
 /// The values of a column of a type read natively; `Other` is read through [`cell`].
@@ -716,6 +723,10 @@ enum Typed<'a> {
     View(&'a StringViewArray),
     /// Dictionary-encoded text: its keys and its values.
     Dictionary(&'a dyn Array, &'a StringArray),
+    /// Dictionary-encoded text of 32-bit keys, what the Parquet reader gives for a text column (issue 15: the
+    /// column's values are not copied out of the dictionary, row by row): its keys, its values, and whether any
+    /// value is NULL (asked once, not per cell).
+    Dict32(&'a [i32], &'a StringArray, bool),
     Integer,
     D128(&'a [i128], i8),
     D64(&'a [i64], i8),
@@ -729,17 +740,26 @@ enum Typed<'a> {
 }
 
 impl<'a> Col<'a> {
-    const ABSENT: Col<'static> = Col { array: None, typed: Typed::Other, len: 0, nulls: false };
+    const ABSENT: Col<'static> = Col { array: None, typed: Typed::Other, len: 0, nulls: None };
 
     fn of(array: &'a dyn Array) -> Col<'a> {
         let typed = match array.data_type() {
             DataType::Utf8 => Typed::Utf8(array.as_string::<i32>()),
             DataType::LargeUtf8 => Typed::LargeUtf8(array.as_string::<i64>()),
             DataType::Utf8View => Typed::View(array.as_string_view()),
-            DataType::Dictionary(_, values) if **values == DataType::Utf8 => match array.as_any_dictionary_opt() {
-                Some(dict) => Typed::Dictionary(dict.keys(), dict.values().as_string::<i32>()),
-                None => Typed::Other,
-            },
+            DataType::Dictionary(keys, values) if **values == DataType::Utf8 => {
+                match (array.as_any_dictionary_opt(), keys.as_ref()) {
+                    (Some(dict), DataType::Int32) => match dict.keys().as_primitive_opt::<Int32Type>() {
+                        Some(k) => {
+                            let values = dict.values().as_string::<i32>();
+                            Typed::Dict32(k.values(), values, values.null_count() > 0)
+                        }
+                        None => Typed::Other,
+                    },
+                    (Some(dict), _) => Typed::Dictionary(dict.keys(), dict.values().as_string::<i32>()),
+                    (None, _) => Typed::Other,
+                }
+            }
             t if t.is_integer() => Typed::Integer,
             DataType::Decimal128(_, s) => Typed::D128(array.as_primitive::<Decimal128Type>().values(), *s),
             DataType::Decimal64(_, s) => Typed::D64(array.as_primitive::<Decimal64Type>().values(), *s),
@@ -760,17 +780,20 @@ impl<'a> Col<'a> {
             },
             _ => Typed::Other,
         };
-        Col { array: Some(array), typed, len: array.len(), nulls: array.nulls().is_some() }
+        // Read once (issue 15): the Parquet reader gives a null buffer to every column that may hold NULLs, most
+        // of which hold none.
+        let nulls = array.nulls().filter(|n| n.null_count() > 0);
+        Col { array: Some(array), typed, len: array.len(), nulls }
     }
 
     /// The cell at `row`, as [`cell`] reads it but without making text of it.
+    #[inline(always)]
     fn at(&self, row: usize) -> Cell<'a> {
         let Some(array) = self.array else { return Cell::Empty };
         if row >= self.len {
             return Cell::Other;
         }
-        // `Array::is_null` reads the null buffer, which an array without nulls need not have.
-        if self.nulls && array.is_null(row) {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
             return Cell::Empty;
         }
         let text = |t: &'a str| match crate::value::trim(t) {
@@ -791,6 +814,13 @@ impl<'a> Col<'a> {
             Typed::Dictionary(keys, values) => {
                 match integer(keys, row).and_then(|k| usize::try_from(k).ok()).filter(|k| *k < values.len()) {
                     Some(k) if values.is_null(k) => Cell::Empty,
+                    Some(k) => text(values.value(k)),
+                    None => Cell::Other,
+                }
+            }
+            Typed::Dict32(keys, values, nulls) => {
+                match keys.get(row).and_then(|k| usize::try_from(*k).ok()).filter(|k| *k < values.len()) {
+                    Some(k) if nulls && values.is_null(k) => Cell::Empty,
                     Some(k) => text(values.value(k)),
                     None => Cell::Other,
                 }
@@ -1237,8 +1267,18 @@ mod tests {
         let keys = Int32Array::from(vec![Some(0), Some(1), None, Some(2), Some(3), Some(0)]);
         let words = StringArray::from(vec![Some("acr_usd"), Some(" seats "), Some("bogus"), None]);
         let dictionary: ArrayRef = Arc::new(DictionaryArray::try_new(keys, Arc::new(words)).unwrap());
+        // Keys of 32 bits (what the Parquet reader gives, read from the keys' slice) and of any other width.
+        let narrow = arrow_array::Int8Array::from(vec![Some(1), None, Some(0), Some(3), Some(2)]);
+        let narrow: ArrayRef = Arc::new(
+            DictionaryArray::try_new(
+                narrow,
+                Arc::new(StringArray::from(vec![Some("acr_usd"), Some(" seats "), Some("bogus"), None])),
+            )
+            .unwrap(),
+        );
         let measures: Vec<ArrayRef> = vec![
             dictionary.clone(),
+            narrow.clone(),
             strings(&[Some("acr_usd"), Some("ACR_usd"), Some(""), None]),
             Arc::new(arrow_array::LargeStringArray::from(vec![Some("seats"), Some("x")])),
             Arc::new(arrow_array::StringViewArray::from(vec![Some(" acr_usd"), Some("pal")])),
@@ -1250,6 +1290,7 @@ mod tests {
             strings(&[Some(" c1 "), Some(""), None, Some("  ")]),
             Arc::new(Int64Array::from(vec![Some(7), None, Some(-2)])),
             dictionary,
+            narrow,
             Arc::new(arrow_array::StringViewArray::from(vec![Some("a"), None])),
         ];
         let t = one_column("customer", customers);

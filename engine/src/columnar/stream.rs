@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::SchemaRef;
 
-use super::{heads, owner, partner_id, At, Portfolio, Table};
+use super::{heads, owner, partner_id, At, Col, Portfolio, Table};
 use crate::error::Located;
 use crate::Error;
 
@@ -137,9 +137,10 @@ impl Stream {
     pub fn tally(&mut self, table: Rows, ids: &dyn Array) -> Result<(), Error> {
         let t = table.at();
         let mut last: Option<(String, usize)> = None;
+        let col = Col::of(ids);
         for row in 0..ids.len() {
             let number = self.counted[t] + row as u64 + 1;
-            let id = partner_id(&self.tables[t], ids, row, number)?;
+            let id = partner_id(&self.tables[t], &col, row, number)?;
             // Rows come in runs of one partner: the id is looked up when it changes.
             let i = match &last {
                 Some((previous, i)) if *previous == *id => *i,
@@ -197,24 +198,32 @@ impl Stream {
         if n > 0 {
             self.held[t].insert(sequence, Held { start, batch, left: n });
         }
-        let mut last: Option<(String, usize)> = None;
-        for row in 0..n {
-            let number = start + row as u64 + 1;
-            let id = partner_id(table, ids.as_ref(), row, number)?;
-            let i = match &last {
-                Some((previous, i)) if *previous == *id => *i,
-                _ => {
-                    let i = owner(table, &id, number, &self.index, &self.partners.name)?;
-                    last = Some((id.into_owned(), i));
-                    i
-                }
+        let ids = Col::of(ids.as_ref());
+        // Rows come in runs of one partner: the id is looked up when it changes, and a run is handed to its
+        // partner at once (issue 15).
+        let mut run: Option<(String, usize, usize)> = None; // (id, partner, first row)
+        for row in 0..=n {
+            let id = match row {
+                row if row < n => Some(partner_id(table, &ids, row, start + row as u64 + 1)?),
+                _ => None,
             };
-            let waiting = self.waiting.entry(i).or_default();
-            // A row of a partner already handed out, or one more than counted.
-            if i < self.next || waiting[t].len() as u64 >= self.counts[i][t] {
-                return Err(changed());
+            if let (Some((previous, _, _)), Some(id)) = (&run, &id) {
+                if previous == id {
+                    continue;
+                }
             }
-            waiting[t].push((sequence, row as u32));
+            if let Some((_, i, first)) = run.take() {
+                let waiting = self.waiting.entry(i).or_default();
+                // Rows of a partner already handed out, or more than counted.
+                if i < self.next || (waiting[t].len() + (row - first)) as u64 > self.counts[i][t] {
+                    return Err(changed());
+                }
+                waiting[t].extend((first..row).map(|r| (sequence, r as u32)));
+            }
+            if let Some(id) = id {
+                let i = owner(table, &id, start + row as u64 + 1, &self.index, &self.partners.name)?;
+                run = Some((id.into_owned(), i, row));
+            }
         }
         Ok(())
     }
@@ -431,7 +440,40 @@ mod tests {
                 let (want, got) = both(&tables(n, per, size, order));
                 assert_eq!(got, want, "{what}, batches of {size}");
                 assert_eq!(got.len(), n);
+                // Text columns as dictionaries, as the Parquet reader gives them: the very same partners.
+                let (whole, streamed) = both(&dictionaries(&tables(n, per, size, order)));
+                assert_eq!((&whole, &streamed), (&want, &want), "{what}, batches of {size}, dictionaries");
             }
+        }
+    }
+
+    /// The tables with every text column dictionary-encoded (32-bit keys).
+    fn dictionaries(t: &Tables) -> Tables {
+        let encode = |batches: &Vec<RecordBatch>| -> Vec<RecordBatch> {
+            batches
+                .iter()
+                .map(|b| {
+                    let cols: Vec<(String, ArrayRef)> = b
+                        .schema()
+                        .fields()
+                        .iter()
+                        .zip(b.columns())
+                        .map(|(f, c)| {
+                            let text = c.as_any().downcast_ref::<StringArray>().unwrap();
+                            let dict: arrow_array::DictionaryArray<arrow_array::types::Int32Type> =
+                                text.iter().collect();
+                            (f.name().clone(), Arc::new(dict) as ArrayRef)
+                        })
+                        .collect();
+                    RecordBatch::try_from_iter(cols).unwrap()
+                })
+                .collect()
+        };
+        Tables {
+            partners: encode(&t.partners),
+            usage: encode(&t.usage),
+            customers: t.customers.as_ref().map(encode),
+            people: t.people.as_ref().map(encode),
         }
     }
 
@@ -470,6 +512,7 @@ mod tests {
         let want = Portfolio::open(bad.clone(), NAMES.map(str::to_owned)).err().unwrap().to_string();
         assert_eq!(stream(&bad).err().unwrap().to_string(), want);
         assert!(want.starts_with("usage: row 2: partner \"p9\" is not in partners"), "{want}");
+        assert_eq!(stream(&dictionaries(&bad)).err().unwrap().to_string(), want, "dictionaries");
 
         // Counted from the full usage table, read back from half of it.
         let schema = t.usage[0].schema();
