@@ -31,8 +31,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
 use designate_engine::partner::{
-    field_from_text, CertificationFile, CustomerFile, Numbering, PartnerFile, PartnerIdFile, PersonFile, Places,
-    UsageFile,
+    field_from_text, no_value, CertificationFile, CustomerFile, Numbering, PartnerFile, PartnerIdFile, PersonFile,
+    Places, UsageFile,
 };
 
 use crate::portfolio::{Raw, Source};
@@ -199,9 +199,13 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// A cell read as a field of the partner-file shape, or the reader's message at the cell's line.
+/// A required cell read as a field of the partner-file shape, or the reader's message at the cell's line; an
+/// empty one is named as such ([`no_value`]), not as the text reader's empty string.
 fn cell<T: serde::de::DeserializeOwned>(table: &Table, row: &Row, column: &str) -> Result<T, String> {
-    field_from_text(row.get(table, column)).map_err(|e| table.at(row.line, &e))
+    match row.get(table, column) {
+        "" => Err(table.at(row.line, &format!("column \"{column}\" {}", no_value(false)))),
+        text => field_from_text(text).map_err(|e| table.at(row.line, &e)),
+    }
 }
 
 /// An optional cell: nothing when empty, else read as [`cell`] does.

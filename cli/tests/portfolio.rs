@@ -701,6 +701,43 @@ fn csv_tables_report_located_problems() {
     assert!(text(&out.stderr).contains("customers.csv:1: unknown column \"segmnt\""), "{}", text(&out.stderr));
 }
 
+/// Issue 15: an empty cell where a value is required (a value, a month, a measure, an as_of, an earned date) fails
+/// its partner at its line, naming the column and saying it is empty; the others are scored (exit 1). It used to
+/// be told the serde words for the empty text (`invalid value: string ""`, `unknown value ``` for a measure),
+/// without the column.
+#[test]
+fn csv_tables_say_an_empty_required_cell_is_empty() {
+    let src = workspace().join("snapshots/portfolios/tables");
+    // (table, line, cell index, column)
+    let cases = [
+        ("usage", 8, 5, "value"),
+        ("usage", 8, 2, "month"),
+        ("usage", 8, 4, "measure"),
+        ("partners", 3, 2, "as_of"),
+        ("people", 3, 3, "earned"),
+    ];
+    for (table, line, index, column) in cases {
+        let dir = scratch(&format!("empty-{column}"));
+        for f in ["partners.csv", "customers.csv", "people.csv", "usage.csv"] {
+            std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        }
+        let file = dir.join(format!("{table}.csv"));
+        let content = std::fs::read_to_string(&file).unwrap();
+        let mut lines: Vec<String> = content.lines().map(str::to_owned).collect();
+        let mut cells: Vec<&str> = lines[line - 1].split(',').collect();
+        assert!(!cells[index].is_empty(), "{column}");
+        cells[index] = " ";
+        lines[line - 1] = cells.join(",");
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        let out = designate(&["score", dir.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{column}: {stderr}");
+        assert_eq!(text(&out.stdout).lines().count(), 3, "{column}: the other partners are scored");
+        let want = format!("error: {}:{line}: column \"{column}\" is empty, and a value is required", file.display());
+        assert_eq!(stderr.lines().next().unwrap(), want);
+    }
+}
+
 #[test]
 fn gap_json_names_additions_and_write_produces_an_attaining_partner() {
     let dir = scratch("gap");

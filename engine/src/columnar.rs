@@ -5,7 +5,8 @@
 //! `customers` and `people`), the same column names, each cell read as the same reader a partner file's field is
 //! read by ([`field_from_text`]) reads its text, so that a portfolio scores alike whichever form it comes in. Native
 //! types are accepted where they mean what the column means: text anywhere; integers for ids and numbers;
-//! DECIMAL for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is an empty cell.
+//! DECIMAL for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is an empty cell,
+//! which a required column refuses as NULL (`is NULL, and a value is required`).
 //! The common types are read straight into the field (a DECIMAL into its exact decimal, a DATE into a month or a
 //! date, text borrowed from the array), each column's type resolved once per batch; a cell of another type, or a
 //! value the straight reading refuses, is made text and read by `field_from_text`, which gives the message.
@@ -44,7 +45,7 @@ use rust_decimal::Decimal;
 use crate::error::{closest, Located};
 use crate::flat::{Row, COLUMNS};
 use crate::partner::{
-    field_from_text, Association, CertificationFile, Cloud, CustomerFile, Measure, Numbering, PartnerFile,
+    field_from_text, no_value, Association, CertificationFile, Cloud, CustomerFile, Measure, Numbering, PartnerFile,
     PartnerIdFile, PersonFile, Places, Segment, UsageFile,
 };
 use crate::value::{Date, Month, NonNegative};
@@ -253,10 +254,24 @@ impl Table {
         cell(array.as_ref(), at.row as usize, self.kinds[k].1).map_err(|message| self.error(at, column, message))
     }
 
-    /// A cell read as a field of the partner-file shape, as a CSV cell is.
+    /// A required cell read as a field of the partner-file shape, as a CSV cell is; one with nothing in it is
+    /// refused as NULL or empty ([`no_value`]).
     fn field<T: serde::de::DeserializeOwned>(&self, at: At, column: &str) -> Result<T, Error> {
-        let text = self.text(at, column)?.unwrap_or_default();
-        field_from_text(&text).map_err(|m| self.error(at, column, m))
+        match self.text(at, column)? {
+            Some(text) => field_from_text(&text).map_err(|m| self.error(at, column, m)),
+            None => Err(self.error(at, column, no_value(self.is_null(at, column)).to_owned())),
+        }
+    }
+
+    /// Whether the cell of `column` at `at` is NULL, not blank text: a NULL of the array, of a dictionary's key
+    /// or of the word it points to, or any cell of a column of type null.
+    fn is_null(&self, at: At, column: &str) -> bool {
+        let Some(k) = self.kinds.iter().position(|(n, _, _)| *n == column) else { return false };
+        let Some(array) = self.cols[k].and_then(|i| self.batches.get(at.batch as usize)?.columns().get(i)) else {
+            return false;
+        };
+        let row = at.row as usize;
+        row < array.len() && array.logical_nulls().is_some_and(|nulls| nulls.is_null(row))
     }
 
     /// An optional cell: nothing when empty, else read as [`Table::field`] does.
@@ -1374,6 +1389,70 @@ mod tests {
         t.usage = vec![RecordBatch::try_from_iter(cols).unwrap()];
         let e = Portfolio::open(t, names().map(str::to_owned)).unwrap().partner(0).into_partner().err().unwrap();
         assert!(e.to_string().starts_with("usage: row 2: "), "{e}");
+    }
+
+    /// Issue 15: a required cell with nothing in it (NULL, or text that is blank once trimmed) says so at its row
+    /// and column, whatever the column reads (a month, a measure, a number, a date) and whatever its type, typed
+    /// or through its text; it used to get the serde words for an empty string (`invalid value: string ""`,
+    /// or `unknown value ```), confusing for a NULL.
+    #[test]
+    fn required_cells_without_a_value_say_null_or_empty() {
+        use arrow_array::{DictionaryArray, Int32Array, NullArray, TimestampMicrosecondArray};
+        fn said<T: Native + std::fmt::Debug>(t: &Table, column: &str) -> Vec<String> {
+            // Every cell refused, the typed reading and the text reading alike.
+            assert_eq!(typed_as_text::<T>(t, column), t.each().count(), "{column}");
+            let mut r = Reader::new(t);
+            let k = r.column(column);
+            t.each().map(|at| r.field::<T>(at, k).map(|_| ()).unwrap_err().to_string()).collect()
+        }
+        let null =
+            |row: u32, column: &str| format!("usage: row {row}, column {column}: is NULL, and a value is required");
+        let empty =
+            |row: u32, column: &str| format!("usage: row {row}, column {column}: is empty, and a value is required");
+        let text = || strings(&[None, Some(""), Some("  ")]);
+        // A NULL key, a key to a NULL word, a key to a blank word.
+        let dictionary = || -> ArrayRef {
+            let keys = Int32Array::from(vec![None, Some(0), Some(1)]);
+            let words = StringArray::from(vec![None, Some(" ")]);
+            Arc::new(DictionaryArray::try_new(keys, Arc::new(words)).unwrap())
+        };
+        let texts = |c: &str| [null(1, c), empty(2, c), empty(3, c), null(4, c), null(5, c), empty(6, c)];
+        assert_eq!(said::<Measure>(&one_column("measure", vec![text(), dictionary()]), "measure"), texts("measure"));
+        let nulls: Vec<ArrayRef> = vec![
+            Arc::new(Decimal128Array::from(vec![None::<i128>]).with_precision_and_scale(10, 2).unwrap()),
+            Arc::new(Int64Array::from(vec![None::<i64>])),
+            Arc::new(Float64Array::from(vec![None::<f64>])),
+            Arc::new(NullArray::new(1)),
+        ];
+        let values = said::<NonNegative>(&one_column("value", [vec![text(), dictionary()], nulls].concat()), "value");
+        assert_eq!(values[..6], texts("value"));
+        assert_eq!(values[6..], [7, 8, 9, 10].map(|row| null(row, "value")));
+        let dates = || -> Vec<ArrayRef> {
+            vec![
+                text(),
+                Arc::new(Date32Array::from(vec![None])),
+                Arc::new(TimestampMicrosecondArray::from(vec![None::<i64>])),
+            ]
+        };
+        let months = said::<Month>(&one_column("month", dates()), "month");
+        assert_eq!(
+            months,
+            [null(1, "month"), empty(2, "month"), empty(3, "month"), null(4, "month"), null(5, "month")]
+        );
+        let earned = said::<Date>(&one_column("earned", dates()), "earned");
+        assert_eq!(earned[..2], [null(1, "earned"), empty(2, "earned")]);
+        // A partner's as_of, through the partners' own reading: its partner fails, the other is read.
+        let mut t = base();
+        t.partners = vec![table(vec![
+            ("partner_id", strings(&[Some("p1"), Some("p2")])),
+            ("as_of", Arc::new(Date32Array::from(vec![Some(19875), None])) as ArrayRef),
+        ])];
+        let got = partners(&t, names()).unwrap();
+        assert!(got[0].1.is_ok());
+        assert_eq!(
+            got[1].1.as_ref().unwrap_err().to_string(),
+            "partners: row 2, column as_of: is NULL, and a value is required"
+        );
     }
 
     #[test]

@@ -1448,6 +1448,18 @@ pub fn field_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, 
     T::deserialize(d).map_err(|e| crate::error::plain_words(&e.to_string()))
 }
 
+/// What a table reader says of a required cell with nothing in it (issue 15), after the cell's place: a NULL
+/// (`usage.parquet: row 7, column value: is NULL, and a value is required`) or a blank cell (`usage.csv:8: column
+/// "value" is empty, and a value is required`). Not [`field_from_text`]'s words for the empty text (`invalid
+/// value: string ""`), which speak of a string the file never held.
+pub fn no_value(null: bool) -> &'static str {
+    if null {
+        "is NULL, and a value is required"
+    } else {
+        "is empty, and a value is required"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Issue 15: places of partners built from tables, kept as row numbers and rendered only when asked for.
