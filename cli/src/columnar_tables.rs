@@ -8,9 +8,9 @@
 //! never by position, in any order; memory holds `partners`, a batch of each table and the partners in flight
 //! when the rows are grouped by partner in `partners` order, and more when they are not (a batch is kept until
 //! its last row's partner comes). The guarantees are those of the CSV tables (tables.rs): a problem that cannot
-//! be pinned on one partner (a missing, unknown or mistyped column, a partner listed twice, a row naming an
-//! unlisted partner) makes the portfolio unreadable (exit 2) before anything is scored; a cell that does not
-//! read fails its partner only (exit 1), at `usage.parquet: row 12, column value`.
+//! be pinned on one partner (a missing, unknown or mistyped column, a partner listed twice or without an id, a
+//! row naming an unlisted partner) makes the portfolio unreadable (exit 2) before anything is scored; a cell that
+//! does not read fails its partner only (exit 1), at `usage.parquet: row 12, column value`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -10,8 +10,9 @@
 //! What the tables can get wrong, and what it costs (docs/partner-data.md says the same to users):
 //! - a problem that cannot be pinned on one partner makes the whole portfolio unreadable (exit 2), so that
 //!   nothing is scored from rows that may belong elsewhere: a duplicated or unknown column, a partner listed
-//!   twice in `partners.csv`, a row naming a partner that `partners.csv` does not list (perhaps a misspelt
-//!   id, whose real partner would otherwise be scored without it), a row whose partner cannot be read;
+//!   twice in `partners.csv` or without an id there, a row naming a partner that `partners.csv` does not list
+//!   (perhaps a misspelt id, whose real partner would otherwise be scored without it), a row whose partner
+//!   cannot be read;
 //! - a problem inside the rows of a known partner fails that partner only (exit 1, the others are scored): a
 //!   malformed row (wrong number of cells, text that is not UTF-8), `usage.csv` rows of the partner that
 //!   appear again after other partners' rows.
@@ -271,17 +272,21 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
         let id = match (&row.partner, &row.cells) {
             (Some(id), _) if !id.is_empty() => id.clone(),
             (_, Err(malformed)) => return Err(anyhow!(partners_table.at(row.line, malformed))),
-            // An empty id is the partner validation's to report (`partner id is empty`); no row can name it.
-            (_, Ok(_)) => String::new(),
-        };
-        if !id.is_empty() {
-            if let Some(first) = partners.index.get(&id) {
-                let first: &Head = &heads[*first];
-                return Err(anyhow!(partners_table
-                    .at(row.line, &format!("partner \"{id}\" is listed twice (first at line {})", first.line))));
+            // The rows of the other tables that belong to a partner without an id could not be told from
+            // another's, as for their own rows without one (`Partners::of`); the Parquet tables say the same.
+            (_, Ok(_)) => {
+                return Err(anyhow!(
+                    "{}\n  hint: every partner needs an id: the rows of the other tables name their partner by it",
+                    partners_table.at(row.line, "row has no partner_id")
+                ))
             }
-            partners.index.insert(id.clone(), heads.len());
+        };
+        if let Some(first) = partners.index.get(&id) {
+            let first: &Head = &heads[*first];
+            return Err(anyhow!(partners_table
+                .at(row.line, &format!("partner \"{id}\" is listed twice (first at line {})", first.line))));
         }
+        partners.index.insert(id.clone(), heads.len());
         failures.push(row.cells.as_ref().err().map(|m| partners_table.at(row.line, m)));
         heads.push(Head { line: row.line, id, row });
     }

@@ -768,3 +768,54 @@ fn parquet_required_cells_without_a_value_say_null_or_empty() {
     let want = format!("error: {}: row 7, column measure: is empty, and a value is required", usage.display());
     assert_eq!(stderr.lines().next().unwrap(), want);
 }
+
+/// Issue 15: a row of partners.parquet without an id (NULL, or blank text) makes the portfolio unreadable at that
+/// row (exit 2), as a row of the other tables without one does, and as partners.csv does; it used to be passed
+/// over, and the other tables' rows of the partner meant reported instead (`people.parquet: row 16: partner
+/// "bizapps-smb" is not in partners.parquet`). A row of usage, customers or people without one is named at its row.
+#[test]
+fn a_partners_row_without_an_id_is_refused_at_its_row() {
+    let hint = "  hint: every partner needs an id: the rows of the other tables name their partner by it";
+    let dir = valid("no-partner-id");
+    let partners = dir.join("partners.parquet");
+    let original = read(&partners);
+    for id in [None, Some(""), Some("  ")] {
+        let mut cols = columns(&original);
+        let ids = column(&mut cols, "partner_id");
+        let mut cells: Vec<Option<String>> =
+            (0..ids.len()).map(|i| Some(ids.as_string::<i32>().value(i).to_owned())).collect();
+        cells[2] = id.map(str::to_owned);
+        *ids = Arc::new(StringArray::from(cells));
+        write_parquet(&partners, cols);
+        let (code, stdout, stderr) = run(&["score", dir.to_str().unwrap()]);
+        assert_eq!((code, stdout.as_str()), (Some(2), ""), "{id:?}: {stderr}");
+        assert_eq!(stderr, format!("error: {}: row 3: row has no partner_id\n{hint}\n", partners.display()), "{id:?}");
+    }
+    write_parquet(&partners, columns(&original));
+    for table in ["usage", "customers", "people"] {
+        let path = dir.join(format!("{table}.parquet"));
+        let original = read(&path);
+        let mut cols = columns(&original);
+        let ids = column(&mut cols, "partner_id");
+        *ids = with_null(ids, 3);
+        write_parquet(&path, cols);
+        let (code, _, stderr) = run(&["score", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr, format!("error: {}: row 4: row has no partner_id\n", path.display()));
+        write_parquet(&path, columns(&original));
+    }
+
+    // partners.csv: the same words, at its line.
+    let csv = scratch("csv-no-partner-id");
+    let src = workspace().join("snapshots/portfolios/tables");
+    for f in ["partners.csv", "usage.csv", "customers.csv", "people.csv"] {
+        std::fs::copy(src.join(f), csv.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(csv.join("partners.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[3] = lines[3].replacen("bizapps-smb", " ", 1);
+    std::fs::write(csv.join("partners.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, stdout, stderr) = run(&["score", csv.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
+    assert_eq!(stderr, format!("error: {}/partners.csv:4: row has no partner_id\n{hint}\n", csv.display()));
+}

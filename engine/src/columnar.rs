@@ -17,10 +17,10 @@
 //!
 //! Rows are attributed to partners by `partner_id`, never by position, and may come in any order. What fails
 //! follows the CSV tables (cli/src/tables.rs): a missing, unknown or duplicated column, a column of a type that
-//! cannot hold what it must, a partner listed twice, or a row naming a partner `partners` does not list makes
-//! the whole portfolio unreadable (the outer error); a cell that does not read fails its partner only, at
-//! `usage.parquet: row 12, column value`. The partners are built one at a time ([`Portfolio::partner`]), so
-//! memory holds the tables (columnar, compact) and the partners being built.
+//! cannot hold what it must, a partner listed twice or without an id, or a row naming a partner `partners` does
+//! not list makes the whole portfolio unreadable (the outer error); a cell that does not read fails its partner
+//! only, at `usage.parquet: row 12, column value`. The partners are built one at a time ([`Portfolio::partner`]),
+//! so memory holds the tables (columnar, compact) and the partners being built.
 //!
 //! Out: [`schema`] and [`batch`] are [`flat::COLUMNS`](crate::flat::COLUMNS) as Arrow columns: text, exact
 //! decimals (`Decimal128(38, 28)`: every value the engine's decimal holds below 10^10 points, far above any
@@ -505,29 +505,31 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Each row of `partners` with its id, and each id's partner (its index in `partners` order); a partner listed
-/// twice makes the portfolio unreadable. An empty id is the partner validation's to report (`partner id is
-/// empty`); no row can name it.
+/// Each row of `partners` with its id, and each id's partner (its index in `partners` order). A row without an
+/// id (NULL, or blank text) or a partner listed twice makes the portfolio unreadable, at its row: the rows of the
+/// other tables that belong to that partner could not be told from another's (as for a row of theirs without an
+/// id, [`owner`]).
 #[allow(clippy::type_complexity)]
 fn heads(partners: &Table) -> Result<(Vec<(At, String)>, HashMap<String, usize>), Error> {
     let mut heads: Vec<(At, String)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for at in partners.each() {
-        let id = partners.text(at, "partner_id")?.unwrap_or_default();
-        if !id.is_empty() {
-            if let Some(first) = index.get(&id) {
-                let first = partners.number(heads[*first].0);
-                return Err(Error::new(
-                    Located::field(&partners.name, format!("row {}", partners.number(at))),
-                    format!("partner \"{id}\" is listed twice (first at row {first})"),
-                ));
-            }
-            index.insert(id.clone(), heads.len());
+        let place = || Located::field(&partners.name, format!("row {}", partners.number(at)));
+        let Some(id) = partners.text(at, "partner_id")? else {
+            return Err(Error::new(place(), "row has no partner_id").with_hint(NO_PARTNER_ID));
+        };
+        if let Some(first) = index.get(&id) {
+            let first = partners.number(heads[*first].0);
+            return Err(Error::new(place(), format!("partner \"{id}\" is listed twice (first at row {first})")));
         }
+        index.insert(id.clone(), heads.len());
         heads.push((at, id));
     }
     Ok((heads, index))
 }
+
+/// The hint of a row of `partners` without an id; the CSV tables give the same (cli/src/tables.rs).
+const NO_PARTNER_ID: &str = "every partner needs an id: the rows of the other tables name their partner by it";
 
 /// The `partner_id` cell of row `row` of `ids` (row `number` of `table`; `col` is `Col::of(ids)`, made once per
 /// batch), trimmed, empty when NULL. Text is borrowed, not copied, from the array or its dictionary: every row of
@@ -1453,6 +1455,29 @@ mod tests {
             got[1].1.as_ref().unwrap_err().to_string(),
             "partners: row 2, column as_of: is NULL, and a value is required"
         );
+    }
+
+    /// Issue 15: a row of `partners` without an id (NULL, or text blank once trimmed) makes the portfolio
+    /// unreadable at its own row, as a row of the other tables without one does, whole tables or streamed; it
+    /// used to be kept as a partner without an id, and the rows of the partner meant were reported instead, at
+    /// their tables (`people: row 16: partner "bizapps-smb" is not in partners`).
+    #[test]
+    fn a_partners_row_without_an_id_is_refused_at_its_row() {
+        let ids: [ArrayRef; 4] = [
+            strings(&[Some("p1"), None]),
+            strings(&[Some("p1"), Some("")]),
+            strings(&[Some("p1"), Some("  ")]),
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+        ];
+        for id in ids {
+            let mut t = base();
+            t.usage.clear();
+            t.partners = vec![table(vec![("partner_id", id), ("as_of", strings(&[Some("2024-06"), Some("2024-06")]))])];
+            let want = "partners: row 2: row has no partner_id\n  hint: every partner needs an id: the rows of the other tables name their partner by it";
+            assert_eq!(partners(&t, names()).err().unwrap().to_string(), want);
+            let streamed = Stream::open(names().map(str::to_owned), t.partners.clone(), [None, None, None]);
+            assert_eq!(streamed.err().unwrap().to_string(), want);
+        }
     }
 
     #[test]
