@@ -819,3 +819,41 @@ fn a_partners_row_without_an_id_is_refused_at_its_row() {
     assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
     assert_eq!(stderr, format!("error: {}/partners.csv:4: row has no partner_id\n{hint}\n", csv.display()));
 }
+
+/// Issue 15: a DECIMAL of precision over 38 (Arrow's Decimal256: pyarrow's `decimal256(40, 4)`, a Parquet
+/// FIXED_LEN_BYTE_ARRAY decimal) scores exactly as the same values in a DECIMAL(18, 4); only a value of more
+/// significant digits than the engine's decimal holds fails its partner, in the text reader's words. The column
+/// used to be refused whole (`a column of type decimal(256-bit) cannot hold exact numbers`, exit 2).
+#[test]
+fn parquet_decimal256_values_score_as_their_exact_text() {
+    use arrow_array::types::Decimal256Type;
+    use arrow_array::{ArrowPrimitiveType, Decimal256Array};
+    type I256 = <Decimal256Type as ArrowPrimitiveType>::Native;
+    let dir = valid("decimal256");
+    let want = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+    assert_eq!(want.0, Some(0), "{}", want.2);
+    let usage = dir.join("usage.parquet");
+    let mut cols = columns(&read(&usage));
+    let value = column(&mut cols, "value");
+    let mut wide: Vec<Option<I256>> =
+        value.as_primitive::<Decimal128Type>().iter().map(|v| v.map(I256::from_i128)).collect();
+    *value = Arc::new(Decimal256Array::from(wide.clone()).with_precision_and_scale(40, 4).unwrap());
+    write_parquet(&usage, cols.clone());
+    let t = read(&usage);
+    assert_eq!(t.column_by_name("value").unwrap().data_type(), &arrow_schema::DataType::Decimal256(40, 4));
+    assert_eq!(run(&["score", "--format", "csv", dir.to_str().unwrap()]), want);
+    // 40 digits at scale 4: more than the engine's decimal holds; its partner fails, the others are scored.
+    let int = "1234567890".repeat(3) + "123456";
+    wide[2] = I256::from_string(&format!("{int}7891"));
+    *column(&mut cols, "value") = Arc::new(Decimal256Array::from(wide).with_precision_and_scale(40, 4).unwrap());
+    write_parquet(&usage, cols);
+    let (code, got, stderr) = scored(&dir);
+    assert_eq!((code, got), (Some(1), 3), "{stderr}");
+    assert_eq!(
+        stderr.lines().next().unwrap(),
+        format!(
+            "error: {}: row 3, column value: invalid value: {int}.7891, 40 significant digits, expected a decimal of at most 28 significant digits",
+            usage.display()
+        )
+    );
+}

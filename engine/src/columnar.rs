@@ -5,8 +5,8 @@
 //! `customers` and `people`), the same column names, each cell read as the same reader a partner file's field is
 //! read by ([`field_from_text`]) reads its text, so that a portfolio scores alike whichever form it comes in. Native
 //! types are accepted where they mean what the column means: text anywhere; integers for ids and numbers;
-//! DECIMAL for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is an empty cell,
-//! which a required column refuses as NULL (`is NULL, and a value is required`).
+//! DECIMAL of any precision for numbers (exact); DATE for dates and, on the first of a month, for months; NULL is
+//! an empty cell, which a required column refuses as NULL (`is NULL, and a value is required`).
 //! The common types are read straight into the field (a DECIMAL into its exact decimal, a DATE into a month or a
 //! date, text borrowed from the array), each column's type resolved once per batch; a cell of another type, or a
 //! value the straight reading refuses, is made text and read by `field_from_text`, which gives the message.
@@ -32,12 +32,13 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type, Int16Type,
-    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Float32Type, Float64Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Decimal128Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
+    Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Decimal128Array, LargeStringArray, RecordBatch, StringArray,
+    StringViewArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use rust_decimal::Decimal;
@@ -314,7 +315,13 @@ fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(),
         Kind::Number => {
             text || integer
                 || t.is_floating()
-                || matches!(t, DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..))
+                || matches!(
+                    t,
+                    DataType::Decimal32(..)
+                        | DataType::Decimal64(..)
+                        | DataType::Decimal128(..)
+                        | DataType::Decimal256(..)
+                )
         }
     };
     if ok {
@@ -376,6 +383,14 @@ fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Option<String>, Str
         DataType::Decimal32(_, s) => decimal(i128::from(array.as_primitive::<Decimal32Type>().value(row)), *s),
         DataType::Decimal64(_, s) => decimal(i128::from(array.as_primitive::<Decimal64Type>().value(row)), *s),
         DataType::Decimal128(_, s) => decimal(array.as_primitive::<Decimal128Type>().value(row), *s),
+        DataType::Decimal256(_, s) => {
+            let unscaled = array.as_primitive::<Decimal256Type>().value(row);
+            match unscaled.to_i128() {
+                Some(unscaled) => decimal(unscaled, *s),
+                // Over 38 digits: every one written out, for the text reader to take or refuse in its words.
+                None => Cow::Owned(scaled_text(&unscaled.to_string(), *s)),
+            }
+        }
         DataType::Float64 => float(array.as_primitive::<Float64Type>().value(row), 15)?,
         DataType::Float32 => float(array.as_primitive::<Float32Type>().value(row), 6)?,
         DataType::Date32 => date(i64::from(array.as_primitive::<Date32Type>().value(row)), kind)?,
@@ -430,8 +445,15 @@ fn decimal(unscaled: i128, scale: i8) -> Cow<'static, str> {
 
 /// `unscaled × 10^-scale` as plain decimal text, every digit written: `-0.000123`, `1200`.
 fn decimal_text(unscaled: i128, scale: i8) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let sign = if unscaled < 0 { "-" } else { "" };
+    scaled_text(&unscaled.to_string(), scale)
+}
+
+/// [`decimal_text`] of an unscaled value given as its integer text (`-123`), of any width (a Decimal256's).
+fn scaled_text(unscaled: &str, scale: i8) -> String {
+    let (sign, digits) = match unscaled.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", unscaled),
+    };
     let Ok(places) = usize::try_from(scale) else {
         return format!("{sign}{digits}{}", "0".repeat(usize::from(scale.unsigned_abs())));
     };
@@ -746,6 +768,8 @@ enum Typed<'a> {
     Dict32(&'a [i32], &'a StringArray, bool),
     Integer,
     D128(&'a [i128], i8),
+    /// A Decimal256's values: those of 38 digits or fewer are read as a [`Typed::D128`]'s, the others as text.
+    D256(&'a [<Decimal256Type as ArrowPrimitiveType>::Native], i8),
     D64(&'a [i64], i8),
     D32(&'a [i32], i8),
     Date32(&'a [i32]),
@@ -779,6 +803,7 @@ impl<'a> Col<'a> {
             }
             t if t.is_integer() => Typed::Integer,
             DataType::Decimal128(_, s) => Typed::D128(array.as_primitive::<Decimal128Type>().values(), *s),
+            DataType::Decimal256(_, s) => Typed::D256(array.as_primitive::<Decimal256Type>().values(), *s),
             DataType::Decimal64(_, s) => Typed::D64(array.as_primitive::<Decimal64Type>().values(), *s),
             DataType::Decimal32(_, s) => Typed::D32(array.as_primitive::<Decimal32Type>().values(), *s),
             DataType::Date32 => Typed::Date32(array.as_primitive::<Date32Type>().values()),
@@ -844,6 +869,7 @@ impl<'a> Col<'a> {
             }
             Typed::Integer => integer(array, row).map_or(Cell::Other, Cell::Int),
             Typed::D128(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(*v, s)),
+            Typed::D256(v, s) => v.get(row).and_then(|v| v.to_i128()).map_or(Cell::Other, |v| Cell::Dec(v, s)),
             Typed::D64(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(i128::from(*v), s)),
             Typed::D32(v, s) => v.get(row).map_or(Cell::Other, |v| Cell::Dec(i128::from(*v), s)),
             Typed::Date32(v) => v.get(row).map_or(Cell::Other, |v| Cell::Days(i64::from(*v))),
@@ -1478,6 +1504,59 @@ mod tests {
             let streamed = Stream::open(names().map(str::to_owned), t.partners.clone(), [None, None, None]);
             assert_eq!(streamed.err().unwrap().to_string(), want);
         }
+    }
+
+    /// Issue 15: a DECIMAL of precision over 38 (Arrow's Decimal256, what pyarrow writes for `decimal256(40, 4)`)
+    /// reads each value as its exact text, as a Decimal128 does: DECIMAL(40, 4) holding 123.4567 is 123.4567, and
+    /// only a value of more significant digits than the engine's decimal holds is refused, in the text reader's
+    /// words. The column used to be refused whole, as a type that cannot hold numbers.
+    #[test]
+    fn decimal256_values_read_as_their_exact_text() {
+        use arrow_array::types::Decimal256Type;
+        use arrow_array::{ArrowPrimitiveType, Decimal256Array};
+        type I256 = <Decimal256Type as ArrowPrimitiveType>::Native;
+        let wide = |v: i128| I256::from_i128(v);
+        let huge = |text: &str| I256::from_string(text).unwrap();
+        let dec = |v: Vec<Option<I256>>, p: u8, s: i8| -> ArrayRef {
+            Arc::new(Decimal256Array::from(v).with_precision_and_scale(p, s).unwrap())
+        };
+        assert!(check_type("usage", "value", Kind::Number, &DataType::Decimal256(40, 4)).is_ok());
+        // 28 significant digits, what the engine's decimal holds, and its largest mantissa (32 digits).
+        let (most, max) = (10i128.pow(28) - 1, 79_228_162_514_643_264_337_593_543_950_335_i128);
+        let column = vec![
+            dec(
+                vec![Some(wide(1_234_567)), Some(wide(0)), None, Some(wide(-5)), Some(wide(most)), Some(wide(max))],
+                40,
+                4,
+            ),
+            // Beyond an i128: 1 and 40 zeros at scale 40 is 1; 42 significant digits are too many.
+            dec(vec![Some(huge(&format!("1{}", "0".repeat(40)))), Some(huge(&"12".repeat(21)))], 76, 40),
+            dec(vec![Some(huge(&format!("-{}", "9".repeat(76))))], 76, 0),
+            dec(vec![Some(wide(12))], 40, -2),
+        ];
+        let t = one_column("value", column);
+        // The typed reading and the text reading agree, value for value and message for message.
+        let mut r = Reader::new(&t);
+        let k = r.column("value");
+        let got: Vec<Result<String, String>> = t
+            .each()
+            .map(|at| r.field::<NonNegative>(at, k).map(|v| v.0.to_string()).map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(typed_as_text::<NonNegative>(&t, "value"), 5, "{got:#?}");
+        assert_eq!(got[0], Ok("123.4567".to_owned()));
+        assert_eq!(got[1], Ok("0.0000".to_owned()));
+        assert_eq!(got[2], Err("usage: row 3, column value: is NULL, and a value is required".to_owned()));
+        assert!(got[3].as_ref().unwrap_err().contains("-0.0005"), "{got:?}");
+        assert_eq!(got[4], Ok(format!("{}.9999", "9".repeat(24))));
+        let too_many = |row: usize, text: &str| {
+            let words = field_from_text::<NonNegative>(text).map(|_| ()).unwrap_err();
+            Err(format!("usage: row {row}, column value: {words}"))
+        };
+        assert_eq!(got[5], too_many(6, "7922816251464326433759354395.0335"));
+        assert_eq!(got[6].as_ref().map(|v| v.parse::<Decimal>().unwrap().normalize().to_string()), Ok("1".to_owned()));
+        assert_eq!(got[7], too_many(8, &format!("12.{}", "12".repeat(20))));
+        assert_eq!(got[8], too_many(9, &format!("-{}", "9".repeat(76))));
+        assert_eq!(got[9], Ok("1200".to_owned()));
     }
 
     #[test]
