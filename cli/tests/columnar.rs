@@ -857,3 +857,33 @@ fn parquet_decimal256_values_score_as_their_exact_text() {
         )
     );
 }
+
+/// Issue 15: a month column of timestamps in a time zone other than UTC (pandas' `datetime64[us, Europe/Paris]`)
+/// is still refused whole (exit 2: its midnight is not midnight in UTC), and the first line now says it is the
+/// zone, naming it and what is expected; it used to say only `a column of type timestamp cannot hold months`.
+#[test]
+fn parquet_timestamps_in_another_time_zone_are_named_as_such() {
+    let dir = valid("paris");
+    let usage = dir.join("usage.parquet");
+    let mut cols = columns(&read(&usage));
+    let month = column(&mut cols, "month");
+    // Each month's first day at midnight in Paris in summer (UTC+2): the instant is 22:00 UTC the day before.
+    let micros: Vec<i64> = (0..month.len())
+        .map(|i| {
+            i64::from(month.as_primitive::<arrow_array::types::Date32Type>().value(i)) * 86_400_000_000 - 7_200_000_000
+        })
+        .collect();
+    *month = Arc::new(arrow_array::TimestampMicrosecondArray::from(micros).with_timezone("Europe/Paris"));
+    write_parquet(&usage, cols);
+    let (code, stdout, stderr) = run(&["score", dir.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
+    let mut lines = stderr.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        format!(
+            "error: {}: column month: the timestamps carry the time zone Europe/Paris, not UTC; expected dates, or timestamps in UTC or without a time zone",
+            usage.display()
+        )
+    );
+    assert!(lines.next().unwrap().starts_with("  hint: a timestamp with a time zone is stored as its instant in UTC"));
+}

@@ -327,6 +327,22 @@ fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(),
     if ok {
         return Ok(());
     }
+    // Timestamps in another zone are of the right type, in the wrong zone: the message says which.
+    if let (Kind::Month | Kind::Date, DataType::Timestamp(_, Some(zone))) = (kind, t) {
+        let store = match kind {
+            Kind::Month => "store months as DATE on the first of the month, or as text (2024-06)",
+            _ => "store dates as DATE, or as text (2024-06-30)",
+        };
+        return Err(Error::new(
+            Located::field(table, format!("column {column}")),
+            format!(
+                "the timestamps carry the time zone {zone}, not UTC; expected dates, or timestamps in UTC or without a time zone"
+            ),
+        )
+        .with_hint(format!(
+            "a timestamp with a time zone is stored as its instant in UTC, and midnight in {zone} is not midnight in UTC; {store} (pandas: `.dt.tz_localize(None)` keeps the local day)"
+        )));
+    }
     let (what, hint) = match kind {
         Kind::Text => ("text", "store ids and names as text (or integers)"),
         Kind::Month => (
@@ -1143,7 +1159,7 @@ mod tests {
         assert!(check_type("usage", "month", Kind::Month, utc.data_type()).is_ok());
         let elsewhere = naive.with_timezone("America/New_York");
         let e = check_type("usage", "month", Kind::Month, elsewhere.data_type()).unwrap_err().to_string();
-        assert!(e.starts_with("usage: column month: a column of type timestamp cannot hold months"), "{e}");
+        assert!(e.starts_with("usage: column month: the timestamps carry the time zone America/New_York,"), "{e}");
     }
 
     /// Issue 15: a NULL in a required cell is an empty cell, refused as the CSV reader refuses it, failing only
@@ -1557,6 +1573,28 @@ mod tests {
         assert_eq!(got[7], too_many(8, &format!("12.{}", "12".repeat(20))));
         assert_eq!(got[8], too_many(9, &format!("-{}", "9".repeat(76))));
         assert_eq!(got[9], Ok("1200".to_owned()));
+    }
+
+    /// Issue 15: a column of timestamps in a time zone other than UTC is refused (its midnight is not midnight in
+    /// UTC), and the message's first line says so, naming the zone and what is expected; it used to name the
+    /// column's type alone (`a column of type timestamp cannot hold months`), the zone only in the hint.
+    #[test]
+    fn timestamps_in_another_time_zone_are_named_as_such() {
+        let paris = DataType::Timestamp(TimeUnit::Microsecond, Some("Europe/Paris".into()));
+        let e = check_type("usage", "month", Kind::Month, &paris).unwrap_err().to_string();
+        let first = e.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "usage: column month: the timestamps carry the time zone Europe/Paris, not UTC; expected dates, or timestamps in UTC or without a time zone"
+        );
+        assert!(e.contains("hint: ") && e.contains("tz_localize(None)"), "{e}");
+        let e = check_type("people", "earned", Kind::Date, &paris).unwrap_err().to_string();
+        assert!(e.starts_with("people: column earned: the timestamps carry the time zone Europe/Paris, not UTC;"));
+        // Still refused whole (only the words changed); UTC and no zone are read.
+        for zone in [None, Some("UTC"), Some("+00:00")] {
+            let t = DataType::Timestamp(TimeUnit::Second, zone.map(Into::into));
+            assert!(check_type("usage", "month", Kind::Month, &t).is_ok(), "{zone:?}");
+        }
     }
 
     #[test]
