@@ -213,7 +213,44 @@ fn dictionaries_kept(meta: ArrowReaderMetadata) -> ArrowReaderMetadata {
 
 #[cfg(test)]
 mod tests {
-    use super::reason;
+    use super::{dictionaries_kept, reason};
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::DataType;
+    use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    /// The types `dictionaries_kept` reads a file's columns as, the file written with `props`.
+    fn kept(props: WriterProperties) -> Vec<DataType> {
+        let text: ArrayRef = Arc::new(StringArray::from((0..40).map(|i| format!("c{}", i % 3)).collect::<Vec<_>>()));
+        let many: ArrayRef = Arc::new(StringArray::from((0..40).map(|i| format!("value {i}")).collect::<Vec<_>>()));
+        let number: ArrayRef = Arc::new(Int64Array::from((0..40).collect::<Vec<i64>>()));
+        let batch = RecordBatch::try_from_iter([("few", text), ("many", many), ("n", number)]).unwrap();
+        let file = tempfile::tempfile().unwrap();
+        let mut w = ArrowWriter::try_new(file.try_clone().unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let meta = dictionaries_kept(ArrowReaderMetadata::load(&file, Default::default()).unwrap());
+        meta.schema().fields().iter().map(|f| f.data_type().clone()).collect()
+    }
+
+    // Issue 15: a text column every page of which keys into a dictionary is read as one; a column written plain,
+    // or whose dictionary the writer gave up part way, and a column that is not text, are read as they are.
+    #[test]
+    fn text_columns_stored_as_dictionaries_are_read_as_dictionaries() {
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let all = kept(WriterProperties::builder().set_max_row_group_row_count(Some(7)).build());
+        assert_eq!(all, [dict.clone(), dict.clone(), DataType::Int64]);
+        let plain = kept(WriterProperties::builder().set_dictionary_enabled(false).build());
+        assert_eq!(plain, [DataType::Utf8, DataType::Utf8, DataType::Int64]);
+        let given_up = WriterProperties::builder()
+            .set_dictionary_page_size_limit(32)
+            .set_write_batch_size(2)
+            .set_data_page_row_count_limit(2)
+            .build();
+        assert_eq!(kept(given_up), [dict, DataType::Utf8, DataType::Int64]);
+    }
 
     // A file compressed with a codec this build leaves out is named by its codec, with what is read instead; any
     // other error is passed on as the crate words it.
