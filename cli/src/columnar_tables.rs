@@ -17,14 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _, Result};
-use arrow_schema::{DataType, Field, Schema};
 use designate_engine::columnar::{Rows, Stream};
 use designate_engine::{Error, Located};
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
-};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
-use parquet::basic::Encoding;
 
 use crate::portfolio::{Raw, Source};
 
@@ -123,7 +119,7 @@ impl Table {
         let file = File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
         let meta = ArrowReaderMetadata::load(&file, Default::default())
             .map_err(|e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e)))?;
-        Ok(Some(Table { path: path.to_owned(), meta: dictionaries_kept(meta) }))
+        Ok(Some(Table { path: path.to_owned(), meta }))
     }
 
     /// Rows the footer counts.
@@ -167,90 +163,9 @@ impl Table {
     }
 }
 
-/// The file read with its dictionary-encoded text columns kept as dictionaries (issue 15). A text column that
-/// every row group stores as a dictionary (what pandas, DuckDB, Spark and designate write) is read as the
-/// dictionary's values once and a key per row, instead of each row's text copied out of it; the engine reads a
-/// key's text as it reads the text itself. Any other column, or a file the hint does not fit, is read as it is.
-fn dictionaries_kept(meta: ArrowReaderMetadata) -> ArrowReaderMetadata {
-    let schema = meta.schema();
-    let parquet = meta.metadata();
-    // A flat table: field `i` is Parquet column `i` (a nested column is refused by its type later).
-    if parquet.file_metadata().schema_descr().num_columns() != schema.fields().len() {
-        return meta;
-    }
-    // Every data page of the column's every row group keys into a dictionary: a writer that gave up on its
-    // dictionary part way (too many distinct values) wrote plain pages, which the reader would have to hash into a
-    // dictionary of its own. A file without page statistics is taken at its dictionary's word.
-    let encoded = |i: usize| {
-        parquet.row_groups().iter().all(|g| {
-            let c = g.column(i);
-            c.dictionary_page_offset().is_some()
-                && c.page_encoding_stats_mask()
-                    .is_none_or(|m| m.is_only(Encoding::RLE_DICTIONARY) || m.is_only(Encoding::PLAIN_DICTIONARY))
-        })
-    };
-    let mut changed = false;
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| match f.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 if encoded(i) => {
-                changed = true;
-                f.as_ref()
-                    .clone()
-                    .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)))
-            }
-            _ => f.as_ref().clone(),
-        })
-        .collect();
-    if !changed {
-        return meta;
-    }
-    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-    ArrowReaderMetadata::try_new(Arc::clone(parquet), ArrowReaderOptions::new().with_schema(hinted)).unwrap_or(meta)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{dictionaries_kept, reason};
-    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-    use arrow_schema::DataType;
-    use parquet::arrow::arrow_reader::ArrowReaderMetadata;
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
-    use std::sync::Arc;
-
-    /// The types `dictionaries_kept` reads a file's columns as, the file written with `props`.
-    fn kept(props: WriterProperties) -> Vec<DataType> {
-        let text: ArrayRef = Arc::new(StringArray::from((0..40).map(|i| format!("c{}", i % 3)).collect::<Vec<_>>()));
-        let many: ArrayRef = Arc::new(StringArray::from((0..40).map(|i| format!("value {i}")).collect::<Vec<_>>()));
-        let number: ArrayRef = Arc::new(Int64Array::from((0..40).collect::<Vec<i64>>()));
-        let batch = RecordBatch::try_from_iter([("few", text), ("many", many), ("n", number)]).unwrap();
-        let file = tempfile::tempfile().unwrap();
-        let mut w = ArrowWriter::try_new(file.try_clone().unwrap(), batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
-        let meta = dictionaries_kept(ArrowReaderMetadata::load(&file, Default::default()).unwrap());
-        meta.schema().fields().iter().map(|f| f.data_type().clone()).collect()
-    }
-
-    // Issue 15: a text column every page of which keys into a dictionary is read as one; a column written plain,
-    // or whose dictionary the writer gave up part way, and a column that is not text, are read as they are.
-    #[test]
-    fn text_columns_stored_as_dictionaries_are_read_as_dictionaries() {
-        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-        let all = kept(WriterProperties::builder().set_max_row_group_row_count(Some(7)).build());
-        assert_eq!(all, [dict.clone(), dict.clone(), DataType::Int64]);
-        let plain = kept(WriterProperties::builder().set_dictionary_enabled(false).build());
-        assert_eq!(plain, [DataType::Utf8, DataType::Utf8, DataType::Int64]);
-        let given_up = WriterProperties::builder()
-            .set_dictionary_page_size_limit(32)
-            .set_write_batch_size(2)
-            .set_data_page_row_count_limit(2)
-            .build();
-        assert_eq!(kept(given_up), [dict, DataType::Utf8, DataType::Int64]);
-    }
+    use super::reason;
 
     // A file compressed with a codec this build leaves out is named by its codec, with what is read instead; any
     // other error is passed on as the crate words it.
