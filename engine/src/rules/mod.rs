@@ -155,7 +155,9 @@ pub struct Selection {
     /// Product and measure pairs weighted by a rate; when not empty, only these rows count.
     pub rates: Vec<Rate>,
     pub associations: Option<Vec<Association>>,
-    pub exclude_offers: BTreeSet<String>,
+    /// The offers whose rows the selection leaves out (lower-cased). Read through [`Selection::exclude_offers`]:
+    /// not public, so that it cannot be changed apart from `excludes_default_offer`, which is derived from it.
+    pub(crate) exclude_offers: BTreeSet<String>,
     /// Whether `exclude_offers` holds the offer of rows whose file gives none ([`DEFAULT_OFFER`]), most rows:
     /// found once, so [`Selection::admits`] does not look it up per row (issue 15).
     ///
@@ -176,6 +178,11 @@ pub struct Rate {
 }
 
 impl Selection {
+    /// The offers whose rows the selection leaves out, lower-cased.
+    pub fn exclude_offers(&self) -> &BTreeSet<String> {
+        &self.exclude_offers
+    }
+
     /// The weight a row of `product_key` and `measure` carries in this selection, if it is selected by them.
     pub fn weight(&self, product_key: &str, measure: Measure) -> Option<Decimal> {
         if self.rates.is_empty() {
