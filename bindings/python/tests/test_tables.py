@@ -115,6 +115,29 @@ def test_any_arrow_stream_is_a_table(root, generated):
     assert root.score_tables(**{t: Stream(v) for t, v in tables.items()}).equals(want)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_categorical_and_dictionary_columns_read_as_their_text(root, generated):
+    """Text columns as pandas categoricals (8-bit codes) and as pyarrow dictionaries of 32-bit keys (what a
+    dictionary-encoded Parquet column reads as), partner ids included, score exactly as the plain text does."""
+    frames = read_csv_tables(generated / "csv")
+    want = root.score_tables(**frames)
+    categorical = {t: f.astype("category") for t, f in frames.items()}
+    assert all(str(d) == "category" for d in categorical["usage"].dtypes)
+    assert root.score_tables(**categorical).equals(want)
+
+    def dictionaries(table):
+        text = (pyarrow.types.is_string, pyarrow.types.is_large_string)
+        columns = [
+            c.cast(pyarrow.string()).dictionary_encode() if any(t(c.type) for t in text) else c for c in table.columns
+        ]
+        return pyarrow.table(columns, names=table.column_names)
+
+    encoded = {t: dictionaries(pyarrow.Table.from_pandas(f, preserve_index=False)) for t, f in frames.items()}
+    assert pyarrow.types.is_dictionary(encoded["usage"].schema.field("partner_id").type)
+    assert encoded["usage"].schema.field("partner_id").type.index_type == pyarrow.int32()
+    assert root.score_tables(**encoded).equals(want)
+
+
 def small(value="10", partner="p-1"):
     """One partner, one customer, one usage row holding `value`, as DataFrames."""
     return {
