@@ -136,22 +136,11 @@ impl Stream {
     /// unreadable, at its row.
     pub fn tally(&mut self, table: Rows, ids: &dyn Array) -> Result<(), Error> {
         let t = table.at();
-        let mut last: Option<(String, usize)> = None;
-        let col = Col::of(ids);
-        for row in 0..ids.len() {
-            let number = self.counted[t] + row as u64 + 1;
-            let id = partner_id(&self.tables[t], &col, row, number)?;
-            // Rows come in runs of one partner: the id is looked up when it changes.
-            let i = match &last {
-                Some((previous, i)) if *previous == *id => *i,
-                _ => {
-                    let i = owner(&self.tables[t], &id, number, &self.index, &self.partners.name)?;
-                    last = Some((id.into_owned(), i));
-                    i
-                }
-            };
-            self.counts[i][t] += 1;
-        }
+        let counts = &mut self.counts;
+        runs(&self.tables[t], ids, self.counted[t], &self.index, &self.partners.name, |i, rows| {
+            counts[i][t] += rows.len() as u64;
+            Ok(())
+        })?;
         self.counted[t] += ids.len() as u64;
         Ok(())
     }
@@ -198,35 +187,47 @@ impl Stream {
         if n > 0 {
             self.held[t].insert(sequence, Held { start, batch, left: n });
         }
-        let ids = Col::of(ids.as_ref());
-        // Rows come in runs of one partner: the id is looked up when it changes, and a run is handed to its
-        // partner at once (issue 15).
-        let mut run: Option<(String, usize, usize)> = None; // (id, partner, first row)
-        for row in 0..=n {
-            let id = match row {
-                row if row < n => Some(partner_id(table, &ids, row, start + row as u64 + 1)?),
-                _ => None,
-            };
-            if let (Some((previous, _, _)), Some(id)) = (&run, &id) {
-                if previous == id {
-                    continue;
-                }
+        // A run of one partner's rows is handed to it at once (issue 15).
+        let (waiting, next, counts) = (&mut self.waiting, self.next, &self.counts);
+        runs(table, ids.as_ref(), start, &self.index, &self.partners.name, |i, rows| {
+            let waiting = waiting.entry(i).or_default();
+            // Rows of a partner already handed out, or more than counted.
+            if i < next || (waiting[t].len() + rows.len()) as u64 > counts[i][t] {
+                return Err(changed());
             }
-            if let Some((_, i, first)) = run.take() {
-                let waiting = self.waiting.entry(i).or_default();
-                // Rows of a partner already handed out, or more than counted.
-                if i < self.next || (waiting[t].len() + (row - first)) as u64 > self.counts[i][t] {
-                    return Err(changed());
-                }
-                waiting[t].extend((first..row).map(|r| (sequence, r as u32)));
-            }
-            if let Some(id) = id {
-                let i = owner(table, &id, start + row as u64 + 1, &self.index, &self.partners.name)?;
-                run = Some((id.into_owned(), i, row));
-            }
-        }
+            waiting[t].extend(rows.map(|r| (sequence, r as u32)));
+            Ok(())
+        })?;
         Ok(())
     }
+}
+
+/// Each run of rows naming one partner among the `ids` of a batch of `table` (its first row is row `start + 1` of
+/// the table), in order, given to `each` with the partner (its index in `partners` order): rows come in runs of one
+/// partner, so the id is looked up once per run. A row with no id, or naming a partner `partners` (named `listed`)
+/// does not list, is an error at its row.
+fn runs(
+    table: &Table,
+    ids: &dyn Array,
+    start: u64,
+    index: &HashMap<String, usize>,
+    listed: &str,
+    mut each: impl FnMut(usize, std::ops::Range<usize>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let col = Col::of(ids);
+    let id_at = |row: usize| partner_id(table, &col, row, start + row as u64 + 1);
+    let mut row = 0;
+    while row < ids.len() {
+        let first = row;
+        let id = id_at(first)?;
+        let i = owner(table, &id, start + first as u64 + 1, index, listed)?;
+        row += 1;
+        while row < ids.len() && id_at(row)? == id {
+            row += 1;
+        }
+        each(i, first..row)?;
+    }
+    Ok(())
 }
 
 impl Iterator for Stream {
