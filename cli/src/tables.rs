@@ -33,7 +33,7 @@ use anyhow::{anyhow, Context as _, Result};
 use designate_engine::error::closest;
 use designate_engine::partner::{
     field_from_text, no_value, CertificationFile, CustomerFile, Numbering, PartnerFile, PartnerIdFile, PersonFile,
-    Places, UsageFile,
+    Places, UsageFile, NO_PARTNER_ID,
 };
 
 use crate::portfolio::{Raw, Source};
@@ -276,7 +276,7 @@ pub fn open(dir: &Path) -> Result<Box<dyn Iterator<Item = Raw>>> {
             // another's, as for their own rows without one (`Partners::of`); the Parquet tables say the same.
             (_, Ok(_)) => {
                 return Err(anyhow!(
-                    "{}\n  hint: every partner needs an id: the rows of the other tables name their partner by it",
+                    "{}\n  hint: {NO_PARTNER_ID}",
                     partners_table.at(row.line, "row has no partner_id")
                 ))
             }

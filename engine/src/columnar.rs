@@ -47,7 +47,7 @@ use crate::error::{closest, Located};
 use crate::flat::{Row, COLUMNS};
 use crate::partner::{
     field_from_text, no_value, Association, CertificationFile, Cloud, CustomerFile, Measure, Numbering, PartnerFile,
-    PartnerIdFile, PersonFile, Places, Segment, UsageFile,
+    PartnerIdFile, PersonFile, Places, Segment, UsageFile, NO_PARTNER_ID,
 };
 use crate::value::{Date, Month, NonNegative};
 use crate::{Error, Partner};
@@ -566,9 +566,6 @@ fn heads(partners: &Table) -> Result<(Vec<(At, String)>, HashMap<String, usize>)
     Ok((heads, index))
 }
 
-/// The hint of a row of `partners` without an id; the CSV tables give the same (cli/src/tables.rs).
-const NO_PARTNER_ID: &str = "every partner needs an id: the rows of the other tables name their partner by it";
-
 /// The `partner_id` cell of row `row` of `ids` (row `number` of `table`; `col` is `Col::of(ids)`, made once per
 /// batch), trimmed, empty when NULL. Text is borrowed, not copied, from the array or its dictionary: every row of
 /// a table is attributed through here.
@@ -778,10 +775,6 @@ enum Typed<'a> {
     View(&'a StringViewArray),
     /// Dictionary-encoded text: its keys and its values.
     Dictionary(&'a dyn Array, &'a StringArray),
-    /// Dictionary-encoded text of 32-bit keys, what the Parquet reader gives for a text column (issue 15: the
-    /// column's values are not copied out of the dictionary, row by row): its keys, its values, and whether any
-    /// value is NULL (asked once, not per cell).
-    Dict32(&'a [i32], &'a StringArray, bool),
     Integer,
     D128(&'a [i128], i8),
     /// A Decimal256's values: those of 38 digits or fewer are read as a [`Typed::D128`]'s, the others as text.
@@ -804,19 +797,10 @@ impl<'a> Col<'a> {
             DataType::Utf8 => Typed::Utf8(array.as_string::<i32>()),
             DataType::LargeUtf8 => Typed::LargeUtf8(array.as_string::<i64>()),
             DataType::Utf8View => Typed::View(array.as_string_view()),
-            DataType::Dictionary(keys, values) if **values == DataType::Utf8 => {
-                match (array.as_any_dictionary_opt(), keys.as_ref()) {
-                    (Some(dict), DataType::Int32) => match dict.keys().as_primitive_opt::<Int32Type>() {
-                        Some(k) => {
-                            let values = dict.values().as_string::<i32>();
-                            Typed::Dict32(k.values(), values, values.null_count() > 0)
-                        }
-                        None => Typed::Other,
-                    },
-                    (Some(dict), _) => Typed::Dictionary(dict.keys(), dict.values().as_string::<i32>()),
-                    (None, _) => Typed::Other,
-                }
-            }
+            DataType::Dictionary(_, values) if **values == DataType::Utf8 => match array.as_any_dictionary_opt() {
+                Some(dict) => Typed::Dictionary(dict.keys(), dict.values().as_string::<i32>()),
+                None => Typed::Other,
+            },
             t if t.is_integer() => Typed::Integer,
             DataType::Decimal128(_, s) => Typed::D128(array.as_primitive::<Decimal128Type>().values(), *s),
             DataType::Decimal256(_, s) => Typed::D256(array.as_primitive::<Decimal256Type>().values(), *s),
@@ -872,13 +856,6 @@ impl<'a> Col<'a> {
             Typed::Dictionary(keys, values) => {
                 match integer(keys, row).and_then(|k| usize::try_from(k).ok()).filter(|k| *k < values.len()) {
                     Some(k) if values.is_null(k) => Cell::Empty,
-                    Some(k) => text(values.value(k)),
-                    None => Cell::Other,
-                }
-            }
-            Typed::Dict32(keys, values, nulls) => {
-                match keys.get(row).and_then(|k| usize::try_from(*k).ok()).filter(|k| *k < values.len()) {
-                    Some(k) if nulls && values.is_null(k) => Cell::Empty,
                     Some(k) => text(values.value(k)),
                     None => Cell::Other,
                 }
@@ -1326,7 +1303,7 @@ mod tests {
         let keys = Int32Array::from(vec![Some(0), Some(1), None, Some(2), Some(3), Some(0)]);
         let words = StringArray::from(vec![Some("acr_usd"), Some(" seats "), Some("bogus"), None]);
         let dictionary: ArrayRef = Arc::new(DictionaryArray::try_new(keys, Arc::new(words)).unwrap());
-        // Keys of 32 bits (what the Parquet reader gives, read from the keys' slice) and of any other width.
+        // Keys of 32 bits and of any other width.
         let narrow = arrow_array::Int8Array::from(vec![Some(1), None, Some(0), Some(3), Some(2)]);
         let narrow: ArrayRef = Arc::new(
             DictionaryArray::try_new(

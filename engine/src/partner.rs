@@ -1448,6 +1448,9 @@ pub fn field_from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, 
     T::deserialize(d).map_err(|e| crate::error::plain_words(&e.to_string()))
 }
 
+/// The hint of a row of a partners table without an id, Parquet or CSV (issue 15).
+pub const NO_PARTNER_ID: &str = "every partner needs an id: the rows of the other tables name their partner by it";
+
 /// What a table reader says of a required cell with nothing in it (issue 15), after the cell's place: a NULL
 /// (`usage.parquet: row 7, column value: is NULL, and a value is required`) or a blank cell (`usage.csv:8: column
 /// "value" is empty, and a value is required`). Not [`field_from_text`]'s words for the empty text (`invalid
