@@ -107,6 +107,323 @@ impl CustomerAdds {
         }
         read.into_iter().collect()
     }
+
+    /// Tests each entity's months once for every month of the qualification window (issue 15: the window in one
+    /// pass): from the first month any month of the window reads to the last, in range and passing the filter,
+    /// over `at_most` and passing it, and not zero. `None` when those months are more than a word holds.
+    fn flags(&self, ctx: &Context<'_>, entities: &[(&str, &Monthly)]) -> Option<Flags> {
+        let last_as_of = ctx.as_of.max(ctx.partner.as_of);
+        let window = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+        let first_as_of = last_as_of.offset(1 - i32::try_from(window).ok()?);
+        let first = *self.months_read(&self.windows(first_as_of)).first()?;
+        let last = *self.months_read(&self.windows(last_as_of)).last()?;
+        let len = last.since(first).checked_add(1)?;
+        if !(1..=64).contains(&len) {
+            return None;
+        }
+        let CustomerAdds { threshold, at_most, ref eligible, .. } = *self;
+        let in_range = |v: &Decimal| cmp(v, &threshold).is_ge() && at_most.is_none_or(|max| cmp(v, &max).is_le());
+        let is_over = |v: &Decimal| at_most.is_some_and(|max| cmp(v, &max).is_gt());
+        let zero = Decimal::ZERO;
+        let mut flags = Flags { first, len, hit: Vec::new(), over: Vec::new(), nonzero: Vec::new() };
+        for &(key, months) in entities {
+            let fm = eligible.as_ref().and_then(|f| ctx.filter_months(f, customer_of(key)));
+            let passes = |m: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, m));
+            let (mut hit, mut over, mut nonzero) = (0u64, 0u64, 0u64);
+            // The months with rows, in order; a month without rows reads as zero.
+            let mut rows = months.between(first, last).iter().peekable();
+            for i in 0..len {
+                let m = first.offset(i);
+                let v = match rows.peek() {
+                    Some((at, v)) if *at == m => {
+                        rows.next();
+                        v
+                    }
+                    _ => &zero,
+                };
+                let bit = 1u64 << i;
+                if in_range(v) && passes(m) {
+                    hit |= bit;
+                }
+                if is_over(v) && passes(m) {
+                    over |= bit;
+                }
+                if !v.is_zero() {
+                    nonzero |= bit;
+                }
+            }
+            flags.hit.push(hit);
+            flags.over.push(over);
+            flags.nonzero.push(nonzero);
+        }
+        Some(flags)
+    }
+}
+
+impl CustomerAdds {
+    /// The measurement; `one_pass` false makes every test directly (as a window longer than [`Flags`] hold does),
+    /// which the tests compare with the one pass.
+    fn measure_in<'c>(&self, ctx: &'c Context<'_>, one_pass: bool) -> Measured<'c> {
+        let CustomerAdds {
+            selection: sel,
+            entity,
+            aggregate,
+            rule,
+            threshold,
+            at_most,
+            ref eligible,
+            ..
+        } = *self;
+        let as_of = ctx.as_of;
+        let w = self.windows(as_of);
+        let entities = ctx.series(sel).entities(entity, aggregate);
+        let in_range = |v: Decimal| cmp(&v, &threshold).is_ge() && at_most.is_none_or(|max| cmp(&v, &max).is_le());
+        // Issue 15, the window in one pass: each entity's months are tested against the range and the filter
+        // once for every month of the qualification window (`Flags`), and each month of it reads its windows'
+        // bits. `masks` is `None` when a month read is outside the flags (a window longer than they hold, or the
+        // rule `average-crossing`, which reads the values themselves): the tests below are then made directly.
+        let flags = (one_pass && rule != AddsRule::AverageCrossing).then(|| ctx.memo(self, || self.flags(ctx, &entities)));
+        let flags = flags.as_deref().and_then(Option::as_ref);
+        let masks = flags.and_then(|f| Masks::new(f, self, &w));
+        // An entity's customer passes the filter in the month (the customer is the part before " / "). The
+        // customer's values in the filter's selection (`fm`) are found once per entity, not per month tested.
+        let passes = |fm: Option<&Monthly>, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, month));
+        let hit_in = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
+            in_range(value(months, month)) && passes(fm, month)
+        };
+        // An entity counts in a window when it is in range in a month of it, or (promoted) over `at_most` in a
+        // month of it and in range in a month of the same window `promoted_months` earlier.
+        let over = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
+            at_most.is_some_and(|max| cmp(&value(months, month), &max).is_gt()) && passes(fm, month)
+        };
+        let hit_window = |fm: Option<&Monthly>, months: &Monthly, window: &[Month]| {
+            window.iter().any(|m| hit_in(fm, months, *m))
+                || self.promoted_months.is_some_and(|back| {
+                    window.iter().any(|m| over(fm, months, *m))
+                        && window.iter().any(|m| hit_in(fm, months, m.offset(-back)))
+                })
+        };
+        // The months each rule reads, for the evidence (which a month of the window does not keep).
+        let read = if ctx.brief { Vec::new() } else { self.months_read(&w) };
+        let item_type = match entity {
+            Entity::Customer => ItemType::Customer,
+            Entity::CustomerProduct => ItemType::CustomerProduct,
+        };
+        let item = |key: &str, counted: bool, reason: &'static str, months: Months| {
+            let mut it = Item::new(item_type, key, counted, reason);
+            if entity == Entity::CustomerProduct {
+                it.customer = Some(customer_of(key).to_owned());
+            }
+            it.months = months;
+            it
+        };
+        let mut ev = Evidence::of(KIND.name);
+        let mut added = BTreeSet::new();
+        let (mut plus, mut minus) = (0i64, 0i64);
+        let (mut now_count, mut base_count) = (0i64, 0i64);
+        for (e, &(key, months)) in entities.iter().enumerate() {
+            // The filter's values are needed only when the tests are made directly.
+            let fm = match masks {
+                Some(_) => None,
+                None => eligible.as_ref().and_then(|f| ctx.filter_months(f, customer_of(key))),
+            };
+            let hits = |window: &[Month], probe: fn(&Masks) -> Probe| match (&masks, flags) {
+                (Some(ms), Some(f)) => f.hits(e, probe(ms), self.promoted_months.is_some()),
+                _ => hit_window(fm, months, window),
+            };
+            let all = || months_read(months, read.iter().copied());
+            let reason = match rule {
+                AddsRule::EligibleCountDifference => {
+                    let recent_hit = hits(&w.recent, |ms| ms.recent);
+                    let base_hit = hits(&w.base, |ms| ms.base);
+                    now_count += recent_hit as i64;
+                    base_count += base_hit as i64;
+                    match (recent_hit, base_hit) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+                AddsRule::Transitions => {
+                    let recent_hit = hits(&w.recent, |ms| ms.recent);
+                    let base_hit = hits(&w.base, |ms| ms.base);
+                    // The baseline months are consecutive: the months of it that have rows are one slice.
+                    let base_zero = match (&masks, flags) {
+                        (Some(ms), Some(f)) => f.nonzero[e] & ms.base.window == 0,
+                        _ => match (w.base.first(), w.base.last()) {
+                            (Some(first), Some(last)) => months.between(*first, *last).iter().all(|(_, v)| v.is_zero()),
+                            _ => true,
+                        },
+                    };
+                    if base_zero && recent_hit {
+                        "added"
+                    } else if base_hit && !recent_hit {
+                        "lost"
+                    } else if recent_hit && !base_zero && !base_hit {
+                        "not-new"
+                    } else if recent_hit {
+                        "in-both"
+                    } else {
+                        "not-reached"
+                    }
+                }
+                AddsRule::MonthlyTransitions => {
+                    let mut moved = false;
+                    for (i, m) in w.recent.iter().enumerate() {
+                        let (is_added, is_lost) = match (&masks, flags) {
+                            (Some(ms), Some(f)) => {
+                                let (now, before) = ms.monthly[i];
+                                let promoted = self.promoted_months.is_some();
+                                let (zero_now, zero_before) =
+                                    (f.nonzero[e] & now.window == 0, f.nonzero[e] & before.window == 0);
+                                (zero_before && f.hits(e, now, promoted), f.hits(e, before, promoted) && zero_now)
+                            }
+                            _ => {
+                                let (before, now) = (value(months, m.offset(-1)), value(months, *m));
+                                (
+                                    before.is_zero() && hit_window(fm, months, &[*m]),
+                                    hit_window(fm, months, &[m.offset(-1)]) && now.is_zero(),
+                                )
+                            }
+                        };
+                        let event = if is_added {
+                            "added"
+                        } else if is_lost {
+                            "lost"
+                        } else {
+                            continue;
+                        };
+                        moved = true;
+                        if !ctx.brief {
+                            let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
+                            it.month = Some(m.to_string());
+                            ev.items.push(it);
+                        }
+                        if event == "added" {
+                            plus += 1;
+                            added.insert(key);
+                        } else {
+                            minus += 1;
+                        }
+                    }
+                    if !moved && !ctx.brief {
+                        ev.items.push(item(key, false, "no-transition", all()));
+                    }
+                    continue;
+                }
+                AddsRule::AverageCrossing => {
+                    let n = Decimal::from(w.recent.len());
+                    let now_avg = w.recent.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let base_avg = w.base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
+                    let (now_in, base_in) =
+                        (in_range(now_avg) && passes(fm, as_of), in_range(base_avg) && passes(fm, w.base_end));
+                    match (now_in, base_in) {
+                        (true, false) => "added",
+                        (false, true) => "lost",
+                        (true, true) => "in-both",
+                        (false, false) => "not-reached",
+                    }
+                }
+            };
+            match reason {
+                "added" => {
+                    plus += 1;
+                    added.insert(key);
+                }
+                "lost" => minus += 1,
+                _ => {}
+            }
+            if !ctx.brief {
+                ev.items.push(item(key, reason == "added", reason, all()));
+            }
+        }
+        let net = match rule {
+            AddsRule::EligibleCountDifference => now_count - base_count,
+            _ => plus - minus,
+        };
+        let unit = Some(if entity == Entity::Customer { "customers" } else { "customer-products" });
+        match rule {
+            AddsRule::EligibleCountDifference => {
+                ev.figure("now", Decimal::from(now_count), unit, None);
+                ev.figure("then", Decimal::from(base_count), unit, None);
+            }
+            _ => {
+                ev.figure("added", Decimal::from(plus), unit, None);
+                ev.figure("lost", Decimal::from(minus), unit, None);
+            }
+        }
+        ev.figure("net", Decimal::from(net), unit, None);
+        let customers = (entity == Entity::Customer).then_some(added);
+        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, evidence: ev }
+    }
+}
+
+/// An entity's tests for the months of the qualification window of one `customer-adds` metric, made once per
+/// partner ([`CustomerAdds::flags`]): bit `i` of a word stands for the month `first + i`. Per entity, in the order
+/// of [`super::Series::entities`].
+struct Flags {
+    first: Month,
+    len: i32,
+    /// In range (`threshold`, `at_most`) and passing the customer filter.
+    hit: Vec<u64>,
+    /// Over `at_most` and passing the filter.
+    over: Vec<u64>,
+    /// A value other than zero.
+    nonzero: Vec<u64>,
+}
+
+impl Flags {
+    /// The bits of `months`; `None` when one of them is not in the flags.
+    fn mask(&self, months: impl IntoIterator<Item = Month>) -> Option<u64> {
+        months.into_iter().try_fold(0u64, |mask, m| {
+            let i = m.since(self.first);
+            (0..self.len).contains(&i).then(|| mask | 1 << i)
+        })
+    }
+
+    /// The window test on the bits: in range in a month of the window, or (`promoted`) over `at_most` in a month
+    /// of it and in range in a month of the window shifted back.
+    fn hits(&self, e: usize, probe: Probe, promoted: bool) -> bool {
+        self.hit[e] & probe.window != 0
+            || (promoted && self.over[e] & probe.window != 0 && self.hit[e] & probe.shifted != 0)
+    }
+}
+
+/// A window of one month measured, as bits of [`Flags`]: its months and (for promoted entities) its months
+/// `promoted_months` earlier.
+#[derive(Clone, Copy)]
+struct Probe {
+    window: u64,
+    shifted: u64,
+}
+
+/// The windows of one month measured, as bits of [`Flags`].
+struct Masks {
+    recent: Probe,
+    base: Probe,
+    /// `monthly-transitions`: per recent month, the month itself and the month before it.
+    monthly: Vec<(Probe, Probe)>,
+}
+
+impl Masks {
+    /// `None` when a month the windows read is not in the flags: the tests are then made directly.
+    fn new(flags: &Flags, adds: &CustomerAdds, w: &Windows) -> Option<Masks> {
+        let probe = |months: &[Month]| -> Option<Probe> {
+            let shifted = match adds.promoted_months {
+                Some(back) => flags.mask(months.iter().map(|m| m.offset(-back)))?,
+                None => 0,
+            };
+            Some(Probe { window: flags.mask(months.iter().copied())?, shifted })
+        };
+        let monthly = match adds.rule {
+            AddsRule::MonthlyTransitions => {
+                w.recent.iter().map(|m| Some((probe(&[*m])?, probe(&[m.offset(-1)])?))).collect::<Option<_>>()?
+            }
+            _ => Vec::new(),
+        };
+        Some(Masks { recent: probe(&w.recent)?, base: probe(&w.base)?, monthly })
+    }
 }
 
 fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
@@ -181,165 +498,7 @@ impl Kind for CustomerAdds {
     }
 
     fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
-        let CustomerAdds {
-            selection: sel,
-            entity,
-            aggregate,
-            rule,
-            threshold,
-            at_most,
-            ref eligible,
-            ..
-        } = *self;
-        let as_of = ctx.as_of;
-        let w = self.windows(as_of);
-        let entities = ctx.series(sel).entities(entity, aggregate);
-        let in_range = |v: Decimal| cmp(&v, &threshold).is_ge() && at_most.is_none_or(|max| cmp(&v, &max).is_le());
-        // An entity's customer passes the filter in the month (the customer is the part before " / "). The
-        // customer's values in the filter's selection (`fm`) are found once per entity, not per month tested.
-        let passes = |fm: Option<&Monthly>, month: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, month));
-        let hit_in = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
-            in_range(value(months, month)) && passes(fm, month)
-        };
-        // An entity counts in a window when it is in range in a month of it, or (promoted) over `at_most` in a
-        // month of it and in range in a month of the same window `promoted_months` earlier.
-        let over = |fm: Option<&Monthly>, months: &Monthly, month: Month| {
-            at_most.is_some_and(|max| cmp(&value(months, month), &max).is_gt()) && passes(fm, month)
-        };
-        let hit_window = |fm: Option<&Monthly>, months: &Monthly, window: &[Month]| {
-            window.iter().any(|m| hit_in(fm, months, *m))
-                || self.promoted_months.is_some_and(|back| {
-                    window.iter().any(|m| over(fm, months, *m))
-                        && window.iter().any(|m| hit_in(fm, months, m.offset(-back)))
-                })
-        };
-        // The months each rule reads, for the evidence (which a month of the window does not keep).
-        let read = if ctx.brief { Vec::new() } else { self.months_read(&w) };
-        let item_type = match entity {
-            Entity::Customer => ItemType::Customer,
-            Entity::CustomerProduct => ItemType::CustomerProduct,
-        };
-        let item = |key: &str, counted: bool, reason: &'static str, months: Months| {
-            let mut it = Item::new(item_type, key, counted, reason);
-            if entity == Entity::CustomerProduct {
-                it.customer = Some(customer_of(key).to_owned());
-            }
-            it.months = months;
-            it
-        };
-        let mut ev = Evidence::of(KIND.name);
-        let mut added = BTreeSet::new();
-        let (mut plus, mut minus) = (0i64, 0i64);
-        let (mut now_count, mut base_count) = (0i64, 0i64);
-        for &(key, months) in &entities {
-            let fm = eligible.as_ref().and_then(|f| ctx.filter_months(f, customer_of(key)));
-            let all = || months_read(months, read.iter().copied());
-            let reason = match rule {
-                AddsRule::EligibleCountDifference => {
-                    let recent_hit = hit_window(fm, months, &w.recent);
-                    let base_hit = hit_window(fm, months, &w.base);
-                    now_count += recent_hit as i64;
-                    base_count += base_hit as i64;
-                    match (recent_hit, base_hit) {
-                        (true, false) => "added",
-                        (false, true) => "lost",
-                        (true, true) => "in-both",
-                        (false, false) => "not-reached",
-                    }
-                }
-                AddsRule::Transitions => {
-                    let recent_hit = hit_window(fm, months, &w.recent);
-                    let base_hit = hit_window(fm, months, &w.base);
-                    // The baseline months are consecutive: the months of it that have rows are one slice.
-                    let base_zero = match (w.base.first(), w.base.last()) {
-                        (Some(first), Some(last)) => months.between(*first, *last).iter().all(|(_, v)| v.is_zero()),
-                        _ => true,
-                    };
-                    if base_zero && recent_hit {
-                        "added"
-                    } else if base_hit && !recent_hit {
-                        "lost"
-                    } else if recent_hit && !base_zero && !base_hit {
-                        "not-new"
-                    } else if recent_hit {
-                        "in-both"
-                    } else {
-                        "not-reached"
-                    }
-                }
-                AddsRule::MonthlyTransitions => {
-                    let mut moved = false;
-                    for m in &w.recent {
-                        let (before, now) = (value(months, m.offset(-1)), value(months, *m));
-                        let event = if before.is_zero() && hit_window(fm, months, &[*m]) {
-                            "added"
-                        } else if hit_window(fm, months, &[m.offset(-1)]) && now.is_zero() {
-                            "lost"
-                        } else {
-                            continue;
-                        };
-                        moved = true;
-                        if !ctx.brief {
-                            let mut it = item(key, event == "added", event, months_read(months, [m.offset(-1), *m]));
-                            it.month = Some(m.to_string());
-                            ev.items.push(it);
-                        }
-                        if event == "added" {
-                            plus += 1;
-                            added.insert(key);
-                        } else {
-                            minus += 1;
-                        }
-                    }
-                    if !moved && !ctx.brief {
-                        ev.items.push(item(key, false, "no-transition", all()));
-                    }
-                    continue;
-                }
-                AddsRule::AverageCrossing => {
-                    let n = Decimal::from(w.recent.len());
-                    let now_avg = w.recent.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let base_avg = w.base_span.iter().map(|m| value(months, *m)).sum::<Decimal>() / n;
-                    let (now_in, base_in) =
-                        (in_range(now_avg) && passes(fm, as_of), in_range(base_avg) && passes(fm, w.base_end));
-                    match (now_in, base_in) {
-                        (true, false) => "added",
-                        (false, true) => "lost",
-                        (true, true) => "in-both",
-                        (false, false) => "not-reached",
-                    }
-                }
-            };
-            match reason {
-                "added" => {
-                    plus += 1;
-                    added.insert(key);
-                }
-                "lost" => minus += 1,
-                _ => {}
-            }
-            if !ctx.brief {
-                ev.items.push(item(key, reason == "added", reason, all()));
-            }
-        }
-        let net = match rule {
-            AddsRule::EligibleCountDifference => now_count - base_count,
-            _ => plus - minus,
-        };
-        let unit = Some(if entity == Entity::Customer { "customers" } else { "customer-products" });
-        match rule {
-            AddsRule::EligibleCountDifference => {
-                ev.figure("now", Decimal::from(now_count), unit, None);
-                ev.figure("then", Decimal::from(base_count), unit, None);
-            }
-            _ => {
-                ev.figure("added", Decimal::from(plus), unit, None);
-                ev.figure("lost", Decimal::from(minus), unit, None);
-            }
-        }
-        ev.figure("net", Decimal::from(net), unit, None);
-        let customers = (entity == Entity::Customer).then_some(added);
-        Measured { units: Decimal::from(net), customers, fixed_points: Decimal::ZERO, open: true, evidence: ev }
+        self.measure_in(ctx, true)
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
@@ -600,5 +759,87 @@ mod tests {
         let reasons: Vec<(&str, &str)> = m.evidence.items.iter().map(|i| (i.id.as_str(), &*i.reason)).collect();
         assert_eq!(reasons, [("both", "in-both"), ("exact", "added"), ("gone", "lost"), ("short", "not-reached")]);
         assert_eq!(m.customers, Some(["exact"].into()));
+    }
+
+    /// Issue 15, the window in one pass: the month tests made once per partner (`Flags`) count exactly as the
+    /// tests made directly, for every rule that uses them, with and without `at_most`, promoted entities and a
+    /// customer filter (itself promoted, over two months), per customer and per customer product, in every
+    /// month of the window, measured as the evaluator measures them: `as_of` first, then the earlier months on
+    /// the same context.
+    #[test]
+    fn the_window_in_one_pass_counts_as_the_tests_made_directly() {
+        use crate::rules::{Designation, PathSelection, Qualification};
+        let mut rules = rules_with(all_of(Measure::AcrUsd));
+        rules.designations.push(Designation {
+            id: "d".into(),
+            name: "d".into(),
+            max_points: Decimal::from(100),
+            qualification: Qualification { min_total: Decimal::from(70), min_each_metric: Decimal::ONE, window_months: 6 },
+            path_selection: PathSelection::Single,
+            paths: Vec::new(),
+        });
+        // Twelve customers over thirty months, two products, values about the thresholds, some months absent.
+        let values = [0, 300, 499, 500, 700, 1000, 1001, 4000, 0];
+        let mut seed = 7u64;
+        let mut rows: Vec<(String, String, &str, i64)> = Vec::new();
+        for c in 0..12 {
+            for m in 0..30 {
+                for product in ["App Service", "Virtual Machines"] {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let pick = (seed >> 33) as usize % (values.len() + 3);
+                    if let Some(v) = values.get(pick) {
+                        let month = format!("{}-{:02}", 2022 + m / 12, m % 12 + 1);
+                        rows.push((format!("c{c}"), month, product, *v));
+                    }
+                }
+            }
+        }
+        let borrowed: Vec<(&str, &str, &str, i64)> = rows.iter().map(|(c, m, p, v)| (&**c, &**m, *p, *v)).collect();
+        let partner = partner_with(&borrowed);
+        let filter = CustomerFilter {
+            selection: 0,
+            aggregate: Aggregate::Max,
+            at_least: Some(Decimal::from(300)),
+            at_most: Some(Decimal::from(4000)),
+            more_than: None,
+            months: 2,
+            promoted_months: Some(1),
+        };
+        let (mut compared, mut counted) = (0, 0);
+        for rule in [AddsRule::EligibleCountDifference, AddsRule::Transitions, AddsRule::MonthlyTransitions] {
+            for entity in [Entity::Customer, Entity::CustomerProduct] {
+                for (at_most, promoted) in [(None, None), (Some(1000), None), (Some(1000), Some(2))] {
+                    for eligible in [None, Some(filter.clone())] {
+                        let adds = CustomerAdds {
+                            entity,
+                            at_most: at_most.map(Decimal::from),
+                            promoted_months: promoted,
+                            eligible,
+                            recent_months: 2,
+                            baseline_months: 2,
+                            ..adds(rule)
+                        };
+                        let (mut one_pass, mut direct) = (Context::new(&rules, &partner), Context::new(&rules, &partner));
+                        let entities = one_pass.series(0).entities(entity, Aggregate::Sum);
+                        assert!(adds.flags(&one_pass, &entities).is_some(), "the window fits the flags");
+                        for back in 0..6 {
+                            let month = partner.as_of.offset(-back);
+                            one_pass.as_of = month;
+                            direct.as_of = month;
+                            let (a, b) = (adds.measure_in(&one_pass, true), adds.measure_in(&direct, false));
+                            let what = format!("{rule:?} {entity:?} at_most {at_most:?} promoted {promoted:?} in {month}");
+                            assert_eq!(a.units, b.units, "{what}");
+                            assert_eq!(a.customers, b.customers, "{what}");
+                            assert_eq!(format!("{:?}", a.evidence), format!("{:?}", b.evidence), "{what}");
+                            compared += 1;
+                            counted += usize::from(!a.units.is_zero());
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 3 * 2 * 3 * 2 * 6);
+        // The data moves the counts: most measurements count someone, so the comparison is not of zeros.
+        assert!(counted > compared / 2, "{counted} of {compared} measurements counted someone");
     }
 }

@@ -14,9 +14,11 @@ pub(crate) mod additions;
 pub(crate) mod combined;
 pub(crate) mod points;
 
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use rust_decimal::Decimal;
 
@@ -549,6 +551,9 @@ pub(crate) fn value(months: &Monthly, month: Month) -> Decimal {
     months.at(month)
 }
 
+/// A metric's entry in [`Context::memo`]: the address of its parameters and the type kept.
+type MemoKey = (usize, TypeId);
+
 /// What every kind measures against: the rules, the partner, and the usage rows grouped once per selection.
 pub(crate) struct Context<'a> {
     pub rules: &'a RuleSet,
@@ -578,6 +583,9 @@ pub(crate) struct Context<'a> {
     /// iterators and lazily built series; they note an overflow here and go on with zero, and the evaluator
     /// turns the note into this partner's error, so no score is ever built on it.
     overflow: Cell<Option<String>>,
+    /// What a kind worked out once for one of its metrics and every month of the window, by the metric's
+    /// address ([`Context::memo`]).
+    memo: RefCell<Vec<(MemoKey, Rc<dyn Any>)>>,
 }
 
 impl<'a> Context<'a> {
@@ -598,7 +606,23 @@ impl<'a> Context<'a> {
             valid_certifications: Default::default(),
             by_measure,
             overflow: Cell::new(None),
+            memo: RefCell::default(),
         }
+    }
+
+    /// What `build` gives for `metric`, built on the first call for this partner and kept for every later month
+    /// of the window (issue 15: the window measured in one pass). `metric` is the kind's parameters, whose
+    /// address names the metric for as long as the rules are borrowed; `build` must not depend on the month
+    /// measured (`as_of`), only on the partner's data and the metric.
+    pub fn memo<T: 'static, M>(&self, metric: &M, build: impl FnOnce() -> T) -> Rc<T> {
+        let key = (metric as *const M as usize, TypeId::of::<T>());
+        let found = self.memo.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| Rc::clone(v));
+        if let Some(kept) = found.and_then(|v| v.downcast::<T>().ok()) {
+            return kept;
+        }
+        let built = Rc::new(build());
+        self.memo.borrow_mut().push((key, Rc::clone(&built) as Rc<dyn Any>));
+        built
     }
 
     /// Words for the report: `write()`, or nothing while measuring an earlier month of the window, which keeps
