@@ -13,7 +13,7 @@ use crate::explain::join_limited;
 use crate::generate::{Build, Held};
 use crate::gap::Addition;
 use crate::partner::{HeldCertification, Partner};
-use crate::value::Date;
+use crate::value::{Date, Month};
 use crate::rules::schema::MetricFile;
 use crate::rules::{CertRequirement, KindCompiler, RuleSet};
 
@@ -103,17 +103,22 @@ pub(super) fn why_not_counted(c: &HeldCertification, through: Option<Date>, mont
 }
 
 impl CertifiedPeople {
-    /// The prerequisite steps and the scoring people, from what each person holds that counts (`held`, catalogue
-    /// indices), into `ev`.
-    fn tally<'c>(&self, ctx: &'c Context<'_>, held: &[Vec<usize>], mut ev: Evidence) -> Measured<'c> {
+    /// How many people meet each prerequisite step and the scoring requirement, from what each person holds that
+    /// counts (`held`, catalogue indices).
+    fn held_counts(&self, held: &[Vec<usize>]) -> (Vec<usize>, usize) {
+        let steps = self.prerequisites.iter().map(|step| held.iter().filter(|c| step.requirement.met_by(c)).count());
+        (steps.collect(), held.iter().filter(|c| self.scoring.met_by(c)).count())
+    }
+
+    /// The prerequisite steps and the scoring people, from the people meeting each step (`people`, in step order)
+    /// and the scoring requirement (`scorers`), into `ev`.
+    fn tally<'c>(&self, ctx: &'c Context<'_>, people: &[usize], scorers: usize, mut ev: Evidence) -> Measured<'c> {
         let prerequisites = &self.prerequisites;
-        let scoring = &self.scoring;
         let mut all_met = true;
         let mut steps_met = 0;
         let mut fixed = Decimal::ZERO;
-        for (n, step) in prerequisites.iter().enumerate() {
-            let people = held.iter().filter(|c| step.requirement.met_by(c)).count();
-            let met = people >= step.people;
+        for (n, (step, people)) in prerequisites.iter().zip(people).enumerate() {
+            let met = *people >= step.people;
             all_met &= met;
             steps_met += usize::from(met);
             if met {
@@ -128,7 +133,6 @@ impl CertifiedPeople {
             item.value = (met && !step.points.is_zero()).then_some(Number(step.points));
             ev.items.push(item);
         }
-        let scorers = held.iter().filter(|c| scoring.met_by(c)).count();
         ev.figure("scoring-people", Decimal::from(scorers), Some("people"), None);
         if !prerequisites.is_empty() {
             ev.checks.push(Check {
@@ -139,14 +143,64 @@ impl CertifiedPeople {
         }
         Measured { units: Decimal::from(scorers), customers: None, fixed_points: fixed, open: all_met, evidence: ev }
     }
-}
 
-impl Kind for CertifiedPeople {
-    fn fixed_points(&self) -> Option<Decimal> {
-        self.prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points))
+    /// The people meeting each step and the scoring requirement in every month of the qualification window,
+    /// worked out once per partner (issue 15: the window in one pass). Each certification a person holds is
+    /// judged once for the end of each month of the window, as bits; a requirement's months are those bits
+    /// combined (all of `all_of`, one of `any_of`), and each month counts the people with its bit. `None` when
+    /// the window is longer than a word holds.
+    fn counts(&self, ctx: &Context<'_>) -> Option<WindowCounts> {
+        let last = ctx.as_of.max(ctx.partner.as_of);
+        let len = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+        let len = i32::try_from(len).ok().filter(|n| (1..=64).contains(n))?;
+        let first = last.offset(1 - len);
+        let cat = &ctx.rules.catalogue;
+        let ends: Vec<Date> = (0..len).map(|i| first.offset(i).last_day()).collect();
+        let mut counts = WindowCounts {
+            first,
+            people: vec![vec![0; self.prerequisites.len()]; ends.len()],
+            scorers: vec![0; ends.len()],
+        };
+        // Per person, the months (bits) in which each relevant certification it holds counts.
+        let mut valid: Vec<(usize, u64)> = Vec::new();
+        for (person, found) in ctx.partner.people.iter().zip(ctx.certifications()) {
+            valid.clear();
+            for (c, found) in person.certifications.iter().zip(found) {
+                let Some(i) = found.filter(|i| self.relevant.contains(i)) else { continue };
+                let through = cat.certifications[i].eligible_through;
+                let months = ends
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, end)| why_not_counted(c, through, **end).is_none())
+                    .fold(0u64, |bits, (k, _)| bits | 1 << k);
+                match valid.iter_mut().find(|(j, _)| *j == i) {
+                    Some((_, bits)) => *bits |= months,
+                    None => valid.push((i, months)),
+                }
+            }
+            let held = |i: &usize| valid.iter().find(|(j, _)| j == i).map_or(0, |(_, bits)| *bits);
+            let met = |r: &CertRequirement| {
+                let all = r.all_of.iter().fold(u64::MAX, |bits, i| bits & held(i));
+                let any = if r.any_sorted.is_empty() { u64::MAX } else { r.any_sorted.iter().fold(0, |bits, i| bits | held(i)) };
+                all & any
+            };
+            for (s, step) in self.prerequisites.iter().enumerate() {
+                let bits = met(&step.requirement);
+                for (k, people) in counts.people.iter_mut().enumerate() {
+                    people[s] += (bits >> k & 1) as usize;
+                }
+            }
+            let bits = met(&self.scoring);
+            for (k, scorers) in counts.scorers.iter_mut().enumerate() {
+                *scorers += (bits >> k & 1) as usize;
+            }
+        }
+        Some(counts)
     }
 
-    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
+    /// The measurement; `one_pass` false finds the people of a month of the window from what they hold at its end
+    /// (as a window longer than [`WindowCounts`] hold does), which the tests compare with the one pass.
+    fn measure_in<'c>(&self, ctx: &'c Context<'_>, one_pass: bool) -> Measured<'c> {
         let scoring = &self.scoring;
         let cat = &ctx.rules.catalogue;
         let as_of = ctx.as_of;
@@ -154,11 +208,18 @@ impl Kind for CertifiedPeople {
         let relevant = &self.relevant;
 
         let mut ev = Evidence::of(KIND.name);
-        // A month of the window keeps no items: what each person holds that counts at the end of the month is
-        // found once for every metric of the month (the certifications this one does not ask for cannot meet its
-        // requirements, so they need not be left out).
+        // A month of the window keeps no items: its counts are those of the one pass, or else what each person
+        // holds that counts at the end of the month, found once for every metric of the month (the
+        // certifications this one does not ask for cannot meet its requirements, so they need not be left out).
         if ctx.brief {
-            return ctx.with_valid_certifications(|held| self.tally(ctx, held, ev));
+            let counts = one_pass.then(|| ctx.memo(self, || self.counts(ctx)));
+            if let Some((people, scorers)) = counts.as_deref().and_then(Option::as_ref).and_then(|c| c.at(as_of)) {
+                return self.tally(ctx, people, scorers, ev);
+            }
+            return ctx.with_valid_certifications(|held| {
+                let (people, scorers) = self.held_counts(held);
+                self.tally(ctx, &people, scorers, ev)
+            });
         }
         // Which relevant certifications each person holds at the end of the month, and why the others do not count.
         let mut held: Vec<Vec<usize>> = Vec::with_capacity(ctx.partner.people.len());
@@ -194,7 +255,36 @@ impl Kind for CertifiedPeople {
             }
             held.push(certs);
         }
-        self.tally(ctx, &held, ev)
+        let (people, scorers) = self.held_counts(&held);
+        self.tally(ctx, &people, scorers, ev)
+    }
+}
+
+/// The people meeting each prerequisite step and the scoring requirement in each month of the qualification
+/// window, from `first` ([`CertifiedPeople::counts`]).
+struct WindowCounts {
+    first: Month,
+    /// Per month, the people meeting each step, in step order.
+    people: Vec<Vec<usize>>,
+    /// Per month, the people meeting the scoring requirement.
+    scorers: Vec<usize>,
+}
+
+impl WindowCounts {
+    /// The counts of `month`; `None` when it is not in the window counted.
+    fn at(&self, month: Month) -> Option<(&[usize], usize)> {
+        let k = usize::try_from(month.since(self.first)).ok()?;
+        Some((self.people.get(k)?, *self.scorers.get(k)?))
+    }
+}
+
+impl Kind for CertifiedPeople {
+    fn fixed_points(&self) -> Option<Decimal> {
+        self.prerequisites.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.points))
+    }
+
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
+        self.measure_in(ctx, true)
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
@@ -330,5 +420,81 @@ mod tests {
             }
         }
         assert!(checked > 100_000, "{checked}");
+    }
+
+    /// Issue 15, the window in one pass: the people counted in each month of the window from the bits worked out
+    /// once per partner are those counted from what each person holds at the end of that month, for every
+    /// `certified-people` metric of every shipped version, on generated partners whose certifications are earned,
+    /// expire and (for 2026-07) retire inside the window, measured as the evaluator measures them: `as_of` first,
+    /// then the earlier months on the same context.
+    #[test]
+    fn the_window_in_one_pass_counts_the_people_of_each_month() {
+        use crate::rules::{Measurement, RuleSet};
+        let (mut compared, mut moved) = (0, 0);
+        for (v, as_of) in [("2023-07", "2023-12"), ("2024-06", "2024-08"), ("2026-07", "2026-09"), ("2026-07", "2027-08")] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
+            let rules = RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"));
+            let generator = crate::generate::Generator::new(&rules);
+            let metrics: Vec<&CertifiedPeople> = rules
+                .designations
+                .iter()
+                .flat_map(|d| &d.paths)
+                .flat_map(|p| &p.metrics)
+                .flat_map(|m| match &m.measurement {
+                    Measurement::Single(kind) => vec![kind],
+                    Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
+                })
+                .filter_map(|k| match k {
+                    MetricKind::CertifiedPeople(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            assert!(!metrics.is_empty(), "{v} has certified-people metrics");
+            for i in 0..12 {
+                let mut partner = Partner::from_file(generator.partner(i, 15, as_of.parse().expect("a month")), "generated")
+                    .expect("generated partners validate");
+                // Certifications earned and expiring in months of the window, a different month for each.
+                let day = |back: i32, last: bool| -> Date {
+                    let m = partner.as_of.offset(-back);
+                    if last { m.last_day() } else { format!("{m}-01").parse().expect("a date") }
+                };
+                let changes: Vec<(usize, usize, Date, Option<Date>)> = partner
+                    .people
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(j, p)| (0..p.certifications.len()).map(move |k| (j, k)))
+                    .map(|(j, k)| {
+                        let n = (i + j * 3 + k) as i32;
+                        (j, k, day(n % 8, n % 2 == 0), (n % 3 == 0).then(|| day(n % 5, n % 4 == 0)))
+                    })
+                    .collect();
+                for (j, k, earned, expires) in changes {
+                    let c = &mut partner.people[j].certifications[k];
+                    c.earned = earned;
+                    c.expires = expires.filter(|e| *e >= earned);
+                }
+                for cp in &metrics {
+                    let mut shared = Context::new(&rules, &partner);
+                    shared.brief = true;
+                    let mut seen = BTreeSet::new();
+                    for back in 0..6 {
+                        let month = partner.as_of.offset(-back);
+                        let mut direct = Context::new(&rules, &partner);
+                        direct.brief = true;
+                        direct.as_of = month;
+                        shared.as_of = month;
+                        let (a, b) = (cp.measure_in(&shared, true), cp.measure_in(&direct, false));
+                        let what = format!("{v} partner {i} in {month}");
+                        assert_eq!((a.units, a.fixed_points, a.open), (b.units, b.fixed_points, b.open), "{what}");
+                        assert_eq!(format!("{:?}", a.evidence), format!("{:?}", b.evidence), "{what}");
+                        seen.insert((a.units, a.fixed_points, a.open));
+                        compared += 1;
+                    }
+                    moved += usize::from(seen.len() > 1);
+                }
+            }
+        }
+        // The months differ: the comparison is not of one count six times.
+        assert!(compared > 500 && moved > 20, "{compared} measurements compared, {moved} metrics moved in the window");
     }
 }
