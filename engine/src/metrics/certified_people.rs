@@ -429,21 +429,12 @@ mod tests {
     /// then the earlier months on the same context.
     #[test]
     fn the_window_in_one_pass_counts_the_people_of_each_month() {
-        use crate::rules::{Measurement, RuleSet};
+        use crate::metrics::testing::{generated, kinds_of, shipped};
         let (mut compared, mut moved) = (0, 0);
         for (v, as_of) in [("2023-07", "2023-12"), ("2024-06", "2024-08"), ("2026-07", "2026-09"), ("2026-07", "2027-08")] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
-            let rules = RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"));
-            let generator = crate::generate::Generator::new(&rules);
-            let metrics: Vec<&CertifiedPeople> = rules
-                .designations
-                .iter()
-                .flat_map(|d| &d.paths)
-                .flat_map(|p| &p.metrics)
-                .flat_map(|m| match &m.measurement {
-                    Measurement::Single(kind) => vec![kind],
-                    Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
-                })
+            let rules = shipped(v);
+            let metrics: Vec<&CertifiedPeople> = kinds_of(&rules)
+                .into_iter()
                 .filter_map(|k| match k {
                     MetricKind::CertifiedPeople(c) => Some(c),
                     _ => None,
@@ -451,8 +442,7 @@ mod tests {
                 .collect();
             assert!(!metrics.is_empty(), "{v} has certified-people metrics");
             for i in 0..12 {
-                let mut partner = Partner::from_file(generator.partner(i, 15, as_of.parse().expect("a month")), "generated")
-                    .expect("generated partners validate");
+                let mut partner = generated(&rules, i, as_of);
                 // Certifications earned and expiring in months of the window, a different month for each.
                 let day = |back: i32, last: bool| -> Date {
                     let m = partner.as_of.offset(-back);

@@ -881,6 +881,34 @@ pub(crate) mod testing {
     use crate::partner::{Format, Measure, Partner};
     use crate::rules::{Catalogue, RuleSet, Selection};
 
+    /// The shipped rule version `v` (`rules/<v>`).
+    pub fn shipped(v: &str) -> RuleSet {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(v);
+        RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
+    }
+
+    /// Every metric kind of `rules` (a combined metric's parts included), in the order of the rule files.
+    pub fn kinds_of(rules: &RuleSet) -> Vec<&super::MetricKind> {
+        use crate::rules::Measurement;
+        rules
+            .designations
+            .iter()
+            .flat_map(|d| &d.paths)
+            .flat_map(|p| &p.metrics)
+            .flat_map(|m| match &m.measurement {
+                Measurement::Single(kind) => vec![kind],
+                Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
+            })
+            .collect()
+    }
+
+    /// Generated partner `i` of `rules` (15 customers) as of `as_of`.
+    pub fn generated(rules: &RuleSet, i: usize, as_of: &str) -> Partner {
+        let generator = crate::generate::Generator::new(rules);
+        Partner::from_file(generator.partner(i, 15, as_of.parse().expect("a month")), "generated")
+            .expect("generated partners validate")
+    }
+
     /// A rule set with these selections: enough for a kind's measurement and additions.
     pub fn rules_with(selection: Selection) -> RuleSet {
         RuleSet {

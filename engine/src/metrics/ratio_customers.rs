@@ -92,23 +92,10 @@ fn compile(c: &mut KindCompiler<'_, '_>, m: &MetricFile) -> Option<MetricKind> {
     }))
 }
 
-impl Kind for RatioCustomers {
-    fn counts_customers(&self) -> bool {
-        true
-    }
-
-    fn reads(&self, as_of: Month, reads: &mut Reads) {
-        // The baseline month and the window's months, of both the numerator and the denominator.
-        let base = as_of.offset(-self.baseline_offset);
-        let window: Vec<Month> = (0..self.window_months).map(|i| as_of.offset(-i)).chain([base]).collect();
-        reads.months(self.numerator, window.iter().copied());
-        reads.months(self.denominator, window.iter().copied());
-        if let Some(f) = &self.eligible {
-            reads.filter(f, window);
-        }
-    }
-
-    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
+impl RatioCustomers {
+    /// The measurement; `one_pass` false tests every month directly (as a window longer than [`DeployedBits`]
+    /// hold does), which the tests compare with the one pass.
+    fn measure_in<'c>(&self, ctx: &'c Context<'_>, one_pass: bool) -> Measured<'c> {
         let RatioCustomers {
             numerator,
             denominator,
@@ -132,11 +119,7 @@ impl Kind for RatioCustomers {
             .map(|((c, p), d)| (*c, *p, d, num.cell(c, p).unwrap_or(&empty)))
             .collect();
         // A product reaches the ratio in a month when its denominator is positive and the numerator is at least ratio × denominator.
-        let reaches = |d: &Monthly, n: &Monthly, month: Month| -> bool {
-            let d = value(d, month);
-            // A ratio × denominator too large for a decimal is more than any numerator: not reached.
-            cmp(&d, &Decimal::ZERO).is_gt() && ratio.checked_mul(d).is_some_and(|needed| cmp(&value(n, month), &needed).is_ge())
-        };
+        let reaches = |d: &Monthly, n: &Monthly, month: Month| reaches(ratio, d, n, month);
         // The share of the denominator a product's numerator reached in a month (4 places), for the evidence.
         let share_in = |d: &Monthly, n: &Monthly, month: Month| -> Option<(Month, Number)> {
             value(n, month).checked_div(value(d, month)).map(|s| (month, Number(s.round_dp(4).normalize())))
@@ -181,19 +164,37 @@ impl Kind for RatioCustomers {
                 Measured::customers(counted, ev)
             }
             RatioRule::CountDifference => {
-                let deployed = |month: Month| -> BTreeSet<&str> {
-                    pairs
+                // Per customer, in customer order: deployed now (a product at the ratio and the customer eligible
+                // in `as_of`) and then (in the baseline month). From the bits of the one pass when they hold both
+                // months (issue 15: the window in one pass), else tested here.
+                let bits = one_pass.then(|| ctx.memo(self, || self.deployed_bits(ctx, &pairs)));
+                let bits = bits.as_deref().and_then(Option::as_ref);
+                let tested: Vec<(&str, bool, bool)> = match bits.and_then(|b| Some((b, b.of(as_of)?))) {
+                    Some((b, (now_bit, base_bit))) => b
+                        .customers
                         .iter()
-                        .filter(|(c, _, d, n)| {
-                            reaches(d, n, month) && eligible.is_none_or(|f| ctx.passes(f, c, month))
-                        })
-                        .map(|(c, _, _, _)| *c)
-                        .collect()
+                        .map(|&(first, months)| (pairs[first].0, months & now_bit != 0, months & base_bit != 0))
+                        .collect(),
+                    None => {
+                        let deployed = |month: Month| -> BTreeSet<&str> {
+                            pairs
+                                .iter()
+                                .filter(|(c, _, d, n)| {
+                                    reaches(d, n, month) && eligible.is_none_or(|f| ctx.passes(f, c, month))
+                                })
+                                .map(|(c, _, _, _)| *c)
+                                .collect()
+                        };
+                        let (now, then) = (deployed(as_of), deployed(base));
+                        let customers: BTreeSet<&str> = pairs.iter().map(|(c, _, _, _)| *c).collect();
+                        customers.into_iter().map(|c| (c, now.contains(c), then.contains(c))).collect()
+                    }
                 };
-                let (now, then) = (deployed(as_of), deployed(base));
-                let customers: BTreeSet<&str> = pairs.iter().map(|(c, _, _, _)| *c).collect();
-                for customer in customers {
-                    let reason = match (now.contains(customer), then.contains(customer)) {
+                let (mut now, mut then) = (0i64, 0i64);
+                for (customer, is_now, is_then) in tested {
+                    now += i64::from(is_now);
+                    then += i64::from(is_then);
+                    let reason = match (is_now, is_then) {
                         (true, false) => "new",
                         (false, true) => "no-longer",
                         (true, true) => "in-both",
@@ -209,13 +210,109 @@ impl Kind for RatioCustomers {
                 let unit = Some("customers");
                 // A figure's month is evidence, which a month of the window does not keep.
                 let month = |m: Month| (!ctx.brief).then(|| m.to_string());
-                ev.figure("now", Decimal::from(now.len()), unit, month(as_of));
-                ev.figure("then", Decimal::from(then.len()), unit, month(base));
-                let units = Decimal::from(now.len() as i64 - then.len() as i64);
+                ev.figure("now", Decimal::from(now), unit, month(as_of));
+                ev.figure("then", Decimal::from(then), unit, month(base));
+                let units = Decimal::from(now - then);
                 ev.figure("net", units, unit, None);
                 Measured { units, customers: Some(counted), fixed_points: Decimal::ZERO, open: true, evidence: ev }
             }
         }
+    }
+
+    /// `count-difference`: per customer of `pairs` (each product of each customer with a denominator, in that
+    /// order), the months of the qualification window's tests (each month of it and its baseline month) in which
+    /// a product of the customer reaches the ratio and the customer passes the filter, worked out once per
+    /// partner (issue 15: the window in one pass). `None` when those months are more than a word holds.
+    fn deployed_bits(&self, ctx: &Context<'_>, pairs: &[(&str, &str, &Monthly, &Monthly)]) -> Option<DeployedBits> {
+        let last = ctx.as_of.max(ctx.partner.as_of);
+        let window = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+        let first_as_of = last.offset(1 - i32::try_from(window).ok()?);
+        let offset = self.baseline_offset;
+        let (first, end) = (first_as_of.min(first_as_of.offset(-offset)), last.max(last.offset(-offset)));
+        let len = end.since(first).checked_add(1).filter(|n| (1..=64).contains(n))?;
+        let eligible = self.eligible.as_ref();
+        let mut bits = DeployedBits { first, len, measured: (first_as_of, last), offset, customers: Vec::new() };
+        let mut filter_months = None;
+        for (i, &(customer, _, d, n)) in pairs.iter().enumerate() {
+            let new_customer = i == 0 || pairs[i - 1].0 != customer;
+            if new_customer {
+                filter_months = eligible.and_then(|f| ctx.filter_months(f, customer));
+                bits.customers.push((i, 0));
+            }
+            let mut months = 0u64;
+            for k in 0..len {
+                let m = first.offset(k);
+                // Only the months a month of the window tests: itself and its baseline month.
+                let tested = |from: Month| (from..=from.offset(last.since(first_as_of))).contains(&m);
+                if !tested(first_as_of) && !tested(first_as_of.offset(-offset)) {
+                    continue;
+                }
+                if reaches(self.ratio, d, n, m) && eligible.is_none_or(|f| ctx.passes_months(f, filter_months, m)) {
+                    months |= 1 << k;
+                }
+            }
+            if let Some((_, customer_months)) = bits.customers.last_mut() {
+                *customer_months |= months;
+            }
+        }
+        Some(bits)
+    }
+}
+
+/// A product reaches the ratio in a month when its denominator is positive and the numerator is at least
+/// `ratio` × denominator.
+fn reaches(ratio: Decimal, d: &Monthly, n: &Monthly, month: Month) -> bool {
+    let d = value(d, month);
+    // A ratio × denominator too large for a decimal is more than any numerator: not reached.
+    cmp(&d, &Decimal::ZERO).is_gt() && ratio.checked_mul(d).is_some_and(|needed| cmp(&value(n, month), &needed).is_ge())
+}
+
+/// The months in which each customer is deployed (`count-difference`), from `first`: bit `k` stands for the month
+/// `first + k` ([`RatioCustomers::deployed_bits`]).
+struct DeployedBits {
+    first: Month,
+    len: i32,
+    /// The months measured whose tests the bits hold (each with its baseline month, `offset` months earlier):
+    /// the months between are not tested.
+    measured: (Month, Month),
+    offset: i32,
+    /// Per customer, in customer order: the index of its first pair and its months.
+    customers: Vec<(usize, u64)>,
+}
+
+impl DeployedBits {
+    /// The bits of `as_of` and of its baseline month; `None` when `as_of` is not a month whose tests they hold.
+    fn of(&self, as_of: Month) -> Option<(u64, u64)> {
+        let bit = |month: Month| {
+            let k = month.since(self.first);
+            (0..self.len).contains(&k).then(|| 1u64 << k)
+        };
+        let (from, to) = self.measured;
+        if !(from..=to).contains(&as_of) {
+            return None;
+        }
+        Some((bit(as_of)?, bit(as_of.offset(-self.offset))?))
+    }
+}
+
+impl Kind for RatioCustomers {
+    fn counts_customers(&self) -> bool {
+        true
+    }
+
+    fn reads(&self, as_of: Month, reads: &mut Reads) {
+        // The baseline month and the window's months, of both the numerator and the denominator.
+        let base = as_of.offset(-self.baseline_offset);
+        let window: Vec<Month> = (0..self.window_months).map(|i| as_of.offset(-i)).chain([base]).collect();
+        reads.months(self.numerator, window.iter().copied());
+        reads.months(self.denominator, window.iter().copied());
+        if let Some(f) = &self.eligible {
+            reads.filter(f, window);
+        }
+    }
+
+    fn measure<'c>(&self, ctx: &'c Context<'_>) -> Measured<'c> {
+        self.measure_in(ctx, true)
     }
 
     fn explain(&self, ev: &Evidence, ctx: &Context<'_>) -> String {
@@ -365,5 +462,63 @@ impl Kind for RatioCustomers {
             // At the ratio all along: neither crossing nor new.
             customer(build, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::testing::{generated, kinds_of, shipped};
+
+    /// Issue 15, the window in one pass: `count-difference` counts from the bits worked out once per partner
+    /// exactly what it counts testing each month, for every `ratio-customers` metric of every shipped version
+    /// (customer filters included; `crossing` is always tested directly), on generated partners, in every month
+    /// of the window, measured as the evaluator measures them: `as_of` first, then the earlier months on the same
+    /// context, in brief and in full.
+    #[test]
+    fn the_window_in_one_pass_counts_as_the_tests_of_each_month() {
+        let (mut compared, mut moved) = (0, 0);
+        // The last case: a version whose own window is one month, measured over six (as a version of a rules
+        // root is, beside the version of `as_of`): the months before it are not in the bits and are tested directly.
+        for (v, as_of, window) in
+            [("2023-07", "2023-12", None), ("2024-06", "2024-08", None), ("2026-07", "2026-09", None), ("2024-06", "2024-08", Some(1))]
+        {
+            let mut rules = shipped(v);
+            for d in rules.designations.iter_mut().filter(|_| window.is_some()) {
+                d.qualification.window_months = window.unwrap_or(1);
+            }
+            let metrics: Vec<&RatioCustomers> = kinds_of(&rules)
+                .into_iter()
+                .filter_map(|k| match k {
+                    MetricKind::RatioCustomers(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            assert!(!metrics.is_empty(), "{v} has ratio-customers metrics");
+            for i in 0..12 {
+                let partner = generated(&rules, i, as_of);
+                for rc in &metrics {
+                    for brief in [true, false] {
+                        let mut shared = Context::new(&rules, &partner);
+                        shared.brief = brief;
+                        let mut seen = BTreeSet::new();
+                        for back in 0..6 {
+                            let month = partner.as_of.offset(-back);
+                            let mut direct = Context::new(&rules, &partner);
+                            (direct.brief, direct.as_of, shared.as_of) = (brief, month, month);
+                            let (a, b) = (rc.measure_in(&shared, true), rc.measure_in(&direct, false));
+                            let what = format!("{v} partner {i} in {month} ({:?})", rc.rule);
+                            assert_eq!((a.units, a.open, &a.customers), (b.units, b.open, &b.customers), "{what}");
+                            assert_eq!(format!("{:?}", a.evidence), format!("{:?}", b.evidence), "{what}");
+                            seen.insert(a.units);
+                            compared += 1;
+                        }
+                        moved += usize::from(seen.len() > 1);
+                    }
+                }
+            }
+        }
+        // The months differ: the comparison is not of one count six times.
+        assert!(compared > 1000 && moved > 20, "{compared} measurements compared, {moved} metrics moved in the window");
     }
 }
