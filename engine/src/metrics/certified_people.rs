@@ -149,11 +149,8 @@ impl CertifiedPeople {
     /// judged once for the end of each month of the window, as bits; a requirement's months are those bits
     /// combined (all of `all_of`, one of `any_of`), and each month counts the people with its bit. `None` when
     /// the window is longer than a word holds.
-    fn counts(&self, ctx: &Context<'_>) -> Option<WindowCounts> {
-        let last = ctx.as_of.max(ctx.partner.as_of);
-        let len = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
-        let len = i32::try_from(len).ok().filter(|n| (1..=64).contains(n))?;
-        let first = last.offset(1 - len);
+    fn counts(&self, ctx: &Context<'_>, (first, last): (Month, Month)) -> Option<WindowCounts> {
+        let len = last.since(first).checked_add(1).filter(|n| (1..=64).contains(n))?;
         let cat = &ctx.rules.catalogue;
         let ends: Vec<Date> = (0..len).map(|i| first.offset(i).last_day()).collect();
         let mut counts = WindowCounts {
@@ -212,7 +209,7 @@ impl CertifiedPeople {
         // holds that counts at the end of the month, found once for every metric of the month (the
         // certifications this one does not ask for cannot meet its requirements, so they need not be left out).
         if ctx.brief {
-            let counts = one_pass.then(|| ctx.memo(self, || self.counts(ctx)));
+            let counts = ctx.window_span().filter(|_| one_pass).map(|span| ctx.memo(self, || self.counts(ctx, span)));
             if let Some((people, scorers)) = counts.as_deref().and_then(Option::as_ref).and_then(|c| c.at(as_of)) {
                 return self.tally(ctx, people, scorers, ev);
             }

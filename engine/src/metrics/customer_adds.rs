@@ -111,21 +111,23 @@ impl CustomerAdds {
     /// Tests each entity's months once for every month of the qualification window (issue 15: the window in one
     /// pass): from the first month any month of the window reads to the last, in range and passing the filter,
     /// over `at_most` and passing it, and not zero. `None` when those months are more than a word holds.
-    fn flags(&self, ctx: &Context<'_>, entities: &[(&str, &Monthly)]) -> Option<Flags> {
-        let last_as_of = ctx.as_of.max(ctx.partner.as_of);
-        let window = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
-        let first_as_of = last_as_of.offset(1 - i32::try_from(window).ok()?);
+    fn flags(&self, ctx: &Context<'_>, (first_as_of, last_as_of): (Month, Month), entities: &[(&str, &Monthly)]) -> Option<Flags> {
         let first = *self.months_read(&self.windows(first_as_of)).first()?;
-        let last = *self.months_read(&self.windows(last_as_of)).last()?;
+        let read = self.months_read(&self.windows(last_as_of));
+        let last = *read.last()?;
         let len = last.since(first).checked_add(1)?;
         if !(1..=64).contains(&len) {
             return None;
         }
+        // Only the months some month of the window reads are tested (not the year between a window and its
+        // baseline): those of the last month, and the same shifted back by each earlier month of the window.
+        let last_read = read.iter().fold(0u64, |bits, m| bits | 1 << m.since(first));
+        let tested = (0..=last_as_of.since(first_as_of)).fold(0u64, |bits, k| bits | last_read >> k);
         let CustomerAdds { threshold, at_most, ref eligible, .. } = *self;
         let in_range = |v: &Decimal| cmp(v, &threshold).is_ge() && at_most.is_none_or(|max| cmp(v, &max).is_le());
         let is_over = |v: &Decimal| at_most.is_some_and(|max| cmp(v, &max).is_gt());
         let zero = Decimal::ZERO;
-        let mut flags = Flags { first, len, hit: Vec::new(), over: Vec::new(), nonzero: Vec::new() };
+        let mut flags = Flags { first, len, tested, hit: Vec::new(), over: Vec::new(), nonzero: Vec::new() };
         for &(key, months) in entities {
             let fm = eligible.as_ref().and_then(|f| ctx.filter_months(f, customer_of(key)));
             let passes = |m: Month| eligible.as_ref().is_none_or(|f| ctx.passes_months(f, fm, m));
@@ -142,6 +144,9 @@ impl CustomerAdds {
                     _ => &zero,
                 };
                 let bit = 1u64 << i;
+                if tested & bit == 0 {
+                    continue;
+                }
                 if in_range(v) && passes(m) {
                     hit |= bit;
                 }
@@ -158,9 +163,7 @@ impl CustomerAdds {
         }
         Some(flags)
     }
-}
 
-impl CustomerAdds {
     /// The measurement; `one_pass` false makes every test directly (as a window longer than [`Flags`] hold does),
     /// which the tests compare with the one pass.
     fn measure_in<'c>(&self, ctx: &'c Context<'_>, one_pass: bool) -> Measured<'c> {
@@ -182,7 +185,8 @@ impl CustomerAdds {
         // once for every month of the qualification window (`Flags`), and each month of it reads its windows'
         // bits. `masks` is `None` when a month read is outside the flags (a window longer than they hold, or the
         // rule `average-crossing`, which reads the values themselves): the tests below are then made directly.
-        let flags = (one_pass && rule != AddsRule::AverageCrossing).then(|| ctx.memo(self, || self.flags(ctx, &entities)));
+        let span = ctx.window_span().filter(|_| one_pass && rule != AddsRule::AverageCrossing);
+        let flags = span.map(|span| ctx.memo(self, || self.flags(ctx, span, &entities)));
         let flags = flags.as_deref().and_then(Option::as_ref);
         let masks = flags.and_then(|f| Masks::new(f, self, &w));
         // An entity's customer passes the filter in the month (the customer is the part before " / "). The
@@ -365,6 +369,8 @@ impl CustomerAdds {
 struct Flags {
     first: Month,
     len: i32,
+    /// The months tested: those some month of the window reads (the others hold no bits).
+    tested: u64,
     /// In range (`threshold`, `at_most`) and passing the customer filter.
     hit: Vec<u64>,
     /// Over `at_most` and passing the filter.
@@ -374,11 +380,11 @@ struct Flags {
 }
 
 impl Flags {
-    /// The bits of `months`; `None` when one of them is not in the flags.
+    /// The bits of `months`; `None` when one of them is not among the months tested.
     fn mask(&self, months: impl IntoIterator<Item = Month>) -> Option<u64> {
         months.into_iter().try_fold(0u64, |mask, m| {
             let i = m.since(self.first);
-            (0..self.len).contains(&i).then(|| mask | 1 << i)
+            (0..self.len).contains(&i).then(|| 1 << i).filter(|bit| self.tested & bit != 0).map(|bit| mask | bit)
         })
     }
 
@@ -769,12 +775,16 @@ mod tests {
     #[test]
     fn the_window_in_one_pass_counts_as_the_tests_made_directly() {
         use crate::rules::{Designation, PathSelection, Qualification};
+        // A window of six months, and of one (a version of a rules root whose own window is shorter than the
+        // window measured: the months before its own are not among the months tested, and are tested directly).
+        let (mut compared, mut counted) = (0, 0);
+        for window in [6, 1] {
         let mut rules = rules_with(all_of(Measure::AcrUsd));
         rules.designations.push(Designation {
             id: "d".into(),
             name: "d".into(),
             max_points: Decimal::from(100),
-            qualification: Qualification { min_total: Decimal::from(70), min_each_metric: Decimal::ONE, window_months: 6 },
+            qualification: Qualification { min_total: Decimal::from(70), min_each_metric: Decimal::ONE, window_months: window },
             path_selection: PathSelection::Single,
             paths: Vec::new(),
         });
@@ -805,7 +815,6 @@ mod tests {
             months: 2,
             promoted_months: Some(1),
         };
-        let (mut compared, mut counted) = (0, 0);
         for rule in [AddsRule::EligibleCountDifference, AddsRule::Transitions, AddsRule::MonthlyTransitions] {
             for entity in [Entity::Customer, Entity::CustomerProduct] {
                 for (at_most, promoted) in [(None, None), (Some(1000), None), (Some(1000), Some(2))] {
@@ -821,7 +830,9 @@ mod tests {
                         };
                         let (mut one_pass, mut direct) = (Context::new(&rules, &partner), Context::new(&rules, &partner));
                         let entities = one_pass.series(0).entities(entity, Aggregate::Sum);
-                        assert!(adds.flags(&one_pass, &entities).is_some(), "the window fits the flags");
+                        let span = one_pass.window_span();
+                        assert_eq!(span.is_some(), window > 1, "one pass for a window of more than one month");
+                        assert_eq!(span.and_then(|s| adds.flags(&one_pass, s, &entities)).is_some(), window > 1);
                         for back in 0..6 {
                             let month = partner.as_of.offset(-back);
                             one_pass.as_of = month;
@@ -838,7 +849,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(compared, 3 * 2 * 3 * 2 * 6);
+        }
+        assert_eq!(compared, 2 * 3 * 2 * 3 * 2 * 6);
         // The data moves the counts: most measurements count someone, so the comparison is not of zeros.
         assert!(counted > compared / 2, "{counted} of {compared} measurements counted someone");
     }

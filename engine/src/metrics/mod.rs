@@ -610,6 +610,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The months a kind measures in one pass ([`Context::memo`]), the first and the last: the months of the
+    /// longest qualification window of the version, ending at the partner's `as_of` (or at the month measured,
+    /// when later). `None` when the window is one month: there is nothing to share between months.
+    pub fn window_span(&self) -> Option<(Month, Month)> {
+        let window = self.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+        let last = self.as_of.max(self.partner.as_of);
+        (window > 1).then(|| i32::try_from(window).ok()).flatten().map(|w| (last.offset(1 - w), last))
+    }
+
     /// What `build` gives for `metric`, built on the first call for this partner and kept for every later month
     /// of the window (issue 15: the window measured in one pass). `metric` is the kind's parameters, whose
     /// address names the metric for as long as the rules are borrowed; `build` must not depend on the month

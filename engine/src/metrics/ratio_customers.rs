@@ -167,7 +167,8 @@ impl RatioCustomers {
                 // Per customer, in customer order: deployed now (a product at the ratio and the customer eligible
                 // in `as_of`) and then (in the baseline month). From the bits of the one pass when they hold both
                 // months (issue 15: the window in one pass), else tested here.
-                let bits = one_pass.then(|| ctx.memo(self, || self.deployed_bits(ctx, &pairs)));
+                let span = ctx.window_span().filter(|_| one_pass);
+                let bits = span.map(|span| ctx.memo(self, || self.deployed_bits(ctx, span, &pairs)));
                 let bits = bits.as_deref().and_then(Option::as_ref);
                 let tested: Vec<(&str, bool, bool)> = match bits.and_then(|b| Some((b, b.of(as_of)?))) {
                     Some((b, (now_bit, base_bit))) => b
@@ -223,10 +224,12 @@ impl RatioCustomers {
     /// order), the months of the qualification window's tests (each month of it and its baseline month) in which
     /// a product of the customer reaches the ratio and the customer passes the filter, worked out once per
     /// partner (issue 15: the window in one pass). `None` when those months are more than a word holds.
-    fn deployed_bits(&self, ctx: &Context<'_>, pairs: &[(&str, &str, &Monthly, &Monthly)]) -> Option<DeployedBits> {
-        let last = ctx.as_of.max(ctx.partner.as_of);
-        let window = ctx.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
-        let first_as_of = last.offset(1 - i32::try_from(window).ok()?);
+    fn deployed_bits(
+        &self,
+        ctx: &Context<'_>,
+        (first_as_of, last): (Month, Month),
+        pairs: &[(&str, &str, &Monthly, &Monthly)],
+    ) -> Option<DeployedBits> {
         let offset = self.baseline_offset;
         let (first, end) = (first_as_of.min(first_as_of.offset(-offset)), last.max(last.offset(-offset)));
         let len = end.since(first).checked_add(1).filter(|n| (1..=64).contains(n))?;
