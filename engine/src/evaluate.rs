@@ -87,8 +87,8 @@ pub fn score_by_with<V: Versions + ?Sized>(
     // version (by the context) and every month is measured on those series, the context only pointed at the
     // month; earlier months keep only their path, points and qualified, so they are measured `brief` (no
     // evidence items, no English), and the partner is never copied.
-    let longest = rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
-    let months: Vec<Month> = (1..longest).rev().map(|back| partner.as_of.offset(-(back as i32))).collect();
+    let months: Vec<Month> =
+        (1..rules.window_months()).rev().map(|back| partner.as_of.offset(-(back as i32))).collect();
     let brief = detail == Detail::Points;
     let mut ctx = Context::new(rules, partner);
     ctx.brief = brief;

@@ -209,8 +209,8 @@ impl CertifiedPeople {
         // holds that counts at the end of the month, found once for every metric of the month (the
         // certifications this one does not ask for cannot meet its requirements, so they need not be left out).
         if ctx.brief {
-            let counts = ctx.window_span().filter(|_| one_pass).map(|span| ctx.memo(self, || self.counts(ctx, span)));
-            if let Some((people, scorers)) = counts.as_deref().and_then(Option::as_ref).and_then(|c| c.at(as_of)) {
+            let counts = ctx.window_memo(self, one_pass, |span| self.counts(ctx, span));
+            if let Some((people, scorers)) = counts.as_deref().and_then(|c| c.at(as_of)) {
                 return self.tally(ctx, people, scorers, ev);
             }
             return ctx.with_valid_certifications(|held| {
@@ -430,13 +430,10 @@ mod tests {
         let (mut compared, mut moved) = (0, 0);
         for (v, as_of) in [("2023-07", "2023-12"), ("2024-06", "2024-08"), ("2026-07", "2026-09"), ("2026-07", "2027-08")] {
             let rules = shipped(v);
-            let metrics: Vec<&CertifiedPeople> = kinds_of(&rules)
-                .into_iter()
-                .filter_map(|k| match k {
-                    MetricKind::CertifiedPeople(c) => Some(c),
-                    _ => None,
-                })
-                .collect();
+            let metrics: Vec<&CertifiedPeople> = kinds_of(&rules, |k| match k {
+                MetricKind::CertifiedPeople(c) => Some(c),
+                _ => None,
+            });
             assert!(!metrics.is_empty(), "{v} has certified-people metrics");
             for i in 0..12 {
                 let mut partner = generated(&rules, i, as_of);

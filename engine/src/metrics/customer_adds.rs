@@ -185,9 +185,10 @@ impl CustomerAdds {
         // once for every month of the qualification window (`Flags`), and each month of it reads its windows'
         // bits. `masks` is `None` when a month read is outside the flags (a window longer than they hold, or the
         // rule `average-crossing`, which reads the values themselves): the tests below are then made directly.
-        let span = ctx.window_span().filter(|_| one_pass && rule != AddsRule::AverageCrossing);
-        let flags = span.map(|span| ctx.memo(self, || self.flags(ctx, span, &entities)));
-        let flags = flags.as_deref().and_then(Option::as_ref);
+        let flags = ctx.window_memo(self, one_pass && rule != AddsRule::AverageCrossing, |span| {
+            self.flags(ctx, span, &entities)
+        });
+        let flags = flags.as_deref();
         let masks = flags.and_then(|f| Masks::new(f, self, &w));
         // An entity's customer passes the filter in the month (the customer is the part before " / "). The
         // customer's values in the filter's selection (`fm`) are found once per entity, not per month tested.

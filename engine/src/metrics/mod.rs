@@ -614,7 +614,7 @@ impl<'a> Context<'a> {
     /// longest qualification window of the version, ending at the partner's `as_of` (or at the month measured,
     /// when later). `None` when the window is one month: there is nothing to share between months.
     pub fn window_span(&self) -> Option<(Month, Month)> {
-        let window = self.rules.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1);
+        let window = self.rules.window_months();
         let last = self.as_of.max(self.partner.as_of);
         (window > 1).then(|| i32::try_from(window).ok()).flatten().map(|w| (last.offset(1 - w), last))
     }
@@ -632,6 +632,19 @@ impl<'a> Context<'a> {
         let built = Rc::new(build());
         self.memo.borrow_mut().push((key, Rc::clone(&built) as Rc<dyn Any>));
         built
+    }
+
+    /// What `build` gives for `metric` over the months of [`Context::window_span`], built once for the partner
+    /// ([`Context::memo`]) and kept for every month of the window: `None` when `one_pass` is false, when there
+    /// is no window to share, or when `build` gives `None` (the kind then measures the month directly).
+    pub fn window_memo<T: 'static, M>(
+        &self,
+        metric: &M,
+        one_pass: bool,
+        build: impl FnOnce((Month, Month)) -> Option<T>,
+    ) -> Option<Rc<T>> {
+        let span = self.window_span().filter(|_| one_pass)?;
+        Option::clone(&self.memo(metric, || build(span).map(Rc::new)))
     }
 
     /// Words for the report: `write()`, or nothing while measuring an earlier month of the window, which keeps
@@ -896,8 +909,9 @@ pub(crate) mod testing {
         RuleSet::load(&dir).unwrap_or_else(|e| panic!("shipped rules {v} do not load: {e:?}"))
     }
 
-    /// Every metric kind of `rules` (a combined metric's parts included), in the order of the rule files.
-    pub fn kinds_of(rules: &RuleSet) -> Vec<&super::MetricKind> {
+    /// The metric kinds of `rules` that `pick` keeps (a combined metric's parts included), in the order of the
+    /// rule files: `kinds_of(&rules, |k| match k { MetricKind::X(x) => Some(x), _ => None })`.
+    pub fn kinds_of<'r, T>(rules: &'r RuleSet, pick: impl Fn(&'r super::MetricKind) -> Option<&'r T>) -> Vec<&'r T> {
         use crate::rules::Measurement;
         rules
             .designations
@@ -908,6 +922,7 @@ pub(crate) mod testing {
                 Measurement::Single(kind) => vec![kind],
                 Measurement::Combined { parts, .. } => parts.iter().map(|p| &p.kind).collect(),
             })
+            .filter_map(pick)
             .collect()
     }
 

@@ -167,9 +167,8 @@ impl RatioCustomers {
                 // Per customer, in customer order: deployed now (a product at the ratio and the customer eligible
                 // in `as_of`) and then (in the baseline month). From the bits of the one pass when they hold both
                 // months (issue 15: the window in one pass), else tested here.
-                let span = ctx.window_span().filter(|_| one_pass);
-                let bits = span.map(|span| ctx.memo(self, || self.deployed_bits(ctx, span, &pairs)));
-                let bits = bits.as_deref().and_then(Option::as_ref);
+                let bits = ctx.window_memo(self, one_pass, |span| self.deployed_bits(ctx, span, &pairs));
+                let bits = bits.as_deref();
                 let tested: Vec<(&str, bool, bool)> = match bits.and_then(|b| Some((b, b.of(as_of)?))) {
                     Some((b, (now_bit, base_bit))) => b
                         .customers
@@ -490,13 +489,10 @@ mod tests {
             for d in rules.designations.iter_mut().filter(|_| window.is_some()) {
                 d.qualification.window_months = window.unwrap_or(1);
             }
-            let metrics: Vec<&RatioCustomers> = kinds_of(&rules)
-                .into_iter()
-                .filter_map(|k| match k {
-                    MetricKind::RatioCustomers(r) => Some(r),
-                    _ => None,
-                })
-                .collect();
+            let metrics: Vec<&RatioCustomers> = kinds_of(&rules, |k| match k {
+                MetricKind::RatioCustomers(r) => Some(r),
+                _ => None,
+            });
             assert!(!metrics.is_empty(), "{v} has ratio-customers metrics");
             for i in 0..12 {
                 let partner = generated(&rules, i, as_of);

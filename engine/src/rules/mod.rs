@@ -532,6 +532,12 @@ impl RuleSet {
     pub fn counts_cloud(&self, cloud: Cloud) -> bool {
         self.usage_clouds.as_ref().is_none_or(|clouds| clouds.contains(&cloud))
     }
+
+    /// The longest qualification window of the version's designations, in months (1 when none has a longer
+    /// one): how many months a partner is measured in, its `as_of` the last.
+    pub fn window_months(&self) -> u32 {
+        self.designations.iter().map(|d| d.qualification.window_months).max().unwrap_or(1)
+    }
 }
 
 /// Checks that rule versions side by side (a rules root) neither overlap nor leave a month uncovered.
