@@ -79,7 +79,7 @@ impl Raw {
             // Built from Parquet tables: a cell that does not read fails the partner at its row and column; a
             // problem of the file built is put on the row it comes from.
             Source::Columnar(portfolio, i) => {
-                let (partner, places) = portfolio.partner(*i).into_partner().map_err(|e| anyhow!(e.to_string()))?;
+                let (partner, places) = portfolio.validated(*i).map_err(|e| anyhow!(e.to_string()))?;
                 return Ok((partner, Some(Cow::Owned(places))));
             }
             Source::Unreadable(message) => return Err(anyhow!(message.clone())),

@@ -47,7 +47,7 @@ use crate::error::{closest, Located};
 use crate::flat::{Row, COLUMNS};
 use crate::partner::{
     field_from_text, no_value, Association, CertificationFile, Cloud, CustomerFile, Measure, Numbering, PartnerFile,
-    PartnerIdFile, PersonFile, Places, Segment, UsageFile, NO_PARTNER_ID,
+    PartnerIdFile, PersonFile, Places, Segment, UsageFile, UsageRow, NO_PARTNER_ID,
 };
 use crate::value::{Date, Month, NonNegative};
 use crate::{Error, Partner};
@@ -650,13 +650,38 @@ impl Portfolio {
     pub fn partner(&self, i: usize) -> Placed {
         let origin = self.origin(i);
         let mut places = Places::default();
-        let file = self.build(i, &mut places);
+        let file = self.build(i, &mut places, false).map(|(file, _)| file);
         Placed { origin, file, places }
+    }
+
+    /// Partner `i` validated, with where its pieces came from: what [`Portfolio::partner`] and
+    /// [`Placed::into_partner`] give, the same partner or the same first problem. Issue 15: the usage rows are
+    /// made straight from the cells, without the partner file's entries between them, when every cell reads as
+    /// a valid row ([`Portfolio::usage_rows`]); a partner with any other row is read the long way, whose
+    /// messages name the cell.
+    pub fn validated(&self, i: usize) -> Result<(Partner, Places), Error> {
+        let origin = self.origin(i);
+        let mut places = Places::default();
+        match self.build(i, &mut places, true) {
+            Ok((file, Some(rows))) => match Partner::from_file_with_usage(file, rows, &origin) {
+                Ok(partner) => Ok((partner, places)),
+                Err(e) => Err(places.locate(e)),
+            },
+            Ok((file, None)) => Placed { origin, file: Ok(file), places }.into_partner(),
+            Err(e) => Placed { origin, file: Err(e), places }.into_partner(),
+        }
     }
 
     /// Partner `i`'s file, its cells read in the order of the columns of each table (partners, customers, people,
     /// usage), so that the first cell that does not read is the one reported; each list's rows noted in `places`.
-    fn build(&self, i: usize, places: &mut Places) -> Result<PartnerFile, Error> {
+    /// With `direct`, the usage rows are made straight from the cells when they all read as valid rows
+    /// ([`Portfolio::usage_rows`]): the file then has no usage entries, and the rows are given beside it.
+    fn build(
+        &self,
+        i: usize,
+        places: &mut Places,
+        direct: bool,
+    ) -> Result<(PartnerFile, Option<Vec<UsageRow>>), Error> {
         let [partners, usage, customers, people] = &self.tables;
         let (head, id) = &self.heads[i];
         let [customer_rows, people_rows, usage_rows] = &self.rows[i];
@@ -695,10 +720,21 @@ impl Portfolio {
             }
         }
         let mut r = Reader::new(usage);
-        let [customer, month, product, measure, value, association, offer, cloud] =
+        let columns =
             ["customer", "month", "product", "measure", "value", "association", "offer", "cloud"].map(|c| r.column(c));
-        let mut rows = Vec::with_capacity(usage_rows.len());
-        for at in usage_rows {
+        let direct = match (direct, &customers) {
+            (false, _) => None,
+            (true, None) => self.usage_rows(&mut r, columns, usage_rows, as_of, None),
+            (true, Some(list)) => {
+                // The customers usage may name, as validation finds them (when every id reads).
+                let known: Option<std::collections::HashSet<&str>> =
+                    list.iter().all(|c| !c.id.is_empty()).then(|| list.iter().map(|c| c.id.as_str()).collect());
+                known.and_then(|known| self.usage_rows(&mut r, columns, usage_rows, as_of, Some(&known)))
+            }
+        };
+        let [customer, month, product, measure, value, association, offer, cloud] = columns;
+        let mut rows = Vec::with_capacity(if direct.is_some() { 0 } else { usage_rows.len() });
+        for at in usage_rows.iter().filter(|_| direct.is_none()) {
             rows.push(UsageFile {
                 customer: r.string(*at, customer)?,
                 month: r.field(*at, month)?,
@@ -723,7 +759,7 @@ impl Portfolio {
                 PersonFile { id, certifications: certs.into_iter().map(|(c, _)| c).collect() }
             })
             .collect();
-        Ok(PartnerFile {
+        let file = PartnerFile {
             partner: PartnerIdFile { id: id.clone(), name },
             as_of,
             path,
@@ -733,7 +769,63 @@ impl Portfolio {
             coverage: None,
             history: None,
             solutions: Vec::new(),
-        })
+        };
+        Ok((file, direct))
+    }
+
+    /// The usage rows of a partner made straight from their cells (issue 15: not through the partner file's
+    /// entries and their validation), or `None` when a row is not plainly valid: a cell empty where a value is
+    /// needed, of a type or text the typed reading does not take (an integer as an id, a value refused), a
+    /// customer not in `known` (the customers listed, when any), or a month after `as_of`. The partner is then
+    /// read the long way, which names the cell or the row. Each row is what validation makes of the same cells:
+    /// the cells are read as [`Reader::string`] and [`Reader::field`] read them, and made a row by
+    /// [`UsageRow::read`], validation's own step.
+    fn usage_rows(
+        &self,
+        r: &mut Reader<'_>,
+        [customer, month, product, measure, value, association, offer, cloud]: [usize; 8],
+        at: &[At],
+        as_of: Month,
+        known: Option<&std::collections::HashSet<&str>>,
+    ) -> Option<Vec<UsageRow>> {
+        fn text(cell: Cell<'_>) -> Option<&str> {
+            match cell {
+                Cell::Text(t) => Some(t),
+                _ => None,
+            }
+        }
+        fn optional<T: Native>(cell: Cell<'_>) -> Option<Option<T>> {
+            match cell {
+                Cell::Empty => Some(None),
+                cell => T::native(cell).map(Some),
+            }
+        }
+        let mut rows: Vec<UsageRow> = Vec::with_capacity(at.len());
+        for at in at {
+            let (cols, row) = (r.columns(*at), at.row as usize);
+            let cell = |k: usize| cols.get(k).map_or(Cell::Empty, |c| c.at(row));
+            let id = text(cell(customer))?;
+            let same_customer = rows.last().is_some_and(|last| last.customer == id);
+            if !same_customer && known.is_some_and(|known| !known.contains(id)) {
+                return None;
+            }
+            let row = UsageFile {
+                customer: id.to_owned(),
+                month: Month::native(cell(month)).filter(|m| *m <= as_of)?,
+                product: text(cell(product))?.to_owned(),
+                measure: Measure::native(cell(measure))?,
+                value: NonNegative::native(cell(value))?,
+                association: optional(cell(association))?,
+                offer: match cell(offer) {
+                    Cell::Empty => None,
+                    cell => Some(text(cell)?.to_owned()),
+                },
+                cloud: optional(cell(cloud))?,
+            };
+            let row = UsageRow::read(row, rows.last());
+            rows.push(row);
+        }
+        Some(rows)
     }
 }
 
@@ -897,6 +989,13 @@ impl<'a> Reader<'a> {
     }
 
     fn cell(&mut self, at: At, k: usize) -> Cell<'a> {
+        self.columns(at).get(k).map_or(Cell::Empty, |c| c.at(at.row as usize))
+    }
+
+    /// The columns of the batch of `at`, in `COLUMNS_OF` order (a column the table lacks is [`Col::ABSENT`]): a
+    /// row's cells read from them without looking the batch up again per cell.
+    #[inline]
+    fn columns(&mut self, at: At) -> &[Col<'a>] {
         let table = self.table;
         if at.batch as usize != self.batch {
             self.batch = at.batch as usize;
@@ -910,7 +1009,7 @@ impl<'a> Reader<'a> {
                 })
                 .collect();
         }
-        self.cols.get(k).map_or(Cell::Empty, |c| c.at(at.row as usize))
+        &self.cols
     }
 
     /// A text cell (an id, a name): empty when NULL.
@@ -1118,6 +1217,124 @@ mod tests {
         assert_eq!(p1.usage[0].customer, "1");
         assert_eq!(p1.usage[0].value.0.to_string(), "0.05");
         assert_eq!(got[1].0, "partners: row 2 (p2)");
+    }
+
+    /// Issue 15: the usage rows made straight from the cells (`Portfolio::validated`) are those validation makes
+    /// of the partner file's entries, and a partner with any row that is not plainly valid gets the partner or
+    /// the first problem the long way gives: cells trimmed and cased in every way, empty, NULL and mistyped
+    /// cells, unknown customers, months after `as_of`, with and without a customers table.
+    #[test]
+    fn usage_rows_made_directly_are_those_validation_makes() {
+        type Cells<'a> = [Option<&'a str>; 8];
+        let plain: Cells =
+            [Some("c1"), Some("2024-04"), Some("Azure SQL"), Some("acr_usd"), Some("2.5"), None, None, None];
+        let mut cases: Vec<Cells> = vec![
+            plain,
+            [
+                Some(" c1 "),
+                Some("2024-06"),
+                Some(" AZURE sql "),
+                Some("acr_usd"),
+                Some("3.10"),
+                Some("pal"),
+                Some(" CSP "),
+                Some("public"),
+            ],
+            [
+                Some("c2"),
+                Some("2024-05"),
+                Some("Été Ünïcode"),
+                Some("acr_usd"),
+                Some("0"),
+                Some("CPOR"),
+                Some("Ré"),
+                Some("gov"),
+            ],
+            [
+                Some("c1"),
+                Some("2024-06"),
+                Some("azure sql"),
+                Some("acr_usd"),
+                Some("1"),
+                Some(""),
+                Some("  "),
+                Some(" "),
+            ],
+        ];
+        let bad: [(usize, &[&str]); 8] = [
+            (0, &["", "  ", "c9"]),
+            (1, &["2024-07", "2024-13", "June", ""]),
+            (2, &["", " "]),
+            (3, &["nope", ""]),
+            (4, &["-1", "1e3", "x", ""]),
+            (5, &["xyz"]),
+            (6, &[]),
+            (7, &["moon"]),
+        ];
+        for (column, texts) in bad {
+            for text in texts {
+                let mut cells = plain;
+                cells[column] = Some(text);
+                cases.push(cells);
+            }
+            let mut cells = plain;
+            cells[column] = None;
+            cases.push(cells);
+        }
+        // Partner 2k has the case alone; partner 2k + 1 a plain row, then the case, then the plain row again.
+        let mut usage: Vec<(String, Cells)> = Vec::new();
+        for (k, case) in cases.iter().enumerate() {
+            usage.push((format!("p{}", 2 * k), *case));
+            usage.extend([plain, *case, plain].map(|c| (format!("p{}", 2 * k + 1), c)));
+        }
+        let ids: Vec<String> = (0..2 * cases.len()).map(|i| format!("p{i}")).collect();
+        let column = |n: usize| strings(&usage.iter().map(|(_, c)| c[n]).collect::<Vec<_>>());
+        let partner_ids = strings(&usage.iter().map(|(p, _)| Some(p.as_str())).collect::<Vec<_>>());
+        let mut cols: Vec<(&str, ArrayRef)> = vec![("partner_id", partner_ids)];
+        for (n, name) in ["customer", "month", "product", "measure", "value", "association", "offer", "cloud"]
+            .into_iter()
+            .enumerate()
+        {
+            cols.push((name, column(n)));
+        }
+        // Every fourth partner lists its customers (c1 and c2; one of them lists an empty id as well).
+        let listing: Vec<&String> = ids.iter().step_by(4).collect();
+        let mut listed: Vec<(&str, &str)> =
+            listing.iter().flat_map(|p| [(p.as_str(), "c1"), (p.as_str(), "c2")]).collect();
+        listed.push((listing[1].as_str(), ""));
+        let tables = Tables {
+            partners: vec![table(vec![
+                ("partner_id", strings(&ids.iter().map(|p| Some(p.as_str())).collect::<Vec<_>>())),
+                ("as_of", strings(&vec![Some("2024-06"); ids.len()])),
+            ])],
+            usage: vec![table(cols)],
+            customers: Some(vec![table(vec![
+                ("partner_id", strings(&listed.iter().map(|(p, _)| Some(*p)).collect::<Vec<_>>())),
+                ("customer_id", strings(&listed.iter().map(|(_, c)| Some(*c)).collect::<Vec<_>>())),
+            ])]),
+            people: None,
+        };
+        let portfolio = Portfolio::open(tables, names().map(str::to_owned)).unwrap();
+        let (mut direct, mut failed) = (0, 0);
+        for i in 0..portfolio.len() {
+            let long = portfolio.partner(i).into_partner();
+            let short = portfolio.validated(i);
+            match (long, short) {
+                (Ok((a, pa)), Ok((b, pb))) => {
+                    assert_eq!(a, b, "partner {i}");
+                    assert_eq!(format!("{pa:?}"), format!("{pb:?}"), "places of partner {i}");
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "partner {i}");
+                    failed += 1;
+                }
+                (a, b) => panic!("partner {i}: {:?} the long way, {:?} directly", a.map(|_| ()), b.map(|_| ())),
+            }
+            direct += usize::from(matches!(portfolio.build(i, &mut Places::default(), true), Ok((_, Some(_)))));
+        }
+        // The good cases are made directly (the partners of the four first, but the one listing an empty id, and
+        // those of an optional cell left NULL or of a customer no list names), and the bad ones fail both ways.
+        assert_eq!((direct, failed), (15, 43), "partners made directly, and partners failed");
     }
 
     /// Issue 15: a timestamp at midnight (pandas' `datetime64`, naive or in UTC) is a date, and on the first of

@@ -391,6 +391,33 @@ pub struct UsageRow {
     pub cloud: Cloud,
 }
 
+impl UsageRow {
+    /// The row of a usage entry whose customer and product are trimmed and not empty (what validation checks):
+    /// its product's key lower-cased, the offer trimmed and lower-cased, defaults for what the entry leaves out.
+    /// `before` is the row read before it: a row of the same product (rows come in runs) copies its key rather
+    /// than lower-case the name again.
+    pub(crate) fn read(row: UsageFile, before: Option<&UsageRow>) -> UsageRow {
+        let product_key = match before {
+            Some(last) if last.product == row.product => last.product_key.clone(),
+            _ => lower_case(Cow::Borrowed(&row.product)).into_owned(),
+        };
+        UsageRow {
+            customer: row.customer,
+            month: row.month,
+            product_key,
+            product: row.product,
+            measure: row.measure,
+            value: row.value.0,
+            association: row.association.unwrap_or(Association::Pal),
+            offer: match row.offer.map(|o| lower_case(Cow::Owned(trimmed(o)))) {
+                Some(o) if !o.is_empty() => Cow::Owned(o.into_owned()),
+                _ => Cow::Borrowed(DEFAULT_OFFER),
+            },
+            cloud: row.cloud.unwrap_or(Cloud::Public),
+        }
+    }
+}
+
 /// The offer of a usage row whose file gives none.
 pub const DEFAULT_OFFER: &str = "pay-as-you-go";
 
@@ -724,6 +751,21 @@ impl Partner {
             (Some(p), errors) if errors.is_empty() => Ok(p),
             (_, errors) => Err(first(errors)),
         }
+    }
+
+    /// [`Partner::from_file`] of a file whose usage rows were read and checked already (issue 15: Parquet
+    /// tables, [`crate::columnar::Portfolio::validated`]): `file` has no usage entries, and `usage` holds rows
+    /// that validation would have accepted and made exactly so. Everything else of the file is validated as
+    /// `from_file` validates it, so the partner and its first problem are those of `from_file`.
+    pub(crate) fn from_file_with_usage(
+        file: PartnerFile,
+        usage: Vec<UsageRow>,
+        origin: &str,
+    ) -> Result<Partner, Error> {
+        debug_assert!(file.usage.is_empty(), "the usage rows are given apart");
+        let mut partner = Partner::from_file(file, origin)?;
+        partner.usage = usage;
+        Ok(partner)
     }
 }
 
@@ -1148,26 +1190,8 @@ impl Parts {
             if problems.len() > before {
                 continue;
             }
-            // A row of the product of the row before (rows come in runs) copies its key rather than lower-case
-            // the name again.
-            let product_key = match usage.last() {
-                Some(last) if last.product == product => last.product_key.clone(),
-                _ => lower_case(Cow::Borrowed(&product)).into_owned(),
-            };
-            usage.push(UsageRow {
-                customer,
-                month: row.month,
-                product_key,
-                product,
-                measure: row.measure,
-                value: row.value.0,
-                association: row.association.unwrap_or(Association::Pal),
-                offer: match row.offer.map(|o| lower_case(Cow::Owned(trimmed(o)))) {
-                    Some(o) if !o.is_empty() => Cow::Owned(o.into_owned()),
-                    _ => Cow::Borrowed(DEFAULT_OFFER),
-                },
-                cloud: row.cloud.unwrap_or(Cloud::Public),
-            });
+            let row = UsageFile { customer, product, ..row };
+            usage.push(UsageRow::read(row, usage.last()));
         }
 
         let mut people = Vec::with_capacity(self.people.len());

@@ -149,7 +149,7 @@ fn score_all(rules: &Rules, portfolio: &Portfolio) -> Vec<Outcome> {
 
 /// Partner `i` built from its rows, validated and scored as the CLI does (`Source::Columnar`), into its flat rows.
 fn score_one(rules: &Rules, portfolio: &Portfolio, i: usize) -> Outcome {
-    let (partner, places) = portfolio.partner(i).into_partner().map_err(|e| e.to_string())?;
+    let (partner, places) = portfolio.validated(i).map_err(|e| e.to_string())?;
     // Only the flat rows are kept: the report is scored without evidence items or English (issue 15).
     let report = rules.score_with(&partner, designate_engine::Detail::Points)?;
     let warnings = places.warnings(&partner.origin, &report);
