@@ -724,27 +724,31 @@ impl Portfolio {
             ["customer", "month", "product", "measure", "value", "association", "offer", "cloud"].map(|c| r.column(c));
         let direct = match (direct, &customers) {
             (false, _) => None,
-            (true, None) => self.usage_rows(&mut r, columns, usage_rows, as_of, None),
+            (true, None) => Portfolio::usage_rows(&mut r, columns, usage_rows, as_of, None),
             (true, Some(list)) => {
                 // The customers usage may name, as validation finds them (when every id reads).
                 let known: Option<std::collections::HashSet<&str>> =
                     list.iter().all(|c| !c.id.is_empty()).then(|| list.iter().map(|c| c.id.as_str()).collect());
-                known.and_then(|known| self.usage_rows(&mut r, columns, usage_rows, as_of, Some(&known)))
+                known.and_then(|known| Portfolio::usage_rows(&mut r, columns, usage_rows, as_of, Some(&known)))
             }
         };
         let [customer, month, product, measure, value, association, offer, cloud] = columns;
-        let mut rows = Vec::with_capacity(if direct.is_some() { 0 } else { usage_rows.len() });
-        for at in usage_rows.iter().filter(|_| direct.is_none()) {
-            rows.push(UsageFile {
-                customer: r.string(*at, customer)?,
-                month: r.field(*at, month)?,
-                product: r.string(*at, product)?,
-                measure: r.field(*at, measure)?,
-                value: r.field(*at, value)?,
-                association: r.opt_field(*at, association)?,
-                offer: r.opt_string(*at, offer)?,
-                cloud: r.opt_field(*at, cloud)?,
-            });
+        // The long way, when the rows were not made directly: each row an entry of the file, validated with it.
+        let mut rows = Vec::new();
+        if direct.is_none() {
+            rows.reserve_exact(usage_rows.len());
+            for at in usage_rows {
+                rows.push(UsageFile {
+                    customer: r.string(*at, customer)?,
+                    month: r.field(*at, month)?,
+                    product: r.string(*at, product)?,
+                    measure: r.field(*at, measure)?,
+                    value: r.field(*at, value)?,
+                    association: r.opt_field(*at, association)?,
+                    offer: r.opt_string(*at, offer)?,
+                    cloud: r.opt_field(*at, cloud)?,
+                });
+            }
         }
         places.list("usage", &usage.name, Numbering::Row, numbers(usage, usage_rows));
         // Every person was first seen with a certification: each has a first row.
@@ -781,7 +785,6 @@ impl Portfolio {
     /// the cells are read as [`Reader::string`] and [`Reader::field`] read them, and made a row by
     /// [`UsageRow::read`], validation's own step.
     fn usage_rows(
-        &self,
         r: &mut Reader<'_>,
         [customer, month, product, measure, value, association, offer, cloud]: [usize; 8],
         at: &[At],

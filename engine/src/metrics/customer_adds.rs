@@ -111,7 +111,12 @@ impl CustomerAdds {
     /// Tests each entity's months once for every month of the qualification window (issue 15: the window in one
     /// pass): from the first month any month of the window reads to the last, in range and passing the filter,
     /// over `at_most` and passing it, and not zero. `None` when those months are more than a word holds.
-    fn flags(&self, ctx: &Context<'_>, (first_as_of, last_as_of): (Month, Month), entities: &[(&str, &Monthly)]) -> Option<Flags> {
+    fn flags(
+        &self,
+        ctx: &Context<'_>,
+        (first_as_of, last_as_of): (Month, Month),
+        entities: &[(&str, &Monthly)],
+    ) -> Option<Flags> {
         let first = *self.months_read(&self.windows(first_as_of)).first()?;
         let read = self.months_read(&self.windows(last_as_of));
         let last = *read.last()?;
@@ -780,76 +785,82 @@ mod tests {
         // window measured: the months before its own are not among the months tested, and are tested directly).
         let (mut compared, mut counted) = (0, 0);
         for window in [6, 1] {
-        let mut rules = rules_with(all_of(Measure::AcrUsd));
-        rules.designations.push(Designation {
-            id: "d".into(),
-            name: "d".into(),
-            max_points: Decimal::from(100),
-            qualification: Qualification { min_total: Decimal::from(70), min_each_metric: Decimal::ONE, window_months: window },
-            path_selection: PathSelection::Single,
-            paths: Vec::new(),
-        });
-        // Twelve customers over thirty months, two products, values about the thresholds, some months absent.
-        let values = [0, 300, 499, 500, 700, 1000, 1001, 4000, 0];
-        let mut seed = 7u64;
-        let mut rows: Vec<(String, String, &str, i64)> = Vec::new();
-        for c in 0..12 {
-            for m in 0..30 {
-                for product in ["App Service", "Virtual Machines"] {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    let pick = (seed >> 33) as usize % (values.len() + 3);
-                    if let Some(v) = values.get(pick) {
-                        let month = format!("{}-{:02}", 2022 + m / 12, m % 12 + 1);
-                        rows.push((format!("c{c}"), month, product, *v));
-                    }
-                }
-            }
-        }
-        let borrowed: Vec<(&str, &str, &str, i64)> = rows.iter().map(|(c, m, p, v)| (&**c, &**m, *p, *v)).collect();
-        let partner = partner_with(&borrowed);
-        let filter = CustomerFilter {
-            selection: 0,
-            aggregate: Aggregate::Max,
-            at_least: Some(Decimal::from(300)),
-            at_most: Some(Decimal::from(4000)),
-            more_than: None,
-            months: 2,
-            promoted_months: Some(1),
-        };
-        for rule in [AddsRule::EligibleCountDifference, AddsRule::Transitions, AddsRule::MonthlyTransitions] {
-            for entity in [Entity::Customer, Entity::CustomerProduct] {
-                for (at_most, promoted) in [(None, None), (Some(1000), None), (Some(1000), Some(2))] {
-                    for eligible in [None, Some(filter.clone())] {
-                        let adds = CustomerAdds {
-                            entity,
-                            at_most: at_most.map(Decimal::from),
-                            promoted_months: promoted,
-                            eligible,
-                            recent_months: 2,
-                            baseline_months: 2,
-                            ..adds(rule)
-                        };
-                        let (mut one_pass, mut direct) = (Context::new(&rules, &partner), Context::new(&rules, &partner));
-                        let entities = one_pass.series(0).entities(entity, Aggregate::Sum);
-                        let span = one_pass.window_span();
-                        assert_eq!(span.is_some(), window > 1, "one pass for a window of more than one month");
-                        assert_eq!(span.and_then(|s| adds.flags(&one_pass, s, &entities)).is_some(), window > 1);
-                        for back in 0..6 {
-                            let month = partner.as_of.offset(-back);
-                            one_pass.as_of = month;
-                            direct.as_of = month;
-                            let (a, b) = (adds.measure_in(&one_pass, true), adds.measure_in(&direct, false));
-                            let what = format!("{rule:?} {entity:?} at_most {at_most:?} promoted {promoted:?} in {month}");
-                            assert_eq!(a.units, b.units, "{what}");
-                            assert_eq!(a.customers, b.customers, "{what}");
-                            assert_eq!(format!("{:?}", a.evidence), format!("{:?}", b.evidence), "{what}");
-                            compared += 1;
-                            counted += usize::from(!a.units.is_zero());
+            let mut rules = rules_with(all_of(Measure::AcrUsd));
+            rules.designations.push(Designation {
+                id: "d".into(),
+                name: "d".into(),
+                max_points: Decimal::from(100),
+                qualification: Qualification {
+                    min_total: Decimal::from(70),
+                    min_each_metric: Decimal::ONE,
+                    window_months: window,
+                },
+                path_selection: PathSelection::Single,
+                paths: Vec::new(),
+            });
+            // Twelve customers over thirty months, two products, values about the thresholds, some months absent.
+            let values = [0, 300, 499, 500, 700, 1000, 1001, 4000, 0];
+            let mut seed = 7u64;
+            let mut rows: Vec<(String, String, &str, i64)> = Vec::new();
+            for c in 0..12 {
+                for m in 0..30 {
+                    for product in ["App Service", "Virtual Machines"] {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        let pick = (seed >> 33) as usize % (values.len() + 3);
+                        if let Some(v) = values.get(pick) {
+                            let month = format!("{}-{:02}", 2022 + m / 12, m % 12 + 1);
+                            rows.push((format!("c{c}"), month, product, *v));
                         }
                     }
                 }
             }
-        }
+            let borrowed: Vec<(&str, &str, &str, i64)> = rows.iter().map(|(c, m, p, v)| (&**c, &**m, *p, *v)).collect();
+            let partner = partner_with(&borrowed);
+            let filter = CustomerFilter {
+                selection: 0,
+                aggregate: Aggregate::Max,
+                at_least: Some(Decimal::from(300)),
+                at_most: Some(Decimal::from(4000)),
+                more_than: None,
+                months: 2,
+                promoted_months: Some(1),
+            };
+            for rule in [AddsRule::EligibleCountDifference, AddsRule::Transitions, AddsRule::MonthlyTransitions] {
+                for entity in [Entity::Customer, Entity::CustomerProduct] {
+                    for (at_most, promoted) in [(None, None), (Some(1000), None), (Some(1000), Some(2))] {
+                        for eligible in [None, Some(filter.clone())] {
+                            let adds = CustomerAdds {
+                                entity,
+                                at_most: at_most.map(Decimal::from),
+                                promoted_months: promoted,
+                                eligible,
+                                recent_months: 2,
+                                baseline_months: 2,
+                                ..adds(rule)
+                            };
+                            let mut one_pass = Context::new(&rules, &partner);
+                            let mut direct = Context::new(&rules, &partner);
+                            let entities = one_pass.series(0).entities(entity, Aggregate::Sum);
+                            let span = one_pass.window_span();
+                            assert_eq!(span.is_some(), window > 1, "one pass for a window of more than one month");
+                            assert_eq!(span.and_then(|s| adds.flags(&one_pass, s, &entities)).is_some(), window > 1);
+                            for back in 0..6 {
+                                let month = partner.as_of.offset(-back);
+                                one_pass.as_of = month;
+                                direct.as_of = month;
+                                let (a, b) = (adds.measure_in(&one_pass, true), adds.measure_in(&direct, false));
+                                let what =
+                                    format!("{rule:?} {entity:?} at_most {at_most:?} promoted {promoted:?} in {month}");
+                                assert_eq!(a.units, b.units, "{what}");
+                                assert_eq!(a.customers, b.customers, "{what}");
+                                assert_eq!(format!("{:?}", a.evidence), format!("{:?}", b.evidence), "{what}");
+                                compared += 1;
+                                counted += usize::from(!a.units.is_zero());
+                            }
+                        }
+                    }
+                }
+            }
         }
         assert_eq!(compared, 2 * 3 * 2 * 3 * 2 * 6);
         // The data moves the counts: most measurements count someone, so the comparison is not of zeros.

@@ -614,9 +614,9 @@ impl<'a> Context<'a> {
     /// longest qualification window of the version, ending at the partner's `as_of` (or at the month measured,
     /// when later). `None` when the window is one month: there is nothing to share between months.
     pub fn window_span(&self) -> Option<(Month, Month)> {
-        let window = self.rules.window_months();
+        let window = i32::try_from(self.rules.window_months()).ok().filter(|w| *w > 1)?;
         let last = self.as_of.max(self.partner.as_of);
-        (window > 1).then(|| i32::try_from(window).ok()).flatten().map(|w| (last.offset(1 - w), last))
+        Some((last.offset(1 - window), last))
     }
 
     /// What `build` gives for `metric`, built on the first call for this partner and kept for every later month
