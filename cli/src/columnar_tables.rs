@@ -117,8 +117,24 @@ impl Table {
             return Ok(None);
         }
         let file = File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let meta = ArrowReaderMetadata::load(&file, Default::default())
-            .map_err(|e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e)))?;
+        let not_parquet = |e| anyhow!("{}: cannot read as Parquet: {}", path.display(), reason(e));
+        let meta = ArrowReaderMetadata::load(&file, Default::default()).map_err(not_parquet)?;
+        // Text read as views (issue 15): a dictionary-encoded page's values are then pointed at, where read as
+        // `Utf8` each row's text is copied out of the dictionary. Every reading of a cell takes both alike.
+        let viewed = |f: &Arc<arrow_schema::Field>| match f.data_type() {
+            arrow_schema::DataType::Utf8 => {
+                Arc::new(f.as_ref().clone().with_data_type(arrow_schema::DataType::Utf8View))
+            }
+            _ => Arc::clone(f),
+        };
+        let meta = if meta.schema().fields().iter().any(|f| *f.data_type() == arrow_schema::DataType::Utf8) {
+            let fields: Vec<_> = meta.schema().fields().iter().map(viewed).collect();
+            let schema = Arc::new(arrow_schema::Schema::new_with_metadata(fields, meta.schema().metadata().clone()));
+            let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_schema(schema);
+            ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(not_parquet)?
+        } else {
+            meta
+        };
         Ok(Some(Table { path: path.to_owned(), meta }))
     }
 
