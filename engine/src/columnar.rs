@@ -808,14 +808,16 @@ impl Portfolio {
             let (cols, row) = (r.columns(*at), at.row as usize);
             let cell = |k: usize| cols.get(k).map_or(Cell::Empty, |c| c.at(row));
             let id = text(cell(customer))?;
-            let same_customer = rows.last().is_some_and(|last| last.customer == id);
+            let same_customer = rows.last().is_some_and(|last| *last.customer == *id);
             if !same_customer && known.is_some_and(|known| !known.contains(id)) {
                 return None;
             }
+            let month = Month::native(cell(month)).filter(|m| *m <= as_of)?;
+            let name = text(cell(product))?;
             let row = UsageFile {
-                customer: id.to_owned(),
-                month: Month::native(cell(month)).filter(|m| *m <= as_of)?,
-                product: text(cell(product))?.to_owned(),
+                customer: String::new(),
+                month,
+                product: String::new(),
                 measure: Measure::native(cell(measure))?,
                 value: NonNegative::native(cell(value))?,
                 association: optional(cell(association))?,
@@ -825,7 +827,9 @@ impl Portfolio {
                 },
                 cloud: optional(cell(cloud))?,
             };
-            let row = UsageRow::read(row, rows.last());
+            // The customer and product are taken from the cells as they are, shared with the row before when
+            // they are its own (what `UsageRow::read` does with an entry's).
+            let row = UsageRow::with_texts(row, UsageRow::texts(id, name, rows.last()));
             rows.push(row);
         }
         Some(rows)

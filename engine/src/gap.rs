@@ -581,7 +581,7 @@ fn apply(p: &mut Partner, a: &Addition, n: usize) -> Option<String> {
                 |id| {
                     p.segments.contains_key(id)
                         || p.customers.as_ref().is_some_and(|list| list.iter().any(|c| c == id))
-                        || p.usage.iter().any(|r| r.customer == id)
+                        || p.usage.iter().any(|r| *r.customer == *id)
                 },
                 &format!("new-customer-{}", n + 1),
             );
@@ -620,10 +620,10 @@ fn unique(taken: impl Fn(&str) -> bool, base: &str) -> String {
 fn push_rows(p: &mut Partner, customer: &str, rows: &[Row]) {
     for r in rows {
         p.usage.push(UsageRow {
-            customer: customer.to_owned(),
+            customer: customer.into(),
             month: r.month,
-            product: r.product.clone(),
-            product_key: r.product.to_lowercase(),
+            product: r.product.as_str().into(),
+            product_key: r.product.to_lowercase().into(),
             measure: r.measure,
             value: r.value,
             association: r.association,

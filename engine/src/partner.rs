@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
@@ -375,12 +376,14 @@ pub struct Solution {
 /// One month of one measure of one product for one customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageRow {
-    pub customer: String,
+    /// The customer's id. Rows come in runs of one customer and product, and a run's rows share one copy of
+    /// each text (issue 15: one allocation per run, not three per row).
+    pub customer: Arc<str>,
     pub month: Month,
     /// The product name as written, trimmed.
-    pub product: String,
+    pub product: Arc<str>,
     /// The product name trimmed and lower-cased, for matching against rule lists.
-    pub product_key: String,
+    pub product_key: Arc<str>,
     pub measure: Measure,
     pub value: Decimal,
     pub association: Association,
@@ -397,15 +400,19 @@ impl UsageRow {
     /// `before` is the row read before it: a row of the same product (rows come in runs) copies its key rather
     /// than lower-case the name again.
     pub(crate) fn read(row: UsageFile, before: Option<&UsageRow>) -> UsageRow {
-        let product_key = match before {
-            Some(last) if last.product == row.product => last.product_key.clone(),
-            _ => lower_case(Cow::Borrowed(&row.product)).into_owned(),
-        };
+        let texts = Self::texts(&row.customer, &row.product, before);
+        Self::with_texts(row, texts)
+    }
+
+    /// The row of a usage entry whose customer, product and product key are `texts` (the entry's own are not
+    /// read).
+    pub(crate) fn with_texts(row: UsageFile, texts: (Arc<str>, Arc<str>, Arc<str>)) -> UsageRow {
+        let (customer, product, product_key) = texts;
         UsageRow {
-            customer: row.customer,
+            customer,
             month: row.month,
             product_key,
-            product: row.product,
+            product,
             measure: row.measure,
             value: row.value.0,
             association: row.association.unwrap_or(Association::Pal),
@@ -415,6 +422,20 @@ impl UsageRow {
             },
             cloud: row.cloud.unwrap_or(Cloud::Public),
         }
+    }
+
+    /// A row's customer, product and product key: those of `before`, the row read before it, where they are the
+    /// same text (rows come in runs), else new ones, the key the product lower-cased.
+    pub(crate) fn texts(customer: &str, product: &str, before: Option<&UsageRow>) -> (Arc<str>, Arc<str>, Arc<str>) {
+        let customer = match before {
+            Some(last) if *last.customer == *customer => Arc::clone(&last.customer),
+            _ => Arc::from(customer),
+        };
+        let (product, product_key) = match before {
+            Some(last) if *last.product == *product => (Arc::clone(&last.product), Arc::clone(&last.product_key)),
+            _ => (Arc::from(product), Arc::from(lower_case(Cow::Borrowed(product)).as_ref())),
+        };
+        (customer, product, product_key)
     }
 }
 
@@ -1148,7 +1169,7 @@ impl Parts {
         for (i, row) in self.usage {
             let before = problems.len();
             let customer = trimmed(row.customer);
-            let same_customer = usage.last().is_some_and(|last| last.customer == customer);
+            let same_customer = usage.last().is_some_and(|last| *last.customer == *customer);
             if customer.is_empty() {
                 problems.push(
                     Error::new(at(format!("usage[{i}].customer")), "customer id is empty").with_code(codes::EMPTY_ID),
@@ -1351,9 +1372,9 @@ impl From<&Partner> for PartnerFile {
                 .usage
                 .iter()
                 .map(|r| UsageFile {
-                    customer: r.customer.clone(),
+                    customer: r.customer.to_string(),
                     month: r.month,
-                    product: r.product.clone(),
+                    product: r.product.to_string(),
                     measure: r.measure,
                     value: NonNegative(r.value),
                     association: Some(r.association),
@@ -1541,11 +1562,8 @@ mod tests {
             - {customer: C2, month: 2024-05, product: Azure SQL, measure: acr_usd, value: 1}\n\
             - {customer: C2, month: 2024-05, product: AZURE SQL, measure: acr_usd, value: 1}\n";
         let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("the partner validates");
-        let got: Vec<(&str, &str, &str, &str)> = partner
-            .usage
-            .iter()
-            .map(|r| (r.customer.as_str(), r.product.as_str(), r.product_key.as_str(), r.offer.as_ref()))
-            .collect();
+        let got: Vec<(&str, &str, &str, &str)> =
+            partner.usage.iter().map(|r| (&*r.customer, &*r.product, &*r.product_key, r.offer.as_ref())).collect();
         assert_eq!(
             got,
             [
@@ -1568,6 +1586,28 @@ mod tests {
         let errors = Partner::parse_all(unlisted, Format::Yaml, "p.yaml").expect_err("unlisted customers");
         let places: Vec<String> = errors.iter().map(|e| e.to_string().split(':').take(2).collect()).collect();
         assert_eq!(places, ["p.yaml usage[1].customer", "p.yaml usage[2].customer"]);
+    }
+
+    /// Issue 15: a run of rows of one customer and product holds one copy of each text, shared by its rows; a
+    /// new customer or product (another spelling too) starts new ones.
+    #[test]
+    fn a_run_of_usage_rows_shares_one_copy_of_its_texts() {
+        let yaml = "partner: {id: p1}\nas_of: 2024-06\nusage:\n\
+            - {customer: c1, month: 2024-04, product: Azure SQL, measure: acr_usd, value: 1}\n\
+            - {customer: ' c1', month: 2024-05, product: Azure SQL, measure: acr_usd, value: 1}\n\
+            - {customer: c1, month: 2024-06, product: AZURE SQL, measure: acr_usd, value: 1}\n\
+            - {customer: c2, month: 2024-06, product: AZURE SQL, measure: acr_usd, value: 1}\n";
+        let partner = Partner::parse(yaml, Format::Yaml, "p.yaml").expect("the partner validates");
+        let [a, b, c, d] = &partner.usage[..] else { panic!("four rows, got {:?}", partner.usage) };
+        let shared = |x: &Arc<str>, y: &Arc<str>| Arc::ptr_eq(x, y);
+        assert!(shared(&a.customer, &b.customer) && shared(&a.product, &b.product));
+        assert!(shared(&a.product_key, &b.product_key));
+        assert!(shared(&b.customer, &c.customer) && !shared(&b.product, &c.product));
+        assert_eq!((&*c.product, &*c.product_key), ("AZURE SQL", "azure sql"));
+        assert!(!shared(&b.product_key, &c.product_key), "a new spelling's key is made anew, equal in text");
+        assert_eq!(b.product_key, c.product_key);
+        assert!(!shared(&c.customer, &d.customer) && shared(&c.product, &d.product));
+        assert_eq!(&*d.customer, "c2");
     }
 
     /// Issue 15: a scored partner's warnings are placed by one function for every caller: on the table row

@@ -220,7 +220,8 @@ fn the_search_scores_as_often_whatever_the_partner_s_usage_rows() {
     let rules = RuleSet::load(&workspace().join("rules/2024-06")).unwrap();
     let partner = Partner::load(&workspace().join("snapshots/partners/contoso-smb.yaml")).unwrap();
     let mut large = partner.clone();
-    let template = partner.usage.iter().find(|r| r.customer == "c-cedar" && r.product == "Storage").unwrap().clone();
+    let template =
+        partner.usage.iter().find(|r| &*r.customer == "c-cedar" && &*r.product == "Storage").unwrap().clone();
     for i in 0..20_000i32 {
         let mut row = template.clone();
         // Months of 2019 and 2020 on c-cedar's Storage: no window of the rules reaches them.

@@ -33,7 +33,7 @@ pub(crate) fn row_shape(rules: &RuleSet, p: &Partner, sel: usize, avoid: &BTreeS
         }
         None => {
             // Any product counts: reuse one the partner has, unless it is to be avoided.
-            let used: BTreeSet<&str> = p.usage.iter().map(|r| r.product_key.as_str()).collect();
+            let used: BTreeSet<&str> = p.usage.iter().map(|r| &*r.product_key).collect();
             used.iter()
                 .find(|x| !avoid.contains(**x) && !s.exclude_products.contains(**x))
                 .map(|x| x.to_string())
@@ -46,9 +46,9 @@ pub(crate) fn row_shape(rules: &RuleSet, p: &Partner, sel: usize, avoid: &BTreeS
 /// The product's name as the partner writes it, or as the rules write it.
 pub(crate) fn display(rules: &RuleSet, p: &Partner, key: &str) -> String {
     if let Some(name) = rules.selections.iter().find_map(|s| s.product_names.get(key)) {
-        return p.usage.iter().find(|r| r.product_key == key).map_or_else(|| name.clone(), |r| r.product.clone());
+        return p.usage.iter().find(|r| *r.product_key == *key).map_or_else(|| name.clone(), |r| r.product.to_string());
     }
-    p.usage.iter().find(|r| r.product_key == key).map(|r| r.product.clone()).unwrap_or_else(|| {
+    p.usage.iter().find(|r| *r.product_key == *key).map(|r| r.product.to_string()).unwrap_or_else(|| {
         key.split(' ')
             .map(|w| {
                 let mut c = w.chars();

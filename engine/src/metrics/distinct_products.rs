@@ -123,9 +123,9 @@ impl Kind for DistinctProducts {
             .usage
             .iter()
             .filter(|r| r.month <= as_of.offset(-self.window_months))
-            .map(|r| r.product_key.clone())
+            .map(|r| r.product_key.to_string())
             .collect();
-        let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.clone()).collect();
+        let used: BTreeSet<String> = p.usage.iter().map(|r| r.product_key.to_string()).collect();
         let avoid: BTreeSet<String> = prior.union(&used).cloned().collect();
         let mut shape = row_shape(rules, p, self.selection, &avoid);
         if avoid.contains(&shape.0.to_lowercase()) || shape.0 == "another service" {

@@ -706,10 +706,10 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let weight = match product {
-                    Some((key, measure, weight)) if measure == row.measure && key == row.product_key => weight,
+                    Some((key, measure, weight)) if measure == row.measure && key == &*row.product_key => weight,
                     _ => {
                         let weight = sel.product_weight(&row.product_key, row.measure);
-                        product = Some((row.product_key.as_str(), row.measure, weight));
+                        product = Some((&*row.product_key, row.measure, weight));
                         weight
                     }
                 };
@@ -721,7 +721,7 @@ impl<'a> Context<'a> {
                     break;
                 };
                 all = sum;
-                let key = (row.customer.as_str(), row.product_key.as_str(), row.product.as_str());
+                let key = (&*row.customer, &*row.product_key, &*row.product);
                 if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
                     // The next run is usually as long as this one: its vector is made that size at once.
                     let next = Vec::with_capacity(months.len());

@@ -304,7 +304,7 @@ impl Kind for UsageGrowth {
         // The first customer of the file's rows that the metric counts.
         let s = &rules.selections[self.selection];
         let customer =
-            p.usage.iter().find(|r| s.selects(r).is_some() && counted.contains(r.customer.as_str())).map(|r| &r.customer);
+            p.usage.iter().find(|r| s.selects(r).is_some() && counted.contains(&*r.customer)).map(|r| &r.customer);
         for k in [1u32, 5, 10, 30] {
             let Some(more) = step.checked_mul(Decimal::from(k)) else { continue };
             let rows = vec![row(as_of, &shape, more)];
@@ -315,7 +315,7 @@ impl Kind for UsageGrowth {
                 if k == 1 { "" } else { "s" }
             );
             match customer {
-                Some(c) => out.push(vec![(Addition::Usage { customer: c.clone(), rows }, format!("{words}, for {c}"))]),
+                Some(c) => out.push(vec![(Addition::Usage { customer: c.to_string(), rows }, format!("{words}, for {c}"))]),
                 None => out.push(vec![(Addition::Customer { rows }, words)]),
             }
         }
