@@ -397,8 +397,8 @@ pub struct UsageRow {
 impl UsageRow {
     /// The row of a usage entry whose customer and product are trimmed and not empty (what validation checks):
     /// its product's key lower-cased, the offer trimmed and lower-cased, defaults for what the entry leaves out.
-    /// `before` is the row read before it: a row of the same product (rows come in runs) copies its key rather
-    /// than lower-case the name again.
+    /// `before` is the row read before it: the texts a row has in common with it (rows come in runs) are shared
+    /// with it, not made or lower-cased again (`UsageRow::texts`).
     pub(crate) fn read(row: UsageFile, before: Option<&UsageRow>) -> UsageRow {
         let texts = Self::texts(&row.customer, &row.product, before);
         Self::with_texts(row, texts)
@@ -1163,9 +1163,9 @@ impl Parts {
         }
 
         let mut usage: Vec<UsageRow> = Vec::with_capacity(self.usage.len());
-        // Issue 15: the strings of a row are taken, not copied, when there is nothing to trim or lower-case (a
-        // partner built from tables hands over strings it has just made), and a row naming the customer of the
-        // row before is not looked up again.
+        // Issue 15: a row's strings are trimmed without a copy when there is nothing to trim, a run of rows of one
+        // customer and product shares one copy of each text (`UsageRow::texts`), and a row naming the customer of
+        // the row before is not looked up again.
         for (i, row) in self.usage {
             let before = problems.len();
             let customer = trimmed(row.customer);
