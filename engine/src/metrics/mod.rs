@@ -339,17 +339,33 @@ struct Derived<'p> {
 
 /// Adds `v` to `month` of the sorted `months`, a month not there yet starting from zero: exactly the additions
 /// `*map.entry(month).or_default() += v` made, on a vector (rows mostly come in month order: a push).
+#[inline]
 fn add_to(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
     // A month not there yet starts as zero plus `v`, which is `v` to the bit (rust_decimal returns the other
     // operand of a zero; `zero_plus_a_value_is_the_value_to_the_bit`), as `Builder::merge` relies on too.
     match months.last_mut() {
         Some((last, total)) if *last == month => *total = add(*total, v),
-        Some((last, _)) if *last > month => match months.binary_search_by_key(&month, |(m, _)| *m) {
-            Ok(i) => months[i].1 = add(months[i].1, v),
-            Err(i) => months.insert(i, (month, v)),
-        },
+        Some((last, _)) if *last > month => add_before(months, month, v),
         _ => months.push((month, v)),
     }
+}
+
+/// [`add_to`] for a month before the last one there: the rare case, kept out of the loops that inline the
+/// common one (issue 15).
+#[inline(never)]
+fn add_before(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
+    match months.binary_search_by_key(&month, |(m, _)| *m) {
+        Ok(i) => months[i].1 = add(months[i].1, v),
+        Err(i) => months.insert(i, (month, v)),
+    }
+}
+
+/// Whether two texts are equal: at once when they are one text (the rows of a usage run share their texts,
+/// [`crate::partner::UsageRow`]'s `Arc<str>`s), else byte by byte. Issue 15: building a series compared each row's customer and
+/// product key with the run's, most often the very same text.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
 }
 
 /// A [`Series`] being built from the usage rows (runs of one customer's product, in any order);
@@ -706,7 +722,9 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let weight = match product {
-                    Some((key, measure, weight)) if measure == row.measure && key == &*row.product_key => weight,
+                    Some((key, measure, weight)) if measure == row.measure && same_text(key, &row.product_key) => {
+                        weight
+                    }
                     _ => {
                         let weight = sel.product_weight(&row.product_key, row.measure);
                         product = Some((&*row.product_key, row.measure, weight));
@@ -722,7 +740,7 @@ impl<'a> Context<'a> {
                 };
                 all = sum;
                 let key = (&*row.customer, &*row.product_key, &*row.product);
-                if run.is_some_and(|r| (r.0, r.1) != (key.0, key.1)) {
+                if run.is_some_and(|r| !(same_text(r.0, key.0) && same_text(r.1, key.1))) {
                     // The next run is usually as long as this one: its vector is made that size at once.
                     let next = Vec::with_capacity(months.len());
                     s.merge(run.take().expect("a run"), std::mem::replace(&mut months, next));
@@ -988,6 +1006,20 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: one text is equal to itself at once, but a shorter text at the same address (a prefix) is not
+    /// the same text, and equal texts at two addresses are equal byte by byte.
+    #[test]
+    fn same_text_is_text_equality() {
+        let shared: std::sync::Arc<str> = std::sync::Arc::from("contoso-01");
+        let (one, two) = (std::sync::Arc::clone(&shared), String::from("contoso-01"));
+        assert!(same_text(&shared, &one));
+        assert!(same_text(&shared, &two));
+        assert!(!same_text(&shared, &shared[..7]), "a prefix at the same address");
+        assert!(!same_text(&shared[..7], &shared));
+        assert!(!same_text(&shared, "contoso-02"));
+        assert!(same_text("", &shared[..0]));
+    }
 
     // Issue 15: a customer's first run of monthly values is copied as its total, where adding each month to an
     // empty total was zero plus the value. That holds only if zero plus a value is that value to the bit (its
