@@ -361,8 +361,8 @@ fn add_before(months: &mut Vec<(Month, Decimal)>, month: Month, v: Decimal) {
 }
 
 /// Whether two texts are equal: at once when they are one text (the rows of a usage run share their texts,
-/// [`crate::partner::UsageRow`]'s `Arc<str>`s), else byte by byte. Issue 15: building a series compared each row's customer and
-/// product key with the run's, most often the very same text.
+/// [`crate::partner::UsageRow`]'s `Arc<str>`s), else byte by byte. Issue 15: building a series compared each
+/// row's customer and product key with the run's, most often the very same text.
 #[inline]
 fn same_text(a: &str, b: &str) -> bool {
     (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
