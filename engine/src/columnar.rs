@@ -804,16 +804,30 @@ impl Portfolio {
             }
         }
         let mut rows: Vec<UsageRow> = Vec::with_capacity(at.len());
+        let mut previous: Option<At> = None;
         for at in at {
             let (cols, row) = (r.columns(*at), at.row as usize);
             let cell = |k: usize| cols.get(k).map_or(Cell::Empty, |c| c.at(row));
-            let id = text(cell(customer))?;
-            let same_customer = rows.last().is_some_and(|last| *last.customer == *id);
-            if !same_customer && known.is_some_and(|known| !known.contains(id)) {
-                return None;
-            }
+            // The customer and product are taken from the cells as they are, shared with the row before when
+            // they are its own (what `UsageRow::read` does with an entry's). A row of the same batch holding the
+            // same raw cells as the row before (rows come in runs) shares them unread.
+            let before = previous.filter(|p| p.batch == at.batch).map(|p| p.row as usize);
+            let same = |k: usize| before.is_some_and(|b| cols.get(k).is_some_and(|c| c.same_raw(b, row)));
+            let texts = match rows.last() {
+                Some(last) if same(customer) && same(product) => {
+                    (Arc::clone(&last.customer), Arc::clone(&last.product), Arc::clone(&last.product_key))
+                }
+                last => {
+                    let id = text(cell(customer))?;
+                    let same_customer = last.is_some_and(|last| *last.customer == *id);
+                    if !same_customer && known.is_some_and(|known| !known.contains(id)) {
+                        return None;
+                    }
+                    UsageRow::texts(id, text(cell(product))?, last)
+                }
+            };
+            previous = Some(*at);
             let month = Month::native(cell(month)).filter(|m| *m <= as_of)?;
-            let name = text(cell(product))?;
             let row = UsageFile {
                 customer: String::new(),
                 month,
@@ -827,10 +841,7 @@ impl Portfolio {
                 },
                 cloud: optional(cell(cloud))?,
             };
-            // The customer and product are taken from the cells as they are, shared with the row before when
-            // they are its own (what `UsageRow::read` does with an entry's).
-            let row = UsageRow::with_texts(row, UsageRow::texts(id, name, rows.last()));
-            rows.push(row);
+            rows.push(UsageRow::with_texts(row, texts));
         }
         Some(rows)
     }
@@ -925,6 +936,24 @@ impl<'a> Col<'a> {
         // of which hold none.
         let nulls = array.nulls().filter(|n| n.null_count() > 0);
         Col { array: Some(array), typed, len: array.len(), nulls }
+    }
+
+    /// Whether rows `a` and `b` hold the same raw value, told without reading text where the layout allows
+    /// (issue 15): the same string view (a short string is held in the view itself, a long one is pointed at by
+    /// buffer and offset) or the same dictionary key. `true` means the two cells read the same; `false` means only
+    /// that this could not tell, and the caller compares what the cells read.
+    #[inline]
+    fn same_raw(&self, a: usize, b: usize) -> bool {
+        if a >= self.len || b >= self.len || self.nulls.is_some_and(|n| n.is_null(a) || n.is_null(b)) {
+            return false;
+        }
+        match self.typed {
+            Typed::View(v) => v.views()[a] == v.views()[b],
+            Typed::Utf8(s) => s.value(a) == s.value(b),
+            Typed::LargeUtf8(s) => s.value(a) == s.value(b),
+            Typed::Dictionary(keys, _) => integer(keys, a).is_some_and(|k| integer(keys, b) == Some(k)),
+            _ => false,
+        }
     }
 
     /// The cell at `row`, as [`cell`] reads it but without making text of it.
@@ -1559,6 +1588,58 @@ mod tests {
         for at in t.each() {
             let text = t.text(at, "customer").map_err(|e| e.to_string());
             assert_eq!(r.opt_string(at, k).map_err(|e| e.to_string()), text, "row {}", t.number(at));
+        }
+    }
+
+    /// Two cells `same_raw` finds the same read the same, and it finds the same the cells a run of one partner's
+    /// rows holds in each text layout (a string view, short or long, a dictionary key of any width): every pair
+    /// of rows, NULLs, blanks and texts that differ only after the twelve bytes a view holds inline among them.
+    #[test]
+    fn cells_found_the_same_raw_read_the_same() {
+        use arrow_array::{DictionaryArray, Int32Array, Int8Array, LargeStringArray};
+        let long = "partner-with-a-long-identifier";
+        let longer = "partner-with-a-long-identifier-2";
+        let mut views = arrow_array::builder::StringViewBuilder::new();
+        for v in [Some("p1"), Some("p1"), Some(" p1"), None, None, Some(long), Some(longer), Some(""), Some("p2")] {
+            views.append_option(v);
+        }
+        // One long text written once and pointed at by three views, as a decoded dictionary page is.
+        let block = views.append_block(arrow_buffer::Buffer::from(long.as_bytes()));
+        for _ in 0..3 {
+            views.try_append_view(block, 0, long.len() as u32).unwrap();
+        }
+        let views: ArrayRef = Arc::new(views.finish());
+        let texts = [Some("p1"), Some("p1"), Some(" p1 "), None, Some(long), Some(long), Some("")];
+        let words = StringArray::from(vec![Some("p1"), Some(" p1"), None, Some(long)]);
+        let keys = Int32Array::from(vec![Some(0), Some(0), Some(1), None, Some(2), Some(2), Some(3), Some(3)]);
+        let narrow = Int8Array::from(vec![Some(3), Some(3), Some(0), None, Some(0)]);
+        // Each array, and how many ordered pairs of distinct rows must be found the same.
+        let arrays: Vec<(ArrayRef, usize)> = vec![
+            (views, 2 + 6),
+            (Arc::new(StringArray::from(texts.to_vec())), 2 + 2),
+            (Arc::new(LargeStringArray::from(texts.to_vec())), 2 + 2),
+            (Arc::new(DictionaryArray::try_new(keys, Arc::new(words.clone())).unwrap()), 2 + 2 + 2),
+            (Arc::new(DictionaryArray::try_new(narrow, Arc::new(words)).unwrap()), 2 + 2),
+        ];
+        let read = |cell: Cell<'_>| match cell {
+            Cell::Empty => Some(String::new()),
+            Cell::Text(t) => Some(t.to_owned()),
+            _ => None,
+        };
+        for (array, expected) in arrays {
+            let col = Col::of(array.as_ref());
+            let mut found = 0;
+            for a in 0..array.len() {
+                assert!(!col.same_raw(a, array.len()), "{:?}: a row past the end", array.data_type());
+                for b in (0..array.len()).filter(|b| *b != a) {
+                    if col.same_raw(a, b) {
+                        found += 1;
+                        assert!(read(col.at(a)).is_some(), "{:?}: rows {a} and {b}", array.data_type());
+                        assert_eq!(read(col.at(a)), read(col.at(b)), "{:?}: rows {a} and {b}", array.data_type());
+                    }
+                }
+            }
+            assert_eq!(found, expected, "{:?}", array.data_type());
         }
     }
 

@@ -222,7 +222,8 @@ fn runs(
         let id = id_at(first)?;
         let i = owner(table, &id, start + first as u64 + 1, index, listed)?;
         row += 1;
-        while row < ids.len() && id_at(row)? == id {
+        // The same raw cell as the run's first row reads the same id; any other is read and compared.
+        while row < ids.len() && (col.same_raw(first, row) || id_at(row)? == id) {
             row += 1;
         }
         each(i, first..row)?;
