@@ -5,6 +5,8 @@
 //! of `commands/` (its arguments and its `run`); this file holds the list of them, the dispatch and the exit
 //! status of a failure.
 #![forbid(unsafe_code)]
+// The doc comments of the argument structs are `--help` text, where `<key>` is a placeholder, not an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::process::ExitCode;
 

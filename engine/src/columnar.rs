@@ -657,7 +657,7 @@ impl Portfolio {
     /// Partner `i` validated, with where its pieces came from: what [`Portfolio::partner`] and
     /// [`Placed::into_partner`] give, the same partner or the same first problem. Issue 15: the usage rows are
     /// made straight from the cells, without the partner file's entries between them, when every cell reads as
-    /// a valid row ([`Portfolio::usage_rows`]); a partner with any other row is read the long way, whose
+    /// a valid row (`Portfolio::usage_rows`); a partner with any other row is read the long way, whose
     /// messages name the cell.
     pub fn validated(&self, i: usize) -> Result<(Partner, Places), Error> {
         let origin = self.origin(i);
@@ -787,7 +787,7 @@ impl Portfolio {
     fn usage_rows(
         r: &mut Reader<'_>,
         [customer, month, product, measure, value, association, offer, cloud]: [usize; 8],
-        at: &[At],
+        rows_at: &[At],
         as_of: Month,
         known: Option<&std::collections::HashSet<&str>>,
     ) -> Option<Vec<UsageRow>> {
@@ -803,15 +803,14 @@ impl Portfolio {
                 cell => T::native(cell).map(Some),
             }
         }
-        let mut rows: Vec<UsageRow> = Vec::with_capacity(at.len());
-        let mut previous: Option<At> = None;
-        for at in at {
+        let mut rows: Vec<UsageRow> = Vec::with_capacity(rows_at.len());
+        for (i, at) in rows_at.iter().enumerate() {
             let (cols, row) = (r.columns(*at), at.row as usize);
             let cell = |k: usize| cols.get(k).map_or(Cell::Empty, |c| c.at(row));
             // The customer and product are taken from the cells as they are, shared with the row before when
             // they are its own (what `UsageRow::read` does with an entry's). A row of the same batch holding the
             // same raw cells as the row before (rows come in runs) shares them unread.
-            let before = previous.filter(|p| p.batch == at.batch).map(|p| p.row as usize);
+            let before = i.checked_sub(1).map(|b| rows_at[b]).filter(|p| p.batch == at.batch).map(|p| p.row as usize);
             let same = |k: usize| before.is_some_and(|b| cols.get(k).is_some_and(|c| c.same_raw(b, row)));
             let texts = match rows.last() {
                 Some(last) if same(customer) && same(product) => {
@@ -826,7 +825,6 @@ impl Portfolio {
                     UsageRow::texts(id, text(cell(product))?, last)
                 }
             };
-            previous = Some(*at);
             let month = Month::native(cell(month)).filter(|m| *m <= as_of)?;
             let row = UsageFile {
                 customer: String::new(),

@@ -104,7 +104,7 @@ pub fn month_runs(months: &[Month]) -> String {
     runs.join(", ")
 }
 
-/// Items joined by commas, the first [`LIST_LIMIT`] in full and a count of the rest.
+/// Items joined by commas, the first `LIST_LIMIT` in full and a count of the rest.
 pub fn join_limited<T: AsRef<str>>(items: &[T]) -> String {
     let shown: Vec<&str> = items.iter().take(LIST_LIMIT).map(AsRef::as_ref).collect();
     let mut out = shown.join(", ");
@@ -115,7 +115,7 @@ pub fn join_limited<T: AsRef<str>>(items: &[T]) -> String {
 }
 
 /// A list for an explanation that formats only the items it will show: a partner may add thousands of
-/// customers, and only the first [`LIST_LIMIT`] are written out.
+/// customers, and only the first `LIST_LIMIT` are written out.
 #[derive(Default)]
 pub struct Listing {
     shown: Vec<String>,

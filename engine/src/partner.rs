@@ -778,6 +778,7 @@ impl Partner {
     /// tables, [`crate::columnar::Portfolio::validated`]): `file` has no usage entries, and `usage` holds rows
     /// that validation would have accepted and made exactly so. Everything else of the file is validated as
     /// `from_file` validates it, so the partner and its first problem are those of `from_file`.
+    #[cfg(feature = "arrow")]
     pub(crate) fn from_file_with_usage(
         file: PartnerFile,
         usage: Vec<UsageRow>,
