@@ -28,7 +28,7 @@ macro_rules! with_examples {
 }
 
 /// The allocator (issue 15): scoring allocates many small maps and strings per partner; with glibc's malloc
-/// they were about 30 % of `score -`'s CPU time (docs/performance.md).
+/// they were about 30 % of `score -`'s CPU time (docs/performance-rounds.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -98,7 +98,7 @@ enum Command {
 fn main() -> ExitCode {
     // Transparent huge pages off for this process (issue 15): where the system gives them to every allocation
     // (`always`), each fault of the allocator's memory zeroes 2 MiB; that was 9 to 19 % of a Parquet run's
-    // samples, with a third more peak memory (docs/performance.md). Best effort: a kernel without the flag
+    // samples, with a third more peak memory (docs/performance-rounds.md). Best effort: a kernel without the flag
     // leaves things as they were.
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);

@@ -1370,7 +1370,7 @@ fn check_and_test_take_dash_o_as_every_command_does() {
 }
 
 // issue 15: the command turns transparent huge pages off for itself, since with THP `always` every fault of the
-// allocator's memory zeroed 2 MiB (docs/performance.md). Its /proc status says so while it waits for its input;
+// allocator's memory zeroed 2 MiB (docs/performance-rounds.md). Its /proc status says so while it waits for its input;
 // the test process's own status, read the same way, says they are on (the field means what the test takes it to).
 #[cfg(target_os = "linux")]
 #[test]
