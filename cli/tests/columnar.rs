@@ -942,3 +942,73 @@ fn read_any(path: &Path) -> RecordBatch {
     let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().with_batch_size(1 << 20).build().unwrap();
     arrow_select_concat(&reader.map(Result::unwrap).collect::<Vec<_>>())
 }
+
+/// Hostile files: a table that is not Parquet (empty, cut in half, a footer over nothing) makes the portfolio
+/// unreadable (exit 2) naming the file; a NaN or an infinite float fails its partner at the row and column while
+/// the other partners are scored (exit 1); a nested or interval column is refused by name and type. Nothing
+/// panics.
+#[test]
+fn hostile_parquet_files_and_cells_are_refused_by_name() {
+    let dir = valid("hostile");
+    let usage = dir.join("usage.parquet");
+    let whole = std::fs::read(&usage).unwrap();
+    let batch = read(&usage);
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("empty", Vec::new()),
+        ("cut in half", whole[..whole.len() / 2].to_vec()),
+        ("a footer over nothing", [&b"PAR1"[..], &[0; 64], &b"PAR1"[..]].concat()),
+    ];
+    for (what, bytes) in cases {
+        std::fs::write(&usage, bytes).unwrap();
+        let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{what}: {stderr}");
+        assert!(stdout.is_empty(), "{what}: {stdout}");
+        let first = stderr.lines().next().unwrap();
+        assert!(first.starts_with(&format!("error: {}: cannot read as Parquet: ", usage.display())), "{what}: {first}");
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    }
+
+    let cols = |batch: &RecordBatch| -> Vec<(String, ArrayRef)> {
+        batch.schema().fields().iter().map(|f| f.name().clone()).zip(batch.columns().to_vec()).collect()
+    };
+    for (bad, shown) in [(f64::NAN, "NaN"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf")] {
+        let mut c = cols(&batch);
+        // Row 3 is contoso-smb's; the rest are exact floats of the same values.
+        let values: Vec<f64> = (0..batch.num_rows())
+            .map(|i| if i == 2 { bad } else { c[5].1.as_primitive::<Decimal128Type>().value(i) as f64 / 10_000.0 })
+            .collect();
+        c[5].1 = Arc::new(arrow_array::Float64Array::from(values));
+        write_parquet(&usage, c);
+        let (code, stdout, stderr) = run(&["score", "--format", "csv", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(1), "{shown}: {stderr}");
+        assert_eq!(
+            stderr.lines().next().unwrap(),
+            format!("error: {}: row 3, column value: {shown} is not a number", usage.display())
+        );
+        assert!(!stdout.contains("contoso-smb,"), "{shown}: {stdout}");
+        assert!(stdout.contains("northwind-security,"), "{shown}: the other partners are scored: {stdout}");
+    }
+
+    let ids = batch.column(0).clone();
+    let nested: ArrayRef = Arc::new(arrow_array::StructArray::from(vec![(
+        Arc::new(arrow_schema::Field::new("id", arrow_schema::DataType::Utf8, true)),
+        ids,
+    )]));
+    let months: ArrayRef =
+        Arc::new(arrow_array::IntervalDayTimeArray::from(vec![
+            arrow_array::types::IntervalDayTime::new(1, 0);
+            batch.num_rows()
+        ]));
+    for (column, array, says) in [
+        (0, nested, "column partner_id: a column of type struct(\"id\": utf8) cannot hold text"),
+        (2, months, "column month: a column of type interval(daytime) cannot hold months"),
+    ] {
+        let mut c = cols(&batch);
+        c[column].1 = array;
+        write_parquet(&usage, c);
+        let (code, stdout, stderr) = run(&["score", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert_eq!(stderr.lines().next().unwrap(), format!("error: {}: {says}", usage.display()));
+    }
+}
