@@ -225,10 +225,74 @@ fn ndjson<R: std::io::BufRead + 'static>(reader: R, shown: String) -> Result<Box
     Ok(Box::new(first.into_iter().chain(lines)))
 }
 
-/// True for a line of `score -` output: a partner id as text beside `rules` and `designations`.
+/// True for a line of `score -` output: a partner id as text beside `rules.digest` as text and `designations` as
+/// a list. The line is read without keeping any of its values: a first partner of 50 MB read as a
+/// `serde_json::Value` took twice the memory and the time of scoring it.
 fn is_score_result(line: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(line)
-        .is_ok_and(|v| v["partner"].is_string() && v["rules"]["digest"].is_string() && v["designations"].is_array())
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        partner: Option<Shape>,
+        rules: Option<Rules>,
+        designations: Option<Shape>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Rules {
+        digest: Option<Shape>,
+    }
+    serde_json::from_str::<Probe>(line).is_ok_and(|r| {
+        r.partner == Some(Shape::Text)
+            && r.rules.is_some_and(|rules| rules.digest == Some(Shape::Text))
+            && r.designations == Some(Shape::List)
+    })
+}
+
+/// What a JSON value is, read to its end without keeping it (for [`is_score_result`]).
+#[derive(Debug, PartialEq)]
+enum Shape {
+    Text,
+    List,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Of;
+        impl<'de> Visitor<'de> for Of {
+            type Value = Shape;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::Text)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Shape, A::Error> {
+                while items.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Shape::List)
+            }
+            // An object, or a number (serde_json's arbitrary precision hands numbers over as a map).
+            fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Shape, A::Error> {
+                while entries.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Shape::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+        }
+        d.deserialize_any(Of)
+    }
 }
 
 /// What a first line says about input that is not NDJSON, with a hint; `None` when it may well be NDJSON.
@@ -609,6 +673,44 @@ mod tests {
             let want: Vec<(String, Option<usize>, String)> =
                 want.iter().map(|(o, n, t)| (o.to_string(), Some(*n), t.to_string())).collect();
             assert_eq!(got, want, "read buffer of {capacity} bytes");
+        }
+    }
+
+    // issue 15: a line of score results is told apart from a partner by its shape alone, in any key order and
+    // whatever else it holds, as reading it into a `serde_json::Value` told it; its values are not kept.
+    #[test]
+    fn score_results_are_told_from_partners_by_their_shape() {
+        let result = r#"{"schema_version":"3","partner":"p1","as_of":"2026-06","rules":{"version":"2024-06","digest":"sha256:ab"},"designations":[{"id":"x","points":12.5,"metrics":[]}],"program":{"n":1}}"#;
+        assert!(is_score_result(result));
+        let reordered =
+            r#"{"designations":[],"rules":{"digest":"d","extra":[1,{"a":null}]},"partner":"p1","n":-1.5e3,"t":true}"#;
+        assert!(is_score_result(reordered));
+        let not = [
+            // A partner file: its partner is an object, and it has no rules or designations.
+            r#"{"partner":{"id":"p1","name":"P"},"as_of":"2026-06","usage":[{"customer":"c","value":1.25}]}"#,
+            r#"{"partner":7,"rules":{"digest":"d"},"designations":[]}"#,
+            r#"{"partner":"p1","rules":{"digest":["d"]},"designations":[]}"#,
+            r#"{"partner":"p1","rules":{"version":"2024-06"},"designations":[]}"#,
+            r#"{"partner":"p1","rules":"2024-06","designations":[]}"#,
+            r#"{"partner":"p1","rules":{"digest":"d"},"designations":{"x":1}}"#,
+            r#"{"partner":"p1","rules":{"digest":"d"},"designations":null}"#,
+            r#"{"partner":"p1","rules":{"digest":"d"}}"#,
+            r#"["partner","rules","designations"]"#,
+            r#"{"partner":"p1","rules":{"digest":"d"},"designations":[1,"#,
+            "not json",
+            "",
+        ];
+        for line in not {
+            assert!(!is_score_result(line), "{line}");
+        }
+        // The reading it replaced, as the oracle.
+        let whole = |line: &str| {
+            serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| {
+                v["partner"].is_string() && v["rules"]["digest"].is_string() && v["designations"].is_array()
+            })
+        };
+        for line in not.iter().chain(&[result, reordered]) {
+            assert_eq!(is_score_result(line), whole(line), "{line}");
         }
     }
 
