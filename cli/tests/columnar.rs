@@ -994,8 +994,7 @@ fn hostile_parquet_files_and_cells_are_refused_by_name() {
         Arc::new(arrow_schema::Field::new("id", arrow_schema::DataType::Utf8, true)),
         ids,
     )]));
-    let months: ArrayRef =
-        Arc::new(arrow_array::IntervalDayTimeArray::from(vec![
+    let months: ArrayRef = Arc::new(arrow_array::IntervalDayTimeArray::from(vec![
             arrow_array::types::IntervalDayTime::new(1, 0);
             batch.num_rows()
         ]));
