@@ -83,6 +83,7 @@ pub fn score_each<T: Send>(
     mut emit: impl FnMut(&mut output::Stdout, T) -> Result<()>,
 ) -> Streamed {
     let mut failed = 0usize;
+    let mut met = portfolio::Met::default();
     let processed = portfolio::process_expecting(
         items,
         expected,
@@ -90,9 +91,13 @@ pub fn score_each<T: Send>(
             let (partner, places) = raw.parse_placed()?;
             let report = choice.score_with(&partner, detail)?;
             let warnings = warnings_of(places.as_deref(), &partner, &report);
-            Ok((prepare(report), warnings))
+            let id = report.partner.clone();
+            Ok((prepare(report), warnings, id))
         },
-        |_, result| {
+        |raw, result| {
+            // A partner met before fails here, in input order: the first of two is the one scored, whichever
+            // thread scored it.
+            let result = result.and_then(|(item, warnings, id)| met.first(&id, &raw.origin).map(|()| (item, warnings)));
             match result {
                 Ok((item, warnings)) => {
                     for w in warnings {

@@ -725,3 +725,71 @@ fn special_files_in_a_partner_folder_are_refused_by_name() {
         "{stderr}"
     );
 }
+
+// A partner met twice in one portfolio (two NDJSON lines, two files of a folder) was scored twice: two result
+// lines, twice its rows in the flat CSV, and a comparison counting it twice. The second is now refused at its
+// place, naming the first, as `snapshot` and the tables refuse it; the others are scored, in input order, however
+// many threads score them.
+#[test]
+fn a_partner_met_twice_in_a_portfolio_is_refused_the_second_time() {
+    let generated = run_in(&workspace(), &["generate", "--partners", "40", "--seed", "3"], &[], None);
+    let all = text(&generated.stdout);
+    let lines: Vec<&str> = all.lines().collect();
+    let id = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["partner"]["id"].as_str().unwrap().to_owned()
+    };
+    // Partner 3 again as line 41, far from its first (another chunk, another thread), and partner 0 as line 42.
+    let input = format!("{}\n{}\n{}\n", lines.join("\n"), lines[3], lines[0]);
+    for threads in ["1", "2"] {
+        let env = [("RAYON_NUM_THREADS", threads)];
+        let out = run_in(&workspace(), &["score", "--rules", "rules/2024-06", "-"], &env, Some(input.as_bytes()));
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            stderr,
+            format!(
+                "error: <stdin>:41: partner \"{}\" is already in the portfolio (<stdin>:4)\n\
+                 error: <stdin>:42: partner \"{}\" is already in the portfolio (<stdin>:1)\n\
+                 error: 2 partner(s) could not be scored\n",
+                id(lines[3]),
+                id(lines[0])
+            )
+        );
+        let alone =
+            run_in(&workspace(), &["score", "--rules", "rules/2024-06", "-"], &env, Some(generated.stdout.as_slice()));
+        assert_eq!(out.stdout, alone.stdout, "the first of each is scored as without the second");
+    }
+    let flat = ["score", "--rules", "rules/2024-06", "--format", "csv", "-"];
+    let csv = run_in(&workspace(), &flat, &[], Some(input.as_bytes()));
+    assert_eq!(csv.status.code(), Some(1));
+    assert_eq!(csv.stdout, run_in(&workspace(), &flat, &[], Some(generated.stdout.as_slice())).stdout);
+
+    let cmp = run_in(
+        &workspace(),
+        &["compare", "--base", "rules/2024-06", "--candidate", "rules/2023-07", "--format", "json", "-"],
+        &[],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(cmp.status.code(), Some(1), "{}", text(&cmp.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&cmp.stdout).unwrap();
+    assert_eq!(report["summary"]["partners"], 40);
+    assert_eq!(report["summary"]["failed"], 2);
+    assert_eq!(report["failures"][0]["origin"], "<stdin>:41");
+
+    let dir = scratch("met-twice");
+    let partner = workspace().join("snapshots/partners/contoso-smb.yaml");
+    std::fs::copy(&partner, dir.join("a.yaml")).unwrap();
+    std::fs::copy(&partner, dir.join("b.yaml")).unwrap();
+    let out = run_in(&workspace(), &["score", "--format", "json", dir.to_str().unwrap()], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "error: {}: partner \"contoso-smb\" is already in the portfolio ({})\n",
+            dir.join("b.yaml").display(),
+            dir.join("a.yaml").display()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}

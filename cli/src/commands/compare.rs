@@ -132,6 +132,7 @@ pub fn comparison(args: &Args) -> Result<Comparison> {
     let mut partners = Vec::new();
     let mut failures = Vec::new();
     let items = portfolio::open(&args.portfolio)?;
+    let mut met = portfolio::Met::default();
     portfolio::process_expecting(
         items,
         portfolio::expected(&args.portfolio),
@@ -142,6 +143,8 @@ pub fn comparison(args: &Args) -> Result<Comparison> {
             Ok(compare(&before, &after))
         },
         |raw, result| {
+            // A partner met before would count twice in the summary: it fails instead, naming the first.
+            let result = result.and_then(|change| met.first(&change.partner, &raw.origin).map(|()| change));
             match result {
                 Ok(change) => partners.push(change),
                 Err(error) => {
