@@ -780,16 +780,23 @@ fn a_partner_met_twice_in_a_portfolio_is_refused_the_second_time() {
     let partner = workspace().join("snapshots/partners/contoso-smb.yaml");
     std::fs::copy(&partner, dir.join("a.yaml")).unwrap();
     std::fs::copy(&partner, dir.join("b.yaml")).unwrap();
+    let refused = format!(
+        "error: {}: partner \"contoso-smb\" is already in the portfolio ({})\n",
+        dir.join("b.yaml").display(),
+        dir.join("a.yaml").display()
+    );
     let out = run_in(&workspace(), &["score", "--format", "json", dir.to_str().unwrap()], &[], None);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout).lines().count(), 1);
-    assert!(
-        text(&out.stderr).starts_with(&format!(
-            "error: {}: partner \"contoso-smb\" is already in the portfolio ({})\n",
-            dir.join("b.yaml").display(),
-            dir.join("a.yaml").display()
-        )),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).starts_with(&refused), "{}", text(&out.stderr));
+    // `snapshot` says it in the same words, and writes the first partner's result alone.
+    let to = scratch("met-twice-snapshot");
+    let out = run_in(&workspace(), &["snapshot", dir.to_str().unwrap(), "-o", to.to_str().unwrap()], &[], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with(&refused), "{}", text(&out.stderr));
+    let mut written: Vec<String> =
+        std::fs::read_dir(&to).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.retain(|f| !f.starts_with('.')); // the lock file
+    written.sort();
+    assert_eq!(written, ["contoso-smb.yaml", "manifest.json"]);
 }

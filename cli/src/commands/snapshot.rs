@@ -357,8 +357,9 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
     let _lock = lock(out)?;
     let previous = prepare(out)?;
     let mut manifest = Manifest::empty();
-    // Result file → (partner id, input), to refuse a second partner with the same id.
-    let mut taken: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // The partners met, to refuse a second partner with the same id; the result file names written.
+    let mut met = portfolio::Met::default();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
     portfolio::process(
         items,
         |raw| {
@@ -376,20 +377,18 @@ pub fn write(choice: &RulesChoice, input: &Path, out: &Path) -> Result<usize> {
                     return Ok(());
                 }
             };
-            let mut name = result_name(&report.partner);
-            match taken.get(&name) {
-                Some((id, first)) if *id == report.partner => {
-                    let error =
-                        format!("{}: partner \"{}\" is already in the portfolio ({first})", raw.origin, report.partner);
-                    crate::output::error(&error);
-                    manifest.failures.push(FailureEntry { input: raw.origin, error });
-                    return Ok(());
-                }
-                // Two different ids whose encodings share 64 bits of a digest: the whole digest tells them apart.
-                Some(_) => name = encoded(&report.partner, 64),
-                None => {}
+            if let Err(error) = met.first(&report.partner, &raw.origin) {
+                let error = error.to_string();
+                crate::output::error(&error);
+                manifest.failures.push(FailureEntry { input: raw.origin, error });
+                return Ok(());
             }
-            taken.insert(name.clone(), (report.partner.clone(), raw.origin.clone()));
+            let mut name = result_name(&report.partner);
+            // Two different ids whose encodings share 64 bits of a digest: the whole digest tells them apart.
+            if taken.contains(&name) {
+                name = encoded(&report.partner, 64);
+            }
+            taken.insert(name.clone());
             let text = report.to_yaml();
             write_atomic(&out.join(&name), text.as_bytes())?;
             manifest.rules.insert(report.rules.version.clone(), report.rules.digest.clone());
