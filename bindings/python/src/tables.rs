@@ -18,7 +18,7 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, RecordBatchReader};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict, PyList};
@@ -69,8 +69,8 @@ pub fn score<'py>(
         problem("score_tables returns a pandas DataFrame, and pandas is not installed\n  hint: pip install pandas")
     })?;
     let tables = Tables {
-        partners: batches(py, partners, NAMES[0])?.unwrap_or_default(),
-        usage: batches(py, usage, NAMES[1])?.unwrap_or_default(),
+        partners: required(batches(py, partners, NAMES[0])?, NAMES[0])?,
+        usage: required(batches(py, usage, NAMES[1])?, NAMES[1])?,
         customers: batches(py, customers, NAMES[2])?,
         people: batches(py, people, NAMES[3])?,
     };
@@ -180,8 +180,24 @@ fn batches<'py>(py: Python<'py>, obj: Option<&Bound<'py, PyAny>>, name: &str) ->
     // does not free what the reader now owns. No Python code runs between reading the pointer and the move.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.cast::<FFI_ArrowArrayStream>().as_ptr()) };
     let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| unreadable(&e))?;
-    let read: Result<Vec<RecordBatch>, _> = reader.collect();
-    read.map(Some).map_err(|e| unreadable(&e))
+    let schema = reader.schema();
+    let mut read: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(|e| unreadable(&e))?;
+    // A table without rows may come as a stream of no batches: its columns are still checked (a frame with no
+    // columns is not an empty table of the right shape), as the CLI checks those of a Parquet file of no rows.
+    if read.is_empty() {
+        read.push(RecordBatch::new_empty(schema));
+    }
+    Ok(Some(read))
+}
+
+/// `partners` and `usage` must be given, as the CLI needs both files of a folder of tables: `None` is refused,
+/// never read as a table of no rows.
+fn required(batches: Option<Vec<RecordBatch>>, name: &str) -> PyResult<Vec<RecordBatch>> {
+    batches.ok_or_else(|| {
+        problem(format!(
+            "{name}: a table is required, and None was given\n  hint: when there are no {name} rows, pass a table with the {name} columns and no rows"
+        ))
+    })
 }
 
 /// Whether `obj` is a pandas DataFrame; pandas not imported means it cannot be one (the module needs neither

@@ -190,6 +190,33 @@ def test_a_portfolio_that_cannot_be_read_raises_naming_table_row_and_column(root
     )
 
 
+def test_a_table_without_rows_still_has_its_columns_checked_and_none_is_no_table(root):
+    """A frame with no columns is not an empty table of the right shape: its columns are checked whether or not a
+    batch of rows crosses (a pyarrow reader of no batches too), and `None` for a required table is refused, as the
+    CLI refuses a folder without its usage table; a table of the right columns and no rows is read as such."""
+    t = small()
+    assert raised(root, partners=t["partners"], usage=pandas.DataFrame()) == 'usage: missing column "partner_id"'
+    no_batches = pyarrow.RecordBatchReader.from_batches(pyarrow.schema([("partner_id", pyarrow.string())]), [])
+    assert raised(root, partners=t["partners"], usage=no_batches) == 'usage: missing column "customer"'
+    foo = pyarrow.RecordBatchReader.from_batches(pyarrow.schema([("foo", pyarrow.string())]), [])
+    assert raised(root, partners=t["partners"], usage=t["usage"], customers=foo).startswith(
+        'customers: unknown column "foo"'
+    )
+    for name in ("partners", "usage"):
+        given = dict(t, **{name: None})
+        assert raised(root, **given) == (
+            f"{name}: a table is required, and None was given\n"
+            f"  hint: when there are no {name} rows, pass a table with the {name} columns and no rows"
+        )
+    # The right columns and no rows: partners without usage score (with no points), as an empty usage.csv does.
+    empty = t["usage"].iloc[0:0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        frame = root.score_tables(t["partners"], empty)
+    assert sorted(set(frame["partner_id"])) == ["p-1", "p-2"]
+    assert not any(frame["qualified"])
+
+
 def test_a_filtered_dataframe_is_read_by_its_rows_not_its_index(root):
     """pandas keeps the index of the rows a filter left: it is not a column, and the rows are numbered from 1."""
     t = small(value="abc")
