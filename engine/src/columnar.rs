@@ -313,11 +313,13 @@ fn check_type(table: &str, column: &str, kind: Kind, t: &DataType) -> Result<(),
         Kind::Text => text || integer,
         Kind::Month | Kind::Date => text || matches!(t, DataType::Date32 | DataType::Date64) || is_utc_timestamp(t),
         Kind::Number => {
+            // Not float16: three significant digits are no amount, and its values do not read back as written.
             text || integer
-                || t.is_floating()
                 || matches!(
                     t,
-                    DataType::Decimal32(..)
+                    DataType::Float32
+                        | DataType::Float64
+                        | DataType::Decimal32(..)
                         | DataType::Decimal64(..)
                         | DataType::Decimal128(..)
                         | DataType::Decimal256(..)
@@ -368,6 +370,7 @@ fn type_name(t: &DataType) -> String {
         DataType::Boolean => "boolean".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
         DataType::Timestamp(..) => "timestamp".into(),
+        DataType::Float16 => "float16 (half precision)".into(),
         t if t.is_floating() => "floating-point".into(),
         t if t.is_integer() => "integer".into(),
         DataType::Decimal256(..) => "decimal(256-bit)".into(),
@@ -1439,6 +1442,18 @@ mod tests {
         let p2 = got[1].1.as_ref().unwrap();
         let values: Vec<String> = p2.usage.iter().map(|u| u.value.0.to_string()).collect();
         assert_eq!(values, ["1.5", "2"]);
+        // float16 is refused by its column, not cell by cell: three significant digits hold no amount.
+        let mut cols: Vec<(String, ArrayRef)> =
+            t.usage[0].schema().fields().iter().map(|f| f.name().clone()).zip(t.usage[0].columns().to_vec()).collect();
+        // 1.5, 2 and 0.5 as IEEE half-precision bits.
+        let halves = arrow_buffer::Buffer::from_vec(vec![0x3E00u16, 0x4000, 0x3800]);
+        cols[5].1 = Arc::new(arrow_array::Float16Array::new(arrow_buffer::ScalarBuffer::from(halves), None));
+        t.usage = vec![RecordBatch::try_from_iter(cols).unwrap()];
+        let e = partners(&t, names()).err().unwrap().to_string();
+        assert_eq!(
+            e,
+            "usage: column value: a column of type float16 (half precision) cannot hold exact numbers\n  hint: store numbers as DECIMAL, integers or text"
+        );
     }
 
     /// Issue 15: a column whose type cannot hold its values, or a missing one, names the table and the column.
